@@ -1,0 +1,414 @@
+"""Parse Dockerfile text into the lossless tree, the way BuildKit's parser reads it.
+
+The line handling follows BuildKit's `parser.Parse`: directives at the top, comment
+and blank lines skipped, continuation lines joined (comment and blank lines inside a
+continuation dropped), heredoc bodies read after the instruction, and each logical
+line split into keyword, flags and arguments. Where BuildKit rejects a file we return
+a `ParseError` naming the line, never raise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from dffix.syntax import words as w
+from dffix.syntax.tree import (
+    Directive,
+    Dockerfile,
+    Flag,
+    Form,
+    Heredoc,
+    Instruction,
+    Item,
+    LineKind,
+    OffsetMap,
+    PhysLine,
+    Span,
+    Trivia,
+)
+
+# Go's \s is [\t\n\f\r ]; Python's is Unicode, so spell it out.
+_DIRECTIVE_RE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$")
+_ALLOWED_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+_HEREDOC_KINDS = frozenset({"ADD", "COPY", "RUN"})
+_JSON_DECODER = json.JSONDecoder(parse_constant=lambda c: _raise_value_error(c))
+
+
+def _raise_value_error(token: str) -> object:
+    raise ValueError(f"not JSON: {token}")
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    """Why a text is not a Dockerfile BuildKit would accept, and where (1-based)."""
+
+    line: int
+    col: int
+    message: str
+
+
+class _Fail(Exception):
+    """Internal: carries a ParseError out of nested helpers."""
+
+    def __init__(self, error: ParseError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass(slots=True)
+class _Line:
+    start: int  # first character (after a BOM on line 1)
+    end: int  # end of content, trailing \r and \n removed
+    eol: int  # after the newline
+
+
+def _split_lines(text: str, first: int) -> list[_Line]:
+    """Split on \\n only (a lone \\r is an ordinary character to BuildKit)."""
+    lines: list[_Line] = []
+    pos, n = first, len(text)
+    while pos < n:
+        nl = text.find("\n", pos)
+        eol = n if nl < 0 else nl + 1
+        end = eol
+        while end > pos and text[end - 1] in "\r\n":
+            end -= 1
+        lines.append(_Line(pos, end, eol))
+        pos = eol
+    return lines
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.first = 1 if text.startswith("\ufeff") else 0
+        self.lines = _split_lines(text, self.first)
+        self.escape = "\\"
+        self.directives_done = False
+        self.seen: set[str] = set()
+
+    # -- line helpers -------------------------------------------------------
+
+    def continuation(self, start: int, end: int) -> int | None:
+        """Return where the continuation escape starts on text[start:end], or None.
+
+        BuildKit's rule (`(^|[^\\])\\[ \t]*$`): the escape is last on the line but
+        for spaces and tabs, and is not itself escaped.
+        """
+        text, esc = self.text, self.escape
+        while end > start and text[end - 1] in " \t":
+            end -= 1
+        if end > start and text[end - 1] == esc and (end - 1 == start or text[end - 2] != esc):
+            return end - 1
+        return None
+
+    def is_comment(self, line: _Line) -> bool:
+        i = w.lstrip_len(self.text, line.start, line.end)
+        return i < line.end and self.text[i] == "#"
+
+    def is_blank(self, line: _Line) -> bool:
+        return w.lstrip_len(self.text, line.start, line.end) == line.end
+
+    def directive(self, index: int, left: int) -> Directive | None:
+        """Read a parser directive from a top-level line, as BuildKit's DirectiveParser."""
+        if self.directives_done:
+            return None
+        line = self.lines[index]
+        m = _DIRECTIVE_RE.match(self.text, left, line.end)
+        name = m.group(1).lower() if m else ""
+        if not m or name not in _ALLOWED_DIRECTIVES:
+            self.directives_done = True
+            return None
+        if name in self.seen:
+            raise _Fail(ParseError(index + 1, 1, f"only one {name} parser directive can be used"))
+        self.seen.add(name)
+        value = m.group(2)
+        if name == "escape":
+            if value not in ("`", "\\"):
+                msg = f"invalid escape token {value!r} does not match ` or \\"
+                raise _Fail(ParseError(index + 1, 1, msg))
+            self.escape = value
+        return Directive(name, value, Span(line.start, line.eol))
+
+    # -- the main loop ------------------------------------------------------
+
+    def parse(self) -> Dockerfile:
+        items: list[Item] = []
+        instructions: list[Instruction] = []
+        i = 0
+        while i < len(self.lines):
+            line = self.lines[i]
+            left = w.lstrip_len(self.text, line.start, line.end)
+            directive = self.directive(i, left)
+            if directive is not None:
+                items.append(directive)
+                i += 1
+                continue
+            is_comment = left < line.end and self.text[left] == "#"
+            cont = None if is_comment else self.continuation(left, line.end)
+            if is_comment or (cont is None and left == line.end):
+                items.append(Trivia(is_comment, Span(line.start, line.eol)))
+                i += 1
+                continue
+            instr, i = self.instruction(i, left, cont)
+            items.append(instr)
+            instructions.append(instr)
+        if not instructions:
+            raise _Fail(ParseError(1, 1, "file with no instructions"))
+        newline = "\r\n" if "\r\n" in self.text[: self.lines[0].eol] else "\n"
+        return Dockerfile(self.text, tuple(items), self.escape, newline, tuple(instructions))
+
+    def instruction(self, i: int, left: int, cont: int | None) -> tuple[Instruction, int]:
+        """Read one instruction starting at line i; return it and the next line index."""
+        first = i
+        phys = [PhysLine(LineKind.CODE, self.lines[i].start, self.lines[i].end, self.lines[i].eol, cont)]
+        pieces = [(left, self.lines[i].end if cont is None else cont)]
+        i += 1
+        while cont is not None and i < len(self.lines):
+            line = self.lines[i]
+            i += 1
+            if self.is_comment(line):
+                phys.append(PhysLine(LineKind.COMMENT, line.start, line.end, line.eol, None))
+                continue
+            if self.is_blank(line):
+                phys.append(PhysLine(LineKind.BLANK, line.start, line.end, line.eol, None))
+                continue
+            cont = self.continuation(line.start, line.end)
+            phys.append(PhysLine(LineKind.CODE, line.start, line.end, line.eol, cont))
+            pieces.append((line.start, line.end if cont is None else cont))
+        logical, offsets = self.join(pieces)
+        try:
+            node = _node(logical, offsets, 0, self.escape)
+        except _Fail as fail:
+            raise _Fail(ParseError(first + 1, 1, fail.error.message)) from None
+        heredocs: tuple[Heredoc, ...] = ()
+        if _can_contain_heredoc(node) and "<<" in logical:
+            heredocs, i = self.heredocs(logical, first, i)
+        last = self.lines[i - 1]
+        span = Span(self.lines[first].start, last.eol)
+        return _finish(node, phys, heredocs, span, first + 1, i, logical, offsets), i
+
+    def join(self, pieces: list[tuple[int, int]]) -> tuple[str, OffsetMap]:
+        parts: list[str] = []
+        starts: list[int] = []
+        sources: list[int] = []
+        length = 0
+        for start, end in pieces:
+            if end <= start:
+                continue
+            starts.append(length)
+            sources.append(start)
+            parts.append(self.text[start:end])
+            length += end - start
+        if not starts:
+            starts, sources = [0], [pieces[0][0]]
+        return "".join(parts), OffsetMap(tuple(starts), tuple(sources), length)
+
+    def heredocs(self, logical: str, first: int, i: int) -> tuple[tuple[Heredoc, ...], int]:
+        """Read the bodies of the heredocs named on the logical line, from line i on."""
+        found: list[Heredoc] = []
+        for word in w.shell_words(logical):
+            m = w.HEREDOC_RE.match(word.value)
+            if not m or not m.group(3):
+                continue
+            rest = m.group(3)
+            name = w.unquote_word(rest)
+            if not name or any(w.is_space(c) for c in rest if c not in "'\""):
+                continue
+            chomp = m.group(2) == "-"
+            expand = not any(q in rest for q in "'\"")
+            body_start = self.lines[i].start if i < len(self.lines) else len(self.text)
+            while True:
+                if i >= len(self.lines):
+                    raise _Fail(ParseError(first + 1, 1, f"unterminated heredoc <<{rest}"))
+                line = self.lines[i]
+                i += 1
+                candidate = self.text[line.start : line.end]
+                if chomp:
+                    candidate = candidate.lstrip("\t")
+                if candidate == name:
+                    break
+            content = self.text[body_start : line.start]
+            fd = int(m.group(1)) if m.group(1) else 0
+            body = Span(body_start, line.start)
+            found.append(Heredoc(name, chomp, expand, fd, body, Span(line.start, line.end), content))
+        return tuple(found), i
+
+
+# -- one logical line -> keyword, flags, arguments ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    keyword: str
+    keyword_start: int
+    keyword_end: int
+    flags: tuple[w.Word, ...]
+    args_start: int
+    args_end: int
+    form: Form
+    values: tuple[str, ...]
+    inner: _Node | None
+
+
+def _node(line: str, offsets: OffsetMap, start: int, escape: str) -> _Node:
+    """Split line[start:] as BuildKit's newNodeFromLine: keyword, flags, arguments."""
+    k0 = w.lstrip_len(line, start)
+    end = w.rstrip_len(line, k0)
+    m = w.WHITESPACE_RE.search(line, k0, end)
+    k1 = m.start() if m else end
+    keyword = line[k0:k1]
+    flags: tuple[w.Word, ...] = ()
+    a0 = a1 = end
+    if m:
+        flags, a0 = w.builder_flags(line[:end], m.end())
+        a0 = w.lstrip_len(line, a0, end)
+        a1 = end
+    rest = line[a0:a1]
+    form, values, inner = _dispatch(keyword.lower(), rest, line, offsets, a0, escape)
+    return _Node(keyword, k0, k1, flags, a0, a1, form, values, inner)
+
+
+def _dispatch(
+    kind: str, rest: str, line: str, offsets: OffsetMap, a0: int, escape: str
+) -> tuple[Form, tuple[str, ...], _Node | None]:
+    """Read the argument values the way BuildKit's dispatch table does for `kind`."""
+    if kind in ("run", "cmd", "entrypoint", "shell"):
+        return _maybe_json(rest, as_list=False)
+    if kind in ("add", "copy", "volume"):
+        return _maybe_json(rest, as_list=True)
+    if kind in ("expose", "from"):
+        return Form.SHELL, _whitespace_split(rest), None
+    if kind in ("maintainer", "stopsignal", "user", "workdir"):
+        return Form.SHELL, ((rest,) if rest else ()), None
+    if kind == "arg":
+        return Form.SHELL, tuple(w.parse_words(rest, escape)), None
+    if kind in ("env", "label"):
+        return Form.SHELL, _name_values(rest, kind.upper(), escape), None
+    if kind == "healthcheck":
+        return _health(rest)
+    if kind == "onbuild":
+        if not rest:
+            return Form.SHELL, (), None
+        inner = _node(line, offsets, a0, escape)
+        return inner.form, inner.values, inner
+    return Form.SHELL, ("",), None
+
+
+def _whitespace_split(rest: str) -> tuple[str, ...]:
+    return tuple(p for p in w.WHITESPACE_RE.split(rest) if p) if rest else ()
+
+
+def _maybe_json(rest: str, *, as_list: bool) -> tuple[Form, tuple[str, ...], None]:
+    """BuildKit's parseMaybeJSON / parseMaybeJSONToList."""
+    values = _json_array(rest)
+    if values is not None:
+        return Form.JSON, values, None
+    if as_list:
+        return Form.SHELL, _whitespace_split(rest), None
+    return Form.SHELL, ((rest,) if rest else ()), None
+
+
+def _json_array(rest: str) -> tuple[str, ...] | None:
+    """Return the strings of a leading JSON array, None when it is not one.
+
+    BuildKit decodes the first JSON value and ignores what follows it; an array
+    holding anything but strings is an error for the whole file.
+    """
+    text = rest[w.lstrip_len(rest) :]
+    if not text.startswith("["):
+        return None
+    try:
+        value, _ = _JSON_DECODER.raw_decode(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, list):
+        return None
+    if not all(isinstance(v, str) for v in value):
+        raise _Fail(ParseError(0, 0, "when using JSON array syntax, arrays must be comprised of strings only"))
+    return tuple(value)
+
+
+def _name_values(rest: str, key: str, escape: str) -> tuple[str, ...]:
+    """BuildKit's parseNameVal for ENV and LABEL: old `K V` or new `K=V ...` form."""
+    parts = w.parse_words(rest, escape)
+    if not parts:
+        return ()
+    if "=" not in parts[0]:
+        split = w.WHITESPACE_RE.split(rest, maxsplit=1)
+        if len(split) < 2:
+            raise _Fail(ParseError(0, 0, f"{key} must have two arguments"))
+        return (split[0], split[1])
+    values: list[str] = []
+    for word in parts:
+        if "=" not in word:
+            msg = f"Syntax error - can't find = in {word!r}. Must be of the form: name=value"
+            raise _Fail(ParseError(0, 0, msg))
+        name, value = word.split("=", 1)
+        values += (name, value)
+    return tuple(values)
+
+
+def _health(rest: str) -> tuple[Form, tuple[str, ...], None]:
+    """BuildKit's parseHealthConfig: a type word (CMD/NONE) then a maybe-JSON command."""
+    sep = 0
+    while sep < len(rest) and not w.is_space(rest[sep]):
+        sep += 1
+    if sep == 0:
+        return Form.SHELL, (), None
+    form, values, _ = _maybe_json(rest[w.lstrip_len(rest, sep) :], as_list=False)
+    return form, (rest[:sep], *values), None
+
+
+def _can_contain_heredoc(node: _Node) -> bool:
+    """Return whether BuildKit looks for heredocs on this instruction."""
+    target = node.inner if node.keyword.lower() == "onbuild" and node.inner else node
+    return target.keyword.upper() in _HEREDOC_KINDS and target.form is Form.SHELL
+
+
+def _finish(
+    node: _Node,
+    phys: list[PhysLine],
+    heredocs: tuple[Heredoc, ...],
+    span: Span,
+    start_line: int,
+    end_line: int,
+    line: str,
+    offsets: OffsetMap,
+) -> Instruction:
+    inner = None
+    if node.inner is not None:
+        inner = _finish(node.inner, phys, heredocs, span, start_line, end_line, line, offsets)
+    flags = tuple(Flag(f.value, offsets.span(f.start, f.end)) for f in node.flags)
+    return Instruction(
+        keyword=node.keyword,
+        keyword_span=offsets.span(node.keyword_start, node.keyword_end),
+        flags=flags,
+        form=node.form,
+        args=line[node.args_start : node.args_end],
+        args_span=offsets.span(node.args_start, node.args_end),
+        args_start=node.args_start,
+        values=node.values,
+        heredocs=heredocs,
+        lines=tuple(phys),
+        span=span,
+        start_line=start_line,
+        end_line=end_line,
+        line=line,
+        offsets=offsets,
+        inner=inner,
+    )
+
+
+def parse(text: str) -> Dockerfile | ParseError:
+    """Parse Dockerfile text into a lossless tree.
+
+    Returns the `Dockerfile`, or a `ParseError` (1-based line) for input BuildKit
+    rejects: unterminated heredoc, a bad directive, ENV/LABEL without `=`, a JSON
+    array of non-strings, or a file with no instructions.
+    """
+    try:
+        return _Parser(text).parse()
+    except _Fail as fail:
+        return fail.error

@@ -1,0 +1,240 @@
+"""The lossless Dockerfile tree: plain frozen values holding offsets into the source.
+
+The tree never copies the text it describes. Every node holds half-open offsets into
+`Dockerfile.text`, and the top-level items cover the text exactly, end to end, so
+`render()` is a concatenation of slices and is byte-for-byte the input.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range [start, end) of offsets into the decoded text."""
+
+    start: int
+    end: int
+
+
+class Form(Enum):
+    """How an instruction's arguments are written."""
+
+    SHELL = "shell"
+    JSON = "json"
+
+
+class LineKind(Enum):
+    """What a physical line inside an instruction is, to BuildKit."""
+
+    CODE = "code"  # part of the instruction
+    COMMENT = "comment"  # a `#` line inside a continuation: dropped by BuildKit
+    BLANK = "blank"  # an empty line inside a continuation: dropped by BuildKit
+
+
+@dataclass(frozen=True, slots=True)
+class PhysLine:
+    """One physical line of an instruction (before its heredoc bodies).
+
+    `start`..`end` is the line without its newline; `cont` is where the continuation
+    escape begins (None when the line does not continue); `eol` is the offset after
+    the newline (equal to `end` on a last line without one).
+    """
+
+    kind: LineKind
+    start: int
+    end: int
+    eol: int
+    cont: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """An instruction flag such as `--mount=type=cache,target=/root/.cache`.
+
+    `text` is the value BuildKit reports (quotes removed), `span` the raw source.
+    """
+
+    text: str
+    span: Span
+
+    @property
+    def name(self) -> str:
+        """Return the flag name without dashes (`mount`)."""
+        return self.text[2:].split("=", 1)[0]
+
+    @property
+    def value(self) -> str | None:
+        """Return the text after `=`, or None for a bare flag such as `--link`."""
+        parts = self.text.split("=", 1)
+        return parts[1] if len(parts) == 2 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc:
+    """A heredoc attached to RUN, COPY or ADD.
+
+    `body` covers the body lines (with their newlines); `terminator` the closing line
+    without its newline. `content` is the body exactly as BuildKit hands it over.
+    """
+
+    name: str
+    chomp: bool
+    expand: bool
+    fd: int
+    body: Span
+    terminator: Span
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetMap:
+    """Maps offsets of a logical line (continuations joined) back to the source.
+
+    The logical line is made of runs of source text copied without a gap: run k
+    starts at logical index `starts[k]` and source offset `sources[k]`.
+    """
+
+    starts: tuple[int, ...]
+    sources: tuple[int, ...]
+    length: int
+
+    def to_source(self, index: int) -> int:
+        """Return the source offset of logical index `index` (`length` maps past the end)."""
+        k = max(bisect.bisect_right(self.starts, index) - 1, 0)
+        return self.sources[k] + (index - self.starts[k])
+
+    def end_to_source(self, index: int) -> int:
+        """Return the source offset just after logical index `index - 1`.
+
+        Use this for the end of a range so it stops on its own line, not at the
+        start of the next run.
+        """
+        if index <= 0:
+            return self.to_source(0)
+        return self.to_source(index - 1) + 1
+
+    def span(self, start: int, end: int) -> Span:
+        """Return the source span covering logical range [start, end)."""
+        if end <= start:
+            at = self.to_source(start)
+            return Span(at, at)
+        return Span(self.to_source(start), self.end_to_source(end))
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One instruction: its physical lines, keyword, flags, arguments and heredocs.
+
+    `span` runs from the start of its first line to the end of its last line
+    including the newline and any heredoc bodies; `keyword_span`, flag spans and
+    `args_span` point into the source. `line` is BuildKit's logical line (the
+    instruction with continuations joined and comment/blank lines dropped) and
+    `offsets` maps it back. `values` are BuildKit's argument values.
+    """
+
+    keyword: str
+    keyword_span: Span
+    flags: tuple[Flag, ...]
+    form: Form
+    args: str
+    args_span: Span
+    args_start: int  # index of the arguments in `line`
+    values: tuple[str, ...]
+    heredocs: tuple[Heredoc, ...]
+    lines: tuple[PhysLine, ...]
+    span: Span
+    start_line: int
+    end_line: int
+    line: str
+    offsets: OffsetMap
+    inner: Instruction | None = None
+
+    @property
+    def kind(self) -> str:
+        """Return the upper-case keyword (`RUN`), what rules dispatch on."""
+        return self.keyword.upper()
+
+    def flag(self, name: str) -> Flag | None:
+        """Return the first flag called `name` (`mount`, `from`), or None."""
+        return next((f for f in self.flags if f.name == name), None)
+
+    def flags_named(self, name: str) -> tuple[Flag, ...]:
+        """Return every flag called `name` (RUN may carry several `--mount`)."""
+        return tuple(f for f in self.flags if f.name == name)
+
+    @property
+    def is_json(self) -> bool:
+        """Return whether the arguments are a JSON array (exec form)."""
+        return self.form is Form.JSON
+
+    @property
+    def body_end(self) -> int:
+        """Return the offset after the last instruction line (before heredoc bodies)."""
+        return self.lines[-1].eol
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """A parser directive such as `# escape=\\``: name lower-cased, value as written."""
+
+    name: str
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Trivia:
+    """A top-level comment or blank line (with its newline)."""
+
+    is_comment: bool
+    span: Span
+
+
+Item = Instruction | Directive | Trivia
+
+
+@dataclass(frozen=True, slots=True)
+class Dockerfile:
+    """A parsed Dockerfile: the source text and items that cover it exactly."""
+
+    text: str
+    items: tuple[Item, ...]
+    escape: str = "\\"
+    newline: str = "\n"
+    _instructions: tuple[Instruction, ...] = field(default=(), repr=False)
+
+    def instructions(self, *kinds: str) -> Iterator[Instruction]:
+        """Yield top-level instructions in order, only those of `kinds` when given."""
+        wanted = {k.upper() for k in kinds}
+        for instr in self._instructions:
+            if not wanted or instr.kind in wanted:
+                yield instr
+
+    @property
+    def all_instructions(self) -> tuple[Instruction, ...]:
+        """Return every top-level instruction in order."""
+        return self._instructions
+
+    @property
+    def directives(self) -> tuple[Directive, ...]:
+        """Return the parser directives at the top of the file."""
+        return tuple(i for i in self.items if isinstance(i, Directive))
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based line and column of `offset`."""
+        line = self.text.count("\n", 0, offset) + 1
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, col
+
+
+def render(df: Dockerfile) -> str:
+    """Return the source text rebuilt from the tree's items (equals the input)."""
+    if not df.items:
+        return df.text
+    first = df.items[0].span.start
+    return df.text[:first] + "".join(df.text[i.span.start : i.span.end] for i in df.items)

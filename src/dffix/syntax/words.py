@@ -1,0 +1,231 @@
+"""BuildKit's small lexers, rewritten to return offsets as well as values.
+
+Each function here mirrors one function of BuildKit's `frontend/dockerfile/parser`
+(named in its docstring) closely enough that our tree reads every file the way Docker
+does; `tests/test_buildkit_agreement.py` holds them to that over the whole corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Go's unicode.IsSpace: what BuildKit trims and splits on. Python's str.isspace also
+# counts \x1c-\x1f, which Go does not, so the set is spelled out.
+_GO_SPACE = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# reWhitespace in BuildKit: the separator between keyword and arguments.
+WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
+HEREDOC_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+
+
+def is_space(ch: str) -> bool:
+    """Return whether Go's `unicode.IsSpace` is true for `ch`."""
+    return ch in _GO_SPACE
+
+
+def lstrip_len(text: str, start: int = 0, end: int | None = None) -> int:
+    """Return the index of the first non-space character of text[start:end] (or end)."""
+    stop = len(text) if end is None else end
+    i = start
+    while i < stop and text[i] in _GO_SPACE:
+        i += 1
+    return i
+
+
+def rstrip_len(text: str, start: int = 0, end: int | None = None) -> int:
+    """Return the index just after the last non-space character of text[start:end]."""
+    i = len(text) if end is None else end
+    while i > start and text[i - 1] in _GO_SPACE:
+        i -= 1
+    return i
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word of a logical line: its value as BuildKit reads it and its [start, end)."""
+
+    value: str
+    start: int
+    end: int
+
+
+def builder_flags(line: str, start: int) -> tuple[tuple[Word, ...], int]:
+    """Read the leading `--flag` words of line[start:], as BuildKit's extractBuilderFlags.
+
+    Returns the flags (quotes removed, as BuildKit does) and the index where the
+    arguments begin (len(line) when nothing follows the flags).
+    """
+    words: list[Word] = []
+    pos, n = start, len(line)
+    while True:
+        while pos < n and is_space(line[pos]):
+            pos += 1
+        if pos >= n:
+            return tuple(words), n
+        if not line.startswith("--", pos):
+            return tuple(words), pos
+        word, end = _flag_word(line, pos)
+        if word == "--":
+            # A lone `--` ends the flags; the arguments start after the space behind it.
+            return tuple(words), end
+        if word:
+            words.append(Word(word, pos, end))
+        pos = end
+
+
+def _flag_word(line: str, pos: int) -> tuple[str, int]:
+    """Read one flag word starting at pos; return (value, end index)."""
+    out: list[str] = []
+    quote = ""
+    n = len(line)
+    while pos < n:
+        ch = line[pos]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\":
+                if pos + 1 == n:
+                    pos += 1
+                    break
+                pos += 1
+                out.append(line[pos])
+            else:
+                out.append(ch)
+        elif is_space(ch):
+            break
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "\\":
+            if pos + 1 < n:
+                pos += 1
+                out.append(line[pos])
+        else:
+            out.append(ch)
+        pos += 1
+    return "".join(out), pos
+
+
+def parse_words(rest: str, escape: str) -> list[str]:
+    """Split rest into words keeping quotes and escapes, as BuildKit's parseWords."""
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    quote = ""
+    blank_ok = False
+    pos, n = 0, len(rest)
+    while pos < n:
+        ch = rest[pos]
+        if not in_word:
+            if is_space(ch):
+                pos += 1
+                continue
+            in_word = True
+        if quote:
+            if ch == quote:
+                quote = ""
+            if ch == escape and quote != "'":
+                if pos + 1 == n:
+                    quote = ""
+                    pos += 1
+                    continue
+                word.append(ch)
+                pos += 1
+                ch = rest[pos]
+            word.append(ch)
+            pos += 1
+            continue
+        if is_space(ch):
+            in_word = False
+            if blank_ok or word:
+                words.append("".join(word))
+            word = []
+            blank_ok = False
+            pos += 1
+            continue
+        if ch in "'\"":
+            quote = ch
+            blank_ok = True
+        if ch == escape:
+            if pos + 1 == n:
+                pos += 1
+                continue
+            word.append(ch)
+            pos += 1
+            ch = rest[pos]
+        word.append(ch)
+        pos += 1
+    if in_word and (blank_ok or word):
+        words.append("".join(word))
+    return words
+
+
+def shell_words(line: str) -> list[Word]:
+    """Split line into shell words keeping quotes and backslashes raw.
+
+    This is the part of BuildKit's shell lexer (RawQuotes, RawEscapes, escape `\\`)
+    that heredocsFromLine uses to find `<<WORD` tokens.
+    """
+    words: list[Word] = []
+    pos, n = 0, len(line)
+    while pos < n:
+        if is_space(line[pos]):
+            pos += 1
+            continue
+        start = pos
+        while pos < n and not is_space(line[pos]):
+            ch = line[pos]
+            if ch == "\\":
+                pos += 2
+                continue
+            if ch in "'\"":
+                close = line.find(ch, pos + 1)
+                while ch == '"' and close > 0 and _escaped(line, close):
+                    close = line.find(ch, close + 1)
+                pos = n if close < 0 else close + 1
+                continue
+            pos += 1
+        pos = min(pos, n)
+        words.append(Word(line[start:pos], start, pos))
+    return words
+
+
+def _escaped(text: str, index: int) -> bool:
+    """Return whether text[index] is preceded by an odd number of backslashes."""
+    count = 0
+    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
+def unquote_word(word: str) -> str:
+    """Remove shell quotes and backslash escapes from a single word (heredoc names)."""
+    out: list[str] = []
+    quote = ""
+    i, n = 0, len(word)
+    while i < n:
+        ch = word[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+            else:
+                out.append(ch)
+        elif quote == '"':
+            if ch == '"':
+                quote = ""
+            elif ch == "\\" and i + 1 < n and word[i + 1] in '"\\$`':
+                i += 1
+                out.append(word[i])
+            else:
+                out.append(ch)
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "\\" and i + 1 < n:
+            i += 1
+            out.append(word[i])
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)

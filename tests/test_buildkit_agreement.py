@@ -17,7 +17,9 @@ import pytest
 from dffix.syntax import Dockerfile, Form, Instruction, ParseError, parse
 from tests.corpus import CORPUS, corpus_params, decode
 
-buildkit = pytest.importorskip("dockerfile", reason="BuildKit oracle (PyPI dockerfile) not installed")
+buildkit = pytest.importorskip(
+    "dockerfile", reason="BuildKit oracle (PyPI dockerfile) not installed"
+)
 
 # Files where we knowingly read differently from BuildKit, with the reason.
 KNOWN_DISAGREEMENTS: dict[str, str] = {
@@ -76,7 +78,15 @@ def test_tree_agrees_with_buildkit(path: Path) -> None:
     assert [_ours(i) for i in df.all_instructions] == expected
 
 
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
 
 
 def _dump_value(value: str) -> str:

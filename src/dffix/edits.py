@@ -1,0 +1,91 @@
+"""Edits and fixes: text replacements on offsets of the original text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from dffix.syntax.tree import Span
+
+
+class Applicability(IntEnum):
+    """How sure a fix is. A fix is applied when its level is at least the one asked for."""
+
+    DISPLAY_ONLY = 0  # shown, never applied
+    UNSAFE = 1  # applied only with --unsafe-fixes: may change what the image does
+    SAFE = 2  # applied by default: keeps what the image does
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace text[start:end] with `text` (an insertion when start == end)."""
+
+    start: int
+    end: int
+    text: str
+
+    @classmethod
+    def replace(cls, span: Span, text: str) -> Edit:
+        """Return an edit replacing `span` with `text`."""
+        return cls(span.start, span.end, text)
+
+    @classmethod
+    def insert(cls, at: int, text: str) -> Edit:
+        """Return an edit inserting `text` at offset `at`."""
+        return cls(at, at, text)
+
+    @classmethod
+    def delete(cls, span: Span) -> Edit:
+        """Return an edit removing `span`."""
+        return cls(span.start, span.end, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A set of edits applied together, and how safe they are."""
+
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+
+    @classmethod
+    def safe(cls, *edits: Edit) -> Fix:
+        """Return a fix that keeps what the image does."""
+        return cls(tuple(sorted(edits, key=_order)), Applicability.SAFE)
+
+    @classmethod
+    def unsafe(cls, *edits: Edit) -> Fix:
+        """Return a fix applied only with --unsafe-fixes."""
+        return cls(tuple(sorted(edits, key=_order)), Applicability.UNSAFE)
+
+    @classmethod
+    def display_only(cls, *edits: Edit) -> Fix:
+        """Return a fix that is shown but never applied."""
+        return cls(tuple(sorted(edits, key=_order)), Applicability.DISPLAY_ONLY)
+
+    @property
+    def start(self) -> int:
+        """Return the offset of the first edit."""
+        return self.edits[0].start
+
+    @property
+    def end(self) -> int:
+        """Return the end offset of the last edit."""
+        return max(e.end for e in self.edits)
+
+
+def _order(edit: Edit) -> tuple[int, int]:
+    return (edit.start, edit.end)
+
+
+def apply_edits(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
+    """Return text with non-overlapping, sorted edits applied in one left-to-right pass."""
+    out: list[str] = []
+    pos = 0
+    for edit in edits:
+        if edit.start < pos:
+            raise ValueError(f"overlapping edits at {edit.start}")  # a bug in the caller
+        out.append(text[pos : edit.start])
+        out.append(edit.text)
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,131 @@
+"""Per-file knowledge computed once per parse: stages, the final stage, SHELL, references."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from dffix.syntax.tree import Dockerfile, Instruction
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One build stage: its FROM and the instructions after it, up to the next FROM."""
+
+    index: int
+    name: str | None  # the `AS name`, lower-cased as BuildKit compares it
+    base: str  # the image reference of FROM (may be another stage's name)
+    from_instr: Instruction
+    instructions: tuple[Instruction, ...]
+    shell: tuple[str, ...]  # the SHELL in force at the end of the stage
+
+    @property
+    def base_name(self) -> str:
+        """Return the base image without registry port confusion: `python` of `python:3.12`."""
+        ref = self.base.split("@", 1)[0]
+        last = ref.rsplit("/", 1)[-1]
+        return last.split(":", 1)[0].lower()
+
+    @property
+    def base_tag(self) -> str | None:
+        """Return the tag of the base image (`3.12-slim`), or None."""
+        ref = self.base.split("@", 1)[0]
+        last = ref.rsplit("/", 1)[-1]
+        return last.split(":", 1)[1] if ":" in last else None
+
+    def shell_at(self, instr: Instruction) -> tuple[str, ...]:
+        """Return the SHELL in force for `instr` (SHELL instructions before it in the stage)."""
+        shell: tuple[str, ...] = DEFAULT_SHELL
+        for other in self.instructions:
+            if other is instr:
+                break
+            if other.kind == "SHELL" and other.is_json:
+                shell = other.values
+        return shell
+
+
+DEFAULT_SHELL = ("/bin/sh", "-c")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What rules need to know about the whole file."""
+
+    stages: tuple[Stage, ...]
+    referenced: frozenset[str]  # stage names/indexes used by COPY --from, FROM, --mount from=
+
+    @property
+    def final_stage(self) -> Stage | None:
+        """Return the last stage (the image that `docker build` produces by default)."""
+        return self.stages[-1] if self.stages else None
+
+    def stage_of(self, instr: Instruction) -> Stage | None:
+        """Return the stage an instruction belongs to (None before the first FROM)."""
+        for stage in self.stages:
+            if any(i is instr for i in stage.instructions) or stage.from_instr is instr:
+                return stage
+        return None
+
+    def is_referenced(self, stage: Stage) -> bool:
+        """Return whether another stage copies from or builds on this one."""
+        return str(stage.index) in self.referenced or (
+            stage.name is not None and stage.name in self.referenced
+        )
+
+
+def _from_parts(instr: Instruction) -> tuple[str, str | None]:
+    values = instr.values
+    base = values[0] if values else ""
+    name = values[2].lower() if len(values) >= 3 and values[1].lower() == "as" else None
+    return base, name
+
+
+def _references(instr: Instruction) -> list[str]:
+    refs: list[str] = []
+    if instr.kind in ("COPY", "ADD"):
+        flag = instr.flag("from")
+        if flag and flag.value:
+            refs.append(flag.value.lower())
+    for mount in instr.flags_named("mount"):
+        for part in (mount.value or "").split(","):
+            if part.startswith("from="):
+                refs.append(part[5:].lower())
+    return refs
+
+
+def compute_facts(df: Dockerfile) -> Facts:
+    """Return the stages of `df` and the stages other stages reference."""
+    stages: list[Stage] = []
+    current: list[Instruction] = []
+    head: Instruction | None = None
+    referenced: set[str] = set()
+    names: set[str] = set()
+
+    def close() -> None:
+        if head is None:
+            return
+        base, name = _from_parts(head)
+        if base.lower() in names:
+            referenced.add(base.lower())
+        shell = DEFAULT_SHELL
+        for i in current:
+            if i.kind == "SHELL" and i.is_json:
+                shell = i.values
+        stages.append(Stage(len(stages), name, base, head, tuple(current), shell))
+        if name:
+            names.add(name)
+
+    for instr in df.all_instructions:
+        if instr.kind == "FROM":
+            close()
+            head, current = instr, []
+            continue
+        current.append(instr)
+        referenced.update(_references(instr))
+    close()
+    return Facts(tuple(stages), frozenset(referenced))
+
+
+def json_array(values: tuple[str, ...] | list[str]) -> str:
+    """Return values as a Dockerfile JSON array, `["a", "b"]`, non-ASCII kept as is."""
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"

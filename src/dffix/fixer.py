@@ -1,0 +1,171 @@
+"""Run the rules, apply non-overlapping fixes, re-parse, repeat until nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dffix.edits import Applicability, Edit, apply_edits
+from dffix.facts import compute_facts
+from dffix.rules.base import Rule, Violation
+from dffix.suppress import suppressions
+from dffix.syntax.parser import ParseError, parse
+from dffix.syntax.tree import Dockerfile
+
+MAX_PASSES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class FixerBug:
+    """A fix that produced a file BuildKit would not parse, or fixes that never settle.
+
+    Either is a bug in dffix: the text returned is the last good one.
+    """
+
+    codes: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class FixResult:
+    """The fixed text, the fixes applied, what is left to report, and any dffix bug."""
+
+    text: str
+    applied: tuple[Violation, ...]
+    remaining: tuple[Violation, ...]
+    bugs: tuple[FixerBug, ...]
+    skipped: bool = False  # `# dffix: skip-file`
+
+    @property
+    def changed(self) -> bool:
+        """Return whether any fix was applied."""
+        return bool(self.applied)
+
+
+def check(df: Dockerfile, rules: Sequence[Rule]) -> list[Violation]:
+    """Return every violation of `rules` in `df`, without suppressed ones, in file order."""
+    facts = compute_facts(df)
+    sup = suppressions(df)
+    if sup.skip_file:
+        return []
+    found: list[Violation] = []
+    for rule in rules:
+        for v in rule.check(df, facts):
+            silenced = sup.selectors_for(v.span.start)
+            if not any(rule.matches(word) for word in silenced):
+                found.append(v)
+    found.sort(key=lambda v: (v.span.start, v.code))
+    return found
+
+
+def select_fixes(
+    violations: Iterable[Violation], level: Applicability, banned: set[object]
+) -> list[Violation]:
+    """Return the fixable violations to apply together in one pass.
+
+    Fixes are taken in order of their first edit; one is accepted only when all its
+    edits begin at or after the end of the last accepted edit (so no offset ever
+    shifts), and only one fix per isolation key. The rest wait for the next pass.
+    """
+    candidates = [
+        v
+        for v in violations
+        if v.fix is not None and v.fix.applicability >= level and _key(v) not in banned
+    ]
+    candidates.sort(key=lambda v: (v.fix.start, v.fix.end, v.code) if v.fix else (0, 0, ""))
+    chosen: list[Violation] = []
+    accepted: set[Edit] = set()
+    last_end = -1
+    last_insert_at = -1
+    isolations: set[str] = set()
+    for v in candidates:
+        assert v.fix is not None
+        edits = [e for e in v.fix.edits if e not in accepted]
+        if not edits:
+            continue
+        if v.isolation is not None and v.isolation in isolations:
+            continue
+        first = edits[0]
+        if first.start < last_end or (first.start == first.end == last_insert_at):
+            continue
+        chosen.append(v)
+        accepted.update(v.fix.edits)
+        last_end = max(e.end for e in edits)
+        last_insert_at = edits[-1].start if edits[-1].start == edits[-1].end else -1
+        if v.isolation is not None:
+            isolations.add(v.isolation)
+    return chosen
+
+
+def _key(v: Violation) -> object:
+    return (v.code, v.fix.edits if v.fix else ())
+
+
+def _edits_of(chosen: Iterable[Violation]) -> list[Edit]:
+    edits = {e for v in chosen if v.fix for e in v.fix.edits}
+    return sorted(edits, key=lambda e: (e.start, e.end))
+
+
+def _apply(text: str, chosen: list[Violation]) -> tuple[str, Dockerfile | ParseError]:
+    new_text = apply_edits(text, _edits_of(chosen))
+    return new_text, parse(new_text)
+
+
+def fix(
+    text: str, rules: Sequence[Rule], level: Applicability = Applicability.SAFE
+) -> FixResult | ParseError:
+    """Fix `text` with `rules` at `level` until nothing applicable is left.
+
+    Returns a ParseError when the input itself does not parse. A fix whose output does
+    not parse is dropped and reported in `bugs`; so is a run that does not settle
+    within MAX_PASSES passes (the last good text is kept).
+    """
+    df = parse(text)
+    if isinstance(df, ParseError):
+        return df
+    if suppressions(df).skip_file:
+        return FixResult(text, (), (), (), skipped=True)
+    applied: list[Violation] = []
+    bugs: list[FixerBug] = []
+    banned: set[object] = set()
+    for _ in range(MAX_PASSES):
+        chosen = select_fixes(check(df, rules), level, banned)
+        if not chosen:
+            break
+        new_text, new_df = _apply(df.text, chosen)
+        if isinstance(new_df, ParseError):
+            chosen, new_text, new_df = _drop_breaking(df, chosen, banned, bugs)
+            if not chosen or isinstance(new_df, ParseError):
+                continue
+        applied.extend(chosen)
+        df = new_df
+    else:
+        if select_fixes(check(df, rules), level, banned):
+            codes = tuple(sorted({v.code for v in check(df, rules) if v.fix}))
+            bugs.append(FixerBug(codes, f"fixes did not settle after {MAX_PASSES} passes"))
+    return FixResult(df.text, tuple(applied), tuple(check(df, rules)), tuple(bugs))
+
+
+def _drop_breaking(
+    df: Dockerfile, chosen: list[Violation], banned: set[object], bugs: list[FixerBug]
+) -> tuple[list[Violation], str, Dockerfile | ParseError]:
+    """Find the fixes whose output does not parse, ban them, and apply the others."""
+    good: list[Violation] = []
+    for v in chosen:
+        _, result = _apply(df.text, [v])
+        if isinstance(result, ParseError):
+            banned.add(_key(v))
+            msg = f"fix for {v.code} ({v.name}) made the file unparsable: {result.message}"
+            bugs.append(FixerBug((v.code,), msg))
+        else:
+            good.append(v)
+    if not good:
+        return [], df.text, df
+    new_text, new_df = _apply(df.text, good)
+    if isinstance(new_df, ParseError):
+        # Each fix alone parses but not together: keep the first only.
+        for v in good[1:]:
+            banned.add(_key(v))
+        good = good[:1]
+        new_text, new_df = _apply(df.text, good)
+    return good, new_text, new_df

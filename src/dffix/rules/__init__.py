@@ -1,0 +1,16 @@
+"""The rule registry: an explicit tuple, read top to bottom."""
+
+from __future__ import annotations
+
+from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.copy import AddForLocalFiles
+
+ALL_RULES: tuple[type[Rule], ...] = (AddForLocalFiles,)
+
+
+def rule_by_selector(word: str) -> list[type[Rule]]:
+    """Return the rules a selector names (code, name, alias, DF prefix or ALL)."""
+    return [r for r in ALL_RULES if r.matches(word)]
+
+
+__all__ = ["ALL_RULES", "Fixability", "Rule", "Violation", "rule_by_selector"]

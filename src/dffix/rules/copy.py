@@ -1,0 +1,109 @@
+"""DF2xx: COPY and ADD."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dffix.edits import Edit, Fix
+from dffix.facts import Facts
+from dffix.rules.base import Fixability, Rule, Violation
+from dffix.syntax.tree import Dockerfile, Instruction
+
+# ADD downloads URLs and unpacks local tar archives (plain or compressed, by content;
+# we go by the name). COPY does neither, so only other sources may become COPY.
+_URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^git@", re.IGNORECASE)
+_ARCHIVE_RE = re.compile(
+    r"\.(tar|tar\.[a-z0-9]+|tgz|tbz|tbz2|tb2|taz|tz2|txz|tlz|tzst|gz|bz2|xz|lz|lzma|zst)$",
+    re.IGNORECASE,
+)
+# Flags that only ADD has: nothing to translate them to.
+_ADD_ONLY_FLAGS = frozenset({"checksum", "keep-git-dir", "unpack"})
+
+
+def is_remote(source: str) -> bool:
+    """Return whether an ADD source is a URL or a git repository."""
+    return bool(_URL_RE.match(source)) or source.endswith(".git")
+
+
+def is_archive(source: str) -> bool:
+    """Return whether an ADD source looks like an archive ADD would unpack."""
+    return bool(_ARCHIVE_RE.search(source.rstrip("/")))
+
+
+def _sources(instr: Instruction) -> tuple[str, ...]:
+    """Return the source operands (all values but the destination; heredocs excluded)."""
+    return instr.values[:-1] if len(instr.values) >= 2 else ()
+
+
+def _unknowable(source: str) -> bool:
+    # A variable or a glob may expand to an archive or URL; we cannot tell from here.
+    return any(c in source for c in "$*?[")
+
+
+def same_case(word: str, new: str) -> str:
+    """Return `new` in the case of `word` (`add` -> `copy`, `Add` -> `Copy`)."""
+    if word.islower():
+        return new.lower()
+    if word.isupper():
+        return new.upper()
+    return new.capitalize()
+
+
+class AddForLocalFiles(Rule):
+    """## What it does
+    Flags `ADD` used to copy plain local files or folders into the image.
+
+    ## Why is this bad?
+    `ADD` also downloads URLs and unpacks local tar archives. Using it for plain
+    files hides which of those it does; `COPY` does only the copy, so the reader and
+    the build both know what happens.
+
+    ## Example
+    ```dockerfile
+    ADD requirements.txt /app/
+    ```
+
+    ## Use instead
+    ```dockerfile
+    COPY requirements.txt /app/
+    ```
+
+    ## Fix safety
+    Safe when every source is a plain local path: not a URL, not a git repository,
+    not an archive name, with no variable or glob that could expand to one, and no
+    ADD-only flag (`--checksum`, `--keep-git-dir`, `--unpack`). Flags such as
+    `--chown`, `--chmod` and `--link` are kept. Otherwise there is no fix: sources
+    with variables or globs are reported so you can decide.
+
+    ## References
+    - Docker best practices: "ADD or COPY"
+    - hadolint DL3020
+    """
+
+    code = "DF201"
+    name = "add-for-local-files"
+    message = "`ADD` used for local files"
+    fix_title = "Replace `ADD` with `COPY`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3020",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for instr in df.instructions("ADD"):
+            sources = _sources(instr)
+            # Heredoc sources are written inline; COPY takes them too, but an ADD
+            # without sources is malformed: leave both alone.
+            if not sources or instr.heredocs:
+                continue
+            # ADD downloads URLs and git repos, and unpacks archives: those stay ADD.
+            if any(is_remote(s) or is_archive(s) for s in sources):
+                continue
+            if instr.flag("checksum") or any(f.name in _ADD_ONLY_FLAGS for f in instr.flags):
+                continue
+            if any(_unknowable(s) for s in sources):
+                msg = f"{self.message}? A source uses a variable or glob, so it may be an archive"
+                yield self.violation(instr.keyword_span, message=msg)
+                continue
+            keyword = df.text[instr.keyword_span.start : instr.keyword_span.end]
+            edit = Edit.replace(instr.keyword_span, same_case(keyword, "COPY"))
+            yield self.violation(instr.keyword_span, Fix.safe(edit))

@@ -1,0 +1,73 @@
+"""Suppression comments: `# dffix: ignore=DF201`, `# hadolint ignore=DL3020`, skip-file."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dffix.syntax.tree import Dockerfile, Instruction, LineKind, Trivia
+
+_IGNORE_RE = re.compile(r"#\s*(?:dffix:|hadolint)\s*ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
+_GLOBAL_RE = re.compile(
+    r"#\s*(?:dffix:|hadolint)\s*global\s+ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE
+)
+_SKIP_RE = re.compile(r"#\s*dffix:\s*skip-file\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressions:
+    """Which selectors are silenced where: per instruction span, and file-wide."""
+
+    skip_file: bool
+    file_wide: tuple[str, ...]
+    by_instruction: tuple[tuple[int, int, tuple[str, ...]], ...]  # (start, end, selectors)
+
+    def selectors_for(self, offset: int) -> tuple[str, ...]:
+        """Return the selectors silenced at `offset` (file-wide plus its instruction's)."""
+        for start, end, words in self.by_instruction:
+            if start <= offset < end:
+                return (*self.file_wide, *words)
+        return self.file_wide
+
+
+def _words(match: re.Match[str]) -> tuple[str, ...]:
+    return tuple(w for w in re.split(r"[,\s]+", match.group(1)) if w)
+
+
+def suppressions(df: Dockerfile) -> Suppressions:
+    """Read the suppression comments of `df`.
+
+    An ignore comment silences the rules it names for the instruction right after
+    its run of comment lines; `global ignore` and `skip-file` apply to the file.
+    """
+    skip = False
+    file_wide: list[str] = []
+    by_instr: list[tuple[int, int, tuple[str, ...]]] = []
+    pending: list[str] = []
+    for item in df.items:
+        if isinstance(item, Trivia) and item.is_comment:
+            line = df.text[item.span.start : item.span.end].strip()
+            if _SKIP_RE.match(line):
+                skip = True
+            elif m := _GLOBAL_RE.match(line):
+                file_wide += _words(m)
+            elif m := _IGNORE_RE.match(line):
+                pending += _words(m)
+            continue
+        if isinstance(item, Instruction):
+            # Comments inside a continuation may carry an ignore for this instruction too.
+            words = (*pending, *_inner(df, item))
+            if words:
+                by_instr.append((item.span.start, item.span.end, words))
+        pending = []
+    return Suppressions(skip, tuple(file_wide), tuple(by_instr))
+
+
+def _inner(df: Dockerfile, instr: Instruction) -> tuple[str, ...]:
+    words: list[str] = []
+    for line in instr.lines:
+        if line.kind is LineKind.COMMENT:
+            m = _IGNORE_RE.match(df.text[line.start : line.end].strip())
+            if m:
+                words += _words(m)
+    return tuple(words)

@@ -17,9 +17,7 @@ import pytest
 from dffix.syntax import Dockerfile, Form, Instruction, ParseError, parse
 from tests.corpus import CORPUS, corpus_params, decode
 
-buildkit = pytest.importorskip(
-    "dockerfile", reason="BuildKit oracle (PyPI dockerfile) not installed"
-)
+buildkit = pytest.importorskip("dockerfile", reason="BuildKit oracle (PyPI dockerfile) not installed")
 
 # Files where we knowingly read differently from BuildKit, with the reason.
 KNOWN_DISAGREEMENTS: dict[str, str] = {

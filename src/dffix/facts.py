@@ -107,7 +107,7 @@ def compute_facts(df: Dockerfile) -> Facts:
         base, name = _from_parts(head)
         if base.lower() in names:
             referenced.add(base.lower())
-        shell = DEFAULT_SHELL
+        shell: tuple[str, ...] = DEFAULT_SHELL
         for i in current:
             if i.kind == "SHELL" and i.is_json:
                 shell = i.values

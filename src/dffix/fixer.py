@@ -68,9 +68,7 @@ def select_fixes(
     shifts), and only one fix per isolation key. The rest wait for the next pass.
     """
     candidates = [
-        v
-        for v in violations
-        if v.fix is not None and v.fix.applicability >= level and _key(v) not in banned
+        v for v in violations if v.fix is not None and v.fix.applicability >= level and _key(v) not in banned
     ]
     candidates.sort(key=lambda v: (v.fix.start, v.fix.end, v.code) if v.fix else (0, 0, ""))
     chosen: list[Violation] = []
@@ -134,7 +132,7 @@ def fix(
             break
         new_text, new_df = _apply(df.text, chosen)
         if isinstance(new_df, ParseError):
-            chosen, new_text, new_df = _drop_breaking(df, chosen, banned, bugs)
+            chosen, _, new_df = _drop_breaking(df, chosen, banned, bugs)
             if not chosen or isinstance(new_df, ParseError):
                 continue
         applied.extend(chosen)

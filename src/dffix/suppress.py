@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, Trivia
 
 _IGNORE_RE = re.compile(r"#\s*(?:dffix:|hadolint)\s*ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
-_GLOBAL_RE = re.compile(
-    r"#\s*(?:dffix:|hadolint)\s*global\s+ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE
-)
+_GLOBAL_RE = re.compile(r"#\s*(?:dffix:|hadolint)\s*global\s+ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
 _SKIP_RE = re.compile(r"#\s*dffix:\s*skip-file\b", re.IGNORECASE)
 
 

@@ -19,12 +19,8 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged
             id="keeps flags",
         ),
         pytest.param('ADD ["my file", "/app/"]', 'COPY ["my file", "/app/"]', id="json form"),
-        pytest.param(
-            "ADD \\\n  app.py \\\n  /app/", "COPY \\\n  app.py \\\n  /app/", id="continuation"
-        ),
-        pytest.param(
-            "ONBUILD ADD . /x\nADD y /z", "ONBUILD ADD . /x\nCOPY y /z", id="onbuild left"
-        ),
+        pytest.param("ADD \\\n  app.py \\\n  /app/", "COPY \\\n  app.py \\\n  /app/", id="continuation"),
+        pytest.param("ONBUILD ADD . /x\nADD y /z", "ONBUILD ADD . /x\nCOPY y /z", id="onbuild left"),
     ],
 )
 def test_add_for_local_files_fixes(before: str, after: str) -> None:

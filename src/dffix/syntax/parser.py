@@ -30,9 +30,7 @@ from dffix.syntax.tree import (
 )
 
 # Go's \s is [\t\n\f\r ]; Python's is Unicode, so spell it out.
-_DIRECTIVE_RE = re.compile(
-    r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$"
-)
+_DIRECTIVE_RE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$")
 _ALLOWED_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_KINDS = frozenset({"ADD", "COPY", "RUN"})
 _JSON_DECODER = json.JSONDecoder(parse_constant=lambda c: _raise_value_error(c))
@@ -164,9 +162,7 @@ class _Parser:
     def instruction(self, i: int, left: int, cont: int | None) -> tuple[Instruction, int]:
         """Read one instruction starting at line i; return it and the next line index."""
         first = i
-        phys = [
-            PhysLine(LineKind.CODE, self.lines[i].start, self.lines[i].end, self.lines[i].eol, cont)
-        ]
+        phys = [PhysLine(LineKind.CODE, self.lines[i].start, self.lines[i].end, self.lines[i].eol, cont)]
         pieces = [(left, self.lines[i].end if cont is None else cont)]
         i += 1
         while cont is not None and i < len(self.lines):
@@ -236,9 +232,7 @@ class _Parser:
             content = self.text[body_start : line.start]
             fd = int(m.group(1)) if m.group(1) else 0
             body = Span(body_start, line.start)
-            found.append(
-                Heredoc(name, chomp, expand, fd, body, Span(line.start, line.end), content)
-            )
+            found.append(Heredoc(name, chomp, expand, fd, body, Span(line.start, line.end), content))
         return tuple(found), i
 
 
@@ -333,9 +327,7 @@ def _json_array(rest: str) -> tuple[str, ...] | None:
         return None
     if not all(isinstance(v, str) for v in value):
         raise _Fail(
-            ParseError(
-                0, 0, "when using JSON array syntax, arrays must be comprised of strings only"
-            )
+            ParseError(0, 0, "when using JSON array syntax, arrays must be comprised of strings only")
         )
     return tuple(value)
 

@@ -52,7 +52,8 @@ def nth(text: str, index: int) -> tuple[Dockerfile, Instruction]:
             id="quoted flags: span keeps the quotes",
         ),
         pytest.param(
-            "FROM a\r\nRUN --mount=type=cache,target=/x \\\r\n    --network=none \\\r\n    echo hi \\\r\n  && bye\r\n",
+            "FROM a\r\nRUN --mount=type=cache,target=/x \\\r\n"
+            "    --network=none \\\r\n    echo hi \\\r\n  && bye\r\n",
             "RUN",
             ["--mount=type=cache,target=/x", "--network=none"],
             "echo hi \\\r\n  && bye",

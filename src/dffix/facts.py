@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from dffix.syntax.tree import Dockerfile, Instruction
 
@@ -48,11 +49,49 @@ DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
 @dataclass(frozen=True, slots=True)
+class BuildContext:
+    """The folder the Dockerfile sits in, read lazily when a rule needs to look.
+
+    The build context is usually this folder. Rules may read small files from it
+    (requirements.txt, package.json, .dockerignore) to prove a fix safe, but must
+    never require them: a missing file means "cannot tell", never an error.
+    """
+
+    root: Path
+
+    def read_text(self, relative: str, limit: int = 1_000_000) -> str | None:
+        """Return the text of a file in the context, or None when absent or unreadable."""
+        try:
+            path = (self.root / relative).resolve()
+            if not path.is_relative_to(self.root.resolve()) or not path.is_file():
+                return None
+            with path.open("rb") as handle:
+                return handle.read(limit).decode("utf-8", "replace")
+        except OSError:
+            return None
+
+    def exists(self, relative: str) -> bool:
+        """Return whether a path exists in the context."""
+        try:
+            return (self.root / relative).exists()
+        except OSError:
+            return False
+
+    def names(self) -> tuple[str, ...]:
+        """Return the names of the entries at the top of the context, sorted."""
+        try:
+            return tuple(sorted(p.name for p in self.root.iterdir()))
+        except OSError:
+            return ()
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     """What rules need to know about the whole file."""
 
     stages: tuple[Stage, ...]
     referenced: frozenset[str]  # stage names/indexes used by COPY --from, FROM, --mount from=
+    context: BuildContext | None = None  # None for stdin without --stdin-filename, and in tests
 
     @property
     def final_stage(self) -> Stage | None:
@@ -93,8 +132,8 @@ def _references(instr: Instruction) -> list[str]:
     return refs
 
 
-def compute_facts(df: Dockerfile) -> Facts:
-    """Return the stages of `df` and the stages other stages reference."""
+def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
+    """Return the stages of `df`, the stages other stages reference, and the context."""
     stages: list[Stage] = []
     current: list[Instruction] = []
     head: Instruction | None = None
@@ -123,7 +162,7 @@ def compute_facts(df: Dockerfile) -> Facts:
         current.append(instr)
         referenced.update(_references(instr))
     close()
-    return Facts(tuple(stages), frozenset(referenced))
+    return Facts(tuple(stages), frozenset(referenced), context)
 
 
 def json_array(values: tuple[str, ...] | list[str]) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dffix.edits import Applicability, Edit, apply_edits
-from dffix.facts import compute_facts
+from dffix.facts import BuildContext, compute_facts
 from dffix.rules.base import Rule, Violation
 from dffix.suppress import suppressions
 from dffix.syntax.parser import ParseError, parse
@@ -42,9 +42,14 @@ class FixResult:
         return bool(self.applied)
 
 
-def check(df: Dockerfile, rules: Sequence[Rule]) -> list[Violation]:
-    """Return every violation of `rules` in `df`, without suppressed ones, in file order."""
-    facts = compute_facts(df)
+def check(
+    df: Dockerfile, rules: Sequence[Rule], context: BuildContext | None = None
+) -> list[Violation]:
+    """Return every violation of `rules` in `df`, without suppressed ones, in file order.
+
+    `context` is the folder beside the Dockerfile, for rules that look at files.
+    """
+    facts = compute_facts(df, context)
     sup = suppressions(df)
     if sup.skip_file:
         return []
@@ -110,7 +115,10 @@ def _apply(text: str, chosen: list[Violation]) -> tuple[str, Dockerfile | ParseE
 
 
 def fix(
-    text: str, rules: Sequence[Rule], level: Applicability = Applicability.SAFE
+    text: str,
+    rules: Sequence[Rule],
+    level: Applicability = Applicability.SAFE,
+    context: BuildContext | None = None,
 ) -> FixResult | ParseError:
     """Fix `text` with `rules` at `level` until nothing applicable is left.
 
@@ -127,7 +135,7 @@ def fix(
     bugs: list[FixerBug] = []
     banned: set[object] = set()
     for _ in range(MAX_PASSES):
-        chosen = select_fixes(check(df, rules), level, banned)
+        chosen = select_fixes(check(df, rules, context), level, banned)
         if not chosen:
             break
         new_text, new_df = _apply(df.text, chosen)
@@ -138,10 +146,10 @@ def fix(
         applied.extend(chosen)
         df = new_df
     else:
-        if select_fixes(check(df, rules), level, banned):
-            codes = tuple(sorted({v.code for v in check(df, rules) if v.fix}))
+        if select_fixes(check(df, rules, context), level, banned):
+            codes = tuple(sorted({v.code for v in check(df, rules, context) if v.fix}))
             bugs.append(FixerBug(codes, f"fixes did not settle after {MAX_PASSES} passes"))
-    return FixResult(df.text, tuple(applied), tuple(check(df, rules)), tuple(bugs))
+    return FixResult(df.text, tuple(applied), tuple(check(df, rules, context)), tuple(bugs))
 
 
 def _drop_breaking(

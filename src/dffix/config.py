@@ -1,0 +1,331 @@
+"""Settings from `[tool.dffix]` in pyproject.toml or from `.dffix.toml`, and rule selection.
+
+Loading returns `Settings | ConfigError` values; nothing here prints. The only I/O is
+reading the config file itself, so a run can look settings up per Dockerfile folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dffix.rules.base import Rule
+
+PYPROJECT = "pyproject.toml"
+DFFIX_TOML = ".dffix.toml"
+# In one folder, the dedicated file wins over pyproject.toml (as ruff does with ruff.toml).
+CONFIG_NAMES = (DFFIX_TOML, PYPROJECT)
+TOP_LEVEL_KEYS = ("select", "ignore", "unsafe-fixes", "rules")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigError:
+    """A config file dffix cannot use: which file, where (1-based, 0 when unknown), and why."""
+
+    path: str
+    message: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        return f"{where}: error: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """One layer of rule selection: `select` replaces the set so far, `ignore` removes from it."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What to check and fix: selection layers (config, then command line) and rule options."""
+
+    selections: tuple[Selection, ...] = ()
+    unsafe_fixes: bool = False
+    rule_options: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
+    path: str | None = None  # the config file these came from, for messages
+
+    def options_for(self, rule_name: str) -> dict[str, object]:
+        """Return the configured options of one rule (only the keys the user set)."""
+        for name, options in self.rule_options:
+            if name == rule_name:
+                return dict(options)
+        return {}
+
+    def with_overrides(
+        self,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        unsafe_fixes: bool | None = None,
+    ) -> Settings:
+        """Return these settings with command-line flags layered on top."""
+        selections = self.selections
+        if select is not None or ignore:
+            layer = Selection(tuple(select) if select is not None else None, tuple(ignore or ()))
+            selections = (*selections, layer)
+        unsafe = self.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+        return replace(self, selections=selections, unsafe_fixes=unsafe)
+
+
+# -- rule selection -------------------------------------------------------------
+
+
+def _all_rules() -> tuple[type[Rule], ...]:
+    from dffix.rules import ALL_RULES
+
+    return ALL_RULES
+
+
+def selected_rule_classes(settings: Settings) -> list[type[Rule]]:
+    """Return the rule classes `settings` select, in registry order.
+
+    The set starts with the rules enabled by default. Each layer (the config file,
+    then the command line) with a `select` replaces the set with what it names, minus
+    its own `ignore`; a layer with only `ignore` removes from the set so far.
+    """
+    rules = _all_rules()
+    chosen = {r for r in rules if r.default_enabled}
+    for layer in settings.selections:
+        if layer.select is not None:
+            chosen = {r for r in rules if any(r.matches(word) for word in layer.select)}
+        chosen -= {r for r in rules if any(r.matches(word) for word in layer.ignore)}
+    return [r for r in rules if r in chosen]
+
+
+def rules_for(settings: Settings) -> list[Rule]:
+    """Return instances of the selected rules, each built with its configured options."""
+    return [cls(settings.options_for(cls.name)) for cls in selected_rule_classes(settings)]
+
+
+def selector_error(word: str) -> str | None:
+    """Return why `word` is not a rule selector (with a did-you-mean), or None when it is one."""
+    rules = _all_rules()
+    if any(r.matches(word) for r in rules):
+        return None
+    known = [w for r in rules for w in (r.code, r.name, *r.aliases)]
+    return f"unknown rule selector {word!r}{did_you_mean(word, known)}"
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return `; did you mean 'x'?` for the closest candidate, or an empty string."""
+    import difflib
+
+    by_lower = {c.lower(): c for c in candidates}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
+
+
+# -- finding and reading config files -------------------------------------------
+
+
+def find_config(start: Path) -> Path | None:
+    """Return the nearest config file in `start` or a folder above it, or None.
+
+    A pyproject.toml counts only when it has a `[tool.dffix]` table.
+    """
+    folder = Path(os.path.abspath(start))
+    for candidate_dir in (folder, *folder.parents):
+        for name in CONFIG_NAMES:
+            path = candidate_dir / name
+            if path.is_file() and (name != PYPROJECT or _mentions_dffix(path)):
+                return path
+    return None
+
+
+def _mentions_dffix(path: Path) -> bool:
+    # A cheap text test first, so most pyproject.toml files are never TOML-parsed.
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    if "dffix" not in text:
+        return False
+    document = _toml(text)
+    tool = document.get("tool") if isinstance(document, dict) else None
+    return isinstance(tool, dict) and "dffix" in tool
+
+
+def load_settings(start: Path, config: str | None = None) -> Settings | ConfigError:
+    """Return the settings for Dockerfiles in folder `start`, or for the file `config` when given.
+
+    With no config file found, returns the default Settings. Returns a ConfigError
+    for an unreadable file, invalid TOML, unknown keys or wrongly typed values.
+    """
+    if config is not None:
+        return read_config(Path(config))
+    path = find_config(start)
+    return Settings() if path is None else read_config(path)
+
+
+def read_config(path: Path) -> Settings | ConfigError:
+    """Return the settings in one config file (pyproject.toml or .dffix.toml style by name)."""
+    shown = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        return ConfigError(shown, f"cannot read config file: {(exc.strerror or str(exc)).lower()}")
+    except UnicodeDecodeError:
+        return ConfigError(shown, "config file is not UTF-8")
+    document = _toml(text)
+    if isinstance(document, tuple):
+        message, line, col = document
+        return ConfigError(shown, f"invalid TOML: {message}", line, col)
+    if path.name == PYPROJECT:
+        tool = document.get("tool")
+        if not isinstance(tool, dict) or "dffix" not in tool:
+            return Settings(path=shown)
+        return settings_from_table(tool["dffix"], shown, "[tool.dffix]")
+    return settings_from_table(document, shown, "")
+
+
+def _toml(text: str) -> dict[str, object] | tuple[str, int, int]:
+    """Return the parsed TOML document, or (message, line, col) when it is invalid."""
+    import re
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+        if m is None:
+            return str(exc), 0, 0
+        return m.group(1), int(m.group(2)), int(m.group(3))
+
+
+# -- validating a table ---------------------------------------------------------
+
+
+class _Invalid(Exception):
+    """Internal: carries a ConfigError out of nested validation helpers."""
+
+    def __init__(self, error: ConfigError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def settings_from_table(table: object, path: str, where: str) -> Settings | ConfigError:
+    """Return Settings from the dffix table of a config file, or the first problem found.
+
+    `where` names the table in messages (`[tool.dffix]`, or empty for .dffix.toml).
+    """
+    try:
+        return _settings(table, path, where)
+    except _Invalid as invalid:
+        return invalid.error
+
+
+def _settings(table: object, path: str, where: str) -> Settings:
+    prefix = f"{where} " if where else ""
+
+    def fail(message: str) -> _Invalid:
+        return _Invalid(ConfigError(path, prefix + message))
+
+    if not isinstance(table, dict):
+        raise fail("must be a table")
+    for key in table:
+        if key not in TOP_LEVEL_KEYS:
+            raise fail(f"unknown key {key!r}{did_you_mean(key, TOP_LEVEL_KEYS)}")
+    unsafe = table.get("unsafe-fixes", False)
+    if not isinstance(unsafe, bool):
+        raise fail(f"'unsafe-fixes' must be true or false, not {_kind(unsafe)}")
+    select = _selectors(table, "select", fail)
+    ignore = _selectors(table, "ignore", fail) or ()
+    rules_table = f"{where[:-1]}.rules]" if where else "[rules]"
+    options = _rule_options(table.get("rules", {}), path, rules_table)
+    layers = (Selection(select, ignore),) if select is not None or ignore else ()
+    return Settings(layers, unsafe, options, path)
+
+
+def _selectors(
+    table: Mapping[str, object], key: str, fail: Callable[[str], _Invalid]
+) -> tuple[str, ...] | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(f"{key!r} must be a list of rule selectors (strings)")
+    for word in value:
+        problem = selector_error(word)
+        if problem:
+            raise fail(f"{key!r}: {problem}")
+    return tuple(value)
+
+
+def _rule_options(
+    value: object, path: str, table_name: str
+) -> tuple[tuple[str, tuple[tuple[str, object], ...]], ...]:
+    if not isinstance(value, dict):
+        raise _Invalid(ConfigError(path, f"{table_name} must be a table of rule names"))
+    by_name = {r.name: r for r in _all_rules()}
+    found: list[tuple[str, tuple[tuple[str, object], ...]]] = []
+    for name, options in value.items():
+        rule = by_name.get(name)
+        if rule is None:
+            raise _Invalid(ConfigError(path, f"{table_name} unknown rule {name!r}{_rule_hint(name)}"))
+        found.append((name, _checked_options(rule, options, path, f"{table_name[:-1]}.{name}]")))
+    return tuple(found)
+
+
+def _rule_hint(word: str) -> str:
+    # Options are keyed by rule name; point from a code or alias to the name.
+    for rule in _all_rules():
+        if word.upper() in (rule.code.upper(), *(a.upper() for a in rule.aliases)):
+            return f"; options are keyed by rule name: did you mean {rule.name!r}?"
+    return did_you_mean(word, [r.name for r in _all_rules()])
+
+
+def _checked_options(
+    rule: type[Rule], options: object, path: str, table_name: str
+) -> tuple[tuple[str, object], ...]:
+    def fail(message: str) -> _Invalid:
+        return _Invalid(ConfigError(path, f"{table_name} {message}"))
+
+    if not isinstance(options, dict):
+        raise fail("must be a table of options")
+    checked: list[tuple[str, object]] = []
+    for key, value in options.items():
+        if key not in rule.option_defaults:
+            known = list(rule.option_defaults)
+            hint = did_you_mean(key, known) if known else f"; {rule.name} has no options"
+            raise fail(f"unknown option {key!r}{hint}")
+        default = rule.option_defaults[key]
+        converted = _like(default, value)
+        if converted is None:
+            raise fail(f"{key!r} must be {_kind(default)}, not {_kind(value)}")
+        checked.append((key, converted))
+    return tuple(checked)
+
+
+def _like(default: object, value: object) -> object | None:
+    """Return `value` as the type of `default`, or None when it is of another kind."""
+    if default is None:
+        return value
+    if isinstance(default, bool) or isinstance(value, bool):
+        return value if isinstance(default, bool) and isinstance(value, bool) else None
+    if isinstance(default, (list, tuple, frozenset, set)):
+        return type(default)(value) if isinstance(value, list) else None
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    return value if isinstance(value, type(default)) else None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__

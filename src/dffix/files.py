@@ -1,0 +1,221 @@
+"""Bytes on disk to text and back: decoding, finding Dockerfiles, atomic writes.
+
+The engine works on `str`; this module is the boundary. Text is decoded as UTF-8
+with `surrogateescape`, so any byte that is not UTF-8 (a GBK comment, a stray
+Latin-1 byte) becomes a lone surrogate and is encoded back to the very same byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+# What BuildKit and Podman pick up by default, plus the common per-target names.
+DOCKERFILE_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*")
+# `Dockerfile.dockerignore` is BuildKit's per-Dockerfile ignore file, not a Dockerfile.
+NOT_DOCKERFILE_PATTERNS = ("*.dockerignore",)
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__"})
+
+_BOMS = (
+    # UTF-32 first: its little-endian BOM starts with UTF-16's.
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file or folder dffix cannot use; line and col (1-based) are 0 when not about a place."""
+
+    path: str
+    message: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        return f"{where}: error: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A Dockerfile to process: the path as shown to the user, and the path to open."""
+
+    shown: str
+    path: Path
+
+
+# -- decoding -------------------------------------------------------------------
+
+
+def decode(data: bytes, shown: str) -> str | FileError:
+    """Return the text of a Dockerfile's bytes.
+
+    Returns a FileError for UTF-16/UTF-32 files (by BOM) and for binary files (any
+    NUL byte, with the line and column of the first). A UTF-8 BOM is kept in the text.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return FileError(shown, f"{name} encoded; dffix reads UTF-8", 1, 1)
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        return FileError(shown, "NUL byte: this looks like a binary file, not a Dockerfile", line, col)
+    return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    """Return the bytes of text from `decode`, restoring any non-UTF-8 byte exactly."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def read_source(target: Target) -> tuple[bytes, str] | FileError:
+    """Return a Dockerfile's bytes and decoded text, or a FileError saying why not."""
+    try:
+        data = target.path.read_bytes()
+    except OSError as exc:
+        return FileError(target.shown, os_reason(exc))
+    text = decode(data, target.shown)
+    return text if isinstance(text, FileError) else (data, text)
+
+
+def os_reason(exc: OSError) -> str:
+    """Return a short lower-case reason for an OS error (`no such file or directory`)."""
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder"
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]
+
+
+# -- finding Dockerfiles --------------------------------------------------------
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """Return whether a file name is one dffix looks for inside folders."""
+    if any(fnmatchcase(name, p) for p in NOT_DOCKERFILE_PATTERNS):
+        return False
+    return any(fnmatchcase(name, p) for p in DOCKERFILE_PATTERNS)
+
+
+def discover(paths: Sequence[str]) -> tuple[list[Target], list[FileError]]:
+    """Return the Dockerfiles the command-line paths name, and the paths that failed.
+
+    A file is taken whatever its name. A folder is searched for Dockerfile names,
+    skipping VCS folders, node_modules, virtualenvs and __pycache__, following
+    symlinked folders but never twice. Results keep the order of `paths`, sorted
+    within each folder; a file reached twice is processed once.
+    """
+    targets: list[Target] = []
+    errors: list[FileError] = []
+    seen: set[str] = set()
+    for given in paths:
+        found: list[Target] | FileError
+        if os.path.isdir(given):
+            found = _search(given, errors)
+        elif os.path.lexists(given):
+            found = [Target(given, Path(given))]
+        else:
+            found = FileError(given, "no such file or directory")
+        if isinstance(found, FileError):
+            errors.append(found)
+            continue
+        for target in found:
+            real = os.path.realpath(target.path)
+            if real not in seen:
+                seen.add(real)
+                targets.append(target)
+    return targets, errors
+
+
+def _search(folder: str, errors: list[FileError]) -> list[Target] | FileError:
+    found = sorted(_walk(folder, errors), key=lambda rel: rel.split(os.sep))
+    if not found:
+        patterns = ", ".join(DOCKERFILE_PATTERNS)
+        return FileError(folder, f"no Dockerfiles found in this folder (looked for {patterns})")
+    return [Target(os.path.normpath(os.path.join(folder, rel)), Path(folder, rel)) for rel in found]
+
+
+def _walk(top: str, errors: list[FileError]) -> Iterator[str]:
+    """Yield Dockerfile paths under `top`, relative to it."""
+    visited: set[tuple[int, int]] = set()
+
+    def on_error(exc: OSError) -> None:
+        errors.append(FileError(exc.filename or top, f"cannot read folder: {os_reason(exc)}"))
+
+    for folder, dirs, names in os.walk(top, onerror=on_error, followlinks=True):
+        try:
+            st = os.stat(folder)
+        except OSError:
+            dirs[:] = []
+            continue
+        # A symlink back up the tree would loop forever: enter each real folder once.
+        if (st.st_dev, st.st_ino) in visited:
+            dirs[:] = []
+            continue
+        visited.add((st.st_dev, st.st_ino))
+        dirs[:] = sorted(d for d in dirs if not _skipped_dir(os.path.join(folder, d), d))
+        rel = os.path.relpath(folder, top)
+        for name in sorted(names):
+            if is_dockerfile_name(name) and os.path.isfile(os.path.join(folder, name)):
+                yield name if rel == os.curdir else os.path.join(rel, name)
+
+
+def _skipped_dir(path: str, name: str) -> bool:
+    return name in SKIPPED_DIRS or os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+# -- writing --------------------------------------------------------------------
+
+
+def write_atomic(target: Target, data: bytes) -> FileError | None:
+    """Replace a file's content with `data` atomically; return a FileError on failure.
+
+    Writes a temporary file next to the real file (the symlink's target, so the link
+    stays a link), fsyncs it, gives it the old file's mode (and owner, when allowed)
+    and renames it over the old file. On failure the old file is left as it was.
+    """
+    real = Path(os.path.realpath(target.path))
+    try:
+        old = real.stat()
+    except OSError as exc:
+        return FileError(target.shown, f"cannot write: {os_reason(exc)}")
+    # The rename would succeed on a read-only file; respect the mode as an editor would.
+    if not os.access(real, os.W_OK):
+        return FileError(target.shown, "cannot write: permission denied")
+    temp = real.with_name(f".{real.name}.{os.urandom(4).hex()}.dffix-tmp")
+    try:
+        _write_new(temp, data, old)
+        os.replace(temp, real)
+    except OSError as exc:
+        _remove_quietly(temp)
+        return FileError(target.shown, f"cannot write: {os_reason(exc)}")
+    return None
+
+
+def _write_new(temp: Path, data: bytes, old: os.stat_result) -> None:
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        os.fchmod(fd, stat.S_IMODE(old.st_mode))
+        if hasattr(os, "fchown") and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+            # Only root may give a file away; the content still gets written.
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, old.st_uid, old.st_gid)
+    finally:
+        os.close(fd)
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

@@ -1,0 +1,540 @@
+"""The `dffix` command: a fast path for everyday invocations, typer for everything else.
+
+Start-up time is a feature: importing typer (with click and rich) costs more than
+fixing a typical Dockerfile. `main()` therefore reads the common command lines (paths
+and the options in `OPTIONS`) itself; anything else (`--help`, `--explain`,
+`--list-rules`, unknown or malformed options, usage errors) goes to the typer app in
+`dffix.cli`, which is built from the same `OPTIONS` and ends in the same `run()`.
+
+This module and `dffix.cli` are the shell: they read, write and print. The fixing is
+the pure `dffix.fixer.fix()`; `fix_text` and `check_text` below are pure too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
+from dffix.edits import Applicability
+from dffix.facts import BuildContext
+from dffix.files import FileError, Target, decode, discover, encode, read_source, write_atomic
+from dffix.fixer import check, fix
+from dffix.rules.base import Rule, Violation
+from dffix.syntax import ParseError, parse
+
+EXIT_OK = 0
+EXIT_FOUND = 1  # --diff found a diff, --check found a problem
+EXIT_ERROR = 2  # bad input, bad config, usage
+
+# Markers after a --check diagnostic (documented in docs/user-guide.md).
+MARK_SAFE = "[*]"  # `dffix PATH` fixes it
+MARK_UNSAFE = "[~]"  # `dffix --unsafe-fixes PATH` fixes it
+MARK_NONE = "[-]"  # no automatic fix: needs a person
+
+
+class OutputMode(Enum):
+    """What a run does with the fixed text."""
+
+    WRITE = "write"  # rewrite files in place
+    DIFF = "diff"  # print a unified diff, write nothing
+    CHECK = "check"  # print diagnostics, write nothing
+    STDIN = "stdin"  # read stdin, print the whole fixed text on stdout
+
+
+class Takes(Enum):
+    """What an option takes from the command line."""
+
+    NOTHING = "nothing"  # a flag
+    ONE = "one"  # one value; given twice, the last wins
+    MANY = "many"  # repeatable; values may also be comma-separated
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One command-line option, shared by the fast parser and the typer app."""
+
+    flag: str
+    dest: str
+    takes: Takes
+    help: str
+    const: bool = True  # the value a flag sets
+    metavar: str = ""
+
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        "--diff", "diff", Takes.NOTHING, "Print a unified diff of the fixes; write nothing. Exit 1 if any."
+    ),
+    OptionSpec("--check", "check", Takes.NOTHING, "Print every problem found; write nothing. Exit 1 if any."),
+    OptionSpec(
+        "--unsafe-fixes", "unsafe_fixes", Takes.NOTHING, "Also apply fixes that may change the image."
+    ),
+    OptionSpec("--no-unsafe-fixes", "unsafe_fixes", Takes.NOTHING, "Apply safe fixes only.", const=False),
+    OptionSpec(
+        "--select", "select", Takes.MANY, "Rules to use: codes, names, aliases, DF2, ALL.", metavar="RULES"
+    ),
+    OptionSpec("--ignore", "ignore", Takes.MANY, "Rules to leave out.", metavar="RULES"),
+    OptionSpec("--config", "config", Takes.ONE, "Use this config file instead of searching.", metavar="FILE"),
+    OptionSpec(
+        "--stdin-filename",
+        "stdin_filename",
+        Takes.ONE,
+        "File name for stdin: config and messages.",
+        metavar="NAME",
+    ),
+    OptionSpec("--quiet", "quiet", Takes.NOTHING, "Print no summaries, only errors, diffs and problems."),
+    OptionSpec("--version", "version", Takes.NOTHING, "Print the version and exit."),
+)
+# Options only the typer app knows; the fast parser hands them over.
+TYPER_ONLY_OPTIONS = ("--explain", "--list-rules", "--help", "-h")
+_BY_FLAG = {spec.flag: spec for spec in OPTIONS}
+
+
+def option(flag: str) -> OptionSpec:
+    """Return the spec of an option in OPTIONS."""
+    return _BY_FLAG[flag]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """A parsed command line."""
+
+    paths: tuple[str, ...] = ()
+    mode: OutputMode = OutputMode.WRITE
+    read_stdin: bool = False
+    unsafe_fixes: bool | None = None  # None: as the config says
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    config: str | None = None
+    stdin_filename: str | None = None
+    quiet: bool = False
+    version: bool = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]); return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        opts = parse_argv(args)
+        if opts is None:
+            from dffix.cli import run_typer
+
+            return run_typer(args)
+        return run(opts)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`dffix --check . | head`); don't let Python complain at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FOUND
+
+
+# -- parsing --------------------------------------------------------------------
+
+
+def parse_argv(args: Sequence[str]) -> Options | None:
+    """Return the Options of a command line, or None to let the typer app handle it.
+
+    Only unambiguous lines are read here: an unknown option, a flag given a value, a
+    missing value, a value that looks like an option, or a usage error returns None.
+    """
+    values: dict[str, object] = {}
+    paths: list[str] = []
+    rest = list(args)
+    only_paths = False
+    while rest:
+        arg = rest.pop(0)
+        if only_paths or arg == "-" or not arg.startswith("-"):
+            paths.append(arg)
+            continue
+        if arg == "--":
+            only_paths = True
+            continue
+        flag, has_value, value = arg.partition("=")
+        spec = _BY_FLAG.get(flag)
+        if spec is None or (spec.takes is Takes.NOTHING and has_value):
+            return None
+        if spec.takes is Takes.NOTHING:
+            values[spec.dest] = spec.const
+            continue
+        if not has_value:
+            if not rest or rest[0].startswith("-"):
+                return None  # how click reads `--config --diff` is for click to say
+            value = rest.pop(0)
+        values[spec.dest] = [*_strings(values.get(spec.dest)), value] if spec.takes is Takes.MANY else value
+    options = build_options(paths, values)
+    return options if isinstance(options, Options) else None
+
+
+def build_options(paths: Sequence[str], values: Mapping[str, object]) -> Options | str:
+    """Return Options from paths and option values keyed by `dest`, or a usage error message.
+
+    Both parsers end here, so they agree on defaults, comma-splitting and usage rules.
+    """
+
+    def flag(dest: str) -> bool:
+        return values.get(dest) is True
+
+    if flag("version"):
+        return Options(version=True)
+    if flag("diff") and flag("check"):
+        return "--diff and --check cannot be used together"
+    stdin_filename = _one(values.get("stdin_filename"))
+    paths = tuple(paths) or (("-",) if stdin_filename is not None else ())
+    if not paths:
+        return "missing PATH: give Dockerfiles or folders, or - to read stdin"
+    read_stdin = "-" in paths
+    if read_stdin and len(paths) > 1:
+        return "- (stdin) cannot be combined with other paths"
+    if stdin_filename is not None and not read_stdin:
+        return "--stdin-filename applies only when reading stdin (-)"
+    mode = OutputMode.DIFF if flag("diff") else OutputMode.CHECK if flag("check") else OutputMode.WRITE
+    unsafe = values.get("unsafe_fixes")
+    return Options(
+        paths=paths,
+        mode=OutputMode.STDIN if read_stdin and mode is OutputMode.WRITE else mode,
+        read_stdin=read_stdin,
+        unsafe_fixes=unsafe if isinstance(unsafe, bool) else None,
+        select=None if values.get("select") is None else split_selectors(values["select"]),
+        ignore=split_selectors(values.get("ignore")),
+        config=_one(values.get("config")),
+        stdin_filename=stdin_filename,
+        quiet=flag("quiet"),
+    )
+
+
+def split_selectors(raw: object) -> tuple[str, ...]:
+    """Return the selectors of repeated, comma-separated option values."""
+    return tuple(word.strip() for value in _strings(raw) for word in value.split(",") if word.strip())
+
+
+def _strings(raw: object) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [raw]
+    assert isinstance(raw, (list, tuple)), raw
+    return [str(v) for v in raw]
+
+
+def _one(raw: object) -> str | None:
+    return raw if isinstance(raw, str) else None
+
+
+# -- pure: one text in, what to report out --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The rules for one file and the fix level its settings ask for."""
+
+    rules: tuple[Rule, ...]
+    level: Applicability
+
+
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """The result of fixing one text."""
+
+    text: str
+    fixes: int  # fixes applied
+    unsafe_left: int  # fixes left that --unsafe-fixes would apply
+    manual_left: int  # problems left with no automatic fix
+    bugs: tuple[str, ...]  # dffix bugs, as messages
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem to print in --check mode (1-based line and column)."""
+
+    line: int
+    col: int
+    code: str
+    message: str
+    marker: str
+
+
+def fix_text(text: str, rule_set: RuleSet, context: BuildContext | None = None) -> Fixed | ParseError:
+    """Return the fixed text and what is left, or the ParseError of the input.
+
+    `context` is the Dockerfile's folder, for rules that look at files beside it.
+    """
+    result = fix(text, rule_set.rules, rule_set.level, context)
+    if isinstance(result, ParseError):
+        return result
+    left = [v for v in result.remaining if _applicable(v) < rule_set.level]
+    unsafe_left = sum(1 for v in left if _applicable(v) is Applicability.UNSAFE)
+    bugs = tuple(f"{b.message} ({', '.join(b.codes)})" if b.codes else b.message for b in result.bugs)
+    return Fixed(result.text, len(result.applied), unsafe_left, len(left) - unsafe_left, bugs)
+
+
+def check_text(
+    text: str, rule_set: RuleSet, context: BuildContext | None = None
+) -> list[Diagnostic] | ParseError:
+    """Return the problems in `text` as written (not after fixing), or its ParseError."""
+    df = parse(text)
+    if isinstance(df, ParseError):
+        return df
+    bom = 1 if text.startswith("\ufeff") else 0
+    found = []
+    for v in check(df, rule_set.rules, context):
+        line, col = df.line_col(v.span.start)
+        col -= bom if line == 1 else 0
+        found.append(Diagnostic(line, col, v.code, v.message, marker(v)))
+    return found
+
+
+def marker(v: Violation) -> str:
+    """Return the --check marker saying whether and how `v` can be fixed."""
+    level = _applicable(v)
+    if level is Applicability.SAFE:
+        return MARK_SAFE
+    return MARK_UNSAFE if level is Applicability.UNSAFE else MARK_NONE
+
+
+def _applicable(v: Violation) -> Applicability:
+    # A violation without a fix counts as display-only: nothing would apply it.
+    return v.fix.applicability if v.fix is not None else Applicability.DISPLAY_ONLY
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# -- the shell: read, fix, write, print -----------------------------------------
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What one run found, for the exit code and the closing summary."""
+
+    status: int = EXIT_OK
+    fixes: int = 0
+    unsafe_left: int = 0
+    manual_left: int = 0
+    problems: int = 0
+    by_marker: dict[str, int] = field(default_factory=dict)
+    files_with_problems: int = 0
+
+    def found(self) -> None:
+        self.status = max(self.status, EXIT_FOUND)
+
+    def error(self, message: str) -> None:
+        self.status = EXIT_ERROR
+        err(message)
+
+
+class _Configs:
+    """Settings per Dockerfile folder, each config file read and reported once per run."""
+
+    def __init__(self, opts: Options, tally: _Tally) -> None:
+        self.opts = opts
+        self.tally = tally
+        self.by_folder: dict[Path, Path | None] = {}
+        self.by_file: dict[Path | None, RuleSet | ConfigError] = {}
+
+    def for_folder(self, folder: Path) -> RuleSet | None:
+        """Return the rules for files in `folder`, or None (reported) when the config is bad."""
+        if folder not in self.by_folder:
+            self.by_folder[folder] = Path(self.opts.config) if self.opts.config else find_config(folder)
+        path = self.by_folder[folder]
+        if path not in self.by_file:
+            self.by_file[path] = self._load(path)
+            if isinstance(self.by_file[path], ConfigError):
+                self.tally.error(str(self.by_file[path]))
+        found = self.by_file[path]
+        if isinstance(found, ConfigError):
+            self.tally.status = EXIT_ERROR
+            return None
+        return found
+
+    def _load(self, path: Path | None) -> RuleSet | ConfigError:
+        settings = Settings() if path is None else read_config(path)
+        if isinstance(settings, ConfigError):
+            return settings
+        opts = self.opts
+        settings = settings.with_overrides(opts.select, opts.ignore, opts.unsafe_fixes)
+        level = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
+        return RuleSet(tuple(rules_for(settings)), level)
+
+
+def run(opts: Options) -> int:
+    """Run one parsed command line; return the exit code."""
+    if opts.version:
+        from dffix import __version__
+
+        out(f"dffix {__version__}\n".encode())
+        return EXIT_OK
+    for word in (*(opts.select or ()), *opts.ignore):
+        problem = selector_error(word)
+        if problem:
+            err(f"error: {problem}")
+            return EXIT_ERROR
+    tally = _Tally()
+    configs = _Configs(opts, tally)
+    if opts.read_stdin:
+        _run_stdin(opts, configs, tally)
+    else:
+        _run_files(opts, configs, tally)
+    if not opts.quiet and opts.mode is not OutputMode.STDIN:
+        for line in summary_lines(opts.mode, tally):
+            err(line)
+    return tally.status
+
+
+def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
+    targets, errors = discover(opts.paths)
+    for error in errors:
+        tally.error(str(error))
+    for target in targets:
+        rule_set = configs.for_folder(target.path.parent)
+        if rule_set is not None:
+            _run_file(target, opts, rule_set, tally)
+
+
+def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -> None:
+    source = read_source(target)
+    if isinstance(source, FileError):
+        tally.error(str(source))
+        return
+    data, text = source
+    context = BuildContext(target.path.parent)
+    if opts.mode is OutputMode.CHECK:
+        _report_check(text, target.shown, rule_set, context, tally)
+        return
+    new_text = _report_fix(text, target.shown, opts, rule_set, context, tally)
+    if new_text is None:
+        return
+    if opts.mode is OutputMode.DIFF:
+        _print_diff(text, new_text, target.shown, tally)
+        return
+    new_data = encode(new_text)
+    if new_data != data:  # an unchanged file is not touched: its mtime stays
+        problem = write_atomic(target, new_data)
+        if problem is not None:
+            tally.error(str(problem))
+
+
+def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
+    shown = opts.stdin_filename or "-"
+    folder = Path(opts.stdin_filename).parent if opts.stdin_filename else Path.cwd()
+    rule_set = configs.for_folder(folder)
+    data = sys.stdin.buffer.read()
+    if rule_set is None:
+        return
+    text = decode(data, shown)
+    if isinstance(text, FileError):
+        tally.error(str(text))
+        return
+    # Without a file name there is no folder to trust as the build context.
+    context = BuildContext(folder) if opts.stdin_filename else None
+    if opts.mode is OutputMode.CHECK:
+        _report_check(text, shown, rule_set, context, tally)
+        return
+    new_text = _report_fix(text, shown, opts, rule_set, context, tally)
+    # An editor replaces its buffer with what we print: print nothing unless all went well.
+    if new_text is None or tally.status == EXIT_ERROR:
+        return
+    if opts.mode is OutputMode.DIFF:
+        _print_diff(text, new_text, shown, tally)
+    else:
+        out(encode(new_text))
+
+
+def _report_fix(
+    text: str, shown: str, opts: Options, rule_set: RuleSet, context: BuildContext | None, tally: _Tally
+) -> str | None:
+    """Fix one text, report errors, bugs and counts; return the new text (None on error)."""
+    fixed = fix_text(text, rule_set, context)
+    if isinstance(fixed, ParseError):
+        tally.error(f"{shown}:{fixed.line}:{fixed.col}: error: {fixed.message}")
+        return None
+    for bug in fixed.bugs:
+        # The text is the last good one: still usable, but say loudly that we failed.
+        tally.error(f"{shown}: dffix bug: {bug}; please report it")
+    tally.unsafe_left += fixed.unsafe_left
+    tally.manual_left += fixed.manual_left
+    if fixed.text != text:
+        tally.fixes += fixed.fixes
+        if not opts.quiet and opts.mode is not OutputMode.STDIN:
+            verb = "would fix" if opts.mode is OutputMode.DIFF else "fixed"
+            err(f"{verb} {shown} ({_plural(fixed.fixes, 'fix', 'fixes')})")
+    return fixed.text
+
+
+def _report_check(
+    text: str, shown: str, rule_set: RuleSet, context: BuildContext | None, tally: _Tally
+) -> None:
+    found = check_text(text, rule_set, context)
+    if isinstance(found, ParseError):
+        tally.error(f"{shown}:{found.line}:{found.col}: error: {found.message}")
+        return
+    lines = [f"{shown}:{d.line}:{d.col}: {d.code} {d.message} {d.marker}\n" for d in found]
+    out(encode("".join(lines)))
+    for d in found:
+        tally.by_marker[d.marker] = tally.by_marker.get(d.marker, 0) + 1
+    if found:
+        tally.found()
+        tally.problems += len(found)
+        tally.files_with_problems += 1
+
+
+def _print_diff(old: str, new: str, shown: str, tally: _Tally) -> None:
+    from dffix.diff import unified_diff
+
+    diff = unified_diff(old, new, shown, color=_color_stdout())
+    if diff:
+        out(encode(diff))
+        tally.found()
+
+
+def summary_lines(mode: OutputMode, tally: _Tally) -> list[str]:
+    """Return the closing summary printed on stderr (nothing when there is nothing to say)."""
+    if mode is OutputMode.CHECK:
+        if not tally.problems:
+            return []
+        files = _plural(tally.files_with_problems, "file", "files")
+        counts = ", ".join(
+            f"{tally.by_marker[m]} {m}" for m in (MARK_SAFE, MARK_UNSAFE, MARK_NONE) if m in tally.by_marker
+        )
+        return [f"found {_plural(tally.problems, 'problem', 'problems')} in {files} ({counts})"]
+    lines = []
+    if tally.unsafe_left:
+        lines.append(f"{_plural(tally.unsafe_left, 'more fix', 'more fixes')} available with --unsafe-fixes")
+    if tally.manual_left:
+        lines.append(
+            f"{_plural(tally.manual_left, 'problem needs', 'problems need')} a manual fix (see --check)"
+        )
+    return lines
+
+
+# -- output ---------------------------------------------------------------------
+
+
+def out(data: bytes) -> None:
+    """Write bytes to stdout as they are (CRLF and non-UTF-8 bytes included)."""
+    stream = sys.stdout
+    stream.flush()
+    stream.buffer.write(data)
+    stream.buffer.flush()
+
+
+def err(line: str) -> None:
+    """Write one line to stderr."""
+    sys.stdout.flush()
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _color_stdout() -> bool:
+    if "NO_COLOR" in os.environ:
+        return False
+    try:
+        return sys.stdout.isatty()
+    except ValueError:  # closed
+        return False

@@ -3,6 +3,9 @@
 The engine works on `str`; this module is the boundary. Text is decoded as UTF-8
 with `surrogateescape`, so any byte that is not UTF-8 (a GBK comment, a stray
 Latin-1 byte) becomes a lone surrogate and is encoded back to the very same byte.
+
+Records are NamedTuples rather than frozen dataclasses: as immutable, much cheaper
+to define, and this module is imported on every run.
 """
 
 from __future__ import annotations
@@ -11,14 +14,11 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import NamedTuple
 
 # What BuildKit and Podman pick up by default, plus the common per-target names.
 DOCKERFILE_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*")
-# `Dockerfile.dockerignore` is BuildKit's per-Dockerfile ignore file, not a Dockerfile.
-NOT_DOCKERFILE_PATTERNS = ("*.dockerignore",)
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__"})
 
 _BOMS = (
@@ -30,8 +30,7 @@ _BOMS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class FileError:
+class FileError(NamedTuple):
     """A file or folder dffix cannot use; line and col (1-based) are 0 when not about a place."""
 
     path: str
@@ -44,8 +43,7 @@ class FileError:
         return f"{where}: error: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """A Dockerfile to process: the path as shown to the user, and the path to open."""
 
     shown: str
@@ -99,10 +97,16 @@ def os_reason(exc: OSError) -> str:
 
 
 def is_dockerfile_name(name: str) -> bool:
-    """Return whether a file name is one dffix looks for inside folders."""
-    if any(fnmatchcase(name, p) for p in NOT_DOCKERFILE_PATTERNS):
+    """Return whether a file name matches DOCKERFILE_PATTERNS (case-sensitive, as on Linux)."""
+    # `Dockerfile.dockerignore` is BuildKit's per-Dockerfile ignore file, not a Dockerfile.
+    if name.endswith(".dockerignore"):
         return False
-    return any(fnmatchcase(name, p) for p in DOCKERFILE_PATTERNS)
+    # Plain string tests: fnmatch would cost more to import than the whole search.
+    return (
+        name in ("Dockerfile", "Containerfile")
+        or name.endswith((".Dockerfile", ".dockerfile"))
+        or name.startswith("Dockerfile.")
+    )
 
 
 def discover(paths: Sequence[str]) -> tuple[list[Target], list[FileError]]:

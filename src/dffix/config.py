@@ -165,9 +165,12 @@ def load_settings(start: Path, config: str | None = None) -> Settings | ConfigEr
     return Settings() if path is None else read_config(path)
 
 
-def read_config(path: Path) -> Settings | ConfigError:
-    """Return the settings in one config file (pyproject.toml or .dffix.toml style by name)."""
-    shown = str(path)
+def read_config(path: Path, shown: str | None = None) -> Settings | ConfigError:
+    """Return the settings in one config file (pyproject.toml or .dffix.toml style by name).
+
+    `shown` is how messages name the file (default: `path` as given).
+    """
+    shown = str(path) if shown is None else shown
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:

@@ -312,7 +312,6 @@ class _Tally:
 
     def __init__(self) -> None:
         self.status = EXIT_OK
-        self.fixes = 0
         self.unsafe_left = 0
         self.manual_left = 0
         self.problems = 0
@@ -352,13 +351,19 @@ class _Configs:
         return found
 
     def _load(self, path: Path | None) -> RuleSet | ConfigError:
-        settings = Settings() if path is None else read_config(path)
+        settings = Settings() if path is None else read_config(path, _relative(path))
         if isinstance(settings, ConfigError):
             return settings
         opts = self.opts
         settings = settings.with_overrides(opts.select, opts.ignore, opts.unsafe_fixes)
         level = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
         return RuleSet(tuple(rules_for(settings)), level)
+
+
+def _relative(path: Path) -> str:
+    """Return `path` relative to the working folder when it is inside it (for messages)."""
+    shown = os.path.relpath(path)
+    return str(path) if shown.startswith(os.pardir) else shown
 
 
 def run(opts: Options) -> int:
@@ -396,26 +401,27 @@ def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
 
 
 def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -> None:
-    source = read_source(target)
-    if isinstance(source, FileError):
-        tally.error(str(source))
+    text = read_source(target)
+    if isinstance(text, FileError):
+        tally.error(str(text))
         return
-    data, text = source
     context = BuildContext(target.path.parent)
     if opts.mode is OutputMode.CHECK:
         _report_check(text, target.shown, rule_set, context, tally)
         return
-    new_text = _report_fix(text, target.shown, opts, rule_set, context, tally)
-    if new_text is None:
-        return
+    fixed = _report_fix(text, target.shown, rule_set, context, tally)
+    if fixed is None or fixed.text == text:
+        return  # an unchanged file is not touched: its mtime stays
+    count = _plural(fixed.fixes, "fix", "fixes")
     if opts.mode is OutputMode.DIFF:
-        _print_diff(text, new_text, target.shown, tally)
+        _print_diff(text, fixed.text, target.shown, tally)
+        _say(opts, f"would fix {target.shown} ({count})")
         return
-    new_data = encode(new_text)
-    if new_data != data:  # an unchanged file is not touched: its mtime stays
-        problem = write_atomic(target, new_data)
-        if problem is not None:
-            tally.error(str(problem))
+    problem = write_atomic(target, encode(fixed.text))
+    if problem is not None:
+        tally.error(str(problem))
+    else:
+        _say(opts, f"fixed {target.shown} ({count})")
 
 
 def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
@@ -434,20 +440,20 @@ def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
     if opts.mode is OutputMode.CHECK:
         _report_check(text, shown, rule_set, context, tally)
         return
-    new_text = _report_fix(text, shown, opts, rule_set, context, tally)
+    fixed = _report_fix(text, shown, rule_set, context, tally)
     # An editor replaces its buffer with what we print: print nothing unless all went well.
-    if new_text is None or tally.status == EXIT_ERROR:
+    if fixed is None or tally.status == EXIT_ERROR:
         return
     if opts.mode is OutputMode.DIFF:
-        _print_diff(text, new_text, shown, tally)
+        _print_diff(text, fixed.text, shown, tally)
     else:
-        out(encode(new_text))
+        out(encode(fixed.text))
 
 
 def _report_fix(
-    text: str, shown: str, opts: Options, rule_set: RuleSet, context: BuildContext | None, tally: _Tally
-) -> str | None:
-    """Fix one text, report errors, bugs and counts; return the new text (None on error)."""
+    text: str, shown: str, rule_set: RuleSet, context: BuildContext | None, tally: _Tally
+) -> Fixed | None:
+    """Fix one text; report a parse error (then return None) or dffix bugs; count what is left."""
     fixed = fix_text(text, rule_set, context)
     if isinstance(fixed, ParseError):
         tally.error(f"{shown}:{fixed.line}:{fixed.col}: error: {fixed.message}")
@@ -457,12 +463,13 @@ def _report_fix(
         tally.error(f"{shown}: dffix bug: {bug}; please report it")
     tally.unsafe_left += fixed.unsafe_left
     tally.manual_left += fixed.manual_left
-    if fixed.text != text:
-        tally.fixes += fixed.fixes
-        if not opts.quiet and opts.mode is not OutputMode.STDIN:
-            verb = "would fix" if opts.mode is OutputMode.DIFF else "fixed"
-            err(f"{verb} {shown} ({_plural(fixed.fixes, 'fix', 'fixes')})")
-    return fixed.text
+    return fixed
+
+
+def _say(opts: Options, line: str) -> None:
+    """Print a summary line on stderr unless --quiet."""
+    if not opts.quiet:
+        err(line)
 
 
 def _report_check(

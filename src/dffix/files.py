@@ -75,14 +75,13 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def read_source(target: Target) -> tuple[bytes, str] | FileError:
-    """Return a Dockerfile's bytes and decoded text, or a FileError saying why not."""
+def read_source(target: Target) -> str | FileError:
+    """Return a Dockerfile's decoded text, or a FileError saying why not."""
     try:
         data = target.path.read_bytes()
     except OSError as exc:
         return FileError(target.shown, os_reason(exc))
-    text = decode(data, target.shown)
-    return text if isinstance(text, FileError) else (data, text)
+    return decode(data, target.shown)
 
 
 def os_reason(exc: OSError) -> str:

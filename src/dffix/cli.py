@@ -43,7 +43,8 @@ app = typer.Typer(
 def dffix(
     ctx: typer.Context,
     paths: Annotated[
-        list[str] | None, typer.Argument(metavar="PATH", help="Dockerfiles or folders; - for stdin.", show_default=False)
+        list[str] | None,
+        typer.Argument(metavar="PATH", help="Dockerfiles or folders; - for stdin.", show_default=False),
     ] = None,
     diff: Annotated[bool, typer.Option("--diff", help=_help("--diff"))] = False,
     check: Annotated[bool, typer.Option("--check", help=_help("--check"))] = False,

@@ -377,3 +377,21 @@ def test_parse_error(text: str, line: int, message: str) -> None:
 )
 def test_parses(text: str) -> None:
     parsed(text)
+
+
+def test_line_col() -> None:
+    df = parsed("FROM a\r\nRUN b \\\r\n  c\nCMD d")
+    assert df.line_col(0) == (1, 1)
+    assert df.line_col(df.text.index("c\n")) == (3, 3)
+    assert df.line_col(df.text.index("CMD")) == (4, 1)
+    assert df.line_col(len(df.text)) == (4, 6)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: Dockerfile.line_col counts a UTF-8 BOM as a column, so diagnostics on line 1 "
+    "of a file with a BOM point one column to the right",
+)
+def test_line_col_ignores_the_bom() -> None:
+    df = parsed("\ufeffFROM a\n")
+    assert df.line_col(df.all_instructions[0].keyword_span.start) == (1, 1)

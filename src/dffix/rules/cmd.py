@@ -1,0 +1,353 @@
+"""DF4xx: CMD and ENTRYPOINT."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dffix.edits import Edit, Fix
+from dffix.facts import Facts, Stage, json_array
+from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.user import PosixShell, base_image, is_windows_image, posix_shell, stage_chain
+from dffix.syntax.shell import Command, split_commands
+from dffix.syntax.tree import Dockerfile, Instruction
+
+# Characters a POSIX shell passes through unchanged outside quotes. Everything else
+# ($ * ? [ ] | & ; < > ( ) { } \ ' " ` ~ # ! and odd spaces) may mean something to it.
+_PLAIN = frozenset(string.ascii_letters + string.digits + "-_./:,+%@^=")
+# Shell builtins and keywords: no program of that name exists (or it is a stub), so
+# exec form cannot run them, and `exec <builtin>` fails.
+_SHELL_ONLY = frozenset(
+    {
+        *(".", ":", "!", "{", "}", "[[", "]]", "alias", "bg", "break", "builtin", "case", "cd"),
+        *("command", "continue", "coproc", "declare", "do", "done", "elif", "else", "esac", "eval"),
+        *("exit", "export", "fc", "fg", "fi", "for", "function", "getopts", "hash", "if", "in"),
+        *("jobs", "let", "local", "read", "readonly", "return", "select", "set", "shift", "shopt"),
+        *("source", "then", "time", "times", "trap", "type", "typeset", "ulimit", "umask", "unalias"),
+        *("unset", "until", "wait", "while"),
+    }
+)
+# Builtins that also exist as programs: exec form runs the program, which may read
+# options differently (`echo -e` is an option to /bin/echo, text to dash's echo).
+_TWIN_BUILTINS = frozenset({"echo", "printf", "test", "true", "false", "pwd", "kill"})
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word of a command: its value after the shell's unquoting, and [start, end) in the command."""
+
+    value: str
+    start: int
+    end: int
+
+
+def _plain_char(ch: str) -> bool:
+    return ch in _PLAIN or (ord(ch) > 127 and ch.isprintable())
+
+
+def _quoted(command: str, i: int) -> tuple[str, int] | None:
+    """Return the text of the quoted string at command[i] and the index after it.
+
+    Single quotes keep everything; double quotes keep everything but `$`, backtick and
+    backslash, which we refuse. None when the quote is not closed or holds those.
+    """
+    close = command.find(command[i], i + 1)
+    if close < 0:
+        return None
+    inner = command[i + 1 : close]
+    if command[i] == '"' and any(c in inner for c in "$`\\"):
+        return None
+    return inner, close + 1
+
+
+def plain_words(command: str) -> tuple[Word, ...] | None:
+    """Split a shell command into the words a POSIX shell would pass, or None.
+
+    Returns None when anything but plain characters, blanks and simple quotes appears:
+    then the shell would do more than split and unquote (expand, glob, redirect, ...).
+    """
+    words: list[Word] = []
+    i, n = 0, len(command)
+    while i < n:
+        if command[i] in " \t":
+            i += 1
+            continue
+        start, parts = i, []
+        while i < n and command[i] not in " \t":
+            if command[i] in "'\"":
+                quoted = _quoted(command, i)
+                if quoted is None:
+                    return None
+                parts.append(quoted[0])
+                i = quoted[1]
+            elif _plain_char(command[i]):
+                parts.append(command[i])
+                i += 1
+            else:
+                return None
+        words.append(Word("".join(parts), start, i))
+    return tuple(words)
+
+
+def _has_surrogates(text: str) -> bool:
+    # Undecodable bytes kept as lone surrogates: JSON cannot carry them back.
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+class ShellFormCmd(Rule):
+    """## What it does
+    Flags `CMD` and `ENTRYPOINT` written in shell form (`CMD node server.js`)
+    instead of exec form (`CMD ["node", "server.js"]`).
+
+    ## Why is this bad?
+    Shell form runs the command as `/bin/sh -c "<command>"`. The shell is then the
+    container's PID 1: `docker stop` sends SIGTERM to the shell, which does not pass it
+    on, so the app gets killed after the timeout instead of shutting down cleanly. A
+    shell-form `ENTRYPOINT` also ignores `CMD` and the arguments of `docker run`.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    CMD gunicorn --bind 0.0.0.0:8000 app:app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]
+    ```
+
+    ## Fix safety
+    Safe when the command is plain words: no `$`, globs, pipes, `&&`, `;`, `&`,
+    redirections, backslashes, backticks, `~`, `#`, `( )`, `{ }`, no `NAME=value`
+    prefix and no shell builtin or keyword (`cd`, `.`, `if`, ...). Single-quoted words
+    and double-quoted words without `$`, backtick or backslash are unquoted the way the
+    shell would (`echo "hello world"` becomes `["echo", "hello world"]`). A leading
+    `exec` is dropped, since exec form already replaces the shell. Non-ASCII text is
+    kept as written in the JSON.
+
+    The plain-words fix is unsafe when:
+    - an `ENTRYPOINT` is visible in the stage (in it, or in a stage of this file it is
+      built `FROM`): the entrypoint then receives the words instead of
+      `/bin/sh -c "<command>"`;
+    - the fix is for an `ENTRYPOINT` and the stage has a `CMD`: the `CMD`, ignored by a
+      shell-form `ENTRYPOINT`, becomes its arguments. (An inherited `CMD` is reset by
+      `ENTRYPOINT`, so only the stage's own `CMD` matters.);
+    - the command is `echo`, `printf`, `test`, `kill`, ... with an option: exec form runs
+      the program of that name, not the shell's builtin, and options differ;
+    - the `SHELL` has options that matter (`-l`, `-x`): they no longer apply.
+
+    A command that needs the shell (variables, command substitution, redirections) but
+    is a single simple command gets an unsafe fix that keeps the shell and adds `exec`,
+    so the command replaces the shell as PID 1:
+    `["/bin/sh", "-c", "exec java $JAVA_OPTS -jar app.jar"]`, using the `SHELL` in
+    force when it is a POSIX shell (`["/bin/bash", "-c", "exec ..."]`).
+
+    There is no fix when the command is a list (`&&`, `||`, `;`, `|`, `&`), a compound
+    command or a shell builtin; after a `SHELL` that is not a POSIX shell (PowerShell,
+    `cmd`); on a Windows base image, whose default shell is `cmd /S /C` (also assumed
+    when the file uses the `` ` `` escape character); for text that starts with `[` but
+    is not a valid JSON array (reported: it runs as a shell command, usually by
+    mistake); and for bytes that are not UTF-8.
+
+    A command continued over several lines keeps its lines: each line's words become
+    JSON strings and the continuation backslashes and comment lines stay where they
+    are, which BuildKit reads as one JSON array. A word split across lines gets no fix.
+
+    `ONBUILD CMD` and `HEALTHCHECK CMD` are left alone: the first runs in another
+    build, the second is not the container's main process.
+
+    ## References
+    - Dockerfile reference: "Shell and exec form"
+    - hadolint DL3025; BuildKit check `JSONArgsRecommended`
+    """
+
+    code = "DF401"
+    name = "shell-form-cmd"
+    message = "`CMD` or `ENTRYPOINT` in shell form"
+    fix_title = "Rewrite in exec form (a JSON array)"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3025", "JSONArgsRecommended")
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for instr in df.instructions("CMD", "ENTRYPOINT"):
+            stage = facts.stage_of(instr)
+            # Empty CMD, exec form, flags (BuildKit rejects them) or before FROM: nothing to do.
+            if instr.is_json or not instr.values or instr.flags or stage is None:
+                continue
+            yield self._check_one(df, facts, stage, instr)
+
+    def _check_one(self, df: Dockerfile, facts: Facts, stage: Stage, instr: Instruction) -> Violation:
+        command = instr.values[0]
+        say = f"`{instr.kind}` in shell form"
+        if command.startswith("["):
+            return self._no_fix(instr, f"{say}: it starts with `[` but is not a valid JSON array")
+        if df.escape == "`" or is_windows_image(base_image(facts, stage)):
+            return self._no_fix(instr, f"{say}: on Windows the default shell is `cmd /S /C`")
+        shell = stage.shell_at(instr)
+        posix = posix_shell(shell)
+        if posix is None:
+            return self._no_fix(instr, f"{say}: `SHELL {json_array(shell)}` is not a POSIX shell")
+        if _has_surrogates(command):
+            return self._no_fix(instr, f"{say}: it holds bytes that are not UTF-8")
+        words = plain_words(command)
+        if words is not None:
+            return self._plain(df, facts, stage, instr, words, posix)
+        return self._keep_shell(instr, posix)
+
+    def _no_fix(self, instr: Instruction, message: str) -> Violation:
+        return self.violation(instr.keyword_span, message=f"{message}; no fix")
+
+    def _plain(
+        self,
+        df: Dockerfile,
+        facts: Facts,
+        stage: Stage,
+        instr: Instruction,
+        words: tuple[Word, ...],
+        posix: PosixShell,
+    ) -> Violation:
+        say = f"`{instr.kind}` in shell form"
+        start = words[0].start
+        # `exec app` in a shell is what exec form does: drop it (unless it has options).
+        if len(words) > 1 and words[0].value == "exec" and not words[1].value.startswith("-"):
+            words = words[1:]
+        name = words[0].value
+        if name in _SHELL_ONLY or not name:
+            return self._no_fix(instr, f"{say}: `{name}` is a shell builtin or keyword")
+        if "=" in name or name == "exec":
+            return self._keep_shell(instr, posix)  # `NAME=value cmd` or `exec -a name cmd`
+        edits = _word_edits(instr, words, start)
+        if edits is None:
+            return self._no_fix(instr, f"{say}: a word is split across lines")
+        reasons = _plain_risks(facts, stage, instr, words, posix)
+        if reasons:
+            message = f"{say}; the fix is unsafe: " + "; ".join(reasons)
+            return self.violation(instr.keyword_span, Fix.unsafe(*edits), message=message)
+        return self.violation(instr.keyword_span, Fix.safe(*edits), message=say)
+
+    def _keep_shell(self, instr: Instruction, posix: PosixShell) -> Violation:
+        """Offer `["/bin/sh", "-c", "exec <command>"]` for one simple command."""
+        say = f"`{instr.kind}` in shell form"
+        command = instr.values[0]
+        found = _simple_command(command)
+        if isinstance(found, str):
+            return self._no_fix(instr, f"{say}: {found}, so it needs the shell as PID 1")
+        exec_at = _exec_position(found)
+        if exec_at is None:
+            return self._no_fix(instr, f"{say}: it runs a shell builtin, so it needs the shell")
+        edits = _string_edits(instr, posix.argv, exec_at)
+        shown = json_array((*posix.argv, "exec …"))
+        message = f"{say}; it needs a shell, so the fix is unsafe: {shown} keeps it, the command is PID 1"
+        title = f"Rewrite as `{shown}`"
+        return self.violation(instr.keyword_span, Fix.unsafe(*edits), message=message, fix_title=title)
+
+
+def _plain_risks(
+    facts: Facts, stage: Stage, instr: Instruction, words: tuple[Word, ...], posix: PosixShell
+) -> list[str]:
+    """Return why turning these plain words into exec form might change what runs."""
+    reasons: list[str] = []
+    if instr.kind == "ENTRYPOINT" and any(i.kind == "CMD" for i in stage.instructions):
+        reasons.append("the `CMD` of this stage, ignored until now, becomes its arguments")
+    if instr.kind == "CMD" and any(
+        i.kind == "ENTRYPOINT" for s in stage_chain(facts, stage) for i in s.instructions
+    ):
+        reasons.append('the `ENTRYPOINT` gets these words instead of `/bin/sh -c "…"`')
+    name = words[0].value
+    if name in _TWIN_BUILTINS and any(w.value.startswith("-") for w in words[1:]):
+        reasons.append(f"exec form runs the `{name}` program, whose options differ from the builtin's")
+    if not posix.quiet:
+        reasons.append(f"the options of `SHELL {json_array(posix.argv)}` no longer apply")
+    return reasons
+
+
+def _simple_command(command: str) -> Command | str:
+    """Return the one simple command `command` is, or why it is not one."""
+    script = split_commands(command)
+    if script is None:
+        return "it uses shell syntax dffix does not read"
+    if script.operators:
+        return f"it joins commands with `{script.operators[0].text}`"
+    if len(script.commands) != 1 or not script.is_flat:
+        return "it is a compound command"
+    found = script.commands[0]
+    if found.start != len(command) - len(command.lstrip(" \t")):
+        return "it starts with a shell keyword"  # `! cmd`: the `!` is not part of the command
+    return found
+
+
+def _exec_position(found: Command) -> int | None:
+    """Return where `exec ` goes in a simple command: before its name, after `NAME=value`s.
+
+    Returns -1 when the command already is `exec <program>`, None when its name is a
+    shell builtin (or it has none).
+    """
+    words = found.words
+    prefix = len(found.argv) - len(found.args) - 1
+    if found.name is None or prefix < 0 or found.name in _SHELL_ONLY:
+        return None
+    if found.name == "exec":
+        return -1 if found.args else None
+    return words[prefix].start
+
+
+def _run_of(instr: Instruction, index: int) -> int:
+    """Return which run of the logical line (source text without a gap) holds `index`."""
+    return max(bisect.bisect_right(instr.offsets.starts, index) - 1, 0)
+
+
+def _word_edits(instr: Instruction, words: tuple[Word, ...], start: int) -> list[Edit] | None:
+    """Return edits writing `words` as a JSON array over the argument's own lines.
+
+    The array replaces the command from `start` on. Words on one source line are
+    replaced together; what lies between lines (the continuation, comment lines,
+    indentation) is kept, which BuildKit joins back into one array. None when a word
+    (or a dropped `exec`) is split from its line.
+    """
+    base = instr.args_start
+    lines: list[list[Word]] = []
+    last_run = _run_of(instr, base + start)
+    for word in words:
+        run = _run_of(instr, base + word.start)
+        if _run_of(instr, base + word.end - 1) != run or (not lines and run != last_run):
+            return None
+        if run != last_run or not lines:
+            lines.append([])
+            last_run = run
+        lines[-1].append(word)
+    edits = []
+    for k, group in enumerate(lines):
+        text = ", ".join(json.dumps(w.value, ensure_ascii=False) for w in group)
+        text = ("[" if k == 0 else "") + text + ("]" if k == len(lines) - 1 else ",")
+        span = instr.offsets.span(base + (start if k == 0 else group[0].start), base + group[-1].end)
+        edits.append(Edit.replace(span, text))
+    return edits
+
+
+def _escaped(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _string_edits(instr: Instruction, shell: tuple[str, ...], exec_at: int) -> list[Edit]:
+    """Return edits writing `[*shell, "exec <command>"]` over the argument's own lines.
+
+    The command becomes one JSON string; each source line keeps its place (BuildKit
+    joins continuation lines before reading the JSON), so comment lines survive.
+    `exec_at` < 0 means the command already starts with `exec`.
+    """
+    head = "[" + "".join(json.dumps(s, ensure_ascii=False) + ", " for s in shell) + '"'
+    command, base, offsets = instr.values[0], instr.args_start, instr.offsets
+    cuts = sorted({0, len(command), *(s - base for s in offsets.starts if base < s < base + len(command))})
+    edits = []
+    for lo, hi in itertools.pairwise(cuts):
+        piece = _escaped(command[lo:hi])
+        if lo <= exec_at < hi:
+            piece = _escaped(command[lo:exec_at]) + "exec " + _escaped(command[exec_at:hi])
+        text = (head if lo == 0 else "") + piece + ('"]' if hi == len(command) else "")
+        edits.append(Edit.replace(offsets.span(base + lo, base + hi), text))
+    return edits

@@ -1,0 +1,308 @@
+from __future__ import annotations
+
+import pytest
+
+from dffix.rules.cmd import ShellFormCmd, plain_words
+from dffix.rules.user import posix_shell
+from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
+
+FROM = "FROM python:3.12-slim\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("CMD node server.js", 'CMD ["node", "server.js"]', id="plain words"),
+        pytest.param("cmd node server.js", 'cmd ["node", "server.js"]', id="keeps lowercase keyword"),
+        pytest.param("ENTRYPOINT /app/run", 'ENTRYPOINT ["/app/run"]', id="entrypoint without cmd"),
+        pytest.param("CMD   app  -v", 'CMD   ["app", "-v"]', id="keeps the space before the arguments"),
+        pytest.param("CMD app -v  ", 'CMD ["app", "-v"]  ', id="keeps trailing spaces"),
+        pytest.param("CMD a\tb", 'CMD ["a", "b"]', id="tab separates words"),
+        pytest.param(
+            "CMD app --port=80 -x:y,z+1@h%2",
+            'CMD ["app", "--port=80", "-x:y,z+1@h%2"]',
+            id="equals sign after the command name",
+        ),
+        pytest.param('CMD echo "hello world"', 'CMD ["echo", "hello world"]', id="double quotes unquoted"),
+        pytest.param("CMD echo '$HOME *'", 'CMD ["echo", "$HOME *"]', id="single quotes keep everything"),
+        pytest.param("CMD echo a\"b c\"'d'", 'CMD ["echo", "ab cd"]', id="quotes inside a word"),
+        pytest.param('CMD app ""', 'CMD ["app", ""]', id="empty quoted argument"),
+        pytest.param("CMD echo héllo 日本", 'CMD ["echo", "héllo", "日本"]', id="non-ascii kept as written"),
+        pytest.param("CMD echo \"say 'hi'\"", 'CMD ["echo", "say \'hi\'"]', id="single quotes inside double"),
+        pytest.param("CMD echo 'say \"hi\"'", 'CMD ["echo", "say \\"hi\\""]', id="json escapes quotes"),
+        pytest.param(
+            "CMD exec java -jar app.jar", 'CMD ["java", "-jar", "app.jar"]', id="leading exec dropped"
+        ),
+        pytest.param("CMD echo hello", 'CMD ["echo", "hello"]', id="echo without options"),
+        pytest.param(
+            'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\nCMD app',
+            'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\nCMD ["app"]',
+            id="after a quiet posix SHELL",
+        ),
+        pytest.param(
+            """
+            CMD java \\
+              -Xmx1g \\
+              -jar app.jar
+            """,
+            """
+            CMD ["java", \\
+              "-Xmx1g", \\
+              "-jar", "app.jar"]
+            """,
+            id="continuation lines keep their layout",
+        ),
+        pytest.param(
+            """
+            CMD gunicorn \\
+                # four workers
+                --workers 4 \\
+
+                app:app
+            """,
+            """
+            CMD ["gunicorn", \\
+                # four workers
+                "--workers", "4", \\
+
+                "app:app"]
+            """,
+            id="comment and blank lines in a continuation are kept",
+        ),
+        pytest.param("CMD a\nCMD b", 'CMD ["a"]\nCMD ["b"]', id="every cmd of a stage"),
+        pytest.param("FROM x AS two\nCMD b", 'FROM x AS two\nCMD ["b"]', id="earlier stages too"),
+    ],
+)
+def test_shell_form_cmd_fixes(before: str, after: str) -> None:
+    assert_fixes(ShellFormCmd(), FROM + snippet(before), FROM + snippet(after))
+
+
+def test_crlf_is_kept() -> None:
+    before = "FROM alpine\r\nCMD app \\\r\n  --flag\r\n"
+    after = 'FROM alpine\r\nCMD ["app", \\\r\n  "--flag"]\r\n'
+    assert fixed(ShellFormCmd(), before).text == after
+
+
+def test_no_final_newline() -> None:
+    assert fixed(ShellFormCmd(), "FROM alpine\nCMD app").text == 'FROM alpine\nCMD ["app"]'
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "CMD java $JAVA_OPTS -jar app.jar",
+            'CMD ["/bin/sh", "-c", "exec java $JAVA_OPTS -jar app.jar"]',
+            id="variable keeps the shell and adds exec",
+        ),
+        pytest.param(
+            "ENTRYPOINT exec java $OPTS",
+            'ENTRYPOINT ["/bin/sh", "-c", "exec java $OPTS"]',
+            id="existing exec is not doubled",
+        ),
+        pytest.param(
+            "CMD exec -a name app",
+            'CMD ["/bin/sh", "-c", "exec -a name app"]',
+            id="exec with options keeps the shell",
+        ),
+        pytest.param(
+            "CMD FOO=1 BAR=$X app",
+            'CMD ["/bin/sh", "-c", "FOO=1 BAR=$X exec app"]',
+            id="exec goes after assignment prefixes",
+        ),
+        pytest.param(
+            "CMD FOO=1 app",
+            'CMD ["/bin/sh", "-c", "FOO=1 exec app"]',
+            id="plain assignment prefix needs the shell",
+        ),
+        pytest.param(
+            "CMD app > /var/log/app.log 2>&1",
+            'CMD ["/bin/sh", "-c", "exec app > /var/log/app.log 2>&1"]',
+            id="redirections",
+        ),
+        pytest.param(
+            """CMD app "$X" 'a\\b' `date`""",
+            """CMD ["/bin/sh", "-c", "exec app \\"$X\\" 'a\\\\b' `date`"]""",
+            id="json escapes quotes and backslashes",
+        ),
+        pytest.param(
+            'SHELL ["/bin/bash", "-c"]\nCMD app ~/x',
+            'SHELL ["/bin/bash", "-c"]\nCMD ["/bin/bash", "-c", "exec app ~/x"]',
+            id="uses the posix SHELL in force",
+        ),
+        pytest.param(
+            """
+            CMD app "$A" \\
+              # the port
+              --port $PORT
+            """,
+            """
+            CMD ["/bin/sh", "-c", "exec app \\"$A\\" \\
+              # the port
+              --port $PORT"]
+            """,
+            id="continuation and comment lines kept inside the json string",
+        ),
+        pytest.param(
+            "ENTRYPOINT /entry.sh\nCMD serve",
+            'ENTRYPOINT ["/entry.sh"]\nCMD ["serve"]',
+            id="entrypoint with a cmd in the stage",
+        ),
+        pytest.param(
+            'ENTRYPOINT ["/entry.sh"]\nCMD serve --now',
+            'ENTRYPOINT ["/entry.sh"]\nCMD ["serve", "--now"]',
+            id="cmd with an entrypoint in the stage",
+        ),
+        pytest.param(
+            'FROM alpine AS base\nENTRYPOINT ["/entry.sh"]\nFROM base\nCMD serve',
+            'FROM alpine AS base\nENTRYPOINT ["/entry.sh"]\nFROM base\nCMD ["serve"]',
+            id="cmd with an entrypoint inherited from a stage of the file",
+        ),
+        pytest.param("CMD echo -n hi", 'CMD ["echo", "-n", "hi"]', id="echo with an option"),
+        pytest.param(
+            'SHELL ["/bin/bash", "-lc"]\nCMD app',
+            'SHELL ["/bin/bash", "-lc"]\nCMD ["app"]',
+            id="login SHELL options no longer apply",
+        ),
+    ],
+)
+def test_shell_form_cmd_unsafe_fixes(before: str, after: str) -> None:
+    source = FROM + snippet(before)
+    assert_fixes(ShellFormCmd(), source, FROM + snippet(after), unsafe=True)
+    assert fixed(ShellFormCmd(), source).text == source, "an unsafe fix was applied by default"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param('CMD ["node", "server.js"]', id="exec form"),
+        pytest.param("CMD", id="empty cmd"),
+        pytest.param("CMD a && b", id="list with and"),
+        pytest.param("CMD a || b", id="list with or"),
+        pytest.param("CMD a; b", id="list with semicolon"),
+        pytest.param("CMD a | b", id="pipeline"),
+        pytest.param("CMD a &", id="background"),
+        pytest.param("CMD ( a )", id="subshell"),
+        pytest.param("CMD { a; }", id="group"),
+        pytest.param("CMD if true; then a; fi", id="if"),
+        pytest.param("CMD ! a", id="negation"),
+        pytest.param("CMD cd /app", id="cd builtin"),
+        pytest.param("CMD . /env", id="dot builtin"),
+        pytest.param("CMD exec", id="bare exec"),
+        pytest.param("CMD exec cd /x", id="exec of a builtin"),
+        pytest.param("CMD FOO=1", id="only an assignment"),
+        pytest.param("CMD cat <<EOF", id="heredoc in cmd"),
+        pytest.param('CMD echo "abc', id="unclosed quote"),
+        pytest.param("CMD ['python', 'app.py']", id="json with single quotes"),
+        pytest.param('CMD ["python" "app.py"]', id="json without comma"),
+        pytest.param('SHELL ["powershell", "-Command"]\nCMD Start-App', id="powershell SHELL"),
+        pytest.param('SHELL ["cmd", "/S", "/C"]\nCMD app.exe', id="cmd SHELL"),
+        pytest.param('SHELL ["/usr/bin/env", "bash", "-c"]\nCMD app', id="unknown SHELL"),
+        pytest.param("CMD ab\\\ncd", id="word split across lines"),
+        pytest.param("HEALTHCHECK CMD curl -f http://localhost/", id="healthcheck cmd"),
+        pytest.param("ONBUILD CMD app", id="onbuild cmd"),
+        pytest.param("CMD --flag app", id="flags are a build error"),
+        pytest.param("# hadolint ignore=DL3025\nCMD app", id="suppressed by hadolint code"),
+        pytest.param("# dffix: ignore=JSONArgsRecommended\nCMD app", id="suppressed by buildkit name"),
+    ],
+)
+def test_shell_form_cmd_unchanged(source: str) -> None:
+    assert_unchanged(ShellFormCmd(), FROM + snippet(source))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nCMD app.exe", id="servercore"),
+        pytest.param("FROM mcr.microsoft.com/windows/nanoserver:1809\nCMD app.exe", id="nanoserver"),
+        pytest.param("FROM microsoft/windowsservercore AS w\nFROM w\nCMD app.exe", id="windows stage chain"),
+        pytest.param("# escape=`\nFROM base\nCMD app.exe", id="backtick escape"),
+        pytest.param("CMD app\nFROM alpine", id="cmd before FROM"),
+    ],
+)
+def test_shell_form_cmd_unchanged_without_python_base(source: str) -> None:
+    assert_unchanged(ShellFormCmd(), snippet(source))
+
+
+def test_undecodable_bytes_get_no_fix() -> None:
+    source = "FROM alpine\nCMD echo caf\udce9\n"
+    assert_unchanged(ShellFormCmd(), source)
+    assert "not UTF-8" in assert_reports(ShellFormCmd(), source, fixable=False)[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        pytest.param("CMD a && b", "joins commands with `&&`", id="list"),
+        pytest.param("CMD if a; then b; fi", "joins commands with `;`", id="if joins with semicolons"),
+        pytest.param("CMD cd /x", "`cd` is a shell builtin", id="builtin"),
+        pytest.param("CMD ['a']", "not a valid JSON array", id="bad json"),
+        pytest.param('SHELL ["pwsh", "-c"]\nCMD a', 'SHELL ["pwsh", "-c"]` is not a POSIX shell', id="pwsh"),
+        pytest.param("CMD ab\\\ncd", "split across lines", id="split word"),
+    ],
+)
+def test_shell_form_cmd_says_why_there_is_no_fix(source: str, words: str) -> None:
+    [message] = assert_reports(ShellFormCmd(), FROM + snippet(source), fixable=False)
+    assert words in message
+    assert message.endswith("no fix")
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        pytest.param("ENTRYPOINT a\nCMD b", "the `CMD` of this stage", id="entrypoint and cmd"),
+        pytest.param('ENTRYPOINT ["a"]\nCMD b', "the `ENTRYPOINT` gets these words", id="cmd and entrypoint"),
+        pytest.param("CMD echo -e x", "`echo` program", id="twin builtin"),
+        pytest.param('SHELL ["/bin/sh", "-xc"]\nCMD a', "no longer apply", id="shell options"),
+        pytest.param("CMD a $B", "keeps it, the command is PID 1", id="keeps the shell"),
+    ],
+)
+def test_shell_form_cmd_says_why_the_fix_is_unsafe(source: str, words: str) -> None:
+    messages = assert_reports(ShellFormCmd(), FROM + snippet(source), fixable=True)
+    assert any(words in m and "unsafe" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        pytest.param("a b", ["a", "b"], id="words"),
+        pytest.param("  a\t b  ", ["a", "b"], id="blanks"),
+        pytest.param("'a b'\"c\"d", ["a bcd"], id="quotes joined"),
+        pytest.param("'a\\b$c'", ["a\\b$c"], id="single quotes are literal"),
+        pytest.param("a$b", None, id="variable"),
+        pytest.param('"$b"', None, id="variable in double quotes"),
+        pytest.param('"a\\"b"', None, id="backslash in double quotes"),
+        pytest.param("a*", None, id="glob"),
+        pytest.param("~/x", None, id="tilde"),
+        pytest.param("a#b", None, id="hash"),
+        pytest.param("a{b,c}", None, id="braces"),
+        pytest.param("a\u00a0b", None, id="no-break space"),
+        pytest.param("a\vb", None, id="vertical tab"),
+        pytest.param("'a", None, id="unclosed quote"),
+        pytest.param("", [], id="empty"),
+    ],
+)
+def test_plain_words(command: str, words: list[str] | None) -> None:
+    found = plain_words(command)
+    assert (None if found is None else [w.value for w in found]) == words
+
+
+@pytest.mark.parametrize(
+    ("shell", "quiet"),
+    [
+        pytest.param(("/bin/sh", "-c"), True, id="default"),
+        pytest.param(("/bin/bash", "-o", "pipefail", "-c"), True, id="pipefail"),
+        pytest.param(("bash", "-euc"), True, id="errexit nounset"),
+        pytest.param(("/bin/bash", "-lc"), False, id="login shell"),
+        pytest.param(("/bin/ash", "-x", "-c"), False, id="xtrace"),
+        pytest.param(("/bin/sh", "+o", "errexit", "-c"), False, id="plus o"),
+        pytest.param(("powershell", "-Command"), None, id="powershell"),
+        pytest.param(("cmd", "/S", "/C"), None, id="cmd"),
+        pytest.param(("/bin/zsh", "-c"), None, id="zsh is not assumed posix"),
+        pytest.param(("/bin/sh",), None, id="no -c"),
+        pytest.param(("/bin/sh", "-c", "x"), None, id="extra argument"),
+    ],
+)
+def test_posix_shell(shell: tuple[str, ...], quiet: bool | None) -> None:
+    found = posix_shell(shell)
+    assert (None if found is None else found.quiet) == quiet

@@ -1,0 +1,311 @@
+from __future__ import annotations
+
+import pytest
+
+from dffix.rules.user import Family, RootFinalUser, image_family
+from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
+
+DEBIAN = "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -u 10001 -g app app\nUSER 10001:10001"
+RHEL = "RUN groupadd -r -g 10001 app && useradd -r -u 10001 -g app app\nUSER 10001:10001"
+ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSER 10001:10001"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]',
+            f'FROM python:3.12-slim\nCOPY . /app\n{DEBIAN}\nCMD ["python", "/app/main.py"]',
+            id="debian official image",
+        ),
+        pytest.param("FROM ubuntu:22.04\nCMD app", f"FROM ubuntu:22.04\n{DEBIAN}\nCMD app", id="ubuntu"),
+        pytest.param("FROM node\nCMD app", f"FROM node\n{DEBIAN}\nCMD app", id="language image without tag"),
+        pytest.param(
+            "FROM docker.io/library/golang:1.22-bookworm\nCMD app",
+            f"FROM docker.io/library/golang:1.22-bookworm\n{DEBIAN}\nCMD app",
+            id="full official name",
+        ),
+        pytest.param(
+            "FROM openjdk:8-jre\nCMD app", f"FROM openjdk:8-jre\n{DEBIAN}\nCMD app", id="old openjdk"
+        ),
+        pytest.param(
+            "FROM python:3.12-alpine\nCMD app", f"FROM python:3.12-alpine\n{ALPINE}\nCMD app", id="alpine tag"
+        ),
+        pytest.param("FROM alpine:3.19\nCMD app", f"FROM alpine:3.19\n{ALPINE}\nCMD app", id="alpine"),
+        pytest.param("FROM busybox\nCMD app", f"FROM busybox\n{ALPINE}\nCMD app", id="busybox"),
+        pytest.param("FROM centos:7\nCMD app", f"FROM centos:7\n{RHEL}\nCMD app", id="centos"),
+        pytest.param("FROM fedora:40\nCMD app", f"FROM fedora:40\n{RHEL}\nCMD app", id="fedora"),
+        pytest.param("FROM rockylinux:9\nCMD app", f"FROM rockylinux:9\n{RHEL}\nCMD app", id="rocky"),
+        pytest.param(
+            "FROM registry.access.redhat.com/ubi9/ubi:9.3\nCMD app",
+            f"FROM registry.access.redhat.com/ubi9/ubi:9.3\n{RHEL}\nCMD app",
+            id="ubi",
+        ),
+        pytest.param(
+            'FROM gcr.io/distroless/static-debian12\nCOPY app /\nENTRYPOINT ["/app"]',
+            'FROM gcr.io/distroless/static-debian12\nCOPY app /\nUSER 65532:65532\nENTRYPOINT ["/app"]',
+            id="distroless uses its nonroot user",
+        ),
+        pytest.param(
+            'FROM scratch\nCOPY app /\nENTRYPOINT ["/app"]',
+            'FROM scratch\nCOPY app /\nUSER 65532:65532\nENTRYPOINT ["/app"]',
+            id="scratch gets a numeric user",
+        ),
+        pytest.param(
+            "FROM myorg/base:1\nRUN apt-get update && apt-get install -y curl\nCMD app",
+            f"FROM myorg/base:1\nRUN apt-get update && apt-get install -y curl\n{DEBIAN}\nCMD app",
+            id="unknown image with apt-get",
+        ),
+        pytest.param(
+            "FROM myorg/base:1\nRUN apk add --no-cache curl\nCMD app",
+            f"FROM myorg/base:1\nRUN apk add --no-cache curl\n{ALPINE}\nCMD app",
+            id="unknown image with apk",
+        ),
+        pytest.param(
+            "FROM myorg/base:1\nRUN dnf install -y curl\nCMD app",
+            f"FROM myorg/base:1\nRUN dnf install -y curl\n{RHEL}\nCMD app",
+            id="unknown image with dnf",
+        ),
+        pytest.param(
+            "FROM python:3.12 AS base\nRUN pip install x\nFROM base\nCMD app",
+            f"FROM python:3.12 AS base\nRUN pip install x\nFROM base\n{DEBIAN}\nCMD app",
+            id="follows FROM stage",
+        ),
+        pytest.param(
+            "FROM --platform=$BUILDPLATFORM python:3.12\nCMD app",
+            f"FROM --platform=$BUILDPLATFORM python:3.12\n{DEBIAN}\nCMD app",
+            id="platform flag",
+        ),
+        pytest.param(
+            "FROM golang AS build\nRUN go build\nFROM alpine\nCOPY --from=build /x /x\nCMD /x",
+            f"FROM golang AS build\nRUN go build\nFROM alpine\nCOPY --from=build /x /x\n{ALPINE}\nCMD /x",
+            id="only the final stage",
+        ),
+        pytest.param(
+            "FROM python:3.12\nUSER root\nRUN apt-get install -y x\nCMD app",
+            f"FROM python:3.12\nUSER root\nRUN apt-get install -y x\n{DEBIAN}\nCMD app",
+            id="last USER root",
+        ),
+        pytest.param(
+            "FROM python:3.12\nUSER 0:0\nCMD app",
+            f"FROM python:3.12\nUSER 0:0\n{DEBIAN}\nCMD app",
+            id="user 0:0",
+        ),
+        pytest.param(
+            "FROM python:3.12\nUSER root:root\nRUN x\nCMD app",
+            f"FROM python:3.12\nUSER root:root\nRUN x\n{DEBIAN}\nCMD app",
+            id="user root:root",
+        ),
+        pytest.param(
+            "FROM python:3.12\nRUN x\nEXPOSE 80\nENV A=1\nLABEL a=b\nSTOPSIGNAL SIGINT\nCMD app",
+            f"FROM python:3.12\nRUN x\nEXPOSE 80\nENV A=1\nLABEL a=b\nSTOPSIGNAL SIGINT\n{DEBIAN}\nCMD app",
+            id="after trailing metadata",
+        ),
+        pytest.param(
+            "FROM python:3.12\nHEALTHCHECK CMD curl -f localhost\nEXPOSE 80\nCMD app",
+            f"FROM python:3.12\n{DEBIAN}\nHEALTHCHECK CMD curl -f localhost\nEXPOSE 80\nCMD app",
+            id="before the first of healthcheck and cmd",
+        ),
+        pytest.param(
+            "FROM python:3.12\nCMD app\nRUN x",
+            f"FROM python:3.12\nCMD app\nRUN x\n{DEBIAN}",
+            id="after a RUN that follows CMD",
+        ),
+        pytest.param(
+            "FROM python:3.12\nRUN x\n\n# start it\n# now\nCMD app",
+            f"FROM python:3.12\nRUN x\n\n{DEBIAN}\n# start it\n# now\nCMD app",
+            id="before the comments above CMD",
+        ),
+        pytest.param(
+            "FROM python:3.12\nRUN x\n# the end\n",
+            f"FROM python:3.12\nRUN x\n{DEBIAN}\n# the end\n",
+            id="at the stage end without CMD",
+        ),
+        pytest.param("FROM python:3.12", f"FROM python:3.12\n{DEBIAN}", id="only a FROM"),
+        pytest.param(
+            "from python:3.12\nrun x\ncmd app",
+            "from python:3.12\nrun x\n" + DEBIAN.replace("RUN", "run").replace("USER", "user") + "\ncmd app",
+            id="lowercase file",
+        ),
+        pytest.param(
+            "FROM python:3.12\n  RUN x\n  CMD app",
+            "FROM python:3.12\n  RUN x\n  " + DEBIAN.replace("\n", "\n  ") + "\n  CMD app",
+            id="indentation of the next instruction",
+        ),
+        pytest.param(
+            "FROM ubuntu\nRUN useradd -m dev\nCMD app",
+            "FROM ubuntu\nRUN useradd -m dev\nUSER dev\nCMD app",
+            id="switches to the user the stage creates",
+        ),
+        pytest.param(
+            "FROM ubuntu\nRUN groupadd -g 1000 dev && useradd -m -u 1000 -g dev -s /bin/bash dev\nCMD app",
+            "FROM ubuntu\nRUN groupadd -g 1000 dev && useradd -m -u 1000 -g dev -s /bin/bash dev\n"
+            "USER 1000\nCMD app",
+            id="its uid when useradd gives one",
+        ),
+        pytest.param(
+            "FROM debian\nRUN adduser --disabled-password --gecos '' web && adduser web sudo\nCMD app",
+            "FROM debian\nRUN adduser --disabled-password --gecos '' web && adduser web sudo\n"
+            "USER web\nCMD app",
+            id="adduser to a group creates nobody",
+        ),
+        pytest.param(
+            "FROM alpine\nRUN adduser -D -u 1000 dev\nUSER dev\nRUN x\nUSER root\nRUN y\nCMD app",
+            "FROM alpine\nRUN adduser -D -u 1000 dev\nUSER dev\nRUN x\nUSER root\nRUN y\nUSER dev\nCMD app",
+            id="the user named by an earlier USER",
+        ),
+        pytest.param(
+            "FROM node:20\nUSER node\nRUN npm ci\nUSER root\nEXPOSE 80\nCMD app",
+            "FROM node:20\nUSER node\nRUN npm ci\nUSER node\nEXPOSE 80\nCMD app",
+            id="USER root before the end is rewritten in place",
+        ),
+        pytest.param(
+            "FROM python:3.12 AS base\nRUN useradd web\nFROM base\nCMD app",
+            "FROM python:3.12 AS base\nRUN useradd web\nFROM base\nUSER web\nCMD app",
+            id="user created in the stage built on",
+        ),
+        pytest.param(
+            "FROM gcr.io/distroless/base\nUSER root\nCMD app",
+            "FROM gcr.io/distroless/base\nUSER 65532:65532\nCMD app",
+            id="distroless USER root rewritten",
+        ),
+    ],
+)
+def test_root_final_user_fixes(before: str, after: str) -> None:
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)
+    source = snippet(before)
+    assert fixed(RootFinalUser(), source).text == source, "the fix must be unsafe"
+
+
+def test_crlf_and_no_final_newline() -> None:
+    before = "FROM alpine\r\nRUN apk add x\r\nUSER root"
+    after = "FROM alpine\r\nRUN apk add x\r\nUSER root\r\n" + ALPINE.replace("\n", "\r\n")
+    assert fixed(RootFinalUser(), before, unsafe=True).text == after
+
+
+def test_options() -> None:
+    rule = RootFinalUser({"user": "svc", "uid": 2000, "gid": 3000})
+    after = (
+        "FROM debian\n"
+        "RUN groupadd -r -g 3000 svc && useradd --no-log-init -r -u 2000 -g svc svc\n"
+        "USER 2000:3000\n"
+        "CMD app\n"
+    )
+    assert fixed(rule, "FROM debian\nCMD app\n", unsafe=True).text == after
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM python:3.12\nUSER app\nCMD app", id="non-root user"),
+        pytest.param("FROM python:3.12\nUSER 1000:1000\nCMD app", id="numeric user"),
+        pytest.param("FROM python:3.12\nUSER root\nUSER app", id="last USER counts"),
+        pytest.param("FROM python:3.12\nUSER $APP_USER\nCMD app", id="user from a variable"),
+        pytest.param("FROM python:3.12 AS base\nUSER app\nFROM base\nCMD app", id="inherited from a stage"),
+        pytest.param("FROM gcr.io/distroless/static:nonroot\nCMD app", id="nonroot distroless"),
+        pytest.param("FROM cgr.dev/chainguard/python\nCMD app", id="chainguard"),
+        pytest.param("FROM bitnami/nginx\nCMD app", id="bitnami"),
+        pytest.param("FROM nginxinc/nginx-unprivileged\nCMD app", id="unprivileged"),
+        pytest.param("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nCMD app", id="windows"),
+        pytest.param("FROM mcr.microsoft.com/dotnet/sdk:8.0-nanoserver-ltsc2022\nCMD app", id="nanoserver"),
+        pytest.param("# escape=`\nFROM mybase\nCMD app", id="backtick escape means windows"),
+        pytest.param(
+            "FROM alpine AS a\nCOPY --from=b /x /x\nFROM python:3.12 AS b\nCMD app",
+            id="final stage used by another stage",
+        ),
+        pytest.param("# hadolint ignore=DL3002\nFROM python:3.12\nCMD app", id="suppressed on the FROM"),
+        pytest.param("FROM python:3.12\n# hadolint ignore=DL3002\nUSER root", id="suppressed on USER root"),
+        pytest.param("# hadolint global ignore=DL3002\nFROM python:3.12", id="suppressed file-wide"),
+        pytest.param("# dffix: ignore=root-final-user\nFROM python:3.12", id="suppressed by name on FROM"),
+    ],
+)
+def test_root_final_user_unchanged(source: str) -> None:
+    assert_unchanged(RootFinalUser(), source)
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        pytest.param(
+            "FROM myorg/base\nCMD app", "does not know how to add a user on `myorg/base`", id="unknown"
+        ),
+        pytest.param("FROM $BASE\nCMD app", "set by a variable", id="variable base"),
+        pytest.param("FROM python:${V}-slim\nCMD app", "set by a variable", id="variable in the tag"),
+        pytest.param(
+            "FROM myorg/base AS b\nFROM b\nCMD app", "add a user on `myorg/base`", id="unknown via stage"
+        ),
+        pytest.param("FROM amazonlinux:2023\nCMD app", "does not know", id="amazon linux has no useradd"),
+        pytest.param(
+            "FROM registry.access.redhat.com/ubi9/ubi-minimal\nCMD app", "does not know", id="ubi minimal"
+        ),
+        pytest.param("FROM openjdk:21\nCMD app", "does not know", id="new openjdk is oracle linux"),
+        pytest.param("FROM python:3.12-windowsservercore-x\nUSER root\nCMD app", None, id="windows tag"),
+        pytest.param("FROM python:3.12\nRUN apk add x\nCMD app", "disagree", id="apk on debian"),
+        pytest.param(
+            "FROM myorg/x\nRUN apk add x && apt-get install y\nCMD app", "several", id="two managers"
+        ),
+        pytest.param("FROM ubuntu\nRUN useradd a && useradd b\nCMD app", "`a`, `b`", id="several users"),
+        pytest.param("FROM ubuntu\nRUN useradd $NAME\nCMD app", "cannot read", id="user from a variable"),
+        pytest.param("FROM ubuntu\nRUN if x; then useradd a; fi; case", "cannot read", id="unreadable RUN"),
+        pytest.param(
+            "FROM ubuntu\nUSER $U\nUSER root\nCMD app", "variable", id="earlier USER from a variable"
+        ),
+        pytest.param("FROM debian\nRUN apt-get install -y gosu\nCMD app", "`gosu`", id="gosu"),
+        pytest.param("FROM alpine\nRUN apk add su-exec\nCMD app", "`su-exec`", id="su-exec"),
+        pytest.param(
+            'FROM debian\nSHELL ["powershell", "-c"]\nCMD app', "not a POSIX shell", id="non-posix SHELL"
+        ),
+        pytest.param("FROM debian\nRUN a \\\n", "continuation", id="ends in a continuation"),
+    ],
+)
+def test_root_final_user_no_fix(source: str, words: str | None) -> None:
+    source = snippet(source)
+    if words is None:
+        assert_unchanged(RootFinalUser(), source)
+        return
+    [message] = assert_reports(RootFinalUser(), source, fixable=False)
+    assert words in message
+    assert_unchanged(RootFinalUser(), source)
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        pytest.param({"user": "Bad Name"}, "not a user name", id="bad name"),
+        pytest.param({"uid": 0}, "above 0", id="root uid"),
+        pytest.param({"gid": "x"}, "numbers", id="gid not a number"),
+    ],
+)
+def test_bad_options_give_no_fix(options: dict[str, object], words: str) -> None:
+    [message] = assert_reports(RootFinalUser(options), "FROM debian\nCMD app", fixable=False)
+    assert words in message
+
+
+def test_messages() -> None:
+    [message] = assert_reports(RootFinalUser(), "FROM debian\nUSER root\nCMD app", fixable=True)
+    assert message.startswith("`USER root` makes the final stage run as root")
+    assert "unsafe" in message and "--chown" in message
+    [message] = assert_reports(RootFinalUser(), "FROM debian\nCMD app", fixable=True)
+    assert message.startswith("The final stage runs as root")
+
+
+@pytest.mark.parametrize(
+    ("ref", "family"),
+    [
+        pytest.param("python:3.12-slim-bookworm", Family.DEBIAN, id="slim"),
+        pytest.param("library/ruby", Family.DEBIAN, id="library namespace"),
+        pytest.param("arm64v8/debian:12", Family.DEBIAN, id="architecture namespace"),
+        pytest.param("node:20-alpine3.19", Family.ALPINE, id="alpine version tag"),
+        pytest.param("openjdk:17-jdk-slim", Family.DEBIAN, id="slim openjdk"),
+        pytest.param("openjdk:8-jdk-alpine", Family.ALPINE, id="alpine openjdk"),
+        pytest.param("eclipse-temurin:21-ubi9-minimal", None, id="ubi tag"),
+        pytest.param("maven:3-amazoncorretto-17", None, id="not a known image"),
+        pytest.param("rockylinux:9-minimal", None, id="minimal rocky"),
+        pytest.param("oraclelinux:8-slim", None, id="slim oracle linux"),
+        pytest.param("python@sha256:abc", Family.DEBIAN, id="digest"),
+        pytest.param("localhost:5000/python", None, id="other registry"),
+        pytest.param("SCRATCH", Family.SCRATCH, id="scratch any case"),
+    ],
+)
+def test_image_family(ref: str, family: Family | None) -> None:
+    assert image_family(ref) is family

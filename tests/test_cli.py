@@ -43,6 +43,12 @@ class Ran(NamedTuple):
 Run = Callable[..., Ran]
 
 
+@pytest.fixture(autouse=True)
+def only_df201(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run with DF201 as the only rule, so rules added later cannot change these outputs."""
+    monkeypatch.setattr(registry, "ALL_RULES", (AddForLocalFiles,))
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder to work in, as cwd; its empty .dffix.toml stops any config search above it."""
@@ -656,6 +662,8 @@ def test_typer_path_runs_the_same_modes(project: Path, runner: CliRunner) -> Non
 
 
 def script(*args: str, cwd: Path, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    """Run the installed script with DF201 as the only rule (the in-process patch does not reach it)."""
+    (cwd / ".dffix.toml").write_text("select = ['DF201']\n")
     return subprocess.run(
         [str(DFFIX), *args], cwd=cwd, input=stdin, capture_output=True, timeout=60, check=False
     )
@@ -685,6 +693,7 @@ def test_script_errors_have_no_traceback(project: Path) -> None:
 
 
 def test_python_dash_m(project: Path) -> None:
+    (project / ".dffix.toml").write_text("select = ['DF201']\n")
     done = subprocess.run(
         [sys.executable, "-m", "dffix", "-"],
         cwd=project,

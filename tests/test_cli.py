@@ -344,6 +344,14 @@ def test_check_respects_suppression_comments(project: Path, dffix: Run) -> None:
     assert dffix("--check", "Dockerfile") == Ran(0, b"", "")
 
 
+def test_line_col() -> None:
+    assert entry.line_col("FROM a\r\nRUN b", 8) == (2, 1)
+    assert entry.line_col("FROM a\r\nRUN b", 12) == (2, 5)
+    assert entry.line_col("\ufeffFROM a\nRUN b", 1) == (1, 1)
+    assert entry.line_col("\ufeffFROM a\nRUN b", 6) == (1, 6)
+    assert entry.line_col("\ufeffFROM a\nRUN b", 8) == (2, 1)
+
+
 def test_markers() -> None:
     span = AddForLocalFiles().violation
     from dffix.syntax import Span

@@ -278,13 +278,20 @@ def check_text(
     df = parse(text)
     if isinstance(df, ParseError):
         return df
-    bom = 1 if text.startswith("\ufeff") else 0
     found = []
     for v in check(df, rule_set.rules, context):
-        line, col = df.line_col(v.span.start)
-        col -= bom if line == 1 else 0
+        line, col = line_col(text, v.span.start)
         found.append(Diagnostic(line, col, v.code, v.message, marker(v)))
     return found
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """Return the 1-based line and column of `offset`; a UTF-8 BOM is not a column."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    col = offset - line_start + 1
+    if line_start == 0 and text.startswith("\ufeff") and offset > 0:
+        col -= 1
+    return text.count("\n", 0, offset) + 1, col
 
 
 def marker(v: Violation) -> str:

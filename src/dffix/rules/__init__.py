@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.cmd import ShellFormCmd
 from dffix.rules.copy import AddForLocalFiles
+from dffix.rules.user import RootFinalUser
 
-ALL_RULES: tuple[type[Rule], ...] = (AddForLocalFiles,)
+ALL_RULES: tuple[type[Rule], ...] = (
+    AddForLocalFiles,
+    RootFinalUser,
+    ShellFormCmd,
+)
 
 
 def rule_by_selector(word: str) -> list[type[Rule]]:

@@ -1,0 +1,727 @@
+"""DF1xx: apt-get and apt in RUN instructions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from dffix.edits import Edit, Fix
+from dffix.facts import Facts, Stage
+from dffix.rules.base import Fixability, Rule, Violation
+from dffix.syntax.shell import Command, Script, split_commands
+from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia
+
+CLEANUP = "rm -rf /var/lib/apt/lists/*"
+LISTS_DIR = "/var/lib/apt/lists"
+
+# The apt front ends. `apt-cache` only reads the lists, `aptitude` behaves like apt-get.
+_TOOLS = frozenset({"apt-get", "apt", "apt-cache", "aptitude"})
+# Commands that run the next word as a command (`sudo apt-get ...`, `env X=1 apt-get ...`).
+_WRAPPERS = frozenset({"sudo", "env", "command", "nice", "nohup", "time", "eatmydata", "xargs"})
+# apt options whose value is the next word (`-o Acquire::Retries=3`).
+_OPTS_WITH_VALUE = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
+# Subcommands that install or upgrade packages: they leave the lists in the layer.
+_INSTALLS = frozenset({"install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade", "build-dep"})
+# Subcommands that read the package lists (and fail or go stale without `update`).
+_READS_LISTS = _INSTALLS | frozenset(
+    {"source", "download", "changelog", "show", "showsrc", "search", "policy", "list", "satisfy"}
+)
+# An apt tool named in free text: after a separator, optionally by a `.../bin/` path.
+_TOOL_RE = re.compile(
+    r"(?<![^\s;&|(){}`'\"])(?:[\w./-]*bin/)?(apt-get|apt-cache|aptitude|apt)(?=[\s;&|)`'\"]|$)"
+)
+_WORDS_RE = re.compile(r"[^;&|()\n]*")
+_ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# A RUN whose whole command is one heredoc (`RUN <<EOF`): BuildKit runs the body with the shell.
+_HEREDOC_ONLY_RE = re.compile(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
+# Builtins whose effect outlives the command: they must not run before a merged command.
+_STATEFUL = frozenset(
+    {
+        *("cd", "pushd", "popd", "export", "unset", "set", "source", ".", "umask", "ulimit"),
+        *("shopt", "alias", "unalias", "trap", "exec", "eval", "readonly", "declare"),
+        *("typeset", "local", "hash", "enable", "shift", "exit", "return"),
+    }
+)
+_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"})
+# Instructions that do not change what a later RUN sees (files, env, user, dir, shell).
+_METADATA = frozenset(
+    {"LABEL", "EXPOSE", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "ONBUILD"}
+)
+_OPERATOR_STARTS = ("&&", "||", ";", "|")
+
+
+class ListUse(Enum):
+    """How one RUN uses the apt lists, judged by its first apt action."""
+
+    REFRESHES = "refreshes"  # runs `apt-get update` before reading the lists
+    READS = "reads"  # reads the lists it did not refresh itself
+
+
+@dataclass(frozen=True, slots=True)
+class AptAction:
+    """One apt call: the tool (`apt-get`) and its subcommand (`install`, or '' if none)."""
+
+    tool: str
+    sub: str
+
+    @property
+    def is_update(self) -> bool:
+        """Return whether this call refreshes the package lists."""
+        return self.tool != "apt-cache" and self.sub == "update"
+
+    @property
+    def reads_lists(self) -> bool:
+        """Return whether this call needs the package lists."""
+        return self.tool == "apt-cache" or self.sub in _READS_LISTS or self.sub == "safe-upgrade"
+
+    @property
+    def installs(self) -> bool:
+        """Return whether this call installs packages (what leaves the lists behind)."""
+        return self.tool in ("apt-get", "apt") and self.sub in _INSTALLS
+
+
+# -- reading apt calls ---------------------------------------------------------
+
+
+def _subcommand(words: list[str]) -> str:
+    """Return the first word that is not an option (or an option's value)."""
+    skip = False
+    for word in words:
+        word = word.strip("'\"")
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _OPTS_WITH_VALUE
+        else:
+            return word if re.fullmatch(r"[a-z][a-z-]*", word) else ""
+    return ""
+
+
+def apt_actions(text: str) -> tuple[AptAction, ...]:
+    """Return the apt calls named in shell text, in the order they are written.
+
+    This reads free text (exec-form values, heredoc bodies, lines the shell reader
+    gave up on), so it finds `apt-get` anywhere a command could start.
+    """
+    found: list[AptAction] = []
+    for m in _TOOL_RE.finditer(text):
+        rest = _WORDS_RE.match(text, m.end())
+        words = rest.group(0).split() if rest else []
+        found.append(AptAction(m.group(1), _subcommand(words)))
+    return tuple(found)
+
+
+def unwrap(argv: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split a command into its wrapper words and the command it runs.
+
+    `DEBIAN_FRONTEND=noninteractive sudo -E apt-get install x` gives
+    (`DEBIAN_FRONTEND=noninteractive`, `sudo`, `-E`) and (`apt-get`, `install`, `x`).
+    """
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        wrapper = word.rsplit("/", 1)[-1] in _WRAPPERS
+        if not (wrapper or _ASSIGNMENT_RE.match(word) or (i > 0 and word.startswith("-"))):
+            break
+        i += 1
+    return argv[:i], argv[i:]
+
+
+def command_action(cmd: Command) -> AptAction | None:
+    """Return the apt call a simple command makes (through sudo/env wrappers), or None."""
+    _, argv = unwrap(cmd.argv)
+    tool = argv[0].rsplit("/", 1)[-1] if argv else ""
+    return AptAction(tool, _subcommand(list(argv[1:]))) if tool in _TOOLS else None
+
+
+def _shell_text(instr: Instruction) -> str:
+    """Return everything the shell of a RUN gets to see: command line and heredoc bodies."""
+    head = " ".join(instr.values) if instr.is_json else instr.args
+    return "\n".join([head, *(h.content for h in instr.heredocs)])
+
+
+def run_actions(instr: Instruction, *, precise: bool) -> tuple[AptAction, ...]:
+    """Return the apt calls of a RUN (or ONBUILD RUN), in order.
+
+    `precise` reads the commands when the shell reader understands the line, so
+    `echo "apt-get install"` is not a call; otherwise (and always when False, the
+    cautious choice) any `apt-get` in the text counts.
+    """
+    target = instr.inner if instr.inner is not None else instr
+    if target.kind != "RUN":
+        return ()
+    script = _script(target) if precise else None
+    if script is None:
+        return apt_actions(_shell_text(target))
+    found = (command_action(cmd) for cmd in script.commands)
+    return tuple(a for a in found if a is not None)
+
+
+def _script(instr: Instruction) -> Script | None:
+    """Return the shell reading of a shell-form RUN without heredocs, or None."""
+    return None if instr.is_json or instr.heredocs else split_commands(instr.args)
+
+
+def list_use(instr: Instruction, *, precise: bool = False) -> ListUse | None:
+    """Return how a RUN (or ONBUILD RUN) uses the apt lists, or None when it does not."""
+    for action in run_actions(instr, precise=precise):
+        if action.is_update:
+            return ListUse.REFRESHES
+        if action.reads_lists:
+            return ListUse.READS
+    return None
+
+
+def is_posix_shell(shell: tuple[str, ...]) -> bool:
+    """Return whether a SHELL runs a POSIX shell with `-c` (`/bin/bash -o pipefail -c`)."""
+    if len(shell) < 2 or shell[0].rsplit("/", 1)[-1] not in _POSIX_SHELLS:
+        return False
+    return shell[-1].startswith("-") and "c" in shell[-1]
+
+
+def _stage_shell_ok(facts: Facts, instr: Instruction) -> bool:
+    stage = facts.stage_of(instr)
+    return stage is not None and is_posix_shell(stage.shell_at(instr))
+
+
+def _unguarded_exit(script: Script) -> bool:
+    """Return whether a command ends the shell other than as `|| exit 1` (later text is dead)."""
+    for cmd in script.commands:
+        if cmd.name == "exec":
+            return True
+        if cmd.name in ("exit", "return"):
+            before = [op for op in script.operators if op.end <= cmd.start]
+            if not before or before[-1].text != "||":
+                return True
+    return False
+
+
+# -- DF101 ----------------------------------------------------------------------
+
+
+def _only_options(words: tuple[str, ...]) -> bool:
+    """Return whether every word is an option or the value of one (`-qq`, `-o X=1`)."""
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _OPTS_WITH_VALUE
+        else:
+            return False
+    return True
+
+
+def _ends_with_update(script: Script) -> bool:
+    """Return whether the last top-level command is a plain `apt-get update` (options only)."""
+    last = script.commands[-1] if script.commands else None
+    if last is None or last.depth != 0 or last.end != script.top_end:
+        return False
+    action = command_action(last)
+    if action is None or not action.is_update:
+        return False
+    words = last.argv
+    return _only_options(words[words.index("update") + 1 :])
+
+
+def _first_run_merge_guard(script: Script | None) -> bool:
+    """Return whether another command may follow this update RUN with `&&`, same meaning."""
+    if script is None or not script.is_flat or script.comment is not None:
+        return False
+    if script.trailing is not None and script.trailing.text != ";":
+        return False
+    # A background job would outlive its RUN; a state change would leak into the install.
+    if any(op.text in ("&", "(", ")") for op in script.operators):
+        return False
+    if any(cmd.name is None or cmd.name in _STATEFUL for cmd in script.commands):
+        return False
+    return _ends_with_update(script)
+
+
+def _second_run_merge_guard(script: Script | None) -> bool:
+    """Return whether `update && <this>` fails exactly when `update` or this fails."""
+    if script is None or not script.is_flat or not script.commands:
+        return False
+    if script.trailing is not None and script.trailing.text != ";":
+        return False
+    # `update && a; b` would run `b` after a failed update; `||` would swallow it.
+    ops = script.operators[:-1] if script.trailing is not None else script.operators
+    return all(op.text in ("&&", "|", "|&") for op in ops)
+
+
+def _comment_lines(df: Dockerfile, start: int, end: int, instr: Instruction, indent: str) -> str:
+    """Return the comment lines in [start, end), top-level ones and instr's continuation
+    ones, re-indented with `indent` to sit above another instruction."""
+    spans = [i.span for i in df.items if isinstance(i, Trivia) and i.is_comment]
+    spans += [Span(line.start, line.eol) for line in instr.lines if line.kind is LineKind.COMMENT]
+    return "".join(indent + df.text[s.start : s.end].lstrip(" \t") for s in spans if start <= s.start < end)
+
+
+def _comments_above(df: Dockerfile, instr: Instruction) -> int:
+    """Return where the run of comment lines directly above `instr` starts (or its start)."""
+    start = instr.span.start
+    for item in reversed([i for i in df.items if i.span.end <= instr.span.start]):
+        if not (isinstance(item, Trivia) and item.is_comment):
+            break
+        start = item.span.start
+    return start
+
+
+def _last_code_line(instr: Instruction) -> PhysLine:
+    return [line for line in instr.lines if line.kind is LineKind.CODE][-1]
+
+
+def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent: bool) -> Fix | None:
+    """Return the fix that appends `&& <second's command>` to `first` and removes `second`.
+
+    None when the merge could change what runs: see the guards in the rule's docs.
+    """
+    for instr in (first, second):
+        if instr.is_json or instr.heredocs:
+            return None
+    if sorted(f.text for f in first.flags) != sorted(f.text for f in second.flags):
+        return None
+    a = split_commands(first.args)
+    if not _first_run_merge_guard(a) or not _second_run_merge_guard(split_commands(second.args)):
+        return None
+    assert a is not None
+    last = _last_code_line(first)
+    a_end = first.offsets.end_to_source(first.args_start + a.top_end)
+    if last.cont is not None or not last.start <= a_end <= last.end:
+        return None
+    b_start = second.args_span.start
+    indent = df.text[first.span.start : first.keyword_span.start]
+    if adjacent:
+        moved = _comment_lines(df, first.span.end, b_start, second, indent)
+        edits = [Edit.replace(Span(a_end, b_start), " && ")]
+    else:
+        above = _comments_above(df, second)
+        moved = _comment_lines(df, above, b_start, second, indent)
+        command = df.text[b_start : second.args_span.end]
+        edits = [Edit.replace(Span(a_end, last.end), " && " + command), _delete_block(df, above, second)]
+    if moved:
+        edits.append(Edit.insert(first.span.start, moved))
+    return Fix.safe(*edits)
+
+
+def _delete_block(df: Dockerfile, start: int, instr: Instruction) -> Edit:
+    """Return the edit removing [start, end of instr), with one blank line before it if it
+    would otherwise leave two blank lines in a row."""
+    items = list(df.items)
+    before = [i for i in items if i.span.end <= start]
+    after = [i for i in items if i.span.start >= instr.span.end]
+    blank_before = bool(before) and isinstance(before[-1], Trivia) and not before[-1].is_comment
+    blank_after = not after or (isinstance(after[0], Trivia) and not after[0].is_comment)
+    if blank_before and blank_after:
+        start = before[-1].span.start
+    end = instr.span.end
+    if end == len(df.text) and not df.text.endswith("\n"):
+        # The file ends without a newline: take the one before the block instead.
+        start -= 2 if df.text.endswith("\r\n", 0, start) else 1
+    return Edit.delete(Span(start, end))
+
+
+class AptGetSplitAcrossRuns(Rule):
+    """## What it does
+    Flags a `RUN` that installs with `apt-get`/`apt` while the `apt-get update` it relies on
+    ran in an earlier `RUN` of the same stage.
+
+    ## Why is this bad?
+    Each `RUN` is a cached layer. When the install line changes, Docker re-runs it but
+    reuses the cached `apt-get update` layer, which may be weeks old: the install then
+    fails with 404s or silently gets outdated packages. Running `apt-get update` in the
+    same `RUN` as the install keeps the two in step.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update
+    RUN apt-get install -y \\
+        curl \\
+        git
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apt-get update && apt-get install -y \\
+        curl \\
+        git
+    ```
+
+    ## Fix safety
+    The fix appends ` && <install command>` to the update `RUN` (on its last line; the
+    install's own lines follow unchanged) and deletes the install `RUN`. Merging changes
+    layers, not what ends up in them, so it is safe when all of these hold:
+
+    - both `RUN`s are shell form, without heredocs, with the same flags (`--mount`,
+      `--network`, `--security`), and the `SHELL` is a POSIX shell;
+    - only metadata instructions (`LABEL`, `EXPOSE`, `CMD`, `ENTRYPOINT`, `HEALTHCHECK`,
+      `STOPSIGNAL`, `MAINTAINER`, `ONBUILD`) sit between them: `ENV`, `ARG`, `WORKDIR`,
+      `USER`, `SHELL`, `COPY`, `ADD`, `VOLUME` or another `RUN` could change what the
+      install sees, so the install is then only reported;
+    - the first `RUN` ends with `apt-get update` (options allowed) after plain commands:
+      no inline comment, no background `&`, no subshell or compound command, and nothing
+      that changes shell state for the commands after it (`cd`, `export`, `set`, `source`,
+      `umask`, `ulimit`, `shopt`, `alias`, `trap`, `exec`, `exit`, bare variable
+      assignments and similar);
+    - the second `RUN` is one `&&` chain of simple commands or pipelines, so a failed update
+      still stops it (`update && a; b` would run `b` anyway, `|| true` would hide it).
+
+    Comment lines between the two `RUN`s move above the merged `RUN`; blank lines between
+    adjacent `RUN`s are dropped. Otherwise the install is reported without a fix.
+
+    ## References
+    - Docker best practices: "apt-get" (always combine `update` with `install`)
+    - hadolint: no exact equivalent (DL3009 and DL3015 are about the same `RUN`)
+    """
+
+    code = "DF101"
+    name = "apt-get-split-across-runs"
+    message = "`apt-get install` relies on `apt-get update` from an earlier `RUN`"
+    fix_title = "Merge the install `RUN` into the `apt-get update` `RUN`"
+    fixability = Fixability.SOMETIMES
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for stage in facts.stages:
+            yield from self._check_stage(df, facts, stage)
+
+    def _check_stage(self, df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[Violation]:
+        updated: Instruction | None = None  # the last RUN that ran `apt-get update`
+        previous: Instruction | None = None  # the last RUN
+        adjacent = True  # nothing but comments between `previous` and here
+        barrier = False  # an instruction that could change what a later RUN sees
+        for instr in stage.instructions:
+            if instr.kind != "RUN":
+                adjacent = False
+                barrier = barrier or instr.kind not in _METADATA
+                continue
+            actions = run_actions(instr, precise=True)
+            if list_use(instr, precise=True) is ListUse.READS and updated is not None:
+                fix = None
+                if updated is previous and not barrier and _stage_shell_ok(facts, instr):
+                    fix = merge_runs(df, updated, instr, adjacent)
+                line = updated.start_line
+                yield self.violation(
+                    instr.keyword_span,
+                    fix,
+                    message=f"{self.message} (line {line})",
+                    isolation=f"stage:{stage.index}" if fix else None,
+                )
+            if any(a.is_update for a in actions):
+                updated = instr
+            previous, adjacent, barrier = instr, True, False
+
+
+# -- DF102 ----------------------------------------------------------------------
+
+
+def _removes_lists_arg(word: str) -> bool:
+    path = word.rstrip("/")
+    return path.startswith(LISTS_DIR) or path in ("/var/lib/apt", "/var/lib/apt/*", "/var/lib", "/var")
+
+
+def removes_lists(instr: Instruction, script: Script | None) -> bool:
+    """Return whether the RUN removes the apt lists itself (`rm`/`find`, `apt-get dist-clean`)."""
+    if script is not None and not instr.heredocs:
+        return any(_removes_lists(cmd) for cmd in script.commands)
+    # Without a reading of the commands, any mention of the directory counts as handled.
+    text = _shell_text(instr)
+    return "/var/lib/apt" in text or "dist-clean" in text
+
+
+def _removes_lists(cmd: Command) -> bool:
+    # `apt-get dist-clean` (apt 2.7+) removes the lists; `apt-get clean` does not.
+    action = command_action(cmd)
+    if action is not None:
+        return action.sub == "dist-clean"
+    _, argv = unwrap(cmd.argv)
+    name = argv[0].rsplit("/", 1)[-1] if argv else ""
+    return name in ("rm", "find") and any(_removes_lists_arg(a) for a in argv[1:])
+
+
+def cleanup_command(commands: Iterable[Command]) -> str:
+    """Return the cleanup to append: with `sudo` when the install ran through sudo.
+
+    A RUN that needs `sudo apt-get install` runs as a user who cannot remove the lists.
+    """
+    for cmd in commands:
+        action = command_action(cmd)
+        if action is not None and action.installs:
+            wrappers = unwrap(cmd.argv)[0]
+            if any(w.rsplit("/", 1)[-1] == "sudo" for w in wrappers):
+                return f"sudo {CLEANUP}"
+    return CLEANUP
+
+
+def _mount_target(value: str) -> str | None:
+    for part in value.split(","):
+        key, _, target = part.partition("=")
+        if key.strip().lower() in ("target", "dst", "destination"):
+            return target.strip().strip("'\"").rstrip("/") or "/"
+    return None
+
+
+def lists_mounted(instr: Instruction) -> bool:
+    """Return whether a `--mount` of this RUN covers the lists dir (they never reach the layer)."""
+    for flag in instr.flags_named("mount"):
+        target = _mount_target(flag.value or "")
+        if target is not None and (LISTS_DIR + "/").startswith(target.rstrip("/") + "/"):
+            return True
+    return False
+
+
+def in_image(facts: Facts, stage: Stage) -> bool:
+    """Return whether a stage's layers may end up in an image.
+
+    True for the final stage, for a stage nothing refers to (a `--target` candidate),
+    and for a stage another such stage is built `FROM`. False for a stage only copied
+    from (`COPY --from`, `--mount from=`): its layers are thrown away.
+    """
+    if stage is facts.final_stage or not facts.is_referenced(stage):
+        return True
+    return any(
+        in_image(facts, child)
+        for child in facts.stages
+        if child.index > stage.index and stage.name is not None and child.base.lower() == stage.name
+    )
+
+
+def reader_after(facts: Facts, stage: Stage, instr: Instruction | None) -> Instruction | None:
+    """Return a later RUN that reads the lists without its own `apt-get update`, or None.
+
+    Looks at the rest of the stage after `instr` (the whole stage when None), then at
+    every stage built `FROM` it, up to the first RUN that refreshes the lists.
+    """
+    started = instr is None
+    for other in stage.instructions:
+        if not started:
+            started = other is instr
+            continue
+        use = list_use(other)
+        if use is ListUse.READS:
+            return other
+        if use is ListUse.REFRESHES:
+            return None
+    for child in facts.stages:
+        if child.index > stage.index and stage.name is not None and child.base.lower() == stage.name:
+            found = reader_after(facts, child, None)
+            if found is not None:
+                return found
+    return None
+
+
+def _indent(df: Dockerfile, line: PhysLine) -> str:
+    text = df.text[line.start : line.end]
+    return text[: len(text) - len(text.lstrip(" \t"))]
+
+
+def _starts_with_operator(df: Dockerfile, line: PhysLine) -> bool:
+    return df.text[line.start : line.end].lstrip().startswith(_OPERATOR_STARTS)
+
+
+def _ends_with_operator(df: Dockerfile, line: PhysLine) -> bool:
+    return line.cont is not None and df.text[line.start : line.cont].rstrip().endswith(_OPERATOR_STARTS)
+
+
+def continuation_append(df: Dockerfile, code: list[PhysLine], command: str) -> str:
+    """Return the text that adds `command` as a new continuation line, in the RUN's style.
+
+    Leading-operator style (`    && next`) unless the RUN ends its lines with `&& \\`;
+    the indentation is that of the last operator line (or of the first continued line).
+    """
+    esc, nl = df.escape, df.newline
+    leading = [
+        line for line in code[1:] if df.text[line.start : line.end].lstrip().startswith(_OPERATOR_STARTS)
+    ]
+    trailing = [k for k, line in enumerate(code[:-1]) if _ends_with_operator(df, line)]
+    if trailing and not leading:
+        indent = _indent(df, code[trailing[-1] + 1])
+        return f" && {esc}{nl}{indent}{command}"
+    indent = _indent(df, leading[-1] if leading else code[1])
+    return f" {esc}{nl}{indent}&& {command}"
+
+
+def append_cleanup(df: Dockerfile, instr: Instruction, script: Script) -> Fix | None:
+    """Return the fix appending `&& rm -rf /var/lib/apt/lists/*` after the last command.
+
+    None when the appended command might not run or would change the exit status.
+    """
+    # `a &` would background the cleanup; an unconditional exit/exec makes it dead text.
+    if (script.trailing is not None and script.trailing.text == "&") or _unguarded_exit(script):
+        return None
+    if not script.commands:
+        return None
+    at = instr.offsets.end_to_source(instr.args_start + script.top_end)
+    code = [line for line in instr.lines if line.kind is LineKind.CODE]
+    last = code[-1]
+    at_line_end = not instr.args[script.top_end :].strip() and last.cont is None
+    cleanup = cleanup_command(script.commands)
+    if len(code) > 1 and at_line_end and last.start <= at <= last.end:
+        return Fix.safe(Edit.insert(at, continuation_append(df, code, cleanup)))
+    # `&&` straight after the last top-level command: before a trailing `;` or `# comment`.
+    return Fix.safe(Edit.insert(at, f" && {cleanup}"))
+
+
+def _logical_lines(body: str) -> list[str]:
+    """Return the shell lines of a script body, backslash-newline continuations joined."""
+    joined = re.sub(r"\\\r?\n", "", body)
+    return [line.rstrip("\r") for line in joined.split("\n")]
+
+
+def _sets_errexit(cmd: Command) -> bool:
+    if cmd.name != "set" or cmd.depth != 0:
+        return False
+    args = cmd.args
+    short = any(a.startswith("-") and not a.startswith("--") and "e" in a for a in args)
+    return short or any(a == "errexit" and i > 0 and args[i - 1] == "-o" for i, a in enumerate(args))
+
+
+def _shebang_ok(line: str) -> bool:
+    """Return whether a `#!` line names a POSIX shell (`/bin/bash`, `/usr/bin/env sh`)."""
+    words = line[2:].split()
+    names = [w.rsplit("/", 1)[-1] for w in words[:2]]
+    if names[:1] == ["env"]:
+        names = names[1:]
+    return bool(names) and names[0] in _POSIX_SHELLS
+
+
+def heredoc_commands(body: str) -> list[Command] | None:
+    """Return the commands of a heredoc script we can safely add a line to, or None.
+
+    That is plain sh lines (no multi-line compound, nothing the reader gives up on)
+    starting with `set -e`, never turning it off, never exiting early.
+    """
+    lines = _logical_lines(body)
+    if lines and lines[0].startswith("#!") and not _shebang_ok(lines[0]):
+        return None
+    scripts: list[Script] = []
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        script = split_commands(line)
+        if script is None or not script.commands or _unguarded_exit(script):
+            return None
+        scripts.append(script)
+    if not scripts or not _sets_errexit(scripts[0].commands[0]):
+        return None
+    commands = [c for s in scripts for c in s.commands]
+    # `set +e` later would let a failed install be followed by a successful cleanup.
+    if any(c.name == "set" and any(a.startswith("+") for a in c.args) for c in commands):
+        return None
+    return commands
+
+
+def append_cleanup_heredoc(df: Dockerfile, instr: Instruction) -> Fix | None:
+    """Return the fix adding the cleanup as the last line of a `RUN <<EOF` script, or None.
+
+    Only for a script run by the shell with `set -e` in force, so a failed install still
+    fails the RUN before the new line.
+    """
+    if len(instr.heredocs) != 1 or not _HEREDOC_ONLY_RE.match(instr.args.strip()):
+        return None
+    doc = instr.heredocs[0]
+    source = df.text[doc.body.start : doc.body.end]
+    if not source.endswith("\n") or source.rstrip("\r\n").endswith("\\"):
+        return None
+    commands = heredoc_commands(doc.content)
+    if commands is None:
+        return None
+    nl = "\r\n" if source.endswith("\r\n") else "\n"
+    line = f"{_command_indent(source)}{cleanup_command(commands)}{nl}"
+    return Fix.safe(Edit.insert(doc.terminator.start, line))
+
+
+def _command_indent(source: str) -> str:
+    """Return the indentation of the last line that starts a command (not a continued one)."""
+    indent, continued = "", False
+    for line in source.splitlines():
+        if line.strip() and not continued:
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+        continued = line.endswith("\\")
+    return indent
+
+
+class AptListsNotRemoved(Rule):
+    """## What it does
+    Flags a `RUN` that installs packages with `apt-get`/`apt` without removing
+    `/var/lib/apt/lists/*` in the same `RUN`.
+
+    ## Why is this bad?
+    `apt-get update` downloads package lists (tens of MB) into `/var/lib/apt/lists`. Left
+    there they ship in the image for nothing, and removing them in a later `RUN` saves
+    nothing: the earlier layer still holds them.
+
+    ## Example
+    ```dockerfile
+    FROM debian:bookworm
+    RUN apt-get update && apt-get install -y curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:bookworm
+    RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+    ```
+
+    ## Fix safety
+    Safe: the fix appends `&& rm -rf /var/lib/apt/lists/*` right after the last top-level
+    command, so it runs only when everything before it succeeded and the exit status of
+    the `RUN` stays the same. It goes before a trailing `;` or inline `# comment`, on the
+    same line for a one-line `RUN`, and as a new continuation line in the `RUN`'s own
+    style (leading `&&` or trailing `&& \\`, its indentation, the file's escape character
+    and line endings) for a multi-line one. In a `RUN <<EOF` script that starts with
+    `set -e` the cleanup becomes the script's last line. When the install runs through
+    `sudo`, so does the cleanup.
+
+    Not reported when the `RUN` already removes the lists (`rm` or `find` on them, or
+    `apt-get dist-clean`; `apt-get clean` alone does not), when a `--mount` (`type=cache`,
+    `type=tmpfs`...) covers `/var/lib/apt/lists`, or in a stage whose layers never reach
+    an image: one only used by `COPY --from` (the final stage, stages it is built `FROM`
+    and stages nothing refers to, which may be `--target`s, are all checked).
+
+    Reported without a fix when the shell could skip the cleanup or run it too early: a
+    trailing `&`, an unconditional `exit`/`exec`, a command line the reader does not fully
+    understand, exec form, other heredocs, a non-POSIX `SHELL`, or a later `RUN` (in this
+    stage or one built on it) that uses the lists without its own `apt-get update`.
+
+    ## References
+    - Docker best practices: "apt-get"
+    - hadolint DL3009
+    """
+
+    code = "DF102"
+    name = "apt-lists-not-removed"
+    message = "apt lists not removed in the `RUN` that installs packages"
+    fix_title = "Append `&& rm -rf /var/lib/apt/lists/*` to the `RUN`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3009",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for stage in facts.stages:
+            if not in_image(facts, stage):
+                continue
+            for instr in stage.instructions:
+                if instr.kind == "RUN":
+                    yield from self._check_run(df, facts, stage, instr)
+
+    def _check_run(
+        self, df: Dockerfile, facts: Facts, stage: Stage, instr: Instruction
+    ) -> Iterator[Violation]:
+        if not any(a.installs for a in run_actions(instr, precise=True)):
+            return
+        script = _script(instr)
+        if removes_lists(instr, script) or lists_mounted(instr):
+            return
+        reader = reader_after(facts, stage, instr)
+        if reader is not None:
+            msg = f"{self.message} (a later `RUN` on line {reader.start_line} still uses them)"
+            yield self.violation(instr.keyword_span, message=msg)
+            return
+        fix = None
+        if is_posix_shell(stage.shell_at(instr)):
+            if script is not None:
+                fix = append_cleanup(df, instr, script)
+            elif instr.heredocs and not instr.is_json:
+                fix = append_cleanup_heredoc(df, instr)
+        yield self.violation(instr.keyword_span, fix)

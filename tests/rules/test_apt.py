@@ -1,0 +1,606 @@
+from __future__ import annotations
+
+import pytest
+
+from dffix.edits import Applicability
+from dffix.fixer import fix
+from dffix.rules.apt import AptGetSplitAcrossRuns, AptListsNotRemoved
+from dffix.syntax import ParseError
+from tests.helpers import assert_fixes, assert_reports, assert_unchanged, snippet
+
+# -- DF101 apt-get-split-across-runs ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get install -y netcat",
+            "RUN apt-get update && apt-get install -y netcat",
+            id="update then install on one line",
+        ),
+        pytest.param(
+            "RUN apt update\nRUN apt install -y curl",
+            "RUN apt update && apt install -y curl",
+            id="apt instead of apt-get",
+        ),
+        pytest.param(
+            "RUN apt-get update -qq\nRUN apt-get -y --no-install-recommends install curl",
+            "RUN apt-get update -qq && apt-get -y --no-install-recommends install curl",
+            id="options before and after the subcommand",
+        ),
+        pytest.param(
+            "RUN apt-get -o Acquire::Retries=3 update > /dev/null\nRUN apt-get install -y curl",
+            "RUN apt-get -o Acquire::Retries=3 update > /dev/null && apt-get install -y curl",
+            id="update with an option value and a redirect",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get install -y \\\n    curl \\\n    git",
+            "RUN apt-get update && apt-get install -y \\\n    curl \\\n    git",
+            id="multi-line install keeps its lines",
+        ),
+        pytest.param(
+            "RUN echo 'deb http://x/ y main' > /etc/apt/sources.list.d/x.list \\\n"
+            "    && apt-get update\nRUN apt-get install -y x",
+            "RUN echo 'deb http://x/ y main' > /etc/apt/sources.list.d/x.list \\\n"
+            "    && apt-get update && apt-get install -y x",
+            id="first RUN ends its && chain with the update",
+        ),
+        pytest.param(
+            "RUN apt-get update;\nRUN apt-get install -y x",
+            "RUN apt-get update && apt-get install -y x",
+            id="trailing semicolon of the update is dropped",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get upgrade -y",
+            "RUN apt-get update && apt-get upgrade -y",
+            id="update followed by upgrade",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN DEBIAN_FRONTEND=noninteractive apt-get install -y tzdata",
+            "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y tzdata",
+            id="prefix assignment on the install",
+        ),
+        pytest.param(
+            "RUN DEBIAN_FRONTEND=noninteractive apt-get update\nRUN apt-get install -y x",
+            "RUN DEBIAN_FRONTEND=noninteractive apt-get update && apt-get install -y x",
+            id="prefix assignment on the update is scoped to it",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get install -y x | tee /log && echo ok # done",
+            "RUN apt-get update && apt-get install -y x | tee /log && echo ok # done",
+            id="install with pipeline and comment",
+        ),
+        pytest.param(
+            "RUN apt-get update\n# install the tools\n\n# really\nRUN apt-get install -y x",
+            "# install the tools\n# really\nRUN apt-get update && apt-get install -y x",
+            id="comments between move above the merged RUN",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN \\\n    # the tools\n    apt-get install -y x",
+            "# the tools\nRUN apt-get update && apt-get install -y x",
+            id="comment line before the install arguments moves above",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get install -y \\\n    # web\n    curl",
+            "RUN apt-get update && apt-get install -y \\\n    # web\n    curl",
+            id="comment line inside the install stays in place",
+        ),
+        pytest.param(
+            "RUN --mount=type=cache,target=/var/cache/apt apt-get update\n"
+            "RUN --mount=type=cache,target=/var/cache/apt apt-get install -y x",
+            "RUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y x",
+            id="identical flags stay flags",
+        ),
+        pytest.param(
+            "RUN --network=host --mount=type=cache,target=/var/cache/apt \\\n    apt-get update\n"
+            "RUN --mount=type=cache,target=/var/cache/apt --network=host \\\n    apt-get install -y x",
+            "RUN --network=host --mount=type=cache,target=/var/cache/apt \\\n"
+            "    apt-get update && apt-get install -y x",
+            id="same flags in another order",
+        ),
+        pytest.param(
+            "RUN apt-get update\nLABEL maintainer=me\nEXPOSE 80\nRUN apt-get install -y x\nCMD x",
+            "RUN apt-get update && apt-get install -y x\nLABEL maintainer=me\nEXPOSE 80\nCMD x",
+            id="only metadata between: the install moves up",
+        ),
+        pytest.param(
+            "RUN apt-get update\n\nEXPOSE 80\n\n# tools\nRUN apt-get install -y x\n\nCMD x",
+            "# tools\nRUN apt-get update && apt-get install -y x\n\nEXPOSE 80\n\nCMD x",
+            id="non-adjacent merge leaves no double blank line",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get install -y a\nRUN apt-get install -y b",
+            "RUN apt-get update && apt-get install -y a\nRUN apt-get install -y b",
+            id="only the RUN right after the update merges",
+        ),
+        pytest.param(
+            'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN apt-get update\nRUN apt-get install -y x',
+            'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN apt-get update && apt-get install -y x',
+            id="bash SHELL before both",
+        ),
+        pytest.param(
+            "FROM debian AS a\nRUN apt-get update\nRUN apt-get install -y a\n"
+            "FROM debian\nRUN apt-get update\nRUN apt-get install -y b",
+            "FROM debian AS a\nRUN apt-get update && apt-get install -y a\n"
+            "FROM debian\nRUN apt-get update && apt-get install -y b",
+            id="each stage",
+        ),
+        pytest.param(
+            "run apt-get update\nrun apt-get install -y x",
+            "run apt-get update && apt-get install -y x",
+            id="lowercase keywords",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN sudo apt-get install -y x",
+            "RUN apt-get update && sudo apt-get install -y x",
+            id="install through sudo",
+        ),
+    ],
+)
+def test_apt_get_split_across_runs_fixes(before: str, after: str) -> None:
+    head = "" if before.startswith("FROM") else "FROM debian\n"
+    assert_fixes(AptGetSplitAcrossRuns(), head + before, head + after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apt-get update && apt-get install -y x", id="already one RUN"),
+        pytest.param("RUN apt-get install -y x", id="no update at all"),
+        pytest.param("RUN apt-get update\nRUN pip install x", id="second RUN does not use apt"),
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get update && apt-get install -y x", id="second RUN updates"
+        ),
+        pytest.param("RUN apt-get update\nRUN echo 'apt-get install x'", id="apt-get only in a string"),
+        pytest.param("RUN apt-get update\nENV A=1\nRUN apt-get install -y x", id="ENV between"),
+        pytest.param("RUN apt-get update\nARG V\nRUN apt-get install -y x=$V", id="ARG between"),
+        pytest.param("RUN apt-get update\nCOPY a.deb /\nRUN apt-get install -y /a.deb", id="COPY between"),
+        pytest.param("RUN apt-get update\nADD a.deb /\nRUN apt-get install -y /a.deb", id="ADD between"),
+        pytest.param("RUN apt-get update\nWORKDIR /x\nRUN apt-get install -y ./a.deb", id="WORKDIR between"),
+        pytest.param("RUN apt-get update\nUSER app\nRUN apt-get install -y x", id="USER between"),
+        pytest.param("RUN apt-get update\nVOLUME /x\nRUN apt-get install -y x", id="VOLUME between"),
+        pytest.param("RUN apt-get update\nRUN echo hi\nRUN apt-get install -y x", id="another RUN between"),
+        pytest.param(
+            'RUN apt-get update\nSHELL ["/bin/bash", "-c"]\nRUN apt-get install -y x', id="SHELL between"
+        ),
+        pytest.param(
+            'SHELL ["pwsh", "-Command"]\nRUN apt-get update\nRUN apt-get install -y x', id="non-POSIX SHELL"
+        ),
+        pytest.param('RUN apt-get update\nRUN ["apt-get", "install", "-y", "x"]', id="exec-form install"),
+        pytest.param('RUN ["apt-get", "update"]\nRUN apt-get install -y x', id="exec-form update"),
+        pytest.param(
+            "RUN apt-get update\nRUN --mount=type=cache,target=/var/cache/apt apt-get install -y x",
+            id="flags differ",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN --network=none apt-get install -y x", id="network flag differs"
+        ),
+        pytest.param(
+            "RUN cd /tmp && apt-get update\nRUN apt-get install -y ./x.deb", id="cd in the update RUN"
+        ),
+        pytest.param(
+            "RUN export DEBIAN_FRONTEND=noninteractive && apt-get update\nRUN apt-get install -y x",
+            id="export in the update RUN",
+        ),
+        pytest.param("RUN set -e; apt-get update\nRUN apt-get install -y x", id="set in the update RUN"),
+        pytest.param("RUN . /etc/os-release; apt-get update\nRUN apt-get install -y x", id="source"),
+        pytest.param("RUN umask 077 && apt-get update\nRUN apt-get install -y x", id="umask"),
+        pytest.param("RUN ulimit -n 1024 && apt-get update\nRUN apt-get install -y x", id="ulimit"),
+        pytest.param("RUN shopt -s extglob; apt-get update\nRUN apt-get install -y x", id="shopt"),
+        pytest.param("RUN alias ag=apt-get; apt-get update\nRUN apt-get install -y x", id="alias"),
+        pytest.param("RUN trap 'rm -f /x' EXIT; apt-get update\nRUN apt-get install -y x", id="trap"),
+        pytest.param("RUN exec 2>&1; apt-get update\nRUN apt-get install -y x", id="exec"),
+        pytest.param("RUN X=1; apt-get update\nRUN apt-get install -y x", id="variable assignment"),
+        pytest.param("RUN sleep 9 & apt-get update\nRUN apt-get install -y x", id="background job"),
+        pytest.param("RUN apt-get update # lists\nRUN apt-get install -y x", id="comment after the update"),
+        pytest.param("RUN apt-get update &\nRUN apt-get install -y x", id="update in the background"),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y a\nRUN apt-get install -y b", id="update not last"
+        ),
+        pytest.param("RUN apt-get update || true\nRUN apt-get install -y x", id="update not last command"),
+        pytest.param("RUN if true; then apt-get update; fi\nRUN apt-get install -y x", id="update in if"),
+        pytest.param("RUN apt-get update\nRUN apt-get install -y a; echo done", id="install then semicolon"),
+        pytest.param("RUN apt-get update\nRUN apt-get install -y a || true", id="install or true"),
+        pytest.param("RUN apt-get update\nRUN apt-get install -y a &", id="install in the background"),
+        pytest.param("RUN apt-get update\nRUN (apt-get install -y a)", id="install in a subshell"),
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get install -y a <<EOF\ny\nEOF", id="heredoc in the install"
+        ),
+        pytest.param("RUN <<EOF\napt-get update\nEOF\nRUN apt-get install -y x", id="heredoc update RUN"),
+        pytest.param("RUN apt-get update\nONBUILD RUN apt-get install -y x", id="ONBUILD is not looked at"),
+        pytest.param("RUN apt-get update\nFROM debian\nRUN apt-get install -y x", id="other stage"),
+        pytest.param(
+            "RUN apt-get update\n# dffix: ignore=DF101\nRUN apt-get install -y x", id="suppressed by code"
+        ),
+    ],
+)
+def test_apt_get_split_across_runs_unchanged(source: str) -> None:
+    assert_unchanged(AptGetSplitAcrossRuns(), "FROM debian\n" + source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apt-get update\nENV A=1\nRUN apt-get install -y x", id="ENV between"),
+        pytest.param("RUN apt-get update\nRUN echo hi\nRUN apt-get install -y x", id="RUN between"),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y a\nRUN apt-get install -y b", id="update not last"
+        ),
+        pytest.param("RUN cd /tmp && apt-get update\nRUN apt-get install -y ./x.deb", id="state change"),
+        pytest.param('RUN apt-get update\nRUN ["apt-get", "install", "-y", "x"]', id="exec-form install"),
+    ],
+)
+def test_apt_get_split_across_runs_reports_without_fix(source: str) -> None:
+    messages = assert_reports(AptGetSplitAcrossRuns(), "FROM debian\n" + source, fixable=False)
+    assert messages == ["`apt-get install` relies on `apt-get update` from an earlier `RUN` (line 2)"]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "FROM debian\nRUN apt-get update\nRUN apt-get install -y x",
+            "FROM debian\nRUN apt-get update && apt-get install -y x",
+            id="adjacent",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get update\nEXPOSE 80\nRUN apt-get install -y x",
+            "FROM debian\nRUN apt-get update && apt-get install -y x\nEXPOSE 80",
+            id="non-adjacent",
+        ),
+        pytest.param(
+            "FROM debian\r\nRUN apt-get update\r\nEXPOSE 80\r\n\r\nRUN apt-get install -y x",
+            "FROM debian\r\nRUN apt-get update && apt-get install -y x\r\nEXPOSE 80",
+            id="non-adjacent after a blank line, CRLF",
+        ),
+    ],
+)
+def test_apt_get_split_across_runs_keeps_missing_final_newline(before: str, after: str) -> None:
+    result = fix(before, [AptGetSplitAcrossRuns()])
+    assert not isinstance(result, ParseError)
+    assert result.text == after
+
+
+def test_apt_get_split_across_runs_backtick_escape_and_crlf() -> None:
+    before = "# escape=`\r\nFROM debian\r\nRUN apt-get update\r\nRUN apt-get install -y `\r\n    curl\r\n"
+    after = "# escape=`\r\nFROM debian\r\nRUN apt-get update && apt-get install -y `\r\n    curl\r\n"
+    result = fix(before, [AptGetSplitAcrossRuns()])
+    assert not isinstance(result, ParseError)
+    assert result.text == after
+
+
+# -- DF102 apt-lists-not-removed -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "RUN apt-get update && apt-get install -y curl",
+            "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*",
+            id="one line",
+        ),
+        pytest.param(
+            "RUN apt install -y curl",
+            "RUN apt install -y curl && rm -rf /var/lib/apt/lists/*",
+            id="apt install",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get upgrade -y",
+            "RUN apt-get update && apt-get upgrade -y && rm -rf /var/lib/apt/lists/*",
+            id="upgrade",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y curl # the client",
+            "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* # the client",
+            id="before an inline comment",
+        ),
+        pytest.param(
+            "RUN apt-get update; apt-get install -y curl;",
+            "RUN apt-get update; apt-get install -y curl && rm -rf /var/lib/apt/lists/*;",
+            id="before a trailing semicolon",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y \\\n    curl \\\n    git",
+            "RUN apt-get update && apt-get install -y \\\n    curl \\\n    git \\\n"
+            "    && rm -rf /var/lib/apt/lists/*",
+            id="new continuation line",
+        ),
+        pytest.param(
+            "RUN apt-get update \\\n    && apt-get install -y \\\n        curl \\\n        git",
+            "RUN apt-get update \\\n    && apt-get install -y \\\n        curl \\\n        git \\\n"
+            "    && rm -rf /var/lib/apt/lists/*",
+            id="indented like the leading && lines",
+        ),
+        pytest.param(
+            "RUN apt-get update && \\\n    apt-get install -y \\\n      curl \\\n      git",
+            "RUN apt-get update && \\\n    apt-get install -y \\\n      curl \\\n      git && \\\n"
+            "    rm -rf /var/lib/apt/lists/*",
+            id="trailing && style",
+        ),
+        pytest.param(
+            "RUN set -eux; \\\n\tapt-get update; \\\n\tapt-get install -y curl",
+            "RUN set -eux; \\\n\tapt-get update; \\\n\tapt-get install -y curl && \\\n"
+            "\trm -rf /var/lib/apt/lists/*",
+            id="semicolon style with tabs",
+        ),
+        pytest.param(
+            "RUN apt-get update \\\n    && apt-get install -y curl # the client",
+            "RUN apt-get update \\\n"
+            "    && apt-get install -y curl && rm -rf /var/lib/apt/lists/* # the client",
+            id="multi-line with comment on the last line",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y curl \\\n# trailing comment line",
+            "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* \\\n"
+            "# trailing comment line",
+            id="before a continuation into a comment line",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y curl # note \\\n    && echo dead",
+            "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* # note \\\n"
+            "    && echo dead",
+            id="comment swallows the next line",
+        ),
+        pytest.param(
+            'RUN if [ -n "$X" ]; then apt-get update && apt-get install -y x; fi',
+            'RUN if [ -n "$X" ]; then apt-get update && apt-get install -y x; fi'
+            " && rm -rf /var/lib/apt/lists/*",
+            id="after fi",
+        ),
+        pytest.param(
+            "RUN (apt-get update && apt-get install -y x)",
+            "RUN (apt-get update && apt-get install -y x) && rm -rf /var/lib/apt/lists/*",
+            id="after a subshell",
+        ),
+        pytest.param(
+            "RUN apt-get install -y x || exit 1",
+            "RUN apt-get install -y x || exit 1 && rm -rf /var/lib/apt/lists/*",
+            id="guarded exit",
+        ),
+        pytest.param(
+            "RUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y x",
+            "RUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y x"
+            " && rm -rf /var/lib/apt/lists/*",
+            id="cache mount of another dir",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x && apt-get clean",
+            "RUN apt-get update && apt-get install -y x && apt-get clean && rm -rf /var/lib/apt/lists/*",
+            id="apt-get clean does not remove the lists",
+        ),
+        pytest.param(
+            "RUN <<EOF\nset -eux\napt-get update\napt-get install -y curl\nEOF",
+            "RUN <<EOF\nset -eux\napt-get update\napt-get install -y curl\nrm -rf /var/lib/apt/lists/*\nEOF",
+            id="heredoc script with set -e",
+        ),
+        pytest.param(
+            "RUN <<-'EOT'\n\t#!/bin/bash\n\tset -o errexit\n\tapt-get update\n\tapt-get install -y \\\n"
+            "\t  curl\n\tEOT",
+            "RUN <<-'EOT'\n\t#!/bin/bash\n\tset -o errexit\n\tapt-get update\n\tapt-get install -y \\\n"
+            "\t  curl\n\trm -rf /var/lib/apt/lists/*\n\tEOT",
+            id="heredoc with tabs and a continued line",
+        ),
+        pytest.param(
+            "FROM debian AS base\nRUN apt-get update && apt-get install -y x\nFROM base\nCMD x",
+            "FROM debian AS base\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\n"
+            "FROM base\nCMD x",
+            id="stage used as a base of the final one",
+        ),
+        pytest.param(
+            "FROM debian AS dev\nRUN apt-get update && apt-get install -y x\nFROM debian\nCMD x",
+            "FROM debian AS dev\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\n"
+            "FROM debian\nCMD x",
+            id="unreferenced stage may be a build target",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x\nRUN apt-get update && apt-get install -y y",
+            "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\n"
+            "RUN apt-get update && apt-get install -y y && rm -rf /var/lib/apt/lists/*",
+            id="later RUN refreshes the lists itself",
+        ),
+        pytest.param(
+            "RUN sudo apt-get update && sudo -E apt-get install -y x",
+            "RUN sudo apt-get update && sudo -E apt-get install -y x && sudo rm -rf /var/lib/apt/lists/*",
+            id="sudo install gets a sudo cleanup",
+        ),
+        pytest.param(
+            "FROM debian AS base\nRUN apt-get update && apt-get install -y x\n"
+            "FROM base\nRUN apt-get install -y y",
+            "FROM debian AS base\nRUN apt-get update && apt-get install -y x\n"
+            "FROM base\nRUN apt-get install -y y && rm -rf /var/lib/apt/lists/*",
+            id="only the last user of the lists when a child stage still needs them",
+        ),
+    ],
+)
+def test_apt_lists_not_removed_fixes(before: str, after: str) -> None:
+    head = "" if before.startswith("FROM") else "FROM debian\n"
+    assert_fixes(AptListsNotRemoved(), head + before, head + after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*", id="already removed"
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists", id="dir removed"
+        ),
+        pytest.param(
+            "RUN rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x",
+            id="rm anywhere counts",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x && rm -fr /tmp/* /var/lib/apt/lists/*_*",
+            id="rm of some list files",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x \\\n    && find /var/lib/apt/lists -delete", id="find"
+        ),
+        pytest.param(
+            "RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y x",
+            id="lists dir is a cache mount",
+        ),
+        pytest.param(
+            "RUN --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
+            "    apt-get update && apt-get install -y x",
+            id="parent dir is a cache mount",
+        ),
+        pytest.param(
+            "RUN --mount=type=tmpfs,target=/var/lib/apt/lists/ apt-get update && apt-get install -y x",
+            id="lists dir is a tmpfs mount",
+        ),
+        pytest.param(
+            "RUN sudo apt-get install -y x && sudo rm -rf /var/lib/apt/lists/*", id="removed through sudo"
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x && apt-get dist-clean", id="apt-get dist-clean"
+        ),
+        pytest.param("RUN apt-get update", id="update only"),
+        pytest.param("RUN pip install x", id="no apt"),
+        pytest.param("RUN echo apt-get install x", id="apt-get as an argument"),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x\n"
+            "RUN apt-get install -y y && rm -rf /var/lib/apt/lists/*",
+            id="later RUN still needs the lists",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x\nONBUILD RUN apt-get install -y y", id="ONBUILD"
+        ),
+        pytest.param("RUN apt-get update && apt-get install -y x &", id="trailing background"),
+        pytest.param("RUN apt-get update && apt-get install -y x; exit 0", id="unconditional exit"),
+        pytest.param('RUN ["apt-get", "install", "-y", "x"]', id="exec form"),
+        pytest.param(
+            "RUN apt-get install -y x && case $A in a) echo;; esac", id="line the reader gives up on"
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x && cat > /f <<EOF\nhi\nEOF",
+            id="heredoc after the command",
+        ),
+        pytest.param("RUN <<EOF\napt-get update\napt-get install -y curl\nEOF", id="heredoc without set -e"),
+        pytest.param(
+            "RUN <<EOF\nset -e\napt-get install -y curl\nset +e\nfalse\nEOF", id="heredoc turning set -e off"
+        ),
+        pytest.param("RUN <<EOF\n#!/usr/bin/python3\nimport os\nEOF", id="heredoc python script"),
+        pytest.param("RUN bash <<EOF\nset -e\napt-get install -y curl\nEOF", id="heredoc fed to a command"),
+        pytest.param(
+            "RUN <<EOF\nset -e\nif true; then\n  apt-get install -y curl\nfi\nEOF",
+            id="heredoc with a compound",
+        ),
+        pytest.param('SHELL ["pwsh", "-Command"]\nRUN apt-get install -y x', id="non-POSIX SHELL"),
+        pytest.param(
+            "FROM debian AS build\nRUN apt-get update && apt-get install -y gcc\n"
+            "FROM debian\nCOPY --from=build /out /out",
+            id="builder stage only copied from",
+        ),
+        pytest.param(
+            "# hadolint ignore=DL3009\nRUN apt-get update && apt-get install -y x", id="hadolint alias"
+        ),
+    ],
+)
+def test_apt_lists_not_removed_unchanged(source: str) -> None:
+    head = "" if source.startswith("FROM") else "FROM debian\n"
+    assert_unchanged(AptListsNotRemoved(), head + source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apt-get update && apt-get install -y x &", id="trailing background"),
+        pytest.param('RUN ["apt-get", "install", "-y", "x"]', id="exec form"),
+        pytest.param("RUN <<EOF\napt-get update\napt-get install -y curl\nEOF", id="heredoc without set -e"),
+        pytest.param("RUN apt-get install -y x && case $A in a) echo;; esac", id="unreadable line"),
+    ],
+)
+def test_apt_lists_not_removed_reports_without_fix(source: str) -> None:
+    messages = assert_reports(AptListsNotRemoved(), "FROM debian\n" + source, fixable=False)
+    assert messages == ["apt lists not removed in the `RUN` that installs packages"]
+
+
+def test_later_reader_is_named() -> None:
+    source = "FROM debian\nRUN apt-get update && apt-get install -y x\nRUN apt-get install -y y"
+    messages = assert_reports(AptListsNotRemoved(), source)
+    assert "a later `RUN` on line 3 still uses them" in messages[0]
+
+
+def test_apt_lists_not_removed_backtick_escape_and_crlf() -> None:
+    before = "# escape=`\r\nFROM debian\r\nRUN apt-get update `\r\n    && apt-get install -y curl\r\n"
+    after = (
+        "# escape=`\r\nFROM debian\r\nRUN apt-get update `\r\n    && apt-get install -y curl `\r\n"
+        "    && rm -rf /var/lib/apt/lists/*\r\n"
+    )
+    result = fix(before, [AptListsNotRemoved()])
+    assert not isinstance(result, ParseError)
+    assert result.text == after
+
+
+# -- both rules together -----------------------------------------------------------
+
+
+SEED = """
+    FROM python:3.12.2
+    WORKDIR /app
+    COPY sample.py .
+    COPY requirements.txt .
+    RUN apt-get update
+    RUN apt-get install -y netcat
+    RUN pip install -r requirements.txt
+    CMD python sample.py
+"""
+
+
+def _fix_both(source: str) -> str:
+    result = fix(snippet(source), [AptGetSplitAcrossRuns(), AptListsNotRemoved()], Applicability.SAFE)
+    assert not isinstance(result, ParseError)
+    assert not result.bugs
+    return result.text
+
+
+def test_seed_example() -> None:
+    out = _fix_both(SEED)
+    assert "RUN apt-get update && apt-get install -y netcat && rm -rf /var/lib/apt/lists/*\n" in out
+    assert out == snippet(SEED).replace(
+        "RUN apt-get update\nRUN apt-get install -y netcat\n",
+        "RUN apt-get update && apt-get install -y netcat && rm -rf /var/lib/apt/lists/*\n",
+    )
+    assert _fix_both(out) == out
+
+
+def test_both_rules_keep_the_later_install_working() -> None:
+    # Cleaning the lists after the first install would make the second one fail.
+    source = """
+        FROM debian
+        RUN apt-get update
+        RUN apt-get install -y a
+        RUN apt-get install -y b
+    """
+    assert _fix_both(source) == snippet(
+        """
+        FROM debian
+        RUN apt-get update && apt-get install -y a
+        RUN apt-get install -y b && rm -rf /var/lib/apt/lists/*
+        """
+    )
+
+
+def test_both_rules_multi_line() -> None:
+    source = """
+        FROM debian
+        RUN apt-get update
+        # tools
+        RUN apt-get install -y \\
+            curl \\
+            git
+    """
+    assert _fix_both(source) == snippet(
+        """
+        FROM debian
+        # tools
+        RUN apt-get update && apt-get install -y \\
+            curl \\
+            git \\
+            && rm -rf /var/lib/apt/lists/*
+        """
+    )

@@ -69,6 +69,26 @@ FROM = "FROM python:3.12-slim\n"
             """,
             id="comment and blank lines in a continuation are kept",
         ),
+        pytest.param(
+            "ENTRYPOINT exec java $OPTS",
+            'ENTRYPOINT ["/bin/sh", "-c", "exec java $OPTS"]',
+            id="a command that already execs keeps its shell safely",
+        ),
+        pytest.param(
+            "CMD exec -a name app",
+            'CMD ["/bin/sh", "-c", "exec -a name app"]',
+            id="exec with options keeps the shell",
+        ),
+        pytest.param(
+            'SHELL ["/bin/bash", "-c"]\nCMD exec app $X',
+            'SHELL ["/bin/bash", "-c"]\nCMD ["/bin/bash", "-c", "exec app $X"]',
+            id="a command that already execs keeps the SHELL in force",
+        ),
+        pytest.param(
+            'CMD app\nSHELL ["pwsh", "-c"]',
+            'CMD ["app"]\nSHELL ["pwsh", "-c"]',
+            id="a SHELL after the CMD does not count",
+        ),
         pytest.param("CMD a\nCMD b", 'CMD ["a"]\nCMD ["b"]', id="every cmd of a stage"),
         pytest.param("FROM x AS two\nCMD b", 'FROM x AS two\nCMD ["b"]', id="earlier stages too"),
     ],
@@ -94,16 +114,6 @@ def test_no_final_newline() -> None:
             "CMD java $JAVA_OPTS -jar app.jar",
             'CMD ["/bin/sh", "-c", "exec java $JAVA_OPTS -jar app.jar"]',
             id="variable keeps the shell and adds exec",
-        ),
-        pytest.param(
-            "ENTRYPOINT exec java $OPTS",
-            'ENTRYPOINT ["/bin/sh", "-c", "exec java $OPTS"]',
-            id="existing exec is not doubled",
-        ),
-        pytest.param(
-            "CMD exec -a name app",
-            'CMD ["/bin/sh", "-c", "exec -a name app"]',
-            id="exec with options keeps the shell",
         ),
         pytest.param(
             "CMD FOO=1 BAR=$X app",
@@ -160,6 +170,12 @@ def test_no_final_newline() -> None:
         ),
         pytest.param("CMD echo -n hi", 'CMD ["echo", "-n", "hi"]', id="echo with an option"),
         pytest.param(
+            'FROM debian AS base\nSHELL ["/bin/bash", "-c"]\nFROM base\nCMD app $X',
+            'FROM debian AS base\nSHELL ["/bin/bash", "-c"]\nFROM base\n'
+            'CMD ["/bin/bash", "-c", "exec app $X"]',
+            id="SHELL inherited from the stage built on",
+        ),
+        pytest.param(
             'SHELL ["/bin/bash", "-lc"]\nCMD app',
             'SHELL ["/bin/bash", "-lc"]\nCMD ["app"]',
             id="login SHELL options no longer apply",
@@ -198,6 +214,7 @@ def test_shell_form_cmd_unsafe_fixes(before: str, after: str) -> None:
         pytest.param('SHELL ["powershell", "-Command"]\nCMD Start-App', id="powershell SHELL"),
         pytest.param('SHELL ["cmd", "/S", "/C"]\nCMD app.exe', id="cmd SHELL"),
         pytest.param('SHELL ["/usr/bin/env", "bash", "-c"]\nCMD app', id="unknown SHELL"),
+        pytest.param('FROM a AS w\nSHELL ["pwsh", "-c"]\nFROM w\nCMD app', id="non-posix SHELL inherited"),
         pytest.param("CMD ab\\\ncd", id="word split across lines"),
         pytest.param("HEALTHCHECK CMD curl -f http://localhost/", id="healthcheck cmd"),
         pytest.param("ONBUILD CMD app", id="onbuild cmd"),

@@ -256,6 +256,11 @@ def test_root_final_user_unchanged(source: str) -> None:
             'FROM debian\nSHELL ["powershell", "-c"]\nCMD app', "not a POSIX shell", id="non-posix SHELL"
         ),
         pytest.param("FROM debian\nRUN a \\\n", "continuation", id="ends in a continuation"),
+        pytest.param(
+            'FROM debian AS b\nSHELL ["cmd", "/S", "/C"]\nFROM b\nCMD app',
+            "not a POSIX shell",
+            id="non-posix SHELL of the stage built on",
+        ),
     ],
 )
 def test_root_final_user_no_fix(source: str, words: str | None) -> None:

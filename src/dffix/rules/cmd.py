@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.rules.user import PosixShell, base_image, is_windows_image, posix_shell, stage_chain
+from dffix.rules.user import (
+    PosixShell,
+    base_image,
+    is_windows_image,
+    posix_shell,
+    shell_in_force,
+    stage_chain,
+)
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction
 
@@ -145,7 +152,10 @@ class ShellFormCmd(Rule):
     is a single simple command gets an unsafe fix that keeps the shell and adds `exec`,
     so the command replaces the shell as PID 1:
     `["/bin/sh", "-c", "exec java $JAVA_OPTS -jar app.jar"]`, using the `SHELL` in
-    force when it is a POSIX shell (`["/bin/bash", "-c", "exec ..."]`).
+    force when it is a POSIX shell (`["/bin/bash", "-c", "exec ..."]`; a `SHELL` of a
+    stage this one is built `FROM` counts too). When the command already starts with
+    `exec`, that array is exactly what BuildKit builds from the shell form, so the fix
+    is safe.
 
     There is no fix when the command is a list (`&&`, `||`, `;`, `|`, `&`), a compound
     command or a shell builtin; after a `SHELL` that is not a POSIX shell (PowerShell,
@@ -188,7 +198,7 @@ class ShellFormCmd(Rule):
             return self._no_fix(instr, f"{say}: it starts with `[` but is not a valid JSON array")
         if df.escape == "`" or is_windows_image(base_image(facts, stage)):
             return self._no_fix(instr, f"{say}: on Windows the default shell is `cmd /S /C`")
-        shell = stage.shell_at(instr)
+        shell = shell_in_force(facts, stage, instr)
         posix = posix_shell(shell)
         if posix is None:
             return self._no_fix(instr, f"{say}: `SHELL {json_array(shell)}` is not a POSIX shell")
@@ -196,7 +206,7 @@ class ShellFormCmd(Rule):
             return self._no_fix(instr, f"{say}: it holds bytes that are not UTF-8")
         words = plain_words(command)
         if words is not None:
-            return self._plain(df, facts, stage, instr, words, posix)
+            return self._plain(facts, stage, instr, words, posix)
         return self._keep_shell(instr, posix)
 
     def _no_fix(self, instr: Instruction, message: str) -> Violation:
@@ -204,7 +214,6 @@ class ShellFormCmd(Rule):
 
     def _plain(
         self,
-        df: Dockerfile,
         facts: Facts,
         stage: Stage,
         instr: Instruction,
@@ -241,6 +250,9 @@ class ShellFormCmd(Rule):
         if exec_at is None:
             return self._no_fix(instr, f"{say}: it runs a shell builtin, so it needs the shell")
         edits = _string_edits(instr, posix.argv, exec_at)
+        if exec_at < 0:
+            # `exec app $X` already: the array is the very command BuildKit builds from shell form.
+            return self.violation(instr.keyword_span, Fix.safe(*edits), message=say)
         shown = json_array((*posix.argv, "exec …"))
         message = f"{say}; it needs a shell, so the fix is unsafe: {shown} keeps it, the command is PID 1"
         title = f"Rewrite as `{shown}`"
@@ -310,16 +322,15 @@ def _word_edits(instr: Instruction, words: tuple[Word, ...], start: int) -> list
     (or a dropped `exec`) is split from its line.
     """
     base = instr.args_start
-    lines: list[list[Word]] = []
-    last_run = _run_of(instr, base + start)
+    if _run_of(instr, base + start) != _run_of(instr, base + words[0].start):
+        return None
+    groups: dict[int, list[Word]] = {}
     for word in words:
         run = _run_of(instr, base + word.start)
-        if _run_of(instr, base + word.end - 1) != run or (not lines and run != last_run):
+        if _run_of(instr, base + word.end - 1) != run:
             return None
-        if run != last_run or not lines:
-            lines.append([])
-            last_run = run
-        lines[-1].append(word)
+        groups.setdefault(run, []).append(word)
+    lines = list(groups.values())
     edits = []
     for k, group in enumerate(lines):
         text = ", ".join(json.dumps(w.value, ensure_ascii=False) for w in group)

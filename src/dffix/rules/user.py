@@ -9,7 +9,7 @@ from enum import Enum
 from typing import ClassVar
 
 from dffix.edits import Edit, Fix
-from dffix.facts import Facts, Stage, json_array
+from dffix.facts import DEFAULT_SHELL, Facts, Stage, json_array
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, Trivia
@@ -133,6 +133,25 @@ def stage_chain(facts: Facts, stage: Stage) -> tuple[Stage, ...]:
         if parent is None:
             return tuple(chain)
         chain.append(parent)
+
+
+def shell_in_force(facts: Facts, stage: Stage, before: Instruction | None = None) -> tuple[str, ...]:
+    """Return the SHELL in force before `before` (at the stage's end when None).
+
+    Follows `FROM <stage>`: an image built on a stage keeps that stage's SHELL. (A SHELL
+    set inside an external base image cannot be seen from here.)
+    """
+    for s in stage_chain(facts, stage):
+        shells = [
+            i.values
+            for i in s.instructions
+            if i.kind == "SHELL"
+            and i.is_json
+            and (before is None or s is not stage or i.span.end <= before.span.start)
+        ]
+        if shells:
+            return shells[-1]
+    return DEFAULT_SHELL
 
 
 def base_image(facts: Facts, stage: Stage) -> str:
@@ -450,12 +469,12 @@ class RootFinalUser(Rule):
         if len(existing) > 1:
             return "it has several users to choose from: " + ", ".join(f"`{u}`" for u in existing)
         if existing:
-            return self._switch(df, stage, last, existing[0])
+            return self._switch(df, facts, stage, last, existing[0])
         family = _family(chain)
         if isinstance(family, str):
             return family
         if family in (Family.DISTROLESS, Family.SCRATCH):
-            return self._switch(df, stage, last, _DISTROLESS_USER)
+            return self._switch(df, facts, stage, last, _DISTROLESS_USER)
         options = self._options()
         if isinstance(options, str):
             return options
@@ -467,14 +486,17 @@ class RootFinalUser(Rule):
             Family.ALPINE: f"addgroup -S -g {gid} {user} && adduser -S -D -u {uid} -G {user} {user}",
         }[family]
         lines = [f"{same_case_as_file(df, 'RUN')} {run}", f"{same_case_as_file(df, 'USER')} {uid}:{gid}"]
-        return _insert_lines(df, stage, lines, needs_shell=True)
+        return _insert_lines(df, facts, stage, lines, needs_shell=True)
 
-    def _switch(self, df: Dockerfile, stage: Stage, last: Instruction | None, value: str) -> Fix | str:
+    def _switch(
+        self, df: Dockerfile, facts: Facts, stage: Stage, last: Instruction | None, value: str
+    ) -> Fix | str:
         """Return a fix switching to `value`: rewrite a `USER root` just before the end, or insert one."""
         tail = _tail_start(stage)
         if last is not None and tail > 0 and stage.instructions[tail - 1] is last:
             return Fix.unsafe(Edit.replace(last.args_span, value))
-        return _insert_lines(df, stage, [f"{same_case_as_file(df, 'USER')} {value}"], needs_shell=False)
+        lines = [f"{same_case_as_file(df, 'USER')} {value}"]
+        return _insert_lines(df, facts, stage, lines, needs_shell=False)
 
     def _options(self) -> tuple[str, int, int] | str:
         """Return the user name, UID and GID to create, or why the options are unusable."""
@@ -495,10 +517,12 @@ def _tail_start(stage: Stage) -> int:
     return i
 
 
-def _insert_lines(df: Dockerfile, stage: Stage, lines: list[str], *, needs_shell: bool) -> Fix | str:
+def _insert_lines(
+    df: Dockerfile, facts: Facts, stage: Stage, lines: list[str], *, needs_shell: bool
+) -> Fix | str:
     """Return a fix inserting `lines` before the stage's final CMD/ENTRYPOINT/HEALTHCHECK or at its end."""
     anchor = next((i for i in stage.instructions[_tail_start(stage) :] if i.kind in _STARTS_CONTAINER), None)
-    shell = stage.shell_at(anchor) if anchor else stage.shell
+    shell = shell_in_force(facts, stage, anchor)
     if needs_shell and posix_shell(shell) is None:
         return f"`SHELL {json_array(shell)}` is not a POSIX shell"
     nl = df.newline

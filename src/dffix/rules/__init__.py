@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dffix.rules.apt import AptGetSplitAcrossRuns, AptListsNotRemoved
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.cmd import ShellFormCmd
 from dffix.rules.copy import AddForLocalFiles
 from dffix.rules.user import RootFinalUser
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    AptGetSplitAcrossRuns,
+    AptListsNotRemoved,
     AddForLocalFiles,
     RootFinalUser,
     ShellFormCmd,

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from dffix.edits import Applicability
+from dffix.facts import BuildContext
+from dffix.fixer import FixResult, fix
 from dffix.rules.cmd import ShellFormCmd, plain_words
 from dffix.rules.user import posix_shell
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
@@ -169,6 +174,7 @@ def test_no_final_newline() -> None:
             id="cmd with an entrypoint inherited from a stage of the file",
         ),
         pytest.param("CMD echo -n hi", 'CMD ["echo", "-n", "hi"]', id="echo with an option"),
+        pytest.param("CMD /entrypoint.sh", 'CMD ["/entrypoint.sh"]', id="a .sh script may lack #!"),
         pytest.param(
             'FROM debian AS base\nSHELL ["/bin/bash", "-c"]\nFROM base\nCMD app $X',
             'FROM debian AS base\nSHELL ["/bin/bash", "-c"]\nFROM base\n'
@@ -272,6 +278,7 @@ def test_shell_form_cmd_says_why_there_is_no_fix(source: str, words: str) -> Non
         pytest.param("CMD echo -e x", "`echo` program", id="twin builtin"),
         pytest.param('SHELL ["/bin/sh", "-xc"]\nCMD a', "no longer apply", id="shell options"),
         pytest.param("CMD a $B", "keeps it, the command is PID 1", id="keeps the shell"),
+        pytest.param("CMD ./run.sh", "if `./run.sh` has no `#!` line", id="shell script"),
     ],
 )
 def test_shell_form_cmd_says_why_the_fix_is_unsafe(source: str, words: str) -> None:
@@ -323,3 +330,30 @@ def test_plain_words(command: str, words: list[str] | None) -> None:
 def test_posix_shell(shell: tuple[str, ...], quiet: bool | None) -> None:
     found = posix_shell(shell)
     assert (None if found is None else found.quiet) == quiet
+
+
+@pytest.mark.parametrize(
+    ("files", "copy", "program", "safe"),
+    [
+        pytest.param({"run.sh": "#!/bin/sh\nexec app\n"}, "COPY run.sh /", "/run.sh", True, id="with #!"),
+        pytest.param({"run.sh": "exec app\n"}, "COPY run.sh /run.sh", "/run.sh", False, id="without #!"),
+        pytest.param(
+            {"bin/start": "exec app\n"}, "COPY bin/ /opt/bin/", "/opt/bin/start", False, id="in a folder"
+        ),
+        pytest.param({"app": "\x7fELF\x02"}, "COPY /app /usr/local/bin/", "app", True, id="a binary"),
+        pytest.param({}, "COPY run.sh /", "/run.sh", False, id="not in the context"),
+        pytest.param(
+            {"run.sh": "x"}, "COPY --from=build /run.sh /", "/run.sh", False, id="copied from a stage"
+        ),
+    ],
+)
+def test_scripts_are_checked_in_the_build_context(
+    tmp_path: Path, files: dict[str, str], copy: str, program: str, safe: bool
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    source = f"FROM alpine\n{copy}\nCMD {program}\n"
+    result = fix(source, [ShellFormCmd()], Applicability.SAFE, context=BuildContext(tmp_path))
+    assert isinstance(result, FixResult)
+    assert (result.text != source) == safe

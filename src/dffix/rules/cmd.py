@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import posixpath
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -146,7 +147,10 @@ class ShellFormCmd(Rule):
       `ENTRYPOINT`, so only the stage's own `CMD` matters.);
     - the command is `echo`, `printf`, `test`, `kill`, ... with an option: exec form runs
       the program of that name, not the shell's builtin, and options differ;
-    - the `SHELL` has options that matter (`-l`, `-x`): they no longer apply.
+    - the `SHELL` has options that matter (`-l`, `-x`): they no longer apply;
+    - the program may be a script without a `#!` line, which `sh` runs itself but exec
+      form cannot start: a file the stage copies from the build context is checked;
+      otherwise a name ending in `.sh` counts as such a script.
 
     A command that needs the shell (variables, command substitution, redirections) but
     is a single simple command gets an unsafe fix that keeps the shell and adds `exec`,
@@ -271,11 +275,51 @@ def _plain_risks(
     ):
         reasons.append('the `ENTRYPOINT` gets these words instead of `/bin/sh -c "…"`')
     name = words[0].value
+    script = _script_risk(facts, stage, name)
+    if script:
+        reasons.append(script)
     if name in _TWIN_BUILTINS and any(w.value.startswith("-") for w in words[1:]):
         reasons.append(f"exec form runs the `{name}` program, whose options differ from the builtin's")
     if not posix.quiet:
         reasons.append(f"the options of `SHELL {json_array(posix.argv)}` no longer apply")
     return reasons
+
+
+def _script_risk(facts: Facts, stage: Stage, program: str) -> str | None:
+    """Return why `program` may be a script without a `#!` line, or None.
+
+    Such a script runs under `sh -c` (the shell reads it itself) but not in exec form.
+    The copy of it in the build context tells; without one, a `.sh` name is suspect.
+    """
+    heads = _context_heads(facts, stage, program)
+    if heads is None:
+        return (
+            f"if `{program}` has no `#!` line, only the shell can run it" if program.endswith(".sh") else None
+        )
+    if all(head.startswith(("#!", "\x7fELF")) for head in heads):
+        return None
+    return f"`{program}` has no `#!` line: the shell runs it, exec form cannot"
+
+
+def _context_heads(facts: Facts, stage: Stage, program: str) -> list[str] | None:
+    """Return the first bytes of the context files COPY/ADD may have put at `program`.
+
+    None when there is no build context or no such file in it.
+    """
+    if facts.context is None:
+        return None
+    candidates: set[str] = set()
+    for instr in (i for s in stage_chain(facts, stage) for i in s.instructions):
+        if instr.kind not in ("COPY", "ADD") or instr.flag("from") or instr.heredocs or len(instr.values) < 2:
+            continue
+        dest = instr.values[-1]
+        for source in (v.lstrip("/") or "." for v in instr.values[:-1]):
+            if posixpath.basename(source.rstrip("/")) == posixpath.basename(program):
+                candidates.add(source)
+            elif dest.endswith("/") and program.startswith(dest):
+                candidates.add(posixpath.join(source, program[len(dest) :]))
+    heads = [h for c in sorted(candidates) if (h := facts.context.read_text(c, limit=4)) is not None]
+    return heads or None
 
 
 def _simple_command(command: str) -> Command | str:

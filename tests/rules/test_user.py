@@ -165,6 +165,11 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSE
             id="user created in the stage built on",
         ),
         pytest.param(
+            "FROM ubuntu\nRUN useradd -o -u 0 admin\nCMD app",
+            f"FROM ubuntu\nRUN useradd -o -u 0 admin\n{DEBIAN}\nCMD app",
+            id="a user with uid 0 is root",
+        ),
+        pytest.param(
             "FROM gcr.io/distroless/base\nUSER root\nCMD app",
             "FROM gcr.io/distroless/base\nUSER 65532:65532\nCMD app",
             id="distroless USER root rewritten",

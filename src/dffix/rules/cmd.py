@@ -136,7 +136,9 @@ class ShellFormCmd(Rule):
     and double-quoted words without `$`, backtick or backslash are unquoted the way the
     shell would (`echo "hello world"` becomes `["echo", "hello world"]`). A leading
     `exec` is dropped, since exec form already replaces the shell. Non-ASCII text is
-    kept as written in the JSON.
+    kept as written in the JSON. (The shell also exports `PWD`, and bash `SHLVL`; a
+    program that reads `$PWD` instead of asking for its working directory would no
+    longer find it. We accept that difference.)
 
     The plain-words fix is unsafe when:
     - an `ENTRYPOINT` is visible in the stage (in it, or in a stage of this file it is

@@ -344,7 +344,7 @@ def existing_users(chain: tuple[Stage, ...]) -> tuple[str, ...] | str:
     for value in sorted(values):
         part = _user_part(value)
         users[by_uid.get(part, part)] = value  # the file's own way of naming it wins
-    return tuple(sorted(users.values()))
+    return tuple(sorted(v for v in users.values() if not _is_root(v)))  # `useradd -o -u 0` is root
 
 
 def same_case_as_file(df: Dockerfile, keyword: str) -> str:

@@ -1,0 +1,358 @@
+"""DF6xx: style. Deprecated and legacy forms, and keyword casing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dffix.edits import Edit, Fix
+from dffix.facts import Facts
+from dffix.rules.base import Fixability, Rule, Violation
+from dffix.syntax import words as w
+from dffix.syntax.tree import Dockerfile, Instruction, Span
+
+AUTHORS_LABEL = "org.opencontainers.image.authors"
+# BuildKit splits FROM (and the legacy ENV/LABEL form) on this, not on Unicode spaces.
+_WORD_RE = re.compile(r"[^\t\v\f\r ]+")
+# A key that reads the same to BuildKit's word splitter and its variable expander.
+_PLAIN_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-/:]+$")
+# Instructions dffix promises never to rewrite (nothing in them needs a fix); the
+# invariant tests and the corpus check hold every rule to it.
+UNTOUCHED_KINDS = frozenset(
+    {"ARG", "EXPOSE", "WORKDIR", "VOLUME", "HEALTHCHECK", "STOPSIGNAL", "SHELL", "ONBUILD"}
+)
+INSTRUCTIONS = frozenset(
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+        "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    }
+)  # fmt: skip
+
+
+def cased_like(word: str, new: str) -> str:
+    """Return `new` in the case of `word` (`maintainer` -> `label`, `Maintainer` -> `Label`)."""
+    if word.islower():
+        return new.lower()
+    if word.isupper():
+        return new.upper()
+    return new.capitalize()
+
+
+def _keyword(df: Dockerfile, instr: Instruction) -> str:
+    return df.text[instr.keyword_span.start : instr.keyword_span.end]
+
+
+def _unquote_key(key: str) -> str:
+    return key[1:-1] if len(key) >= 2 and key[0] == key[-1] and key[0] in "'\"" else key
+
+
+def label_keys(instr: Instruction) -> tuple[str, ...]:
+    """Return the keys a LABEL sets, quotes around a key removed."""
+    return tuple(_unquote_key(k) for k in instr.values[0::2])
+
+
+def double_quoted(value: str, escape: str) -> str | None:
+    """Return `value` as a double-quoted word that BuildKit reads back as exactly `value`.
+
+    Inside double quotes BuildKit's lexer expands `$` and lets the escape character
+    escape `"` and `$` (newer versions also the escape character itself; older ones
+    leave `\\\\` as two characters). So `"` and `$` get the escape character, an escape
+    character before an ordinary character stays as it is, and an escape character that
+    would need escaping itself (before `"`, `$`, another escape or at the end) makes the
+    value impossible to write the same way for every BuildKit version: None.
+    """
+    out: list[str] = ['"']
+    for i, ch in enumerate(value):
+        if ch == escape:
+            following = value[i + 1] if i + 1 < len(value) else ""
+            if following in ("", '"', "$", escape):
+                return None
+            out.append(ch)
+        elif ch in '"$':
+            out += (escape, ch)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+class DeprecatedMaintainer(Rule):
+    """## What it does
+    Flags the `MAINTAINER` instruction.
+
+    ## Why is this bad?
+    `MAINTAINER` has been deprecated since Docker 1.13. It fills the image's legacy
+    `Author` field, which tools no longer read. A label is the standard place for the
+    author: `org.opencontainers.image.authors` from the OCI image spec, which
+    registries and scanners show.
+
+    ## Example
+    ```dockerfile
+    FROM debian:bookworm-slim
+    MAINTAINER Jane Doe <jane@example.com>
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:bookworm-slim
+    LABEL org.opencontainers.image.authors="Jane Doe <jane@example.com>"
+    ```
+
+    ## Fix safety
+    Safe: the text of `MAINTAINER` is taken literally, while a `LABEL` value goes through
+    variable expansion, so the value is written in double quotes with `"` and `$`
+    escaped (with the file's escape character) and reads back as exactly the same text.
+    The keyword keeps the case it had (`maintainer` becomes `label`). What the image runs
+    is unchanged; its metadata moves from the deprecated `Author` field to the label.
+
+    There is no fix, only the report, when the value cannot be written the same way for
+    every BuildKit version (an escape character before `"`, `$`, another escape
+    character or at the end), when `MAINTAINER` spans several lines or has flags, when it
+    is not inside a stage, and when an earlier `LABEL` already sets
+    `org.opencontainers.image.authors` (the new label would replace that value).
+
+    ## References
+    - Dockerfile reference: "MAINTAINER (deprecated)"
+    - OCI image spec: pre-defined annotation keys
+    - hadolint DL4000; BuildKit check `MaintainerDeprecated`
+    """
+
+    code = "DF601"
+    name = "deprecated-maintainer"
+    message = "`MAINTAINER` is deprecated"
+    fix_title = f"Replace `MAINTAINER` with an `{AUTHORS_LABEL}` label"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL4000", "MaintainerDeprecated")
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        earlier_authors = False
+        for instr in df.all_instructions:
+            if instr.kind == "LABEL" and AUTHORS_LABEL in label_keys(instr):
+                earlier_authors = True
+            if instr.kind != "MAINTAINER":
+                continue
+            fix = None if earlier_authors else self._fix(df, facts, instr)
+            yield self.violation(instr.keyword_span, fix)
+
+    def _fix(self, df: Dockerfile, facts: Facts, instr: Instruction) -> Fix | None:
+        # Continuation lines may hold comments that a one-line LABEL would drop.
+        if len(instr.lines) != 1 or instr.flags or not instr.values:
+            return None
+        # BuildKit rejects MAINTAINER before the first FROM; nothing to rewrite there.
+        if facts.stage_of(instr) is None:
+            return None
+        value = double_quoted(instr.values[0], df.escape)
+        if value is None:
+            return None
+        label = f"{cased_like(_keyword(df, instr), 'LABEL')} {AUTHORS_LABEL}={value}"
+        return Fix.safe(Edit.replace(Span(instr.keyword_span.start, instr.args_span.end), label))
+
+
+class FromAsCaseMismatch(Rule):
+    """## What it does
+    Flags a `FROM ... AS name` whose `AS` is not in the same case as `FROM`.
+
+    ## Why is this bad?
+    Docker reads keywords in any case, so `FROM node as build` works, but mixing cases in
+    one line is harder to read and to search. BuildKit warns about it.
+
+    ## Example
+    ```dockerfile
+    FROM node:22 as build
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22 AS build
+    ```
+
+    ## Fix safety
+    Safe: BuildKit compares `AS` without regard to case, so only the spelling changes.
+    Like BuildKit, a `FROM` keyword in mixed case (`From`) is left to
+    `mixed-instruction-case`; once it is all upper or all lower case, `AS` follows it.
+
+    ## References
+    - BuildKit check `FromAsCasing`
+    """
+
+    code = "DF602"
+    name = "from-as-case-mismatch"
+    message = "`AS` and `FROM` keywords' casing do not match"
+    fix_title = "Write `AS` in the case of `FROM`"
+    fixability = Fixability.ALWAYS
+    aliases = ("FromAsCasing",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for instr in df.instructions("FROM"):
+            # BuildKit only accepts `FROM image AS name`: three words, `as` in any case.
+            if len(instr.values) != 3 or instr.values[1].lower() != "as":
+                continue
+            keyword = _keyword(df, instr)
+            as_word = instr.values[1]
+            if keyword.islower():
+                wanted = "as"
+            elif keyword.isupper():
+                wanted = "AS"
+            else:
+                continue  # `From`: BuildKit leaves mixed-case FROM to the casing check
+            if as_word == wanted:
+                continue
+            words = list(_WORD_RE.finditer(instr.args))
+            span = instr.offsets.span(instr.args_start + words[1].start(), instr.args_start + words[1].end())
+            msg = f"`{as_word}` and `{keyword}` keywords' casing do not match"
+            yield self.violation(span, Fix.safe(Edit.replace(span, wanted)), message=msg)
+
+
+class MixedInstructionCase(Rule):
+    """## What it does
+    Flags instruction keywords whose case differs from the rest of the file.
+
+    ## Why is this bad?
+    Docker accepts `run` as well as `RUN`, but a file that mixes them (or writes `Run`)
+    is harder to read and to search. BuildKit warns about it.
+
+    ## Example
+    ```dockerfile
+    FROM alpine:3.20
+    run apk add --no-cache curl
+    CMD ["curl", "--version"]
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM alpine:3.20
+    RUN apk add --no-cache curl
+    CMD ["curl", "--version"]
+    ```
+
+    ## Fix safety
+    Safe: keywords are read without regard to case. As in BuildKit, the file's case is
+    the case of the majority of its all-upper and all-lower keywords (a tie means upper
+    case); keywords in mixed case (`Run`) don't vote and are always reported. The keyword
+    of an `ONBUILD` trigger (`ONBUILD run ...`) does not vote either but is reported too,
+    which BuildKit does not check. Only keywords change, never arguments: `AS` in `FROM`
+    is `from-as-case-mismatch`'s job.
+
+    `ARG`, `EXPOSE`, `WORKDIR`, `VOLUME`, `HEALTHCHECK`, `STOPSIGNAL`, `SHELL` and
+    `ONBUILD` (with its trigger) are reported without a fix: dffix promises to leave
+    these instructions byte for byte as they are, so change their case by hand.
+
+    ## References
+    - BuildKit check `ConsistentInstructionCasing`
+    """
+
+    code = "DF603"
+    name = "mixed-instruction-case"
+    message = "Instruction keyword not in the file's case"
+    fix_title = "Change the keyword to the file's case"
+    fixability = Fixability.SOMETIMES
+    aliases = ("ConsistentInstructionCasing",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        # Unknown words (template placeholders) are not instructions: leave them alone.
+        instrs = [i for i in df.all_instructions if i.kind in INSTRUCTIONS]
+        keywords = [_keyword(df, i) for i in instrs]
+        lower = sum(1 for k in keywords if k.islower())
+        upper = sum(1 for k in keywords if k.isupper())
+        to_lower = lower > upper
+        for instr in instrs:
+            fixable = instr.kind not in UNTOUCHED_KINDS
+            yield from self._check_keyword(df, instr, to_lower, fixable)
+            if instr.inner is not None and instr.inner.kind in INSTRUCTIONS:
+                yield from self._check_keyword(df, instr.inner, to_lower, fixable=False)
+
+    def _check_keyword(
+        self, df: Dockerfile, instr: Instruction, to_lower: bool, fixable: bool
+    ) -> Iterator[Violation]:
+        keyword = _keyword(df, instr)
+        wanted = keyword.lower() if to_lower else keyword.upper()
+        if keyword == wanted:
+            return
+        case = "lowercase" if to_lower else "uppercase"
+        msg = f"`{keyword}` should be {case}, like most instructions in this file"
+        fix = Fix.safe(Edit.replace(instr.keyword_span, wanted)) if fixable else None
+        yield self.violation(instr.keyword_span, fix, message=msg)
+
+
+class LegacyKeyValueFormat(Rule):
+    """## What it does
+    Flags `ENV` and `LABEL` written in the legacy `key value` form instead of `key=value`.
+
+    ## Why is this bad?
+    The legacy form sets a single key to the whole rest of the line, spaces and all,
+    while the `key=value` form can set several keys and treats unquoted spaces as
+    separators. The same-looking line means different things in the two forms, which
+    is why BuildKit warns about the legacy one and may drop it.
+
+    ## Example
+    ```dockerfile
+    ENV PYTHONUNBUFFERED 1
+    ENV JAVA_OPTS -Xms256m -Xmx1g
+    ```
+
+    ## Use instead
+    ```dockerfile
+    ENV PYTHONUNBUFFERED=1
+    ENV JAVA_OPTS="-Xms256m -Xmx1g"
+    ```
+
+    ## Fix safety
+    Safe when the value is a single word to BuildKit's word splitter (no unquoted
+    whitespace; quotes and escapes inside it are fine): the space after the key becomes
+    `=`, and BuildKit hands the very same key and value text to variable expansion.
+
+    Unsafe when the value has unquoted spaces but no quotes and no escape character: it
+    is wrapped in double quotes. Inside double quotes BuildKit expands `$` the same way
+    and keeps every other character, so the value should not change, but the value's
+    own text is rewritten rather than just the separator, so it waits for
+    `--unsafe-fixes` and a look at the diff.
+
+    No fix when a value with spaces also holds quotes or escapes (their meaning would
+    change inside new quotes), when the key is not a plain name, or when the space after
+    the key runs over a line continuation (removing it would remove the line break and
+    any comment inside it). `ONBUILD ENV`/`ONBUILD LABEL` triggers are reported without
+    a fix: dffix promises to leave `ONBUILD` instructions as they are. `ARG` has no
+    legacy form.
+
+    ## References
+    - Dockerfile reference: "ENV", "LABEL"
+    - BuildKit check `LegacyKeyValueFormat`
+    """
+
+    code = "DF604"
+    name = "legacy-key-value-format"
+    message = "Legacy `key value` format"
+    fix_title = "Write `key=value`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("LegacyKeyValueFormat",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for instr in df.all_instructions:
+            target = instr.inner if instr.kind == "ONBUILD" and instr.inner is not None else instr
+            if target.kind not in ("ENV", "LABEL") or len(target.values) != 2:
+                continue
+            words = w.parse_words(target.args, df.escape)
+            # The `key=value` form: BuildKit's parser decides by the first word.
+            if not words or "=" in words[0]:
+                continue
+            msg = f"Legacy `{target.kind} key value` format; use `{target.kind} key=value`"
+            # ONBUILD is one of the instructions dffix promises to leave as they are.
+            fix = None if target is not instr else self._fix(df, target)
+            yield self.violation(target.keyword_span, fix, message=msg)
+
+    def _fix(self, df: Dockerfile, instr: Instruction) -> Fix | None:
+        key, value = instr.values
+        gap = w.WHITESPACE_RE.search(instr.args)
+        # A quoted or expanded key would be read differently once `=` follows it.
+        if gap is None or not _PLAIN_KEY_RE.match(key) or instr.args[: gap.start()] != key:
+            return None
+        gap_span = instr.offsets.span(instr.args_start + gap.start(), instr.args_start + gap.end())
+        # The gap runs over a continuation: removing it would drop the line break.
+        if gap_span.end - gap_span.start != gap.end() - gap.start():
+            return None
+        if w.parse_words(f"{key}={value}", df.escape) == [f"{key}={value}"]:
+            return Fix.safe(Edit.replace(gap_span, "="))
+        if any(c in value for c in "\"'") or df.escape in value:
+            return None
+        end = instr.offsets.end_to_source(instr.args_start + len(instr.args))
+        return Fix.unsafe(Edit.replace(gap_span, '="'), Edit.insert(end, '"'))

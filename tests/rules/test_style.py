@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+import pytest
+
+from dffix.rules.style import (
+    DeprecatedMaintainer,
+    FromAsCaseMismatch,
+    LegacyKeyValueFormat,
+    MixedInstructionCase,
+    double_quoted,
+)
+from tests.helpers import assert_fixes, assert_reports, assert_unchanged
+
+# -- DF601 deprecated-maintainer -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "MAINTAINER Jane <j@x>",
+            'LABEL org.opencontainers.image.authors="Jane <j@x>"',
+            id="name and email",
+        ),
+        pytest.param(
+            "maintainer Jane",
+            'label org.opencontainers.image.authors="Jane"',
+            id="keeps lowercase keyword",
+        ),
+        pytest.param(
+            'MAINTAINER "Jane Doe" <j@x>',
+            'LABEL org.opencontainers.image.authors="\\"Jane Doe\\" <j@x>"',
+            id="quotes kept literally and escaped",
+        ),
+        pytest.param(
+            "MAINTAINER Jane $HOME ${X}",
+            'LABEL org.opencontainers.image.authors="Jane \\$HOME \\${X}"',
+            id="dollar escaped because LABEL expands variables",
+        ),
+        pytest.param(
+            "MAINTAINER C:\\Users\\jane",
+            'LABEL org.opencontainers.image.authors="C:\\Users\\jane"',
+            id="backslash before an ordinary character stays",
+        ),
+        pytest.param(
+            "MAINTAINER 若虚 <slpcat@qq.com>   ",
+            'LABEL org.opencontainers.image.authors="若虚 <slpcat@qq.com>"   ',
+            id="non-ascii kept and trailing spaces untouched",
+        ),
+        pytest.param(
+            "MAINTAINER a\nLABEL org.opencontainers.image.authors=b",
+            'LABEL org.opencontainers.image.authors="a"\nLABEL org.opencontainers.image.authors=b',
+            id="a later authors label wins either way",
+        ),
+    ],
+)
+def test_deprecated_maintainer_fixes(before: str, after: str) -> None:
+    assert_fixes(DeprecatedMaintainer(), "FROM scratch\n" + before, "FROM scratch\n" + after)
+
+
+def test_deprecated_maintainer_backtick_escape() -> None:
+    before = '# escape=`\nFROM scratch\nMAINTAINER a\\b "c" $d'
+    after = '# escape=`\nFROM scratch\nLABEL org.opencontainers.image.authors="a\\b `"c`" `$d"'
+    assert_fixes(DeprecatedMaintainer(), before, after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM scratch\nMAINTAINER a\\\\", id="escape at the end cannot be written the same way"),
+        pytest.param('FROM scratch\nMAINTAINER a\\"b', id="escape before a quote"),
+        pytest.param("FROM scratch\nMAINTAINER a\\$b", id="escape before a dollar"),
+        pytest.param("FROM scratch\nMAINTAINER a \\\n  b", id="spans a continuation"),
+        pytest.param("FROM scratch\nMAINTAINER a \\\n# note\n  b", id="comment inside continuation"),
+        pytest.param(
+            "FROM scratch\nLABEL org.opencontainers.image.authors=x\nMAINTAINER a",
+            id="earlier authors label would be replaced",
+        ),
+        pytest.param("MAINTAINER a\nFROM scratch", id="before the first FROM"),
+        pytest.param(
+            "FROM scratch\n# hadolint ignore=DL4000\nMAINTAINER a", id="suppressed by hadolint code"
+        ),
+    ],
+)
+def test_deprecated_maintainer_unchanged(source: str) -> None:
+    assert_unchanged(DeprecatedMaintainer(), source)
+
+
+def test_deprecated_maintainer_is_reported_without_fix() -> None:
+    messages = assert_reports(DeprecatedMaintainer(), "FROM scratch\nMAINTAINER a \\\n  b", fixable=False)
+    assert messages == ["`MAINTAINER` is deprecated"]
+
+
+@pytest.mark.parametrize(
+    ("value", "escape", "expected"),
+    [
+        pytest.param("plain", "\\", '"plain"', id="plain"),
+        pytest.param('a"b$c', "\\", '"a\\"b\\$c"', id="quote and dollar"),
+        pytest.param("a\\b", "\\", '"a\\b"', id="lone backslash"),
+        pytest.param("a\\", "\\", None, id="trailing backslash"),
+        pytest.param("a\\\\b", "\\", None, id="double backslash differs between versions"),
+        pytest.param("a`b", "`", '"a`b"', id="backtick escape before an ordinary char"),
+        pytest.param('a\\"', "`", '"a\\`""', id="backslash is ordinary with backtick escape"),
+    ],
+)
+def test_double_quoted(value: str, escape: str, expected: str | None) -> None:
+    assert double_quoted(value, escape) == expected
+
+
+# -- DF602 from-as-case-mismatch -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("FROM node:22 as build", "FROM node:22 AS build", id="upper FROM lower as"),
+        pytest.param("from node:22 AS build", "from node:22 as build", id="lower from upper AS"),
+        pytest.param("FROM node:22 As build", "FROM node:22 AS build", id="mixed As"),
+        pytest.param(
+            "FROM --platform=$BUILDPLATFORM golang:1.22\tas  build",
+            "FROM --platform=$BUILDPLATFORM golang:1.22\tAS  build",
+            id="flags and odd spacing",
+        ),
+        pytest.param("FROM node:22 \\\n  as build", "FROM node:22 \\\n  AS build", id="continuation"),
+    ],
+)
+def test_from_as_case_mismatch_fixes(before: str, after: str) -> None:
+    assert_fixes(FromAsCaseMismatch(), before, after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM node:22 AS build", id="matching upper"),
+        pytest.param("from node:22 as build", id="matching lower"),
+        pytest.param("From node:22 as build", id="mixed FROM is left to the casing rule"),
+        pytest.param("FROM node:22", id="no stage name"),
+    ],
+)
+def test_from_as_case_mismatch_unchanged(source: str) -> None:
+    assert_unchanged(FromAsCaseMismatch(), source)
+
+
+def test_from_as_case_mismatch_message() -> None:
+    assert assert_reports(FromAsCaseMismatch(), "FROM a as b") == [
+        "`as` and `FROM` keywords' casing do not match"
+    ]
+
+
+# -- DF603 mixed-instruction-case ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("FROM a\nrun x\nCMD y", "FROM a\nRUN x\nCMD y", id="lowercase minority"),
+        pytest.param("from a\nRUN x\ncmd y", "from a\nrun x\ncmd y", id="uppercase minority"),
+        pytest.param("FROM a\nrun x", "FROM a\nRUN x", id="tie goes to upper"),
+        pytest.param("FROM a\nRun x\nCmd y", "FROM a\nRUN x\nCMD y", id="mixed keywords do not vote"),
+        pytest.param("from a\nrun x\nRun y", "from a\nrun x\nrun y", id="mixed keyword to lower majority"),
+        pytest.param(
+            "FROM a\nCOPY --chown=a:b x \\\n  y\nCopy z w",
+            "FROM a\nCOPY --chown=a:b x \\\n  y\nCOPY z w",
+            id="only the keyword changes",
+        ),
+    ],
+)
+def test_mixed_instruction_case_fixes(before: str, after: str) -> None:
+    assert_fixes(MixedInstructionCase(), before, after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM a\nRUN x", id="all upper"),
+        pytest.param("from a\nrun x", id="all lower"),
+        pytest.param("FROM a\nworkdir /x\nRUN y", id="WORKDIR is never rewritten"),
+        pytest.param("FROM a\nonbuild run x\nRUN y", id="ONBUILD is never rewritten"),
+        pytest.param("FROM a\nONBUILD run x\nRUN y", id="ONBUILD trigger is never rewritten"),
+        pytest.param("FROM a\n# dffix: ignore=mixed-instruction-case\nrun y\nRUN z", id="suppressed by name"),
+        pytest.param(
+            "FROM a\n# hadolint ignore=ConsistentInstructionCasing\nrun y", id="suppressed by BuildKit name"
+        ),
+    ],
+)
+def test_mixed_instruction_case_unchanged(source: str) -> None:
+    assert_unchanged(MixedInstructionCase(), source)
+
+
+def test_mixed_instruction_case_reports_untouched_kinds_without_fix() -> None:
+    messages = assert_reports(MixedInstructionCase(), "FROM a\nworkdir /x\nRUN y", fixable=False)
+    assert messages == ["`workdir` should be uppercase, like most instructions in this file"]
+    trigger = assert_reports(MixedInstructionCase(), "FROM a\nONBUILD run x\nRUN y", fixable=False)
+    assert trigger == ["`run` should be uppercase, like most instructions in this file"]
+
+
+def test_mixed_instruction_case_ignores_unknown_words() -> None:
+    assert_unchanged(MixedInstructionCase(), "FROM a\nRUN x\n%%placeholder%% y")
+
+
+# -- DF604 legacy-key-value-format ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("ENV PYTHONUNBUFFERED 1", "ENV PYTHONUNBUFFERED=1", id="env single word"),
+        pytest.param("LABEL version 1.0", "LABEL version=1.0", id="label single word"),
+        pytest.param("env PATH /opt/bin:$PATH", "env PATH=/opt/bin:$PATH", id="variable expands the same"),
+        pytest.param(
+            'ENV GREETING "hello world"', 'ENV GREETING="hello world"', id="quoted value is one word"
+        ),
+        pytest.param("ENV A b\\ c", "ENV A=b\\ c", id="escaped space is one word"),
+        pytest.param("ENV A   b", "ENV A=b", id="several spaces"),
+        pytest.param("ENV A\tb", "ENV A=b", id="tab"),
+        pytest.param("ENV A b=c", "ENV A=b=c", id="equals in the value"),
+        pytest.param("ENV A bb\\\ncc", "ENV A=bb\\\ncc", id="value over a continuation"),
+        pytest.param("LABEL com.example/v 1", "LABEL com.example/v=1", id="label key with dots and slash"),
+    ],
+)
+def test_legacy_key_value_format_fixes(before: str, after: str) -> None:
+    assert_fixes(LegacyKeyValueFormat(), "FROM scratch\n" + before, "FROM scratch\n" + after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("ENV JAVA_OPTS -Xms1m -Xmx1g", 'ENV JAVA_OPTS="-Xms1m -Xmx1g"', id="spaces get quoted"),
+        pytest.param("ENV A b  $C d", 'ENV A="b  $C d"', id="variables and double spaces kept"),
+        pytest.param("ENV A b \\\n  c", 'ENV A="b \\\n  c"', id="continuation inside the value"),
+    ],
+)
+def test_legacy_key_value_format_unsafe_fixes(before: str, after: str) -> None:
+    assert_fixes(LegacyKeyValueFormat(), "FROM scratch\n" + before, "FROM scratch\n" + after, unsafe=True)
+    assert_unchanged(LegacyKeyValueFormat(), "FROM scratch\n" + before, unsafe=False)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("ENV A=b", id="already key=value"),
+        pytest.param("ENV A=b C=d", id="several pairs"),
+        pytest.param("ARG A b", id="ARG has no legacy form"),
+        pytest.param('ENV A b "c d"', id="spaces and quotes"),
+        pytest.param("ENV A b\\ c d", id="spaces and an escape"),
+        pytest.param("ENV A b 'c'", id="spaces and single quotes"),
+        pytest.param('ENV "A" b', id="quoted key"),
+        pytest.param("ENV $K v", id="variable key"),
+        pytest.param("ENV A \\\n  b", id="space after key runs over a continuation"),
+        pytest.param("ONBUILD ENV A b", id="onbuild is never rewritten"),
+    ],
+)
+def test_legacy_key_value_format_unchanged(source: str) -> None:
+    assert_unchanged(LegacyKeyValueFormat(), "FROM scratch\n" + source)
+
+
+def test_legacy_key_value_format_reports_without_fix() -> None:
+    messages = assert_reports(LegacyKeyValueFormat(), 'FROM scratch\nENV A b "c d"', fixable=False)
+    assert messages == ["Legacy `ENV key value` format; use `ENV key=value`"]
+    assert assert_reports(LegacyKeyValueFormat(), "FROM scratch\nONBUILD LABEL a b", fixable=False)
+
+
+def test_legacy_key_value_format_backtick_escape() -> None:
+    before = "# escape=`\nFROM scratch\nENV A c:\\x\nENV B c:\\x y"
+    after = '# escape=`\nFROM scratch\nENV A=c:\\x\nENV B="c:\\x y"'
+    assert_fixes(LegacyKeyValueFormat(), before, after, unsafe=True)

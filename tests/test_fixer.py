@@ -195,11 +195,6 @@ def test_without_isolation_all_land_in_one_pass(monkeypatch: pytest.MonkeyPatch)
     assert not result.bugs
 
 
-def test_banned_fix_is_not_chosen() -> None:
-    a = violation("DF901", Edit(0, 1, "a"))
-    assert select_fixes([a], SAFE, {("DF901", a.fix.edits if a.fix else ())}) == []
-
-
 # -- the fixpoint loop ----------------------------------------------------------
 
 

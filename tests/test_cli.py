@@ -568,7 +568,9 @@ def test_fixer_bug_is_reported_and_the_last_good_text_kept(project: Path, dffix:
     ran = dffix("--select", "DF201,DF992", "Dockerfile")
     assert ran.code == 2
     [bug, fixed] = lines(ran.err)  # the bug is found while fixing, before the write
-    assert bug.startswith("Dockerfile: dffix bug: fix for DF992 (break-copy) made the file unparsable")
+    assert bug.startswith("Dockerfile: dffix bug: fix for DF992 (break-copy) made the file unparsable: ")
+    assert bug.endswith("; please report it")
+    assert bug.count("DF992") == 1
     assert fixed == "fixed Dockerfile (1 fix)"
     assert path.read_bytes() == GOOD
 

@@ -267,8 +267,15 @@ def fix_text(text: str, rule_set: RuleSet, context: BuildContext | None = None) 
         return result
     left = [v for v in result.remaining if _applicable(v) < rule_set.level]
     unsafe_left = sum(1 for v in left if _applicable(v) is Applicability.UNSAFE)
-    bugs = tuple(f"{b.message} ({', '.join(b.codes)})" if b.codes else b.message for b in result.bugs)
+    bugs = tuple(_bug_text(b.message, b.codes) for b in result.bugs)
     return Fixed(result.text, len(result.applied), unsafe_left, len(left) - unsafe_left, bugs)
+
+
+def _bug_text(message: str, codes: tuple[str, ...]) -> str:
+    # Name the rules involved, unless the message already does.
+    if all(code in message for code in codes):
+        return message
+    return f"{message} ({', '.join(codes)})"
 
 
 def check_text(

@@ -6,14 +6,48 @@ from dffix.rules.apt import AptGetSplitAcrossRuns, AptListsNotRemoved
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.cmd import ShellFormCmd
 from dffix.rules.copy import AddForLocalFiles
+from dffix.rules.deps import CopyAllBeforeInstall
+from dffix.rules.practices import (
+    AptGetUpgrade,
+    BuildToolsInFinalStage,
+    CdInRun,
+    MultipleProcessesInContainer,
+    PipeWithoutPipefail,
+    RelativeWorkdir,
+    RepeatedCmdOrEntrypoint,
+    SecretInArgOrEnv,
+    SudoInRun,
+    UnpinnedBaseImage,
+)
+from dffix.rules.style import (
+    DeprecatedMaintainer,
+    FromAsCaseMismatch,
+    LegacyKeyValueFormat,
+    MixedInstructionCase,
+)
 from dffix.rules.user import RootFinalUser
 
 ALL_RULES: tuple[type[Rule], ...] = (
     AptGetSplitAcrossRuns,
     AptListsNotRemoved,
     AddForLocalFiles,
+    CopyAllBeforeInstall,
     RootFinalUser,
     ShellFormCmd,
+    DeprecatedMaintainer,
+    FromAsCaseMismatch,
+    MixedInstructionCase,
+    LegacyKeyValueFormat,
+    UnpinnedBaseImage,
+    AptGetUpgrade,
+    SudoInRun,
+    CdInRun,
+    RelativeWorkdir,
+    PipeWithoutPipefail,
+    RepeatedCmdOrEntrypoint,
+    MultipleProcessesInContainer,
+    BuildToolsInFinalStage,
+    SecretInArgOrEnv,
 )
 
 

@@ -241,11 +241,6 @@ def test_only_fix_breaks_parsing_keeps_the_input() -> None:
     assert len(result.bugs) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: fixer bans a breaking fix by its offsets, so once an earlier fix shifts "
-    "them the same fix is tried and reported again",
-)
 def test_breaking_fix_is_reported_once() -> None:
     text = "FROM a\nRUN aaa\nENV A=1\n"
     result = run(text, Scripted(replacing(r"aaa", "bbbbbb")), ScriptedTwo(replacing(r"A=1", "A")))
@@ -284,11 +279,6 @@ def test_rules_that_undo_each_other_are_cut() -> None:
     assert "did not settle" in result.bugs[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the did-not-settle report names only the rules with a fix pending at the "
-    "end, not every rule that kept changing the text",
-)
 def test_rules_that_undo_each_other_are_both_named() -> None:
     there = Scripted(replacing(r"\baaa\b", "bbb"))
     back = ScriptedTwo(replacing(r"\bbbb\b", "aaa"))
@@ -323,9 +313,6 @@ def test_fix_levels(make: Callable[..., Fix], level: Applicability, after: str) 
         assert result.remaining == ()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: fix(level=DISPLAY_ONLY) applies display-only fixes, documented as never applied"
-)
 def test_display_only_never_applied_at_any_level() -> None:
     result = run("FROM a\nRUN aaa\n", Scripted(replacing("aaa", "bbb", Fix.display_only)), level=DISPLAY_ONLY)
     assert result.text == "FROM a\nRUN aaa\n"
@@ -452,11 +439,6 @@ print(fix("FROM a\\n", [TwoInserts()]).text, end="")
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: fixer._edits_of puts edits in a set and sorts by (start, end) only, so two "
-    "inserts at one offset in one fix come out in hash order, which changes between runs",
-)
 def test_inserts_at_one_offset_in_one_fix_keep_their_order() -> None:
     outputs = set()
     for seed in ("1", "2", "3", "4"):

@@ -42,9 +42,7 @@ class FixResult:
         return bool(self.applied)
 
 
-def check(
-    df: Dockerfile, rules: Sequence[Rule], context: BuildContext | None = None
-) -> list[Violation]:
+def check(df: Dockerfile, rules: Sequence[Rule], context: BuildContext | None = None) -> list[Violation]:
     """Return every violation of `rules` in `df`, without suppressed ones, in file order.
 
     `context` is the folder beside the Dockerfile, for rules that look at files.
@@ -64,7 +62,7 @@ def check(
 
 
 def select_fixes(
-    violations: Iterable[Violation], level: Applicability, banned: set[object]
+    violations: Iterable[Violation], level: Applicability, banned: set[object], text: str = ""
 ) -> list[Violation]:
     """Return the fixable violations to apply together in one pass.
 
@@ -72,8 +70,12 @@ def select_fixes(
     edits begin at or after the end of the last accepted edit (so no offset ever
     shifts), and only one fix per isolation key. The rest wait for the next pass.
     """
+    # Display-only fixes are never applied, whatever level is asked for.
+    floor = max(level, Applicability.UNSAFE)
     candidates = [
-        v for v in violations if v.fix is not None and v.fix.applicability >= level and _key(v) not in banned
+        v
+        for v in violations
+        if v.fix is not None and v.fix.applicability >= floor and _key(v, text) not in banned
     ]
     candidates.sort(key=lambda v: (v.fix.start, v.fix.end, v.code) if v.fix else (0, 0, ""))
     chosen: list[Violation] = []
@@ -100,12 +102,16 @@ def select_fixes(
     return chosen
 
 
-def _key(v: Violation) -> object:
-    return (v.code, v.fix.edits if v.fix else ())
+def _key(v: Violation, text: str) -> object:
+    """Identify a fix by what it replaces and with what, so it stays banned after
+    other fixes have shifted its offsets."""
+    edits = v.fix.edits if v.fix else ()
+    return (v.code, tuple((text[e.start : e.end], e.text) for e in edits))
 
 
 def _edits_of(chosen: Iterable[Violation]) -> list[Edit]:
-    edits = {e for v in chosen if v.fix for e in v.fix.edits}
+    # Keep the rules' own order for inserts at one offset: dedupe in order, stable sort.
+    edits = dict.fromkeys(e for v in chosen if v.fix for e in v.fix.edits)
     return sorted(edits, key=lambda e: (e.start, e.end))
 
 
@@ -134,22 +140,27 @@ def fix(
     applied: list[Violation] = []
     bugs: list[FixerBug] = []
     banned: set[object] = set()
+    found = check(df, rules, context)
+    recent: list[set[str]] = []  # codes applied in each pass, to name rules that never settle
     for _ in range(MAX_PASSES):
-        chosen = select_fixes(check(df, rules, context), level, banned)
+        chosen = select_fixes(found, level, banned, df.text)
         if not chosen:
             break
-        new_text, new_df = _apply(df.text, chosen)
+        _, new_df = _apply(df.text, chosen)
         if isinstance(new_df, ParseError):
             chosen, _, new_df = _drop_breaking(df, chosen, banned, bugs)
             if not chosen or isinstance(new_df, ParseError):
                 continue
         applied.extend(chosen)
+        recent.append({v.code for v in chosen})
         df = new_df
+        found = check(df, rules, context)
     else:
-        if select_fixes(check(df, rules, context), level, banned):
-            codes = tuple(sorted({v.code for v in check(df, rules, context) if v.fix}))
-            bugs.append(FixerBug(codes, f"fixes did not settle after {MAX_PASSES} passes"))
-    return FixResult(df.text, tuple(applied), tuple(check(df, rules, context)), tuple(bugs))
+        if pending := select_fixes(found, level, banned, df.text):
+            codes = set().union(*recent[-2:], (v.code for v in pending))
+            bugs.append(FixerBug(tuple(sorted(codes)), f"fixes did not settle after {MAX_PASSES} passes"))
+    # `found` is the check of the final text: what is left to report.
+    return FixResult(df.text, tuple(applied), tuple(found), tuple(bugs))
 
 
 def _drop_breaking(
@@ -160,7 +171,7 @@ def _drop_breaking(
     for v in chosen:
         _, result = _apply(df.text, [v])
         if isinstance(result, ParseError):
-            banned.add(_key(v))
+            banned.add(_key(v, df.text))
             msg = f"fix for {v.code} ({v.name}) made the file unparsable: {result.message}"
             bugs.append(FixerBug((v.code,), msg))
         else:
@@ -171,7 +182,9 @@ def _drop_breaking(
     if isinstance(new_df, ParseError):
         # Each fix alone parses but not together: keep the first only.
         for v in good[1:]:
-            banned.add(_key(v))
+            banned.add(_key(v, df.text))
+            msg = f"fix for {v.code} ({v.name}) made the file unparsable together with another fix"
+            bugs.append(FixerBug((v.code,), msg))
         good = good[:1]
         new_text, new_df = _apply(df.text, good)
     return good, new_text, new_df

@@ -9,8 +9,10 @@ does nothing. `tests/test_shell.py` holds it to tree-sitter-bash over the corpus
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 
 class Kind(Enum):
@@ -42,6 +44,7 @@ class Command:
 
     tokens: tuple[Token, ...]
     depth: int
+    argv: tuple[str, ...] = field(default=())  # the words with plain quoting removed
 
     @property
     def start(self) -> int:
@@ -57,11 +60,6 @@ class Command:
     def words(self) -> tuple[Token, ...]:
         """Return the word tokens (no redirections)."""
         return tuple(t for t in self.tokens if t.kind is Kind.WORD)
-
-    @property
-    def argv(self) -> tuple[str, ...]:
-        """Return the words with plain quoting removed (see `unquote`)."""
-        return tuple(unquote(t.text) for t in self.words)
 
     @property
     def name(self) -> str | None:
@@ -216,7 +214,7 @@ def tokenize(line: str) -> list[Token]:
         if ch == "#":
             tokens.append(Token(Kind.COMMENT, line[pos:], pos, n))
             break
-        op = next((o for o in _OPERATORS if line.startswith(o, pos)), None)
+        op = _operator_at(line, pos) if ch in ";&|()" else None
         if op is not None:
             tokens.append(Token(Kind.OPERATOR, op, pos, pos + len(op)))
             pos += len(op)
@@ -235,8 +233,17 @@ def tokenize(line: str) -> list[Token]:
     return tokens
 
 
+def _operator_at(line: str, pos: int) -> str | None:
+    for op in _OPERATORS:
+        if line.startswith(op, pos):
+            return op
+    return None
+
+
 def _redirect_len(line: str, pos: int) -> int:
     """Return the length of a redirection operator at pos (with its fd), or 0."""
+    if line[pos] not in "<>&0123456789":
+        return 0
     i = pos
     while i < len(line) and line[i].isdigit():
         i += 1
@@ -250,9 +257,17 @@ def _redirect_len(line: str, pos: int) -> int:
     return 0
 
 
+_PLAIN_RUN = re.compile(r"[^\s;&|()<>\\'\"`$]+")
+
+
 def _word_end(line: str, pos: int) -> int:
     n = len(line)
     while pos < n:
+        m = _PLAIN_RUN.match(line, pos)
+        if m:
+            pos = m.end()
+            if pos >= n:
+                break
         ch = line[pos]
         if ch in _SPACE or ch in ";&|()<>":
             if ch in "<>" and pos + 1 < n and line[pos + 1] == "(":
@@ -267,8 +282,13 @@ def _word_end(line: str, pos: int) -> int:
     return min(pos, n)
 
 
+@lru_cache(maxsize=4096)
 def split_commands(line: str) -> Script | None:
-    """Read a RUN command line into commands and operators; None when unsure."""
+    """Read a RUN command line into commands and operators; None when unsure.
+
+    Several rules read the same RUN on every pass of the fixer, so results are
+    cached: the Script is immutable.
+    """
     try:
         return _script(tokenize(line))
     except _Unsure:
@@ -287,7 +307,8 @@ def _script(tokens: list[Token]) -> Script:
 
     def flush() -> None:
         if current:
-            commands.append(Command(tuple(current), len(stack)))
+            argv = tuple(unquote(t.text) for t in current if t.kind is Kind.WORD)
+            commands.append(Command(tuple(current), len(stack), argv))
             current.clear()
 
     for tok in tokens:

@@ -181,7 +181,14 @@ def test_settings_all_keys() -> None:
     assert settings.level is Applicability.UNSAFE
     assert settings.select == ("DF2", "add-for-local-files")
     assert settings.options == {"add-for-local-files": {}}
-    assert [type(r).__name__ for r in rules_for("DF999", settings)] == ["AddForLocalFiles"]
+    codes = [r.code for r in rules_for("DF999", settings)]
+    assert "DF201" in codes
+    assert all(c.startswith("DF2") for c in codes)
+
+
+def test_select_replaces_the_folders_rule() -> None:
+    settings = read_settings('select = ["add-for-local-files"]')
+    assert [r.code for r in rules_for("DF301", settings)] == ["DF201"]
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,8 @@ def test_unpinned_base_image_reports(source: str, expected: str) -> None:
         pytest.param("FROM golang:1.22 AS Build\nFROM build", id="stage names ignore case"),
         pytest.param("ARG BASE=ubuntu\nFROM $BASE", id="variable"),
         pytest.param("ARG V\nFROM python:${V}-slim", id="variable tag"),
+        pytest.param("FROM %%FROM%%", id="template placeholder"),
+        pytest.param("FROM BASEIMAGE", id="uppercase placeholder is not an image name"),
         pytest.param("# hadolint ignore=DL3006\nFROM ubuntu", id="suppressed by hadolint code"),
     ],
 )
@@ -132,6 +134,9 @@ def test_apt_get_upgrade_is_off_by_default() -> None:
         pytest.param('RUN ["sudo", "x"]', id="exec form"),
         pytest.param('RUN ["sh", "-c", "a && sudo b"]', id="exec form shell script"),
         pytest.param("RUN X=1 sudo y", id="after an assignment"),
+        pytest.param(
+            'RUN ["sh", "-c", "case $a in b) c;; esac; sudo d"]', id="word scan of an exec-form script"
+        ),
     ],
 )
 def test_sudo_in_run_reports(source: str) -> None:
@@ -145,6 +150,7 @@ def test_sudo_in_run_reports(source: str) -> None:
         pytest.param("RUN echo 'sudo x'", id="quoted"),
         pytest.param("RUN gosu app true", id="gosu"),
         pytest.param("CMD sudo x", id="only RUN is checked"),
+        pytest.param("RUN []", id="empty exec form"),
     ],
 )
 def test_sudo_in_run_silent(source: str) -> None:
@@ -262,6 +268,10 @@ def test_pipe_without_pipefail_reports(source: str) -> None:
             id="SHELL inherited from the stage built on",
         ),
         pytest.param('FROM a\nSHELL ["pwsh", "-Command"]\nRUN a | b', id="powershell"),
+        pytest.param(
+            'FROM a AS one\nSHELL ["bash", "-o", "pipefail", "-c"]\nFROM one AS two\nFROM two\nRUN a | b',
+            id="SHELL inherited through two stages",
+        ),
         pytest.param("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN a | b", id="windows image"),
         pytest.param('FROM a\nRUN echo "$SHA  f" | sha256sum -c -', id="echo cannot fail"),
         pytest.param("FROM a\nRUN printf 'y\\n' | apt-get install x", id="printf cannot fail"),
@@ -494,3 +504,5 @@ def test_unwrap() -> None:
 def test_fallback_commands() -> None:
     found = fallback_commands("a x; b && c 'd;' e;f g\\; h | i # j k", 0, None, Span(0, 0))
     assert [c.argv for c in found] == [("a", "x"), ("b",), ("c", "d;", "e;f", "g;", "h"), ("i",)]
+    found = fallback_commands("if a; then b then; fi", 0, None, Span(0, 0))
+    assert [c.argv for c in found] == [("a",), ("b", "then")]

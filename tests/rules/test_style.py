@@ -77,6 +77,8 @@ def test_deprecated_maintainer_backtick_escape() -> None:
             id="earlier authors label would be replaced",
         ),
         pytest.param("MAINTAINER a\nFROM scratch", id="before the first FROM"),
+        pytest.param("FROM scratch\nMAINTAINER --x a", id="a flag has no place in a label"),
+        pytest.param("FROM scratch\nMAINTAINER", id="no value"),
         pytest.param(
             "FROM scratch\n# hadolint ignore=DL4000\nMAINTAINER a", id="suppressed by hadolint code"
         ),
@@ -135,6 +137,7 @@ def test_from_as_case_mismatch_fixes(before: str, after: str) -> None:
         pytest.param("from node:22 as build", id="matching lower"),
         pytest.param("From node:22 as build", id="mixed FROM is left to the casing rule"),
         pytest.param("FROM node:22", id="no stage name"),
+        pytest.param("FROM node:22 is build", id="not AS: BuildKit rejects it, we leave it"),
     ],
 )
 def test_from_as_case_mismatch_unchanged(source: str) -> None:

@@ -191,6 +191,10 @@ def _parent(facts: Facts, stage: Stage) -> Stage | None:
 # -- DF701 ---------------------------------------------------------------------
 
 
+# A loose image reference: optional registry (any case), lowercase path, optional tag.
+_IMAGE_RE = re.compile(r"^([A-Za-z0-9.\-]+(:[0-9]+)?/)?[a-z0-9._\-/]+(:[A-Za-z0-9._\-]+)?$")
+
+
 def image_tag(reference: str) -> str | None:
     """Return the tag of an image reference, or None (`localhost:5000/app` has none)."""
     last = reference.split("@", 1)[0].rsplit("/", 1)[-1]
@@ -224,8 +228,9 @@ class UnpinnedBaseImage(Rule):
     There is no fix: which version to pin is your choice.
 
     Not reported: `scratch`, a `FROM` naming an earlier stage, an image given by a
-    variable (`FROM $BASE`, its value comes from outside), and any image pinned by digest
-    (with or without a tag).
+    variable (`FROM $BASE`, its value comes from outside), any image pinned by digest
+    (with or without a tag), and template placeholders that are not image names
+    (`%%FROM%%`, `BASEIMAGE`).
 
     ## References
     - Docker best practices: "Pin base image versions"
@@ -251,6 +256,9 @@ class UnpinnedBaseImage(Rule):
     def _problem(base: str, earlier: set[str]) -> str | None:
         # `scratch` is the empty image; a stage name is built here; `$X` comes from outside.
         if not base or base.lower() == "scratch" or base.lower() in earlier or "$" in base:
+            return None
+        # `%%FROM%%`, `BASEIMAGE`: a template placeholder, not an image (names are lowercase).
+        if not _IMAGE_RE.match(base.split("@", 1)[0]):
             return None
         if "@" in base:
             return None  # a digest pins the exact image, tag or not

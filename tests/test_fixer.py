@@ -248,6 +248,20 @@ def test_breaking_fix_is_reported_once() -> None:
     assert len(result.bugs) == 1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: broken fixes are banned by (code, replaced text, new text) with no location, "
+    "so an identical-looking fix elsewhere that would parse is never applied",
+)
+def test_ban_does_not_block_the_same_edit_elsewhere() -> None:
+    # One fix per pass (isolation): `ENV A=1` -> `ENV A` breaks and is banned; the
+    # same edit inside the RUN parses and should still land in the next pass.
+    rule = Scripted(replacing(r"A=1", "A"), isolation="stage 0")
+    result = run("FROM a\nENV A=1\nRUN echo A=1\n", rule)
+    assert result.text == "FROM a\nENV A=1\nRUN echo A\n"
+    assert len(result.bugs) == 1
+
+
 def test_fixes_that_break_only_together_keep_the_first() -> None:
     # Alone, each parses: the first adds a heredoc that the `EOF` line closes, the
     # second deletes that line. Together the heredoc is never closed.

@@ -150,7 +150,7 @@ class DeprecatedMaintainer(Rule):
 
 class FromAsCaseMismatch(Rule):
     """## What it does
-    Flags a `FROM ... AS name` whose `AS` is not in the same case as `FROM`.
+    Flags the `AS` of `FROM image AS name` when its case differs from `FROM`'s.
 
     ## Why is this bad?
     Docker reads keywords in any case, so `FROM node as build` works, but mixing cases in

@@ -434,3 +434,495 @@ def test_visible_context_makes_the_fix_safe(tmp_path: Path) -> None:
         COPY . .
         """
     )
+
+
+# -- with a visible build context: safe fixes ------------------------------------------------
+
+PY = "FROM python:3.12\nWORKDIR /app\n"
+NODE = "FROM node:20\nWORKDIR /app\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "before", "after"),
+    [
+        pytest.param(
+            {"requirements.txt": "-r base.txt\n-c constraints.txt\ngunicorn\n", "base.txt": "flask\n"}
+            | {"constraints.txt": "flask<4\n"},
+            PY + "COPY . .\nRUN pip install -r requirements.txt\n",
+            PY + "COPY requirements.txt base.txt constraints.txt ./\n"
+            "RUN pip install -r requirements.txt\nCOPY . .\n",
+            id="-r and -c files are followed and copied too",
+        ),
+        pytest.param(
+            {"requirements/prod.txt": "-r base.txt\n", "requirements/base.txt": "flask\n"},
+            PY + "COPY . .\nRUN pip install -r requirements/prod.txt\n",
+            PY + "COPY requirements/prod.txt requirements/base.txt ./requirements/\n"
+            "RUN pip install -r requirements/prod.txt\nCOPY . .\n",
+            id="nested requirements are relative to their file",
+        ),
+        pytest.param(
+            {"package.json": '{"scripts": {"start": "node ."}}', "package-lock.json": "{}", ".npmrc": ""},
+            NODE + "COPY . .\nRUN npm ci\n",
+            NODE + "COPY package.json package-lock.json .npmrc ./\nRUN npm ci\nCOPY . .\n",
+            id="npm: lock and .npmrc copied when present",
+        ),
+        pytest.param(
+            {"package.json": '{"scripts": {"postinstall": "make"}}', "package-lock.json": "{}"},
+            NODE + "COPY . .\nRUN npm ci --ignore-scripts\n",
+            NODE + "COPY package.json package-lock.json ./\nRUN npm ci --ignore-scripts\nCOPY . .\n",
+            id="lifecycle scripts are fine with --ignore-scripts",
+        ),
+        pytest.param(
+            {"package.json": "{}", "node_modules/": "", ".dockerignore": "node_modules\n*.log\n"},
+            NODE + "COPY . .\nRUN npm install\n",
+            NODE + "COPY package.json .\nRUN npm install\nCOPY . .\n",
+            id="node_modules left out by .dockerignore",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "COPY --chown=app:app --chmod=644 . .\nRUN pip install -r requirements.txt\n",
+            PY + "COPY --chown=app:app --chmod=644 requirements.txt .\n"
+            "RUN pip install -r requirements.txt\nCOPY --chown=app:app --chmod=644 . .\n",
+            id="ownership flags go on the narrow copy too",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            "FROM python:3.12\nADD . /app\nRUN cd /app && pip install -r requirements.txt\n",
+            "FROM python:3.12\nCOPY requirements.txt /app/\n"
+            "RUN cd /app && pip install -r requirements.txt\nADD . /app\n",
+            id="ADD of the folder, install after cd to it",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            "FROM python:3.12\nADD . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n",
+            "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt /app/\n"
+            "RUN pip install -r requirements.txt\nADD . /app\n",
+            id="WORKDIR between is fine for an absolute destination",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "COPY . .\nENV PIP_NO_CACHE_DIR=1\nARG EXTRA\nLABEL a=b\n"
+            "RUN apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*\n"
+            "RUN pip install -r requirements.txt\n",
+            PY + "ENV PIP_NO_CACHE_DIR=1\nARG EXTRA\nLABEL a=b\n"
+            "RUN apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*\n"
+            "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n",
+            id="ENV, ARG, LABEL and apt RUNs between stay before the install",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "COPY requirements.txt .\nCOPY . .\nRUN pip install -r requirements.txt\n",
+            PY + "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n",
+            id="manifest copied before the code copy: no second narrow copy",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n", "a.py": "", "b.py": ""},
+            PY + "COPY a.py .\nCOPY b.py .\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            PY + "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY a.py .\nCOPY b.py .\n",
+            id="several code copies keep their order",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n", "package.json": "{}"},
+            NODE + "COPY . .\nRUN npm install\nRUN pip install -r requirements.txt\nCMD x\n",
+            NODE + "COPY package.json .\nRUN npm install\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\nCOPY . .\nCMD x\n",
+            id="two installs: the copy moves below both",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "# the app\n# and its data\nCOPY . .\n# deps\nRUN pip install -r requirements.txt\nCMD x\n",
+            PY + "COPY requirements.txt .\n# deps\nRUN pip install -r requirements.txt\n"
+            "# the app\n# and its data\nCOPY . .\nCMD x\n",
+            id="comment lines above the copy move with it",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "RUN true\n\nCOPY . .\n\nRUN pip install -r requirements.txt\n\nCMD x\n",
+            PY
+            + "RUN true\n\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n\nCMD x\n",
+            id="no double blank line where the copy was",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "copy . .\nrun pip install -r requirements.txt\n",
+            PY + "copy requirements.txt .\nrun pip install -r requirements.txt\ncopy . .\n",
+            id="lowercase keywords",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "  COPY . .\n  RUN pip install -r requirements.txt\n",
+            PY + "  COPY requirements.txt .\n  RUN pip install -r requirements.txt\n  COPY . .\n",
+            id="indented instructions",
+        ),
+        pytest.param(
+            {"package.json": "{}", "package-lock.json": "{}"},
+            NODE + "COPY . .\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
+            NODE + "COPY package.json package-lock.json ./\n"
+            "RUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\n",
+            id="cache mount outside the project",
+        ),
+        pytest.param(
+            {"package.json": "{}", "yarn.lock": "", ".yarnrc.yml": "nodeLinker: node-modules\n"},
+            NODE + "COPY . .\nRUN corepack enable && yarn install --immutable\n",
+            NODE + "COPY package.json yarn.lock .yarnrc.yml ./\n"
+            "RUN corepack enable && yarn install --immutable\nCOPY . .\n",
+            id="yarn with corepack and its config",
+        ),
+        pytest.param(
+            {"package.json": "{}", "package-lock.json": "{}"},
+            NODE + "COPY . .\nRUN npm install -g pm2\nRUN npm ci\n",
+            NODE + "RUN npm install -g pm2\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n",
+            id="global npm install between reads nothing of the project",
+        ),
+        pytest.param(
+            {"package.json": "{}"},
+            NODE + 'COPY . .\nRUN ["npm", "install"]\n',
+            NODE + 'COPY package.json .\nRUN ["npm", "install"]\nCOPY . .\n',
+            id="exec form install",
+        ),
+        pytest.param(
+            {"my app.txt": "", "requirements.txt": "flask\n"},
+            PY + 'COPY ["my app.txt", "requirements.txt", "./"]\nRUN pip install -r requirements.txt\n',
+            PY + "COPY requirements.txt ./\nRUN pip install -r requirements.txt\n"
+            'COPY ["my app.txt", "requirements.txt", "./"]\n',
+            id="json form code copy",
+        ),
+        pytest.param(
+            {"Gemfile": "source 'https://rubygems.org'\ngem 'rails'\n", "Gemfile.lock": ""},
+            "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN gem install bundler && bundle install --jobs 4\n",
+            "FROM ruby:3.3\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\n"
+            "RUN gem install bundler && bundle install --jobs 4\nCOPY . .\n",
+            id="bundler with gem install before",
+        ),
+        pytest.param(
+            {"go.mod": "module x\n\nrequire y v1.0.0\n", "go.sum": ""},
+            "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go mod download && go mod verify\n",
+            "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\n"
+            "RUN go mod download && go mod verify\nCOPY . .\n",
+            id="go mod download and verify",
+        ),
+    ],
+)
+def test_fixes_safely_with_visible_context(
+    tmp_path: Path, files: dict[str, str], before: str, after: str
+) -> None:
+    folder = context(tmp_path, files)
+    result = fixed_in(folder, before)
+    assert result.text == after
+    assert all(v.fix and v.fix.applicability is Applicability.SAFE for v in result.applied)
+
+
+def test_last_line_without_newline(tmp_path: Path) -> None:
+    folder = context(tmp_path, {"requirements.txt": "flask\n"})
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt"
+    result = fix(before, [CopyAllBeforeInstall()], Applicability.SAFE, BuildContext(folder))
+    assert not isinstance(result, ParseError)
+    expected = PY + "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . ."
+    assert result.text == expected
+
+
+def test_crlf_is_kept(tmp_path: Path) -> None:
+    folder = context(tmp_path, {"requirements.txt": "flask\n"})
+    before = "FROM python:3.12\r\nWORKDIR /app\r\nCOPY . .\r\nRUN pip install -r requirements.txt\r\n"
+    result = fix(before, [CopyAllBeforeInstall()], Applicability.SAFE, BuildContext(folder))
+    assert not isinstance(result, ParseError)
+    assert result.text == (
+        "FROM python:3.12\r\nWORKDIR /app\r\nCOPY requirements.txt .\r\n"
+        "RUN pip install -r requirements.txt\r\nCOPY . .\r\n"
+    )
+
+
+def test_each_stage_is_fixed(tmp_path: Path) -> None:
+    folder = context(tmp_path, {"package.json": "{}", "requirements.txt": "flask\n"})
+    source = """
+        FROM node:20 AS web
+        WORKDIR /web
+        COPY . .
+        RUN npm install && npm run build
+
+        FROM node:20 AS assets
+        WORKDIR /web
+        COPY . .
+        RUN npm install
+
+        FROM python:3.12
+        WORKDIR /app
+        COPY . .
+        RUN pip install -r requirements.txt
+        COPY --from=assets /web/dist ./static
+        """
+    result = fixed_in(folder, source)
+    assert result.text == snippet(
+        """
+        FROM node:20 AS web
+        WORKDIR /web
+        COPY . .
+        RUN npm install && npm run build
+
+        FROM node:20 AS assets
+        WORKDIR /web
+        COPY package.json .
+        RUN npm install
+        COPY . .
+
+        FROM python:3.12
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        COPY --from=assets /web/dist ./static
+        """
+    )
+
+
+# -- with a visible build context: no fix ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "source", "reason"),
+    [
+        pytest.param(
+            {"requirements.txt": "-e .\n"},
+            PY + "COPY . .\nRUN pip install -r requirements.txt\n",
+            "requirements.txt: `-e .` uses local files",
+            id="editable requirement",
+        ),
+        pytest.param(
+            {"requirements.txt": "./libs/shared\n"},
+            PY + "COPY . .\nRUN pip install -r requirements.txt\n",
+            "installs a local path",
+            id="local path requirement",
+        ),
+        pytest.param(
+            {"requirements.txt": "shared @ file:///app/libs/shared\n"},
+            PY + "COPY . .\nRUN pip install -r requirements.txt\n",
+            "installs a local path",
+            id="file: requirement",
+        ),
+        pytest.param(
+            {"requirements.txt": "--find-links ./wheels\nflask\n"},
+            PY + "COPY . .\nRUN pip install -r requirements.txt\n",
+            "uses local files",
+            id="local find-links",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n", ".dockerignore": "*.txt\n"},
+            PY + "COPY . .\nRUN pip install -r requirements.txt\n",
+            ".dockerignore leaves out requirements.txt",
+            id=".dockerignore leaves a manifest out",
+        ),
+        pytest.param(
+            {"package.json": '{"scripts": {"postinstall": "node build.js"}}'},
+            NODE + "COPY . .\nRUN npm install\n",
+            "has a `postinstall` script",
+            id="npm postinstall script",
+        ),
+        pytest.param(
+            {"package.json": '{"scripts": {"prepare": "husky install"}}', "yarn.lock": ""},
+            NODE + "COPY . .\nRUN yarn install --frozen-lockfile\n",
+            "has a `prepare` script",
+            id="yarn prepare script",
+        ),
+        pytest.param(
+            {"package.json": '{"dependencies": {"shared": "file:../shared"}}'},
+            NODE + "COPY . .\nRUN npm ci\n",
+            "depends on a local path",
+            id="file: dependency",
+        ),
+        pytest.param(
+            {"package.json": '{"workspaces": ["packages/*"]}'},
+            NODE + "COPY . .\nRUN npm ci\n",
+            "declares workspaces",
+            id="npm workspaces",
+        ),
+        pytest.param(
+            {"package.json": "{}", "binding.gyp": "{}"},
+            NODE + "COPY . .\nRUN npm install\n",
+            "binding.gyp is in the build context",
+            id="native addon built by node-gyp",
+        ),
+        pytest.param(
+            {"package.json": "{}", "node_modules/": ""},
+            NODE + "COPY . .\nRUN npm install\n",
+            "put node_modules from the build context over",
+            id="node_modules in the context",
+        ),
+        pytest.param(
+            {"package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": ""},
+            NODE + "COPY . .\nRUN pnpm install\n",
+            "pnpm-workspace.yaml is in the build context",
+            id="pnpm workspace",
+        ),
+        pytest.param(
+            {"package.json": "{}", "yarn.lock": "", ".yarn/releases/yarn.cjs": ""},
+            NODE + "COPY . .\nRUN yarn install\n",
+            "the copy would put .yarn from the build context over what `yarn install` writes",
+            id="yarn berry folder",
+        ),
+        pytest.param(
+            {"go.mod": "module x\n\nreplace y => ../y\n"},
+            "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go mod download\n",
+            "replaces a module with a local folder",
+            id="go local replace",
+        ),
+        pytest.param(
+            {"go.mod": "module x\n", "go.work": "use .\n"},
+            "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go mod download\n",
+            "go.work is in the build context",
+            id="go workspace",
+        ),
+        pytest.param(
+            {"Gemfile": "source 'https://rubygems.org'\ngemspec\n"},
+            "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\n",
+            "the Gemfile reads other files (`gemspec`)",
+            id="Gemfile with gemspec",
+        ),
+        pytest.param(
+            {"Gemfile": "gem 'x'\n", "vendor/cache/x.gem": ""},
+            "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\n",
+            "vendor/cache is in the build context",
+            id="bundler vendor cache",
+        ),
+        pytest.param(
+            {"composer.json": '{"repositories": [{"type": "path", "url": "../lib"}]}'},
+            "FROM composer:2\nWORKDIR /app\nCOPY . .\nRUN composer install --no-scripts --no-autoloader\n",
+            "has a `path` repository",
+            id="composer path repository",
+        ),
+        pytest.param(
+            {"pyproject.toml": "[project]\nname = 'x'\ndynamic = ['version']\n"},
+            PY + "COPY . .\nRUN uv sync --no-install-project\n",
+            "dynamic metadata",
+            id="uv with dynamic metadata and no lock",
+        ),
+        pytest.param(
+            {"pyproject.toml": "[tool.poetry]\n", ".venv/": ""},
+            PY + "COPY . .\nRUN poetry install --no-root\n",
+            "put .venv from the build context over",
+            id=".venv in the context",
+        ),
+        pytest.param(
+            {"pyproject.toml": "[tool.poetry.dependencies]\nlib = {path = '../lib'}\n"},
+            PY + "COPY . .\nRUN poetry install --no-root\n",
+            "refers to local files",
+            id="poetry path dependency",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "COPY . .\nUSER app\nRUN pip install --user -r requirements.txt\n",
+            "`USER app` between them changes the user",
+            id="USER between",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "COPY . .\nWORKDIR /app/src\nRUN pip install -r /app/requirements.txt\n",
+            "`WORKDIR /app/src` between them changes the working directory",
+            id="WORKDIR between and a relative destination",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "COPY . .\nRUN chown -R app /app\nRUN pip install -r requirements.txt\n",
+            "writes /app, where the copy puts files",
+            id="RUN between changes the copied files",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n", "requirements.prod.txt": "flask\n"},
+            PY
+            + "COPY . .\nCOPY requirements.prod.txt requirements.txt\nRUN pip install -r requirements.txt\n",
+            "`COPY requirements.prod.txt requirements.txt` between them writes where the copy does",
+            id="copy between overwrites a copied file",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask\n"},
+            PY + "COPY . .\nCOPY --chown=app requirements.txt .\nRUN pip install -r requirements.txt\n",
+            "writes where the copy does",
+            id="copy between with other ownership",
+        ),
+    ],
+)
+def test_no_fix_with_visible_context(tmp_path: Path, files: dict[str, str], source: str, reason: str) -> None:
+    folder = context(tmp_path, files)
+    assert fixed_in(folder, source, Applicability.UNSAFE).text == source
+    found = messages_in(folder, source)
+    assert [level for _, level in found] == [None]
+    assert reason in found[0][0]
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param(
+            PY + "COPY . .\nRUN poetry install\n",
+            "`poetry install` also installs the project: run `poetry install --no-root` first",
+            id="poetry installs the project",
+        ),
+        pytest.param(
+            PY + "COPY . .\nRUN uv sync --frozen\n",
+            "run `uv sync --no-install-project` first",
+            id="uv installs the project",
+        ),
+        pytest.param(
+            PY + "COPY . .\nRUN pdm install\n",
+            "run `pdm install --no-self` first",
+            id="pdm installs the project",
+        ),
+        pytest.param(
+            "FROM php:8\nWORKDIR /app\nCOPY . .\nRUN composer install --no-dev -o\n",
+            "add `--no-scripts --no-autoloader`",
+            id="composer runs scripts",
+        ),
+    ],
+)
+def test_project_installs_are_reported_without_fix(source: str, reason: str) -> None:
+    [message] = assert_reports(CopyAllBeforeInstall(), source, fixable=False)
+    assert reason in message
+
+
+# -- with a visible build context: unsafe fixes -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "source", "reason"),
+    [
+        pytest.param(
+            {"app.py": ""},
+            PY + "COPY . .\nRUN pip install -r requirements.txt\n",
+            "cannot see requirements.txt, so cannot prove the install reads only it",
+            id="manifest missing from the context",
+        ),
+        pytest.param(
+            {"package.json": "{}"},
+            NODE + "COPY app .\nCOPY package.json .\nRUN npm install\n",
+            "cannot see `app` in the build context",
+            id="code copy of a missing folder",
+        ),
+    ],
+)
+def test_unsafe_with_visible_context(tmp_path: Path, files: dict[str, str], source: str, reason: str) -> None:
+    folder = context(tmp_path, files)
+    assert fixed_in(folder, source).text == source
+    assert fixed_in(folder, source, Applicability.UNSAFE).text != source
+    [(message, level)] = messages_in(folder, source)
+    assert level is Applicability.UNSAFE
+    assert reason in message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            NODE + "COPY package.json .\nCOPY app /app/\nRUN npm install\n",
+            id="unseen source without extension may be a folder holding package.json",
+        ),
+        pytest.param(
+            "FROM ruby:3.3\nCOPY Gemfile Gemfile.lock ./\nCOPY x.gemspec ./\nRUN bundle install\n",
+            id="gemspec copied before an unseen Gemfile",
+        ),
+        pytest.param(
+            PY + "COPY requirements.txt setup.py ./\nCOPY src/ src/\nRUN pip install -r requirements.txt\n",
+            id="setup.py copied before an unseen requirements file",
+        ),
+    ],
+)
+def test_unseen_project_files_are_left_alone(source: str) -> None:
+    assert_unchanged(CopyAllBeforeInstall(), source)

@@ -249,7 +249,8 @@ class CopyInfo:
     context: bool  # from the build context (not --from)
     owner: tuple[str, ...]  # the --chown and --chmod flags, as BuildKit reads them
     dest: str
-    unclear: str | None  # a source that may be a file or a folder, when the context is hidden
+    dest_loc: Loc
+    unclear: str | None  # why a source's content is unclear (unseen folder or file, or missing)
 
 
 _COPY_FLAGS = frozenset({"chown", "chmod", "link", "from"})
@@ -284,7 +285,7 @@ def copy_info(instr: Instruction, workdir: Loc, view: View) -> CopyInfo | None:
         return None
     owner = tuple(f.text for f in instr.flags if f.name in ("chown", "chmod"))
     if instr.flag("from") is not None:
-        return CopyInfo(instr, (Mapping(dest_loc, None),), False, owner, dest, None)
+        return CopyInfo(instr, (Mapping(dest_loc, None),), False, owner, dest, dest_loc, None)
     into_dir = _dest_is_dir(dest, dest_loc, workdir, len(sources))
     mappings: list[Mapping] = []
     unclear: str | None = None
@@ -294,7 +295,7 @@ def copy_info(instr: Instruction, workdir: Loc, view: View) -> CopyInfo | None:
             return None
         mappings.append(found[0])
         unclear = unclear or found[1]
-    return CopyInfo(instr, tuple(mappings), True, owner, dest, unclear)
+    return CopyInfo(instr, tuple(mappings), True, owner, dest, dest_loc, unclear)
 
 
 def _dest_is_dir(dest: str, dest_loc: Loc, workdir: Loc, count: int) -> bool:
@@ -320,9 +321,11 @@ def _source_mapping(source: str, dest: Loc, into_dir: bool, view: View) -> tuple
     if kind is Presence.DIR:
         return Mapping(dest, parts), None
     if kind is Presence.UNKNOWN and not looks_like_file(parts[-1]):
-        return Mapping(dest, None), source
+        return Mapping(dest, None), f"cannot tell whether `{source}` is a file or a folder"
     target = dest.join(parts[-1:]) if into_dir else dest
-    return Mapping(target, parts), None
+    # Missing from a visible context: the build would fail, so it is not the real context.
+    missing = f"cannot see `{source}` in the build context" if kind is Presence.ABSENT else None
+    return Mapping(target, parts), missing
 
 
 # -- what an install reads and writes ----------------------------------------------
@@ -1399,9 +1402,8 @@ def reads_of(tools: tuple[Tool, ...], *roles: Role) -> list[tuple[Tool, Read, Lo
     return [(t, r, r.at(t.where)) for t in tools for r in t.reads if not roles or r.role in roles]
 
 
-def is_manifest_mapping(m: Mapping, tools: tuple[Tool, ...]) -> bool:
-    """Return whether a mapping copies only manifests of the install (not the whole folder)."""
-    paths = [p for _, r, p in reads_of(tools) if r.role is not Role.BLOCKER]
+def is_manifest_mapping(m: Mapping, tools: tuple[Tool, ...], paths: list[Loc]) -> bool:
+    """Return whether a mapping copies only manifests (`paths`), not the install's folder."""
     if not any(m.covers(p) for p in paths):
         return False
     if m.pattern is not None or m.target in paths:
@@ -1410,9 +1412,29 @@ def is_manifest_mapping(m: Mapping, tools: tuple[Tool, ...]) -> bool:
     return not any(m.target.contains(t.where) for t in tools)
 
 
-def has_code(c: CopyInfo, tools: tuple[Tool, ...]) -> bool:
+def has_code(c: CopyInfo, tools: tuple[Tool, ...], paths: list[Loc]) -> bool:
     """Return whether a copy brings in anything the install does not read."""
-    return not all(is_manifest_mapping(m, tools) for m in c.mappings)
+    return not all(is_manifest_mapping(m, tools, paths) for m in c.mappings)
+
+
+def read_paths(sv: StageView, k: int, lo: int) -> list[Loc]:
+    """Return the image paths the install at k reads, with the -r/-c files copied before it."""
+    step = sv.steps[k]
+    assert step is not None and step.plan is not None
+    queue = [(t, r) for t in step.plan.tools for r in t.reads if r.role is not Role.BLOCKER]
+    found: list[Loc] = []
+    while queue:
+        t, r = queue.pop(0)
+        path = r.at(t.where)
+        if path in found:
+            continue
+        found.append(path)
+        given = provider(sv.steps, path, k - 1, lo) if t.kind == "pip" else None
+        source = given[1].source_of(path) if given else None
+        text = sv.view.text(source) if source is not None else None
+        if text is not None:
+            queue.extend((t, n) for n in map(lambda name: nested_read(r, name), pip_content(text)[1]) if n)
+    return found
 
 
 def is_broad(c: CopyInfo, tools: tuple[Tool, ...]) -> bool:
@@ -1516,7 +1538,7 @@ def check_reads(sv: StageView, j: int, k: int, lo: int, review: Review) -> None:
         for nested in judge_read(sv.view, t, r, source, needed, review):
             queue.append((t, nested))
     if review.hidden:
-        check_hints(sv, j, k, review)
+        check_hints(sv, lo, k, review)
 
 
 def read_source(
@@ -1547,12 +1569,12 @@ def read_source(
 _HINTS = {"bundler": ("*.gemspec",), "pip": ("setup.py", "setup.cfg", "pyproject.toml")}
 
 
-def check_hints(sv: StageView, j: int, k: int, review: Review) -> None:
+def check_hints(sv: StageView, lo: int, k: int, review: Review) -> None:
     """Note a project file (`*.gemspec`, `setup.py`) copied before an install whose manifest is unseen."""
     install = sv.steps[k]
     assert install is not None and install.plan is not None
     for t in install.plan.tools:
-        for index in range(j, k):
+        for index in range(lo, k):
             step = sv.steps[index]
             if step is None or step.copy is None:
                 continue
@@ -1579,6 +1601,9 @@ def judge_read(
         return []
     if presence is Presence.DIR:
         review.problems.append(f"the install reads the folder {r.name}")
+        return []
+    if r.role is Role.MANIFEST and presence is Presence.ABSENT and view.ignored(source):
+        review.problems.append(f".dockerignore leaves out {'/'.join(source)}")
         return []
     if presence is not Presence.FILE:
         if r.role is Role.MANIFEST:
@@ -1609,17 +1634,23 @@ def judge_content(text: str, t: Tool, r: Read, review: Review) -> list[Read]:
         return []
     found: list[Read] = []
     for name in nested:
-        if name.startswith("/"):
-            parts = split_path(name)
-            if parts:
-                found.append(Read(parts, Role.MANIFEST, blind=True, absolute=True))
-            continue
-        parts = split_path("/".join((*r.parts[:-1], name)))
-        if not parts or "$" in name or "://" in name:
+        read = nested_read(r, name)
+        if read is None:
             review.problems.append(f"{r.name} includes `{name}`, which cannot be followed")
-            continue
-        found.append(Read(parts, Role.MANIFEST, blind=True, absolute=r.absolute))
+        else:
+            found.append(read)
     return found
+
+
+def nested_read(r: Read, name: str) -> Read | None:
+    """Return the read of a file a requirements file includes (relative to it); None if odd."""
+    if "$" in name or "://" in name:
+        return None
+    if name.startswith("/"):
+        parts = split_path(name)
+        return Read(parts, Role.MANIFEST, blind=True, absolute=True) if parts else None
+    parts = split_path("/".join((*r.parts[:-1], name)))
+    return Read(parts, Role.MANIFEST, blind=True, absolute=r.absolute) if parts else None
 
 
 # -- the edits ------------------------------------------------------------------------
@@ -1715,13 +1746,12 @@ def _lock_glob(sources: list[str]) -> list[str]:
 
 def dest_text(c: CopyInfo, folder: Loc, count: int) -> str:
     """Return the destination of a narrow COPY into `folder`, written like the code copy's."""
-    dest_loc = next((m.target for m in c.mappings if m.target.contains(folder)), None)
-    dest = c.dest
-    if dest_loc is not None and dest_loc == folder:
+    dest, dest_loc = c.dest, c.dest_loc
+    if dest_loc == folder:
         if dest in (".", "./"):
             return "./" if count > 1 else dest
         return dest if dest.endswith("/") else dest + "/"
-    if dest_loc is not None:
+    if dest_loc.contains(folder):
         base = "." if dest in (".", "./") else dest.rstrip("/")
         return base + "/" + "/".join(dest_loc.below(folder)) + "/"
     return folder.show().rstrip("/") + "/" if folder.root == ABS else "./" + "/".join(folder.parts) + "/"
@@ -1746,7 +1776,7 @@ def review_move(sv: StageView, j: int, k: int, lo: int) -> Finding | None:
     review = Review()
     review.problems.extend(t.needs_source for t in tools if t.needs_source)
     if c.unclear:
-        review.unsure.append(f"cannot tell whether `{c.unclear}` is a file or a folder")
+        review.unsure.append(c.unclear)
     for step in sv.steps[j + 1 : k]:
         assert step is not None
         check_between(c, step, sv.view, review)
@@ -1796,13 +1826,14 @@ def install_finding(sv: StageView, k: int) -> Finding | None:
     if step is None or step.plan is None or not step.plan.tools:
         return None
     lo = window_start(sv.steps, k)
+    paths = read_paths(sv, k, lo)
     workdir: Instruction | None = None
     for j in range(k - 1, lo - 1, -1):
         c = sv.steps[j]
         assert c is not None
         if c.instr.kind == "WORKDIR":
             workdir = workdir or c.instr
-        if c.copy is None or not c.copy.context or not has_code(c.copy, step.plan.tools):
+        if c.copy is None or not c.copy.context or not has_code(c.copy, step.plan.tools, paths):
             continue
         if workdir is not None and not c.copy.dest.startswith("/"):
             # A relative destination would land elsewhere below the WORKDIR.

@@ -595,6 +595,13 @@ NODE = "FROM node:20\nWORKDIR /app\n"
             id="bundler with gem install before",
         ),
         pytest.param(
+            {"Gemfile": "gem 'rails'\n"},
+            "FROM ruby:3.3\nADD . /app\nRUN cd /app && bundle install --without development test\n",
+            "FROM ruby:3.3\nCOPY Gemfile /app/\n"
+            "RUN cd /app && bundle install --without development test\nADD . /app\n",
+            id="bundler --without takes several groups",
+        ),
+        pytest.param(
             {"go.mod": "module x\n\nrequire y v1.0.0\n", "go.sum": ""},
             "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go mod download && go mod verify\n",
             "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\n"

@@ -713,6 +713,17 @@ _BUNDLE_FLAGS = frozenset(
 _BUNDLE_VALUES = frozenset({"-j", "--jobs", "--retry", "--without", "--with", "--path", "--gemfile"})
 
 
+def _join_groups(args: tuple[str, ...]) -> tuple[str, ...]:
+    """Return bundler arguments with `--without a b` joined to `--without a:b` (a list option)."""
+    out: list[str] = []
+    for word in args:
+        if len(out) >= 2 and out[-2] in ("--without", "--with") and not word.startswith("-"):
+            out[-1] += ":" + word
+        else:
+            out.append(word)
+    return tuple(out)
+
+
 def bundle_effect(args: tuple[str, ...], words: str) -> Effect | None:
     """Return what `bundle install` does, and `bundle config` (global settings only)."""
     if args[:1] == ("config",):
@@ -721,7 +732,7 @@ def bundle_effect(args: tuple[str, ...], words: str) -> Effect | None:
         return None if "--local" in rest or re.search(r"\bpath\b", rest) else Writes()
     if args[:1] not in (("install",), ()):
         return None
-    parsed = read_args(args[1:], _BUNDLE_FLAGS, _BUNDLE_VALUES)
+    parsed = read_args(_join_groups(args[1:]), _BUNDLE_FLAGS, _BUNDLE_VALUES)
     if parsed is None or parsed.positional or parsed.all("--gemfile"):
         return None
     outputs = [".bundle", "vendor/bundle"]

@@ -37,7 +37,7 @@ _ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # A RUN whose whole command is one heredoc (`RUN <<EOF`): BuildKit runs the body with the shell.
 _HEREDOC_ONLY_RE = re.compile(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
 # Builtins whose effect outlives the command: they must not run before a merged command.
-_STATEFUL = frozenset(
+STATEFUL_BUILTINS = frozenset(
     {
         *("cd", "pushd", "popd", "export", "unset", "set", "source", ".", "umask", "ulimit"),
         *("shopt", "alias", "unalias", "trap", "exec", "eval", "readonly", "declare"),
@@ -235,7 +235,7 @@ def _first_run_merge_guard(script: Script | None) -> bool:
     # A background job would outlive its RUN; a state change would leak into the install.
     if any(op.text in ("&", "(", ")") for op in script.operators):
         return False
-    if any(cmd.name is None or cmd.name in _STATEFUL for cmd in script.commands):
+    if any(cmd.name is None or cmd.name in STATEFUL_BUILTINS for cmd in script.commands):
         return False
     return _ends_with_update(script)
 
@@ -251,7 +251,7 @@ def _second_run_merge_guard(script: Script | None) -> bool:
     return all(op.text in ("&&", "|", "|&") for op in ops)
 
 
-def _comment_lines(df: Dockerfile, start: int, end: int, instr: Instruction, indent: str) -> str:
+def comment_lines(df: Dockerfile, start: int, end: int, instr: Instruction, indent: str) -> str:
     """Return the comment lines in [start, end), top-level ones and instr's continuation
     ones, re-indented with `indent` to sit above another instruction."""
     spans = [i.span for i in df.items if isinstance(i, Trivia) and i.is_comment]
@@ -269,7 +269,7 @@ def _comments_above(df: Dockerfile, instr: Instruction) -> int:
     return start
 
 
-def _last_code_line(instr: Instruction) -> PhysLine:
+def last_code_line(instr: Instruction) -> PhysLine:
     return [line for line in instr.lines if line.kind is LineKind.CODE][-1]
 
 
@@ -287,18 +287,18 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
     if not _first_run_merge_guard(a) or not _second_run_merge_guard(split_commands(second.args)):
         return None
     assert a is not None
-    last = _last_code_line(first)
+    last = last_code_line(first)
     a_end = first.offsets.end_to_source(first.args_start + a.top_end)
     if last.cont is not None or not last.start <= a_end <= last.end:
         return None
     b_start = second.args_span.start
     indent = df.text[first.span.start : first.keyword_span.start]
     if adjacent:
-        moved = _comment_lines(df, first.span.end, b_start, second, indent)
+        moved = comment_lines(df, first.span.end, b_start, second, indent)
         edits = [Edit.replace(Span(a_end, b_start), " && ")]
     else:
         above = _comments_above(df, second)
-        moved = _comment_lines(df, above, b_start, second, indent)
+        moved = comment_lines(df, above, b_start, second, indent)
         command = df.text[b_start : second.args_span.end]
         edits = [Edit.replace(Span(a_end, last.end), " && " + command), _delete_block(df, above, second)]
     if moved:
@@ -531,15 +531,23 @@ def continuation_append(df: Dockerfile, code: list[PhysLine], command: str) -> s
     the indentation is that of the last operator line (or of the first continued line).
     """
     esc, nl = df.escape, df.newline
+    trailing, indent = continuation_style(df, code)
+    if trailing:
+        return f" && {esc}{nl}{indent}{command}"
+    return f" {esc}{nl}{indent}&& {command}"
+
+
+def continuation_style(df: Dockerfile, code: list[PhysLine]) -> tuple[bool, str]:
+    """Return whether a multi-line RUN ends its lines with `&& \\` (else leading `&&`), and
+    the indentation of a new operator line: that of the last operator line, or of the first
+    continued line."""
     leading = [
         line for line in code[1:] if df.text[line.start : line.end].lstrip().startswith(_OPERATOR_STARTS)
     ]
     trailing = [k for k, line in enumerate(code[:-1]) if _ends_with_operator(df, line)]
     if trailing and not leading:
-        indent = _indent(df, code[trailing[-1] + 1])
-        return f" && {esc}{nl}{indent}{command}"
-    indent = _indent(df, leading[-1] if leading else code[1])
-    return f" {esc}{nl}{indent}&& {command}"
+        return True, _indent(df, code[trailing[-1] + 1])
+    return False, _indent(df, leading[-1] if leading else code[1])
 
 
 def append_cleanup(df: Dockerfile, instr: Instruction, script: Script) -> Fix | None:

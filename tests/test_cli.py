@@ -459,6 +459,19 @@ def test_bad_file_gives_one_line_and_others_are_fixed(
     assert message not in dffix("--check", "--quiet", "z").err
 
 
+def test_broken_file_found_in_a_folder_is_a_finding_not_bad_usage(project: Path, dffix: Run) -> None:
+    # Named on the command line, a file that does not parse is bad input (exit 2);
+    # found by searching a folder, it is reported the same way but the run exits 1,
+    # like any other finding, and the other files are still fixed.
+    bad = put(project / "svc" / "Dockerfile", b"FROM a\nRUN <<EOF\n")
+    good = put(project / "web" / "Dockerfile", BAD)
+    ran = dffix(".")
+    assert ran.code == 1
+    assert lines(ran.err)[0] == "svc/Dockerfile:2:1: error: unterminated heredoc <<EOF"
+    assert (bad.read_bytes(), good.read_bytes()) == (b"FROM a\nRUN <<EOF\n", GOOD)
+    assert dffix("svc/Dockerfile").code == 2
+
+
 def test_missing_file_and_empty_folder(project: Path, dffix: Run) -> None:
     (project / "empty").mkdir()
     put(project / "empty" / "notes.txt", b"ADD x /y\n")

@@ -326,6 +326,10 @@ class _Tally:
 
     def __init__(self) -> None:
         self.status = EXIT_OK
+        # While processing a file found by searching a folder, its own errors (it does
+        # not parse, cannot be read) count as findings (exit 1), like a diagnostic:
+        # a broken file among many is not bad usage of the command.
+        self.lenient = False
         self.unsafe_left = 0
         self.manual_left = 0
         self.problems = 0
@@ -336,7 +340,7 @@ class _Tally:
         self.status = max(self.status, EXIT_FOUND)
 
     def error(self, message: str) -> None:
-        self.status = EXIT_ERROR
+        self.status = max(self.status, EXIT_FOUND if self.lenient else EXIT_ERROR)
         err(message)
 
 
@@ -411,7 +415,9 @@ def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
     for target in targets:
         rule_set = configs.for_folder(target.path.parent)
         if rule_set is not None:
+            tally.lenient = not target.named
             _run_file(target, opts, rule_set, tally)
+            tally.lenient = False
 
 
 def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -> None:
@@ -474,7 +480,9 @@ def _report_fix(
         return None
     for bug in fixed.bugs:
         # The text is the last good one: still usable, but say loudly that we failed.
+        lenient, tally.lenient = tally.lenient, False
         tally.error(f"{shown}: dffix bug: {bug}; please report it")
+        tally.lenient = lenient
     tally.unsafe_left += fixed.unsafe_left
     tally.manual_left += fixed.manual_left
     return fixed

@@ -44,10 +44,15 @@ class FileError(NamedTuple):
 
 
 class Target(NamedTuple):
-    """A Dockerfile to process: the path as shown to the user, and the path to open."""
+    """A Dockerfile to process: the path as shown to the user, and the path to open.
+
+    `named` is True for a file given on the command line, False for one found by
+    searching a folder: a broken file found by a search is a finding, not bad usage.
+    """
 
     shown: str
     path: Path
+    named: bool = True
 
 
 # -- decoding -------------------------------------------------------------------
@@ -143,7 +148,9 @@ def _search(folder: str, errors: list[FileError]) -> list[Target] | FileError:
     if not found:
         patterns = ", ".join(DOCKERFILE_PATTERNS)
         return FileError(folder, f"no Dockerfiles found in this folder (looked for {patterns})")
-    return [Target(os.path.normpath(os.path.join(folder, rel)), Path(folder, rel)) for rel in found]
+    return [
+        Target(os.path.normpath(os.path.join(folder, rel)), Path(folder, rel), named=False) for rel in found
+    ]
 
 
 def _walk(top: str, errors: list[FileError]) -> Iterator[str]:

@@ -248,11 +248,6 @@ def test_breaking_fix_is_reported_once() -> None:
     assert len(result.bugs) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: broken fixes are banned by (code, replaced text, new text) with no location, "
-    "so an identical-looking fix elsewhere that would parse is never applied",
-)
 def test_ban_does_not_block_the_same_edit_elsewhere() -> None:
     # One fix per pass (isolation): `ENV A=1` -> `ENV A` breaks and is banned; the
     # same edit inside the RUN parses and should still land in the next pass.

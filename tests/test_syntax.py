@@ -387,11 +387,6 @@ def test_line_col() -> None:
     assert df.line_col(len(df.text)) == (4, 6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Dockerfile.line_col counts a UTF-8 BOM as a column, so diagnostics on line 1 "
-    "of a file with a BOM point one column to the right",
-)
 def test_line_col_ignores_the_bom() -> None:
     df = parsed("\ufeffFROM a\n")
     assert df.line_col(df.all_instructions[0].keyword_span.start) == (1, 1)

@@ -30,7 +30,9 @@ def unified_diff(old: str, new: str, path: str, *, color: bool = False) -> str:
 
     out: list[str] = []
     a, b = split_lines(old), split_lines(new)
-    for i, line in enumerate(difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", lineterm="\n")):
+    for i, line in enumerate(
+        difflib.unified_diff(a, b, f"a/{path.lstrip('/')}", f"b/{path.lstrip('/')}", lineterm="\n")
+    ):
         out.append(_paint(line, header=i < 2) if color else line)
         if not line.endswith("\n"):
             out.append("\n" + NO_NEWLINE)

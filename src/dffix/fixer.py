@@ -103,10 +103,20 @@ def select_fixes(
 
 
 def _key(v: Violation, text: str) -> object:
-    """Identify a fix by what it replaces and with what, so it stays banned after
-    other fixes have shifted its offsets."""
+    """Identify a fix by what it replaces, with what, and the rest of the lines it is on.
+
+    The key survives offset shifts from fixes on other lines (so a banned fix stays
+    banned), while the same edit on another line is a different fix.
+    """
     edits = v.fix.edits if v.fix else ()
-    return (v.code, tuple((text[e.start : e.end], e.text) for e in edits))
+    return (v.code, tuple(_edit_in_its_lines(text, e) for e in edits))
+
+
+def _edit_in_its_lines(text: str, e: Edit) -> tuple[str, str, str, str]:
+    line_start = text.rfind("\n", 0, e.start) + 1
+    line_end = text.find("\n", e.end)
+    after = text[e.end :] if line_end < 0 else text[e.end : line_end]
+    return (text[line_start : e.start], text[e.start : e.end], after, e.text)
 
 
 def _edits_of(chosen: Iterable[Violation]) -> list[Edit]:

@@ -228,8 +228,10 @@ class Dockerfile:
     def line_col(self, offset: int) -> tuple[int, int]:
         """Return the 1-based line and column of `offset`."""
         line = self.text.count("\n", 0, offset) + 1
-        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return line, col
+        start = self.text.rfind("\n", 0, offset) + 1
+        if start == 0 and self.text.startswith("\ufeff"):
+            start = 1  # a byte-order mark is not a column
+        return line, max(offset - start, 0) + 1
 
 
 def render(df: Dockerfile) -> str:

@@ -833,6 +833,12 @@ def test_each_stage_is_fixed(tmp_path: Path) -> None:
             id="RUN between changes the copied files",
         ),
         pytest.param(
+            {"requirements.txt": "flask\n", "libs/": ""},
+            PY + "COPY . .\nRUN pip install --target /app/libs -r requirements.txt\n",
+            "the install writes /app/libs, where the copy puts files",
+            id="install writes into a folder the copy fills",
+        ),
+        pytest.param(
             {"requirements.txt": "flask\n", "requirements.prod.txt": "flask\n"},
             PY
             + "COPY . .\nCOPY requirements.prod.txt requirements.txt\nRUN pip install -r requirements.txt\n",

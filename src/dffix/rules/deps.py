@@ -22,7 +22,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum, IntEnum
 
 from dffix.edits import Edit, Fix
@@ -376,6 +376,18 @@ def blocker(name: str) -> Read:
     return Read(tuple(name.split("/")), Role.BLOCKER)
 
 
+# Where package managers and installers write outside the project (as root). A code copy
+# into one of these could meet what they write.
+SYSTEM = (
+    *("/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec"),
+    *("/usr/include", "/usr/share", "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib"),
+    *("/usr/local/include", "/usr/local/share", "/usr/local/etc", "/usr/local/bundle"),
+    *("/etc", "/var/lib", "/var/cache", "/var/log", "/lib", "/lib32", "/lib64", "/bin"),
+    *("/sbin", "/tmp", "/run", "/go/pkg", "/go/bin", "/root/.*"),
+)
+USERS = ("/etc", "/home", "/var/mail", "/var/spool/mail")
+
+
 @dataclass(frozen=True, slots=True)
 class Tool:
     """One install command: what it reads and writes below its folder `where`."""
@@ -387,10 +399,11 @@ class Tool:
     options: frozenset[str] = frozenset()  # e.g. "ignore-scripts", "frozen"
     needs_source: str | None = None  # why the install needs the project's source
     where: Loc = Loc(WORKDIR, ())
+    writes: tuple[str, ...] = SYSTEM  # absolute paths it writes outside the project
 
     def at(self, where: Loc) -> Tool:
         """Return this tool running in folder `where`."""
-        return Tool(self.kind, self.words, self.reads, self.outputs, self.options, self.needs_source, where)
+        return replace(self, where=where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,16 +422,6 @@ class Cd:
 
 Effect = Tool | Writes | Cd
 
-# Where package managers and installers write outside the project (as root). A code copy
-# into one of these could meet what they write.
-SYSTEM = (
-    *("/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec"),
-    *("/usr/include", "/usr/share", "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib"),
-    *("/usr/local/include", "/usr/local/share", "/usr/local/etc", "/usr/local/bundle"),
-    *("/etc", "/var/lib", "/var/cache", "/var/log", "/lib", "/lib32", "/lib64", "/bin"),
-    *("/sbin", "/tmp", "/run", "/go/pkg", "/go/bin", "/root/.*"),
-)
-USERS = ("/etc", "/home", "/var/mail", "/var/spool/mail")
 _SYSTEM_WRITES = Writes(SYSTEM)
 
 _PIP_FLAGS = frozenset(
@@ -443,7 +446,7 @@ _PIP_VALUES = frozenset(
     }
 )
 _PIP_PATHS = frozenset({"--cache-dir", "--log", "-t", "--target", "--prefix", "--root", "--src"})
-_REQ_FLAGS = {"-r": "r", "--requirement": "r", "-c": "c", "--constraint": "c"}
+_REQ_FLAGS = frozenset({"-r", "--requirement", "-c", "--constraint"})
 _LOCAL_SPEC = re.compile(r"^(?:\.|/|~|file:)|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$|/", re.I)
 
 
@@ -497,7 +500,7 @@ def _abs_paths(paths: tuple[str, ...]) -> Writes | None:
 
 def pip_effect(args: tuple[str, ...], words: str) -> Effect | None:
     """Return what `pip install ARGS` does: a manifest install, a plain install, or None."""
-    pip_values = _PIP_VALUES | _PIP_PATHS | frozenset(_REQ_FLAGS) | {"-f", "--find-links"}
+    pip_values = _PIP_VALUES | _PIP_PATHS | _REQ_FLAGS | {"-f", "--find-links"}
     parsed = read_args(args, _PIP_FLAGS, pip_values | {"-e", "--editable"})
     if parsed is None or parsed.all("-e", "--editable"):
         return None
@@ -519,7 +522,7 @@ def pip_effect(args: tuple[str, ...], words: str) -> Effect | None:
         if not parts:
             return None
         reads.append(Read(parts, Role.MANIFEST, blind=True, absolute=name.startswith("/")))
-    return Tool("pip", words, tuple(reads))
+    return Tool("pip", words, tuple(reads), writes=paths.paths)
 
 
 _NODE_FLAGS = frozenset(
@@ -565,7 +568,7 @@ def node_effect(kind: str, args: tuple[str, ...], words: str) -> Effect | None:
     options = frozenset(
         {"ignore-scripts"} if parsed.flags & {"--ignore-scripts", "--ignore-scripts=true"} else ()
     )
-    return Tool(kind, words, NODE_READS[kind], NODE_OUTPUTS[kind], options)
+    return Tool(kind, words, NODE_READS[kind], NODE_OUTPUTS[kind], options, writes=paths.paths)
 
 
 def _is_npm_name(spec: str) -> bool:
@@ -794,7 +797,7 @@ _SYSTEM_TOOLS = frozenset(
     }
 )
 _USER_TOOLS = frozenset({"useradd", "adduser", "groupadd", "addgroup", "usermod", "groupmod"})
-_QUIET = frozenset({"echo", "printf", "true", ":", "set", "export", "umask", "sleep", "env"})
+_QUIET = frozenset({"echo", "printf", "true", ":", "set", "export", "umask", "sleep"})
 _PATH_TOOLS = frozenset({"rm", "mkdir", "touch", "ln", "chmod", "chown", "chgrp"})
 _VERSION_ARGS = frozenset({("--version",), ("-v",), ("-V",), ("version",), ("-version",)})
 
@@ -1173,7 +1176,7 @@ def run_plan(instr: Instruction, shell: tuple[str, ...], workdir: Loc) -> RunPla
             where = moved
         elif isinstance(effect, Tool):
             tools.append(effect.at(where))
-            writes.extend(_locs(SYSTEM))
+            writes.extend(_locs(effect.writes))
         else:
             writes.extend(_locs(effect.paths))
     return RunPlan(tuple(tools), tuple(writes))

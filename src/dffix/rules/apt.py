@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -440,6 +440,10 @@ def _removes_lists(cmd: Command) -> bool:
     return name in ("rm", "find") and any(_removes_lists_arg(a) for a in argv[1:])
 
 
+# Makes the cleanup command to append from the commands of the RUN.
+Cleanup = Callable[[Sequence[Command]], str]
+
+
 def cleanup_command(commands: Iterable[Command]) -> str:
     """Return the cleanup to append: with `sudo` when the install ran through sudo.
 
@@ -454,7 +458,8 @@ def cleanup_command(commands: Iterable[Command]) -> str:
     return CLEANUP
 
 
-def _mount_target(value: str) -> str | None:
+def mount_target(value: str) -> str | None:
+    """Return the target of a `--mount` value (`type=cache,target=/x/` gives `/x`), or None."""
     for part in value.split(","):
         key, _, target = part.partition("=")
         if key.strip().lower() in ("target", "dst", "destination"):
@@ -465,7 +470,7 @@ def _mount_target(value: str) -> str | None:
 def lists_mounted(instr: Instruction) -> bool:
     """Return whether a `--mount` of this RUN covers the lists dir (they never reach the layer)."""
     for flag in instr.flags_named("mount"):
-        target = _mount_target(flag.value or "")
+        target = mount_target(flag.value or "")
         if target is not None and (LISTS_DIR + "/").startswith(target.rstrip("/") + "/"):
             return True
     return False
@@ -550,10 +555,14 @@ def continuation_style(df: Dockerfile, code: list[PhysLine]) -> tuple[bool, str]
     return False, _indent(df, leading[-1] if leading else code[1])
 
 
-def append_cleanup(df: Dockerfile, instr: Instruction, script: Script) -> Fix | None:
+def append_cleanup(
+    df: Dockerfile, instr: Instruction, script: Script, cleanup_for: Cleanup | None = None
+) -> Fix | None:
     """Return the fix appending `&& rm -rf /var/lib/apt/lists/*` after the last command.
 
-    None when the appended command might not run or would change the exit status.
+    `cleanup_for` gives another command to append from the RUN's commands (other
+    package managers' cleanups). None when the appended command might not run or would
+    change the exit status.
     """
     # `a &` would background the cleanup; an unconditional exit/exec makes it dead text.
     if (script.trailing is not None and script.trailing.text == "&") or _unguarded_exit(script):
@@ -564,14 +573,14 @@ def append_cleanup(df: Dockerfile, instr: Instruction, script: Script) -> Fix | 
     code = [line for line in instr.lines if line.kind is LineKind.CODE]
     last = code[-1]
     at_line_end = not instr.args[script.top_end :].strip() and last.cont is None
-    cleanup = cleanup_command(script.commands)
+    cleanup = (cleanup_for or cleanup_command)(script.commands)
     if len(code) > 1 and at_line_end and last.start <= at <= last.end:
         return Fix.safe(Edit.insert(at, continuation_append(df, code, cleanup)))
     # `&&` straight after the last top-level command: before a trailing `;` or `# comment`.
     return Fix.safe(Edit.insert(at, f" && {cleanup}"))
 
 
-def _logical_lines(body: str) -> list[str]:
+def logical_lines(body: str) -> list[str]:
     """Return the shell lines of a script body, backslash-newline continuations joined."""
     joined = re.sub(r"\\\r?\n", "", body)
     return [line.rstrip("\r") for line in joined.split("\n")]
@@ -600,7 +609,7 @@ def heredoc_commands(body: str) -> list[Command] | None:
     That is plain sh lines (no multi-line compound, nothing the reader gives up on)
     starting with `set -e`, never turning it off, never exiting early.
     """
-    lines = _logical_lines(body)
+    lines = logical_lines(body)
     if lines and lines[0].startswith("#!") and not _shebang_ok(lines[0]):
         return None
     scripts: list[Script] = []
@@ -620,7 +629,9 @@ def heredoc_commands(body: str) -> list[Command] | None:
     return commands
 
 
-def append_cleanup_heredoc(df: Dockerfile, instr: Instruction) -> Fix | None:
+def append_cleanup_heredoc(
+    df: Dockerfile, instr: Instruction, cleanup_for: Cleanup | None = None
+) -> Fix | None:
     """Return the fix adding the cleanup as the last line of a `RUN <<EOF` script, or None.
 
     Only for a script run by the shell with `set -e` in force, so a failed install still
@@ -636,7 +647,7 @@ def append_cleanup_heredoc(df: Dockerfile, instr: Instruction) -> Fix | None:
     if commands is None:
         return None
     nl = "\r\n" if source.endswith("\r\n") else "\n"
-    line = f"{_command_indent(source)}{cleanup_command(commands)}{nl}"
+    line = f"{_command_indent(source)}{(cleanup_for or cleanup_command)(commands)}{nl}"
     return Fix.safe(Edit.insert(doc.terminator.start, line))
 
 

@@ -320,7 +320,8 @@ def _source_mapping(source: str, dest: Loc, into_dir: bool, view: View) -> tuple
     kind = view.presence(parts)
     if kind is Presence.DIR:
         return Mapping(dest, parts), None
-    if kind is Presence.UNKNOWN and not looks_like_file(parts[-1]):
+    if kind is Presence.UNKNOWN and into_dir and not looks_like_file(parts[-1]):
+        # A folder's files land in `dest`, a file lands in `dest/name`: unclear.
         return Mapping(dest, None), f"cannot tell whether `{source}` is a file or a folder"
     target = dest.join(parts[-1:]) if into_dir else dest
     # Missing from a visible context: the build would fail, so it is not the real context.

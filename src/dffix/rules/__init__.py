@@ -7,6 +7,7 @@ from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.cmd import ShellFormCmd
 from dffix.rules.copy import AddForLocalFiles
 from dffix.rules.deps import CopyAllBeforeInstall
+from dffix.rules.layers import ConsecutiveRunInstructions
 from dffix.rules.practices import (
     AptGetUpgrade,
     BuildToolsInFinalStage,
@@ -30,6 +31,7 @@ from dffix.rules.user import RootFinalUser
 ALL_RULES: tuple[type[Rule], ...] = (
     AptGetSplitAcrossRuns,
     AptListsNotRemoved,
+    ConsecutiveRunInstructions,
     AddForLocalFiles,
     CopyAllBeforeInstall,
     RootFinalUser,

@@ -1,0 +1,324 @@
+"""DF1xx: layers. Consecutive `RUN` instructions that could be one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dffix.edits import Edit, Fix
+from dffix.facts import Facts, Stage, json_array
+from dffix.rules.apt import (
+    STATEFUL_BUILTINS,
+    comment_lines,
+    continuation_style,
+    last_code_line,
+    unwrap,
+)
+from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.user import base_image, is_windows_image, posix_shell, shell_in_force
+from dffix.syntax.shell import Command, Script, split_commands
+from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia
+
+# Builtins that set variables or change the shell beyond the apt merge's list.
+_STATEFUL = STATEFUL_BUILTINS | frozenset({"read", "getopts", "mapfile", "readarray", "let"})
+# `${x:=y}` and `${x=y}` assign; `$((i=1))` and `$((i++))` too. Any `=` counts: cautious.
+_ASSIGNING_EXPANSION = re.compile(r"\$\{[^}]*=|\$\(\([^)]*(?:=|\+\+|--)")
+# Comments other tools read as directives for the instruction below them: moving one into
+# a merged RUN would widen what it applies to.
+_PRAGMA = re.compile(
+    r"#\s*(?:dffix\s*:|hadolint\b|checkov\s*:|trivy\s*:|tfsec\s*:|kics\b|nosemgrep\b|noqa\b"
+    r"|syntax\s*=|check\s*=|escape\s*=)",
+    re.IGNORECASE,
+)
+_DEFAULT_INDENT = "    "
+
+
+@dataclass(frozen=True, slots=True)
+class _Joint:
+    """Two adjacent RUNs of a stage: the edit that merges them, or why there is none."""
+
+    first: Instruction
+    second: Instruction
+    edit: Edit | None
+    reason: str | None
+
+
+def _subshells(script: Script) -> list[tuple[int, int]]:
+    """Return the [start, end) ranges of `( ... )` subshells: state set inside stays there."""
+    ranges: list[tuple[int, int]] = []
+    opened: list[int] = []
+    for op in script.operators:
+        if op.text == "(":
+            opened.append(op.start)
+        elif op.text == ")" and opened:
+            ranges.append((opened.pop(), op.end))
+    return ranges
+
+
+def _guarded_exit(script: Script, cmd: Command) -> bool:
+    """Return whether `cmd` is `... || exit` with no status or a literal non-zero one.
+
+    Such an exit only fires when the RUN would have failed anyway.
+    """
+    before = [op for op in script.operators if op.end <= cmd.start]
+    if cmd.depth != 0 or not before or before[-1].text != "||":
+        return False
+    args = cmd.args
+    return not args or (len(args) == 1 and args[0].isdigit() and int(args[0]) != 0)
+
+
+def _state_change(script: Script, text: str) -> str | None:
+    """Return the command of the first RUN whose effect would reach the second, or None."""
+    if _ASSIGNING_EXPANSION.search(text):
+        return "a variable assignment"
+    inside = _subshells(script)
+    for cmd in script.commands:
+        if any(start <= cmd.start < end for start, end in inside):
+            continue
+        if cmd.name is None:
+            return "a variable assignment"
+        _, argv = unwrap(cmd.argv)
+        name = (argv[0] if argv else cmd.name).rsplit("/", 1)[-1]
+        if name == "exit" and _guarded_exit(script, cmd):
+            continue
+        if name in _STATEFUL or cmd.name in _STATEFUL:
+            return f"`{name}`"
+        if name == "printf" and "-v" in argv:
+            return "`printf -v`"
+    return None
+
+
+def _first_reason(script: Script | None, text: str) -> str | None:
+    """Return why `<this> && <next RUN>` could behave differently from two RUNs, or None."""
+    if script is None:
+        return "dffix cannot read the commands of the first `RUN`"
+    if script.comment is not None:
+        return "the first `RUN` ends in a comment"
+    if any(op.text == "&" for op in script.operators):
+        return "the first `RUN` starts a background job"
+    change = _state_change(script, text)
+    if change is not None:
+        return f"the first `RUN` runs {change}, which would change what the second one sees"
+    return None
+
+
+def _second_reason(script: Script | None) -> str | None:
+    """Return why `<previous RUN> && <this>` might not fail when the previous one failed."""
+    if script is None:
+        return "dffix cannot read the commands of the second `RUN`"
+    if not script.commands or not script.is_flat:
+        return "the second `RUN` is not a plain `&&` chain"
+    if script.trailing is not None and script.trailing.text != ";":
+        return "the second `RUN` ends in a background job"
+    # `a && b; c` would run `c` after a failed `a`; `a && b || c` too.
+    ops = script.operators[:-1] if script.trailing is not None else script.operators
+    if not all(op.text in ("&&", "|", "|&") for op in ops):
+        return "the second `RUN` is not one `&&` chain"
+    return None
+
+
+def _comments_between(df: Dockerfile, first: Instruction, second: Instruction) -> list[str]:
+    """Return every comment line of the two RUNs and between them."""
+    found = [
+        df.text[i.span.start : i.span.end]
+        for i in df.items
+        if isinstance(i, Trivia) and i.is_comment and first.span.end <= i.span.start < second.span.start
+    ]
+    found += [
+        df.text[line.start : line.end]
+        for instr in (first, second)
+        for line in instr.lines
+        if line.kind is LineKind.COMMENT
+    ]
+    return found
+
+
+def _code_lines(instr: Instruction) -> list[PhysLine]:
+    return [line for line in instr.lines if line.kind is LineKind.CODE]
+
+
+def _layout(df: Dockerfile, group: tuple[Instruction, ...]) -> tuple[bool, str]:
+    """Return the continuation style (trailing `&& \\`?) and indentation for the merged RUN.
+
+    Taken from the first RUN of the group of adjacent RUNs that spans lines, else from
+    the file's first multi-line RUN; leading `&&` with four spaces when nothing tells.
+    """
+    for instr in (*group, *df.instructions("RUN")):
+        code = _code_lines(instr)
+        if len(code) > 1 and not instr.heredocs:
+            return continuation_style(df, code)
+    return False, _DEFAULT_INDENT
+
+
+def _merge_edit(df: Dockerfile, group: tuple[Instruction, ...]) -> Edit | str:
+    """Return the edit that makes the group's last RUN a continuation of the one before it,
+    joined by `&&`, or why not."""
+    first, second = group[-2:]
+    a = split_commands(first.args)
+    reason = _first_reason(a, first.args) or _second_reason(split_commands(second.args))
+    if reason is not None:
+        return reason
+    assert a is not None
+    last = last_code_line(first)
+    a_end = first.offsets.end_to_source(first.args_start + a.top_end)
+    if last.cont is not None or not last.start <= a_end <= last.end:
+        return "the first `RUN` does not end on its last line"
+    if any(_PRAGMA.match(c.lstrip()) for c in _comments_between(df, first, second)):
+        return "a comment there is a directive for a linter or for dffix"
+    trailing, indent = _layout(df, group)
+    b_start = second.args_span.start
+    comments = comment_lines(df, first.span.end, b_start, second, indent)
+    esc, nl = df.escape, df.newline
+    joint = f" && {esc}{nl}{comments}{indent}" if trailing else f" {esc}{nl}{comments}{indent}&& "
+    return Edit.replace(Span(a_end, b_start), joint)
+
+
+def _stage_reason(df: Dockerfile, facts: Facts, stage: Stage, instr: Instruction) -> str | None:
+    """Return why no RUN of this stage can be merged (the shell), or None."""
+    if df.escape == "`" or is_windows_image(base_image(facts, stage)):
+        return "the `RUN`s may run in `cmd` or PowerShell (a Windows image or the backtick escape)"
+    shell = shell_in_force(facts, stage, instr)
+    if posix_shell(shell) is None:
+        return f"`SHELL {json_array(shell)}` is not a POSIX shell"
+    return None
+
+
+def _joint(df: Dockerfile, facts: Facts, stage: Stage, group: tuple[Instruction, ...]) -> _Joint:
+    first, second = group[-2:]
+    reason = _stage_reason(df, facts, stage, second)
+    if reason is None and (first.heredocs or second.heredocs):
+        reason = "a heredoc script is not merged"
+    if reason is not None:
+        return _Joint(first, second, None, reason)
+    edit = _merge_edit(df, group)
+    if isinstance(edit, str):
+        return _Joint(first, second, None, edit)
+    return _Joint(first, second, edit, None)
+
+
+def _same_flags(first: Instruction, second: Instruction) -> bool:
+    return sorted(f.text for f in first.flags) == sorted(f.text for f in second.flags)
+
+
+def _joints(df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[_Joint]:
+    """Yield each pair of shell-form RUNs with nothing but comments and blank lines between."""
+    group: tuple[Instruction, ...] = ()  # the adjacent RUNs with the same flags so far
+    for instr in stage.instructions:
+        if instr.kind != "RUN" or instr.is_json:
+            group = ()
+            continue
+        group = (*group, instr) if group and _same_flags(group[-1], instr) else (instr,)
+        if len(group) > 1:
+            yield _joint(df, facts, stage, group)
+
+
+def _chains(joints: list[_Joint]) -> Iterator[list[_Joint]]:
+    """Group the joints into runs that merge together: fixable joints sharing a RUN form one
+    run; a joint without a fix is a run of its own."""
+    chain: list[_Joint] = []
+    for joint in joints:
+        if joint.edit is not None and chain and chain[-1].second is joint.first:
+            chain.append(joint)
+            continue
+        if chain:
+            yield chain
+        chain = [joint] if joint.edit is not None else []
+        if joint.edit is None:
+            yield [joint]
+    if chain:
+        yield chain
+
+
+class ConsecutiveRunInstructions(Rule):
+    """## What it does
+    Flags a shell-form `RUN` that directly follows another `RUN` of the same stage with the
+    same flags, so that the two could be one `RUN`.
+
+    ## Why is this bad?
+    Each `RUN` adds a layer. Files a later `RUN` deletes still take space in the earlier
+    layer, and many small layers make pulls and builds slower. Chaining related commands
+    with `&&` in one `RUN` keeps temporary files out of the image.
+
+    Splitting `RUN`s is also a legitimate way to cache a slow step on its own or to see
+    where a build fails, which is why this rule is off by default: enable it with
+    `select = ["DF103"]` where fewer layers matter more.
+
+    ## Example
+    ```dockerfile
+    FROM debian:bookworm
+    RUN useradd --create-home app
+    # the runtime directory
+    RUN mkdir -p /srv/app && chown app /srv/app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:bookworm
+    RUN useradd --create-home app \\
+        # the runtime directory
+        && mkdir -p /srv/app && chown app /srv/app
+    ```
+
+    ## Fix safety
+    The fix joins the second `RUN`'s command to the first with `&&` on a new continuation
+    line and deletes the second `RUN` line, keeping each `RUN`'s own lines. It follows the
+    first `RUN`'s continuation style (leading `&&` or trailing `&& \\`) and indentation, else
+    the second's or the file's, else leading `&&` indented by four spaces. Comment lines
+    between the two `RUN`s stay where they are, as comment lines inside the continuation
+    (BuildKit drops those); blank lines between them go. A run of several `RUN`s becomes
+    one `RUN` in one go.
+
+    `a && b` runs `b` only when `a` succeeded, and fails when either fails: what two `RUN`s
+    do, in one layer. So the fix is safe, and it is offered only when the second `RUN`
+    cannot behave differently:
+
+    - the `SHELL` is a POSIX shell (`sh`, `bash`, ...) and the base image not Windows;
+    - neither `RUN` has a heredoc;
+    - the first `RUN` changes no shell state the second would inherit: no `cd`, `export`,
+      `set`, `source`, `umask`, `ulimit`, `trap`, `exec`, `read`, bare variable
+      assignments (also `${x:=y}` and `$((i++))`) and the like, except inside a `( ... )`
+      subshell; no `exit` other than `|| exit` with a non-zero status; no background job
+      (`&`); no comment at its end (the joined command would be inside it);
+    - the second `RUN` is one `&&` chain of commands or pipelines: after `a && b; c` or
+      `a && b || c`, `c` would run even when `a` failed;
+    - no comment of either `RUN` or between them is a directive (`# hadolint ignore=`,
+      `# dffix: ignore=`, `# checkov:skip=` ...), which would then cover both.
+
+    Otherwise the `RUN` is reported without a fix, with the reason. `RUN`s with different
+    flags (`--mount`, `--network`, `--security`) and exec-form `RUN`s are not reported:
+    they cannot simply be joined.
+
+    ## References
+    - Docker best practices: "Minimize the number of layers"
+    - hadolint DL3059 (hadolint#715 on why splitting can be deliberate)
+    """
+
+    code = "DF103"
+    name = "consecutive-run-instructions"
+    message = "Consecutive `RUN` instructions could be one `RUN`"
+    fix_title = "Merge the consecutive `RUN` instructions into one"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3059",)
+    default_enabled = False
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for stage in facts.stages:
+            yield from self._check_stage(df, facts, stage)
+
+    def _check_stage(self, df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[Violation]:
+        isolation = f"stage:{stage.index}"
+        for chain in _chains(list(_joints(df, facts, stage))):
+            edits = [j.edit for j in chain if j.edit is not None]
+            # Every joint of a run of RUNs carries the fix for the whole run: one pass merges it.
+            fix = Fix.safe(*edits) if edits else None
+            for joint in chain:
+                said = self._said(joint)
+                if fix is None:
+                    yield self.violation(joint.second.keyword_span, message=f"{said}; no fix: {joint.reason}")
+                else:
+                    yield self.violation(joint.second.keyword_span, fix, message=said, isolation=isolation)
+
+    def _said(self, joint: _Joint) -> str:
+        lines = f"lines {joint.first.start_line} and {joint.second.start_line}"
+        return f"Consecutive `RUN` instructions ({lines}) could be one `RUN`"

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import pytest
+
+from dffix.edits import Applicability
+from dffix.fixer import fix
+from dffix.rules import ALL_RULES
+from dffix.rules.layers import ConsecutiveRunInstructions
+from dffix.syntax import ParseError
+from tests.helpers import assert_fixes, assert_reports, assert_unchanged
+
+# -- DF103 consecutive-run-instructions --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN a\nRUN b", "RUN a \\\n    && b", id="two one-line RUNs"),
+        pytest.param(
+            "RUN a\nRUN b\nRUN c\nRUN d", "RUN a \\\n    && b \\\n    && c \\\n    && d", id="a run of four"
+        ),
+        pytest.param(
+            "RUN a;\nRUN b;", "RUN a \\\n    && b;", id="trailing semicolon of the first is dropped"
+        ),
+        pytest.param(
+            "RUN a && \\\n    b\nRUN c",
+            "RUN a && \\\n    b && \\\n    c",
+            id="trailing && style of the first RUN",
+        ),
+        pytest.param(
+            "RUN a \\\n  && b\nRUN c \\\n  && d",
+            "RUN a \\\n  && b \\\n  && c \\\n  && d",
+            id="leading && style and its indentation",
+        ),
+        pytest.param(
+            "RUN a\nRUN b && \\\n\tc",
+            "RUN a && \\\n\tb && \\\n\tc",
+            id="style of the second RUN when the first is one line",
+        ),
+        pytest.param(
+            "RUN x \\\n      && y\nCOPY . .\nRUN a\nRUN b",
+            "RUN x \\\n      && y\nCOPY . .\nRUN a \\\n      && b",
+            id="style of the file when both are one line",
+        ),
+        pytest.param(
+            "RUN a\n# then b\nRUN b",
+            "RUN a \\\n    # then b\n    && b",
+            id="comment above the second RUN stays as a continuation comment",
+        ),
+        pytest.param(
+            "RUN a\n\n# section\n\n# then b\nRUN b",
+            "RUN a \\\n    # section\n    # then b\n    && b",
+            id="blank lines between go, comments stay",
+        ),
+        pytest.param(
+            "RUN a\nRUN \\\n  # inner\n  b",
+            "RUN a \\\n  # inner\n  && b",
+            id="comment before the second RUN's command",
+        ),
+        pytest.param(
+            "RUN a\nRUN b # why",
+            "RUN a \\\n    && b # why",
+            id="comment at the end of the second RUN",
+        ),
+        pytest.param("RUN a | tee /log\nRUN b | c", "RUN a | tee /log \\\n    && b | c", id="pipelines"),
+        pytest.param("RUN a || true\nRUN b", "RUN a || true \\\n    && b", id="first RUN ends in || true"),
+        pytest.param("RUN a; b\nRUN c", "RUN a; b \\\n    && c", id="semicolons in the first RUN"),
+        pytest.param("RUN a || exit 1\nRUN b", "RUN a || exit 1 \\\n    && b", id="guarded exit"),
+        pytest.param(
+            "RUN (cd /src && make)\nRUN b", "RUN (cd /src && make) \\\n    && b", id="cd in a subshell"
+        ),
+        pytest.param(
+            "RUN if [ -f x ]; then rm x; fi\nRUN b",
+            "RUN if [ -f x ]; then rm x; fi \\\n    && b",
+            id="compound command in the first RUN",
+        ),
+        pytest.param(
+            "RUN X=1 make\nRUN DEBIAN_FRONTEND=noninteractive b",
+            "RUN X=1 make \\\n    && DEBIAN_FRONTEND=noninteractive b",
+            id="prefix assignments are scoped to their command",
+        ),
+        pytest.param(
+            "RUN --mount=type=cache,target=/c a\nRUN --mount=type=cache,target=/c b",
+            "RUN --mount=type=cache,target=/c a \\\n    && b",
+            id="identical flags stay on the first",
+        ),
+        pytest.param("run a\nrun b", "run a \\\n    && b", id="lowercase keywords"),
+        pytest.param(
+            'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN a\nRUN b',
+            'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN a \\\n    && b',
+            id="bash SHELL",
+        ),
+        pytest.param(
+            "RUN a\nRUN b\nENV X=1\nRUN c\nRUN d",
+            "RUN a \\\n    && b\nENV X=1\nRUN c \\\n    && d",
+            id="two runs in one stage",
+        ),
+        pytest.param(
+            "RUN a\nRUN cd /x\nRUN b\nRUN c",
+            "RUN a \\\n    && cd /x\nRUN b \\\n    && c",
+            id="a state change ends the run",
+        ),
+    ],
+)
+def test_consecutive_run_instructions_fixes(before: str, after: str) -> None:
+    head = "FROM debian\n"
+    assert_fixes(ConsecutiveRunInstructions(), head + before, head + after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN a && b", id="one RUN"),
+        pytest.param("RUN a\nENV X=1\nRUN b", id="ENV between"),
+        pytest.param("RUN a\nLABEL x=1\nRUN b", id="any instruction between"),
+        pytest.param("RUN a\nFROM debian\nRUN b", id="other stage"),
+        pytest.param("RUN a\nONBUILD RUN b", id="ONBUILD RUN"),
+        pytest.param('RUN a\nRUN ["b"]', id="exec form"),
+        pytest.param("RUN --network=none a\nRUN b", id="flags differ"),
+        pytest.param("RUN cd /x && a\nRUN b", id="cd"),
+        pytest.param("RUN export X=1\nRUN b", id="export"),
+        pytest.param("RUN set -eux; a\nRUN b", id="set"),
+        pytest.param("RUN . /etc/profile && a\nRUN b", id="source"),
+        pytest.param("RUN umask 077 && a\nRUN b", id="umask"),
+        pytest.param("RUN trap 'rm -f /x' EXIT; a\nRUN b", id="trap"),
+        pytest.param("RUN exec > /log; a\nRUN b", id="exec"),
+        pytest.param("RUN X=1; a\nRUN b", id="bare assignment"),
+        pytest.param("RUN a ${X:=1}\nRUN b", id="assignment in an expansion"),
+        pytest.param("RUN echo $((i++))\nRUN b", id="arithmetic assignment"),
+        pytest.param("RUN read x < /f\nRUN b", id="read"),
+        pytest.param("RUN printf -v x '%s' 1\nRUN b", id="printf -v"),
+        pytest.param("RUN command cd /x\nRUN b", id="cd through command"),
+        pytest.param("RUN if true; then cd /x; fi\nRUN b", id="cd in an if"),
+        pytest.param("RUN a && exit 0\nRUN b", id="unguarded exit"),
+        pytest.param("RUN a || exit 0\nRUN b", id="exit 0 after a failure"),
+        pytest.param("RUN sleep 9 & a\nRUN b", id="background job"),
+        pytest.param("RUN a &\nRUN b", id="first RUN in the background"),
+        pytest.param("RUN a # note\nRUN b", id="comment at the end of the first RUN"),
+        pytest.param("RUN a\nRUN b; c", id="second RUN has a semicolon"),
+        pytest.param("RUN a\nRUN b || c", id="second RUN has ||"),
+        pytest.param("RUN a\nRUN b &", id="second RUN in the background"),
+        pytest.param("RUN a\nRUN (b)", id="second RUN is a subshell"),
+        pytest.param("RUN a\nRUN if x; then y; fi", id="second RUN is a compound"),
+        pytest.param("RUN a\nRUN case x in y) z;; esac", id="second RUN unreadable"),
+        pytest.param("RUN case x in y) z;; esac\nRUN b", id="first RUN unreadable"),
+        pytest.param("RUN <<EOF\na\nEOF\nRUN b", id="heredoc first"),
+        pytest.param("RUN a\nRUN <<EOF\nb\nEOF", id="heredoc second"),
+        pytest.param("RUN a\n# hadolint ignore=DL3008\nRUN b", id="lint directive above the second"),
+        pytest.param("RUN a\n# dffix: ignore=DF102\nRUN b", id="dffix directive above the second"),
+        pytest.param("RUN a \\\n  # hadolint ignore=SC2086\n  && b\nRUN c", id="directive inside the first"),
+        pytest.param("RUN a\n# dffix: ignore=DF103\nRUN b", id="suppressed"),
+        pytest.param("RUN a\n# hadolint ignore=DL3059\nRUN b", id="suppressed by the hadolint code"),
+        pytest.param('SHELL ["pwsh", "-Command"]\nRUN a\nRUN b', id="non-POSIX SHELL"),
+        pytest.param('RUN a\nSHELL ["/bin/bash", "-c"]\nRUN b', id="SHELL between"),
+    ],
+)
+def test_consecutive_run_instructions_unchanged(source: str) -> None:
+    assert_unchanged(ConsecutiveRunInstructions(), "FROM debian\n" + source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN a\nRUN b", id="Windows image"),
+        pytest.param("# escape=`\nFROM debian\nRUN a\nRUN b", id="backtick escape"),
+    ],
+)
+def test_consecutive_run_instructions_windows_unchanged(source: str) -> None:
+    assert_unchanged(ConsecutiveRunInstructions(), source)
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param("RUN cd /x && a\nRUN b", "the first `RUN` runs `cd`", id="state change"),
+        pytest.param("RUN a\nRUN b; c", "the second `RUN` is not one `&&` chain", id="second not a chain"),
+        pytest.param("RUN a # x\nRUN b", "the first `RUN` ends in a comment", id="comment"),
+        pytest.param("RUN a\nRUN <<EOF\nb\nEOF", "a heredoc script is not merged", id="heredoc"),
+        pytest.param('SHELL ["pwsh", "-c"]\nRUN a\nRUN b', "is not a POSIX shell", id="shell"),
+    ],
+)
+def test_consecutive_run_instructions_reports_why_not(source: str, reason: str) -> None:
+    messages = assert_reports(ConsecutiveRunInstructions(), "FROM debian\n" + source, fixable=False)
+    assert len(messages) == 1
+    assert messages[0].startswith("Consecutive `RUN` instructions (lines ")
+    assert reason in messages[0]
+
+
+def test_consecutive_run_instructions_reports_each_joint_with_one_fix() -> None:
+    from dffix.fixer import check
+    from dffix.syntax import parse
+
+    df = parse("FROM debian\nRUN a\nRUN b\nRUN c\n")
+    assert not isinstance(df, ParseError)
+    found = check(df, [ConsecutiveRunInstructions()])
+    assert [v.message for v in found] == [
+        "Consecutive `RUN` instructions (lines 2 and 3) could be one `RUN`",
+        "Consecutive `RUN` instructions (lines 3 and 4) could be one `RUN`",
+    ]
+    assert found[0].fix == found[1].fix
+    assert found[0].isolation == "stage:0"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "FROM debian\r\nRUN a\r\n# b\r\nRUN b\r\n",
+            "FROM debian\r\nRUN a \\\r\n    # b\r\n    && b\r\n",
+            id="CRLF",
+        ),
+        pytest.param("FROM debian\nRUN a\nRUN b", "FROM debian\nRUN a \\\n    && b", id="no final newline"),
+    ],
+)
+def test_consecutive_run_instructions_keeps_newlines(before: str, after: str) -> None:
+    result = fix(before, [ConsecutiveRunInstructions()])
+    assert not isinstance(result, ParseError)
+    assert result.text == after
+
+
+def test_consecutive_run_instructions_is_off_by_default() -> None:
+    assert ConsecutiveRunInstructions in ALL_RULES
+    assert not ConsecutiveRunInstructions.default_enabled
+
+
+def test_consecutive_run_instructions_merges_a_long_run_in_one_pass() -> None:
+    source = "FROM debian\n" + "".join(f"RUN step{i}\n" for i in range(25))
+    result = fix(source, [ConsecutiveRunInstructions()], Applicability.SAFE)
+    assert not isinstance(result, ParseError)
+    assert not result.bugs
+    assert result.text.count("RUN") == 1
+    assert result.text.count("&& step") == 24

@@ -7,7 +7,16 @@ import pytest
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.fixer import FixResult, check, fix
-from dffix.rules.deps import CopyAllBeforeInstall
+from dffix.rules.deps import (
+    Cd,
+    CopyAllBeforeInstall,
+    Tool,
+    View,
+    Writes,
+    command_effect,
+    ignore_rules,
+    pip_content,
+)
 from dffix.syntax import ParseError, parse
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, snippet
 
@@ -939,3 +948,96 @@ def test_unsafe_with_visible_context(tmp_path: Path, files: dict[str, str], sour
 )
 def test_unseen_project_files_are_left_alone(source: str) -> None:
     assert_unchanged(CopyAllBeforeInstall(), source)
+
+
+# -- the small readers the rule is built from ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ignore", "path", "excluded"),
+    [
+        pytest.param("node_modules\n", "node_modules/x/index.js", True, id="a folder leaves its files out"),
+        pytest.param("*.txt\n", "requirements.txt", True, id="wildcard"),
+        pytest.param("*.txt\n", "docs/a.txt", False, id="star stays in one folder"),
+        pytest.param("**/*.txt\n", "docs/a.txt", True, id="double star crosses folders"),
+        pytest.param("*\n!requirements.txt\n", "requirements.txt", False, id="exception after a catch-all"),
+        pytest.param("# comment\n\n/build\n", "build/out", True, id="leading slash and comments"),
+        pytest.param("!x\nx\n", "x", True, id="the last matching line wins"),
+    ],
+)
+def test_dockerignore_rules(ignore: str, path: str, excluded: bool) -> None:
+    view = View(None, ignore_rules(ignore))
+    assert view.ignored(tuple(path.split("/"))) is excluded
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        pytest.param("pip install -r requirements.txt", "pip", id="pip -r"),
+        pytest.param("python3 -m pip install --no-cache-dir -rrequirements.txt", "pip", id="python -m pip"),
+        pytest.param("pip3 install --requirement=reqs.txt -c c.txt", "pip", id="long options"),
+        pytest.param("pip install --upgrade pip setuptools", "writes", id="named packages read nothing"),
+        pytest.param("pip install .", None, id="the project itself"),
+        pytest.param("pip install --find-links ./wheels -r r.txt", None, id="local wheels"),
+        pytest.param("uv pip install --system -r requirements.txt", "pip", id="uv pip"),
+        pytest.param("npm ci --omit=dev", "npm", id="npm ci"),
+        pytest.param("npm install -g @angular/cli", "writes", id="global npm install"),
+        pytest.param("npm install ./local-pkg -g", None, id="global install of a local path"),
+        pytest.param("yarn", "yarn", id="bare yarn installs"),
+        pytest.param("yarn build", None, id="yarn script"),
+        pytest.param("pnpm fetch --prod", "pnpm", id="pnpm fetch"),
+        pytest.param("go mod download -x", "go", id="go mod download"),
+        pytest.param(
+            "go install golang.org/x/tools/cmd/goimports@latest", "writes", id="go install at a version"
+        ),
+        pytest.param("go build ./...", None, id="go build reads the source"),
+        pytest.param("bundle install --jobs=4 --retry 3", "bundler", id="bundle install"),
+        pytest.param("bundle config set --local path vendor/bundle", None, id="local bundler config"),
+        pytest.param("composer install --no-scripts --no-autoloader", "composer", id="composer"),
+        pytest.param("apt-get install -y ./pkg.deb", None, id="apt install of a local package"),
+        pytest.param("apk add --no-cache --virtual .deps gcc", "writes", id="apk virtual package"),
+        pytest.param("rm -rf /var/lib/apt/lists/*", "writes", id="rm of absolute paths"),
+        pytest.param("rm -rf build", None, id="rm in the working directory"),
+        pytest.param("curl -fsSL https://x/install.sh -o /tmp/i.sh", "writes", id="curl to a file"),
+        pytest.param("wget https://x/a.tgz", None, id="wget into the working directory"),
+        pytest.param("env X=1 npm ci", None, id="env runs another command"),
+        pytest.param("DEBIAN_FRONTEND=noninteractive apt-get install -y curl", "writes", id="assignments"),
+        pytest.param("cd /app", "cd", id="cd"),
+    ],
+)
+def test_command_effects(command: str, kind: str | None) -> None:
+    effect = command_effect(tuple(command.split()))
+    if kind is None:
+        assert effect is None
+    elif kind == "writes":
+        assert isinstance(effect, Writes)
+    elif kind == "cd":
+        assert isinstance(effect, Cd)
+    else:
+        assert isinstance(effect, Tool)
+        assert effect.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "nested"),
+    [
+        pytest.param("flask==3.0 \\\n  --hash=sha256:abc\n# note\n", None, (), id="hashes and comments"),
+        pytest.param("-r base.txt\n--constraint=c.txt\n", None, ("base.txt", "c.txt"), id="includes"),
+        pytest.param("-e git+https://github.com/a/b.git#egg=b\n", "uses local files", (), id="editable VCS"),
+        pytest.param("--find-links https://x/wheels\nflask\n", None, (), id="remote find-links"),
+        pytest.param("pkg @ https://x/pkg-1.0-py3-none-any.whl\n", None, (), id="remote wheel"),
+        pytest.param("dist/pkg-1.0-py3-none-any.whl\n", "installs a local path", (), id="local wheel"),
+        pytest.param('tomli; python_version < "3.11"\n', None, (), id="markers"),
+    ],
+)
+def test_requirements_content(text: str, problem: str | None, nested: tuple[str, ...]) -> None:
+    found, includes = pip_content(text)
+    assert (found is None) if problem is None else (problem in (found or ""))
+    assert includes == nested
+
+
+def test_dockerignore_exception_keeps_the_manifest(tmp_path: Path) -> None:
+    files = {"requirements.txt": "flask\n", "app.py": "", ".dockerignore": "*\n!requirements.txt\n!app.py\n"}
+    folder = context(tmp_path, files)
+    result = fixed_in(folder, PY + "COPY . .\nRUN pip install -r requirements.txt\n")
+    assert result.text == PY + "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"

@@ -726,3 +726,24 @@ def test_python_dash_m(project: Path) -> None:
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, GOOD)
+
+
+def test_parallel_run_prints_what_a_serial_run_prints(project: Path, dffix: Run) -> None:
+    # Enough files to go parallel; one of them broken, so errors are ordered too.
+    for i in range(12):
+        put(project / f"s{i:02d}" / "Dockerfile", BAD if i % 3 else b"FROM a\nRUN <<EOF\n")
+    serial = dffix("--jobs", "1", "--diff", ".")
+    parallel = dffix("--jobs", "2", "--diff", ".")
+    assert parallel == serial
+    assert serial.code == 1
+    assert serial.out.count(b"+++ b/") == 8
+    assert dffix("--jobs", "2", ".").code == 1
+    assert all((project / f"s{i:02d}" / "Dockerfile").read_bytes() == GOOD for i in range(12) if i % 3)
+
+
+@pytest.mark.parametrize("value", ["0", "x", "-1"])
+def test_jobs_must_be_a_positive_number(project: Path, dffix: Run, value: str) -> None:
+    put(project / "Dockerfile", BAD)
+    ran = dffix(f"--jobs={value}", "Dockerfile")
+    assert ran.code == 2
+    assert "--jobs" in ran.err

@@ -68,6 +68,9 @@ def dffix(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help=_help("--quiet"))] = False,
+    jobs: Annotated[
+        str | None, typer.Option("--jobs", help=_help("--jobs"), metavar=_metavar("--jobs"))
+    ] = None,
     version: Annotated[bool, typer.Option("--version", help=_help("--version"))] = False,
     explain: Annotated[
         str | None,
@@ -90,6 +93,7 @@ def dffix(
         "stdin_filename": stdin_filename,
         "quiet": quiet,
         "version": version,
+        "jobs": jobs,
     }
     opts = entry.build_options(paths or (), values)
     if isinstance(opts, str):

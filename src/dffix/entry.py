@@ -90,6 +90,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
         metavar="NAME",
     ),
     OptionSpec("--quiet", "quiet", Takes.NOTHING, "Print no summaries, only errors, diffs and problems."),
+    OptionSpec(
+        "--jobs", "jobs", Takes.ONE, "Files to work on at once (default: the number of CPUs).", metavar="N"
+    ),
     OptionSpec("--version", "version", Takes.NOTHING, "Print the version and exit."),
 )
 # Options only the typer app knows; the fast parser hands them over.
@@ -115,6 +118,7 @@ class Options(NamedTuple):
     stdin_filename: str | None = None
     quiet: bool = False
     version: bool = False
+    jobs: int = 0  # 0: one per CPU
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,6 +200,10 @@ def build_options(paths: Sequence[str], values: Mapping[str, object]) -> Options
         return "--stdin-filename applies only when reading stdin (-)"
     mode = OutputMode.DIFF if flag("diff") else OutputMode.CHECK if flag("check") else OutputMode.WRITE
     unsafe = values.get("unsafe_fixes")
+    jobs_text = _one(values.get("jobs"))
+    jobs = int(jobs_text) if jobs_text is not None and jobs_text.isdigit() else 0
+    if jobs_text is not None and jobs < 1:
+        return f"--jobs takes a whole number of 1 or more, not {jobs_text!r}"
     return Options(
         paths=paths,
         mode=OutputMode.STDIN if read_stdin and mode is OutputMode.WRITE else mode,
@@ -206,6 +214,7 @@ def build_options(paths: Sequence[str], values: Mapping[str, object]) -> Options
         config=_one(values.get("config")),
         stdin_filename=stdin_filename,
         quiet=flag("quiet"),
+        jobs=jobs,
     )
 
 
@@ -324,8 +333,10 @@ def _plural(n: int, one: str, many: str) -> str:
 class _Tally:
     """What one run found, for the exit code and the closing summary."""
 
-    def __init__(self) -> None:
+    def __init__(self, buffered: bool = False) -> None:
         self.status = EXIT_OK
+        # In a worker process, output is kept in order and printed by the parent.
+        self.events: list[tuple[bool, bytes | str]] | None = [] if buffered else None
         # While processing a file found by searching a folder, its own errors (it does
         # not parse, cannot be read) count as findings (exit 1), like a diagnostic:
         # a broken file among many is not bad usage of the command.
@@ -341,7 +352,36 @@ class _Tally:
 
     def error(self, message: str) -> None:
         self.status = max(self.status, EXIT_FOUND if self.lenient else EXIT_ERROR)
-        err(message)
+        self.err(message)
+
+    def out(self, data: bytes) -> None:
+        if self.events is None:
+            out(data)
+        else:
+            self.events.append((True, data))
+
+    def err(self, line: str) -> None:
+        if self.events is None:
+            err(line)
+        else:
+            self.events.append((False, line))
+
+    def merge(self, other: _Tally) -> None:
+        """Print what a worker buffered and add up its counts."""
+        for to_stdout, data in other.events or ():
+            if to_stdout:
+                assert isinstance(data, bytes)
+                out(data)
+            else:
+                assert isinstance(data, str)
+                err(data)
+        self.status = max(self.status, other.status)
+        self.unsafe_left += other.unsafe_left
+        self.manual_left += other.manual_left
+        self.problems += other.problems
+        self.files_with_problems += other.files_with_problems
+        for mark, n in other.by_marker.items():
+            self.by_marker[mark] = self.by_marker.get(mark, 0) + n
 
 
 class _Configs:
@@ -412,12 +452,47 @@ def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
     targets, errors = discover(opts.paths)
     for error in errors:
         tally.error(str(error))
-    for target in targets:
-        rule_set = configs.for_folder(target.path.parent)
-        if rule_set is not None:
-            tally.lenient = not target.named
-            _run_file(target, opts, rule_set, tally)
-            tally.lenient = False
+    # Settings are read here, once per config file, so their errors are reported once.
+    work = [(t, rs) for t in targets if (rs := configs.for_folder(t.path.parent)) is not None]
+    jobs = opts.jobs or os.cpu_count() or 1
+    if jobs > 1 and len(work) >= _PARALLEL_FROM:
+        _run_parallel(work, opts, jobs, tally)
+        return
+    for target, rule_set in work:
+        tally.lenient = not target.named
+        _run_file(target, opts, rule_set, tally)
+        tally.lenient = False
+
+
+# Below this many files, starting worker processes costs more than it saves.
+_PARALLEL_FROM = 8
+
+
+def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, tally: _Tally) -> None:
+    """Fix files in worker processes; print their output in the order of `work`.
+
+    Each worker handles one file at a time and keeps no state between files, so
+    memory stays flat however many files there are.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: the workers start with dffix already imported (Linux, macOS with fork).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, len(work) // (jobs * 8))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        for result in pool.map(_work_one, work, [opts] * len(work), chunksize=chunk):
+            tally.merge(result)
+
+
+def _work_one(item: tuple[Target, RuleSet], opts: Options) -> _Tally:
+    """Fix one file in a worker process; return its buffered output and counts."""
+    target, rule_set = item
+    tally = _Tally(buffered=True)
+    tally.lenient = not target.named
+    _run_file(target, opts, rule_set, tally)
+    return tally
 
 
 def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -> None:
@@ -435,13 +510,13 @@ def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
     count = _plural(fixed.fixes, "fix", "fixes")
     if opts.mode is OutputMode.DIFF:
         _print_diff(text, fixed.text, target.shown, tally)
-        _say(opts, f"would fix {target.shown} ({count})")
+        _say(opts, tally, f"would fix {target.shown} ({count})")
         return
     problem = write_atomic(target, encode(fixed.text))
     if problem is not None:
         tally.error(str(problem))
     else:
-        _say(opts, f"fixed {target.shown} ({count})")
+        _say(opts, tally, f"fixed {target.shown} ({count})")
 
 
 def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
@@ -488,10 +563,10 @@ def _report_fix(
     return fixed
 
 
-def _say(opts: Options, line: str) -> None:
+def _say(opts: Options, tally: _Tally, line: str) -> None:
     """Print a summary line on stderr unless --quiet."""
     if not opts.quiet:
-        err(line)
+        tally.err(line)
 
 
 def _report_check(
@@ -502,7 +577,7 @@ def _report_check(
         tally.error(f"{shown}:{found.line}:{found.col}: error: {found.message}")
         return
     lines = [f"{shown}:{d.line}:{d.col}: {d.code} {d.message} {d.marker}\n" for d in found]
-    out(encode("".join(lines)))
+    tally.out(encode("".join(lines)))
     for d in found:
         tally.by_marker[d.marker] = tally.by_marker.get(d.marker, 0) + 1
     if found:
@@ -516,7 +591,7 @@ def _print_diff(old: str, new: str, shown: str, tally: _Tally) -> None:
 
     diff = unified_diff(old, new, shown, color=_color_stdout())
     if diff:
-        out(encode(diff))
+        tally.out(encode(diff))
         tally.found()
 
 

@@ -139,6 +139,22 @@ def messages_in(folder: Path, source: str) -> list[tuple[str, Applicability | No
             """
             FROM node:20
             WORKDIR /app
+            COPY ./ ./
+            RUN npm install
+            """,
+            """
+            FROM node:20
+            WORKDIR /app
+            COPY package*.json ./
+            RUN npm install
+            COPY ./ ./
+            """,
+            id="COPY ./ ./ is the whole folder too",
+        ),
+        pytest.param(
+            """
+            FROM node:20
+            WORKDIR /app
             COPY . .
             RUN pnpm install --frozen-lockfile
             """,

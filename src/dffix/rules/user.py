@@ -164,6 +164,12 @@ def is_windows_image(ref: str) -> bool:
     return bool(_WINDOWS.search(ref.lower()))
 
 
+def is_official_image(path: str) -> bool:
+    """Return whether an image path without tag or digest (`python`, `docker.io/library/python`,
+    `arm64v8/python`) names one of Docker Hub's official images."""
+    return bool(_OFFICIAL.match(path.lower()))
+
+
 def image_family(ref: str) -> Family | None:
     """Return how the image `ref` adds users, or None when we do not know it."""
     ref = ref.lower()

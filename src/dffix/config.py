@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from dffix.rules.base import Rule
@@ -22,8 +21,7 @@ CONFIG_NAMES = (DFFIX_TOML, PYPROJECT)
 TOP_LEVEL_KEYS = ("select", "ignore", "unsafe-fixes", "rules")
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigError:
+class ConfigError(NamedTuple):
     """A config file dffix cannot use: which file, where (1-based, 0 when unknown), and why."""
 
     path: str
@@ -36,16 +34,14 @@ class ConfigError:
         return f"{where}: error: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
+class Selection(NamedTuple):
     """One layer of rule selection: `select` replaces the set so far, `ignore` removes from it."""
 
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """What to check and fix: selection layers (config, then command line) and rule options."""
 
     selections: tuple[Selection, ...] = ()
@@ -72,7 +68,7 @@ class Settings:
             layer = Selection(tuple(select) if select is not None else None, tuple(ignore or ()))
             selections = (*selections, layer)
         unsafe = self.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
-        return replace(self, selections=selections, unsafe_fixes=unsafe)
+        return self._replace(selections=selections, unsafe_fixes=unsafe)
 
 
 # -- rule selection -------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from dffix.syntax.tree import Span
 
@@ -16,8 +16,7 @@ class Applicability(IntEnum):
     SAFE = 2  # applied by default: keeps what the image does
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace text[start:end] with `text` (an insertion when start == end)."""
 
     start: int
@@ -40,8 +39,7 @@ class Edit:
         return cls(span.start, span.end, "")
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(NamedTuple):
     """A set of edits applied together, and how safe they are."""
 
     edits: tuple[Edit, ...]

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dffix.syntax.tree import Dockerfile, Instruction
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     """One build stage: its FROM and the instructions after it, up to the next FROM."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: the stage number
     name: str | None  # the `AS name`, lower-cased as BuildKit compares it
     base: str  # the image reference of FROM (may be another stage's name)
     from_instr: Instruction
@@ -48,8 +47,7 @@ class Stage:
 DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
-@dataclass(frozen=True, slots=True)
-class BuildContext:
+class BuildContext(NamedTuple):
     """The folder the Dockerfile sits in, read lazily when a rule needs to look.
 
     The build context is usually this folder. Rules may read small files from it
@@ -85,8 +83,7 @@ class BuildContext:
             return ()
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """What rules need to know about the whole file."""
 
     stages: tuple[Stage, ...]

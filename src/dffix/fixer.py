@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dffix.edits import Applicability, Edit, apply_edits
 from dffix.facts import BuildContext, compute_facts
@@ -15,8 +15,7 @@ from dffix.syntax.tree import Dockerfile
 MAX_PASSES = 10
 
 
-@dataclass(frozen=True, slots=True)
-class FixerBug:
+class FixerBug(NamedTuple):
     """A fix that produced a file BuildKit would not parse, or fixes that never settle.
 
     Either is a bug in dffix: the text returned is the last good one.
@@ -26,8 +25,7 @@ class FixerBug:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class FixResult:
+class FixResult(NamedTuple):
     """The fixed text, the fixes applied, what is left to report, and any dffix bug."""
 
     text: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, Trivia
 
@@ -12,8 +12,7 @@ _GLOBAL_RE = re.compile(r"#\s*(?:dffix:|hadolint)\s*global\s+ignore\s*=\s*([\w\-
 _SKIP_RE = re.compile(r"#\s*dffix:\s*skip-file\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Suppressions:
+class Suppressions(NamedTuple):
     """Which selectors are silenced where: per instruction span, and file-wide."""
 
     skip_file: bool

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from enum import Enum
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from dffix.edits import Fix
 from dffix.facts import Facts
@@ -20,8 +19,7 @@ class Fixability(Enum):
     NEVER = "never"
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(NamedTuple):
     """One diagnostic: which rule, what is wrong, where, and an optional fix.
 
     `isolation` names a region (e.g. a stage) in which only one fix with the same key

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dffix.syntax import words as w
 from dffix.syntax.tree import (
@@ -40,8 +40,7 @@ def _raise_value_error(token: str) -> object:
     raise ValueError(f"not JSON: {token}")
 
 
-@dataclass(frozen=True, slots=True)
-class ParseError:
+class ParseError(NamedTuple):
     """Why a text is not a Dockerfile BuildKit would accept, and where (1-based)."""
 
     line: int
@@ -57,8 +56,7 @@ class _Fail(Exception):
         self.error = error
 
 
-@dataclass(slots=True)
-class _Line:
+class _Line(NamedTuple):
     start: int  # first character (after a BOM on line 1)
     end: int  # end of content, trailing \r and \n removed
     eol: int  # after the newline
@@ -239,8 +237,7 @@ class _Parser:
 # -- one logical line -> keyword, flags, arguments ----------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Node:
+class _Node(NamedTuple):
     keyword: str
     keyword_start: int
     keyword_end: int

@@ -10,9 +10,9 @@ does nothing. `tests/test_shell.py` holds it to tree-sitter-bash over the corpus
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
+from typing import NamedTuple
 
 
 class Kind(Enum):
@@ -24,8 +24,7 @@ class Kind(Enum):
     COMMENT = "comment"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """A token of the command line and its [start, end) in that line."""
 
     kind: Kind
@@ -34,8 +33,7 @@ class Token:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """A simple command: its words and redirections, and how deep it is nested.
 
     `depth` is 0 for a command at the top level of the script and more inside
@@ -44,7 +42,7 @@ class Command:
 
     tokens: tuple[Token, ...]
     depth: int
-    argv: tuple[str, ...] = field(default=())  # the words with plain quoting removed
+    argv: tuple[str, ...] = ()  # the words with plain quoting removed
 
     @property
     def start(self) -> int:
@@ -79,8 +77,7 @@ class Command:
         return ()
 
 
-@dataclass(frozen=True, slots=True)
-class Script:
+class Script(NamedTuple):
     """A command line read into commands, the operators between them and a comment.
 
     `items` keeps everything in order (commands, operator tokens, keywords as WORD

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A half-open range [start, end) of offsets into the decoded text."""
 
     start: int
@@ -36,8 +35,7 @@ class LineKind(Enum):
     BLANK = "blank"  # an empty line inside a continuation: dropped by BuildKit
 
 
-@dataclass(frozen=True, slots=True)
-class PhysLine:
+class PhysLine(NamedTuple):
     """One physical line of an instruction (before its heredoc bodies).
 
     `start`..`end` is the line without its newline; `cont` is where the continuation
@@ -52,8 +50,7 @@ class PhysLine:
     cont: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     """An instruction flag such as `--mount=type=cache,target=/root/.cache`.
 
     `text` is the value BuildKit reports (quotes removed), `span` the raw source.
@@ -74,8 +71,7 @@ class Flag:
         return parts[1] if len(parts) == 2 else None
 
 
-@dataclass(frozen=True, slots=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     """A heredoc attached to RUN, COPY or ADD.
 
     `body` covers the body lines (with their newlines); `terminator` the closing line
@@ -91,8 +87,7 @@ class Heredoc:
     content: str
 
 
-@dataclass(frozen=True, slots=True)
-class OffsetMap:
+class OffsetMap(NamedTuple):
     """Maps offsets of a logical line (continuations joined) back to the source.
 
     The logical line is made of runs of source text copied without a gap: run k
@@ -126,8 +121,7 @@ class OffsetMap:
         return Span(self.to_source(start), self.end_to_source(end))
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(NamedTuple):
     """One instruction: its physical lines, keyword, flags, arguments and heredocs.
 
     `span` runs from the start of its first line to the end of its last line
@@ -178,8 +172,7 @@ class Instruction:
         return self.lines[-1].eol
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+class Directive(NamedTuple):
     """A parser directive such as `# escape=\\``: name lower-cased, value as written."""
 
     name: str
@@ -187,8 +180,7 @@ class Directive:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Trivia:
+class Trivia(NamedTuple):
     """A top-level comment or blank line (with its newline)."""
 
     is_comment: bool
@@ -198,27 +190,26 @@ class Trivia:
 Item = Instruction | Directive | Trivia
 
 
-@dataclass(frozen=True, slots=True)
-class Dockerfile:
+class Dockerfile(NamedTuple):
     """A parsed Dockerfile: the source text and items that cover it exactly."""
 
     text: str
     items: tuple[Item, ...]
     escape: str = "\\"
     newline: str = "\n"
-    _instructions: tuple[Instruction, ...] = field(default=(), repr=False)
+    instruction_list: tuple[Instruction, ...] = ()  # the Instruction items, in order
 
     def instructions(self, *kinds: str) -> Iterator[Instruction]:
         """Yield top-level instructions in order, only those of `kinds` when given."""
         wanted = {k.upper() for k in kinds}
-        for instr in self._instructions:
+        for instr in self.instruction_list:
             if not wanted or instr.kind in wanted:
                 yield instr
 
     @property
     def all_instructions(self) -> tuple[Instruction, ...]:
         """Return every top-level instruction in order."""
-        return self._instructions
+        return self.instruction_list
 
     @property
     def directives(self) -> tuple[Directive, ...]:

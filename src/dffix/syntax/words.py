@@ -8,7 +8,7 @@ does; `tests/test_buildkit_agreement.py` holds them to that over the whole corpu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Go's unicode.IsSpace: what BuildKit trims and splits on. Python's str.isspace also
 # counts \x1c-\x1f, which Go does not, so the set is spelled out.
@@ -43,8 +43,7 @@ def rstrip_len(text: str, start: int = 0, end: int | None = None) -> int:
     return i
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """A word of a logical line: its value as BuildKit reads it and its [start, end)."""
 
     value: str

@@ -20,13 +20,14 @@ from typing import Any, ClassVar
 import pytest
 
 from dffix.edits import Applicability
+from dffix.facts import BuildContext
 from dffix.fixer import FixResult, fix
 from dffix.rules import ALL_RULES, Rule
 from dffix.syntax import ParseError
 from tests.corpus import decode
 
 RULE_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
-BEFORE, AFTER, SETTINGS = ".before.Dockerfile", ".after.Dockerfile", ".toml"
+BEFORE, AFTER, SETTINGS, CONTEXT = ".before.Dockerfile", ".after.Dockerfile", ".toml", ".context"
 KNOWN_KEYS = frozenset({"unsafe-fixes", "select", "rules"})
 
 
@@ -48,6 +49,11 @@ class Case:
     @property
     def settings(self) -> Path:
         return self.folder / f"{self.name}{SETTINGS}"
+
+    @property
+    def context(self) -> Path:
+        """A folder standing for the build context of the case (optional)."""
+        return self.folder / f"{self.name}{CONTEXT}"
 
     @property
     def code(self) -> str:
@@ -108,10 +114,12 @@ def rules_for(code: str, settings: CaseSettings) -> list[Rule]:
 def run_case(case: Case) -> tuple[FixResult, CaseSettings]:
     settings = read_settings(case.settings.read_text()) if case.settings.exists() else CaseSettings()
     rules = rules_for(case.code, settings)
-    result = fix(decode(case.before.read_bytes()), rules, settings.level)
+    # Rules that look at files beside the Dockerfile see `<case>.context/` when it exists.
+    context = BuildContext(case.context) if case.context.is_dir() else None
+    result = fix(decode(case.before.read_bytes()), rules, settings.level, context)
     assert not isinstance(result, ParseError), f"{case.before.name} does not parse: {result}"
     assert not result.bugs, result.bugs
-    again = fix(result.text, rules, settings.level)
+    again = fix(result.text, rules, settings.level, context)
     assert not isinstance(again, ParseError), f"output does not parse: {again}"
     assert again.text == result.text, "fixing the output again changes it"
     return result, settings
@@ -160,12 +168,12 @@ def test_fixture_files_belong_to_a_case(folder: Path) -> None:
     cases = {c.name for c in discover(folder.parent) if c.folder == folder}
     for path in folder.iterdir():
         name = path.name
-        for suffix in (BEFORE, AFTER, SETTINGS):
+        for suffix in (BEFORE, AFTER, SETTINGS, CONTEXT):
             if name.endswith(suffix):
                 assert name.removesuffix(suffix) in cases, f"{name} has no {BEFORE} file"
                 break
         else:
-            pytest.fail(f"{name}: expected <case>{BEFORE}, <case>{AFTER} or <case>{SETTINGS}")
+            pytest.fail(f"{name}: expected <case>{BEFORE}, {AFTER}, {SETTINGS} or {CONTEXT}/")
 
 
 # -- the settings reader itself ---------------------------------------------------

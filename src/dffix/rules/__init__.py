@@ -7,6 +7,7 @@ from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.cmd import ShellFormCmd
 from dffix.rules.copy import AddForLocalFiles
 from dffix.rules.deps import CopyAllBeforeInstall
+from dffix.rules.images import FullBaseImage
 from dffix.rules.layers import ConsecutiveRunInstructions
 from dffix.rules.practices import (
     AptGetUpgrade,
@@ -36,6 +37,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CopyAllBeforeInstall,
     RootFinalUser,
     ShellFormCmd,
+    FullBaseImage,
     DeprecatedMaintainer,
     FromAsCaseMismatch,
     MixedInstructionCase,

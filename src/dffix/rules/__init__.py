@@ -7,6 +7,7 @@ from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.cmd import ShellFormCmd
 from dffix.rules.copy import AddForLocalFiles
 from dffix.rules.deps import CopyAllBeforeInstall
+from dffix.rules.dockerignore import MissingDockerignore
 from dffix.rules.images import FullBaseImage
 from dffix.rules.layers import ConsecutiveRunInstructions
 from dffix.rules.practices import (
@@ -35,6 +36,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ConsecutiveRunInstructions,
     AddForLocalFiles,
     CopyAllBeforeInstall,
+    MissingDockerignore,
     RootFinalUser,
     ShellFormCmd,
     FullBaseImage,

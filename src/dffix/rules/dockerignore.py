@@ -276,7 +276,8 @@ def dockerignore_for(context: BuildContext, dockerfile_name: str, df: Dockerfile
 class MissingDockerignore(Rule):
     """## What it does
     Flags a Dockerfile that copies or mounts the whole build context while no `.dockerignore`
-    sits in it: `COPY . .`, `ADD . /app`, `COPY ./ /src`, `RUN --mount=type=bind,target=/src`.
+    sits in it. That is `COPY . .`, `ADD . /app`, `COPY ./ /src` or a
+    `RUN --mount=type=bind,target=/src`.
 
     ## Why is this bad?
     Without a `.dockerignore`, `COPY . .` sends and copies everything in the folder: the

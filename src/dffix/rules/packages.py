@@ -1,0 +1,1197 @@
+"""DF104-DF112: package lists and package-manager caches in RUN instructions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from dffix.edits import Edit, Fix
+from dffix.facts import Facts, Stage
+from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell
+from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.pm import (
+    OLD_APK_BASE,
+    OLD_PIP_BASE,
+    Arg,
+    ArgKind,
+    Call,
+    Manager,
+    RunCalls,
+    basename,
+    call_of,
+    commands_after,
+    covers,
+    env_names,
+    insert_after,
+    is_mounted,
+    is_plain_package,
+    is_root_user,
+    mounted_dirs,
+    old_base,
+    package_name,
+    removes,
+    requires_buildkit,
+    run_calls,
+    run_user,
+    sort_key,
+    sub_args,
+    token_span,
+)
+from dffix.rules.user import shell_in_force
+from dffix.syntax.shell import Command, Kind
+from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
+
+CACHE_STYLES = ("clean", "mount")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A RUN with package-manager calls, in a POSIX shell, and its stage."""
+
+    stage: Stage
+    instr: Instruction
+    found: RunCalls
+
+
+def package_runs(facts: Facts, *, image_only: bool) -> Iterator[Run]:
+    """Yield the RUNs (not ONBUILD ones) that call a package manager under a POSIX shell.
+
+    With `image_only`, skip stages whose layers never reach an image (only copied from).
+    The shell reader understands POSIX shells only: other SHELLs are not looked at.
+    """
+    for stage in facts.stages:
+        if image_only and not in_image(facts, stage):
+            continue
+        for instr in stage.instructions:
+            found = run_calls(instr) if instr.kind == "RUN" else None
+            if found is not None and is_posix_shell(shell_in_force(facts, stage, instr)):
+                yield Run(stage, instr, found)
+
+
+def _call_span(instr: Instruction, call: Call) -> Span:
+    token = call.sub_token()
+    return token_span(instr, token) if token is not None else instr.keyword_span
+
+
+def _mentions(df: Dockerfile, needle: str) -> bool:
+    return needle.lower() in df.text.lower()
+
+
+# -- DF104 -------------------------------------------------------------------------
+
+_SORTED = {
+    Manager.APT: frozenset({"install"}),
+    Manager.APK: frozenset({"add"}),
+    Manager.YUM: frozenset({"install"}),
+    Manager.DNF: frozenset({"install"}),
+    Manager.MICRODNF: frozenset({"install"}),
+    Manager.ZYPPER: frozenset({"install", "in"}),
+    Manager.PIP: frozenset({"install"}),
+    Manager.UV: frozenset({"install"}),
+}
+# Python resolvers may pick another solution when requirements come in another order.
+_ORDER_SENSITIVE = frozenset({Manager.PIP, Manager.UV})
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """An option or package of the list, with its source span and text."""
+
+    arg: Arg
+    span: Span
+    text: str
+
+
+class UnsortedPackageList(Rule):
+    """## What it does
+    Flags the packages of an `apt-get install`, `apk add`, `yum`/`dnf`/`microdnf install`,
+    `zypper install` or `pip install` that are not sorted alphanumerically, that have
+    options after them, or that name a package twice.
+
+    ## Why is this bad?
+    A sorted list, one package per line, is easy to scan, shows duplicates at a glance and
+    keeps diffs small when a package is added or removed. Docker's best practices recommend
+    it for every multi-line install.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install -y \\
+        git \\
+        curl \\
+        ca-certificates
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apt-get update && apt-get install -y \\
+        ca-certificates \\
+        curl \\
+        git
+    ```
+
+    ## Fix safety
+    Packages are sorted by name, case-insensitively (a version pin such as `curl=7.88.1-10`,
+    an architecture or a release sorts with its name), then by the whole word. A list on one
+    line stays on one line; a multi-line list that already holds one package per line keeps
+    its lines, and one with several packages on a line becomes one package per line, with
+    the file's escape character, line endings and the indentation of its package lines.
+    Options that follow packages move before them, in their order: every option of these
+    tools applies to the whole command wherever it is written.
+
+    The fix only moves words; it never adds or removes a package. It is safe for the system
+    package managers, which resolve all named packages as one transaction. For `pip` and
+    `uv pip` it is unsafe: their resolvers visit requirements in order and may settle on
+    another set of versions (pip's legacy resolver takes the first constraint it meets), and
+    lists with options between the packages are only reported.
+
+    A package named twice (`curl curl`, or `curl curl=7.88.1-10`) is reported, not removed:
+    the second one may be a typo for another package.
+
+    Not reported when a package word is not a literal (`$PKGS`, quotes, globs such as
+    `pkg[extra]`, paths, `$(...)`), or when an option is one dffix does not know (it may take
+    a value that would be read as a package). Reported without a fix when a comment line
+    sits among the packages (it would end up next to another package), when a redirection
+    sits among them, or for exec form and heredoc scripts.
+
+    ## References
+    - Docker best practices: "Sort multi-line arguments"
+    - hadolint: no equivalent
+    """
+
+    code = "DF104"
+    name = "unsorted-package-list"
+    message = "package list is not sorted"
+    fix_title = "Sort the packages"
+    fixability = Fixability.SOMETIMES
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for run in package_runs(facts, image_only=False):
+            for call in run.found.calls:
+                if call.subcommand in _SORTED.get(call.manager, ()):
+                    yield from self._check_call(df, run.instr, call)
+
+    def _check_call(self, df: Dockerfile, instr: Instruction, call: Call) -> Iterator[Violation]:
+        args = sub_args(call)
+        if args is None or call.command is None:
+            return
+        words = call.command.words
+        packages = [a for a in args if a.kind is ArgKind.PACKAGE]
+        raw = [words[a.first].text for a in packages]
+        if not packages or not all(is_plain_package(t) for t in raw):
+            return
+        region = args[args.index(packages[0]) :]
+        moved = [a for a in region if a.kind is ArgKind.OPTION]
+        ordered = sorted(packages, key=lambda a: sort_key(words[a.first].text))
+        problems = []
+        if ordered != packages:
+            problems.append("is not sorted")
+        if moved:
+            problems.append("has options after its packages")
+        twice = sorted(n for n, k in Counter(package_name(t) for t in raw).items() if k > 1)
+        if twice:
+            problems.append("names " + ", ".join(f"`{n}`" for n in twice) + " more than once")
+        if not problems:
+            return
+        start = token_span(instr, words[packages[0].first]).start
+        end = token_span(instr, words[packages[-1].last]).end
+        message = f"`{call.label}` package list " + "; ".join(problems)
+        fix = None
+        desired = [*moved, *ordered]
+        if desired != list(region) and not (moved and call.manager in _ORDER_SENSITIVE):
+            fix = self._fix(df, instr, call, region, desired)
+        yield self.violation(Span(start, end), fix, message=message)
+
+    def _fix(
+        self, df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg], desired: list[Arg]
+    ) -> Fix | None:
+        items = _items(df, instr, call, region)
+        if items is None:
+            return None
+        by_arg = {item.arg: item for item in items}
+        start, end = items[0].span.start, items[-1].span.end
+        inside = [line for line in instr.lines if start <= line.start < end]
+        # A comment line describes the package next to it; sorting would move it away.
+        if any(line.kind is LineKind.COMMENT for line in inside):
+            return None
+        rows = [_line_index(instr, item.span.start) for item in items]
+        if len(set(rows)) > 1 and len(set(rows)) < len(rows):
+            # Lines holding no package (empty continuations) go: BuildKit skips them anyway.
+            sep = f" {df.escape}{df.newline}{_item_indent(df, instr, items)}"
+            text = sep.join(by_arg[a].text for a in desired)
+            return self._fix_kind(call, Edit.replace(Span(start, end), text))
+        edits = [
+            Edit.replace(item.span, by_arg[want].text)
+            for item, want in zip(items, desired, strict=True)
+            if item.arg != want
+        ]
+        return self._fix_kind(call, *edits)
+
+    @staticmethod
+    def _fix_kind(call: Call, *edits: Edit) -> Fix:
+        return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
+
+
+def _items(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]) -> list[_Item] | None:
+    """Return the list's options and packages with their source text; None when one spans
+    lines or a redirection sits among them."""
+    assert call.command is not None
+    words = call.command.words
+    first, last = words[region[0].first], words[region[-1].last]
+    if any(t.kind is Kind.REDIRECT and first.start < t.start < last.end for t in call.command.tokens):
+        return None
+    items: list[_Item] = []
+    for arg in region:
+        span = Span(token_span(instr, words[arg.first]).start, token_span(instr, words[arg.last]).end)
+        text = df.text[span.start : span.end]
+        if "\n" in text or "\r" in text:
+            return None
+        items.append(_Item(arg, span, text))
+    return items
+
+
+def _line_index(instr: Instruction, offset: int) -> int:
+    for k, line in enumerate(instr.lines):
+        if line.start <= offset <= line.end:
+            return k
+    return -1
+
+
+def _line_start(line: PhysLine, df: Dockerfile, offset: int) -> bool:
+    return not df.text[line.start : offset].strip(" \t")
+
+
+def _item_indent(df: Dockerfile, instr: Instruction, items: list[_Item]) -> str:
+    """Return the indentation of the list's package lines: that of an item starting a line."""
+    for item in items[1:] + items[:1]:
+        line = instr.lines[_line_index(instr, item.span.start)]
+        if _line_start(line, df, item.span.start):
+            return df.text[line.start : item.span.start]
+    return "    "
+
+
+# -- DF105 / DF106 -------------------------------------------------------------------
+
+
+class AptGetInstallRecommends(Rule):
+    """## What it does
+    Flags `apt-get install` (and `apt install`) without `--no-install-recommends`.
+
+    ## Why is this bad?
+    By default apt also installs every package the named ones merely *recommend*: often
+    documentation, X11 libraries or whole toolchains nobody asked for. They make the image
+    bigger, slower to pull and larger to scan.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apt-get update && apt-get install --no-install-recommends -y curl && rm -rf /var/lib/apt/lists/*
+    ```
+
+    ## Fix safety
+    Unsafe: the fix inserts `--no-install-recommends` right after `install`, and the image
+    then lacks the recommended packages, which the software may need at run time (`curl`
+    recommends `ca-certificates`, without which HTTPS fails). Check what the image still
+    needs and name it explicitly.
+
+    Not reported when the command says `--install-recommends` or sets
+    `APT::Install-Recommends` itself, when the file mentions `APT::Install-Recommends`
+    (an apt.conf written by a `RUN`), after a `COPY`/`ADD` into `/etc/apt`, or in a stage
+    only copied from (its packages never reach an image). Reported without a fix for exec
+    form and heredoc scripts.
+
+    ## References
+    - Docker best practices: "apt-get"
+    - hadolint DL3015
+    """
+
+    code = "DF105"
+    name = "apt-get-install-recommends"
+    message = "`apt-get install` without `--no-install-recommends`"
+    fix_title = "Add `--no-install-recommends` after `install`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3015",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        if _mentions(df, "APT::Install-Recommends"):
+            return
+        for run in package_runs(facts, image_only=True):
+            if _apt_configured_before(run.stage, run.instr):
+                continue
+            for call in run.found.calls:
+                if call.manager is not Manager.APT or call.subcommand != "install":
+                    continue
+                if call.has_option("--no-install-recommends", "--install-recommends"):
+                    continue
+                token = call.sub_token()
+                fix = None
+                if token is not None:
+                    fix = Fix.unsafe(insert_after(run.instr, token, " --no-install-recommends"))
+                message = f"`{call.label}` without `--no-install-recommends`"
+                yield self.violation(_call_span(run.instr, call), fix, message=message)
+
+
+def _apt_configured_before(stage: Stage, instr: Instruction) -> bool:
+    """Return whether a COPY/ADD earlier in the stage writes into /etc/apt (apt settings)."""
+    before = stage.instructions[: stage.instructions.index(instr)]
+    return any(i.kind in ("COPY", "ADD") and i.values and covers("/etc/apt", i.values[-1]) for i in before)
+
+
+_NEEDS_YES = frozenset(
+    {
+        *("install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade", "remove", "purge"),
+        *("autoremove", "autopurge", "build-dep"),
+    }
+)
+
+
+def _answers_yes(call: Call) -> bool:
+    """Return whether apt will not ask: `-y`, `--assume-yes`/`--assume-no`, or quiet level 2
+    (`-qq`, `-q=2`), which implies `-y`; or `-o APT::Get::Assume-Yes=...`."""
+    quiet = 0
+    for word in call.option_words():
+        name, _, value = word.partition("=")
+        if name in ("--yes", "--assume-yes", "--assume-no", "--trivial-only", "--force-yes"):
+            return True
+        if name in ("-q", "--quiet") and value:
+            quiet += int(value) if value.isdigit() else 1
+        elif name == "--quiet":
+            quiet += 1
+        elif not word.startswith("--") and re.fullmatch(r"-[a-zA-Z]+", word):
+            if "y" in word:
+                return True
+            quiet += word.count("q")
+    return quiet >= 2 or any("assume-yes" in w.lower() for w in call.argv)
+
+
+def _stdin_redirected(run: Run, call: Call) -> bool:
+    """Return whether the command reads a pipe or a file (`yes | apt-get install x`)."""
+    script = run.found.script
+    assert script is not None and call.command is not None
+    start = call.command.start
+    before = [op for op in script.operators if op.end <= start]
+    if before and before[-1].text in ("|", "|&"):
+        return True
+    return any(t.kind is Kind.REDIRECT and t.text.lstrip("0").startswith("<") for t in call.command.tokens)
+
+
+class AptGetWithoutYes(Rule):
+    """## What it does
+    Flags `apt-get install` (and `upgrade`, `remove`, `purge`, `autoremove`...; also with
+    `apt`) without `-y`.
+
+    ## Why is this bad?
+    A build has no terminal to answer apt's "Do you want to continue? [Y/n]". Whenever
+    apt has more to do than install exactly the named packages (a dependency, a removal),
+    it asks, reads end-of-file, prints `Abort.` and fails the build. Whether that happens
+    depends on what the base image already holds, so a build can start failing one day.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apt-get update && apt-get install -y curl
+    ```
+
+    ## Fix safety
+    Safe: the fix inserts `-y` right after the subcommand. When apt would not have asked,
+    it does exactly the same; when it would have asked, the build failed before. `-y` does
+    not allow anything dangerous on its own (removing essential packages or downgrading
+    still need their own options).
+
+    Not reported when apt will not ask anyway: `-y`/`--yes`/`--assume-yes`, `--assume-no`,
+    `--trivial-only`, `--force-yes`, quiet level 2 (`-qq`, `-q=2`, which implies `-y`),
+    `-o APT::Get::Assume-Yes=...`, or when the file mentions `Assume-Yes` (an apt.conf
+    written by a `RUN`). Not reported either when stdin is a pipe or a file
+    (`yes | apt-get install x`). Reported without a fix for exec form and heredoc scripts.
+
+    ## References
+    - Docker best practices: "apt-get"
+    - hadolint DL3014
+    """
+
+    code = "DF106"
+    name = "apt-get-without-yes"
+    message = "`apt-get install` without `-y`"
+    fix_title = "Add `-y` after the subcommand"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3014",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        if _mentions(df, "Assume-Yes"):
+            return
+        for run in package_runs(facts, image_only=False):
+            for call in run.found.calls:
+                if call.manager is not Manager.APT or call.subcommand not in _NEEDS_YES:
+                    continue
+                if _answers_yes(call):
+                    continue
+                token = call.sub_token()
+                if token is not None and _stdin_redirected(run, call):
+                    continue
+                fix = Fix.safe(insert_after(run.instr, token, " -y")) if token is not None else None
+                yield self.violation(_call_span(run.instr, call), fix, message=f"`{call.label}` without `-y`")
+
+
+# -- cache rules: shared ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MountPlan:
+    """A BuildKit cache mount that replaces a cleanup: the target, and whether it needs
+    `sharing=locked` (managers that lock their own cache dir)."""
+
+    target: str
+    locked: bool = False
+
+    def flag(self) -> str:
+        """Return the RUN flag text, with a leading space."""
+        return f" --mount=type=cache,target={self.target}" + (",sharing=locked" if self.locked else "")
+
+
+class CacheRule(Rule):
+    """The `cache-style` option shared by the cache rules (this class is not a rule)."""
+
+    option_defaults: ClassVar[Mapping[str, object]] = {"cache-style": "clean"}
+
+    def style(self) -> str | None:
+        """Return the configured cache style, or None when the option is not one we know."""
+        value = self.options.get("cache-style")
+        return value if isinstance(value, str) and value in CACHE_STYLES else None
+
+    def style_note(self) -> str:
+        """Return why there is no fix when the option is wrong, else ''."""
+        if self.style() is None:
+            return f"; no fix: `cache-style` must be one of {', '.join(map(repr, CACHE_STYLES))}"
+        return ""
+
+    def mount_fix(
+        self, df: Dockerfile, instr: Instruction, plan: MountPlan, *extra: Edit, unsafe: bool = False
+    ) -> Fix:
+        """Return the fix adding the cache mount right after the RUN keyword.
+
+        Safe when the file already needs BuildKit (`# syntax=`, another BuildKit-only
+        feature); otherwise the legacy builder would now reject the file: unsafe.
+        """
+        edits = (Edit.insert(instr.keyword_span.end, plan.flag()), *extra)
+        if unsafe or not requires_buildkit(df):
+            return Fix.unsafe(*edits)
+        return Fix.safe(*edits)
+
+    def mount_violation(
+        self, df: Dockerfile, span: Span, fix: Fix | None, message: str, target: str
+    ) -> Violation:
+        """Return a violation whose fix adds a cache mount, saying it needs BuildKit."""
+        if fix is not None and not requires_buildkit(df):
+            message += "; a cache mount needs BuildKit (add `# syntax=docker/dockerfile:1`)"
+        title = f"Add a BuildKit cache mount on `{target}` to the `RUN`"
+        return self.violation(span, fix, message=message, fix_title=title)
+
+
+def _home_cache_mounted(instr: Instruction, *names: str) -> bool:
+    """Return whether a mount covers `~/.cache/<name>` of any user (`/root/.cache`, ...)."""
+    for target in mounted_dirs(instr):
+        path = target.rstrip("/")
+        if path.endswith(("/.cache", *(f"/.cache/{n}" for n in names))) or path in ("", "/root", "/home"):
+            return True
+    return False
+
+
+# -- DF107 ---------------------------------------------------------------------------
+
+_APK_CACHE = ("/var/cache/apk", "/etc/apk/cache")
+
+
+class ApkCacheKept(CacheRule):
+    """## What it does
+    Flags `apk add` without `--no-cache`.
+
+    ## Why is this bad?
+    Without `--no-cache`, apk keeps the package index it downloaded in `/var/cache/apk`
+    (a few MB per repository), and the layer ships it. `--no-cache` fetches a fresh index
+    for the command and stores nothing, which also makes a separate `apk update` and an
+    `rm -rf /var/cache/apk/*` unnecessary.
+
+    ## Example
+    ```dockerfile
+    FROM alpine:3.20
+    RUN apk add curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM alpine:3.20
+    RUN apk add --no-cache curl
+    ```
+
+    ## Fix safety
+    Safe: the fix inserts `--no-cache` right after `add`. The same packages get installed,
+    from an index fetched right then (as `apk update` would). A command that would have
+    failed for lack of an index now works.
+
+    With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/var/cache/apk` to
+    the `RUN` instead, and `--update-cache` after `add` unless the `RUN` already runs
+    `apk update` or uses `-U`: the mount hides the index an earlier `RUN` left behind. This
+    is safe when the file already needs BuildKit (a `# syntax=` directive, a `RUN --mount`,
+    a heredoc...), and unsafe otherwise, since the legacy builder rejects `--mount`.
+
+    Not reported with `--no-cache`, `--cache-dir` or `--no-network` (an offline install
+    from the cache), when a `--mount` of the `RUN` covers `/var/cache/apk` or
+    `/etc/apk/cache`, when the `RUN` removes `/var/cache/apk` after the install, or in a
+    stage only copied from. Reported without a fix for exec form and heredoc scripts.
+
+    ## Options
+    - `cache-style` (default `"clean"`): `"clean"` fixes with `--no-cache`; `"mount"` adds
+      a BuildKit cache mount on `/var/cache/apk` as a `RUN` flag instead, which keeps the
+      cache between builds but out of the image. A `RUN` never gets both.
+
+    ## References
+    - Docker best practices: "Alpine: apk add --no-cache"
+    - hadolint DL3019
+    """
+
+    code = "DF107"
+    name = "apk-cache-kept"
+    message = "`apk add` without `--no-cache` leaves the package index in the layer"
+    fix_title = "Add `--no-cache` after `add`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3019",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for run in package_runs(facts, image_only=True):
+            if is_mounted(run.instr, _APK_CACHE):
+                continue
+            for call in run.found.calls:
+                if call.manager is not Manager.APK or call.subcommand != "add":
+                    continue
+                if call.has_option("--no-cache", "--cache-dir", "--no-network"):
+                    continue
+                if _cleaned_after(run, call, _APK_CACHE):
+                    continue
+                yield self._violation(df, facts, run, call)
+
+    def _violation(self, df: Dockerfile, facts: Facts, run: Run, call: Call) -> Violation:
+        token = call.sub_token()
+        span = _call_span(run.instr, call)
+        message = self.message + self.style_note()
+        if self.style() == "mount":
+            plan = MountPlan("/var/cache/apk")
+            fix = None
+            if _apk_refreshes(run, call):
+                fix = self.mount_fix(df, run.instr, plan)
+            elif token is not None:
+                fix = self.mount_fix(df, run.instr, plan, insert_after(run.instr, token, " --update-cache"))
+            return self.mount_violation(df, span, fix, message, plan.target)
+        fix = None
+        if token is not None and self.style():
+            edit = insert_after(run.instr, token, " --no-cache")
+            fix = Fix.unsafe(edit) if old_base(facts, run.stage, OLD_APK_BASE) else Fix.safe(edit)
+        return self.violation(span, fix, message=message)
+
+
+def _apk_refreshes(run: Run, call: Call) -> bool:
+    """Return whether the index gets fetched in this RUN: `-U` or an earlier `apk update`."""
+    if call.has_option("-U", "--update-cache", "--update") or any(
+        "U" in w for w in call.option_words() if w[1:2] != "-"
+    ):
+        return True
+    script = run.found.script
+    for cmd in script.commands if script is not None else ():
+        if cmd is call.command:
+            break
+        other = call_of(cmd.argv)
+        if other is not None and other.manager is Manager.APK and other.subcommand == "update":
+            return True
+    return False
+
+
+def _cleaned_after(run: Run, call: Call, cache_dirs: Sequence[str]) -> bool:
+    """Return whether the RUN removes the cache after the call (text search when unread)."""
+    script = run.found.script
+    if script is None or call.command is None:
+        return any(d in run.instr.line for d in cache_dirs)
+    return any(removes(cmd, cache_dirs) for cmd in commands_after(script, call))
+
+
+# -- DF108 ---------------------------------------------------------------------------
+
+_PIP_CACHE = ("/root/.cache/pip",)
+_UV_CACHE = ("/root/.cache/uv",)
+
+
+class PipCacheKept(CacheRule):
+    """## What it does
+    Flags `pip install` (also `pip3`, `python -m pip`, `uv pip install`) that keeps pip's
+    download and wheel cache.
+
+    ## Why is this bad?
+    pip caches every download and every wheel it builds in `~/.cache/pip`, often tens or
+    hundreds of MB. In an image that cache is dead weight: the packages are installed
+    already, and the next build starts from a fresh layer anyway.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    RUN pip install -r requirements.txt
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    RUN pip install --no-cache-dir -r requirements.txt
+    ```
+
+    ## Fix safety
+    Safe: the fix inserts `--no-cache-dir` right after `install` (`--no-cache` for
+    `uv pip install`, which has no `--no-cache-dir`). The same packages get installed;
+    nothing is written to the cache.
+
+    With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/root/.cache/pip`
+    (`/root/.cache/uv` for uv) to the `RUN` instead. That needs the install to run as root
+    with the default cache location: there is no fix after a non-root `USER`, or when
+    `HOME`, `XDG_CACHE_HOME`, `PIP_CACHE_DIR` or `UV_CACHE_DIR` is set by `ENV`/`ARG`
+    (without a `USER`, the base image is taken to run as root, as nearly all do). The
+    mount fix is safe when the file already needs BuildKit and unsafe otherwise.
+
+    Not reported with `--no-cache-dir`/`--cache-dir` (`--no-cache`/`-n`/`--cache-dir` for
+    uv), when `PIP_NO_CACHE_DIR`/`UV_NO_CACHE` (or `PIP_CONFIG_FILE`) is set by `ENV`, `ARG`
+    or in the `RUN`, when the file runs `pip config` to set `no-cache-dir`, when a
+    `--mount` covers a `.cache` or `.cache/pip` folder, when the `RUN` removes the cache
+    after the install, or in a stage only copied from. Reported without a fix for exec
+    form and heredoc scripts.
+
+    ## Options
+    - `cache-style` (default `"clean"`): `"clean"` fixes with `--no-cache-dir`; `"mount"`
+      adds a BuildKit cache mount on `/root/.cache/pip` (`/root/.cache/uv`) as a `RUN` flag
+      instead, which keeps the cache between builds but out of the image. A `RUN` never
+      gets both.
+
+    ## References
+    - pip docs: "Caching"
+    - hadolint DL3042
+    """
+
+    code = "DF108"
+    name = "pip-cache-kept"
+    message = "`pip install` keeps its cache in the layer"
+    fix_title = "Add `--no-cache-dir` after `install`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3042",)
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        pip_config = _mentions(df, "pip config") and _mentions(df, "no-cache-dir")
+        for run in package_runs(facts, image_only=True):
+            calls = [c for c in run.found.calls if c.manager in (Manager.PIP, Manager.UV) and c.installs]
+            if not calls:
+                continue
+            names = env_names(facts, run.stage, run.instr)
+            for call in calls:
+                pip = call.manager is Manager.PIP
+                if pip_config and pip:
+                    continue
+                if self._handled(run, call, names):
+                    continue
+                yield self._violation(df, facts, run, call, names)
+
+    @staticmethod
+    def _handled(run: Run, call: Call, names: frozenset[str]) -> bool:
+        pip = call.manager is Manager.PIP
+        options = ("--no-cache-dir", "--cache-dir") if pip else ("--no-cache", "-n", "--cache-dir")
+        settings = ("PIP_NO_CACHE_DIR", "PIP_CONFIG_FILE") if pip else ("UV_NO_CACHE",)
+        if call.has_option(*options) or any(s in names or s in run.instr.line for s in settings):
+            return True
+        if _home_cache_mounted(run.instr, "pip" if pip else "uv"):
+            return True
+        return _cleaned_after(run, call, _PIP_CACHE if pip else _UV_CACHE)
+
+    def _violation(
+        self, df: Dockerfile, facts: Facts, run: Run, call: Call, names: frozenset[str]
+    ) -> Violation:
+        pip = call.manager is Manager.PIP
+        token = call.sub_token()
+        span = _call_span(run.instr, call)
+        message = f"`{call.label}` keeps its cache in the layer" + self.style_note()
+        if self.style() == "mount":
+            plan = MountPlan(_PIP_CACHE[0] if pip else _UV_CACHE[0])
+            moved = {"HOME", "XDG_CACHE_HOME", "PIP_CACHE_DIR" if pip else "UV_CACHE_DIR"} & names
+            root = is_root_user(run_user(facts, run.stage, run.instr))
+            fix = self.mount_fix(df, run.instr, plan) if root and not moved else None
+            return self.mount_violation(df, span, fix, message, plan.target)
+        flag = " --no-cache-dir" if pip else " --no-cache"
+        fix = None
+        if token is not None and self.style():
+            edit = insert_after(run.instr, token, flag)
+            old = pip and old_base(facts, run.stage, OLD_PIP_BASE)
+            fix = Fix.unsafe(edit) if old else Fix.safe(edit)
+        return self.violation(span, fix, message=message, fix_title=f"Add `{flag.strip()}` after `install`")
+
+
+# -- DF109-DF112: a cleanup command in the same RUN ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CleanSpec:
+    """One package manager family with its own cache: its managers and cache dirs."""
+
+    managers: frozenset[Manager]
+    cache_dirs: tuple[str, ...]
+
+
+class CleanupRule(CacheRule):
+    """A cache rule fixed by appending the manager's cleanup to the RUN (not a rule).
+
+    Subclasses say which families they look at, what cleans each, and what to append.
+    """
+
+    families: ClassVar[tuple[CleanSpec, ...]]
+    mount_unsafe: ClassVar[bool] = False
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for run in package_runs(facts, image_only=True):
+            for spec in self.families:
+                installs = [c for c in run.found.calls if c.manager in spec.managers and c.installs]
+                if not installs:
+                    continue
+                last = installs[-1]
+                if self.skipped(run, last) or is_mounted(run.instr, spec.cache_dirs):
+                    continue
+                if not self._cleaned(run, last, spec):
+                    yield self._violation(df, facts, run, last)
+
+    def skipped(self, run: Run, call: Call) -> bool:
+        """Return whether this install is none of the rule's business (see the docs)."""
+        return False
+
+    def is_cleanup(self, cleaner: Call, install: Call) -> bool:
+        """Return whether a call cleans the cache the install filled."""
+        raise NotImplementedError
+
+    def cleanup(self, call: Call) -> str:
+        """Return the cleanup command for the install `call` (without sudo)."""
+        raise NotImplementedError
+
+    def mount_plan(self, call: Call) -> MountPlan:
+        """Return the cache mount that replaces the cleanup."""
+        raise NotImplementedError
+
+    def mount_allowed(self, facts: Facts, run: Run, call: Call) -> bool:
+        """Return whether the cache mount would be used (the cache dir is the default one)."""
+        return True
+
+    def fix_is_safe(self, facts: Facts, call: Call) -> bool:
+        """Return whether appending the cleanup is safe (else unsafe)."""
+        return True
+
+    def describe(self, call: Call) -> str:
+        """Return the message for an install without its cleanup."""
+        raise NotImplementedError
+
+    def _cleaned(self, run: Run, call: Call, spec: CleanSpec) -> bool:
+        script = run.found.script
+        if script is None:
+            later = run.found.calls[run.found.calls.index(call) :]
+            text = run.instr.line
+            return any(d in text for d in spec.cache_dirs) or any(self.is_cleanup(c, call) for c in later)
+        for cmd in commands_after(script, call):
+            other = call_of(cmd.argv)
+            if (other is not None and self.is_cleanup(other, call)) or removes(cmd, spec.cache_dirs):
+                return True
+        return False
+
+    def _violation(self, df: Dockerfile, facts: Facts, run: Run, call: Call) -> Violation:
+        span = _call_span(run.instr, call)
+        message = self.describe(call) + self.style_note()
+        style = self.style()
+        if style == "mount":
+            plan = self.mount_plan(call)
+            fix = None
+            if self.mount_allowed(facts, run, call):
+                fix = self.mount_fix(df, run.instr, plan, unsafe=self.mount_unsafe)
+            return self.mount_violation(df, span, fix, message, plan.target)
+        command = self.cleanup(call)
+        if any(basename(w) == "sudo" for w in call.wrappers):
+            command = f"sudo {command}"
+        fix = None
+        if style is not None:
+            fix = _append(df, run, command)
+        if fix is not None and not self.fix_is_safe(facts, call):
+            fix = Fix.unsafe(*fix.edits)
+        return self.violation(span, fix, message=message, fix_title=f"Append `&& {command}` to the `RUN`")
+
+
+def _append(df: Dockerfile, run: Run, command: str) -> Fix | None:
+    """Return the fix appending `&& command` to the RUN, as DF102 appends its cleanup."""
+
+    def cleanup_for(_: Sequence[Command]) -> str:
+        return command
+
+    if run.found.script is not None:
+        return append_cleanup(df, run.instr, run.found.script, cleanup_for)
+    if run.instr.heredocs:
+        return append_cleanup_heredoc(df, run.instr, cleanup_for)
+    return None
+
+
+def _tool_word(call: Call, default: str) -> str:
+    """Return the tool as written when it is a plain command or path, else `default`."""
+    word = call.argv[call.tool]
+    return word if re.fullmatch(r"[\w./+-]+", word) else default
+
+
+_RPM = frozenset({Manager.YUM, Manager.DNF, Manager.MICRODNF})
+_RPM_CACHE = ("/var/cache/yum", "/var/cache/dnf")
+
+
+def _rpm_clean_all(call: Call) -> bool:
+    # `yum` is `dnf` on RHEL 8 and later: either one's `clean all` empties the cache.
+    return call.manager in _RPM and call.subcommand == "clean" and "all" in call.argv[call.sub + 1 :]
+
+
+def _uses_cache_only(run: Run) -> bool:
+    return any(c.has_option("-C", "--cacheonly") for c in run.found.calls if c.manager in _RPM)
+
+
+class YumCacheKept(CleanupRule):
+    """## What it does
+    Flags a `RUN` that installs or updates with `yum` without `yum clean all` after it.
+
+    ## Why is this bad?
+    yum keeps repository metadata (and, with `keepcache`, the packages) in
+    `/var/cache/yum`: tens of MB per repository that the layer ships for nothing.
+    Cleaning in a later `RUN` does not help: the earlier layer still holds them.
+
+    ## Example
+    ```dockerfile
+    FROM centos:7
+    RUN yum install -y httpd
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM centos:7
+    RUN yum install -y httpd && yum clean all
+    ```
+
+    ## Fix safety
+    Safe: the fix appends `&& yum clean all` after the last top-level command, the way
+    `apt-lists-not-removed` appends its cleanup (same line for a one-line `RUN`, a new
+    continuation line in the `RUN`'s style otherwise, last line of a `set -e` heredoc
+    script), so it runs only when everything before it succeeded. `yum` downloads the
+    metadata again when a later command needs it. With `sudo yum install`, the cleanup
+    runs with `sudo` too.
+
+    With `cache-style = "mount"` the fix adds
+    `--mount=type=cache,target=/var/cache/yum,sharing=locked` to the `RUN` instead: safe
+    when the file already needs BuildKit, unsafe otherwise.
+
+    Not reported when the `RUN` runs `yum`/`dnf clean all` or removes `/var/cache/yum`
+    after the install, when a `--mount` covers the cache, when a yum command of the `RUN`
+    works from the cache only (`-C`), or in a stage only copied from. Reported without a
+    fix for exec form, heredoc scripts without `set -e`, a trailing `&`, an unconditional
+    `exit`/`exec`, or a non-POSIX `SHELL`.
+
+    ## Options
+    - `cache-style` (default `"clean"`): `"clean"` appends `&& yum clean all`; `"mount"`
+      adds a BuildKit cache mount on `/var/cache/yum` as a `RUN` flag instead, which keeps
+      the cache between builds but out of the image. A `RUN` never gets both.
+
+    ## References
+    - hadolint DL3032
+    """
+
+    code = "DF109"
+    name = "yum-cache-kept"
+    message = "`yum install` without `yum clean all` in the same `RUN`"
+    fix_title = "Append `&& yum clean all` to the `RUN`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3032",)
+    families = (CleanSpec(frozenset({Manager.YUM}), _RPM_CACHE),)
+
+    def skipped(self, run: Run, call: Call) -> bool:
+        return _uses_cache_only(run)
+
+    def is_cleanup(self, cleaner: Call, install: Call) -> bool:
+        return _rpm_clean_all(cleaner)
+
+    def describe(self, call: Call) -> str:
+        return f"`{call.label}` without `yum clean all` in the same `RUN`"
+
+    def cleanup(self, call: Call) -> str:
+        return f"{_tool_word(call, 'yum')} clean all"
+
+    def mount_plan(self, call: Call) -> MountPlan:
+        return MountPlan("/var/cache/yum", locked=True)
+
+
+class DnfCacheKept(CleanupRule):
+    """## What it does
+    Flags a `RUN` that installs or updates with `dnf` or `microdnf` without
+    `dnf clean all` (`microdnf clean all`) after it.
+
+    ## Why is this bad?
+    dnf keeps repository metadata in `/var/cache/dnf` (microdnf in `/var/cache/yum`): tens
+    of MB per repository that the layer ships for nothing. Cleaning in a later `RUN` does
+    not help: the earlier layer still holds them.
+
+    ## Example
+    ```dockerfile
+    FROM fedora:40
+    RUN dnf install -y httpd
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM fedora:40
+    RUN dnf install -y httpd && dnf clean all
+    ```
+
+    ## Fix safety
+    Safe: the fix appends `&& dnf clean all` (`&& microdnf clean all` after a microdnf
+    install) after the last top-level command, the way `apt-lists-not-removed` appends its
+    cleanup, so it runs only when everything before it succeeded. dnf downloads the
+    metadata again when a later command needs it. With `sudo`, the cleanup uses `sudo` too.
+
+    With `cache-style = "mount"` the fix adds
+    `--mount=type=cache,target=/var/cache/dnf,sharing=locked` (`/var/cache/yum` for
+    microdnf) to the `RUN` instead: safe when the file already needs BuildKit, unsafe
+    otherwise.
+
+    Not reported when the `RUN` runs `dnf`/`microdnf`/`yum clean all` or removes the cache
+    after the install, when a `--mount` covers it, when a command works from the cache only
+    (`-C`), or in a stage only copied from. Reported without a fix for exec form, heredoc
+    scripts without `set -e`, a trailing `&`, an unconditional `exit`/`exec`, or a
+    non-POSIX `SHELL`.
+
+    ## Options
+    - `cache-style` (default `"clean"`): `"clean"` appends `&& dnf clean all`; `"mount"`
+      adds a BuildKit cache mount on `/var/cache/dnf` (`/var/cache/yum` for microdnf) as a
+      `RUN` flag instead, which keeps the cache between builds but out of the image. A
+      `RUN` never gets both.
+
+    ## References
+    - hadolint DL3040
+    """
+
+    code = "DF110"
+    name = "dnf-cache-kept"
+    message = "`dnf install` without `dnf clean all` in the same `RUN`"
+    fix_title = "Append `&& dnf clean all` to the `RUN`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3040",)
+    families = (CleanSpec(frozenset({Manager.DNF, Manager.MICRODNF}), _RPM_CACHE),)
+
+    def skipped(self, run: Run, call: Call) -> bool:
+        return _uses_cache_only(run)
+
+    def is_cleanup(self, cleaner: Call, install: Call) -> bool:
+        return _rpm_clean_all(cleaner)
+
+    def describe(self, call: Call) -> str:
+        tool = "microdnf" if call.manager is Manager.MICRODNF else "dnf"
+        return f"`{call.label}` without `{tool} clean all` in the same `RUN`"
+
+    def cleanup(self, call: Call) -> str:
+        default = "microdnf" if call.manager is Manager.MICRODNF else "dnf"
+        return f"{_tool_word(call, default)} clean all"
+
+    def mount_plan(self, call: Call) -> MountPlan:
+        target = "/var/cache/yum" if call.manager is Manager.MICRODNF else "/var/cache/dnf"
+        return MountPlan(target, locked=True)
+
+
+class ZypperCacheKept(CleanupRule):
+    """## What it does
+    Flags a `RUN` that installs or updates with `zypper` without `zypper clean` after it.
+
+    ## Why is this bad?
+    zypper keeps repository metadata and downloaded packages in `/var/cache/zypp`, which
+    the layer ships for nothing. Cleaning in a later `RUN` does not help.
+
+    ## Example
+    ```dockerfile
+    FROM opensuse/leap:15.6
+    RUN zypper --non-interactive install curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM opensuse/leap:15.6
+    RUN zypper --non-interactive install curl && zypper clean --all
+    ```
+
+    ## Fix safety
+    Safe: the fix appends `&& zypper clean --all` (metadata and packages; plain
+    `zypper clean` only drops packages) after the last top-level command, the way
+    `apt-lists-not-removed` appends its cleanup. zypper refreshes the metadata when a later
+    command needs it.
+
+    With `cache-style = "mount"` the fix adds
+    `--mount=type=cache,target=/var/cache/zypp,sharing=locked` to the `RUN` instead. That
+    fix is always unsafe: the mount hides the metadata earlier `RUN`s left in the image, and
+    repositories without auto-refresh then need an explicit `zypper refresh`.
+
+    Not reported when the `RUN` runs `zypper clean`/`zypper cc` or removes
+    `/var/cache/zypp` after the install, when a `--mount` covers it, or in a stage only
+    copied from. Reported without a fix in the same cases as `yum-cache-kept`.
+
+    ## Options
+    - `cache-style` (default `"clean"`): `"clean"` appends `&& zypper clean --all`;
+      `"mount"` adds a BuildKit cache mount on `/var/cache/zypp` as a `RUN` flag instead,
+      which keeps the cache between builds but out of the image. A `RUN` never gets both.
+
+    ## References
+    - hadolint DL3036
+    """
+
+    code = "DF111"
+    name = "zypper-cache-kept"
+    message = "`zypper install` without `zypper clean` in the same `RUN`"
+    fix_title = "Append `&& zypper clean --all` to the `RUN`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3036",)
+    families = (CleanSpec(frozenset({Manager.ZYPPER}), ("/var/cache/zypp",)),)
+    mount_unsafe = True
+
+    def is_cleanup(self, cleaner: Call, install: Call) -> bool:
+        return cleaner.manager is Manager.ZYPPER and cleaner.subcommand in ("clean", "cc")
+
+    def describe(self, call: Call) -> str:
+        return f"`{call.label}` without `zypper clean` in the same `RUN`"
+
+    def cleanup(self, call: Call) -> str:
+        return f"{_tool_word(call, 'zypper')} clean --all"
+
+    def mount_plan(self, call: Call) -> MountPlan:
+        return MountPlan("/var/cache/zypp", locked=True)
+
+
+_NPM_CACHE = ("/root/.npm", "/root/.npm/_cacache")
+_YARN_CACHE = ("/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn-cache")
+
+
+class NpmCacheKept(CleanupRule):
+    """## What it does
+    Flags a `RUN` that installs with `npm install`/`npm ci` or `yarn install`/`yarn add`
+    without cleaning the package cache afterwards.
+
+    ## Why is this bad?
+    npm keeps every downloaded tarball in `~/.npm/_cacache`, and yarn (classic) in
+    `/usr/local/share/.cache/yarn` or `~/.cache/yarn`: often more than the installed
+    `node_modules`. In the image that cache is dead weight.
+
+    ## Example
+    ```dockerfile
+    FROM node:20
+    RUN npm ci
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:20
+    RUN npm ci && npm cache clean --force
+    ```
+
+    ## Fix safety
+    The fix appends `&& npm cache clean --force` (`&& yarn cache clean` after a yarn
+    install) after the last top-level command, the way `apt-lists-not-removed` appends its
+    cleanup, so it runs only when everything before it succeeded. For npm it is safe: the
+    cache only speeds up later installs.
+
+    For yarn it is safe only when the build context shows Yarn classic (no `.yarnrc.yml`,
+    no `packageManager: yarn@2+` in `package.json`), and unsafe otherwise: with Yarn 2+
+    Plug'n'Play, `.yarn/cache` holds the very packages the app loads, and `yarn cache clean`
+    deletes them.
+
+    With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/root/.npm`
+    (`/usr/local/share/.cache/yarn` for yarn) to the `RUN` instead. That needs the install
+    to run as root with the default cache: there is no fix after a non-root `USER`, or when
+    `HOME`, `npm_config_cache`/`NPM_CONFIG_CACHE` or `YARN_CACHE_FOLDER` is set by
+    `ENV`/`ARG`. It is safe when the file already needs BuildKit, unsafe otherwise.
+
+    Not reported when the `RUN` runs `npm cache clean`/`yarn cache clean` or removes the
+    cache after the install, with `--cache`/`--cache-folder`, when a `--mount` covers the
+    cache, or in a stage only copied from.
+
+    ## Options
+    - `cache-style` (default `"clean"`): `"clean"` appends the cache cleanup; `"mount"`
+      adds a BuildKit cache mount on `/root/.npm` (`/usr/local/share/.cache/yarn` for
+      yarn) as a `RUN` flag instead, which keeps the cache between builds but out of the
+      image. A `RUN` never gets both.
+
+    ## References
+    - hadolint DL3060 (yarn)
+    """
+
+    code = "DF112"
+    name = "npm-cache-kept"
+    message = "`npm install` leaves the package cache in the layer"
+    fix_title = "Append `&& npm cache clean --force` to the `RUN`"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3060",)
+    # npm and yarn have separate caches: each gets its own cleanup.
+    families = (
+        CleanSpec(frozenset({Manager.NPM}), _NPM_CACHE),
+        CleanSpec(frozenset({Manager.YARN}), _YARN_CACHE),
+    )
+
+    def skipped(self, run: Run, call: Call) -> bool:
+        if call.has_option("--cache", "--cache-folder"):
+            return True
+        if call.manager is Manager.YARN:
+            return _home_cache_mounted(run.instr, "yarn")
+        return any(t.rstrip("/").endswith("/.npm") for t in mounted_dirs(run.instr))
+
+    def is_cleanup(self, cleaner: Call, install: Call) -> bool:
+        return (
+            cleaner.manager is install.manager
+            and cleaner.subcommand == "cache"
+            and bool({"clean", "clear", "rm"} & set(cleaner.argv[cleaner.sub + 1 :]))
+        )
+
+    def describe(self, call: Call) -> str:
+        return f"`{call.label}` leaves the package cache in the layer"
+
+    def cleanup(self, call: Call) -> str:
+        if call.manager is Manager.NPM:
+            return f"{_tool_word(call, 'npm')} cache clean --force"
+        return f"{_tool_word(call, 'yarn')} cache clean"
+
+    def mount_plan(self, call: Call) -> MountPlan:
+        if call.manager is Manager.NPM:
+            return MountPlan("/root/.npm")
+        return MountPlan("/usr/local/share/.cache/yarn", locked=True)
+
+    def mount_allowed(self, facts: Facts, run: Run, call: Call) -> bool:
+        names = {n.upper() for n in env_names(facts, run.stage, run.instr)}
+        npm = call.manager is Manager.NPM
+        moved = {"HOME", "NPM_CONFIG_CACHE"} if npm else {"HOME", "YARN_CACHE_FOLDER"}
+        return is_root_user(run_user(facts, run.stage, run.instr)) and not (moved & names)
+
+    def fix_is_safe(self, facts: Facts, call: Call) -> bool:
+        return call.manager is Manager.NPM or _yarn_classic(facts)
+
+
+def _yarn_classic(facts: Facts) -> bool:
+    """Return whether the build context shows Yarn 1 (so `yarn cache clean` is harmless)."""
+    context = facts.context
+    if context is None or context.exists(".yarnrc.yml") or context.exists(".yarn/releases"):
+        return False
+    text = context.read_text("package.json")
+    if text is None:
+        return context.exists("yarn.lock")
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return False
+    manager = manifest.get("packageManager") if isinstance(manifest, dict) else None
+    return not (isinstance(manager, str) and re.match(r"yarn@[2-9]", manager))

@@ -1,0 +1,910 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dffix.edits import Applicability
+from dffix.facts import BuildContext
+from dffix.fixer import fix
+from dffix.rules.packages import (
+    ApkCacheKept,
+    AptGetInstallRecommends,
+    AptGetWithoutYes,
+    DnfCacheKept,
+    NpmCacheKept,
+    PipCacheKept,
+    UnsortedPackageList,
+    YumCacheKept,
+    ZypperCacheKept,
+)
+from dffix.syntax import ParseError
+from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
+
+MOUNT = {"cache-style": "mount"}
+SYNTAX = "# syntax=docker/dockerfile:1\n"
+
+
+def _head(source: str, image: str) -> str:
+    return source if source.startswith(("FROM", "#")) else f"FROM {image}\n{source}"
+
+
+# -- DF104 unsorted-package-list ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "RUN apt-get install -y git curl", "RUN apt-get install -y curl git", id="one line stays one line"
+        ),
+        pytest.param(
+            "RUN apt-get install -y \\\n    git \\\n    curl \\\n    bash",
+            "RUN apt-get install -y \\\n    bash \\\n    curl \\\n    git",
+            id="one per line keeps its lines",
+        ),
+        pytest.param(
+            "RUN apt-get install -y \\\n\t\tgit curl \\\n\t\tbash \\\n\t; \\\n\techo done",
+            "RUN apt-get install -y \\\n\t\tbash \\\n\t\tcurl \\\n\t\tgit \\\n\t; \\\n\techo done",
+            id="several on a line become one per line with the list's indentation",
+        ),
+        pytest.param(
+            "RUN apt-get install -y zsh curl \\\n    bash && rm -rf /var/lib/apt/lists/*",
+            "RUN apt-get install -y bash \\\n    curl \\\n    zsh && rm -rf /var/lib/apt/lists/*",
+            id="first package stays on the install line",
+        ),
+        pytest.param(
+            "RUN apt-get install -y zlib1g curl-dev curl=7.88.1-10",
+            "RUN apt-get install -y curl=7.88.1-10 curl-dev zlib1g",
+            id="version pins sort by name",
+        ),
+        pytest.param(
+            "RUN yum install -y perl-Digest-MD5 ImageMagick gcc",
+            "RUN yum install -y gcc ImageMagick perl-Digest-MD5",
+            id="case-insensitive",
+        ),
+        pytest.param(
+            "RUN apk add --no-cache --virtual .build-deps musl-dev gcc",
+            "RUN apk add --no-cache --virtual .build-deps gcc musl-dev",
+            id="option value is not a package",
+        ),
+        pytest.param(
+            "RUN apt-get install b a --no-install-recommends -y",
+            "RUN apt-get install --no-install-recommends -y a b",
+            id="options after packages move first",
+        ),
+        pytest.param(
+            "RUN apk add b --virtual .deps a", "RUN apk add --virtual .deps a b", id="option with value moves"
+        ),
+        pytest.param(
+            "RUN apt-get install -y \\\n    b \\\n    --no-install-recommends \\\n    a",
+            "RUN apt-get install -y \\\n    --no-install-recommends \\\n    a \\\n    b",
+            id="option moves within one per line",
+        ),
+        pytest.param("RUN dnf install -y b a", "RUN dnf install -y a b", id="dnf"),
+        pytest.param(
+            "RUN apt-get install -q=2 b a", "RUN apt-get install -q=2 a b", id="short option with a value"
+        ),
+        pytest.param("RUN microdnf install b a", "RUN microdnf install a b", id="microdnf"),
+        pytest.param("RUN zypper -n in b a", "RUN zypper -n in a b", id="zypper in with a global option"),
+        pytest.param("RUN sudo -E apt-get install -y b a", "RUN sudo -E apt-get install -y a b", id="sudo"),
+        pytest.param(
+            "RUN apt-get install -y b a && apk add d c",
+            "RUN apt-get install -y a b && apk add c d",
+            id="each command of the RUN",
+        ),
+        pytest.param(
+            "RUN apt-get -o Dpkg::Options::=--force-confold install -y b a",
+            "RUN apt-get -o Dpkg::Options::=--force-confold install -y a b",
+            id="option value before the subcommand",
+        ),
+        pytest.param(
+            "RUN apt-get install -y \\\n    b \\\n\\\n    a",
+            "RUN apt-get install -y \\\n    a \\\n\\\n    b",
+            id="blank continuation line stays",
+        ),
+        pytest.param(
+            "RUN apt-get install -y \\\n    # the tools\n    b \\\n    a",
+            "RUN apt-get install -y \\\n    # the tools\n    a \\\n    b",
+            id="comment line above the whole list stays",
+        ),
+        pytest.param(
+            "RUN apt-get install -y \\\n    zsh curl \\\n\\\n    \\\n\n    bash",
+            "RUN apt-get install -y \\\n    bash \\\n    curl \\\n    zsh",
+            id="empty continuation lines go when the list becomes one per line",
+        ),
+        pytest.param(
+            "FROM debian AS build\nRUN apt-get install -y b a\nFROM debian\nCOPY --from=build /x /x",
+            "FROM debian AS build\nRUN apt-get install -y a b\nFROM debian\nCOPY --from=build /x /x",
+            id="every stage",
+        ),
+    ],
+)
+def test_unsorted_package_list_fixes(before: str, after: str) -> None:
+    assert_fixes(UnsortedPackageList(), _head(before, "debian"), _head(after, "debian"))
+
+
+def test_unsorted_package_list_crlf_and_backtick_escape() -> None:
+    before = "# escape=`\r\nFROM debian\r\nRUN apt-get install -y c b `\r\n    a\r\n"
+    after = "# escape=`\r\nFROM debian\r\nRUN apt-get install -y a `\r\n    b `\r\n    c\r\n"
+    result = fix(before, [UnsortedPackageList()])
+    assert not isinstance(result, ParseError)
+    assert result.text == after
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN pip install requests flask", "RUN pip install flask requests", id="pip"),
+        pytest.param(
+            "RUN python3 -m pip install --no-cache-dir b==1.0 A",
+            "RUN python3 -m pip install --no-cache-dir A b==1.0",
+            id="python -m pip",
+        ),
+        pytest.param("RUN uv pip install --system b a", "RUN uv pip install --system a b", id="uv pip"),
+    ],
+)
+def test_unsorted_package_list_pip_is_unsafe(before: str, after: str) -> None:
+    source = _head(before, "python")
+    assert_unchanged(UnsortedPackageList(), source, unsafe=False)
+    assert_fixes(UnsortedPackageList(), source, _head(after, "python"), unsafe=True)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apt-get install -y a b c", id="sorted"),
+        pytest.param("RUN apt-get install -y curl", id="one package"),
+        pytest.param("RUN apt-get install -y $PKGS curl", id="variable"),
+        pytest.param("RUN apt-get install -y 'zsh' curl", id="quoted word"),
+        pytest.param("RUN pip install 'b[x]' a", id="quoted extra"),
+        pytest.param("RUN apt-get install -y zsh python3*", id="glob"),
+        pytest.param("RUN apt-get install -y ./z.deb ./a.deb", id="paths"),
+        pytest.param("RUN apt-get install -y zsh $(cat /pkgs)", id="command substitution"),
+        pytest.param("RUN apt-get install --frobnicate zsh curl", id="unknown option may take a value"),
+        pytest.param("RUN apt-get install -y -- zsh curl", id="double dash"),
+        pytest.param("RUN apt-get install -Z zsh curl", id="unknown short option"),
+        pytest.param("RUN apk add zsh curl --virtual", id="option value missing"),
+        pytest.param(
+            "RUN case $X in a) apt-get install -y zsh curl;; esac", id="line the reader gives up on"
+        ),
+        pytest.param("RUN npm install zsh curl", id="npm is not sorted"),
+        pytest.param("RUN apt-get remove -y zsh curl", id="remove is not sorted"),
+        pytest.param('RUN ["apt-get", "install", "-y", "zsh", "curl"]', id="exec form"),
+        pytest.param("RUN <<EOF\napt-get install -y zsh curl\nEOF", id="heredoc"),
+        pytest.param('SHELL ["pwsh", "-Command"]\nRUN apt-get install -y zsh curl', id="non-POSIX SHELL"),
+        pytest.param("RUN echo apt-get install zsh curl", id="only an argument"),
+    ],
+)
+def test_unsorted_package_list_unchanged(source: str) -> None:
+    assert_unchanged(UnsortedPackageList(), _head(source, "debian"))
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        pytest.param(
+            "RUN apt-get install -y \\\n    zsh \\\n    # the client\n    curl",
+            "`apt-get install` package list is not sorted",
+            id="comment line among the packages",
+        ),
+        pytest.param(
+            "RUN apt-get install -y zsh >/dev/null curl",
+            "`apt-get install` package list is not sorted",
+            id="redirection among the packages",
+        ),
+        pytest.param(
+            "RUN apt-get install -y zs\\\nh curl",
+            "`apt-get install` package list is not sorted",
+            id="split word",
+        ),
+        pytest.param(
+            "RUN pip install b --no-deps a",
+            "`pip install` package list is not sorted; has options after its packages",
+            id="pip options between packages",
+        ),
+        pytest.param(
+            "RUN apt-get install -y curl curl=7.88.1-10 git",
+            "`apt-get install` package list names `curl` more than once",
+            id="duplicate",
+        ),
+    ],
+)
+def test_unsorted_package_list_reports_without_fix(source: str, message: str) -> None:
+    source = _head(source, "debian")
+    assert assert_reports(UnsortedPackageList(), source, fixable=False) == [message]
+
+
+def test_unsorted_package_list_names_all_problems() -> None:
+    messages = assert_reports(
+        UnsortedPackageList(), "FROM debian\nRUN apt-get install b a a -y", fixable=True
+    )
+    assert messages == [
+        "`apt-get install` package list is not sorted; has options after its packages; "
+        "names `a` more than once"
+    ]
+    assert_fixes(
+        UnsortedPackageList(),
+        "FROM debian\nRUN apt-get install b a a -y",
+        "FROM debian\nRUN apt-get install -y a a b",
+    )
+
+
+# -- DF105 apt-get-install-recommends ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "RUN apt-get update && apt-get install -y curl",
+            "RUN apt-get update && apt-get install --no-install-recommends -y curl",
+            id="right after install",
+        ),
+        pytest.param("RUN apt install -y curl", "RUN apt install --no-install-recommends -y curl", id="apt"),
+        pytest.param(
+            "RUN apt-get -y install curl",
+            "RUN apt-get -y install --no-install-recommends curl",
+            id="option first",
+        ),
+        pytest.param(
+            "RUN apt-get install \\\n    -y curl",
+            "RUN apt-get install --no-install-recommends \\\n    -y curl",
+            id="multi-line",
+        ),
+        pytest.param(
+            "RUN sudo apt-get install -y curl",
+            "RUN sudo apt-get install --no-install-recommends -y curl",
+            id="sudo",
+        ),
+    ],
+)
+def test_apt_get_install_recommends_fixes(before: str, after: str) -> None:
+    assert_fixes(AptGetInstallRecommends(), _head(before, "debian"), _head(after, "debian"), unsafe=True)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apt-get install --no-install-recommends -y curl", id="already there"),
+        pytest.param("RUN apt-get install --install-recommends -y curl", id="recommends asked for"),
+        pytest.param("RUN apt-get -o APT::Install-Recommends=false install -y curl", id="apt option"),
+        pytest.param(
+            "RUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/01norecommends\n"
+            "RUN apt-get install -y curl",
+            id="apt.conf written by the file",
+        ),
+        pytest.param(
+            "COPY apt.conf /etc/apt/apt.conf.d/\nRUN apt-get install -y curl", id="COPY into /etc/apt"
+        ),
+        pytest.param(
+            "FROM debian AS build\nRUN apt-get install -y gcc\nFROM debian\nCOPY --from=build /x /x",
+            id="stage only copied from",
+        ),
+        pytest.param("RUN apt-get update", id="not an install"),
+        pytest.param("RUN apt-get upgrade -y", id="upgrade"),
+    ],
+)
+def test_apt_get_install_recommends_unchanged(source: str) -> None:
+    assert_unchanged(AptGetInstallRecommends(), _head(source, "debian"))
+
+
+def test_apt_get_install_recommends_is_unsafe() -> None:
+    assert_unchanged(AptGetInstallRecommends(), "FROM debian\nRUN apt-get install -y curl", unsafe=False)
+
+
+def test_apt_get_install_recommends_exec_form_has_no_fix() -> None:
+    source = 'FROM debian\nRUN ["apt-get", "install", "-y", "curl"]'
+    assert assert_reports(AptGetInstallRecommends(), source, fixable=False) == [
+        "`apt-get install` without `--no-install-recommends`"
+    ]
+
+
+# -- DF106 apt-get-without-yes ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN apt-get install curl", "RUN apt-get install -y curl", id="install"),
+        pytest.param("RUN apt-get upgrade", "RUN apt-get upgrade -y", id="upgrade"),
+        pytest.param(
+            "RUN apt-get purge --auto-remove curl", "RUN apt-get purge -y --auto-remove curl", id="purge"
+        ),
+        pytest.param("RUN apt install -q curl", "RUN apt install -y -q curl", id="quiet level 1 still asks"),
+        pytest.param(
+            "RUN apt-get install \\\n    curl", "RUN apt-get install -y \\\n    curl", id="multi-line"
+        ),
+        pytest.param(
+            "RUN echo y > /answer && apt-get install curl",
+            "RUN echo y > /answer && apt-get install -y curl",
+            id="output redirection elsewhere",
+        ),
+    ],
+)
+def test_apt_get_without_yes_fixes(before: str, after: str) -> None:
+    assert_fixes(AptGetWithoutYes(), _head(before, "debian"), _head(after, "debian"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apt-get install -y curl", id="-y"),
+        pytest.param("RUN apt-get install --yes curl", id="--yes"),
+        pytest.param("RUN apt-get install --assume-yes curl", id="--assume-yes"),
+        pytest.param("RUN apt-get install -qy curl", id="cluster with y"),
+        pytest.param("RUN apt-get install -qq curl", id="quiet level 2 implies -y"),
+        pytest.param("RUN apt-get install -q -q curl", id="two -q"),
+        pytest.param("RUN apt-get install --quiet --quiet curl", id="two --quiet"),
+        pytest.param("RUN apt-get install -q=2 curl", id="-q=2"),
+        pytest.param("RUN apt-get install --assume-no curl", id="--assume-no"),
+        pytest.param("RUN apt-get -o APT::Get::Assume-Yes=true install curl", id="apt option"),
+        pytest.param(
+            "RUN echo 'APT::Get::Assume-Yes \"true\";' > /etc/apt/apt.conf.d/90yes\nRUN apt-get install curl",
+            id="apt.conf written by the file",
+        ),
+        pytest.param("RUN yes | apt-get install curl", id="answers piped in"),
+        pytest.param("RUN apt-get install curl < /answers", id="answers from a file"),
+        pytest.param("RUN apt-get update", id="update"),
+        pytest.param('RUN ["apt-get", "install", "curl"]', id="exec form"),
+    ],
+)
+def test_apt_get_without_yes_unchanged(source: str) -> None:
+    assert_unchanged(AptGetWithoutYes(), _head(source, "debian"))
+
+
+# -- DF107 apk-cache-kept ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN apk add curl", "RUN apk add --no-cache curl", id="add"),
+        pytest.param("RUN apk --update add curl", "RUN apk --update add --no-cache curl", id="option first"),
+        pytest.param(
+            "RUN apk update && apk add curl",
+            "RUN apk update && apk add --no-cache curl",
+            id="after apk update",
+        ),
+        pytest.param(
+            "RUN rm -rf /var/cache/apk/* && apk add curl",
+            "RUN rm -rf /var/cache/apk/* && apk add --no-cache curl",
+            id="cache removed before the install",
+        ),
+        pytest.param(
+            "RUN apk add \\\n    curl \\\n    git",
+            "RUN apk add --no-cache \\\n    curl \\\n    git",
+            id="multi-line",
+        ),
+        pytest.param(
+            "RUN --mount=type=cache,target=/root/.cache apk add curl",
+            "RUN --mount=type=cache,target=/root/.cache apk add --no-cache curl",
+            id="mount of another dir",
+        ),
+    ],
+)
+def test_apk_cache_kept_fixes(before: str, after: str) -> None:
+    assert_fixes(ApkCacheKept(), _head(before, "alpine:3.20"), _head(after, "alpine:3.20"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apk add --no-cache curl", id="already there"),
+        pytest.param("RUN apk --no-cache add curl", id="before the subcommand"),
+        pytest.param("RUN apk add --cache-dir /tmp/apk curl", id="own cache dir"),
+        pytest.param("RUN apk add --no-network --virtual .rundeps so:libc.musl", id="offline install"),
+        pytest.param("RUN --mount=type=cache,target=/var/cache/apk apk add curl", id="cache mount"),
+        pytest.param("RUN --mount=type=cache,target=/etc/apk/cache apk add curl", id="apk cache link mount"),
+        pytest.param("RUN apk add curl && rm -rf /var/cache/apk/*", id="cache removed after"),
+        pytest.param("RUN apk del curl", id="del"),
+        pytest.param(
+            "FROM alpine AS build\nRUN apk add gcc\nFROM alpine\nCOPY --from=build /x /x",
+            id="stage only copied from",
+        ),
+    ],
+)
+def test_apk_cache_kept_unchanged(source: str) -> None:
+    assert_unchanged(ApkCacheKept(), _head(source, "alpine:3.20"))
+
+
+def test_apk_cache_kept_old_alpine_is_unsafe() -> None:
+    source = "FROM alpine:3.2\nRUN apk add curl"
+    assert_unchanged(ApkCacheKept(), source, unsafe=False)
+    assert_fixes(ApkCacheKept(), source, "FROM alpine:3.2\nRUN apk add --no-cache curl", unsafe=True)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            SYNTAX + "FROM alpine\nRUN apk add curl",
+            SYNTAX + "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add --update-cache curl",
+            id="index fetched by the command",
+        ),
+        pytest.param(
+            SYNTAX + "FROM alpine\nRUN apk update && apk add curl",
+            SYNTAX + "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk update && apk add curl",
+            id="apk update before",
+        ),
+        pytest.param(
+            SYNTAX + 'FROM alpine\nRUN ["apk", "add", "-U", "curl"]',
+            SYNTAX + 'FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk ["apk", "add", "-U", "curl"]',
+            id="exec form that fetches the index",
+        ),
+        pytest.param(
+            SYNTAX + "FROM alpine\nRUN apk add -U curl",
+            SYNTAX + "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add -U curl",
+            id="-U",
+        ),
+    ],
+)
+def test_apk_cache_kept_mount_style(before: str, after: str) -> None:
+    assert_fixes(ApkCacheKept(MOUNT), before, after)
+
+
+def test_apk_cache_kept_mount_style_needs_buildkit() -> None:
+    source = "FROM alpine\nRUN apk add -U curl"
+    assert_unchanged(ApkCacheKept(MOUNT), source, unsafe=False)
+    assert_fixes(
+        ApkCacheKept(MOUNT),
+        source,
+        "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add -U curl",
+        unsafe=True,
+    )
+    messages = assert_reports(ApkCacheKept(MOUNT), source, fixable=True)
+    assert messages == [
+        "`apk add` without `--no-cache` leaves the package index in the layer; "
+        "a cache mount needs BuildKit (add `# syntax=docker/dockerfile:1`)"
+    ]
+
+
+def test_apk_cache_kept_mount_style_exec_form_without_index_has_no_fix() -> None:
+    assert_reports(ApkCacheKept(MOUNT), SYNTAX + 'FROM alpine\nRUN ["apk", "add", "curl"]', fixable=False)
+
+
+def test_cache_style_must_be_known() -> None:
+    messages = assert_reports(
+        ApkCacheKept({"cache-style": "none"}), "FROM alpine\nRUN apk add curl", fixable=False
+    )
+    assert messages == [
+        "`apk add` without `--no-cache` leaves the package index in the layer; "
+        "no fix: `cache-style` must be one of 'clean', 'mount'"
+    ]
+
+
+# -- DF108 pip-cache-kept ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN pip install flask", "RUN pip install --no-cache-dir flask", id="pip"),
+        pytest.param(
+            "RUN pip3 install -r requirements.txt",
+            "RUN pip3 install --no-cache-dir -r requirements.txt",
+            id="pip3",
+        ),
+        pytest.param(
+            "RUN python3 -m pip install -U pip",
+            "RUN python3 -m pip install --no-cache-dir -U pip",
+            id="python -m pip",
+        ),
+        pytest.param(
+            "RUN /venv/bin/pip install .", "RUN /venv/bin/pip install --no-cache-dir .", id="pip by its path"
+        ),
+        pytest.param(
+            "RUN pip install -U pip && pip install flask",
+            "RUN pip install --no-cache-dir -U pip && pip install --no-cache-dir flask",
+            id="every pip of the RUN",
+        ),
+        pytest.param(
+            "RUN uv pip install --system flask", "RUN uv pip install --no-cache --system flask", id="uv"
+        ),
+        pytest.param(
+            "RUN pip install flask && rm -rf /tmp/*",
+            "RUN pip install --no-cache-dir flask && rm -rf /tmp/*",
+            id="other dir removed",
+        ),
+    ],
+)
+def test_pip_cache_kept_fixes(before: str, after: str) -> None:
+    assert_fixes(PipCacheKept(), _head(before, "python:3.12"), _head(after, "python:3.12"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN pip install --no-cache-dir flask", id="already there"),
+        pytest.param("RUN pip --no-cache-dir install flask", id="general option"),
+        pytest.param("RUN pip install --cache-dir /tmp/pip flask", id="own cache dir"),
+        pytest.param("ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask", id="ENV"),
+        pytest.param("ARG PIP_NO_CACHE_DIR=1\nRUN pip install flask", id="ARG"),
+        pytest.param("RUN PIP_NO_CACHE_DIR=1 pip install flask", id="prefix assignment"),
+        pytest.param("RUN export PIP_NO_CACHE_DIR=1 && pip install flask", id="exported in the RUN"),
+        pytest.param("RUN pip config set global.no-cache-dir false\nRUN pip install flask", id="pip config"),
+        pytest.param("RUN --mount=type=cache,target=/root/.cache/pip pip install flask", id="cache mount"),
+        pytest.param("RUN --mount=type=cache,target=/root/.cache pip install flask", id="mount of .cache"),
+        pytest.param(
+            "RUN --mount=type=cache,target=/home/app/.cache/pip,uid=1000 pip install flask",
+            id="mount of a user's cache",
+        ),
+        pytest.param("RUN pip install flask && rm -rf /root/.cache/pip", id="cache removed after"),
+        pytest.param("RUN pip install flask && rm -rf ~/.cache", id="home cache removed after"),
+        pytest.param("RUN pip download flask", id="download"),
+        pytest.param("ENV PIP_NO_CACHE_DIR 1\nRUN pip install flask", id="legacy ENV"),
+        pytest.param('RUN ["sh", "-c", "pip install flask"]', id="exec form shell"),
+        pytest.param('RUN ["python", "app.py"]', id="exec form of something else"),
+        pytest.param("RUN python3 <<EOF\nimport os\nEOF", id="heredoc read by python"),
+        pytest.param("RUN <<EOF\necho hi\nEOF", id="heredoc without pip"),
+        pytest.param("RUN <<A <<B\npip install x\nA\npip install y\nB", id="two heredocs"),
+        pytest.param("RUN uv pip install --no-cache flask", id="uv --no-cache"),
+        pytest.param("ENV UV_NO_CACHE=1\nRUN uv pip install flask", id="UV_NO_CACHE"),
+        pytest.param(
+            "FROM python AS build\nRUN pip install flask\nFROM python\nCOPY --from=build /x /x",
+            id="stage only copied from",
+        ),
+    ],
+)
+def test_pip_cache_kept_unchanged(source: str) -> None:
+    assert_unchanged(PipCacheKept(), _head(source, "python:3.12"))
+
+
+def test_pip_cache_kept_old_distro_pip_is_unsafe() -> None:
+    source = "FROM ubuntu:14.04\nRUN pip install flask"
+    assert_unchanged(PipCacheKept(), source, unsafe=False)
+    assert_fixes(
+        PipCacheKept(), source, "FROM ubuntu:14.04\nRUN pip install --no-cache-dir flask", unsafe=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            SYNTAX + "FROM python\nRUN pip install flask",
+            SYNTAX + "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask",
+            id="pip",
+        ),
+        pytest.param(
+            SYNTAX + "FROM python\nUSER app\nUSER root\nRUN pip install flask",
+            SYNTAX + "FROM python\nUSER app\nUSER root\n"
+            "RUN --mount=type=cache,target=/root/.cache/pip pip install flask",
+            id="back to root",
+        ),
+        pytest.param(
+            "FROM python\nRUN <<EOF\npip install flask\nEOF",
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip <<EOF\npip install flask\nEOF",
+            id="heredoc script",
+        ),
+        pytest.param(
+            SYNTAX + "FROM python\nRUN uv pip install --system flask",
+            SYNTAX
+            + "FROM python\nRUN --mount=type=cache,target=/root/.cache/uv uv pip install --system flask",
+            id="uv",
+        ),
+    ],
+)
+def test_pip_cache_kept_mount_style(before: str, after: str) -> None:
+    assert_fixes(PipCacheKept(MOUNT), before, after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("USER app\nRUN pip install flask", id="non-root user"),
+        pytest.param(
+            "FROM python AS base\nUSER 1000\nFROM base\nRUN pip install flask", id="user of the parent stage"
+        ),
+        pytest.param("ENV PIP_CACHE_DIR=/cache\nRUN pip install flask", id="cache moved"),
+        pytest.param("ENV HOME=/app\nRUN pip install flask", id="home moved"),
+    ],
+)
+def test_pip_cache_kept_mount_style_without_fix(source: str) -> None:
+    assert_reports(PipCacheKept(MOUNT), SYNTAX + _head(source, "python"), fixable=False)
+
+
+# -- DF109 yum-cache-kept, DF110 dnf-cache-kept, DF111 zypper-cache-kept -----------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN yum install -y httpd", "RUN yum install -y httpd && yum clean all", id="one line"),
+        pytest.param(
+            "RUN yum -y update \\\n    && yum install -y \\\n        httpd \\\n        mod_ssl",
+            "RUN yum -y update \\\n    && yum install -y \\\n        httpd \\\n        mod_ssl \\\n"
+            "    && yum clean all",
+            id="new continuation line in the RUN's style",
+        ),
+        pytest.param(
+            "RUN yum install -y httpd && \\\n    echo ok",
+            "RUN yum install -y httpd && \\\n    echo ok && \\\n    yum clean all",
+            id="trailing && style",
+        ),
+        pytest.param(
+            "RUN sudo yum install -y httpd", "RUN sudo yum install -y httpd && sudo yum clean all", id="sudo"
+        ),
+        pytest.param(
+            "RUN yum clean all && yum install -y httpd",
+            "RUN yum clean all && yum install -y httpd && yum clean all",
+            id="clean before the install does not count",
+        ),
+        pytest.param(
+            "RUN yum install -y httpd # the server",
+            "RUN yum install -y httpd && yum clean all # the server",
+            id="before an inline comment",
+        ),
+        pytest.param(
+            "RUN <<EOF\nset -e\nyum install -y httpd\nEOF",
+            "RUN <<EOF\nset -e\nyum install -y httpd\nyum clean all\nEOF",
+            id="heredoc script with set -e",
+        ),
+        pytest.param(
+            "RUN /usr/bin/yum install -y httpd",
+            "RUN /usr/bin/yum install -y httpd && /usr/bin/yum clean all",
+            id="yum by its path",
+        ),
+    ],
+)
+def test_yum_cache_kept_fixes(before: str, after: str) -> None:
+    assert_fixes(YumCacheKept(), _head(before, "centos:7"), _head(after, "centos:7"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN yum install -y httpd && yum clean all", id="cleaned"),
+        pytest.param("RUN yum install -y httpd && dnf clean all", id="cleaned by dnf"),
+        pytest.param("RUN yum install -y httpd && rm -rf /var/cache/yum", id="cache removed"),
+        pytest.param("RUN --mount=type=cache,target=/var/cache/yum yum install -y httpd", id="cache mount"),
+        pytest.param("RUN yum -C install -y httpd", id="cache only"),
+        pytest.param("RUN yum install -y httpd &", id="background"),
+        pytest.param("RUN yum install -y httpd && exec httpd", id="exec"),
+        pytest.param("RUN yum remove -y httpd", id="remove"),
+        pytest.param("RUN yum clean all", id="clean only"),
+        pytest.param(
+            "FROM centos AS build\nRUN yum install -y gcc\nFROM centos\nCOPY --from=build /x /x",
+            id="stage only copied from",
+        ),
+    ],
+)
+def test_yum_cache_kept_unchanged(source: str) -> None:
+    assert_unchanged(YumCacheKept(), _head(source, "centos:7"))
+
+
+def test_yum_cache_kept_exec_form_has_no_fix() -> None:
+    assert_reports(YumCacheKept(), 'FROM centos\nRUN ["yum", "install", "-y", "httpd"]', fixable=False)
+
+
+def test_yum_cache_kept_mount_style() -> None:
+    before = SYNTAX + "FROM centos\nRUN yum install -y httpd"
+    after = (
+        SYNTAX
+        + "FROM centos\nRUN --mount=type=cache,target=/var/cache/yum,sharing=locked yum install -y httpd"
+    )
+    assert_fixes(YumCacheKept(MOUNT), before, after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN dnf install -y httpd", "RUN dnf install -y httpd && dnf clean all", id="dnf"),
+        pytest.param(
+            "RUN microdnf install -y httpd",
+            "RUN microdnf install -y httpd && microdnf clean all",
+            id="microdnf",
+        ),
+        pytest.param("RUN dnf -y upgrade", "RUN dnf -y upgrade && dnf clean all", id="upgrade"),
+    ],
+)
+def test_dnf_cache_kept_fixes(before: str, after: str) -> None:
+    assert_fixes(DnfCacheKept(), _head(before, "fedora:40"), _head(after, "fedora:40"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN dnf install -y httpd && dnf clean all", id="cleaned"),
+        pytest.param("RUN microdnf install httpd && microdnf clean all", id="microdnf cleaned"),
+        pytest.param("RUN dnf install -y httpd && rm -rf /var/cache/dnf", id="cache removed"),
+        pytest.param("RUN --mount=type=cache,target=/var/cache/dnf dnf install -y httpd", id="cache mount"),
+        pytest.param("RUN yum install -y httpd", id="yum is DF109"),
+    ],
+)
+def test_dnf_cache_kept_unchanged(source: str) -> None:
+    assert_unchanged(DnfCacheKept(), _head(source, "fedora:40"))
+
+
+def test_dnf_cache_kept_mount_style() -> None:
+    before = SYNTAX + "FROM ubi8-minimal\nRUN microdnf install httpd"
+    after = (
+        SYNTAX + "FROM ubi8-minimal\n"
+        "RUN --mount=type=cache,target=/var/cache/yum,sharing=locked microdnf install httpd"
+    )
+    assert_fixes(DnfCacheKept(MOUNT), before, after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "RUN zypper --non-interactive install curl",
+            "RUN zypper --non-interactive install curl && zypper clean --all",
+            id="install",
+        ),
+        pytest.param("RUN zypper -n in curl", "RUN zypper -n in curl && zypper clean --all", id="in"),
+        pytest.param("RUN zypper -n dup", "RUN zypper -n dup && zypper clean --all", id="dist-upgrade"),
+    ],
+)
+def test_zypper_cache_kept_fixes(before: str, after: str) -> None:
+    assert_fixes(ZypperCacheKept(), _head(before, "opensuse/leap"), _head(after, "opensuse/leap"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN zypper -n in curl && zypper clean", id="cleaned"),
+        pytest.param("RUN zypper -n in curl && zypper cc -a", id="cc"),
+        pytest.param("RUN zypper -n in curl && rm -rf /var/cache/zypp/*", id="cache removed"),
+        pytest.param("RUN --mount=type=cache,target=/var/cache/zypp zypper -n in curl", id="cache mount"),
+        pytest.param("RUN zypper -n rm curl", id="remove"),
+    ],
+)
+def test_zypper_cache_kept_unchanged(source: str) -> None:
+    assert_unchanged(ZypperCacheKept(), _head(source, "opensuse/leap"))
+
+
+def test_zypper_cache_kept_mount_style_is_unsafe() -> None:
+    before = SYNTAX + "FROM opensuse/leap\nRUN zypper -n in curl"
+    after = (
+        SYNTAX
+        + "FROM opensuse/leap\nRUN --mount=type=cache,target=/var/cache/zypp,sharing=locked zypper -n in curl"
+    )
+    assert_unchanged(ZypperCacheKept(MOUNT), before, unsafe=False)
+    assert_fixes(ZypperCacheKept(MOUNT), before, after, unsafe=True)
+
+
+# -- DF112 npm-cache-kept ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN npm ci", "RUN npm ci && npm cache clean --force", id="npm ci"),
+        pytest.param(
+            "RUN npm install -g pm2", "RUN npm install -g pm2 && npm cache clean --force", id="npm install -g"
+        ),
+        pytest.param(
+            "RUN npm i && npm run build", "RUN npm i && npm run build && npm cache clean --force", id="npm i"
+        ),
+        pytest.param(
+            "RUN npm ci && npm cache verify",
+            "RUN npm ci && npm cache verify && npm cache clean --force",
+            id="verify",
+        ),
+    ],
+)
+def test_npm_cache_kept_fixes(before: str, after: str) -> None:
+    assert_fixes(NpmCacheKept(), _head(before, "node:20"), _head(after, "node:20"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN npm ci && npm cache clean --force", id="cleaned"),
+        pytest.param("RUN npm ci && rm -rf ~/.npm", id="cache removed"),
+        pytest.param("RUN npm ci && rm -rf /root/.npm/_cacache", id="cacache removed"),
+        pytest.param("RUN --mount=type=cache,target=/root/.npm npm ci", id="cache mount"),
+        pytest.param("RUN --mount=type=cache,target=/home/node/.npm npm ci", id="mount of a user's cache"),
+        pytest.param("RUN npm ci --cache /tmp/npm", id="own cache dir"),
+        pytest.param("RUN npm run build", id="not an install"),
+        pytest.param("RUN yarn install && yarn cache clean", id="yarn cleaned"),
+        pytest.param("RUN yarn && rm -rf /usr/local/share/.cache/yarn", id="yarn cache removed"),
+        pytest.param(
+            "RUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn", id="yarn cache mount"
+        ),
+        pytest.param("RUN yarn build", id="yarn script"),
+    ],
+)
+def test_npm_cache_kept_unchanged(source: str) -> None:
+    assert_unchanged(NpmCacheKept(), _head(source, "node:20"))
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("RUN yarn", "RUN yarn && yarn cache clean", id="bare yarn"),
+        pytest.param(
+            "RUN yarn install --frozen-lockfile",
+            "RUN yarn install --frozen-lockfile && yarn cache clean",
+            id="yarn install",
+        ),
+        pytest.param(
+            "RUN yarn global add pm2", "RUN yarn global add pm2 && yarn cache clean", id="yarn global add"
+        ),
+    ],
+)
+def test_npm_cache_kept_yarn_is_unsafe_without_context(before: str, after: str) -> None:
+    source = _head(before, "node:20")
+    assert_unchanged(NpmCacheKept(), source, unsafe=False)
+    assert_fixes(NpmCacheKept(), source, _head(after, "node:20"), unsafe=True)
+
+
+@pytest.mark.parametrize(
+    ("files", "safe"),
+    [
+        pytest.param({"yarn.lock": ""}, True, id="yarn.lock only"),
+        pytest.param({"package.json": '{"name": "x"}'}, True, id="package.json without packageManager"),
+        pytest.param({"package.json": '{"packageManager": "yarn@1.22.22"}'}, True, id="yarn 1"),
+        pytest.param({"package.json": '{"packageManager": "yarn@4.1.0"}'}, False, id="yarn 4"),
+        pytest.param({"package.json": "{", ".yarnrc.yml": ""}, False, id="yarnrc.yml"),
+        pytest.param({"package.json": "{"}, False, id="unreadable package.json"),
+        pytest.param({}, False, id="nothing to tell"),
+    ],
+)
+def test_npm_cache_kept_yarn_classic_from_context(tmp_path: Path, files: dict[str, str], safe: bool) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    source = "FROM node:20\nRUN yarn\n"
+    result = fix(source, [NpmCacheKept()], Applicability.SAFE, BuildContext(tmp_path))
+    assert not isinstance(result, ParseError)
+    assert result.text == ("FROM node:20\nRUN yarn && yarn cache clean\n" if safe else source)
+
+
+def test_npm_cache_kept_npm_and_yarn_each_get_a_cleanup() -> None:
+    result = fixed(NpmCacheKept(), snippet("FROM node\nRUN npm ci && yarn"), unsafe=True)
+    assert result.text == snippet(
+        "FROM node\nRUN npm ci && yarn && yarn cache clean && npm cache clean --force"
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            SYNTAX + "FROM node\nRUN npm ci",
+            SYNTAX + "FROM node\nRUN --mount=type=cache,target=/root/.npm npm ci",
+            id="npm",
+        ),
+        pytest.param(
+            SYNTAX + "FROM node\nRUN yarn",
+            SYNTAX
+            + "FROM node\nRUN --mount=type=cache,target=/usr/local/share/.cache/yarn,sharing=locked yarn",
+            id="yarn",
+        ),
+    ],
+)
+def test_npm_cache_kept_mount_style(before: str, after: str) -> None:
+    assert_fixes(NpmCacheKept(MOUNT), before, after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("USER node\nRUN npm ci", id="non-root user"),
+        pytest.param("ENV npm_config_cache=/tmp/npm\nRUN npm ci", id="cache moved"),
+        pytest.param("ENV YARN_CACHE_FOLDER=/tmp/yarn\nRUN yarn", id="yarn cache moved"),
+    ],
+)
+def test_npm_cache_kept_mount_style_without_fix(source: str) -> None:
+    assert_reports(NpmCacheKept(MOUNT), SYNTAX + _head(source, "node"), fixable=False)
+
+
+# -- all cache rules ----------------------------------------------------------------------
+
+
+def test_mount_style_never_adds_both() -> None:
+    source = SYNTAX + "FROM python\nRUN pip install flask\n"
+    result = fix(source, [PipCacheKept(MOUNT)], Applicability.UNSAFE)
+    assert not isinstance(result, ParseError)
+    assert "--no-cache-dir" not in result.text
+    assert result.text.count("--mount=") == 1
+
+
+def test_cache_rules_skip_non_posix_shell() -> None:
+    source = (
+        'FROM python\nSHELL ["cmd", "/S", "/C"]\nRUN pip install x && npm ci && yum install x && apk add x\n'
+    )
+    for rule in (PipCacheKept(), NpmCacheKept(), YumCacheKept(), ApkCacheKept()):
+        assert_unchanged(rule, source)

@@ -10,6 +10,17 @@ from dffix.rules.deps import CopyAllBeforeInstall
 from dffix.rules.dockerignore import MissingDockerignore
 from dffix.rules.images import FullBaseImage
 from dffix.rules.layers import ConsecutiveRunInstructions
+from dffix.rules.packages import (
+    ApkCacheKept,
+    AptGetInstallRecommends,
+    AptGetWithoutYes,
+    DnfCacheKept,
+    NpmCacheKept,
+    PipCacheKept,
+    UnsortedPackageList,
+    YumCacheKept,
+    ZypperCacheKept,
+)
 from dffix.rules.practices import (
     AptGetUpgrade,
     BuildToolsInFinalStage,
@@ -33,6 +44,15 @@ from dffix.rules.user import RootFinalUser
 ALL_RULES: tuple[type[Rule], ...] = (
     AptGetSplitAcrossRuns,
     AptListsNotRemoved,
+    UnsortedPackageList,
+    AptGetInstallRecommends,
+    AptGetWithoutYes,
+    ApkCacheKept,
+    PipCacheKept,
+    YumCacheKept,
+    DnfCacheKept,
+    ZypperCacheKept,
+    NpmCacheKept,
     ConsecutiveRunInstructions,
     AddForLocalFiles,
     CopyAllBeforeInstall,

@@ -42,21 +42,7 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged
             "RUN x \\\n      && y\nCOPY . .\nRUN a \\\n      && b",
             id="style of the file when both are one line",
         ),
-        pytest.param(
-            "RUN a\n# then b\nRUN b",
-            "RUN a \\\n    # then b\n    && b",
-            id="comment above the second RUN stays as a continuation comment",
-        ),
-        pytest.param(
-            "RUN a\n\n# section\n\n# then b\nRUN b",
-            "RUN a \\\n    # section\n    # then b\n    && b",
-            id="blank lines between go, comments stay",
-        ),
-        pytest.param(
-            "RUN a\nRUN \\\n  # inner\n  b",
-            "RUN a \\\n  # inner\n  && b",
-            id="comment before the second RUN's command",
-        ),
+        pytest.param("RUN a\n\nRUN b", "RUN a \\\n    && b", id="blank lines between go"),
         pytest.param(
             "RUN a\nRUN b # why",
             "RUN a \\\n    && b # why",
@@ -145,6 +131,9 @@ def test_consecutive_run_instructions_fixes(before: str, after: str) -> None:
         pytest.param("RUN case x in y) z;; esac\nRUN b", id="first RUN unreadable"),
         pytest.param("RUN <<EOF\na\nEOF\nRUN b", id="heredoc first"),
         pytest.param("RUN a\nRUN <<EOF\nb\nEOF", id="heredoc second"),
+        pytest.param("RUN a\n# then b\nRUN b", id="comment documents the second"),
+        pytest.param("RUN a\n\n# section\n\nRUN b", id="comment between, apart from both"),
+        pytest.param("RUN a\nRUN \\\n  # inner\n  b", id="comment before the second RUN's command"),
         pytest.param("RUN a\n# hadolint ignore=DL3008\nRUN b", id="lint directive above the second"),
         pytest.param("RUN a\n# dffix: ignore=DF102\nRUN b", id="dffix directive above the second"),
         pytest.param("RUN a \\\n  # hadolint ignore=SC2086\n  && b\nRUN c", id="directive inside the first"),
@@ -175,6 +164,8 @@ def test_consecutive_run_instructions_windows_unchanged(source: str) -> None:
         pytest.param("RUN cd /x && a\nRUN b", "the first `RUN` runs `cd`", id="state change"),
         pytest.param("RUN a\nRUN b; c", "the second `RUN` is not one `&&` chain", id="second not a chain"),
         pytest.param("RUN a # x\nRUN b", "the first `RUN` ends in a comment", id="comment"),
+        pytest.param("RUN a\n# b\nRUN b", "a comment documents the second `RUN`", id="documented step"),
+        pytest.param("RUN a \\\n  # dffix: ignore=DF102\n  && b\nRUN c", "is a directive", id="directive"),
         pytest.param("RUN a\nRUN <<EOF\nb\nEOF", "a heredoc script is not merged", id="heredoc"),
         pytest.param('SHELL ["pwsh", "-c"]\nRUN a\nRUN b', "is not a POSIX shell", id="shell"),
     ],
@@ -205,8 +196,8 @@ def test_consecutive_run_instructions_reports_each_joint_with_one_fix() -> None:
     ("before", "after"),
     [
         pytest.param(
-            "FROM debian\r\nRUN a\r\n# b\r\nRUN b\r\n",
-            "FROM debian\r\nRUN a \\\r\n    # b\r\n    && b\r\n",
+            "FROM debian\r\nRUN a\r\n\r\nRUN b\r\n",
+            "FROM debian\r\nRUN a \\\r\n    && b\r\n",
             id="CRLF",
         ),
         pytest.param("FROM debian\nRUN a\nRUN b", "FROM debian\nRUN a \\\n    && b", id="no final newline"),

@@ -18,7 +18,7 @@ from dffix.rules.apt import (
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.user import base_image, is_windows_image, posix_shell, shell_in_force
 from dffix.syntax.shell import Command, Script, split_commands
-from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia
+from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
 
 # Builtins that set variables or change the shell beyond the apt merge's list.
 _STATEFUL = STATEFUL_BUILTINS | frozenset({"read", "getopts", "mapfile", "readarray", "let"})
@@ -118,20 +118,12 @@ def _second_reason(script: Script | None) -> str | None:
     return None
 
 
-def _comments_between(df: Dockerfile, first: Instruction, second: Instruction) -> list[str]:
-    """Return every comment line of the two RUNs and between them."""
-    found = [
-        df.text[i.span.start : i.span.end]
-        for i in df.items
-        if isinstance(i, Trivia) and i.is_comment and first.span.end <= i.span.start < second.span.start
-    ]
-    found += [
-        df.text[line.start : line.end]
-        for instr in (first, second)
-        for line in instr.lines
-        if line.kind is LineKind.COMMENT
-    ]
-    return found
+def _comments_of(df: Dockerfile, first: Instruction, second: Instruction) -> Iterator[str]:
+    """Yield the comment lines inside the two RUNs' continuations."""
+    for instr in (first, second):
+        for line in instr.lines:
+            if line.kind is LineKind.COMMENT:
+                yield df.text[line.start : line.end]
 
 
 def _code_lines(instr: Instruction) -> list[PhysLine]:
@@ -164,13 +156,15 @@ def _merge_edit(df: Dockerfile, group: tuple[Instruction, ...]) -> Edit | str:
     a_end = first.offsets.end_to_source(first.args_start + a.top_end)
     if last.cont is not None or not last.start <= a_end <= last.end:
         return "the first `RUN` does not end on its last line"
-    if any(_PRAGMA.match(c.lstrip()) for c in _comments_between(df, first, second)):
-        return "a comment there is a directive for a linter or for dffix"
-    trailing, indent = _layout(df, group)
     b_start = second.args_span.start
-    comments = comment_lines(df, first.span.end, b_start, second, indent)
+    # A comment above a step documents it: it stays with its own RUN.
+    if comment_lines(df, first.span.end, b_start, second, ""):
+        return "a comment documents the second `RUN`"
+    if any(_PRAGMA.match(c.lstrip()) for c in _comments_of(df, first, second)):
+        return "a comment inside them is a directive for a linter or for dffix"
+    trailing, indent = _layout(df, group)
     esc, nl = df.escape, df.newline
-    joint = f" && {esc}{nl}{comments}{indent}" if trailing else f" {esc}{nl}{comments}{indent}&& "
+    joint = f" && {esc}{nl}{indent}" if trailing else f" {esc}{nl}{indent}&& "
     return Edit.replace(Span(a_end, b_start), joint)
 
 
@@ -213,23 +207,6 @@ def _joints(df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[_Joint]:
             yield _joint(df, facts, stage, group)
 
 
-def _chains(joints: list[_Joint]) -> Iterator[list[_Joint]]:
-    """Group the joints into runs that merge together: fixable joints sharing a RUN form one
-    run; a joint without a fix is a run of its own."""
-    chain: list[_Joint] = []
-    for joint in joints:
-        if joint.edit is not None and chain and chain[-1].second is joint.first:
-            chain.append(joint)
-            continue
-        if chain:
-            yield chain
-        chain = [joint] if joint.edit is not None else []
-        if joint.edit is None:
-            yield [joint]
-    if chain:
-        yield chain
-
-
 class ConsecutiveRunInstructions(Rule):
     """## What it does
     Flags a shell-form `RUN` that directly follows another `RUN` of the same stage with the
@@ -248,7 +225,6 @@ class ConsecutiveRunInstructions(Rule):
     ```dockerfile
     FROM debian:bookworm
     RUN useradd --create-home app
-    # the runtime directory
     RUN mkdir -p /srv/app && chown app /srv/app
     ```
 
@@ -256,7 +232,6 @@ class ConsecutiveRunInstructions(Rule):
     ```dockerfile
     FROM debian:bookworm
     RUN useradd --create-home app \\
-        # the runtime directory
         && mkdir -p /srv/app && chown app /srv/app
     ```
 
@@ -264,10 +239,8 @@ class ConsecutiveRunInstructions(Rule):
     The fix joins the second `RUN`'s command to the first with `&&` on a new continuation
     line and deletes the second `RUN` line, keeping each `RUN`'s own lines. It follows the
     first `RUN`'s continuation style (leading `&&` or trailing `&& \\`) and indentation, else
-    the second's or the file's, else leading `&&` indented by four spaces. Comment lines
-    between the two `RUN`s stay where they are, as comment lines inside the continuation
-    (BuildKit drops those); blank lines between them go. A run of several `RUN`s becomes
-    one `RUN` in one go.
+    the second's or the file's, else leading `&&` indented by four spaces. Blank lines
+    between the two `RUN`s go. Every run of `RUN`s of a stage becomes one `RUN` in one go.
 
     `a && b` runs `b` only when `a` succeeded, and fails when either fails: what two `RUN`s
     do, in one layer. So the fix is safe, and it is offered only when the second `RUN`
@@ -282,7 +255,10 @@ class ConsecutiveRunInstructions(Rule):
       (`&`); no comment at its end (the joined command would be inside it);
     - the second `RUN` is one `&&` chain of commands or pipelines: after `a && b; c` or
       `a && b || c`, `c` would run even when `a` failed;
-    - no comment of either `RUN` or between them is a directive (`# hadolint ignore=`,
+    - no comment line sits between them (or before the second `RUN`'s command): a comment
+      above a step documents it, and moved into the merged `RUN` it would be text BuildKit
+      drops, away from its step; merge such `RUN`s by hand if the comment can go;
+    - no comment inside either `RUN` is a directive (`# hadolint ignore=`,
       `# dffix: ignore=`, `# checkov:skip=` ...), which would then cover both.
 
     Otherwise the `RUN` is reported without a fix, with the reason. `RUN`s with different
@@ -307,17 +283,19 @@ class ConsecutiveRunInstructions(Rule):
             yield from self._check_stage(df, facts, stage)
 
     def _check_stage(self, df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[Violation]:
-        isolation = f"stage:{stage.index}"
-        for chain in _chains(list(_joints(df, facts, stage))):
-            edits = [j.edit for j in chain if j.edit is not None]
-            # Every joint of a run of RUNs carries the fix for the whole run: one pass merges it.
-            fix = Fix.safe(*edits) if edits else None
-            for joint in chain:
-                said = self._said(joint)
-                if fix is None:
-                    yield self.violation(joint.second.keyword_span, message=f"{said}; no fix: {joint.reason}")
-                else:
-                    yield self.violation(joint.second.keyword_span, fix, message=said, isolation=isolation)
+        joints = list(_joints(df, facts, stage))
+        edits = [j.edit for j in joints if j.edit is not None]
+        # Every fixable joint of the stage carries the fix for all of them, so a stage with
+        # many runs of RUNs settles in one pass despite the stage isolation.
+        fix = Fix.safe(*edits) if edits else None
+        for joint in joints:
+            said = self._said(joint)
+            if joint.edit is None:
+                yield self.violation(joint.second.keyword_span, message=f"{said}; no fix: {joint.reason}")
+            else:
+                yield self.violation(
+                    joint.second.keyword_span, fix, message=said, isolation=f"stage:{stage.index}"
+                )
 
     def _said(self, joint: _Joint) -> str:
         lines = f"lines {joint.first.start_line} and {joint.second.start_line}"

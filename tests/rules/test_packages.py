@@ -7,6 +7,7 @@ import pytest
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.fixer import fix
+from dffix.rules.apt import AptListsNotRemoved
 from dffix.rules.packages import (
     ApkCacheKept,
     AptGetInstallRecommends,
@@ -908,3 +909,79 @@ def test_cache_rules_skip_non_posix_shell() -> None:
     )
     for rule in (PipCacheKept(), NpmCacheKept(), YumCacheKept(), ApkCacheKept()):
         assert_unchanged(rule, source)
+
+
+# -- DF102 apt-lists-not-removed with cache-style = "mount" (the option lives in apt.py) --
+
+APT_MOUNTS = (
+    "--mount=type=cache,target=/var/cache/apt,sharing=locked "
+    "--mount=type=cache,target=/var/lib/apt,sharing=locked"
+)
+INSTALL = "apt-get update && apt-get install -y"
+KEEP = (
+    "RUN rm -f /etc/apt/apt.conf.d/docker-clean; "
+    "echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "FROM debian\nRUN apt-get update && apt-get install -y curl",
+            f"FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl",
+            id="mounts and keep-cache",
+        ),
+        pytest.param(
+            "FROM debian\nRUN echo hi\n# the tools\nRUN apt-get update && apt-get install -y curl\n"
+            "RUN apt-get update && apt-get install -y git",
+            f"FROM debian\nRUN echo hi\n{KEEP}# the tools\nRUN {APT_MOUNTS} {INSTALL} curl\n"
+            f"RUN {APT_MOUNTS} apt-get update && apt-get install -y git",
+            id="keep-cache once per stage, above the comments",
+        ),
+        pytest.param(
+            f"FROM debian AS base\n{KEEP}FROM base\nRUN apt-get update && apt-get install -y curl",
+            f"FROM debian AS base\n{KEEP}FROM base\nRUN {APT_MOUNTS} {INSTALL} curl",
+            id="keep-cache already in the parent stage",
+        ),
+    ],
+)
+def test_apt_lists_not_removed_mount_style(before: str, after: str) -> None:
+    assert_fixes(AptListsNotRemoved(MOUNT), before, after, unsafe=True)
+    assert_unchanged(AptListsNotRemoved(MOUNT), before, unsafe=False)
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        pytest.param(
+            "RUN apt-get install -y curl",
+            "the `RUN` does not run `apt-get update` first, and the mount would hide the lists",
+            id="no update in the RUN",
+        ),
+        pytest.param(
+            "USER app\nRUN sudo apt-get update && sudo apt-get install -y curl",
+            "a non-root `USER` cannot turn off docker-clean",
+            id="non-root user",
+        ),
+        pytest.param(
+            'SHELL ["pwsh", "-Command"]\nRUN apt-get update && apt-get install -y curl',
+            "non-POSIX SHELL",
+            id="non-POSIX shell",
+        ),
+    ],
+)
+def test_apt_lists_not_removed_mount_style_without_fix(source: str, why: str) -> None:
+    messages = assert_reports(AptListsNotRemoved(MOUNT), "FROM debian\n" + source, fixable=False)
+    assert messages == [
+        f"apt lists not removed in the `RUN` that installs packages; no cache-mount fix: {why}"
+    ]
+
+
+def test_apt_lists_not_removed_unknown_cache_style() -> None:
+    source = "FROM debian\nRUN apt-get update && apt-get install -y curl"
+    messages = assert_reports(AptListsNotRemoved({"cache-style": "tmpfs"}), source, fixable=False)
+    assert messages == [
+        "apt lists not removed in the `RUN` that installs packages; "
+        "no fix: `cache-style` must be 'clean' or 'mount'"
+    ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import ClassVar
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
@@ -259,7 +260,7 @@ def comment_lines(df: Dockerfile, start: int, end: int, instr: Instruction, inde
     return "".join(indent + df.text[s.start : s.end].lstrip(" \t") for s in spans if start <= s.start < end)
 
 
-def _comments_above(df: Dockerfile, instr: Instruction) -> int:
+def comments_above(df: Dockerfile, instr: Instruction) -> int:
     """Return where the run of comment lines directly above `instr` starts (or its start)."""
     start = instr.span.start
     for item in reversed([i for i in df.items if i.span.end <= instr.span.start]):
@@ -297,7 +298,7 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
         moved = comment_lines(df, first.span.end, b_start, second, indent)
         edits = [Edit.replace(Span(a_end, b_start), " && ")]
     else:
-        above = _comments_above(df, second)
+        above = comments_above(df, second)
         moved = comment_lines(df, above, b_start, second, indent)
         command = df.text[b_start : second.args_span.end]
         edits = [Edit.replace(Span(a_end, last.end), " && " + command), _delete_block(df, above, second)]
@@ -704,8 +705,25 @@ class AptListsNotRemoved(Rule):
     understand, exec form, other heredocs, a non-POSIX `SHELL`, or a later `RUN` (in this
     stage or one built on it) that uses the lists without its own `apt-get update`.
 
+    With `cache-style = "mount"` the fix instead adds BuildKit cache mounts on
+    `/var/cache/apt` and `/var/lib/apt` (`sharing=locked`) as `RUN` flags, and, once per
+    stage, Docker's `RUN rm -f /etc/apt/apt.conf.d/docker-clean; echo
+    'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache`
+    above the first such `RUN` (unless the stage, or one it is built on, already removes
+    `docker-clean`). That fix is always unsafe: it needs BuildKit (the legacy builder
+    rejects `--mount`), the keep-cache setting stays in the image and changes what later
+    `apt-get install`s there keep, and apt's own state in `/var/lib/apt` (which packages
+    were installed automatically) goes to the cache instead of the image. There is no
+    mount fix for a `RUN` that does not run `apt-get update` itself (the mount would hide
+    the lists it relies on) or that runs as a non-root `USER`.
+
+    ## Options
+    - `cache-style` (default `"clean"`): `"clean"` appends the `rm`; `"mount"` adds cache
+      mounts instead (see above). A `RUN` never gets both.
+
     ## References
     - Docker best practices: "apt-get"
+    - Docker docs: "Optimize cache usage in builds" (cache mounts for apt)
     - hadolint DL3009
     """
 
@@ -715,14 +733,21 @@ class AptListsNotRemoved(Rule):
     fix_title = "Append `&& rm -rf /var/lib/apt/lists/*` to the `RUN`"
     fixability = Fixability.SOMETIMES
     aliases = ("DL3009",)
+    option_defaults: ClassVar[Mapping[str, object]] = {"cache-style": "clean"}
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         for stage in facts.stages:
             if not in_image(facts, stage):
                 continue
-            for instr in stage.instructions:
-                if instr.kind == "RUN":
-                    yield from self._check_run(df, facts, stage, instr)
+            found = [
+                v
+                for instr in stage.instructions
+                if instr.kind == "RUN"
+                for v in self._check_run(df, facts, stage, instr)
+            ]
+            if self.options.get("cache-style") == "mount":
+                found = _with_keep_cache(df, facts, stage, found)
+            yield from found
 
     def _check_run(
         self, df: Dockerfile, facts: Facts, stage: Stage, instr: Instruction
@@ -737,10 +762,47 @@ class AptListsNotRemoved(Rule):
             msg = f"{self.message} (a later `RUN` on line {reader.start_line} still uses them)"
             yield self.violation(instr.keyword_span, message=msg)
             return
+        style = self.options.get("cache-style")
+        if style == "mount":
+            yield self._mount_violation(df, facts, stage, instr)
+            return
         fix = None
-        if is_posix_shell(stage.shell_at(instr)):
+        if is_posix_shell(stage.shell_at(instr)) and style == "clean":
             if script is not None:
                 fix = append_cleanup(df, instr, script)
             elif instr.heredocs and not instr.is_json:
                 fix = append_cleanup_heredoc(df, instr)
-        yield self.violation(instr.keyword_span, fix)
+        bad = f"{self.message}; no fix: `cache-style` must be 'clean' or 'mount'"
+        yield self.violation(instr.keyword_span, fix, message=None if style == "clean" else bad)
+
+    def _mount_violation(self, df: Dockerfile, facts: Facts, stage: Stage, instr: Instruction) -> Violation:
+        from dffix.rules.pm import apt_mount_edit  # pm reads apt's helpers: import it lazily
+
+        edit = (
+            apt_mount_edit(facts, stage, instr)
+            if is_posix_shell(stage.shell_at(instr))
+            else "non-POSIX SHELL"
+        )
+        if isinstance(edit, str):
+            return self.violation(instr.keyword_span, message=f"{self.message}; no cache-mount fix: {edit}")
+        title = "Add BuildKit cache mounts on `/var/cache/apt` and `/var/lib/apt` to the `RUN`"
+        message = f"{self.message}; cache mounts need BuildKit"
+        return self.violation(instr.keyword_span, Fix.unsafe(edit), message=message, fix_title=title)
+
+
+def _with_keep_cache(df: Dockerfile, facts: Facts, stage: Stage, found: list[Violation]) -> list[Violation]:
+    """Return the stage's violations with Docker's keep-cache RUN added to every mount fix,
+    above the first RUN that gets one (identical edits: the fixer applies it once)."""
+    from dffix.rules.pm import keep_cache_edit
+
+    anchor = next((v for v in found if v.fix is not None), None)
+    instr = next((i for i in stage.instructions if anchor and i.keyword_span == anchor.span), None)
+    prep = keep_cache_edit(df, facts, stage, instr) if instr is not None else None
+    if prep is None:
+        return found
+    return [
+        Violation(v.code, v.name, v.message, v.span, Fix.unsafe(prep, *v.fix.edits), v.fix_title, v.isolation)
+        if v.fix
+        else v
+        for v in found
+    ]

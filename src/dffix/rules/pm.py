@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from dffix.edits import Edit
 from dffix.facts import Facts, Stage
-from dffix.rules.apt import logical_lines, mount_target, unwrap
+from dffix.rules.apt import ListUse, comments_above, list_use, logical_lines, mount_target, unwrap
 from dffix.rules.user import base_image, stage_chain
 from dffix.syntax.shell import Command, Script, Token, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, Span
@@ -566,3 +566,39 @@ OLD_APK_BASE = re.compile(r"(?:^|/)alpine:(?:2\.|3\.[0-2](?:\.|$))")
 def old_base(facts: Facts, stage: Stage, pattern: re.Pattern[str]) -> bool:
     """Return whether the stage is built on an image the pattern names (old releases)."""
     return pattern.search(base_image(facts, stage).lower()) is not None
+
+
+# -- apt's cache mounts (the `cache-style = "mount"` of DF102) -------------------------
+
+APT_MOUNTS = (
+    " --mount=type=cache,target=/var/cache/apt,sharing=locked"
+    " --mount=type=cache,target=/var/lib/apt,sharing=locked"
+)
+# Docker's recipe: Debian and Ubuntu images delete downloaded packages after each
+# install (docker-clean), which would leave the /var/cache/apt mount empty.
+KEEP_CACHE = (
+    "rm -f /etc/apt/apt.conf.d/docker-clean; "
+    "echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache"
+)
+
+
+def apt_mount_edit(facts: Facts, stage: Stage, instr: Instruction) -> Edit | str:
+    """Return the edit adding apt's cache mounts right after the RUN keyword, or why not."""
+    if list_use(instr, precise=True) is not ListUse.REFRESHES:
+        return "the `RUN` does not run `apt-get update` first, and the mount would hide the lists"
+    if not is_root_user(run_user(facts, stage, instr)):
+        return "a non-root `USER` cannot turn off docker-clean"
+    return Edit.insert(instr.keyword_span.end, APT_MOUNTS)
+
+
+def keep_cache_edit(df: Dockerfile, facts: Facts, stage: Stage, anchor: Instruction) -> Edit | None:
+    """Return the edit adding Docker's keep-cache `RUN` above `anchor` (and its comments);
+    None when the stage, or one it is built on, already removes docker-clean."""
+    for s in stage_chain(facts, stage):
+        for other in s.instructions:
+            if s is stage and other.span.start >= anchor.span.start:
+                break
+            if other.kind == "RUN" and "docker-clean" in df.text[other.span.start : other.span.end]:
+                return None
+    indent = df.text[anchor.span.start : anchor.keyword_span.start]
+    return Edit.insert(comments_above(df, anchor), f"{indent}{anchor.keyword} {KEEP_CACHE}{df.newline}")

@@ -747,3 +747,51 @@ def test_jobs_must_be_a_positive_number(project: Path, dffix: Run, value: str) -
     ran = dffix(f"--jobs={value}", "Dockerfile")
     assert ran.code == 2
     assert "--jobs" in ran.err
+
+
+# -- DF203: the .dockerignore is a new file, written only when asked ----------------
+
+
+@pytest.fixture
+def with_df203(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dffix.rules.dockerignore import MissingDockerignore
+
+    monkeypatch.setattr(registry, "ALL_RULES", (AddForLocalFiles, MissingDockerignore))
+
+
+WHOLE_CONTEXT = b"FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+
+
+@pytest.mark.usefixtures("with_df203")
+def test_dockerignore_is_written_only_when_asked(project: Path, dffix: Run) -> None:
+    put(project / "app" / "Dockerfile", WHOLE_CONTEXT)
+    (project / "app" / ".git").mkdir()
+    (project / "app" / "node_modules").mkdir()
+    ignore = project / "app" / ".dockerignore"
+    assert dffix("app").code == 0
+    assert not ignore.exists(), "safe fixes alone never write a new file"
+    shown = dffix("--diff", "--write-dockerignore", "app")
+    assert shown.code == 1
+    assert b"--- /dev/null\n+++ b/app/.dockerignore\n" in shown.out
+    assert not ignore.exists(), "--diff writes nothing"
+    written = dffix("--write-dockerignore", "app")
+    assert "wrote app/.dockerignore" in written.err
+    lines = ignore.read_text().splitlines()
+    assert ".git" in lines and "node_modules" in lines
+
+
+@pytest.mark.usefixtures("with_df203")
+def test_dockerignore_is_never_overwritten(project: Path, dffix: Run) -> None:
+    put(project / "app" / "Dockerfile", WHOLE_CONTEXT)
+    ignore = put(project / "app" / ".dockerignore", b"# mine\n")
+    ran = dffix("--unsafe-fixes", "app")
+    assert "wrote" not in ran.err
+    assert ignore.read_bytes() == b"# mine\n"
+
+
+@pytest.mark.usefixtures("with_df203")
+def test_dockerignore_respects_suppression(project: Path, dffix: Run) -> None:
+    put(project / "app" / "Dockerfile", b"FROM node:20\n# dffix: ignore=DF203\nCOPY . .\n")
+    (project / "app" / ".git").mkdir()
+    dffix("--write-dockerignore", "app")
+    assert not (project / "app" / ".dockerignore").exists()

@@ -68,6 +68,9 @@ def dffix(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help=_help("--quiet"))] = False,
+    write_dockerignore: Annotated[
+        bool, typer.Option("--write-dockerignore", help=_help("--write-dockerignore"))
+    ] = False,
     jobs: Annotated[
         str | None, typer.Option("--jobs", help=_help("--jobs"), metavar=_metavar("--jobs"))
     ] = None,
@@ -94,6 +97,7 @@ def dffix(
         "quiet": quiet,
         "version": version,
         "jobs": jobs,
+        "write_dockerignore": write_dockerignore,
     }
     opts = entry.build_options(paths or (), values)
     if isinstance(opts, str):

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
 from dffix.edits import Applicability
-from dffix.facts import BuildContext
+from dffix.facts import BuildContext, compute_facts
 from dffix.files import FileError, Target, decode, discover, encode, read_source, write_atomic
 from dffix.fixer import check, fix
 from dffix.rules.base import Rule, Violation
@@ -91,6 +91,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
     ),
     OptionSpec("--quiet", "quiet", Takes.NOTHING, "Print no summaries, only errors, diffs and problems."),
     OptionSpec(
+        "--write-dockerignore",
+        "write_dockerignore",
+        Takes.NOTHING,
+        "Write the .dockerignore DF203 proposes (also done by --unsafe-fixes); never overwrites.",
+    ),
+    OptionSpec(
         "--jobs", "jobs", Takes.ONE, "Files to work on at once (default: the number of CPUs).", metavar="N"
     ),
     OptionSpec("--version", "version", Takes.NOTHING, "Print the version and exit."),
@@ -119,6 +125,7 @@ class Options(NamedTuple):
     quiet: bool = False
     version: bool = False
     jobs: int = 0  # 0: one per CPU
+    write_dockerignore: bool = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,6 +222,7 @@ def build_options(paths: Sequence[str], values: Mapping[str, object]) -> Options
         stdin_filename=stdin_filename,
         quiet=flag("quiet"),
         jobs=jobs,
+        write_dockerignore=flag("write_dockerignore"),
     )
 
 
@@ -505,8 +513,14 @@ def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
         _report_check(text, target.shown, rule_set, context, tally)
         return
     fixed = _report_fix(text, target.shown, rule_set, context, tally)
-    if fixed is None or fixed.text == text:
-        return  # an unchanged file is not touched: its mtime stays
+    if fixed is None:
+        return
+    if fixed.text != text:  # an unchanged file is not touched: its mtime stays
+        _write_or_show(target, opts, text, fixed, tally)
+    _new_dockerignore(target, opts, rule_set, fixed.text, context, tally)
+
+
+def _write_or_show(target: Target, opts: Options, text: str, fixed: Fixed, tally: _Tally) -> None:
     count = _plural(fixed.fixes, "fix", "fixes")
     if opts.mode is OutputMode.DIFF:
         _print_diff(text, fixed.text, target.shown, tally)
@@ -517,6 +531,45 @@ def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
         tally.error(str(problem))
     else:
         _say(opts, tally, f"fixed {target.shown} ({count})")
+
+
+def _new_dockerignore(
+    target: Target, opts: Options, rule_set: RuleSet, text: str, context: BuildContext, tally: _Tally
+) -> None:
+    """Write (with --diff: show) the `.dockerignore` DF203 proposes, when asked for.
+
+    Only with --unsafe-fixes or --write-dockerignore, only when DF203 is selected and
+    not suppressed for this file, and never over an existing file.
+    """
+    if not (opts.write_dockerignore or rule_set.level is Applicability.UNSAFE):
+        return
+    from dffix.rules.dockerignore import MissingDockerignore
+
+    rules = [r for r in rule_set.rules if isinstance(r, MissingDockerignore)]
+    df = parse(text) if rules else None
+    if df is None or isinstance(df, ParseError) or not check(df, rules, context):
+        return
+    found = MissingDockerignore.new_file(df, compute_facts(df, context), target.path.name)
+    if found is None:
+        return
+    rel, content = found
+    shown = os.path.join(os.path.dirname(target.shown), rel)
+    if opts.mode is OutputMode.DIFF:
+        lines = content.splitlines(keepends=True)
+        body = "".join("+" + line for line in lines)
+        tally.out(encode(f"--- /dev/null\n+++ b/{shown}\n@@ -0,0 +1,{len(lines)} @@\n{body}"))
+        tally.found()
+        _say(opts, tally, f"would write {shown}")
+        return
+    try:
+        with open(target.path.parent / rel, "x", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+    except FileExistsError:
+        return
+    except OSError as error:
+        tally.error(f"{shown}: error: cannot write: {error.strerror or error}")
+        return
+    _say(opts, tally, f"wrote {shown}")
 
 
 def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:

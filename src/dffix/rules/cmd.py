@@ -8,7 +8,7 @@ import json
 import posixpath
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
@@ -44,8 +44,7 @@ _SHELL_ONLY = frozenset(
 _TWIN_BUILTINS = frozenset({"echo", "printf", "test", "true", "false", "pwd", "kill"})
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """A word of a command: its value after the shell's unquoting, and [start, end) in the command."""
 
     value: str

@@ -22,8 +22,8 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
 from enum import Enum, IntEnum
+from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
@@ -38,8 +38,7 @@ ABS = "/"
 WORKDIR = "w"  # below the working directory of the stage when no WORKDIR says where
 
 
-@dataclass(frozen=True, slots=True)
-class Loc:
+class Loc(NamedTuple):
     """A normalised path in the image: `root` is ABS or WORKDIR, `parts` the names below."""
 
     root: str
@@ -161,13 +160,17 @@ def ignore_rules(text: str) -> tuple[tuple[bool, re.Pattern[str]], ...]:
     return tuple(rules)
 
 
-@dataclass(slots=True)
 class View:
     """The build context as the rule may see it, with .dockerignore applied. One per check."""
 
-    context: BuildContext | None
-    rules: tuple[tuple[bool, re.Pattern[str]], ...] = ()
-    _seen: dict[tuple[str, ...], Presence] = field(default_factory=dict)
+    __slots__ = ("_seen", "context", "rules")
+
+    def __init__(
+        self, context: BuildContext | None, rules: tuple[tuple[bool, re.Pattern[str]], ...] = ()
+    ) -> None:
+        self.context = context
+        self.rules = rules
+        self._seen: dict[tuple[str, ...], Presence] = {}
 
     @classmethod
     def of(cls, context: BuildContext | None) -> View:
@@ -213,8 +216,7 @@ class View:
 # -- COPY and ADD ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Mapping:
+class Mapping(NamedTuple):
     """Image paths at or below `target` come from context path `source` (+ the same names).
 
     `source` is None when the content is unknown (another stage, an unclear source).
@@ -240,8 +242,7 @@ class Mapping:
         return None if self.source is None else self.source + self.target.below(path)
 
 
-@dataclass(frozen=True, slots=True)
-class CopyInfo:
+class CopyInfo(NamedTuple):
     """A COPY or ADD: what it writes, from where, and with which ownership flags."""
 
     instr: Instruction
@@ -340,8 +341,7 @@ class Role(IntEnum):
     BLOCKER = 2  # when it is there the install reads more than manifests (a workspace)
 
 
-@dataclass(frozen=True, slots=True)
-class Read:
+class Read(NamedTuple):
     """A file an install reads, relative to its folder unless `absolute`.
 
     `blind` reads are copied by the narrow COPY even when the context cannot be seen.
@@ -389,8 +389,7 @@ SYSTEM = (
 USERS = ("/etc", "/home", "/var/mail", "/var/spool/mail")
 
 
-@dataclass(frozen=True, slots=True)
-class Tool:
+class Tool(NamedTuple):
     """One install command: what it reads and writes below its folder `where`."""
 
     kind: str  # pip, pipenv, poetry, uv, pdm, npm, yarn, pnpm, go, bundler, composer
@@ -404,18 +403,16 @@ class Tool:
 
     def at(self, where: Loc) -> Tool:
         """Return this tool running in folder `where`."""
-        return replace(self, where=where)
+        return self._replace(where=where)
 
 
-@dataclass(frozen=True, slots=True)
-class Writes:
+class Writes(NamedTuple):
     """A command that reads nothing below the working directory, and the paths it writes."""
 
     paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Cd:
+class Cd(NamedTuple):
     """A `cd` to a folder."""
 
     path: str
@@ -451,8 +448,7 @@ _REQ_FLAGS = frozenset({"-r", "--requirement", "-c", "--constraint"})
 _LOCAL_SPEC = re.compile(r"^(?:\.|/|~|file:)|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$|/", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class Args:
+class Args(NamedTuple):
     """Command-line options read against known flag sets: flags, values, positionals."""
 
     flags: frozenset[str]
@@ -1141,8 +1137,7 @@ def composer_content(text: str) -> str | None:
 # -- RUN ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RunPlan:
+class RunPlan(NamedTuple):
     """A RUN read as install tools (each with its folder) and the paths its commands write."""
 
     tools: tuple[Tool, ...]
@@ -1263,8 +1258,7 @@ _METADATA = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """An instruction that code copies may be moved across, analysed."""
 
     instr: Instruction
@@ -1358,8 +1352,7 @@ def agree(a: Mapping, b: Mapping) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class StageView:
+class StageView(NamedTuple):
     """One stage, its steps (None for barriers) and what every check needs."""
 
     df: Dockerfile
@@ -1369,8 +1362,7 @@ class StageView:
     layout: Layout
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """A code copy before an install, with the edits that move it (or why there are none)."""
 
     copy: Instruction
@@ -1380,14 +1372,16 @@ class Finding:
     problem: str | None  # why there is no fix
 
 
-@dataclass(slots=True)
 class Review:
     """What moving one code copy below one install would change, gathered by the checks."""
 
-    problems: list[str] = field(default_factory=list)
-    unsure: list[str] = field(default_factory=list)
-    hidden: list[str] = field(default_factory=list)  # manifests that cannot be seen
-    narrow: list[tuple[tuple[str, ...], Loc]] = field(default_factory=list)  # source, target
+    __slots__ = ("hidden", "narrow", "problems", "unsure")
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.unsure: list[str] = []
+        self.hidden: list[str] = []  # manifests that cannot be seen
+        self.narrow: list[tuple[tuple[str, ...], Loc]] = []  # source, target
 
     def record(self, clash: Clash, sure: str, possible: str) -> None:
         """Note a clash: a sure one blocks the fix, a possible one makes it unsafe."""
@@ -1671,8 +1665,7 @@ def nested_read(r: Read, name: str) -> Read | None:
 # -- the edits ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(NamedTuple):
     """Where each instruction's block (its comment lines above) starts, and spare blank lines.
 
     `spare` maps an instruction start to the end of the blank line after it, when its

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
@@ -34,8 +34,7 @@ _PRAGMA = re.compile(
 _DEFAULT_INDENT = "    "
 
 
-@dataclass(frozen=True, slots=True)
-class _Joint:
+class _Joint(NamedTuple):
     """Two adjacent RUNs of a stage: the edit that merges them, or why there is none."""
 
     first: Instruction

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dffix.facts import DEFAULT_SHELL, Facts, Stage
 from dffix.rules.base import Rule, Violation
@@ -20,8 +20,7 @@ _WINDOWS_IMAGE_RE = re.compile(r"windows|servercore|nanoserver|powershell", re.I
 _WINDOWS_PATH_RE = re.compile(r"^([A-Za-z]:([\\/]|$)|\\\\)")
 
 
-@dataclass(frozen=True, slots=True)
-class RunCommand:
+class RunCommand(NamedTuple):
     """A simple command of a RUN, CMD or ENTRYPOINT: its words and where it is.
 
     `argv` has quotes removed and any `NAME=value` prefix and `sudo`/`env` wrapper

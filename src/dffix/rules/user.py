@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from enum import Enum
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import DEFAULT_SHELL, Facts, Stage, json_array
@@ -97,8 +96,7 @@ _QUIET_FLAGS = frozenset("euc")
 _QUIET_OPTIONS = frozenset({"pipefail", "errexit", "nounset"})
 
 
-@dataclass(frozen=True, slots=True)
-class PosixShell:
+class PosixShell(NamedTuple):
     """A SHELL that is a POSIX shell run with `-c`; `quiet` when its options change nothing."""
 
     argv: tuple[str, ...]
@@ -264,8 +262,7 @@ def _last_user(chain: tuple[Stage, ...]) -> Instruction | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Created:
+class _Created(NamedTuple):
     """A user created by useradd/adduser: its name and the UID given, if any."""
 
     name: str

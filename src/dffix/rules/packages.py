@@ -63,13 +63,16 @@ def package_runs(facts: Facts, *, image_only: bool) -> Iterator[Run]:
     With `image_only`, skip stages whose layers never reach an image (only copied from).
     The shell reader understands POSIX shells only: other SHELLs are not looked at.
     """
+    # Without a SHELL instruction every RUN uses /bin/sh: no need to look for one per RUN.
+    shells = any(instr.kind == "SHELL" for stage in facts.stages for instr in stage.instructions)
     for stage in facts.stages:
         if image_only and not in_image(facts, stage):
             continue
         for instr in stage.instructions:
             found = run_calls(instr) if instr.kind == "RUN" else None
-            if found is not None and is_posix_shell(shell_in_force(facts, stage, instr)):
-                yield Run(stage, instr, found)
+            if found is None or (shells and not is_posix_shell(shell_in_force(facts, stage, instr))):
+                continue
+            yield Run(stage, instr, found)
 
 
 def _call_span(instr: Instruction, call: Call) -> Span:

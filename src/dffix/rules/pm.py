@@ -310,6 +310,8 @@ def calls_in_line(args: str) -> tuple[Call, ...] | None:
 
     Cached: every package rule reads the same RUN lines on every fixer pass.
     """
+    if not has_manager_word(args):
+        return ()
     script = split_commands(args)
     if script is None:
         return None
@@ -345,8 +347,6 @@ def run_calls(instr: Instruction) -> RunCalls | None:
         return None
     if instr.heredocs:
         return _heredoc_calls(instr)
-    if not has_manager_word(instr.line):
-        return None
     if instr.is_json:
         values = instr.values
         if values and basename(values[0]) in _SHELLS:

@@ -155,10 +155,10 @@ class UnsortedPackageList(Rule):
     the second one may be a typo for another package.
 
     Not reported when a package word is not a literal (`$PKGS`, quotes, globs such as
-    `pkg[extra]`, paths, `$(...)`), or when an option is one dffix does not know (it may take
-    a value that would be read as a package). Reported without a fix when a comment line
-    sits among the packages (it would end up next to another package), when a redirection
-    sits among them, or for exec form and heredoc scripts.
+    `pkg[extra]`, paths, `$(...)`), when an option is one dffix does not know (it may take
+    a value that would be read as a package), or in exec form and heredoc scripts, which
+    are not looked at. Reported without a fix when a comment line sits among the packages
+    (it would end up next to another package) or when a redirection sits among them.
 
     ## References
     - Docker best practices: "Sort multi-line arguments"
@@ -1110,10 +1110,10 @@ class NpmCacheKept(CleanupRule):
     cleanup, so it runs only when everything before it succeeded. For npm it is safe: the
     cache only speeds up later installs.
 
-    For yarn it is safe only when the build context shows Yarn classic (no `.yarnrc.yml`,
-    no `packageManager: yarn@2+` in `package.json`), and unsafe otherwise: with Yarn 2+
-    Plug'n'Play, `.yarn/cache` holds the very packages the app loads, and `yarn cache clean`
-    deletes them.
+    For yarn it is safe only when the build context shows Yarn classic: a `package.json`
+    without `packageManager: yarn@2+` (or just a `yarn.lock`), and no `.yarnrc.yml` or
+    `.yarn/releases`. It is unsafe otherwise: with Yarn 2+ Plug'n'Play, `.yarn/cache` holds
+    the very packages the app loads, and `yarn cache clean` deletes them.
 
     With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/root/.npm`
     (`/usr/local/share/.cache/yarn` for yarn) to the `RUN` instead. That needs the install

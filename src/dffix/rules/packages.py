@@ -540,7 +540,8 @@ class ApkCacheKept(CacheRule):
     ## Fix safety
     Safe: the fix inserts `--no-cache` right after `add`. The same packages get installed,
     from an index fetched right then (as `apk update` would). A command that would have
-    failed for lack of an index now works.
+    failed for lack of an index now works. On Alpine 3.2 and older (`alpine:3.2`), whose
+    apk predates `--no-cache`, the fix is unsafe: the option would fail the build.
 
     With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/var/cache/apk` to
     the `RUN` instead, and `--update-cache` after `add` unless the `RUN` already runs
@@ -657,7 +658,9 @@ class PipCacheKept(CacheRule):
     ## Fix safety
     Safe: the fix inserts `--no-cache-dir` right after `install` (`--no-cache` for
     `uv pip install`, which has no `--no-cache-dir`). The same packages get installed;
-    nothing is written to the cache.
+    nothing is written to the cache. On bases whose own pip predates `--no-cache-dir`
+    (pip 6.0, 2014: Ubuntu 14.04 and older, Debian 8 and older, CentOS 6 and older) the
+    fix is unsafe: unless pip was upgraded first, the option fails the build.
 
     With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/root/.cache/pip`
     (`/root/.cache/uv` for uv) to the `RUN` instead. That needs the install to run as root

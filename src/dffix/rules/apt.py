@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from enum import Enum
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
@@ -60,8 +59,7 @@ class ListUse(Enum):
     READS = "reads"  # reads the lists it did not refresh itself
 
 
-@dataclass(frozen=True, slots=True)
-class AptAction:
+class AptAction(NamedTuple):
     """One apt call: the tool (`apt-get`) and its subcommand (`install`, or '' if none)."""
 
     tool: str

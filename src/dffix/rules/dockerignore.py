@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dffix.facts import BuildContext, Facts
 from dffix.rules.base import Fixability, Rule, Violation
@@ -101,8 +101,7 @@ def has_ignore_file(context: BuildContext) -> bool:
     return any(name == IGNORE_FILE or name.endswith(IGNORE_FILE) for name in context.names())
 
 
-@dataclass(frozen=True, slots=True)
-class _Uses:
+class _Uses(NamedTuple):
     """What the Dockerfile takes from the context or names, which must not be ignored."""
 
     sources: tuple[str, ...] = ()
@@ -145,11 +144,13 @@ def _gitignored(context: BuildContext) -> frozenset[str] | None:
     return frozenset(names)
 
 
-@dataclass(slots=True)
 class _Found:
     """What the walk found, by group; paths relative to the context, `/`-separated."""
 
-    groups: dict[str, set[str]] = field(default_factory=dict)
+    __slots__ = ("groups",)
+
+    def __init__(self) -> None:
+        self.groups: dict[str, set[str]] = {}
 
     def add(self, group: str, entry: str) -> None:
         self.groups.setdefault(group, set()).add(entry)

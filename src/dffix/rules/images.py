@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
@@ -76,8 +76,7 @@ _SLIM_LACKS = "compilers, `git`, `curl`, `wget` or the `-dev` libraries of the f
 _JRE_LACKS = "`javac`, `jcmd` or other JDK tools, and it is Ubuntu-based"
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     """An image reference split for rewriting: `docker.io/library/python` and `3.12`."""
 
     path: str

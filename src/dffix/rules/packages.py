@@ -6,8 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
@@ -48,8 +47,7 @@ from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
 CACHE_STYLES = ("clean", "mount")
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
+class Run(NamedTuple):
     """A RUN with package-manager calls, in a POSIX shell, and its stage."""
 
     stage: Stage
@@ -100,8 +98,7 @@ _SORTED = {
 _ORDER_SENSITIVE = frozenset({Manager.PIP, Manager.UV})
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
+class _Item(NamedTuple):
     """An option or package of the list, with its source span and text."""
 
     arg: Arg
@@ -449,8 +446,7 @@ class AptGetWithoutYes(Rule):
 # -- cache rules: shared ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class MountPlan:
+class MountPlan(NamedTuple):
     """A BuildKit cache mount that replaces a cleanup: the target, and whether it needs
     `sharing=locked` (managers that lock their own cache dir)."""
 
@@ -745,8 +741,7 @@ class PipCacheKept(CacheRule):
 # -- DF109-DF112: a cleanup command in the same RUN ------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CleanSpec:
+class CleanSpec(NamedTuple):
     """One package manager family with its own cache: its managers and cache dirs."""
 
     managers: frozenset[Manager]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from typing import NamedTuple
 
 from dffix.edits import Edit
 from dffix.facts import Facts, Stage
@@ -36,8 +36,7 @@ class Manager(Enum):
     YARN = "yarn"
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(NamedTuple):
     """What a manager's options look like: which take a value, which do not.
 
     `values`/`flags` hold long and short spellings (`--virtual`, `-t`); the short letters
@@ -182,8 +181,7 @@ _PLAIN_PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+:=~@/,-]*")
 _NAME_END = re.compile(r"[=<>~!:@/\[,]")
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """One package-manager command: its words, which word is the tool, which the subcommand.
 
     `tool` is the index in `argv` of the manager's own word (`pip` in `python -m pip`,
@@ -329,8 +327,7 @@ _HEREDOC_ONLY_RE = re.compile(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"})
 
 
-@dataclass(frozen=True, slots=True)
-class RunCalls:
+class RunCalls(NamedTuple):
     """The package-manager calls of one RUN and how they were read.
 
     `script` is the shell reading of a shell-form RUN line (None for exec form and
@@ -407,8 +404,7 @@ class ArgKind(Enum):
     PACKAGE = "package"
 
 
-@dataclass(frozen=True, slots=True)
-class Arg:
+class Arg(NamedTuple):
     """An option (with its value word, if any) or a package: `argv[first:last + 1]`."""
 
     kind: ArgKind

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from dffix.lazy import lazy_re
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, Trivia
 
-_IGNORE_RE = re.compile(r"#\s*(?:dffix:|hadolint)\s*ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
-_GLOBAL_RE = re.compile(r"#\s*(?:dffix:|hadolint)\s*global\s+ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
-_SKIP_RE = re.compile(r"#\s*dffix:\s*skip-file\b", re.IGNORECASE)
+_IGNORE_RE = lazy_re(r"#\s*(?:dffix:|hadolint)\s*ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
+_GLOBAL_RE = lazy_re(r"#\s*(?:dffix:|hadolint)\s*global\s+ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
+_SKIP_RE = lazy_re(r"#\s*dffix:\s*skip-file\b", re.IGNORECASE)
 
 
 class Suppressions(NamedTuple):

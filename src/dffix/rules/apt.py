@@ -9,6 +9,7 @@ from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
+from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, Script, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia
@@ -29,13 +30,13 @@ _READS_LISTS = _INSTALLS | frozenset(
     {"source", "download", "changelog", "show", "showsrc", "search", "policy", "list", "satisfy"}
 )
 # An apt tool named in free text: after a separator, optionally by a `.../bin/` path.
-_TOOL_RE = re.compile(
+_TOOL_RE = lazy_re(
     r"(?<![^\s;&|(){}`'\"])(?:[\w./-]*bin/)?(apt-get|apt-cache|aptitude|apt)(?=[\s;&|)`'\"]|$)"
 )
-_WORDS_RE = re.compile(r"[^;&|()\n]*")
-_ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_WORDS_RE = lazy_re(r"[^;&|()\n]*")
+_ASSIGNMENT_RE = lazy_re(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # A RUN whose whole command is one heredoc (`RUN <<EOF`): BuildKit runs the body with the shell.
-_HEREDOC_ONLY_RE = re.compile(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
+_HEREDOC_ONLY_RE = lazy_re(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
 # Builtins whose effect outlives the command: they must not run before a merged command.
 STATEFUL_BUILTINS = frozenset(
     {

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts
+from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.tree import Dockerfile, Instruction
 
 # ADD downloads URLs and unpacks local tar archives (plain or compressed, by content;
 # we go by the name). COPY does neither, so only other sources may become COPY.
-_URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^git@", re.IGNORECASE)
-_ARCHIVE_RE = re.compile(
+_URL_RE = lazy_re(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^git@", re.IGNORECASE)
+_ARCHIVE_RE = lazy_re(
     r"\.(tar|tar\.[a-z0-9]+|tgz|tbz|tbz2|tb2|taz|tz2|txz|tlz|tzst|gz|bz2|xz|lz|lzma|zst)$",
     re.IGNORECASE,
 )

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
+from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.copy import is_archive, is_remote, same_case
 from dffix.syntax.shell import Kind, split_commands
@@ -445,7 +446,7 @@ _PIP_VALUES = frozenset(
 )
 _PIP_PATHS = frozenset({"--cache-dir", "--log", "-t", "--target", "--prefix", "--root", "--src"})
 _REQ_FLAGS = frozenset({"-r", "--requirement", "-c", "--constraint"})
-_LOCAL_SPEC = re.compile(r"^(?:\.|/|~|file:)|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$|/", re.I)
+_LOCAL_SPEC = lazy_re(r"^(?:\.|/|~|file:)|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$|/", re.I)
 
 
 class Args(NamedTuple):
@@ -994,8 +995,8 @@ _HANDLERS: dict[str, Callable[[tuple[str, ...], str], Effect | None]] = {
 
 # -- what the manifests themselves say (when the context is visible) ----------------
 
-_PIP_NESTED = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S))(\S+)")
-_PIP_LOCAL_OPTION = re.compile(r"^(?:-e|--editable|-f|--find-links)\b")
+_PIP_NESTED = lazy_re(r"^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S))(\S+)")
+_PIP_LOCAL_OPTION = lazy_re(r"^(?:-e|--editable|-f|--find-links)\b")
 
 
 def pip_lines(text: str) -> Iterator[str]:
@@ -1038,7 +1039,7 @@ _NODE_DEP_KEYS = (
     *("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"),
     *("resolutions", "overrides", "bundleDependencies", "bundledDependencies"),
 )
-_NODE_LOCAL = re.compile(r"^(?:file:|link:|portal:|workspace:|patch:|\.{1,2}/|/|~/)")
+_NODE_LOCAL = lazy_re(r"^(?:file:|link:|portal:|workspace:|patch:|\.{1,2}/|/|~/)")
 
 
 def node_content(text: str, tool: Tool) -> str | None:
@@ -1078,15 +1079,15 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(item)
 
 
-_PYPROJECT_LOCAL = re.compile(
+_PYPROJECT_LOCAL = lazy_re(
     r"\bpath\s*=|file:|\$\{PROJECT_ROOT\}|\[tool\.uv\.workspace\]|\bworkspace\s*=\s*true|\beditable\s*=\s*true",
     re.I,
 )
-_GEMFILE_LOCAL = re.compile(
+_GEMFILE_LOCAL = lazy_re(
     r"^\s*(?:gemspec|eval_gemfile|require_relative|load)\b|\bpath\s*(?::|=>)|:path\s*=>|\bFile\.|\bIO\.|\bDir\[|\bfile:",
     re.M,
 )
-_GO_LOCAL_REPLACE = re.compile(r"=>\s*(?:\.{1,2}/|/|\.{1,2}\s*$)", re.M)
+_GO_LOCAL_REPLACE = lazy_re(r"=>\s*(?:\.{1,2}/|/|\.{1,2}\s*$)", re.M)
 
 
 def project_content(tool: Tool, text: str) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from dffix.facts import BuildContext, Facts
+from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.tree import Dockerfile, Instruction
 
@@ -37,9 +38,9 @@ _OUTPUTS = {
     ".gradle": ("build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts"),
 }
 # `.env.example` and friends document the variables; they hold no secrets.
-_ENV_TEMPLATE = re.compile(r"\.(?:example|sample|template|dist|defaults?|tpl)$", re.IGNORECASE)
-_NODE_INSTALL = re.compile(r"\b(?:npm\s+(?:install|i|ci)\b|yarn\b|pnpm\s+(?:install|i)\b)")
-_GIT_COMMAND = re.compile(r"(?<![\w./-])git(?![\w.-])")
+_ENV_TEMPLATE = lazy_re(r"\.(?:example|sample|template|dist|defaults?|tpl)$", re.IGNORECASE)
+_NODE_INSTALL = lazy_re(r"\b(?:npm\s+(?:install|i|ci)\b|yarn\b|pnpm\s+(?:install|i)\b)")
+_GIT_COMMAND = lazy_re(r"(?<![\w./-])git(?![\w.-])")
 _GROUPS = (
     ("vcs", "Version control"),
     ("deps", "Dependencies the image installs itself"),

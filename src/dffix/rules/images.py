@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
+from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.practices import installed_packages, is_build_tool, simple_commands
 from dffix.rules.user import is_official_image, is_windows_image, stage_chain
@@ -49,7 +50,7 @@ _FULL_ONLY_TOOLS = {
     "libtool": ("libtool",),
     "pkg-config": ("pkg-config", "pkgconf"),
 }
-_TOOL_RE = re.compile(
+_TOOL_RE = lazy_re(
     r"(?<![\w.@/+-])(?:/usr/(?:local/)?bin/)?("
     + "|".join(re.escape(t) for t in sorted(_FULL_ONLY_TOOLS, key=len, reverse=True))
     + r")(?![\w.+-])"
@@ -66,7 +67,7 @@ _PY_NATIVE = frozenset(
 # npm packages that build with node-gyp (python3, make, g++) or need git.
 _NODE_NATIVE = frozenset({"node-sass", "canvas", "node-gyp", "grpc", "zeromq", "libxmljs", "kerberos"})
 _NODE_INSTALLERS = frozenset({"npm", "yarn", "pnpm"})
-_PIP_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_PIP_NAME = lazy_re(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 # What a stage may hold for `java -jar` on a JRE image to do what it did on the JDK one.
 _JAR_ONLY_KINDS = frozenset(
     {"ARG", "ENV", "COPY", "ADD", "EXPOSE", "WORKDIR", "USER", "LABEL", "VOLUME", "CMD", "ENTRYPOINT"}

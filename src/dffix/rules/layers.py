@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
+from dffix.lazy import lazy_re
 from dffix.rules.apt import (
     STATEFUL_BUILTINS,
     comment_lines,
@@ -23,10 +24,10 @@ from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
 # Builtins that set variables or change the shell beyond the apt merge's list.
 _STATEFUL = STATEFUL_BUILTINS | frozenset({"read", "getopts", "mapfile", "readarray", "let"})
 # `${x:=y}` and `${x=y}` assign; `$((i=1))` and `$((i++))` too. Any `=` counts: cautious.
-_ASSIGNING_EXPANSION = re.compile(r"\$\{[^}]*=|\$\(\([^)]*(?:=|\+\+|--)")
+_ASSIGNING_EXPANSION = lazy_re(r"\$\{[^}]*=|\$\(\([^)]*(?:=|\+\+|--)")
 # Comments other tools read as directives for the instruction below them: moving one into
 # a merged RUN would widen what it applies to.
-_PRAGMA = re.compile(
+_PRAGMA = lazy_re(
     r"#\s*(?:dffix\s*:|hadolint\b|checkov\s*:|trivy\s*:|tfsec\s*:|kics\b|nosemgrep\b|noqa\b"
     r"|syntax\s*=|check\s*=|escape\s*=)",
     re.IGNORECASE,

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from dffix.edits import Edit
 from dffix.facts import Facts, Stage
+from dffix.lazy import lazy_re
 from dffix.rules.apt import ListUse, comments_above, list_use, logical_lines, mount_target, unwrap
 from dffix.rules.user import base_image, stage_chain
 from dffix.syntax.shell import Command, Script, Token, split_commands
@@ -161,8 +162,8 @@ _BY_NAME = {
     "npm": Manager.NPM,
     "yarn": Manager.YARN,
 }
-_PIP_RE = re.compile(r"pip[0-9.]*")
-_PYTHON_RE = re.compile(r"python[0-9.]*")
+_PIP_RE = lazy_re(r"pip[0-9.]*")
+_PYTHON_RE = lazy_re(r"python[0-9.]*")
 # Subcommands that install packages (and so fill the manager's cache).
 INSTALLS = {
     Manager.APT: frozenset({"install"}),
@@ -177,8 +178,8 @@ INSTALLS = {
     Manager.YARN: frozenset({"", "install", "add"}),
 }
 # A package word we may move: a literal name, maybe with a version, arch or release.
-_PLAIN_PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+:=~@/,-]*")
-_NAME_END = re.compile(r"[=<>~!:@/\[,]")
+_PLAIN_PACKAGE = lazy_re(r"[A-Za-z0-9][A-Za-z0-9._+:=~@/,-]*")
+_NAME_END = lazy_re(r"[=<>~!:@/\[,]")
 
 
 class Call(NamedTuple):
@@ -322,8 +323,8 @@ def has_manager_word(text: str) -> bool:
     return _ANY_TOOL.search(text) is not None
 
 
-_ANY_TOOL = re.compile(r"apt|apk|yum|dnf|zypper|pip|uv|npm|yarn")
-_HEREDOC_ONLY_RE = re.compile(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
+_ANY_TOOL = lazy_re(r"apt|apk|yum|dnf|zypper|pip|uv|npm|yarn")
+_HEREDOC_ONLY_RE = lazy_re(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"})
 
 
@@ -551,12 +552,12 @@ def requires_buildkit(df: Dockerfile) -> bool:
 
 
 # Distributions whose own pip predates `--no-cache-dir` (pip 6.0, 2014).
-OLD_PIP_BASE = re.compile(
+OLD_PIP_BASE = lazy_re(
     r"(?:^|/)(?:ubuntu:(?:1[0-4]\.\d+|lucid|precise|quantal|raring|saucy|trusty)"
     r"|debian:(?:[5-8](?:[.-]|$)|squeeze|wheezy|jessie)|centos:[56](?:[.-]|$))"
 )
 # Alpine releases whose apk predates `--no-cache` (apk-tools 2.6, Alpine 3.3).
-OLD_APK_BASE = re.compile(r"(?:^|/)alpine:(?:2\.|3\.[0-2](?:\.|$))")
+OLD_APK_BASE = lazy_re(r"(?:^|/)alpine:(?:2\.|3\.[0-2](?:\.|$))")
 
 
 def old_base(facts: Facts, stage: Stage, pattern: re.Pattern[str]) -> bool:

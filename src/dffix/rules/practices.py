@@ -8,16 +8,17 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from dffix.facts import DEFAULT_SHELL, Facts, Stage
+from dffix.lazy import lazy_re
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import words as w
 from dffix.syntax.shell import Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
 # BuildKit splits FROM's arguments on these, not on Unicode spaces.
-_WORD_RE = re.compile(r"[^\t\v\f\r ]+")
+_WORD_RE = lazy_re(r"[^\t\v\f\r ]+")
 _POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
-_WINDOWS_IMAGE_RE = re.compile(r"windows|servercore|nanoserver|powershell", re.IGNORECASE)
-_WINDOWS_PATH_RE = re.compile(r"^([A-Za-z]:([\\/]|$)|\\\\)")
+_WINDOWS_IMAGE_RE = lazy_re(r"windows|servercore|nanoserver|powershell", re.IGNORECASE)
+_WINDOWS_PATH_RE = lazy_re(r"^([A-Za-z]:([\\/]|$)|\\\\)")
 
 
 class RunCommand(NamedTuple):
@@ -191,7 +192,7 @@ def _parent(facts: Facts, stage: Stage) -> Stage | None:
 
 
 # A loose image reference: optional registry (any case), lowercase path, optional tag.
-_IMAGE_RE = re.compile(r"^([A-Za-z0-9.\-]+(:[0-9]+)?/)?[a-z0-9._\-/]+(:[A-Za-z0-9._\-]+)?$")
+_IMAGE_RE = lazy_re(r"^([A-Za-z0-9.\-]+(:[0-9]+)?/)?[a-z0-9._\-/]+(:[A-Za-z0-9._\-]+)?$")
 
 
 def image_tag(reference: str) -> str | None:
@@ -942,7 +943,7 @@ _NOT_SECRET_WORDS = frozenset(
         "location",
     }
 )
-_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL_RE = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def name_words(name: str) -> list[str]:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts
+from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax import words as w
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
 AUTHORS_LABEL = "org.opencontainers.image.authors"
 # BuildKit splits FROM (and the legacy ENV/LABEL form) on this, not on Unicode spaces.
-_WORD_RE = re.compile(r"[^\t\v\f\r ]+")
+_WORD_RE = lazy_re(r"[^\t\v\f\r ]+")
 # A key that reads the same to BuildKit's word splitter and its variable expander.
-_PLAIN_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-/:]+$")
+_PLAIN_KEY_RE = lazy_re(r"^[A-Za-z0-9_.\-/:]+$")
 # Instructions dffix promises never to rewrite (nothing in them needs a fix); the
 # invariant tests and the corpus check hold every rule to it.
 UNTOUCHED_KINDS = frozenset(

@@ -9,6 +9,7 @@ from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import DEFAULT_SHELL, Facts, Stage, json_array
+from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, Trivia
@@ -35,22 +36,22 @@ _DEBIAN_IMAGES = frozenset(
 _RHEL_IMAGES = frozenset({"almalinux", "centos", "fedora", "oraclelinux", "rockylinux"})
 _ALPINE_IMAGES = frozenset({"alpine", "busybox"})
 # Tag words naming another OS, or a cut-down image without useradd.
-_OTHER_OS_TAG = re.compile(
+_OTHER_OS_TAG = lazy_re(
     r"alpine|amazon|corretto|oracle|ubi|centos|fedora|rocky|alma|windows|servercore|nanoserver|ltsc"
     r"|minimal|micro|distroless|chiseled"
 )
-_DEBIAN_TAG = re.compile(r"slim|jessie|stretch|buster|bullseye|bookworm|trixie|bionic|focal|jammy|noble")
+_DEBIAN_TAG = lazy_re(r"slim|jessie|stretch|buster|bullseye|bookworm|trixie|bionic|focal|jammy|noble")
 # Namespaces of Docker Hub's official images (`library/`) and their per-architecture copies.
-_OFFICIAL = re.compile(
+_OFFICIAL = lazy_re(
     r"^(?:(?:docker\.io/|index\.docker\.io/)?library/|docker\.io/"
     r"|(?:amd64|arm32v5|arm32v6|arm32v7|arm64v8|i386|ppc64le|s390x)/)?[^/]+$"
 )
-_UBI = re.compile(r"^(?:registry\.access\.redhat\.com/|registry\.redhat\.io/|redhat/)ubi\d*(?:/ubi)?$")
-_WINDOWS = re.compile(
+_UBI = lazy_re(r"^(?:registry\.access\.redhat\.com/|registry\.redhat\.io/|redhat/)ubi\d*(?:/ubi)?$")
+_WINDOWS = lazy_re(
     r"windows|servercore|nanoserver|dotnet/framework|dotnet-framework|microsoft/(?:iis|aspnet)"
 )
 # Bases whose default user is not root.
-_NONROOT_BASE = re.compile(r"nonroot|rootless|unprivileged|chiseled|^cgr\.dev/|^(?:docker\.io/)?bitnami/")
+_NONROOT_BASE = lazy_re(r"nonroot|rootless|unprivileged|chiseled|^cgr\.dev/|^(?:docker\.io/)?bitnami/")
 _PACKAGE_MANAGERS = {
     "apt-get": Family.DEBIAN,
     "apt": Family.DEBIAN,
@@ -58,11 +59,11 @@ _PACKAGE_MANAGERS = {
     "yum": Family.RHEL,
     "dnf": Family.RHEL,
 }
-_PACKAGE_RE = re.compile(r"(?:^|[\s;&|(])(apt-get|apt|apk|yum|dnf)\s+\S")
-_USER_TOOLS = re.compile(r"\b(?:useradd|adduser)\b")
+_PACKAGE_RE = lazy_re(r"(?:^|[\s;&|(])(apt-get|apt|apk|yum|dnf)\s+\S")
+_USER_TOOLS = lazy_re(r"\b(?:useradd|adduser)\b")
 # Tools an entrypoint uses to start as root (to fix volume ownership, say) and then drop
 # to a user itself, as the official database images do.
-_DROPS_ROOT = re.compile(r"\b(gosu|su-exec|s6-overlay)\b")
+_DROPS_ROOT = lazy_re(r"\b(gosu|su-exec|s6-overlay)\b")
 # useradd / adduser (shadow, Debian, BusyBox) options that take a value.
 _SHORT_VALUE = frozenset("bcdefgGhkKpPRsuZ")
 _LONG_VALUE = frozenset(
@@ -72,7 +73,7 @@ _LONG_VALUE = frozenset(
         *("--password", "--prefix", "--root", "--selinux-user", "--shell", "--skel", "--uid"),
     }
 )
-_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
+_NAME = lazy_re(r"^[a-z_][a-z0-9_-]*$")
 # Instructions that may follow USER without caring who the user is.
 _AFTER_USER = frozenset(
     {

@@ -10,9 +10,9 @@ a `ParseError` naming the line, never raise.
 from __future__ import annotations
 
 import json
-import re
 from typing import NamedTuple
 
+from dffix.lazy import lazy_re
 from dffix.syntax import words as w
 from dffix.syntax.tree import (
     Directive,
@@ -30,7 +30,7 @@ from dffix.syntax.tree import (
 )
 
 # Go's \s is [\t\n\f\r ]; Python's is Unicode, so spell it out.
-_DIRECTIVE_RE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$")
+_DIRECTIVE_RE = lazy_re(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$")
 _ALLOWED_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_KINDS = frozenset({"ADD", "COPY", "RUN"})
 _JSON_DECODER = json.JSONDecoder(parse_constant=lambda c: _raise_value_error(c))

@@ -9,10 +9,11 @@ does nothing. `tests/test_shell.py` holds it to tree-sitter-bash over the corpus
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 from functools import lru_cache
 from typing import NamedTuple
+
+from dffix.lazy import lazy_re
 
 
 class Kind(Enum):
@@ -254,7 +255,7 @@ def _redirect_len(line: str, pos: int) -> int:
     return 0
 
 
-_PLAIN_RUN = re.compile(r"[^\s;&|()<>\\'\"`$]+")
+_PLAIN_RUN = lazy_re(r"[^\s;&|()<>\\'\"`$]+")
 
 
 def _word_end(line: str, pos: int) -> int:

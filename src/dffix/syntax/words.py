@@ -7,8 +7,9 @@ does; `tests/test_buildkit_agreement.py` holds them to that over the whole corpu
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
+
+from dffix.lazy import lazy_re
 
 # Go's unicode.IsSpace: what BuildKit trims and splits on. Python's str.isspace also
 # counts \x1c-\x1f, which Go does not, so the set is spelled out.
@@ -17,8 +18,8 @@ _GO_SPACE = frozenset(
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 # reWhitespace in BuildKit: the separator between keyword and arguments.
-WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
-HEREDOC_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+WHITESPACE_RE = lazy_re(r"[\t\v\f\r ]+")
+HEREDOC_RE = lazy_re(r"^(\d*)<<(-?)([^<]*)$")
 
 
 def is_space(ch: str) -> bool:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from dffix.lazy import lazy_re
 from dffix.syntax import words as w
+from dffix.syntax.shell import unquote
 from dffix.syntax.tree import (
     Directive,
     Dockerfile,
@@ -211,7 +212,7 @@ class _Parser:
             if not m or not m.group(3):
                 continue
             rest = m.group(3)
-            name = w.unquote_word(rest)
+            name = unquote(rest)
             if not name or any(w.is_space(c) for c in rest if c not in "'\""):
                 continue
             chomp = m.group(2) == "-"

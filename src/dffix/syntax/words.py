@@ -198,34 +198,3 @@ def _escaped(text: str, index: int) -> bool:
     while index - count - 1 >= 0 and text[index - count - 1] == "\\":
         count += 1
     return count % 2 == 1
-
-
-def unquote_word(word: str) -> str:
-    """Remove shell quotes and backslash escapes from a single word (heredoc names)."""
-    out: list[str] = []
-    quote = ""
-    i, n = 0, len(word)
-    while i < n:
-        ch = word[i]
-        if quote == "'":
-            if ch == "'":
-                quote = ""
-            else:
-                out.append(ch)
-        elif quote == '"':
-            if ch == '"':
-                quote = ""
-            elif ch == "\\" and i + 1 < n and word[i + 1] in '"\\$`':
-                i += 1
-                out.append(word[i])
-            else:
-                out.append(ch)
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "\\" and i + 1 < n:
-            i += 1
-            out.append(word[i])
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)

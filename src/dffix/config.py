@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from dffix.files import FileError
+
 if TYPE_CHECKING:
     from dffix.rules.base import Rule
 
@@ -21,17 +23,13 @@ CONFIG_NAMES = (DFFIX_TOML, PYPROJECT)
 TOP_LEVEL_KEYS = ("select", "ignore", "unsafe-fixes", "rules")
 
 
-class ConfigError(NamedTuple):
-    """A config file dffix cannot use: which file, where (1-based, 0 when unknown), and why."""
+class ConfigError(FileError):
+    """A config file dffix cannot use: which file, where (1-based, 0 when unknown), and why.
 
-    path: str
-    message: str
-    line: int = 0
-    col: int = 0
+    The same record as a Dockerfile dffix cannot use, printed the same way.
+    """
 
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
-        return f"{where}: error: {self.message}"
+    __slots__ = ()
 
 
 class Selection(NamedTuple):

@@ -460,3 +460,24 @@ def test_inserts_at_one_offset_in_one_fix_keep_their_order() -> None:
         )
         outputs.add(done.stdout)
     assert outputs == {"# one\n# two\nFROM a\n"}
+
+
+def test_shell_is_inherited_from_the_stage_built_on() -> None:
+    from dffix.facts import compute_facts
+
+    df = parse(
+        'FROM a AS base\nSHELL ["/bin/bash", "-c"]\nRUN x\n'
+        "FROM base AS child\nRUN y\n"
+        'FROM base\nSHELL ["pwsh", "-c"]\nRUN z\n'
+        "FROM other\nRUN w\n"
+    )
+    assert not isinstance(df, ParseError)
+    facts = compute_facts(df)
+    base, child, third, other = facts.stages
+    runs = [i for i in df.all_instructions if i.kind == "RUN"]
+    assert base.shell_at(runs[0]) == ("/bin/bash", "-c")
+    assert child.shell_at(runs[1]) == ("/bin/bash", "-c")
+    assert third.shell_at(third.from_instr) == ("/bin/bash", "-c")
+    assert third.shell_at(runs[2]) == ("pwsh", "-c")
+    assert other.shell_at(runs[3]) == ("/bin/sh", "-c")
+    assert [s.index for s in facts.chain(child)] == [1, 0]

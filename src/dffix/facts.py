@@ -18,6 +18,8 @@ class Stage(NamedTuple):
     from_instr: Instruction
     instructions: tuple[Instruction, ...]
     shell: tuple[str, ...]  # the SHELL in force at the end of the stage
+    parent: int | None = None  # the index of the earlier stage this one is built FROM
+    entry_shell: tuple[str, ...] = ("/bin/sh", "-c")  # the SHELL in force at its FROM
 
     @property
     def base_name(self) -> str:
@@ -34,10 +36,15 @@ class Stage(NamedTuple):
         return last.split(":", 1)[1] if ":" in last else None
 
     def shell_at(self, instr: Instruction) -> tuple[str, ...]:
-        """Return the SHELL in force for `instr` (SHELL instructions before it in the stage)."""
-        shell: tuple[str, ...] = DEFAULT_SHELL
+        """Return the SHELL in force for `instr`.
+
+        That is the last SHELL before it in the stage, else the one the stage inherits
+        from the stage it is built FROM. (A SHELL set inside an external base image
+        cannot be seen from the file.)
+        """
+        shell = self.entry_shell
         for other in self.instructions:
-            if other is instr:
+            if other.span.start >= instr.span.start:
                 break
             if other.kind == "SHELL" and other.is_json:
                 shell = other.values
@@ -102,6 +109,13 @@ class Facts(NamedTuple):
                 return stage
         return None
 
+    def chain(self, stage: Stage) -> tuple[Stage, ...]:
+        """Return `stage` and the stages of this file it is built FROM, nearest first."""
+        found = [stage]
+        while found[-1].parent is not None:
+            found.append(self.stages[found[-1].parent])
+        return tuple(found)
+
     def is_referenced(self, stage: Stage) -> bool:
         """Return whether another stage copies from or builds on this one."""
         return str(stage.index) in self.referenced or (
@@ -143,11 +157,15 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
         base, name = _from_parts(head)
         if base.lower() in names:
             referenced.add(base.lower())
-        shell: tuple[str, ...] = DEFAULT_SHELL
+        # A stage built FROM an earlier one inherits its SHELL (the nearest of that name).
+        parent = next((s for s in reversed(stages) if s.name == base.lower()), None)
+        entry = parent.shell if parent else DEFAULT_SHELL
+        shell = entry
         for i in current:
             if i.kind == "SHELL" and i.is_json:
                 shell = i.values
-        stages.append(Stage(len(stages), name, base, head, tuple(current), shell))
+        parent_index = parent.index if parent else None
+        stages.append(Stage(len(stages), name, base, head, tuple(current), shell, parent_index, entry))
         if name:
             names.add(name)
 

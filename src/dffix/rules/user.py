@@ -8,7 +8,7 @@ from enum import Enum
 from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
-from dffix.facts import DEFAULT_SHELL, Facts, Stage, json_array
+from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, split_commands
@@ -125,32 +125,15 @@ def posix_shell(shell: tuple[str, ...]) -> PosixShell | None:
 
 def stage_chain(facts: Facts, stage: Stage) -> tuple[Stage, ...]:
     """Return `stage` and the stages of this file it is built `FROM`, nearest first."""
-    chain = [stage]
-    while True:
-        base = chain[-1].base.lower()
-        parent = next((s for s in reversed(facts.stages[: chain[-1].index]) if s.name == base), None)
-        if parent is None:
-            return tuple(chain)
-        chain.append(parent)
+    return facts.chain(stage)
 
 
 def shell_in_force(facts: Facts, stage: Stage, before: Instruction | None = None) -> tuple[str, ...]:
     """Return the SHELL in force before `before` (at the stage's end when None).
 
-    Follows `FROM <stage>`: an image built on a stage keeps that stage's SHELL. (A SHELL
-    set inside an external base image cannot be seen from here.)
+    Follows `FROM <stage>` (see `Stage.shell_at`).
     """
-    for s in stage_chain(facts, stage):
-        shells = [
-            i.values
-            for i in s.instructions
-            if i.kind == "SHELL"
-            and i.is_json
-            and (before is None or s is not stage or i.span.end <= before.span.start)
-        ]
-        if shells:
-            return shells[-1]
-    return DEFAULT_SHELL
+    return stage.shell_at(before) if before is not None else stage.shell
 
 
 def base_image(facts: Facts, stage: Stage) -> str:

@@ -319,3 +319,13 @@ def test_messages() -> None:
 )
 def test_image_family(ref: str, family: Family | None) -> None:
     assert image_family(ref) is family
+
+
+def test_blank_line_after_a_heredoc_at_the_stage_end() -> None:
+    # hadolint cannot parse an instruction right after a heredoc terminator; BuildKit can.
+    before = "FROM alpine:3.20\nRUN <<EOT\nset -e\necho hi\nEOT\n"
+    after = (
+        "FROM alpine:3.20\nRUN <<EOT\nset -e\necho hi\nEOT\n\n"
+        "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSER 10001:10001\n"
+    )
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)

@@ -522,9 +522,12 @@ def _insert_lines(
         return "the stage ends in a line continuation"
     indent = df.text[last.span.start : last.keyword_span.start]
     at = last.span.end
+    # After a heredoc's terminator, a blank line: easier to read, and hadolint's parser
+    # (unlike BuildKit's) needs it before the next instruction.
+    gap = nl if last.heredocs else ""
     if at == len(df.text) and not df.text.endswith("\n"):
-        return Fix.unsafe(Edit.insert(at, "".join(f"{nl}{indent}{line}" for line in lines)))
-    return Fix.unsafe(Edit.insert(at, "".join(f"{indent}{line}{nl}" for line in lines)))
+        return Fix.unsafe(Edit.insert(at, gap + "".join(f"{nl}{indent}{line}" for line in lines)))
+    return Fix.unsafe(Edit.insert(at, gap + "".join(f"{indent}{line}{nl}" for line in lines)))
 
 
 def _comments_above(df: Dockerfile, instr: Instruction) -> int:

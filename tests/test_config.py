@@ -229,20 +229,20 @@ def test_selector_error() -> None:
 def test_nearest_config_wins(tmp_path: Path) -> None:
     write(tmp_path / ".dffix.toml", "select = ['DF2']\n")
     inner = write(tmp_path / "svc" / "api" / "pyproject.toml", "[tool.dffix]\nignore = ['DF201']\n")
-    assert find_config(tmp_path / "svc" / "api") == inner
-    assert find_config(tmp_path / "svc") == tmp_path / ".dffix.toml"
+    assert find_config(tmp_path / "svc" / "api") == str(inner)
+    assert find_config(tmp_path / "svc") == str(tmp_path / ".dffix.toml")
 
 
 def test_pyproject_without_dffix_table_is_passed_over(tmp_path: Path) -> None:
     top = write(tmp_path / "pyproject.toml", "[tool.dffix]\nunsafe-fixes = true\n")
     write(tmp_path / "app" / "pyproject.toml", "[project]\nname = 'app'\n# mentions dffix in a comment\n")
-    assert find_config(tmp_path / "app") == top
+    assert find_config(tmp_path / "app") == str(top)
 
 
 def test_dotfile_wins_over_pyproject_in_one_folder(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", "[tool.dffix]\nunsafe-fixes = true\n")
     dot = write(tmp_path / ".dffix.toml", "unsafe-fixes = false\n")
-    assert find_config(tmp_path) == dot
+    assert find_config(tmp_path) == str(dot)
 
 
 def test_read_pyproject(tmp_path: Path) -> None:

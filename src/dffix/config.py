@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from dffix.files import FileError
@@ -120,24 +119,28 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 # -- finding and reading config files -------------------------------------------
 
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: str | os.PathLike[str]) -> str | None:
     """Return the nearest config file in `start` or a folder above it, or None.
 
     A pyproject.toml counts only when it has a `[tool.dffix]` table.
     """
-    folder = Path(os.path.abspath(start))
-    for candidate_dir in (folder, *folder.parents):
+    folder = os.path.abspath(start)
+    while True:
         for name in CONFIG_NAMES:
-            path = candidate_dir / name
-            if path.is_file() and (name != PYPROJECT or _mentions_dffix(path)):
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and (name != PYPROJECT or _mentions_dffix(path)):
                 return path
-    return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
-def _mentions_dffix(path: Path) -> bool:
+def _mentions_dffix(path: str) -> bool:
     # A cheap text test first, so most pyproject.toml files are never TOML-parsed.
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
     except OSError:
         return False
     if "dffix" not in text:
@@ -147,26 +150,27 @@ def _mentions_dffix(path: Path) -> bool:
     return isinstance(tool, dict) and "dffix" in tool
 
 
-def load_settings(start: Path, config: str | None = None) -> Settings | ConfigError:
+def load_settings(start: str | os.PathLike[str], config: str | None = None) -> Settings | ConfigError:
     """Return the settings for Dockerfiles in folder `start`, or for the file `config` when given.
 
     With no config file found, returns the default Settings. Returns a ConfigError
     for an unreadable file, invalid TOML, unknown keys or wrongly typed values.
     """
     if config is not None:
-        return read_config(Path(config))
+        return read_config(config)
     path = find_config(start)
     return Settings() if path is None else read_config(path)
 
 
-def read_config(path: Path, shown: str | None = None) -> Settings | ConfigError:
+def read_config(path: str | os.PathLike[str], shown: str | None = None) -> Settings | ConfigError:
     """Return the settings in one config file (pyproject.toml or .dffix.toml style by name).
 
     `shown` is how messages name the file (default: `path` as given).
     """
-    shown = str(path) if shown is None else shown
+    shown = os.fspath(path) if shown is None else shown
     try:
-        text = path.read_bytes().decode("utf-8")
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
     except OSError as exc:
         return ConfigError(shown, f"cannot read config file: {(exc.strerror or str(exc)).lower()}")
     except UnicodeDecodeError:
@@ -175,7 +179,7 @@ def read_config(path: Path, shown: str | None = None) -> Settings | ConfigError:
     if isinstance(document, tuple):
         message, line, col = document
         return ConfigError(shown, f"invalid TOML: {message}", line, col)
-    if path.name == PYPROJECT:
+    if os.path.basename(path) == PYPROJECT:
         tool = document.get("tool")
         if not isinstance(tool, dict) or "dffix" not in tool:
             return Settings(path=shown)

@@ -19,7 +19,6 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from pathlib import Path
 from typing import NamedTuple
 
 from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
@@ -398,13 +397,13 @@ class _Configs:
     def __init__(self, opts: Options, tally: _Tally) -> None:
         self.opts = opts
         self.tally = tally
-        self.by_folder: dict[Path, Path | None] = {}
-        self.by_file: dict[Path | None, RuleSet | ConfigError] = {}
+        self.by_folder: dict[str, str | None] = {}
+        self.by_file: dict[str | None, RuleSet | ConfigError] = {}
 
-    def for_folder(self, folder: Path) -> RuleSet | None:
+    def for_folder(self, folder: str) -> RuleSet | None:
         """Return the rules for files in `folder`, or None (reported) when the config is bad."""
         if folder not in self.by_folder:
-            self.by_folder[folder] = Path(self.opts.config) if self.opts.config else find_config(folder)
+            self.by_folder[folder] = self.opts.config or find_config(folder)
         path = self.by_folder[folder]
         if path not in self.by_file:
             self.by_file[path] = self._load(path)
@@ -416,7 +415,7 @@ class _Configs:
             return None
         return found
 
-    def _load(self, path: Path | None) -> RuleSet | ConfigError:
+    def _load(self, path: str | None) -> RuleSet | ConfigError:
         settings = Settings() if path is None else read_config(path, _relative(path))
         if isinstance(settings, ConfigError):
             return settings
@@ -426,7 +425,12 @@ class _Configs:
         return RuleSet(tuple(rules_for(settings)), level)
 
 
-def _relative(path: Path) -> str:
+def _folder(path: str) -> str:
+    """Return the folder a file is in (`.` for a bare file name)."""
+    return os.path.dirname(path) or "."
+
+
+def _relative(path: str) -> str:
     """Return `path` relative to the working folder when it is inside it (for messages)."""
     shown = os.path.relpath(path)
     return str(path) if shown.startswith(os.pardir) else shown
@@ -461,7 +465,7 @@ def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
     for error in errors:
         tally.error(str(error))
     # Settings are read here, once per config file, so their errors are reported once.
-    work = [(t, rs) for t in targets if (rs := configs.for_folder(t.path.parent)) is not None]
+    work = [(t, rs) for t in targets if (rs := configs.for_folder(_folder(t.path))) is not None]
     jobs = opts.jobs or os.cpu_count() or 1
     if jobs > 1 and len(work) >= _PARALLEL_FROM:
         _run_parallel(work, opts, jobs, tally)
@@ -508,7 +512,7 @@ def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
     if isinstance(text, FileError):
         tally.error(str(text))
         return
-    context = BuildContext(target.path.parent)
+    context = BuildContext(_folder(target.path))
     if opts.mode is OutputMode.CHECK:
         _report_check(text, target.shown, rule_set, context, tally)
         return
@@ -549,7 +553,7 @@ def _new_dockerignore(
     df = parse(text) if rules else None
     if df is None or isinstance(df, ParseError) or not check(df, rules, context):
         return
-    found = MissingDockerignore.new_file(df, compute_facts(df, context), target.path.name)
+    found = MissingDockerignore.new_file(df, compute_facts(df, context), os.path.basename(target.path))
     if found is None:
         return
     rel, content = found
@@ -562,7 +566,7 @@ def _new_dockerignore(
         _say(opts, tally, f"would write {shown}")
         return
     try:
-        with open(target.path.parent / rel, "x", encoding="utf-8", newline="") as handle:
+        with open(os.path.join(_folder(target.path), rel), "x", encoding="utf-8", newline="") as handle:
             handle.write(content)
     except FileExistsError:
         return
@@ -574,7 +578,7 @@ def _new_dockerignore(
 
 def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
     shown = opts.stdin_filename or "-"
-    folder = Path(opts.stdin_filename).parent if opts.stdin_filename else Path.cwd()
+    folder = _folder(opts.stdin_filename) if opts.stdin_filename else os.getcwd()
     rule_set = configs.for_folder(folder)
     data = sys.stdin.buffer.read()
     if rule_set is None:

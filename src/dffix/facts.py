@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
 from typing import NamedTuple
 
 from dffix.syntax.tree import Dockerfile, Instruction
@@ -62,30 +62,34 @@ class BuildContext(NamedTuple):
     never require them: a missing file means "cannot tell", never an error.
     """
 
-    root: Path
+    root: str | os.PathLike[str]
+
+    def _path(self, relative: str) -> str:
+        return os.path.join(os.fspath(self.root), relative)
 
     def read_text(self, relative: str, limit: int = 1_000_000) -> str | None:
         """Return the text of a file in the context, or None when absent or unreadable."""
         try:
-            path = (self.root / relative).resolve()
-            if not path.is_relative_to(self.root.resolve()) or not path.is_file():
+            root = os.path.realpath(self.root)
+            path = os.path.realpath(self._path(relative))
+            if os.path.commonpath((root, path)) != root or not os.path.isfile(path):
                 return None
-            with path.open("rb") as handle:
+            with open(path, "rb") as handle:
                 return handle.read(limit).decode("utf-8", "replace")
-        except OSError:
+        except (OSError, ValueError):
             return None
 
     def exists(self, relative: str) -> bool:
         """Return whether a path exists in the context."""
         try:
-            return (self.root / relative).exists()
-        except OSError:
+            return os.path.exists(self._path(relative))
+        except (OSError, ValueError):
             return False
 
     def names(self) -> tuple[str, ...]:
         """Return the names of the entries at the top of the context, sorted."""
         try:
-            return tuple(sorted(p.name for p in self.root.iterdir()))
+            return tuple(sorted(os.listdir(self.root)))
         except OSError:
             return ()
 

@@ -14,7 +14,6 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import NamedTuple
 
 # What BuildKit and Podman pick up by default, plus the common per-target names.
@@ -51,7 +50,7 @@ class Target(NamedTuple):
     """
 
     shown: str
-    path: Path
+    path: str  # the path to open (os.path strings: pathlib costs ~10 ms of start-up)
     named: bool = True
 
 
@@ -83,7 +82,8 @@ def encode(text: str) -> bytes:
 def read_source(target: Target) -> str | FileError:
     """Return a Dockerfile's decoded text, or a FileError saying why not."""
     try:
-        data = target.path.read_bytes()
+        with open(target.path, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         return FileError(target.shown, os_reason(exc))
     return decode(data, target.shown)
@@ -129,7 +129,7 @@ def discover(paths: Sequence[str]) -> tuple[list[Target], list[FileError]]:
         if os.path.isdir(given):
             found = _search(given, errors)
         elif os.path.lexists(given):
-            found = [Target(given, Path(given))]
+            found = [Target(given, given)]
         else:
             found = FileError(given, "no such file or directory")
         if isinstance(found, FileError):
@@ -149,7 +149,8 @@ def _search(folder: str, errors: list[FileError]) -> list[Target] | FileError:
         patterns = ", ".join(DOCKERFILE_PATTERNS)
         return FileError(folder, f"no Dockerfiles found in this folder (looked for {patterns})")
     return [
-        Target(os.path.normpath(os.path.join(folder, rel)), Path(folder, rel), named=False) for rel in found
+        Target(os.path.normpath(os.path.join(folder, rel)), os.path.join(folder, rel), named=False)
+        for rel in found
     ]
 
 
@@ -192,15 +193,16 @@ def write_atomic(target: Target, data: bytes) -> FileError | None:
     stays a link), fsyncs it, gives it the old file's mode (and owner, when allowed)
     and renames it over the old file. On failure the old file is left as it was.
     """
-    real = Path(os.path.realpath(target.path))
+    real = os.path.realpath(target.path)
     try:
-        old = real.stat()
+        old = os.stat(real)
     except OSError as exc:
         return FileError(target.shown, f"cannot write: {os_reason(exc)}")
     # The rename would succeed on a read-only file; respect the mode as an editor would.
     if not os.access(real, os.W_OK):
         return FileError(target.shown, "cannot write: permission denied")
-    temp = real.with_name(f".{real.name}.{os.urandom(4).hex()}.dffix-tmp")
+    folder, name = os.path.split(real)
+    temp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.dffix-tmp")
     try:
         _write_new(temp, data, old)
         os.replace(temp, real)
@@ -210,7 +212,7 @@ def write_atomic(target: Target, data: bytes) -> FileError | None:
     return None
 
 
-def _write_new(temp: Path, data: bytes, old: os.stat_result) -> None:
+def _write_new(temp: str, data: bytes, old: os.stat_result) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         view = memoryview(data)
@@ -226,6 +228,6 @@ def _write_new(temp: Path, data: bytes, old: os.stat_result) -> None:
         os.close(fd)
 
 
-def _remove_quietly(path: Path) -> None:
+def _remove_quietly(path: str) -> None:
     with contextlib.suppress(OSError):
-        path.unlink()
+        os.unlink(path)

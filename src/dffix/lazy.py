@@ -14,19 +14,20 @@ from typing import Any, cast
 class _LazyPattern:
     """Stands in for a compiled pattern; compiles it on the first method call."""
 
-    __slots__ = ("_compiled", "_flags", "_source")
-
     def __init__(self, source: str, flags: int) -> None:
         self._source = source
         self._flags = flags
         self._compiled: re.Pattern[str] | None = None
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for what the slots above do not define: the Pattern API.
+        # Only reached for names not yet in the instance: the Pattern API. The bound
+        # method is kept, so later calls find it directly and cost nothing extra.
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = re.compile(self._source, self._flags)
-        return getattr(compiled, name)
+        value = getattr(compiled, name)
+        setattr(self, name, value)
+        return value
 
 
 def lazy_re(source: str, flags: int = 0) -> re.Pattern[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from dffix.facts import DEFAULT_SHELL, Facts, Stage
@@ -92,8 +93,12 @@ def _script_commands(
     return found
 
 
-def commands(instr: Instruction) -> tuple[list[RunCommand], Script | None] | None:
+@lru_cache(maxsize=2048)
+def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None] | None:
     """Return the simple commands an instruction runs, and the shell script read, if any.
+
+    Several rules ask for the same instruction's commands on every fixer pass: the
+    answer depends only on the (immutable) instruction, so it is cached.
 
     Shell form is read with `split_commands`; exec form is one command, or the script of
     `["sh", "-c", "..."]`. Returns None when the shell reader is unsure (a rule then
@@ -102,20 +107,20 @@ def commands(instr: Instruction) -> tuple[list[RunCommand], Script | None] | Non
     if instr.is_json:
         argv = instr.values
         if not argv:
-            return [], None
+            return (), None
         script_text = _shell_c_script(argv)
         if script_text is None:
-            return [RunCommand(unwrap(argv), command_word(argv), instr.args_span, 0)], None
+            return (RunCommand(unwrap(argv), command_word(argv), instr.args_span, 0),), None
         script = split_commands(script_text)
         if script is None:
             return None
-        return _script_commands(script, 0, None, instr.args_span), script
+        return tuple(_script_commands(script, 0, None, instr.args_span)), script
     if instr.heredocs:
         return None  # the commands are in the heredoc body, which we keep opaque
     script = split_commands(instr.args)
     if script is None:
         return None
-    return _script_commands(script, instr.args_start, instr, instr.args_span), script
+    return tuple(_script_commands(script, instr.args_start, instr, instr.args_span)), script
 
 
 # Words after which the next word is a command name, when they stand alone.
@@ -164,15 +169,16 @@ def fallback_commands(
     return found
 
 
-def simple_commands(instr: Instruction) -> list[RunCommand]:
+@lru_cache(maxsize=2048)
+def simple_commands(instr: Instruction) -> tuple[RunCommand, ...]:
     """Return the commands of an instruction: read by `commands`, else by the word scan."""
     found = commands(instr)
     if found is not None:
         return found[0]
     if instr.is_json:
         script_text = _shell_c_script(instr.values)
-        return fallback_commands(script_text or "", 0, None, instr.args_span)
-    return fallback_commands(instr.args, instr.args_start, instr, instr.args_span)
+        return tuple(fallback_commands(script_text or "", 0, None, instr.args_span))
+    return tuple(fallback_commands(instr.args, instr.args_start, instr, instr.args_span))
 
 
 def _first_word_span(instr: Instruction) -> Span:

@@ -398,6 +398,7 @@ def _finish(
         line=line,
         offsets=offsets,
         inner=inner,
+        kind=node.keyword.upper(),
     )
 
 

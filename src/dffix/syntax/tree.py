@@ -147,11 +147,7 @@ class Instruction(NamedTuple):
     line: str
     offsets: OffsetMap
     inner: Instruction | None = None
-
-    @property
-    def kind(self) -> str:
-        """Return the upper-case keyword (`RUN`), what rules dispatch on."""
-        return self.keyword.upper()
+    kind: str = ""  # the upper-case keyword (`RUN`), what rules dispatch on
 
     def flag(self, name: str) -> Flag | None:
         """Return the first flag called `name` (`mount`, `from`), or None."""

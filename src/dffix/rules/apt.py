@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
+from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
@@ -142,6 +143,7 @@ def _shell_text(instr: Instruction) -> str:
     return "\n".join([head, *(h.content for h in instr.heredocs)])
 
 
+@lru_cache(maxsize=4096)
 def run_actions(instr: Instruction, *, precise: bool) -> tuple[AptAction, ...]:
     """Return the apt calls of a RUN (or ONBUILD RUN), in order.
 

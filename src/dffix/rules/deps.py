@@ -23,6 +23,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 from enum import Enum, IntEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
@@ -1149,8 +1150,11 @@ _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _RUN_FLAGS = frozenset({"mount", "network", "security"})
 
 
+@lru_cache(maxsize=4096)
 def run_plan(instr: Instruction, shell: tuple[str, ...], workdir: Loc) -> RunPlan | None:
-    """Return what a RUN does to the project folder, or None when it cannot be told."""
+    """Return what a RUN does to the project folder, or None when it cannot be told.
+
+    Pure in its immutable arguments and asked for again on every fixer pass: cached."""
     if any(f.name not in _RUN_FLAGS for f in instr.flags):
         return None
     mounts = _mount_targets(instr, workdir)

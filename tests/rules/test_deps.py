@@ -1057,3 +1057,27 @@ def test_dockerignore_exception_keeps_the_manifest(tmp_path: Path) -> None:
     folder = context(tmp_path, files)
     result = fixed_in(folder, PY + "COPY . .\nRUN pip install -r requirements.txt\n")
     assert result.text == PY + "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+
+
+def test_never_moves_a_copy_below_a_run_that_reads_it(tmp_path: Path) -> None:
+    # Found on the corpus: the folder beside the Dockerfile holds only the Dockerfile, so
+    # the requirements files looked absent and the second pass moved the development
+    # requirements COPY below the install that reads it.
+    (tmp_path / "Dockerfile").write_text("")
+    source = snippet(
+        """
+        FROM python:3.4
+        WORKDIR /app
+        COPY . /app
+        RUN pip install -r ./requirements/development.txt
+        RUN pip install -r ./requirements/production.txt
+        """
+    )
+    result = fix(source, [CopyAllBeforeInstall()], Applicability.UNSAFE, BuildContext(tmp_path))
+    assert not isinstance(result, ParseError)
+    lines = result.text.splitlines()
+    dev_copy = next(i for i, line in enumerate(lines) if "COPY requirements/development.txt" in line)
+    dev_install = lines.index("RUN pip install -r ./requirements/development.txt")
+    assert dev_copy < dev_install
+    again = fix(result.text, [CopyAllBeforeInstall()], Applicability.UNSAFE, BuildContext(tmp_path))
+    assert not isinstance(again, ParseError) and again.text == result.text

@@ -1524,8 +1524,8 @@ def check_read_between(c: CopyInfo, t: Tool, r: Read, path: Loc, view: View, rev
             continue
         source = m.source_of(path) if covered else None
         presence = view.presence(source) if source is not None else Presence.UNKNOWN
-        if presence is Presence.ABSENT:
-            continue
+        # An ABSENT source is no proof the RUN reads nothing from the copy: the folder we
+        # see may not be the build context (a Dockerfile in a subfolder, built with `..`).
         if r.role is Role.MANIFEST or presence is not Presence.UNKNOWN or source is None:
             review.problems.append(f"`{short(t.words)}` between them reads {r.name} from the copy")
         else:

@@ -329,3 +329,21 @@ def test_blank_line_after_a_heredoc_at_the_stage_end() -> None:
         "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSER 10001:10001\n"
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param('FROM ubuntu:22.04\nCMD ["python", "/root/app/server.py"]', id="cmd under /root"),
+        pytest.param("FROM ubuntu:22.04\nWORKDIR /root/app\nCMD ./run", id="workdir /root"),
+        pytest.param("FROM ubuntu:22.04\nENV TESSDATA=/root/share\nCMD ./run", id="env points into /root"),
+        pytest.param("FROM ubuntu:22.04\nCMD ~/bin/start", id="tilde"),
+    ],
+)
+def test_no_fix_when_the_app_lives_in_root_home(source: str) -> None:
+    messages = assert_reports(RootFinalUser(), source, fixable=False)
+    assert "/root" in messages[0]
+
+
+def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
+    assert_reports(RootFinalUser(), 'FROM ubuntu:22.04\nCMD ["/rootfs/bin/app"]', fixable=True)

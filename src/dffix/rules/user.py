@@ -450,6 +450,9 @@ class RootFinalUser(Rule):
         dropper = _root_dropper(chain)
         if dropper:
             return f"it installs `{dropper}`, so its entrypoint probably starts as root on purpose"
+        home = _uses_root_home(stage)
+        if home is not None:
+            return f"`{home}` uses /root, which only root may enter: move those files first"
         existing = existing_users(chain)
         if isinstance(existing, str):
             return existing
@@ -494,6 +497,23 @@ class RootFinalUser(Rule):
         if not isinstance(uid, int) or not isinstance(gid, int) or min(uid, gid) < 1:
             return "the `uid` and `gid` options must be numbers above 0"
         return user, uid, gid
+
+
+# Instructions whose text says where the app runs from and reads its files.
+_RUNTIME_KINDS = frozenset({"CMD", "ENTRYPOINT", "WORKDIR", "ENV", "HEALTHCHECK"})
+_ROOT_HOME = lazy_re(r"(?:^|[\s\"'=:])(?:/root|~)(?:/|\s|\"|'|$)")
+
+
+def _uses_root_home(stage: Stage) -> str | None:
+    """Return the first runtime instruction that points into root's home, else None.
+
+    /root is mode 700: after `USER 10001` the app could no longer read files it keeps
+    there, so the fix would break it for sure, not just maybe.
+    """
+    for instr in stage.instructions:
+        if instr.kind in _RUNTIME_KINDS and _ROOT_HOME.search(instr.args):
+            return instr.line
+    return None
 
 
 def _tail_start(stage: Stage) -> int:

@@ -104,6 +104,7 @@ _MIDDLE = frozenset({"then", "elif", "else", "do"})
 _CLOSERS = frozenset({"fi", "done", "}"})
 _UNSUPPORTED = frozenset({"case", "esac", "function", "coproc", "((", "[["})
 _SPACE = " \t\n\r\v\f"
+_MAX_NESTING = 50  # `$(`, `${` and `$((` inside each other
 
 
 class _Unsure(Exception):
@@ -138,7 +139,7 @@ def unquote(word: str) -> str:
     return "".join(out)
 
 
-def _skip_quoted(line: str, pos: int) -> int:
+def _skip_quoted(line: str, pos: int, nesting: int = 0) -> int:
     """Return the index after the quoted string or expansion starting at line[pos]."""
     ch = line[pos]
     if ch == "'":
@@ -155,14 +156,14 @@ def _skip_quoted(line: str, pos: int) -> int:
             elif c == '"':
                 return i + 1
             elif c in "$`":
-                i = _skip_expansion(line, i)
+                i = _skip_expansion(line, i, nesting)
             else:
                 i += 1
         raise _Unsure
-    return _skip_expansion(line, pos)
+    return _skip_expansion(line, pos, nesting)
 
 
-def _skip_expansion(line: str, pos: int) -> int:
+def _skip_expansion(line: str, pos: int, nesting: int = 0) -> int:
     """Return the index after `$(...)`, `$((...))`, `${...}`, `` `...` `` or `$name`."""
     if line[pos] == "`":
         i = pos + 1
@@ -176,11 +177,13 @@ def _skip_expansion(line: str, pos: int) -> int:
         raise _Unsure
     if line.startswith("$(", pos) or line.startswith("${", pos):
         close = ")" if line[pos + 1] == "(" else "}"
-        return _skip_group(line, pos + 2, line[pos + 1], close)
+        return _skip_group(line, pos + 2, line[pos + 1], close, nesting + 1)
     return pos + 1
 
 
-def _skip_group(line: str, i: int, open_: str, close: str) -> int:
+def _skip_group(line: str, i: int, open_: str, close: str, nesting: int) -> int:
+    if nesting > _MAX_NESTING:
+        raise _Unsure  # `$($($(...` deeper than any real RUN: give up before the stack does
     depth = 1
     while i < len(line):
         c = line[i]
@@ -188,7 +191,7 @@ def _skip_group(line: str, i: int, open_: str, close: str) -> int:
             i += 2
             continue
         if c in "'\"`" or (c == "$" and i + 1 < len(line) and line[i + 1] in "({"):
-            i = _skip_quoted(line, i)
+            i = _skip_quoted(line, i, nesting)
             continue
         if c == open_:
             depth += 1

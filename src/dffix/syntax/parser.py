@@ -30,10 +30,15 @@ from dffix.syntax.tree import (
     Trivia,
 )
 
+# BuildKit's `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` less the lazy `(.+?)\s*$`,
+# which backtracks quadratically in Python on a run of spaces inside the value (a
+# minute for `# syntax=a<100k spaces>b`): `_directive_value` trims as Go's match does.
 # Go's \s is [\t\n\f\r ]; Python's is Unicode, so spell it out.
-_DIRECTIVE_RE = lazy_re(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$")
+_GO_S = "\t\n\f\r "
+_DIRECTIVE_RE = lazy_re(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=(.*)")
 _ALLOWED_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_KINDS = frozenset({"ADD", "COPY", "RUN"})
+_MAX_ONBUILD_DEPTH = 50
 _JSON_DECODER = json.JSONDecoder(parse_constant=lambda c: _raise_value_error(c))
 
 
@@ -115,14 +120,14 @@ class _Parser:
             return None
         line = self.lines[index]
         m = _DIRECTIVE_RE.match(self.text, left, line.end)
+        value = _directive_value(m.group(2)) if m and m.end() == line.end else ""
         name = m.group(1).lower() if m else ""
-        if not m or name not in _ALLOWED_DIRECTIVES:
+        if not value or name not in _ALLOWED_DIRECTIVES:
             self.directives_done = True
             return None
         if name in self.seen:
             raise _Fail(ParseError(index + 1, 1, f"only one {name} parser directive can be used"))
         self.seen.add(name)
-        value = m.group(2)
         if name == "escape":
             if value not in ("`", "\\"):
                 msg = f"invalid escape token {value!r} does not match ` or \\"
@@ -235,6 +240,15 @@ class _Parser:
         return tuple(found), i
 
 
+def _directive_value(rest: str) -> str:
+    """Return what BuildKit's `\\s*(.+?)\\s*$` captures from the text after a directive's `=`.
+
+    That is `rest` without the spaces around it; when `rest` is only spaces, the
+    backtracking match gives back its last one; when it is empty, nothing matches.
+    """
+    return rest.strip(_GO_S) or rest[-1:]
+
+
 # -- one logical line -> keyword, flags, arguments ----------------------------
 
 
@@ -250,7 +264,7 @@ class _Node(NamedTuple):
     inner: _Node | None
 
 
-def _node(line: str, offsets: OffsetMap, start: int, escape: str) -> _Node:
+def _node(line: str, offsets: OffsetMap, start: int, escape: str, depth: int = 0) -> _Node:
     """Split line[start:] as BuildKit's newNodeFromLine: keyword, flags, arguments."""
     k0 = w.lstrip_len(line, start)
     end = w.rstrip_len(line, k0)
@@ -264,12 +278,12 @@ def _node(line: str, offsets: OffsetMap, start: int, escape: str) -> _Node:
         a0 = w.lstrip_len(line, a0, end)
         a1 = end
     rest = line[a0:a1]
-    form, values, inner = _dispatch(keyword.lower(), rest, line, offsets, a0, escape)
+    form, values, inner = _dispatch(keyword.lower(), rest, line, offsets, a0, escape, depth)
     return _Node(keyword, k0, k1, flags, a0, a1, form, values, inner)
 
 
 def _dispatch(
-    kind: str, rest: str, line: str, offsets: OffsetMap, a0: int, escape: str
+    kind: str, rest: str, line: str, offsets: OffsetMap, a0: int, escape: str, depth: int = 0
 ) -> tuple[Form, tuple[str, ...], _Node | None]:
     """Read the argument values the way BuildKit's dispatch table does for `kind`."""
     if kind in ("run", "cmd", "entrypoint", "shell"):
@@ -289,7 +303,11 @@ def _dispatch(
     if kind == "onbuild":
         if not rest:
             return Form.SHELL, (), None
-        inner = _node(line, offsets, a0, escape)
+        if depth >= _MAX_ONBUILD_DEPTH:
+            # BuildKit's parser recurses as deep as asked; Python's stack does not. No
+            # build gets that far anyway: Docker refuses `ONBUILD ONBUILD`.
+            raise _Fail(ParseError(0, 0, f"ONBUILD nested more than {_MAX_ONBUILD_DEPTH} levels deep"))
+        inner = _node(line, offsets, a0, escape, depth + 1)
         return inner.form, inner.values, inner
     return Form.SHELL, ("",), None
 

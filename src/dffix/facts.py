@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from typing import NamedTuple
@@ -100,6 +101,7 @@ class Facts(NamedTuple):
     stages: tuple[Stage, ...]
     referenced: frozenset[str]  # stage names/indexes used by COPY --from, FROM, --mount from=
     context: BuildContext | None = None  # None for stdin without --stdin-filename, and in tests
+    stage_starts: tuple[int, ...] = ()  # where each stage's FROM starts, for stage_of
 
     @property
     def final_stage(self) -> Stage | None:
@@ -107,11 +109,17 @@ class Facts(NamedTuple):
         return self.stages[-1] if self.stages else None
 
     def stage_of(self, instr: Instruction) -> Stage | None:
-        """Return the stage an instruction belongs to (None before the first FROM)."""
-        for stage in self.stages:
-            if any(i is instr for i in stage.instructions) or stage.from_instr is instr:
-                return stage
-        return None
+        """Return the stage an instruction belongs to (None before the first FROM).
+
+        Stages are in file order: a binary search on where each starts keeps this
+        O(log stages), so rules that ask for every instruction stay linear.
+        """
+        i = bisect.bisect_right(self.stage_starts, instr.span.start) - 1
+        if i < 0:
+            return None
+        stage = self.stages[i]
+        end = stage.instructions[-1].span.end if stage.instructions else stage.from_instr.span.end
+        return stage if instr.span.start < end else None
 
     def chain(self, stage: Stage) -> tuple[Stage, ...]:
         """Return `stage` and the stages of this file it is built FROM, nearest first."""
@@ -181,7 +189,8 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
         current.append(instr)
         referenced.update(_references(instr))
     close()
-    return Facts(tuple(stages), frozenset(referenced), context)
+    starts = tuple(s.from_instr.span.start for s in stages)
+    return Facts(tuple(stages), frozenset(referenced), context, starts)
 
 
 def json_array(values: tuple[str, ...] | list[str]) -> str:

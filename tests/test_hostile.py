@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from dffix.edits import Applicability
+from dffix.edits import Applicability, Edit, Fix
+from dffix.facts import Facts
 from dffix.fixer import FixResult, fix
-from dffix.rules import ALL_RULES, Rule
+from dffix.rules import ALL_RULES, Rule, Violation
 from dffix.syntax import Dockerfile, ParseError, parse
 from dffix.syntax.shell import split_commands
 
@@ -90,3 +92,59 @@ def test_directive_with_a_long_run_of_spaces_is_read_in_linear_time() -> None:
     assert time.process_time() - start < 1
     assert isinstance(df, Dockerfile)
     assert df.directives[0].value == "a" + " " * 1_000_000 + "b"
+
+
+# -- linear time ------------------------------------------------------------------
+
+
+def best_time(func: Callable[[], object], runs: int = 3) -> float:
+    """Return the least CPU time of a few runs of `func` (noise only ever adds time)."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        func()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def assert_linear(make: Callable[[int], str], n: int, run: Callable[[str], object]) -> None:
+    """Assert that `run` on `make(10 * n)` costs well under 100x `run` on `make(n)`.
+
+    Linear is 10x; the bound is 30x so a noisy machine never fails it, while anything
+    quadratic (100x) does.
+    """
+    small, large = make(n), make(10 * n)
+    base = max(best_time(lambda: run(small)), 1e-3)  # below a millisecond, the clock is the noise
+    ratio = best_time(lambda: run(large), runs=2) / base
+    assert ratio < 30, f"10x the input took {ratio:.0f}x the time"
+
+
+_X_WORD = re.compile(r"(?<= )x\b")
+
+
+class ReplaceEveryX(Rule):
+    """A rule whose one fix per RUN has an edit for every `x` word: thousands on one line."""
+
+    code = "DF999"
+    name = "every-x"
+    message = "`x`"
+    fix_title = "Replace `x` with `y`"
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for instr in df.instructions("RUN"):
+            start, end = instr.args_span
+            edits = [Edit(m.start(), m.end(), "y") for m in _X_WORD.finditer(df.text, start, end)]
+            if edits:
+                yield self.violation(instr.keyword_span, Fix.safe(*edits))
+
+
+def test_a_fix_with_many_edits_on_one_long_line_is_applied_in_linear_time() -> None:
+    # The fixer built a ban key for every fix, copying each edit's whole line, even with
+    # nothing banned: 20,000 edits on one line took seconds.
+    def make(n: int) -> str:
+        return "FROM a\nRUN echo" + " x" * n + "\n"
+
+    result = fix(make(3), [ReplaceEveryX()])
+    assert isinstance(result, FixResult)
+    assert result.text == "FROM a\nRUN echo y y y\n"
+    assert_linear(make, 2000, lambda text: fix(text, [ReplaceEveryX()]))

@@ -73,7 +73,9 @@ def select_fixes(
     candidates = [
         v
         for v in violations
-        if v.fix is not None and v.fix.applicability >= floor and _key(v, text) not in banned
+        # A key copies the lines each edit is on: only worth it when something is banned
+        # (a fix with thousands of edits on a long line made this quadratic).
+        if v.fix is not None and v.fix.applicability >= floor and not (banned and _key(v, text) in banned)
     ]
     candidates.sort(key=lambda v: (v.fix.start, v.fix.end, v.code) if v.fix else (0, 0, ""))
     chosen: list[Violation] = []

@@ -17,9 +17,9 @@ import pytest
 
 from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts
-from dffix.fixer import FixResult, fix
+from dffix.fixer import FixResult, check, fix
 from dffix.rules import ALL_RULES, Rule, Violation
-from dffix.syntax import Dockerfile, ParseError, parse
+from dffix.syntax import Dockerfile, ParseError, Span, parse
 from dffix.syntax.shell import split_commands
 
 
@@ -148,3 +148,32 @@ def test_a_fix_with_many_edits_on_one_long_line_is_applied_in_linear_time() -> N
     assert isinstance(result, FixResult)
     assert result.text == "FROM a\nRUN echo y y y\n"
     assert_linear(make, 2000, lambda text: fix(text, [ReplaceEveryX()]))
+
+
+class FlagEveryRun(Rule):
+    """A rule reporting every RUN, with no fix."""
+
+    code = "DF998"
+    name = "every-run"
+    message = "a RUN"
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for instr in df.instructions("RUN"):
+            yield self.violation(instr.keyword_span)
+
+
+def test_suppressions_are_looked_up_in_linear_time() -> None:
+    # Each diagnostic looked through every suppressed instruction before it.
+    def make(n: int) -> str:
+        return "FROM a\n" + "# dffix: ignore=DF201\nRUN true\n" * n
+
+    def run(text: str) -> object:
+        df = parse(text)
+        assert isinstance(df, Dockerfile)
+        return check(df, [FlagEveryRun()])
+
+    assert len(run(make(3))) == 3  # type: ignore[arg-type]
+    assert run("FROM a\n# dffix: ignore=DF998\nRUN true\nRUN x\n") == [
+        Violation("DF998", "every-run", "a RUN", Span(38, 41))
+    ]
+    assert_linear(make, 600, run)

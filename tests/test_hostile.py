@@ -9,12 +9,19 @@ stay roughly linear, so no regular expression or reader backtracks catastrophica
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from dffix import entry
 from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts
 from dffix.fixer import FixResult, check, fix
@@ -177,3 +184,298 @@ def test_suppressions_are_looked_up_in_linear_time() -> None:
         Violation("DF998", "every-run", "a RUN", Span(38, 41))
     ]
     assert_linear(make, 600, run)
+
+
+# -- the command on bad files -----------------------------------------------------
+
+BAD = b"FROM alpine:3.19\nADD app.py /app/\nUSER app\n"
+GOOD = b"FROM alpine:3.19\nCOPY app.py /app/\nUSER app\n"
+OLD_TIME = 1_000_000_000  # 2001: any rewrite moves mtime away from it
+
+
+class Ran(NamedTuple):
+    code: int
+    out: bytes
+    err: str
+
+
+Run = Callable[..., Ran]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder to work in, as cwd; its empty .dffix.toml (default rules) stops any search above it."""
+    (tmp_path / ".dffix.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def dffix(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Return a function running `entry.main(args)` with `stdin` bytes; it returns code, stdout, stderr."""
+
+    def run(*args: str, stdin: bytes = b"") -> Ran:
+        capsysbinary.readouterr()
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        code = entry.main(list(args))
+        out, err = capsysbinary.readouterr()
+        return Ran(code, out, err.decode("utf-8", "backslashreplace"))
+
+    return run
+
+
+def put(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (OLD_TIME, OLD_TIME))
+    return path
+
+
+def untouched(path: Path, data: bytes) -> bool:
+    """Return whether `path` still holds `data` and was never rewritten."""
+    return path.read_bytes() == data and path.stat().st_mtime == OLD_TIME
+
+
+def files_in(folder: Path) -> list[str]:
+    """Return every name below `folder` (a temporary file left behind shows up here)."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "bad:3:1: error: NUL byte: this looks like a binary file, not a Dockerfile",
+            id="binary file",
+        ),
+        pytest.param(
+            "FROM a\nRUN x\n".encode("utf-16"),
+            "bad:1:1: error: UTF-16 encoded; dffix reads UTF-8",
+            id="UTF-16 BOM",
+        ),
+        pytest.param(
+            "FROM a\n".encode("utf-16-be"),
+            "bad:1:1: error: NUL byte: this looks like a binary file, not a Dockerfile",
+            id="UTF-16 without BOM",
+        ),
+        pytest.param(
+            "FROM a\n".encode("utf-32"), "bad:1:1: error: UTF-32 encoded; dffix reads UTF-8", id="UTF-32 BOM"
+        ),
+        pytest.param(b"", "bad:1:1: error: file with no instructions", id="empty file"),
+        pytest.param(b"\xef\xbb\xbf", "bad:1:1: error: file with no instructions", id="only a BOM"),
+        pytest.param(
+            b"# syntax=docker/dockerfile:1\n\n# just notes\r\n   # more\n",
+            "bad:1:1: error: file with no instructions",
+            id="only comments",
+        ),
+        pytest.param(
+            b"FROM a\nRUN <<EOF\necho hi\n",
+            "bad:2:1: error: unterminated heredoc <<EOF",
+            id="unterminated heredoc",
+        ),
+        pytest.param(
+            b"FROM a\nRUN echo a\x00b\n",
+            "bad:2:11: error: NUL byte: this looks like a binary file, not a Dockerfile",
+            id="NUL byte",
+        ),
+        pytest.param(
+            b"FROM a\nENV ONLY_A_NAME\n",
+            "bad:2:1: error: ENV must have two arguments",
+            id="ENV without a value",
+        ),
+        pytest.param(
+            b'FROM a\nCMD ["a", 1]\n',
+            "bad:2:1: error: when using JSON array syntax, arrays must be comprised of strings only",
+            id="JSON array of a number",
+        ),
+        pytest.param(
+            b"# escape=x\nFROM a\n",
+            "bad:1:1: error: invalid escape token 'x' does not match ` or \\",
+            id="bad escape directive",
+        ),
+    ],
+)
+def test_bad_file_gets_one_line_exit_2_and_the_run_goes_on(
+    project: Path, dffix: Run, data: bytes, message: str
+) -> None:
+    bad = put(project / "bad", data)
+    good = put(project / "good" / "Dockerfile", BAD)
+    for mode in ("--diff", "--check"):
+        ran = dffix(mode, "--quiet", "bad", "good")
+        assert (ran.code, ran.err) == (2, message + "\n")
+    ran = dffix("bad", "good")
+    assert (ran.code, ran.err) == (2, f"{message}\nfixed good/Dockerfile (1 fix)\n")
+    assert untouched(bad, data)
+    assert good.read_bytes() == GOOD
+    ran = dffix("-", stdin=data)
+    assert (ran.code, ran.out, ran.err) == (2, b"", message.replace("bad:", "-:", 1) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("data", "fixed"),
+    [
+        pytest.param(
+            b"FROM alpine:3.19\n# caf\xe9 (Latin-1)\nADD app.py /app/\nUSER app\n",
+            b"FROM alpine:3.19\n# caf\xe9 (Latin-1)\nCOPY app.py /app/\nUSER app\n",
+            id="Latin-1 bytes",
+        ),
+        pytest.param(
+            b'FROM alpine:3.19\nLABEL d="' + "构建镜像".encode("gbk") + b'"\nADD app.py /app/\nUSER app\n',
+            b'FROM alpine:3.19\nLABEL d="' + "构建镜像".encode("gbk") + b'"\nCOPY app.py /app/\nUSER app\n',
+            id="GBK bytes",
+        ),
+        pytest.param(
+            b"\xef\xbb\xbfFROM alpine:3.19\r\nADD app.py /app/\r\nUSER app",
+            b"\xef\xbb\xbfFROM alpine:3.19\r\nCOPY app.py /app/\r\nUSER app",
+            id="BOM, CRLF, no final newline",
+        ),
+        pytest.param(
+            b"FROM alpine:3.19\nADD app.py /app/\nUSER app\nRUN echo \\",
+            b"FROM alpine:3.19\nCOPY app.py /app/\nUSER app\nRUN echo \\",
+            id="escape at the end of the file",
+        ),
+        pytest.param(
+            b'FROM alpine:3.19\nADD app.py /app/\nUSER app\nCMD ["node", "server.js"\n',
+            b'FROM alpine:3.19\nCOPY app.py /app/\nUSER app\nCMD ["node", "server.js"\n',
+            id="unterminated JSON is shell form",
+        ),
+        pytest.param(
+            b"FROM alpine:3.19\rADD app.py /app/\rUSER app\r",
+            None,
+            id="lone CRs are one line to BuildKit",
+        ),
+        pytest.param(
+            b"FROM alpine:3.19\nADD app.py /app/\nUSER app\nRUN echo " + b"a" * (1 << 20) + b"\n",
+            b"FROM alpine:3.19\nCOPY app.py /app/\nUSER app\nRUN echo " + b"a" * (1 << 20) + b"\n",
+            id="1 MB line",
+        ),
+        pytest.param(
+            b"FROM alpine:3.19\nADD app.py /app/\nUSER app\nRUN echo \\\n" + b"\\\n" * 5000 + b"x\n",
+            b"FROM alpine:3.19\nCOPY app.py /app/\nUSER app\nRUN echo \\\n" + b"\\\n" * 5000 + b"x\n",
+            id="5000 lines of only an escape",
+        ),
+    ],
+)
+def test_odd_but_valid_file_is_fixed_byte_for_byte(
+    project: Path, dffix: Run, data: bytes, fixed: bytes | None
+) -> None:
+    path = put(project / "Dockerfile", data)
+    assert dffix("--quiet", "Dockerfile") == Ran(0, b"", "")
+    if fixed is None:
+        assert untouched(path, data)
+    else:
+        assert path.read_bytes() == fixed
+    assert dffix("--quiet", "-", stdin=data) == Ran(0, fixed or data, "")
+
+
+# -- the file system ----------------------------------------------------------------
+
+
+def test_symlink_loops_are_searched_once(project: Path, dffix: Run) -> None:
+    good = put(project / "a" / "Dockerfile", BAD)
+    (project / "a" / "self").symlink_to(".")
+    (project / "a" / "up").symlink_to("..")
+    (project / "b").mkdir()
+    (project / "b" / "to-c").symlink_to("../c")
+    (project / "c").mkdir()
+    (project / "c" / "to-b").symlink_to("../b")
+    assert dffix(".") == Ran(0, b"", "fixed a/Dockerfile (1 fix)\n")
+    assert good.read_bytes() == GOOD
+
+
+def test_a_symlinked_dockerfile_is_rewritten_through_the_link(project: Path, dffix: Run) -> None:
+    target = put(project / "shared" / "base.Dockerfile", BAD)
+    link = project / "svc" / "Dockerfile"
+    link.parent.mkdir()
+    link.symlink_to("../shared/base.Dockerfile")
+    # Named twice, through the link and directly: fixed once.
+    assert dffix("svc/Dockerfile", "shared") == Ran(0, b"", "fixed svc/Dockerfile (1 fix)\n")
+    assert os.readlink(link) == "../shared/base.Dockerfile"
+    assert target.read_bytes() == GOOD
+    assert files_in(project) == [".dffix.toml", "shared", "shared/base.Dockerfile", "svc", "svc/Dockerfile"]
+
+
+def test_a_dangling_symlink_is_an_error_and_stays(project: Path, dffix: Run) -> None:
+    (project / "Dockerfile").symlink_to("nowhere")
+    good = put(project / "ok" / "Dockerfile", BAD)
+    ran = dffix("--quiet", "Dockerfile", "ok")
+    assert (ran.code, ran.err) == (2, "Dockerfile: error: no such file or directory\n")
+    assert os.readlink(project / "Dockerfile") == "nowhere"
+    assert good.read_bytes() == GOOD
+
+
+def test_read_only_file_is_refused(project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests run as root, whom the kernel lets write a 0444 file: os.access is what dffix
+    # asks, so it is told "not writable" here the way it would be for any other user.
+    ro = put(project / "ro" / "Dockerfile", BAD)
+    ro.chmod(0o444)
+    good = put(project / "ok" / "Dockerfile", BAD)
+    real_access = os.access
+
+    def access(path: str | os.PathLike[str], mode: int, **kwargs: object) -> bool:
+        if mode & os.W_OK and os.path.realpath(path) == str(ro):
+            return False
+        return real_access(path, mode)
+
+    monkeypatch.setattr(os, "access", access)
+    ran = dffix("ro/Dockerfile", "ok")
+    assert (ran.code, ran.err) == (
+        2,
+        "ro/Dockerfile: error: cannot write: permission denied\nfixed ok/Dockerfile (1 fix)\n",
+    )
+    assert untouched(ro, BAD)
+    assert good.read_bytes() == GOOD
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        pytest.param(
+            "write",
+            OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+            "no space left on device",
+            id="disk full",
+        ),
+        pytest.param(
+            "fsync", OSError(errno.EIO, os.strerror(errno.EIO)), "input/output error", id="I/O error"
+        ),
+        pytest.param(
+            "replace",
+            OSError(errno.EROFS, os.strerror(errno.EROFS)),
+            "read-only file system",
+            id="read-only fs",
+        ),
+        pytest.param(
+            "open",
+            PermissionError(errno.EACCES, os.strerror(errno.EACCES)),
+            "permission denied",
+            id="folder not writable",
+        ),
+    ],
+)
+def test_failed_write_leaves_the_file_and_the_run_goes_on(
+    project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch, call: str, error: OSError, message: str
+) -> None:
+    first = put(project / "a" / "Dockerfile", BAD)
+    second = put(project / "b" / "Dockerfile", BAD)
+    real = getattr(os, call)
+    failed: list[bool] = []
+
+    def fail_once(*args: object, **kwargs: object) -> object:
+        if call == "open" and not str(args[0]).endswith(".dffix-tmp"):
+            return real(*args, **kwargs)
+        if not failed:
+            failed.append(True)
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, call, fail_once)
+    ran = dffix("a/Dockerfile", "b/Dockerfile")
+    assert (ran.code, ran.err) == (
+        2,
+        f"a/Dockerfile: error: cannot write: {message}\nfixed b/Dockerfile (1 fix)\n",
+    )
+    assert untouched(first, BAD)
+    assert second.read_bytes() == GOOD
+    assert files_in(project) == [".dffix.toml", "a", "a/Dockerfile", "b", "b/Dockerfile"]

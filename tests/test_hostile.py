@@ -428,6 +428,32 @@ def test_read_only_file_is_refused(project: Path, dffix: Run, monkeypatch: pytes
     assert good.read_bytes() == GOOD
 
 
+def test_file_changed_while_being_fixed_is_not_overwritten(
+    project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = put(project / "Dockerfile", BAD)
+    good = put(project / "ok" / "Dockerfile", BAD)
+    newer = b"FROM alpine:3.19\nADD app.py /srv/\nUSER app\n"  # an editor saved this meanwhile
+    real_fix_text = entry.fix_text
+
+    def fix_text(text: str, *args: object, **kwargs: object) -> object:
+        result = real_fix_text(text, *args, **kwargs)  # type: ignore[arg-type]
+        if path.read_bytes() == BAD:
+            path.write_bytes(newer)
+        return result
+
+    monkeypatch.setattr(entry, "fix_text", fix_text)
+    ran = dffix("Dockerfile", "ok")
+    assert (ran.code, ran.err) == (
+        2,
+        "Dockerfile: error: changed on disk while dffix was fixing it; not overwritten\n"
+        "fixed ok/Dockerfile (1 fix)\n",
+    )
+    assert path.read_bytes() == newer
+    assert good.read_bytes() == GOOD
+    assert files_in(project) == [".dffix.toml", "Dockerfile", "ok", "ok/Dockerfile"]
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [

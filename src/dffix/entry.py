@@ -530,7 +530,7 @@ def _write_or_show(target: Target, opts: Options, text: str, fixed: Fixed, tally
         _print_diff(text, fixed.text, target.shown, tally)
         _say(opts, tally, f"would fix {target.shown} ({count})")
         return
-    problem = write_atomic(target, encode(fixed.text))
+    problem = write_atomic(target, encode(fixed.text), expected=encode(text))
     if problem is not None:
         tally.error(str(problem))
     else:

@@ -186,12 +186,14 @@ def _skipped_dir(path: str, name: str) -> bool:
 # -- writing --------------------------------------------------------------------
 
 
-def write_atomic(target: Target, data: bytes) -> FileError | None:
+def write_atomic(target: Target, data: bytes, expected: bytes | None = None) -> FileError | None:
     """Replace a file's content with `data` atomically; return a FileError on failure.
 
     Writes a temporary file next to the real file (the symlink's target, so the link
     stays a link), fsyncs it, gives it the old file's mode (and owner, when allowed)
-    and renames it over the old file. On failure the old file is left as it was.
+    and renames it over the old file. On failure the old file is left as it was. With
+    `expected` (the bytes the fix was made from), a file that no longer holds them is
+    left alone too: someone saved it meanwhile, and their change must not be lost.
     """
     real = os.path.realpath(target.path)
     try:
@@ -205,6 +207,9 @@ def write_atomic(target: Target, data: bytes) -> FileError | None:
     temp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.dffix-tmp")
     try:
         _write_new(temp, data, old)
+        if expected is not None and not _holds(real, expected):
+            _remove_quietly(temp)
+            return FileError(target.shown, "changed on disk while dffix was fixing it; not overwritten")
         os.replace(temp, real)
     except OSError as exc:
         _remove_quietly(temp)
@@ -226,6 +231,12 @@ def _write_new(temp: str, data: bytes, old: os.stat_result) -> None:
                 os.fchown(fd, old.st_uid, old.st_gid)
     finally:
         os.close(fd)
+
+
+def _holds(path: str, expected: bytes) -> bool:
+    """Return whether the file at `path` holds exactly `expected`."""
+    with open(path, "rb") as handle:
+        return handle.read(len(expected) + 1) == expected
 
 
 def _remove_quietly(path: str) -> None:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import pytest
 
 from dffix import entry
+from dffix import rules as registry
 from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts
 from dffix.fixer import FixResult, check, fix
@@ -505,3 +506,34 @@ def test_failed_write_leaves_the_file_and_the_run_goes_on(
     assert untouched(first, BAD)
     assert second.read_bytes() == GOOD
     assert files_in(project) == [".dffix.toml", "a", "a/Dockerfile", "b", "b/Dockerfile"]
+
+
+class Crash(Rule):
+    """A rule with a bug: it raises on any file with a RUN."""
+
+    code = "DF997"
+    name = "crash"
+    message = "crash"
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        if any(df.instructions("RUN")):
+            raise RecursionError("maximum recursion depth exceeded")
+        yield from ()
+
+
+def test_a_crash_inside_dffix_is_one_line_and_the_run_goes_on(
+    project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry, "ALL_RULES", (*registry.ALL_RULES, Crash))
+    crashing = put(project / "a" / "Dockerfile", BAD + b"RUN true\n")
+    good = put(project / "b" / "Dockerfile", BAD)
+    bug = "dffix bug: RecursionError: maximum recursion depth exceeded; please report it"
+    for mode in ("--check", "--diff", "--quiet"):
+        ran = dffix(mode, "a/Dockerfile", "b")
+        assert ran.code == 2
+        assert ran.err.splitlines()[0] == f"a/Dockerfile: {bug}"
+        assert "Traceback" not in ran.err
+    assert untouched(crashing, BAD + b"RUN true\n")
+    assert good.read_bytes() == GOOD
+    ran = dffix("-", stdin=BAD + b"RUN true\n")
+    assert (ran.code, ran.out, ran.err) == (2, b"", f"-: {bug}\n")

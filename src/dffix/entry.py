@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import NamedTuple
 
@@ -451,7 +451,7 @@ def run(opts: Options) -> int:
     tally = _Tally()
     configs = _Configs(opts, tally)
     if opts.read_stdin:
-        _run_stdin(opts, configs, tally)
+        _guarded(opts.stdin_filename or "-", tally, lambda: _run_stdin(opts, configs, tally))
     else:
         _run_files(opts, configs, tally)
     if not opts.quiet and opts.mode is not OutputMode.STDIN:
@@ -508,6 +508,27 @@ def _work_one(item: tuple[Target, RuleSet], opts: Options) -> _Tally:
 
 
 def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -> None:
+    _guarded(target.shown, tally, lambda: _fix_file(target, opts, rule_set, tally))
+
+
+def _guarded(shown: str, tally: _Tally, work: Callable[[], None]) -> None:
+    """Run the work on one file; report an exception from inside dffix as one line.
+
+    An exception here is a bug in dffix, never the user's file: the file is left as it
+    is (writes are atomic), the run goes on with the other files, and it exits 2.
+    """
+    try:
+        work()
+    except BrokenPipeError:
+        raise
+    except Exception as exc:
+        detail = next(iter(str(exc).splitlines()), "")[:200]
+        lenient, tally.lenient = tally.lenient, False
+        tally.error(f"{shown}: dffix bug: {type(exc).__name__}: {detail}; please report it")
+        tally.lenient = lenient
+
+
+def _fix_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -> None:
     text = read_source(target)
     if isinstance(text, FileError):
         tally.error(str(text))

@@ -537,3 +537,31 @@ def test_a_crash_inside_dffix_is_one_line_and_the_run_goes_on(
     assert good.read_bytes() == GOOD
     ran = dffix("-", stdin=BAD + b"RUN true\n")
     assert (ran.code, ran.out, ran.err) == (2, b"", f"-: {bug}\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "has_heredoc"),
+    [
+        pytest.param("<<EOF", True, id="plain"),
+        pytest.param('<<EOF "${x:-y}" $HOME $$ ${1} ${@} ${x:1:2}', True, id="expansions BuildKit reads"),
+        pytest.param("<<EOF ${x#p} ${x%%p} ${x/a/b}", True, id="pattern modifiers"),
+        pytest.param("<<EOF it's", False, id="unterminated single quote"),
+        pytest.param('<<EOF "abc', False, id="unterminated double quote"),
+        pytest.param('<<EOF "a\\"', False, id="escaped closing quote"),
+        pytest.param("<<EOF ${x", False, id="unterminated ${"),
+        pytest.param("<<EOF ${x:-${y}", False, id="unterminated nested ${"),
+        pytest.param('<<EOF "${x:-"}"', False, id="quote opened inside ${ inside quotes"),
+        pytest.param("<<EOF ${x^^} ", False, id="unsupported modifier"),
+        pytest.param("<<EOF ${}", False, id="bad substitution"),
+        pytest.param("<<EOF $${x}", True, id="$$ then a brace"),
+        pytest.param("<<EOF " + "${x:-" * 5000 + "}" * 5000, True, id="nested 5000 deep"),
+    ],
+)
+def test_a_line_buildkits_lexer_rejects_has_no_heredocs(args: str, has_heredoc: bool) -> None:
+    # heredocsFromLine ignores its lexer's error and gets no words: BuildKit then reads
+    # the would-be body lines as instructions. We read them as a heredoc body before.
+    text = f"FROM a\nRUN {args}\necho x\nEOF\n"
+    df = parse(text)
+    assert isinstance(df, Dockerfile)
+    assert [len(i.heredocs) for i in df.all_instructions][:2] == [0, int(has_heredoc)]
+    assert len(df.all_instructions) == (2 if has_heredoc else 4)

@@ -212,6 +212,8 @@ class _Parser:
     def heredocs(self, logical: str, first: int, i: int) -> tuple[tuple[Heredoc, ...], int]:
         """Read the bodies of the heredocs named on the logical line, from line i on."""
         found: list[Heredoc] = []
+        if not w.lexes(logical):
+            return (), i  # BuildKit drops the words, and so the heredocs, of a line its lexer rejects
         for word in w.shell_words(logical):
             m = w.HEREDOC_RE.match(word.value)
             if not m or not m.group(3):

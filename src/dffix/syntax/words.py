@@ -192,6 +192,110 @@ def shell_words(line: str) -> list[Word]:
     return words
 
 
+_SPECIAL_PARAMS = "@*#?-$!0"
+
+
+def lexes(line: str) -> bool:
+    """Return whether BuildKit's shell lexer reads `line` without an error.
+
+    heredocsFromLine lexes the whole line with raw quotes and escapes, keeps unset
+    variables as written, and ignores the error of a line it cannot lex, which then has
+    no words and so no heredocs: an unterminated quote, or a `${...}` without its `}`
+    or with a modifier the lexer does not know (`${x^^}`, `${!x}`, `${}`). `${x#p}`,
+    `${x%p}` and `${x/p/r}` are read as the current lexer reads them.
+    """
+    # One open context per entry, innermost last: `"` (a double-quoted string), `}` (a
+    # `${...}` word) or `/` (the pattern of `${x/p/r}`). A loop, not recursion: any depth.
+    stack: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        ch, top = line[i], (stack[-1] if stack else "")
+        if top == '"':
+            if ch == '"':
+                stack.pop()
+            elif ch == "$":
+                i = _dollar(line, i, stack)
+                if i < 0:
+                    return False
+                continue
+            elif ch == "\\" and i + 1 < n and line[i + 1] in '"$\\':
+                i += 1
+            i += 1
+            continue
+        if top and ch == top:
+            stack.pop()
+            if top == "/":
+                stack.append("}")  # the replacement, up to the closing brace
+            i += 1
+        elif ch == "$":
+            i = _dollar(line, i, stack)
+            if i < 0:
+                return False
+        elif ch == "'":
+            close = line.find("'", i + 1)
+            if close < 0:
+                return False
+            i = close + 1
+        elif ch == '"':
+            stack.append('"')
+            i += 1
+        else:
+            i += 2 if ch == "\\" else 1
+    return not stack
+
+
+def _dollar(line: str, i: int, stack: list[str]) -> int:
+    """Read the `$` at line[i] as BuildKit's processDollar: the index after it, -1 on an error.
+
+    A `${...}` with a word after its modifier pushes the context that word is read in.
+    """
+    n = len(line)
+    i += 1
+    if i >= n:
+        return i
+    if line[i] != "{":
+        return _name_end(line, i)  # `$name`, `$1`, `$$` or a lone `$`: never an error
+    i += 1
+    if i >= n or line[i] in "{}:":
+        return -1  # missing `}`; `${{`, `${}`, `${:` are bad substitutions
+    i = _name_end(line, i)
+    if i >= n:
+        return -1
+    ch = line[i]
+    i += 1
+    if ch == "}":
+        return i
+    if ch == ":":
+        if i >= n:
+            return -1
+        i += 1  # the modifier after `:`, whatever it is, is taken as it is
+        stack.append("}")
+        return i
+    if ch in "+-?#%":
+        stack.append("}")
+        return i
+    if ch == "/":
+        if i < n and line[i] == "/":
+            i += 1
+        stack.append("/")
+        return i
+    return -1  # an unsupported modifier
+
+
+def _name_end(line: str, i: int) -> int:
+    """Return the index after the variable name at line[i] (BuildKit's processName)."""
+    n = len(line)
+    if line[i].isdecimal():
+        while i < n and line[i].isdecimal():
+            i += 1
+        return i
+    if line[i] in _SPECIAL_PARAMS:
+        return i + 1
+    while i < n and (line[i].isalpha() or line[i].isdecimal() or line[i] == "_"):
+        i += 1
+    return i
+
+
 def _escaped(text: str, index: int) -> bool:
     """Return whether text[index] is preceded by an odd number of backslashes."""
     count = 0

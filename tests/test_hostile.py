@@ -565,3 +565,19 @@ def test_a_line_buildkits_lexer_rejects_has_no_heredocs(args: str, has_heredoc: 
     assert isinstance(df, Dockerfile)
     assert [len(i.heredocs) for i in df.all_instructions][:2] == [0, int(has_heredoc)]
     assert len(df.all_instructions) == (2 if has_heredoc else 4)
+
+
+@pytest.mark.parametrize(
+    ("args", "values"),
+    [
+        pytest.param("CMD curl -f x", ("CMD", "curl -f x"), id="ASCII"),
+        pytest.param("CMD\u3000curl", ("CMD\u3000curl",), id="U+3000 is no space to BuildKit here"),
+        pytest.param("CMD \u3000curl", ("CMD", "\u3000curl"), id="nor is it stripped"),
+        pytest.param("CMD\u00e0 curl", ("CMD\udcc3", "curl"), id="0xA0 byte of a character is a space"),
+    ],
+)
+def test_healthcheck_type_is_split_byte_by_byte_as_buildkit_does(args: str, values: tuple[str, ...]) -> None:
+    # Found by fuzzing against BuildKit: parseHealthConfig takes each byte as a rune.
+    df = parse(f"FROM a\nHEALTHCHECK {args}\n")
+    assert isinstance(df, Dockerfile)
+    assert df.all_instructions[1].values == values

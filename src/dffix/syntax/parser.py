@@ -370,15 +370,29 @@ def _name_values(rest: str, key: str, escape: str) -> tuple[str, ...]:
     return tuple(values)
 
 
+# The bytes b for which Go's unicode.IsSpace(rune(b)) holds.
+_BYTE_SPACES = b"\t\n\v\f\r \x85\xa0"
+
+
 def _health(rest: str) -> tuple[Form, tuple[str, ...], None]:
-    """BuildKit's parseHealthConfig: a type word (CMD/NONE) then a maybe-JSON command."""
+    """BuildKit's parseHealthConfig: a type word (CMD/NONE) then a maybe-JSON command.
+
+    BuildKit looks for the spaces after the type byte by byte, each byte taken as a
+    rune, so the continuation byte 0x85 or 0xA0 of a non-ASCII character is a space
+    there (cutting the character in two) and U+3000 is not. Reading the UTF-8 bytes
+    the same way gives the same values (a cut character's bytes as surrogates).
+    """
+    raw = rest.encode("utf-8", "surrogateescape")
     sep = 0
-    while sep < len(rest) and not w.is_space(rest[sep]):
+    while sep < len(raw) and raw[sep] not in _BYTE_SPACES:
         sep += 1
     if sep == 0:
         return Form.SHELL, (), None
-    form, values, _ = _maybe_json(rest[w.lstrip_len(rest, sep) :], as_list=False)
-    return form, (rest[:sep], *values), None
+    start = sep
+    while start < len(raw) and raw[start] in _BYTE_SPACES:
+        start += 1
+    form, values, _ = _maybe_json(raw[start:].decode("utf-8", "surrogateescape"), as_list=False)
+    return form, (raw[:sep].decode("utf-8", "surrogateescape"), *values), None
 
 
 def _can_contain_heredoc(node: _Node) -> bool:

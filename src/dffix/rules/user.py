@@ -391,8 +391,9 @@ class RootFinalUser(Rule):
     No fix: for an unknown base image (also Amazon Linux and `-minimal`/`-slim` Red Hat
     images, which have no `useradd`), a base set by a variable, several users created,
     a non-POSIX `SHELL`, or a `CMD`/`ENTRYPOINT`/`WORKDIR`/`ENV`/`HEALTHCHECK` that
-    points into `/root` (mode 700: the new user could not read it). Not reported: a final stage that other stages use, a `USER`
-    set by a variable, Windows images, and bases that run as non-root already
+    points into `/root` (mode 700: the new user could not read it). Not reported: a
+    final stage that other stages use, a `USER` set by a variable, Windows images, and
+    bases that run as non-root already
     (`:nonroot` tags, `cgr.dev`, `bitnami/`, `-unprivileged`, `-chiseled`).
 
     ## Options

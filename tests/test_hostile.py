@@ -28,7 +28,7 @@ from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts
 from dffix.fixer import FixResult, check, fix
 from dffix.rules import ALL_RULES, Rule, Violation
-from dffix.syntax import Dockerfile, ParseError, Span, parse
+from dffix.syntax import Dockerfile, ParseError, Span, parse, render
 from dffix.syntax.shell import split_commands
 
 
@@ -680,3 +680,27 @@ SHAPES: list[tuple[str, Callable[[int], str], int]] = [
 def test_parse_and_fix_take_linear_time(make: Callable[[int], str], n: int) -> None:
     rules = fast_rules()
     assert_linear(make, n, lambda text: fix(text, rules, Applicability.UNSAFE))
+
+
+@pytest.mark.parametrize(
+    ("line", "flags", "values"),
+    [
+        pytest.param("FROM\x0b\x85--", (), ("--",), id="U+0085 before the flags is no space"),
+        pytest.param(
+            "RUN --a=1\u3000--b=2 x", ("--a=1\u3000--b=2",), ("x",), id="U+3000 in a flag is no space"
+        ),
+        pytest.param(
+            "COPY --chown=cit\u00e0 a b", ("--chown=cit\udcc3",), ("a", "b"), id="à is cut at its 0xA0"
+        ),
+        pytest.param("RUN --a=1\u00a0x y", ("--a=1\udcc2",), ("x y",), id="so is U+00A0"),
+    ],
+)
+def test_flags_are_split_byte_by_byte_as_buildkit_does(
+    line: str, flags: tuple[str, ...], values: tuple[str, ...]
+) -> None:
+    # Found by fuzzing against BuildKit: extractBuilderFlags reads each byte as a rune.
+    df = parse(line + "\n")
+    assert isinstance(df, Dockerfile)
+    instr = df.all_instructions[0]
+    assert (tuple(f.text for f in instr.flags), instr.values) == (flags, values)
+    assert render(df) == line + "\n"

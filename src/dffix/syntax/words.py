@@ -52,6 +52,32 @@ class Word(NamedTuple):
     end: int
 
 
+# What extractBuilderFlags takes for a space. It reads the line byte by byte, each byte
+# as a rune: ASCII spaces, and the bytes 0x85 and 0xA0, which are spaces as runes. A
+# character that is not ASCII starts with a byte that is none of these; a lone 0x85 or
+# 0xA0 byte (not UTF-8) is a surrogate here.
+_FLAG_SPACE = frozenset("\t\n\v\f\r \udc85\udca0")
+
+
+def _cut_flag_word(ch: str) -> str | None:
+    """Return what of `ch` a flag word keeps when extractBuilderFlags ends the word in it.
+
+    None when the word goes on. Inside a word BuildKit also stops at the continuation
+    byte 0x85 or 0xA0 of a character (`à` is C3 A0), cutting it in two: the word keeps
+    the bytes before (as surrogates, so they encode back to themselves).
+    """
+    if ch in _FLAG_SPACE:
+        return ""
+    if ch < "\x80":
+        return None
+    try:
+        data = ch.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return None
+    cut = next((k for k in range(1, len(data)) if data[k] in (0x85, 0xA0)), 0)
+    return data[:cut].decode("utf-8", "surrogateescape") if cut else None
+
+
 def builder_flags(line: str, start: int) -> tuple[tuple[Word, ...], int]:
     """Read the leading `--flag` words of line[start:], as BuildKit's extractBuilderFlags.
 
@@ -61,7 +87,7 @@ def builder_flags(line: str, start: int) -> tuple[tuple[Word, ...], int]:
     words: list[Word] = []
     pos, n = start, len(line)
     while True:
-        while pos < n and is_space(line[pos]):
+        while pos < n and line[pos] in _FLAG_SPACE:
             pos += 1
         if pos >= n:
             return tuple(words), n
@@ -94,7 +120,10 @@ def _flag_word(line: str, pos: int) -> tuple[str, int]:
                 out.append(line[pos])
             else:
                 out.append(ch)
-        elif is_space(ch):
+        elif (kept := _cut_flag_word(ch)) is not None:
+            if kept:  # the rest of a cut character goes with the space that cut it
+                out.append(kept)
+                pos += 1
             break
         elif ch in "'\"":
             quote = ch

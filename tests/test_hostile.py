@@ -704,3 +704,22 @@ def test_flags_are_split_byte_by_byte_as_buildkit_does(
     instr = df.all_instructions[0]
     assert (tuple(f.text for f in instr.flags), instr.values) == (flags, values)
     assert render(df) == line + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param(
+            "# escape=`\nFROM a\nRUN cat > /x <<'EOF'\\\none\nEOF\n", "EOF", id="quoted, then a lone escape"
+        ),
+        pytest.param(
+            "# escape=`\nFROM a\nRUN <<EOF\\\\\none\nEOF\\\n", "EOF\\", id="an escaped escape stays"
+        ),
+        pytest.param("# escape=`\nFROM a\nRUN <<EOF\\\\\\\none\nEOF\\\n", "EOF\\", id="then a lone one goes"),
+    ],
+)
+def test_heredoc_name_loses_a_trailing_lone_escape(text: str, name: str) -> None:
+    # Found by fuzzing against BuildKit: its lexer drops an escape with nothing after it.
+    df = parse(text)
+    assert isinstance(df, Dockerfile)
+    assert [h.name for h in df.all_instructions[1].heredocs] == [name]

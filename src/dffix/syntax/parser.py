@@ -219,7 +219,9 @@ class _Parser:
             if not m or not m.group(3):
                 continue
             rest = m.group(3)
-            name = unquote(rest)
+            # BuildKit's lexer drops an escape with nothing after it: `<<'EOF'\` names EOF.
+            trailing = len(rest) - len(rest.rstrip("\\"))
+            name = unquote(rest[:-1] if trailing % 2 else rest)
             if not name or any(w.is_space(c) for c in rest if c not in "'\""):
                 continue
             chomp = m.group(2) == "-"

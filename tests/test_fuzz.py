@@ -416,8 +416,10 @@ def bk_key(cmd: Any) -> tuple[Any, ...]:
 
 
 def _utf8(latin1: str) -> str:
+    # BuildKit can cut a character in a flag in two (see words.builder_flags): those
+    # bytes come back as surrogates, as ours do.
     try:
-        return latin1.encode("latin-1").decode("utf-8")
+        return latin1.encode("latin-1").decode("utf-8", "surrogateescape")
     except UnicodeError:
         return latin1
 

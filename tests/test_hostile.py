@@ -725,3 +725,11 @@ def test_heredoc_name_loses_a_trailing_lone_escape(text: str, name: str) -> None
     df = parse(text)
     assert isinstance(df, Dockerfile)
     assert [h.name for h in df.all_instructions[1].heredocs] == [name]
+
+
+def test_heredoc_name_loses_a_leading_bom() -> None:
+    # Found by fuzzing against BuildKit: Go's text/scanner, which reads the name, skips it.
+    df = parse("FROM a\nRUN <<\ufeffEOF\necho one\nEOF\n")
+    assert isinstance(df, Dockerfile)
+    assert [h.name for h in df.all_instructions[1].heredocs] == ["EOF"]
+    assert len(df.all_instructions) == 2

@@ -219,9 +219,11 @@ class _Parser:
             if not m or not m.group(3):
                 continue
             rest = m.group(3)
-            # BuildKit's lexer drops an escape with nothing after it: `<<'EOF'\` names EOF.
-            trailing = len(rest) - len(rest.rstrip("\\"))
-            name = unquote(rest[:-1] if trailing % 2 else rest)
+            # BuildKit reads the name with Go's text/scanner, which skips a BOM at its
+            # start, and its lexer drops an escape with nothing after it: `<<'EOF'\` names EOF.
+            word = rest.removeprefix("\ufeff")
+            trailing = len(word) - len(word.rstrip("\\"))
+            name = unquote(word[:-1] if trailing % 2 else word)
             if not name or any(w.is_space(c) for c in rest if c not in "'\""):
                 continue
             chomp = m.group(2) == "-"

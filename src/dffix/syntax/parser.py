@@ -221,9 +221,9 @@ class _Parser:
             rest = m.group(3)
             # BuildKit reads the name with Go's text/scanner, which skips a BOM at its
             # start, and its lexer drops an escape with nothing after it: `<<'EOF'\` names EOF.
-            word = rest.removeprefix("\ufeff")
-            trailing = len(word) - len(word.rstrip("\\"))
-            name = unquote(word[:-1] if trailing % 2 else word)
+            raw = rest.removeprefix("\ufeff")
+            trailing = len(raw) - len(raw.rstrip("\\"))
+            name = unquote(raw[:-1] if trailing % 2 else raw)
             if not name or any(w.is_space(c) for c in rest if c not in "'\""):
                 continue
             chomp = m.group(2) == "-"

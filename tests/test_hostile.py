@@ -733,3 +733,20 @@ def test_heredoc_name_loses_a_leading_bom() -> None:
     assert isinstance(df, Dockerfile)
     assert [h.name for h in df.all_instructions[1].heredocs] == ["EOF"]
     assert len(df.all_instructions) == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        pytest.param("ONBUILD RUN x", ("x",), id="one level"),
+        pytest.param("ONBUILD  ONBUILD RUN x", ("",), id="nested"),
+        pytest.param('ONBUILD ONBUILD RUN ["a"]', ("",), id="nested exec form"),
+        pytest.param("ONBUILD ONBUILD", (), id="nested, nothing after"),
+    ],
+)
+def test_nested_onbuild_has_buildkits_values(line: str, values: tuple[str, ...]) -> None:
+    # Found by fuzzing against BuildKit (Docker refuses `ONBUILD ONBUILD` later anyway).
+    df = parse(f"FROM a\n{line}\n")
+    assert isinstance(df, Dockerfile)
+    assert df.all_instructions[1].values == values
+    assert not df.all_instructions[1].is_json

@@ -314,6 +314,10 @@ def _dispatch(
             # build gets that far anyway: Docker refuses `ONBUILD ONBUILD`.
             raise _Fail(ParseError(0, 0, f"ONBUILD nested more than {_MAX_ONBUILD_DEPTH} levels deep"))
         inner = _node(line, offsets, a0, escape, depth + 1)
+        if inner.inner is not None and inner.keyword.lower() == "onbuild":
+            # The arguments of a nested ONBUILD are an instruction, not words: BuildKit
+            # holds them in an unnamed node, whose value is "".
+            return Form.SHELL, ("",), inner
         return inner.form, inner.values, inner
     return Form.SHELL, ("",), None
 

@@ -426,10 +426,9 @@ def _utf8(latin1: str) -> str:
 
 def our_key(instr: Instruction) -> tuple[Any, ...]:
     """Return what we read of one instruction, in BuildKit's terms."""
-    inner = instr.inner
-    flags = tuple(f.text for f in instr.flags) if inner is None else ()
+    flags = tuple(f.text for f in instr.flags)  # ONBUILD's own, not its instruction's
     heredocs = tuple((h.name, h.fd, h.content) for h in instr.heredocs)
-    sub = inner.keyword if inner else None
+    sub = instr.inner.keyword if instr.inner else None
     return (instr.keyword, sub, instr.form is Form.JSON, flags, instr.values, heredocs)
 
 

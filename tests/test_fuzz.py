@@ -546,7 +546,8 @@ def assert_step_keeps_the_rest(step: Step, applied: set[Edit]) -> None:
         if m not in kept.values():
             start, end = instr.span
             assert any(s <= end and s + n >= start for s, n in new_edits), f"line {instr.start_line} changed"
-    assert_new_lines_start_instructions(after, new, new_edits)
+    inserts = [at for e, at in zip(edits, new_edits, strict=True) if e.start == e.end]
+    assert_new_lines_start_instructions(after, new, inserts)
     assert_buildkit_keeps_the_rest(Step(before, edits, after), (old, new), kept)
 
 
@@ -555,19 +556,17 @@ KEYWORDS = frozenset(
 ) | frozenset(("MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"))
 
 
-def assert_new_lines_start_instructions(
-    after: str, new: Dockerfile, new_edits: list[tuple[int, int]]
-) -> None:
+def assert_new_lines_start_instructions(after: str, new: Dockerfile, inserts: list[tuple[int, int]]) -> None:
     """Assert that a line a fix inserts starting with a keyword starts an instruction.
 
-    Text inserted after a line that still continues (`RUN true \\` then blank or comment
-    lines, at the end of a file) would become part of that instruction instead.
+    `inserts` are (offset, length) in `after` of pure insertions. Text inserted after a
+    line that still continues (`RUN true \\` then blank or comment lines, at the end of
+    a file) would become part of that instruction instead. (A replacement may keep a
+    word such as RUN at the start of a continuation line, as the input had it.)
     """
     starts = {i.span.start for i in new.all_instructions}
-    for start, length in new_edits:
+    for start, length in inserts:
         inserted = after[start : start + length]
-        if "\n" not in inserted:
-            continue  # a word replaced, not lines added
         at = start
         for line in inserted.splitlines(keepends=True):
             if (at == 0 or after[at - 1] == "\n") and line.split(" ", 1)[0].upper() in KEYWORDS:

@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
 from dffix.edits import Applicability
@@ -28,6 +28,9 @@ from dffix.files import FileError, Target, decode, discover, encode, read_source
 from dffix.fixer import check, fix
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import ParseError, parse
+
+if TYPE_CHECKING:
+    from dffix.progress import Progress
 
 EXIT_OK = 0
 EXIT_FOUND = 1  # --diff found a diff, --check found a problem
@@ -467,13 +470,26 @@ def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
     # Settings are read here, once per config file, so their errors are reported once.
     work = [(t, rs) for t in targets if (rs := configs.for_folder(_folder(t.path))) is not None]
     jobs = opts.jobs or os.cpu_count() or 1
-    if jobs > 1 and len(work) >= _PARALLEL_FROM:
-        _run_parallel(work, opts, jobs, tally)
-        return
-    for target, rule_set in work:
-        tally.lenient = not target.named
-        _run_file(target, opts, rule_set, tally)
-        tally.lenient = False
+    global _progress
+    from dffix import progress
+
+    if progress.wanted(sys.stderr, len(work), opts.quiet):
+        _progress = progress.Progress(len(work), sys.stderr)
+        _progress.with_stdout = _is_tty(sys.stdout)
+    try:
+        if jobs > 1 and len(work) >= _PARALLEL_FROM:
+            _run_parallel(work, opts, jobs, tally)
+            return
+        for target, rule_set in work:
+            tally.lenient = not target.named
+            _run_file(target, opts, rule_set, tally)
+            tally.lenient = False
+            if _progress is not None:
+                _progress.step()
+    finally:
+        if _progress is not None:
+            _progress.clear()
+            _progress = None
 
 
 # Below this many files, starting worker processes costs more than it saves.
@@ -493,9 +509,17 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, len(work) // (jobs * 8))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_in_worker) as pool:
         for result in pool.map(_work_one, work, [opts] * len(work), chunksize=chunk):
             tally.merge(result)
+            if _progress is not None:
+                _progress.step()
+
+
+def _in_worker() -> None:
+    """Forget the parent's progress line: only the parent draws it."""
+    global _progress
+    _progress = None
 
 
 def _work_one(item: tuple[Target, RuleSet], opts: Options) -> _Tally:
@@ -695,9 +719,14 @@ def summary_lines(mode: OutputMode, tally: _Tally) -> list[str]:
 
 # -- output ---------------------------------------------------------------------
 
+# The progress line of a long run on a terminal (dffix.progress), cleared before output.
+_progress: Progress | None = None
+
 
 def out(data: bytes) -> None:
     """Write bytes to stdout as they are (CRLF and non-UTF-8 bytes included)."""
+    if _progress is not None and _progress.with_stdout:
+        _progress.clear()
     stream = sys.stdout
     stream.flush()
     stream.buffer.write(data)
@@ -706,15 +735,19 @@ def out(data: bytes) -> None:
 
 def err(line: str) -> None:
     """Write one line to stderr."""
+    if _progress is not None:
+        _progress.clear()
     sys.stdout.flush()
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
 
 def _color_stdout() -> bool:
-    if "NO_COLOR" in os.environ:
-        return False
+    return "NO_COLOR" not in os.environ and _is_tty(sys.stdout)
+
+
+def _is_tty(stream: object) -> bool:
     try:
-        return sys.stdout.isatty()
-    except ValueError:  # closed
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):  # closed, detached, replaced
         return False

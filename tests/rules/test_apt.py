@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from dffix.edits import Applicability
-from dffix.fixer import fix
+from dffix.fixer import check, fix
 from dffix.rules.apt import AptGetSplitAcrossRuns, AptListsNotRemoved
-from dffix.syntax import ParseError
+from dffix.syntax import ParseError, parse
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, snippet
 
 # -- DF101 apt-get-split-across-runs ---------------------------------------------
@@ -268,6 +268,34 @@ def test_apt_get_split_across_runs_backtick_escape_and_crlf() -> None:
     result = fix(before, [AptGetSplitAcrossRuns()])
     assert not isinstance(result, ParseError)
     assert result.text == after
+
+
+def test_many_split_pairs_in_one_stage_settle_in_one_pass() -> None:
+    """Independent pairs are fixed together (MAX_PASSES is 10; this stage has 15 pairs)."""
+    pairs = "".join(f"RUN apt-get update\nRUN apt-get install -y pkg{i}\nENV N={i}\n" for i in range(15))
+    result = fix("FROM debian\n" + pairs, [AptGetSplitAcrossRuns()])
+    assert not isinstance(result, ParseError)
+    assert not result.bugs
+    assert len(result.applied) == 15
+    expected = "".join(f"RUN apt-get update && apt-get install -y pkg{i}\nENV N={i}\n" for i in range(15))
+    assert result.text == "FROM debian\n" + expected
+
+
+def test_a_chain_of_pairs_sharing_a_run_is_fixed_one_link_per_pass() -> None:
+    # B installs and updates again: A+B and B+C share B, so they never go in one pass.
+    before = (
+        "FROM debian\nRUN apt-get update\nRUN apt-get install -y a && apt-get update\n"
+        "RUN apt-get install -y c\n"
+    )
+    df = parse(before)
+    assert not isinstance(df, ParseError)
+    found = check(df, [AptGetSplitAcrossRuns()])
+    assert len(found) == 2 and found[0].isolation == found[1].isolation
+    result = fix(before, [AptGetSplitAcrossRuns()])
+    assert not isinstance(result, ParseError)
+    assert result.text == (
+        "FROM debian\nRUN apt-get update && apt-get install -y a && apt-get update && apt-get install -y c\n"
+    )
 
 
 # -- DF102 apt-lists-not-removed -------------------------------------------------

@@ -393,6 +393,9 @@ class AptGetSplitAcrossRuns(Rule):
         previous: Instruction | None = None  # the last RUN
         adjacent = True  # nothing but comments between `previous` and here
         barrier = False  # an instruction that could change what a later RUN sees
+        # Fixes that share a RUN (A+B, then B+C when B updates again) form a chain: one
+        # per pass. Fixes on separate pairs are independent and settle in one pass.
+        chain, chained_to = 0, None
         for instr in stage.instructions:
             if instr.kind != "RUN":
                 adjacent = False
@@ -403,12 +406,15 @@ class AptGetSplitAcrossRuns(Rule):
                 fix = None
                 if updated is previous and not barrier and _stage_shell_ok(facts, instr):
                     fix = merge_runs(df, updated, instr, adjacent)
+                if fix is not None:
+                    chain += chained_to is not updated
+                    chained_to = instr
                 line = updated.start_line
                 yield self.violation(
                     instr.keyword_span,
                     fix,
                     message=f"{self.message} (line {line})",
-                    isolation=f"stage:{stage.index}" if fix else None,
+                    isolation=f"stage:{stage.index}:{chain}" if fix else None,
                 )
             if any(a.is_update for a in actions):
                 updated = instr

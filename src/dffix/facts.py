@@ -5,9 +5,12 @@ from __future__ import annotations
 import bisect
 import json
 import os
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 from dffix.syntax.tree import Dockerfile, Instruction
+
+T = TypeVar("T")
 
 
 class Stage(NamedTuple):
@@ -21,6 +24,10 @@ class Stage(NamedTuple):
     shell: tuple[str, ...]  # the SHELL in force at the end of the stage
     parent: int | None = None  # the index of the earlier stage this one is built FROM
     entry_shell: tuple[str, ...] = ("/bin/sh", "-c")  # the SHELL in force at its FROM
+    # Where each JSON SHELL of the stage starts, and its values (for shell_at).
+    shell_starts: tuple[int, ...] = ()
+    shells: tuple[tuple[str, ...], ...] = ()
+    kinds: frozenset[str] = frozenset()  # the instruction keywords used in the stage
 
     @property
     def base_name(self) -> str:
@@ -43,13 +50,8 @@ class Stage(NamedTuple):
         from the stage it is built FROM. (A SHELL set inside an external base image
         cannot be seen from the file.)
         """
-        shell = self.entry_shell
-        for other in self.instructions:
-            if other.span.start >= instr.span.start:
-                break
-            if other.kind == "SHELL" and other.is_json:
-                shell = other.values
-        return shell
+        i = bisect.bisect_left(self.shell_starts, instr.span.start) - 1
+        return self.shells[i] if i >= 0 else self.entry_shell
 
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -102,6 +104,10 @@ class Facts(NamedTuple):
     referenced: frozenset[str]  # stage names/indexes used by COPY --from, FROM, --mount from=
     context: BuildContext | None = None  # None for stdin without --stdin-filename, and in tests
     stage_starts: tuple[int, ...] = ()  # where each stage's FROM starts, for stage_of
+    # Indexes rules derive from the stages, built once per check on first use (see
+    # `stage_index`): a rule asking "what is set before this instruction?" for every
+    # instruction stays linear.
+    memo: dict[object, object] | None = None
 
     @property
     def final_stage(self) -> Stage | None:
@@ -120,6 +126,23 @@ class Facts(NamedTuple):
         stage = self.stages[i]
         end = stage.instructions[-1].span.end if stage.instructions else stage.from_instr.span.end
         return stage if instr.span.start < end else None
+
+    def stage_index(self, name: str, build: Callable[[Stage, T | None], T], stage: Stage) -> T:
+        """Return `build(stage, index of its parent stage or None)`, built once per stage
+        and `name` for these facts.
+
+        The chain is built from the farthest parent on, in a loop: a long chain of
+        `FROM <stage>` never recurses.
+        """
+        memo = self.memo if self.memo is not None else {}
+        built: T | None = None
+        for s in reversed(self.chain(stage)):
+            key = (name, s.index)
+            if key not in memo:
+                memo[key] = build(s, built)
+            built = memo[key]  # type: ignore[assignment]
+        assert built is not None
+        return built
 
     def chain(self, stage: Stage) -> tuple[Stage, ...]:
         """Return `stage` and the stages of this file it is built FROM, nearest first."""
@@ -172,12 +195,26 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
         # A stage built FROM an earlier one inherits its SHELL (the nearest of that name).
         parent = next((s for s in reversed(stages) if s.name == base.lower()), None)
         entry = parent.shell if parent else DEFAULT_SHELL
-        shell = entry
-        for i in current:
-            if i.kind == "SHELL" and i.is_json:
-                shell = i.values
+        shells = [i for i in current if i.kind == "SHELL" and i.is_json]
+        shell = shells[-1].values if shells else entry
         parent_index = parent.index if parent else None
-        stages.append(Stage(len(stages), name, base, head, tuple(current), shell, parent_index, entry))
+        starts = tuple(i.span.start for i in shells)
+        values = tuple(i.values for i in shells)
+        stages.append(
+            Stage(
+                len(stages),
+                name,
+                base,
+                head,
+                tuple(current),
+                shell,
+                parent_index,
+                entry,
+                starts,
+                values,
+                frozenset(i.kind for i in current),
+            )
+        )
         if name:
             names.add(name)
 
@@ -190,7 +227,7 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
         referenced.update(_references(instr))
     close()
     starts = tuple(s.from_instr.span.start for s in stages)
-    return Facts(tuple(stages), frozenset(referenced), context, starts)
+    return Facts(tuple(stages), frozenset(referenced), context, starts, {})
 
 
 def json_array(values: tuple[str, ...] | list[str]) -> str:

@@ -256,7 +256,13 @@ def _second_run_merge_guard(script: Script | None) -> bool:
 def comment_lines(df: Dockerfile, start: int, end: int, instr: Instruction, indent: str) -> str:
     """Return the comment lines in [start, end), top-level ones and instr's continuation
     ones, re-indented with `indent` to sit above another instruction."""
-    spans = [i.span for i in df.items if isinstance(i, Trivia) and i.is_comment]
+    spans = []
+    for index in range(df.item_index(start), len(df.items)):
+        item = df.items[index]
+        if item.span.start >= end:
+            break
+        if isinstance(item, Trivia) and item.is_comment:
+            spans.append(item.span)
     spans += [Span(line.start, line.eol) for line in instr.lines if line.kind is LineKind.COMMENT]
     return "".join(indent + df.text[s.start : s.end].lstrip(" \t") for s in spans if start <= s.start < end)
 
@@ -264,10 +270,12 @@ def comment_lines(df: Dockerfile, start: int, end: int, instr: Instruction, inde
 def comments_above(df: Dockerfile, instr: Instruction) -> int:
     """Return where the run of comment lines directly above `instr` starts (or its start)."""
     start = instr.span.start
-    for item in reversed([i for i in df.items if i.span.end <= instr.span.start]):
+    index = df.item_index(start)  # the items before this one end at or before `start`
+    while index > 0:
+        item = df.items[index - 1]
         if not (isinstance(item, Trivia) and item.is_comment):
             break
-        start = item.span.start
+        start, index = item.span.start, index - 1
     return start
 
 
@@ -311,13 +319,18 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
 def _delete_block(df: Dockerfile, start: int, instr: Instruction) -> Edit:
     """Return the edit removing [start, end of instr), with one blank line before it if it
     would otherwise leave two blank lines in a row."""
-    items = list(df.items)
-    before = [i for i in items if i.span.end <= start]
-    after = [i for i in items if i.span.start >= instr.span.end]
-    blank_before = bool(before) and isinstance(before[-1], Trivia) and not before[-1].is_comment
-    blank_after = not after or (isinstance(after[0], Trivia) and not after[0].is_comment)
-    if blank_before and blank_after:
-        start = before[-1].span.start
+    items = df.items
+    # The item that ends at or before `start` (items tile the file), and the one after instr.
+    first_after = df.item_index(instr.span.end)
+    index = df.item_index(start)
+    while index > 0 and items[index - 1].span.end > start:
+        index -= 1  # `start` inside an item: take the one that ends before it
+    before = items[index - 1] if index > 0 else None
+    after = items[first_after] if first_after < len(items) else None
+    blank_before = isinstance(before, Trivia) and not before.is_comment
+    blank_after = after is None or (isinstance(after, Trivia) and not after.is_comment)
+    if before is not None and blank_before and blank_after:
+        start = before.span.start
     end = instr.span.end
     if end == len(df.text) and not df.text.endswith("\n"):
         # The file ends without a newline: take the one before the block instead.

@@ -269,11 +269,9 @@ def _plain_risks(
 ) -> list[str]:
     """Return why turning these plain words into exec form might change what runs."""
     reasons: list[str] = []
-    if instr.kind == "ENTRYPOINT" and any(i.kind == "CMD" for i in stage.instructions):
+    if instr.kind == "ENTRYPOINT" and "CMD" in stage.kinds:
         reasons.append("the `CMD` of this stage, ignored until now, becomes its arguments")
-    if instr.kind == "CMD" and any(
-        i.kind == "ENTRYPOINT" for s in stage_chain(facts, stage) for i in s.instructions
-    ):
+    if instr.kind == "CMD" and any("ENTRYPOINT" in s.kinds for s in stage_chain(facts, stage)):
         reasons.append('the `ENTRYPOINT` gets these words instead of `/bin/sh -c "…"`')
     name = words[0].value
     script = _script_risk(facts, stage, name)

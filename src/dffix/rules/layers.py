@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
@@ -130,23 +130,33 @@ def _code_lines(instr: Instruction) -> list[PhysLine]:
     return [line for line in instr.lines if line.kind is LineKind.CODE]
 
 
-def _layout(df: Dockerfile, group: tuple[Instruction, ...]) -> tuple[bool, str]:
-    """Return the continuation style (trailing `&& \\`?) and indentation for the merged RUN.
+Layout = tuple[bool, str]  # trailing `&& \\`?, and the indentation of continuation lines
 
-    Taken from the first RUN of the group of adjacent RUNs that spans lines, else from
-    the file's first multi-line RUN; leading `&&` with four spaces when nothing tells.
-    """
-    for instr in (*group, *df.instructions("RUN")):
-        code = _code_lines(instr)
-        if len(code) > 1 and not instr.heredocs:
-            return continuation_style(df, code)
+
+def _layout_of(df: Dockerfile, instr: Instruction) -> Layout | None:
+    """Return the continuation style of a RUN that spans lines, else None."""
+    code = _code_lines(instr)
+    if len(code) > 1 and not instr.heredocs:
+        return continuation_style(df, code)
+    return None
+
+
+def _file_layout(df: Dockerfile) -> Layout:
+    """Return the style of the file's first multi-line RUN; leading `&&` with four
+    spaces when there is none."""
+    for instr in df.instructions("RUN"):
+        found = _layout_of(df, instr)
+        if found is not None:
+            return found
     return False, _DEFAULT_INDENT
 
 
-def _merge_edit(df: Dockerfile, group: tuple[Instruction, ...]) -> Edit | str:
-    """Return the edit that makes the group's last RUN a continuation of the one before it,
-    joined by `&&`, or why not."""
-    first, second = group[-2:]
+def _merge_edit(df: Dockerfile, first: Instruction, second: Instruction, layout: Layout) -> Edit | str:
+    """Return the edit that makes `second` a continuation of `first`, joined by `&&`, or why not.
+
+    `layout` is the continuation style to follow: that of the first RUN of the group of
+    adjacent RUNs that spans lines, else the file's (`_file_layout`).
+    """
     a = split_commands(first.args)
     reason = _first_reason(a, first.args) or _second_reason(split_commands(second.args))
     if reason is not None:
@@ -162,7 +172,7 @@ def _merge_edit(df: Dockerfile, group: tuple[Instruction, ...]) -> Edit | str:
         return "a comment documents the second `RUN`"
     if any(_PRAGMA.match(c.lstrip()) for c in _comments_of(df, first, second)):
         return "a comment inside them is a directive for a linter or for dffix"
-    trailing, indent = _layout(df, group)
+    trailing, indent = layout
     esc, nl = df.escape, df.newline
     joint = f" && {esc}{nl}{indent}" if trailing else f" {esc}{nl}{indent}&& "
     return Edit.replace(Span(a_end, b_start), joint)
@@ -178,14 +188,15 @@ def _stage_reason(df: Dockerfile, facts: Facts, stage: Stage, instr: Instruction
     return None
 
 
-def _joint(df: Dockerfile, facts: Facts, stage: Stage, group: tuple[Instruction, ...]) -> _Joint:
-    first, second = group[-2:]
+def _joint(
+    df: Dockerfile, facts: Facts, stage: Stage, first: Instruction, second: Instruction, layout: Layout
+) -> _Joint:
     reason = _stage_reason(df, facts, stage, second)
     if reason is None and (first.heredocs or second.heredocs):
         reason = "a heredoc script is not merged"
     if reason is not None:
         return _Joint(first, second, None, reason)
-    edit = _merge_edit(df, group)
+    edit = _merge_edit(df, first, second, layout)
     if isinstance(edit, str):
         return _Joint(first, second, None, edit)
     return _Joint(first, second, edit, None)
@@ -195,16 +206,22 @@ def _same_flags(first: Instruction, second: Instruction) -> bool:
     return sorted(f.text for f in first.flags) == sorted(f.text for f in second.flags)
 
 
-def _joints(df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[_Joint]:
+def _joints(
+    df: Dockerfile, facts: Facts, stage: Stage, file_layout: Callable[[], Layout]
+) -> Iterator[_Joint]:
     """Yield each pair of shell-form RUNs with nothing but comments and blank lines between."""
-    group: tuple[Instruction, ...] = ()  # the adjacent RUNs with the same flags so far
+    last: Instruction | None = None  # the last RUN of the group of adjacent RUNs with the same flags
+    layout: Layout | None = None  # that of the group's first multi-line RUN
     for instr in stage.instructions:
         if instr.kind != "RUN" or instr.is_json:
-            group = ()
+            last = None
             continue
-        group = (*group, instr) if group and _same_flags(group[-1], instr) else (instr,)
-        if len(group) > 1:
-            yield _joint(df, facts, stage, group)
+        if last is None or not _same_flags(last, instr):
+            last, layout = instr, _layout_of(df, instr)
+            continue
+        layout = layout or _layout_of(df, instr)
+        yield _joint(df, facts, stage, last, instr, layout or file_layout())
+        last = instr
 
 
 class ConsecutiveRunInstructions(Rule):
@@ -279,11 +296,20 @@ class ConsecutiveRunInstructions(Rule):
     default_enabled = False
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for stage in facts.stages:
-            yield from self._check_stage(df, facts, stage)
+        found: list[Layout] = []
 
-    def _check_stage(self, df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[Violation]:
-        joints = list(_joints(df, facts, stage))
+        def file_layout() -> Layout:  # looked up once, and only when needed
+            if not found:
+                found.append(_file_layout(df))
+            return found[0]
+
+        for stage in facts.stages:
+            yield from self._check_stage(df, facts, stage, file_layout)
+
+    def _check_stage(
+        self, df: Dockerfile, facts: Facts, stage: Stage, file_layout: Callable[[], Layout]
+    ) -> Iterator[Violation]:
+        joints = list(_joints(df, facts, stage, file_layout))
         edits = [j.edit for j in joints if j.edit is not None]
         # Every fixable joint of the stage carries the fix for all of them, so a stage with
         # many runs of RUNs settles in one pass despite the stage isolation.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -322,8 +323,9 @@ class AptGetInstallRecommends(Rule):
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         if _mentions(df, "APT::Install-Recommends"):
             return
+        configured = {s.index: _apt_configured_at(s) for s in facts.stages}
         for run in package_runs(facts, image_only=True):
-            if _apt_configured_before(run.stage, run.instr):
+            if run.instr.span.start > configured[run.stage.index]:
                 continue
             for call in run.found.calls:
                 if call.manager is not Manager.APT or call.subcommand != "install":
@@ -338,10 +340,13 @@ class AptGetInstallRecommends(Rule):
                 yield self.violation(_call_span(run.instr, call), fix, message=message)
 
 
-def _apt_configured_before(stage: Stage, instr: Instruction) -> bool:
-    """Return whether a COPY/ADD earlier in the stage writes into /etc/apt (apt settings)."""
-    before = stage.instructions[: stage.instructions.index(instr)]
-    return any(i.kind in ("COPY", "ADD") and i.values and covers("/etc/apt", i.values[-1]) for i in before)
+def _apt_configured_at(stage: Stage) -> float:
+    """Return where the first COPY/ADD of the stage into /etc/apt (apt settings) starts:
+    a RUN after it may install without recommends already. `inf` when there is none."""
+    for i in stage.instructions:
+        if i.kind in ("COPY", "ADD") and i.values and covers("/etc/apt", i.values[-1]):
+            return i.span.start
+    return math.inf
 
 
 _NEEDS_YES = frozenset(

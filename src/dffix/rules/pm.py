@@ -7,11 +7,12 @@ the words after it unknowable (it may take a value), and callers then do nothing
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from dffix.edits import Edit
 from dffix.facts import Facts, Stage
@@ -499,19 +500,41 @@ def removes(cmd: Command, cache_dirs: Iterable[str]) -> bool:
     return any(covers(p, d) for p in paths for d in cache_dirs)
 
 
+V = TypeVar("V")
+
+
 def env_names(facts: Facts, stage: Stage, before: Instruction) -> frozenset[str]:
     """Return the names set by ENV and ARG in the stage (and the stages it is built on)
     before `before`."""
-    names: set[str] = set()
-    for s in stage_chain(facts, stage):
-        for instr in s.instructions:
-            if s is stage and instr.span.start >= before.span.start:
-                break
-            if instr.kind == "ENV":
-                names.update(_env_keys(instr))
-            elif instr.kind == "ARG":
-                names.update(v.split("=", 1)[0] for v in instr.values)
-    return frozenset(names)
+    index = facts.stage_index("env", _env_index, stage)
+    i = bisect.bisect_left(index.starts, before.span.start) - 1
+    return index.values[i] if i >= 0 else index.inherited
+
+
+class _Index(NamedTuple, Generic[V]):
+    """What is in force after each ENV/ARG (or USER) of a stage, by where it starts."""
+
+    starts: tuple[int, ...]
+    values: tuple[V, ...]
+    inherited: V  # in force at the stage's FROM (from the stage it is built on)
+    final: V  # in force at the stage's end
+
+
+def _env_index(stage: Stage, parent: _Index[frozenset[str]] | None) -> _Index[frozenset[str]]:
+    inherited: frozenset[str] = parent.final if parent is not None else frozenset()
+    starts, values, current = [], [], inherited
+    for instr in stage.instructions:
+        if instr.kind == "ENV":
+            names = _env_keys(instr)
+        elif instr.kind == "ARG":
+            names = [v.split("=", 1)[0] for v in instr.values]
+        else:
+            continue
+        if not current.issuperset(names):  # most ENVs set names again: share the set
+            current = current | frozenset(names)
+        starts.append(instr.span.start)
+        values.append(current)
+    return _Index(tuple(starts), tuple(values), inherited, current)
 
 
 def _env_keys(instr: Instruction) -> list[str]:
@@ -524,15 +547,16 @@ def _env_keys(instr: Instruction) -> list[str]:
 def run_user(facts: Facts, stage: Stage, before: Instruction) -> str | None:
     """Return the `USER` in force before an instruction (following `FROM <stage>`), or None
     when no `USER` sets it (the base image decides, usually root)."""
-    for s in stage_chain(facts, stage):
-        users = [
-            i.values[0]
-            for i in s.instructions
-            if i.kind == "USER" and i.values and (s is not stage or i.span.start < before.span.start)
-        ]
-        if users:
-            return users[-1]
-    return None
+    index = facts.stage_index("user", _user_index, stage)
+    i = bisect.bisect_left(index.starts, before.span.start) - 1
+    return index.values[i] if i >= 0 else index.inherited
+
+
+def _user_index(stage: Stage, parent: _Index[str | None] | None) -> _Index[str | None]:
+    inherited: str | None = parent.final if parent is not None else None
+    users = [i for i in stage.instructions if i.kind == "USER" and i.values]
+    values = tuple(i.values[0] for i in users)
+    return _Index(tuple(i.span.start for i in users), values, inherited, values[-1] if values else inherited)
 
 
 def is_root_user(user: str | None) -> bool:

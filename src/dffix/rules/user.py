@@ -536,13 +536,13 @@ def _insert_lines(
         return f"`SHELL {json_array(shell)}` is not a POSIX shell"
     nl = df.newline
     if anchor is not None:
-        indent = df.text[anchor.span.start : anchor.keyword_span.start]
+        indent = _indent(df, anchor)
         text = "".join(f"{indent}{line}{nl}" for line in lines)
         return Fix.unsafe(Edit.insert(_comments_above(df, anchor), text))
     last = stage.instructions[-1] if stage.instructions else stage.from_instr
     if last.lines[-1].cont is not None:
         return "the stage ends in a line continuation"
-    indent = df.text[last.span.start : last.keyword_span.start]
+    indent = _indent(df, last)
     at = last.span.end
     # After a heredoc's terminator, a blank line: easier to read, and hadolint's parser
     # (unlike BuildKit's) needs it before the next instruction.
@@ -552,9 +552,22 @@ def _insert_lines(
     return Fix.unsafe(Edit.insert(at, gap + "".join(f"{indent}{line}{nl}" for line in lines)))
 
 
+def _indent(df: Dockerfile, instr: Instruction) -> str:
+    """Return the blanks before `instr`'s keyword on the keyword's own line.
+
+    Not all the text from the instruction's start: after a line that is only `\\` the
+    keyword is on the next line, and copying that `\\` line along would start each
+    inserted line with a continuation.
+    """
+    keyword = instr.keyword_span.start
+    start = max(instr.span.start, df.text.rfind("\n", 0, keyword) + 1)
+    indent = df.text[start:keyword]
+    return indent if not indent.strip() else ""
+
+
 def _comments_above(df: Dockerfile, instr: Instruction) -> int:
     """Return where the comment lines right above `instr` begin (its own start if none)."""
-    index = next(k for k, item in enumerate(df.items) if item is instr)
+    index = df.item_index(instr.span.start)
     start = instr.span.start
     while index > 0:
         item = df.items[index - 1]

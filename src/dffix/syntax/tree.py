@@ -186,6 +186,10 @@ class Trivia(NamedTuple):
 Item = Instruction | Directive | Trivia
 
 
+def _item_start(item: Item) -> int:
+    return item.span.start
+
+
 class Dockerfile(NamedTuple):
     """A parsed Dockerfile: the source text and items that cover it exactly."""
 
@@ -194,6 +198,11 @@ class Dockerfile(NamedTuple):
     escape: str = "\\"
     newline: str = "\n"
     instruction_list: tuple[Instruction, ...] = ()  # the Instruction items, in order
+
+    def item_index(self, offset: int) -> int:
+        """Return the index of the first item that starts at or after `offset`
+        (`len(items)` when none does). Items are in file order: a binary search."""
+        return bisect.bisect_left(self.items, offset, key=_item_start)
 
     def instructions(self, *kinds: str) -> Iterator[Instruction]:
         """Yield top-level instructions in order, only those of `kinds` when given."""

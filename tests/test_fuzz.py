@@ -432,6 +432,19 @@ def our_key(instr: Instruction) -> tuple[Any, ...]:
     return (instr.keyword, sub, instr.form is Form.JSON, flags, instr.values, heredocs)
 
 
+def binding_key(instr: Instruction) -> tuple[Any, ...]:
+    """Return `our_key` as the binding can report it, with the lines the instruction spans.
+
+    BuildKit keeps the heredocs of `ONBUILD RUN <<EOF` on the ONBUILD node, but the
+    binding reads them off the RUN node under it, where there are none: it never reports
+    them (its line range still covers the bodies).
+    """
+    key = our_key(instr)
+    if instr.inner is not None:
+        key = (*key[:-1], ())
+    return cut_at_nul((*key, instr.start_line, instr.end_line))
+
+
 def cut_at_nul(value: Any) -> Any:
     """Return a key with every string cut at its first NUL, as the binding hands strings over."""
     if isinstance(value, str):
@@ -461,7 +474,7 @@ def assert_agrees_with_buildkit(text: str, df: Dockerfile | ParseError) -> tuple
         assert isinstance(mine, ParseError), "BuildKit rejects this text; we accept it"
         return commands
     assert isinstance(mine, Dockerfile), f"BuildKit accepts this text; we reject it: {mine}"
-    ours = [cut_at_nul((*our_key(i), i.start_line, i.end_line)) for i in mine.all_instructions]
+    ours = [binding_key(i) for i in mine.all_instructions]
     theirs = [(*bk_key(c), c.start_line, c.end_line) for c in commands]
     assert ours == theirs
     return commands
@@ -652,6 +665,7 @@ def assert_never_breaks(data: bytes) -> None:
 
 @fuzz_settings(50)
 @given(dockerfiles())
+@example(b"FROM a\nONBUILD RUN <<EOF\n\nEOF\n")  # the binding reports no ONBUILD heredocs
 def test_generated_dockerfiles(data: bytes) -> None:
     assert_never_breaks(data)
 

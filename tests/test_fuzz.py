@@ -666,6 +666,7 @@ def assert_never_breaks(data: bytes) -> None:
 @fuzz_settings(50)
 @given(dockerfiles())
 @example(b"FROM a\nONBUILD RUN <<EOF\n\nEOF\n")  # the binding reports no ONBUILD heredocs
+@example(b"\xef\xbb\xbfFROM a\n\\\nRUN apt-get update\n")  # DF301 inserts after a lone `\` line
 def test_generated_dockerfiles(data: bytes) -> None:
     assert_never_breaks(data)
 

@@ -132,6 +132,18 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSE
             "FROM python:3.12\n  RUN x\n  " + DEBIAN.replace("\n", "\n  ") + "\n  CMD app",
             id="indentation of the next instruction",
         ),
+        # A line that is only `\` joins the next one: the keyword's indent is not the
+        # text from the instruction's start, or the insert would copy the `\` line.
+        pytest.param(
+            "FROM python:3.12\n\\\nRUN x",
+            f"FROM python:3.12\n\\\nRUN x\n{DEBIAN}",
+            id="stage end after a lone continuation line",
+        ),
+        pytest.param(
+            "FROM python:3.12\n\\\n  CMD app",
+            "FROM python:3.12\n  " + DEBIAN.replace("\n", "\n  ") + "\n\\\n  CMD app",
+            id="CMD after a lone continuation line",
+        ),
         pytest.param(
             "FROM ubuntu\nRUN useradd -m dev\nCMD app",
             "FROM ubuntu\nRUN useradd -m dev\nUSER dev\nCMD app",

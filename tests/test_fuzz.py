@@ -570,20 +570,23 @@ KEYWORDS = frozenset(
 
 
 def assert_new_lines_start_instructions(after: str, new: Dockerfile, inserts: list[tuple[int, int]]) -> None:
-    """Assert that a line a fix inserts starting with a keyword starts an instruction.
+    """Assert that a line a fix inserts starting with a keyword is in an instruction it inserts.
 
     `inserts` are (offset, length) in `after` of pure insertions. Text inserted after a
     line that still continues (`RUN true \\` then blank or comment lines, at the end of
-    a file) would become part of that instruction instead. (A replacement may keep a
-    word such as RUN at the start of a continuation line, as the input had it.)
+    a file) would become part of that instruction instead. The line need not start the
+    instruction itself: one moved whole may keep a line of only `\\` above its keyword.
+    (A replacement may keep a word such as RUN at the start of a continuation line, as
+    the input had it.)
     """
-    starts = {i.span.start for i in new.all_instructions}
+    spans = [i.span for i in new.all_instructions]
     for start, length in inserts:
         inserted = after[start : start + length]
         at = start
         for line in inserted.splitlines(keepends=True):
             if (at == 0 or after[at - 1] == "\n") and line.split(" ", 1)[0].upper() in KEYWORDS:
-                assert at in starts, (
+                holder = next((s for s in spans if s.start <= at < s.end), None)
+                assert holder is not None and holder.start >= start, (
                     f"the inserted line {line.strip()!r} is part of the instruction before it"
                 )
             at += len(line)
@@ -667,6 +670,7 @@ def assert_never_breaks(data: bytes) -> None:
 @given(dockerfiles())
 @example(b"FROM a\nONBUILD RUN <<EOF\n\nEOF\n")  # the binding reports no ONBUILD heredocs
 @example(b"\xef\xbb\xbfFROM a\n\\\nRUN apt-get update\n")  # DF301 inserts after a lone `\` line
+@example(b"FROM python:3.12\n\\\nCOPY . .\nRUN pip install -r requirements.txt\n")  # DF202 moves it
 def test_generated_dockerfiles(data: bytes) -> None:
     assert_never_breaks(data)
 

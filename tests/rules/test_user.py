@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from dffix.fixer import check
 from dffix.rules.user import Family, RootFinalUser, image_family
+from dffix.syntax import Dockerfile, parse
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
 
 DEBIAN = "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -u 10001 -g app app\nUSER 10001:10001"
@@ -273,6 +275,7 @@ def test_root_final_user_unchanged(source: str) -> None:
             'FROM debian\nSHELL ["powershell", "-c"]\nCMD app', "not a POSIX shell", id="non-posix SHELL"
         ),
         pytest.param("FROM debian\nRUN a \\\n", "continuation", id="ends in a continuation"),
+        pytest.param("FROM debian\nRUN a \\\n# c", "continuation", id="continuation then a comment"),
         pytest.param(
             'FROM debian AS b\nSHELL ["cmd", "/S", "/C"]\nFROM b\nCMD app',
             "not a POSIX shell",
@@ -301,6 +304,17 @@ def test_root_final_user_no_fix(source: str, words: str | None) -> None:
 def test_bad_options_give_no_fix(options: dict[str, object], words: str) -> None:
     [message] = assert_reports(RootFinalUser(options), "FROM debian\nCMD app", fixable=False)
     assert words in message
+
+
+@pytest.mark.parametrize("end", [" ", "\n", "\n\n", "  \n# c\n\n"])
+def test_no_fix_when_blank_lines_follow_a_final_continuation(end: str) -> None:
+    # The blank and comment lines belong to the RUN: a line added after them would too.
+    source = f"FROM debian\nRUN a \\\n{end}"
+    df = parse(source)
+    assert isinstance(df, Dockerfile)
+    [found] = check(df, [RootFinalUser()])
+    assert found.fix is None and "continuation" in found.message
+    assert fixed(RootFinalUser(), source, unsafe=True).text == source
 
 
 def test_messages() -> None:

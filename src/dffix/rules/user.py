@@ -12,7 +12,7 @@ from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, split_commands
-from dffix.syntax.tree import Dockerfile, Instruction, Trivia
+from dffix.syntax.tree import Dockerfile, Instruction, LineKind, Trivia
 
 
 class Family(Enum):
@@ -540,7 +540,8 @@ def _insert_lines(
         text = "".join(f"{indent}{line}{nl}" for line in lines)
         return Fix.unsafe(Edit.insert(_comments_above(df, anchor), text))
     last = stage.instructions[-1] if stage.instructions else stage.from_instr
-    if last.lines[-1].cont is not None:
+    # Blank and comment lines after a final `\` still belong to it, and so would ours.
+    if [line for line in last.lines if line.kind is LineKind.CODE][-1].cont is not None:
         return "the stage ends in a line continuation"
     indent = _indent(df, last)
     at = last.span.end

@@ -184,16 +184,16 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
     current: list[Instruction] = []
     head: Instruction | None = None
     referenced: set[str] = set()
-    names: set[str] = set()
+    by_name: dict[str, Stage] = {}  # the last stage of each name so far
 
     def close() -> None:
         if head is None:
             return
         base, name = _from_parts(head)
-        if base.lower() in names:
+        if base.lower() in by_name:
             referenced.add(base.lower())
         # A stage built FROM an earlier one inherits its SHELL (the nearest of that name).
-        parent = next((s for s in reversed(stages) if s.name == base.lower()), None)
+        parent = by_name.get(base.lower())
         entry = parent.shell if parent else DEFAULT_SHELL
         shells = [i for i in current if i.kind == "SHELL" and i.is_json]
         shell = shells[-1].values if shells else entry
@@ -216,7 +216,7 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
             )
         )
         if name:
-            names.add(name)
+            by_name[name] = stages[-1]
 
     for instr in df.all_instructions:
         if instr.kind == "FROM":

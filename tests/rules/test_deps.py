@@ -8,6 +8,7 @@ from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.fixer import FixResult, check, fix
 from dffix.rules.deps import (
+    MAX_WINDOW,
     Cd,
     CopyAllBeforeInstall,
     Tool,
@@ -1081,3 +1082,36 @@ def test_never_moves_a_copy_below_a_run_that_reads_it(tmp_path: Path) -> None:
     assert dev_copy < dev_install
     again = fix(result.text, [CopyAllBeforeInstall()], Applicability.UNSAFE, BuildContext(tmp_path))
     assert not isinstance(again, ParseError) and again.text == result.text
+
+
+def test_several_code_copies_before_installs_in_a_stage_are_left_to_a_person() -> None:
+    # Each move changes what the others see, so they took ~n*n/2 passes: 5 pairs did not
+    # settle within the fixer's 10 passes and were reported as a dffix bug.
+    source = "FROM node:20\nWORKDIR /app\n" + "COPY . .\nRUN npm install\n" * 5
+    result = fix(source, [CopyAllBeforeInstall()], Applicability.UNSAFE)
+    assert not isinstance(result, ParseError)
+    assert (result.text, result.bugs) == (source, ())
+    messages = [v.message for v in result.remaining]
+    assert len(messages) == 5
+    assert all(
+        m.endswith("5 copies of the code come before installs in this stage; move them by hand")
+        for m in messages
+    )
+
+
+def test_one_code_copy_per_stage_is_still_fixed() -> None:
+    source = "FROM node:20 AS a\nWORKDIR /app\nCOPY . .\nRUN npm install\n"
+    result = fix(source + source.replace(" AS a", " AS b"), [CopyAllBeforeInstall()], Applicability.UNSAFE)
+    assert not isinstance(result, ParseError)
+    assert result.text.count("COPY package*.json ./\nRUN npm install\nCOPY . .\n") == 2
+
+
+def test_an_install_far_from_its_window_start_is_not_examined() -> None:
+    # Looking back over a whole long stage for every install was quadratic.
+    filler = "ENV A=1\n" * (MAX_WINDOW + 1)
+    near = "FROM node:20\nWORKDIR /app\nCOPY . .\nENV A=1\nRUN npm install\n"
+    far = "FROM node:20\nWORKDIR /app\nCOPY . .\n" + filler + "RUN npm install\n"
+    assert len(assert_reports(CopyAllBeforeInstall(), near)) == 1
+    df = parse(far)
+    assert not isinstance(df, ParseError)
+    assert check(df, [CopyAllBeforeInstall()]) == []

@@ -504,13 +504,18 @@ def in_image(facts: Facts, stage: Stage) -> bool:
     and for a stage another such stage is built `FROM`. False for a stage only copied
     from (`COPY --from`, `--mount from=`): its layers are thrown away.
     """
-    if stage is facts.final_stage or not facts.is_referenced(stage):
-        return True
-    return any(
-        in_image(facts, child)
-        for child in facts.stages
-        if child.index > stage.index and stage.name is not None and child.base.lower() == stage.name
-    )
+    memo = facts.memo if facts.memo is not None else {}
+    found = memo.get("in_image")
+    if not isinstance(found, list):
+        # Children come after their parent: one pass from the last stage settles all.
+        found = [False] * len(facts.stages)
+        for s in reversed(facts.stages):
+            if s is facts.final_stage or not facts.is_referenced(s):
+                found[s.index] = True
+            if found[s.index] and s.parent is not None:
+                found[s.parent] = True
+        memo["in_image"] = found
+    return bool(found[stage.index])
 
 
 def reader_after(facts: Facts, stage: Stage, instr: Instruction | None) -> Instruction | None:

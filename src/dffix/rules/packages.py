@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -255,10 +256,18 @@ def _items(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]
 
 
 def _line_index(instr: Instruction, offset: int) -> int:
-    for k, line in enumerate(instr.lines):
-        if line.start <= offset <= line.end:
-            return k
-    return -1
+    """Return the index of the first physical line of `instr` holding `offset` (-1: none).
+
+    Lines are in order and do not overlap: a binary search (a list of thousands of
+    packages, one per line, asks for each).
+    """
+    lines = instr.lines
+    k = bisect.bisect_left(lines, offset, key=_line_end)  # the first line ending at or after it
+    return k if k < len(lines) and lines[k].start <= offset else -1
+
+
+def _line_end(line: PhysLine) -> int:
+    return line.end
 
 
 def _line_start(line: PhysLine, df: Dockerfile, offset: int) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
-from dffix.facts import DEFAULT_SHELL, Facts, Stage
+from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import words as w
@@ -190,8 +190,7 @@ def _first_word_span(instr: Instruction) -> Span:
 
 def _parent(facts: Facts, stage: Stage) -> Stage | None:
     """Return the earlier stage this stage builds on (`FROM build AS test`), if any."""
-    base = stage.base.lower()
-    return next((s for s in facts.stages[: stage.index] if s.name == base), None)
+    return facts.stages[stage.parent] if stage.parent is not None else None
 
 
 # -- DF701 ---------------------------------------------------------------------
@@ -539,33 +538,12 @@ def _sets_pipefail(argv: tuple[str, ...]) -> bool:
 
 def shell_for(facts: Facts, stage: Stage, instr: Instruction) -> tuple[str, ...]:
     """Return the SHELL in force for `instr`, inheriting from the stage it builds on."""
-    shell: tuple[str, ...] | None = None
-    for other in stage.instructions:
-        if other is instr:
-            break
-        if other.kind == "SHELL" and other.is_json:
-            shell = other.values
-    if shell is not None:
-        return shell
-    parent = _parent(facts, stage)
-    if parent is not None:
-        return _final_shell(facts, parent)
-    return DEFAULT_SHELL
-
-
-def _final_shell(facts: Facts, stage: Stage) -> tuple[str, ...]:
-    if any(i.kind == "SHELL" and i.is_json for i in stage.instructions):
-        return stage.shell
-    parent = _parent(facts, stage)
-    return _final_shell(facts, parent) if parent is not None else DEFAULT_SHELL
+    return stage.shell_at(instr)
 
 
 def is_windows(facts: Facts, stage: Stage) -> bool:
     """Return whether the stage's base looks like a Windows image (default shell `cmd`)."""
-    parent = _parent(facts, stage)
-    if parent is not None:
-        return is_windows(facts, parent)
-    return bool(_WINDOWS_IMAGE_RE.search(stage.base))
+    return bool(_WINDOWS_IMAGE_RE.search(facts.chain(stage)[-1].base))
 
 
 def _masking_pipe(script: Script) -> bool:

@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -142,6 +143,46 @@ def bench_scaling(text: str, run: Callable[[str], object], runs: int) -> None:
         )
 
 
+# One line per kind of instruction the rules look at; cycled to make a long file.
+_MIXED = (
+    "RUN apt-get update",
+    "RUN apt-get install -y curl git && echo done",
+    "COPY . /app",
+    "ADD local.tar /opt/",
+    "ENV KEY value",
+    "LABEL org.example.n=1",
+    "WORKDIR /app",
+    "RUN pip install -r requirements.txt",
+    "CMD python app.py",
+    "EXPOSE 8080",
+)
+
+
+def instructions_file(n: int) -> str:
+    """Return a Dockerfile of `n` instructions (one FROM per 1,000), mixed kinds."""
+    lines = []
+    for i in range(n):
+        lines.append("FROM python:3.12" if i % 1000 == 0 else _MIXED[i % len(_MIXED)])
+    return "\n".join(lines) + "\n"
+
+
+def bench_big_file(run: Callable[[str], object], dffix: str | None, hadolint: str | None) -> None:
+    text = instructions_file(10_000)
+    print("(f) a file of 10,000 instructions (10 stages, mixed kinds, all rules, safe)")
+    print(f"    in-process parse + fix  {ms(statistics.median(_timed(run, text) for _ in range(3)))}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "Dockerfile"
+        path.write_text(text)
+        if dffix is not None:
+            ours = measure([dffix, "--diff", str(path)], 3)
+            print(f"    dffix --diff FILE       {ms(ours[0])}   {ours[1]:6.1f} MiB   (median of 3)")
+        if hadolint is not None:
+            theirs = measure([hadolint, "--no-fail", str(path)], 1)
+            print(f"    hadolint FILE           {ms(theirs[0])}   {theirs[1]:6.1f} MiB")
+            if dffix is not None:
+                print(f"    hadolint / dffix        {theirs[0] / ours[0]:8.1f}x")
+
+
 def _timed(run: Callable[[str], object], text: str) -> float:
     start = time.perf_counter()
     run(text)
@@ -217,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
     if typical.is_file():
         bench_scaling(read(typical), run, args.runs)
+        print()
+    bench_big_file(run, dffix, hadolint)
     return 0
 
 

@@ -1183,8 +1183,11 @@ def run_plan(instr: Instruction, shell: tuple[str, ...], workdir: Loc) -> RunPla
     return RunPlan(tuple(tools), tuple(writes))
 
 
-def _locs(paths: tuple[str, ...]) -> list[Loc]:
-    return [Loc(ABS, tuple(p for p in path.split("/") if p)) for path in paths if path.startswith("/")]
+@lru_cache(maxsize=256)
+def _locs(paths: tuple[str, ...]) -> tuple[Loc, ...]:
+    """Return the absolute paths as Locs. Cached: most are the same ~30 system folders
+    a package manager writes, shared by every cached RunPlan instead of copied into each."""
+    return tuple(Loc(ABS, tuple(p for p in path.split("/") if p)) for path in paths if path.startswith("/"))
 
 
 def _mount_targets(instr: Instruction, workdir: Loc) -> list[Loc] | None:

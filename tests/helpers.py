@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
+from typing import NamedTuple
 
 from dffix.edits import Applicability
 from dffix.fixer import FixResult, fix
@@ -51,3 +53,14 @@ def assert_reports(rule: Rule, source: str, *, fixable: bool | None = None) -> l
     if fixable is not None:
         assert any(v.fix is not None for v in found) == fixable
     return [v.message for v in found]
+
+
+class Ran(NamedTuple):
+    """What one in-process `dffix` run gave: exit code, stdout bytes, stderr text."""
+
+    code: int
+    out: bytes
+    err: str
+
+
+Run = Callable[..., Ran]

@@ -7,14 +7,12 @@ DF201 (`ADD app.py /app/` -> `COPY app.py /app/`) is the rule that makes changes
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 from typer.testing import CliRunner
@@ -27,6 +25,7 @@ from dffix.facts import Facts
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.copy import AddForLocalFiles
 from dffix.syntax import Dockerfile
+from tests.helpers import Ran, Run
 
 DFFIX = Path(sys.executable).with_name("dffix")
 BAD = b"FROM alpine\nADD app.py /app/\n"
@@ -34,41 +33,10 @@ GOOD = b"FROM alpine\nCOPY app.py /app/\n"
 OLD_TIME = 1_000_000_000  # 2001: any rewrite moves mtime away from it
 
 
-class Ran(NamedTuple):
-    code: int
-    out: bytes
-    err: str
-
-
-Run = Callable[..., Ran]
-
-
 @pytest.fixture(autouse=True)
 def only_df201(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run with DF201 as the only rule, so rules added later cannot change these outputs."""
     monkeypatch.setattr(registry, "ALL_RULES", (AddForLocalFiles,))
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder to work in, as cwd; its empty .dffix.toml stops any config search above it."""
-    (tmp_path / ".dffix.toml").write_text("")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def dffix(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Return a function running `entry.main(args)` with `stdin` bytes; it returns code, stdout, stderr."""
-
-    def run(*args: str, stdin: bytes = b"") -> Ran:
-        capsysbinary.readouterr()
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        code = entry.main(list(args))
-        out, err = capsysbinary.readouterr()
-        return Ran(code, out, err.decode("utf-8", "backslashreplace"))
-
-    return run
 
 
 def put(path: Path, data: bytes, *, mtime: int | None = OLD_TIME) -> Path:

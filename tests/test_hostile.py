@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import errno
 import gc
-import io
 import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
@@ -30,6 +27,7 @@ from dffix.fixer import FixResult, check, fix
 from dffix.rules import ALL_RULES, Rule, Violation
 from dffix.syntax import Dockerfile, ParseError, Span, parse, render
 from dffix.syntax.shell import split_commands
+from tests.helpers import Ran, Run
 
 # -- nesting deeper than Python's stack -----------------------------------------
 
@@ -162,37 +160,6 @@ def test_suppressions_are_looked_up_in_linear_time() -> None:
 BAD = b"FROM alpine:3.19\nADD app.py /app/\nUSER app\n"
 GOOD = b"FROM alpine:3.19\nCOPY app.py /app/\nUSER app\n"
 OLD_TIME = 1_000_000_000  # 2001: any rewrite moves mtime away from it
-
-
-class Ran(NamedTuple):
-    code: int
-    out: bytes
-    err: str
-
-
-Run = Callable[..., Ran]
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder to work in, as cwd; its empty .dffix.toml (default rules) stops any search above it."""
-    (tmp_path / ".dffix.toml").write_text("")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def dffix(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Return a function running `entry.main(args)` with `stdin` bytes; it returns code, stdout, stderr."""
-
-    def run(*args: str, stdin: bytes = b"") -> Ran:
-        capsysbinary.readouterr()
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        code = entry.main(list(args))
-        out, err = capsysbinary.readouterr()
-        return Ran(code, out, err.decode("utf-8", "backslashreplace"))
-
-    return run
 
 
 def put(path: Path, data: bytes) -> Path:

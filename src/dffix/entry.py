@@ -557,7 +557,7 @@ def _fix_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
     if isinstance(text, FileError):
         tally.error(str(text))
         return
-    context = BuildContext(_folder(target.path))
+    context = BuildContext(_folder(target.path), os.path.basename(target.path))
     if opts.mode is OutputMode.CHECK:
         _report_check(text, target.shown, rule_set, context, tally)
         return
@@ -633,7 +633,7 @@ def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
         tally.error(str(text))
         return
     # Without a file name there is no folder to trust as the build context.
-    context = BuildContext(folder) if opts.stdin_filename else None
+    context = BuildContext(folder, os.path.basename(opts.stdin_filename)) if opts.stdin_filename else None
     if opts.mode is OutputMode.CHECK:
         _report_check(text, shown, rule_set, context, tally)
         return

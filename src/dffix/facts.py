@@ -66,6 +66,19 @@ class BuildContext(NamedTuple):
     """
 
     root: str | os.PathLike[str]
+    dockerfile: str | None = None  # the Dockerfile's file name in `root`, when known
+
+    def ignore_text(self) -> str | None:
+        """Return the text of the ignore file a build with this Dockerfile uses, or None.
+
+        `<Dockerfile name>.dockerignore` beside the Dockerfile wins over the context's
+        `.dockerignore`, as in BuildKit (`app.Dockerfile` -> `app.Dockerfile.dockerignore`).
+        """
+        if self.dockerfile:
+            own = self.read_text(self.dockerfile + ".dockerignore")
+            if own is not None:
+                return own
+        return self.read_text(".dockerignore")
 
     def _path(self, relative: str) -> str:
         return os.path.join(os.fspath(self.root), relative)

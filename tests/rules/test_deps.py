@@ -19,7 +19,7 @@ from dffix.rules.deps import (
     pip_content,
 )
 from dffix.syntax import ParseError, parse
-from tests.helpers import assert_fixes, assert_reports, assert_unchanged, snippet
+from tests.helpers import Run, assert_fixes, assert_reports, assert_unchanged, snippet
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "example"
 
@@ -1115,3 +1115,53 @@ def test_an_install_far_from_its_window_start_is_not_examined() -> None:
     df = parse(far)
     assert not isinstance(df, ParseError)
     assert check(df, [CopyAllBeforeInstall()]) == []
+
+
+@pytest.mark.parametrize(
+    ("ignores", "dockerfile", "fixed"),
+    [
+        pytest.param({".dockerignore": "*.txt\n"}, "Dockerfile", False, id=".dockerignore leaves it out"),
+        pytest.param(
+            {".dockerignore": "*.txt\n", "app.Dockerfile.dockerignore": "*.log\n"},
+            "app.Dockerfile",
+            True,
+            id="the Dockerfile's own ignore file wins",
+        ),
+        pytest.param(
+            {".dockerignore": "", "app.Dockerfile.dockerignore": "*.txt\n"},
+            "app.Dockerfile",
+            False,
+            id="the Dockerfile's own ignore file leaves it out",
+        ),
+        pytest.param(
+            {"app.Dockerfile.dockerignore": "*.txt\n"},
+            "other.Dockerfile",
+            True,
+            id="another Dockerfile's ignore file does not count",
+        ),
+    ],
+)
+def test_a_dockerfile_specific_ignore_file_wins(
+    tmp_path: Path, ignores: dict[str, str], dockerfile: str, fixed: bool
+) -> None:
+    folder = context(tmp_path, {"requirements.txt": "flask\n", **ignores})
+    source = PY + "COPY . .\nRUN pip install -r requirements.txt\n"
+    rules = [CopyAllBeforeInstall()]
+    result = fix(source, rules, Applicability.UNSAFE, BuildContext(folder, dockerfile))
+    assert not isinstance(result, ParseError)
+    assert (result.text != source) is fixed
+    if not fixed:
+        assert "leaves out requirements.txt" in result.remaining[0].message
+
+
+def test_the_command_reads_the_ignore_file_of_the_dockerfile_it_fixes(project: Path, dffix: Run) -> None:
+    (project / ".dffix.toml").write_text('select = ["DF202"]\nunsafe-fixes = true\n')
+    context(project, {"requirements.txt": "flask\n", "app.Dockerfile.dockerignore": "*.txt\n"})
+    source = PY + "COPY . .\nRUN pip install -r requirements.txt\n"
+    (project / "app.Dockerfile").write_text(source)
+    (project / "Dockerfile").write_text(source)
+    ran = dffix("--check", "app.Dockerfile", "Dockerfile")
+    lines = ran.out.decode().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["app.Dockerfile", "Dockerfile"]
+    assert "leaves out requirements.txt" in lines[0] and lines[0].endswith("[-]")
+    assert lines[1].endswith("[*]")  # the folder's .dockerignore is absent: a safe fix

@@ -176,8 +176,8 @@ class View:
 
     @classmethod
     def of(cls, context: BuildContext | None) -> View:
-        """Return a view of `context`, reading its .dockerignore when there is one."""
-        ignore = context.read_text(".dockerignore") if context is not None else None
+        """Return a view of `context`, reading its ignore file when there is one."""
+        ignore = context.ignore_text() if context is not None else None
         return cls(context, ignore_rules(ignore or ""))
 
     @property
@@ -1945,6 +1945,10 @@ class CopyAllBeforeInstall(Rule):
     `.venv`, `vendor`) and `.dockerignore` does not leave it out, when
     `.dockerignore` leaves out a manifest, or when the install writes into a folder
     the code copy fills. `ENV` and `ARG` between are fine: the copy uses no variable.
+    A Dockerfile's own ignore file (`app.Dockerfile.dockerignore` beside
+    `app.Dockerfile`) is read instead of `.dockerignore` when there is one, as BuildKit
+    does. The rule looks back at most 200 instructions from an install, and gives no
+    fix when several copies of the code come before installs in one stage.
 
     ## References
     - Docker docs: "Optimize cache usage in builds", "Leverage build cache"

@@ -14,6 +14,7 @@ from dffix.rules.packages import (
     AptGetWithoutYes,
     DnfCacheKept,
     NpmCacheKept,
+    PackageInstallWithoutYes,
     PipCacheKept,
     UnsortedPackageList,
     YumCacheKept,
@@ -985,3 +986,155 @@ def test_apt_lists_not_removed_unknown_cache_style() -> None:
         "apt lists not removed in the `RUN` that installs packages; "
         "no fix: `cache-style` must be 'clean' or 'mount'"
     ]
+
+
+# -- DF113 package-install-without-yes ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "FROM centos:7\nRUN yum install httpd", "FROM centos:7\nRUN yum install -y httpd", id="yum"
+        ),
+        pytest.param("RUN dnf install httpd", "RUN dnf install -y httpd", id="dnf"),
+        pytest.param("RUN dnf5 upgrade", "RUN dnf5 upgrade -y", id="dnf5 upgrade"),
+        pytest.param(
+            "FROM centos:7\nRUN yum groupinstall 'Development Tools'",
+            "FROM centos:7\nRUN yum groupinstall -y 'Development Tools'",
+            id="yum groupinstall",
+        ),
+        pytest.param(
+            "RUN dnf --setopt=install_weak_deps=False install httpd",
+            "RUN dnf --setopt=install_weak_deps=False install -y httpd",
+            id="options before the subcommand",
+        ),
+        pytest.param("RUN dnf -q install httpd", "RUN dnf -q install -y httpd", id="quiet still asks"),
+        pytest.param(
+            "RUN dnf update && dnf install httpd && dnf clean all",
+            "RUN dnf update -y && dnf install -y httpd && dnf clean all",
+            id="each call of an && chain",
+        ),
+        pytest.param(
+            "RUN dnf install \\\n    httpd \\\n    mod_ssl",
+            "RUN dnf install -y \\\n    httpd \\\n    mod_ssl",
+            id="continuation lines",
+        ),
+        pytest.param("RUN sudo dnf remove httpd", "RUN sudo dnf remove -y httpd", id="through sudo"),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN zypper install curl",
+            "FROM opensuse/leap:15.6\nRUN zypper install -y curl",
+            id="zypper install",
+        ),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN zypper --quiet in --no-recommends curl",
+            "FROM opensuse/leap:15.6\nRUN zypper --quiet in -y --no-recommends curl",
+            id="zypper global option before the subcommand",
+        ),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN zypper in -n curl",
+            "FROM opensuse/leap:15.6\nRUN zypper in -y -n curl",
+            id="zypper -n after install means --name",
+        ),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN zypper ref && zypper dup && zypper patch",
+            "FROM opensuse/leap:15.6\nRUN zypper ref && zypper dup -y && zypper patch -y",
+            id="zypper dup and patch",
+        ),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN yes | zypper rm vim",
+            "FROM opensuse/leap:15.6\nRUN yes | zypper rm -y vim",
+            id="zypper reads the terminal, not a pipe",
+        ),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN zypper -q si -d kernel-default",
+            "FROM opensuse/leap:15.6\nRUN zypper --non-interactive -q si -d kernel-default",
+            id="zypper source-install has no -y",
+        ),
+    ],
+)
+def test_package_install_without_yes_fixes(before: str, after: str) -> None:
+    assert_fixes(PackageInstallWithoutYes(), _head(before, "fedora:40"), _head(after, "fedora:40"))
+
+
+def test_package_install_without_yes_crlf() -> None:
+    before = "FROM fedora:40\r\nRUN dnf update \\\r\n    && dnf install \\\r\n        httpd\r\n"
+    after = "FROM fedora:40\r\nRUN dnf update -y \\\r\n    && dnf install -y \\\r\n        httpd\r\n"
+    result = fix(before, [PackageInstallWithoutYes()])
+    assert not isinstance(result, ParseError)
+    assert result.text == after
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN dnf install -y httpd", id="-y"),
+        pytest.param("RUN dnf install --assumeyes httpd", id="--assumeyes"),
+        pytest.param("RUN dnf install --assumeno httpd", id="--assumeno"),
+        pytest.param("FROM centos:7\nRUN yum -y install httpd", id="-y before the subcommand"),
+        pytest.param("RUN dnf -qy install httpd", id="cluster with y"),
+        pytest.param("RUN dnf install httpd -y", id="-y after the packages"),
+        pytest.param("RUN dnf --setopt=assumeyes=1 install httpd", id="assumeyes set on the command line"),
+        pytest.param(
+            "RUN echo assumeyes=True >> /etc/dnf/dnf.conf\nRUN dnf install httpd",
+            id="dnf.conf written by the file",
+        ),
+        pytest.param("RUN yes | dnf install httpd", id="answers piped in"),
+        pytest.param("RUN dnf install httpd < /answers", id="answers from a file"),
+        pytest.param(
+            "RUN dnf makecache && dnf check-update; dnf clean all", id="dnf commands that never ask"
+        ),
+        pytest.param(
+            "FROM centos:7\nRUN yum list installed && yum clean all", id="yum commands that never ask"
+        ),
+        pytest.param("RUN microdnf install httpd && microdnf clean all", id="microdnf never asks"),
+        pytest.param("FROM opensuse/leap:15.6\nRUN zypper -n in curl", id="zypper -n"),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN zypper --non-interactive install curl",
+            id="zypper --non-interactive",
+        ),
+        pytest.param("FROM opensuse/leap:15.6\nRUN zypper -qn in curl", id="zypper cluster with n"),
+        pytest.param("FROM opensuse/leap:15.6\nRUN zypper in -y curl", id="zypper -y"),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN zypper install --no-confirm curl", id="zypper --no-confirm"
+        ),
+        pytest.param("FROM opensuse/leap:15.6\nRUN zypper dup -ly", id="zypper cluster with y"),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN zypper ref && zypper se curl && zypper clean -a",
+            id="zypper commands that never ask",
+        ),
+        pytest.param("RUN apt-get install curl", id="apt-get is DF106's"),
+    ],
+)
+def test_package_install_without_yes_unchanged(source: str) -> None:
+    assert_unchanged(PackageInstallWithoutYes(), _head(source, "fedora:40"))
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        pytest.param('RUN ["dnf", "install", "httpd"]', "`dnf install` without `-y`", id="exec form"),
+        pytest.param("RUN <<EOF\ndnf install httpd\nEOF", "`dnf install` without `-y`", id="heredoc"),
+        pytest.param(
+            "FROM centos:7\nRUN yum group install 'Development Tools'",
+            "`yum group install` without `-y`",
+            id="yum group install",
+        ),
+        pytest.param(
+            "RUN dnf module enable nodejs:20", "`dnf module enable` without `-y`", id="dnf module enable"
+        ),
+        pytest.param(
+            'FROM opensuse/leap:15.6\nRUN ["zypper", "in", "curl"]',
+            "`zypper in` without `-n` or `-y`",
+            id="zypper exec form",
+        ),
+        pytest.param(
+            "FROM opensuse/leap:15.6\nRUN <<EOF\nzypper si curl\nEOF",
+            "`zypper si` without `--non-interactive`",
+            id="zypper heredoc",
+        ),
+    ],
+)
+def test_package_install_without_yes_reports_without_fix(source: str, message: str) -> None:
+    source = _head(source, "fedora:40")
+    assert assert_reports(PackageInstallWithoutYes(), source, fixable=False) == [message]

@@ -1,4 +1,4 @@
-"""DF104-DF112: package lists and package-manager caches in RUN instructions."""
+"""DF104-DF113: package lists and package-manager caches in RUN instructions."""
 
 from __future__ import annotations
 
@@ -1210,3 +1210,160 @@ def _yarn_classic(facts: Facts) -> bool:
         return False
     manager = manifest.get("packageManager") if isinstance(manifest, dict) else None
     return not (isinstance(manager, str) and re.match(r"yarn@[2-9]", manager))
+
+
+# -- DF113 ---------------------------------------------------------------------------
+
+# yum/dnf commands that run a transaction, and so ask "Is this ok [y/N]" first.
+_RPM_ASKS = frozenset(
+    {
+        *("install", "in", "reinstall", "localinstall", "groupinstall", "remove", "rm", "erase"),
+        *("update", "up", "upgrade", "downgrade", "autoremove", "distro-sync", "groupupdate"),
+        *("groupremove", "grouperase", "upgrade-minimal", "update-minimal", "swap"),
+    }
+)
+# Two-word forms (`dnf group install`, `dnf module enable`): reported without a fix.
+_GROUP_ASKS = frozenset({"install", "remove", "erase", "update", "upgrade"})
+_RPM_ASKS_TWO_WORDS = {
+    "group": _GROUP_ASKS,
+    "groups": _GROUP_ASKS,
+    "module": _GROUP_ASKS | {"enable", "disable", "reset", "switch-to"},
+}
+# zypper commands that ask "Continue? [y/n/...]" and take `-y`/`--no-confirm` after them.
+_ZYPPER_ASKS = frozenset(
+    {
+        *("install", "in", "remove", "rm", "update", "up", "patch", "dist-upgrade", "dup"),
+        *("verify", "ve", "removeptf", "rmptf", "autoremove"),
+    }
+)
+# zypper commands that ask but have no `-y` of their own: only the global `-n` helps.
+_ZYPPER_ASKS_GLOBAL_ONLY = frozenset({"source-install", "si", "install-new-recommends", "inr"})
+
+
+def _short_cluster(word: str) -> bool:
+    return not word.startswith("--") and re.fullmatch(r"-[a-zA-Z]+", word) is not None
+
+
+def _rpm_answers(call: Call) -> bool:
+    """Return whether yum/dnf will not ask: `-y`/`--assumeyes`, `--assumeno`, or `-y` in a
+    cluster such as `-qy`, wherever it is written (both read options on either side of
+    the subcommand)."""
+    for word in call.option_words():
+        if word.split("=", 1)[0] in ("--assumeyes", "--assumeno") or (_short_cluster(word) and "y" in word):
+            return True
+    return False
+
+
+def _zypper_answers(call: Call) -> bool:
+    """Return whether zypper will not ask: the global `-n`/`--non-interactive` (before the
+    subcommand: after it, `-n` of `install`/`remove` means `--name`), or `-y`/`--no-confirm`."""
+    for i, word in enumerate(call.argv[call.tool + 1 :], start=call.tool + 1):
+        if not word.startswith("-"):
+            continue
+        if word.split("=", 1)[0] in ("--non-interactive", "--no-confirm"):
+            return True
+        if _short_cluster(word) and ("y" in word or ("n" in word and i < call.sub)):
+            return True
+    return False
+
+
+def _two_word_asks(call: Call) -> bool:
+    """Return whether the call is `group install`, `module enable`... (the second word
+    right after the first)."""
+    second = call.argv[call.sub + 1 : call.sub + 2]
+    return bool(second) and second[0] in _RPM_ASKS_TWO_WORDS.get(call.subcommand, frozenset())
+
+
+class PackageInstallWithoutYes(Rule):
+    """## What it does
+    Flags `yum`/`dnf install` (and `remove`, `update`, `upgrade`, `groupinstall`,
+    `distro-sync`...) without `-y`, and `zypper install` (and `remove`, `update`, `patch`,
+    `dist-upgrade`, `source-install`...) without `-n`/`--non-interactive` or `-y`.
+
+    ## Why is this bad?
+    A build has no terminal to answer the confirmation prompt. yum and dnf ask
+    "Is this ok [y/N]" before every transaction that changes something, read end-of-file,
+    print `Operation aborted.` and fail the build. zypper asks "Continue?", finds no
+    terminal and stops with "Cannot read input: bad stream or EOF". The build only works
+    while there is nothing to do.
+
+    ## Example
+    ```dockerfile
+    FROM fedora:40
+    RUN dnf install httpd && dnf clean all
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM fedora:40
+    RUN dnf install -y httpd && dnf clean all
+    ```
+
+    ## Fix safety
+    Safe: the fix inserts `-y` right after the subcommand (`zypper install -y` is zypper's
+    `--no-confirm`, the same as its global `--non-interactive`). Without a terminal the
+    prompt reads end-of-file and the build fails; with `-y` the same packages are installed
+    when the tool would not have asked. `-y` only answers the prompt: the transaction is the
+    one the tool would have asked about (yum/dnf also import a repository's configured
+    `gpgkey` when they would have asked to). zypper's `source-install` and
+    `install-new-recommends` have no `-y`: the fix inserts the global `--non-interactive`
+    right after `zypper` instead. In that mode zypper takes each prompt's default answer,
+    which for an untrusted key, a license or a dependency problem is to stop.
+
+    Not reported for yum/dnf with `-y`/`--assumeyes` or `--assumeno` anywhere in the
+    command (also in a cluster such as `-qy`), when the file mentions `assumeyes` (a
+    `dnf.conf`/`yum.conf` written by a `RUN`, or `--setopt=assumeyes=1`), or when the
+    command's stdin is a pipe or a file (`yes | yum install x`). Not reported for zypper
+    with `-n`/`--non-interactive` before the subcommand or `-y`/`--no-confirm`; after
+    `install` or `remove`, `-n` means `--name` and does not count. A pipe into zypper does
+    not count either: current zypper reads its answers from the terminal (`/dev/tty`), not
+    from stdin.
+    `microdnf` is not reported: it never asks. The two-word forms (`dnf group install`,
+    `dnf module enable`) are reported without a fix, and so are exec form and heredoc
+    scripts.
+
+    ## References
+    - Docker best practices: "RUN"
+    - hadolint DL3030 (yum), DL3038 (dnf), DL3034 (zypper)
+    """
+
+    code = "DF113"
+    name = "package-install-without-yes"
+    message = "`yum install` without `-y`"
+    fix_title = "Add `-y` after the subcommand"
+    fixability = Fixability.SOMETIMES
+    aliases = ("DL3030", "DL3038", "DL3034")
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        rpm_configured = _mentions(df, "assumeyes")
+        for run in package_runs(facts, image_only=False):
+            for call in run.found.calls:
+                if call.manager in (Manager.YUM, Manager.DNF) and not rpm_configured:
+                    yield from self._rpm(run, call)
+                elif call.manager is Manager.ZYPPER:
+                    yield from self._zypper(run, call)
+
+    def _rpm(self, run: Run, call: Call) -> Iterator[Violation]:
+        two_words = _two_word_asks(call)
+        if not (call.subcommand in _RPM_ASKS or two_words) or _rpm_answers(call):
+            return
+        token = call.sub_token()
+        if token is not None and _stdin_redirected(run, call):
+            return
+        label = f"{call.label} {call.argv[call.sub + 1]}" if two_words else call.label
+        fix = Fix.safe(insert_after(run.instr, token, " -y")) if token is not None and not two_words else None
+        yield self.violation(_call_span(run.instr, call), fix, message=f"`{label}` without `-y`")
+
+    def _zypper(self, run: Run, call: Call) -> Iterator[Violation]:
+        # No stdin check: zypper reads answers from /dev/tty, so `yes |` does not help.
+        if call.subcommand in _ZYPPER_ASKS and not _zypper_answers(call):
+            token = call.sub_token()
+            fix = Fix.safe(insert_after(run.instr, token, " -y")) if token is not None else None
+            message = f"`{call.label}` without `-n` or `-y`"
+            yield self.violation(_call_span(run.instr, call), fix, message=message)
+        elif call.subcommand in _ZYPPER_ASKS_GLOBAL_ONLY and not _zypper_answers(call):
+            tool = call.command.words[call.tool] if call.command is not None else None
+            fix = Fix.safe(insert_after(run.instr, tool, " --non-interactive")) if tool is not None else None
+            message = f"`{call.label}` without `--non-interactive`"
+            title = "Add `--non-interactive` after `zypper`"
+            yield self.violation(_call_span(run.instr, call), fix, message=message, fix_title=title)

@@ -270,6 +270,13 @@ def test_apt_get_split_across_runs_backtick_escape_and_crlf() -> None:
     assert result.text == after
 
 
+def test_a_moved_comment_does_not_copy_a_lone_continuation_line() -> None:
+    before = "FROM debian\n\\\nRUN apt-get update\n# tools\nRUN apt-get install -y curl\n"
+    result = fix(before, [AptGetSplitAcrossRuns()])
+    assert not isinstance(result, ParseError)
+    assert result.text == "FROM debian\n# tools\n\\\nRUN apt-get update && apt-get install -y curl\n"
+
+
 def test_many_split_pairs_in_one_stage_settle_in_one_pass() -> None:
     """Independent pairs are fixed together (MAX_PASSES is 10; this stage has 15 pairs)."""
     pairs = "".join(f"RUN apt-get update\nRUN apt-get install -y pkg{i}\nENV N={i}\n" for i in range(15))

@@ -945,6 +945,11 @@ KEEP = (
             f"FROM debian AS base\n{KEEP}FROM base\nRUN {APT_MOUNTS} {INSTALL} curl",
             id="keep-cache already in the parent stage",
         ),
+        pytest.param(
+            "FROM debian\n\\\n  RUN apt-get update && apt-get install -y curl",
+            f"FROM debian\n  {KEEP}\\\n  RUN {APT_MOUNTS} {INSTALL} curl",
+            id="keep-cache above a RUN whose first line is a lone continuation",
+        ),
     ],
 )
 def test_apt_lists_not_removed_mount_style(before: str, after: str) -> None:

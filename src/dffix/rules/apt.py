@@ -302,7 +302,7 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
     if last.cont is not None or not last.start <= a_end <= last.end:
         return None
     b_start = second.args_span.start
-    indent = df.text[first.span.start : first.keyword_span.start]
+    indent = df.indent(first)
     if adjacent:
         moved = comment_lines(df, first.span.end, b_start, second, indent)
         edits = [Edit.replace(Span(a_end, b_start), " && ")]

@@ -1730,8 +1730,7 @@ def narrow_copy(sv: StageView, c: CopyInfo, install: Instruction, review: Review
     for source, target in review.narrow:
         groups.setdefault(Loc(target.root, target.parts[:-1]), []).append("/".join(source))
     text = sv.df.text
-    indent = text[install.span.start : install.keyword_span.start]
-    indent = indent if not indent.strip() else ""
+    indent = sv.df.indent(install)
     keyword = same_case(text[c.instr.keyword_span.start : c.instr.keyword_span.end], "COPY")
     flags = [text[f.span.start : f.span.end] for f in c.instr.flags]
     lines: list[str] = []

@@ -621,5 +621,5 @@ def keep_cache_edit(df: Dockerfile, facts: Facts, stage: Stage, anchor: Instruct
                 break
             if other.kind == "RUN" and "docker-clean" in df.text[other.span.start : other.span.end]:
                 return None
-    indent = df.text[anchor.span.start : anchor.keyword_span.start]
+    indent = df.indent(anchor)
     return Edit.insert(comments_above(df, anchor), f"{indent}{anchor.keyword} {KEEP_CACHE}{df.newline}")

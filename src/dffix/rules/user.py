@@ -536,14 +536,14 @@ def _insert_lines(
         return f"`SHELL {json_array(shell)}` is not a POSIX shell"
     nl = df.newline
     if anchor is not None:
-        indent = _indent(df, anchor)
+        indent = df.indent(anchor)
         text = "".join(f"{indent}{line}{nl}" for line in lines)
         return Fix.unsafe(Edit.insert(_comments_above(df, anchor), text))
     last = stage.instructions[-1] if stage.instructions else stage.from_instr
     # Blank and comment lines after a final `\` still belong to it, and so would ours.
     if [line for line in last.lines if line.kind is LineKind.CODE][-1].cont is not None:
         return "the stage ends in a line continuation"
-    indent = _indent(df, last)
+    indent = df.indent(last)
     at = last.span.end
     # After a heredoc's terminator, a blank line: easier to read, and hadolint's parser
     # (unlike BuildKit's) needs it before the next instruction.
@@ -551,19 +551,6 @@ def _insert_lines(
     if at == len(df.text) and not df.text.endswith("\n"):
         return Fix.unsafe(Edit.insert(at, gap + "".join(f"{nl}{indent}{line}" for line in lines)))
     return Fix.unsafe(Edit.insert(at, gap + "".join(f"{indent}{line}{nl}" for line in lines)))
-
-
-def _indent(df: Dockerfile, instr: Instruction) -> str:
-    """Return the blanks before `instr`'s keyword on the keyword's own line.
-
-    Not all the text from the instruction's start: after a line that is only `\\` the
-    keyword is on the next line, and copying that `\\` line along would start each
-    inserted line with a continuation.
-    """
-    keyword = instr.keyword_span.start
-    start = max(instr.span.start, df.text.rfind("\n", 0, keyword) + 1)
-    indent = df.text[start:keyword]
-    return indent if not indent.strip() else ""
 
 
 def _comments_above(df: Dockerfile, instr: Instruction) -> int:

@@ -199,6 +199,19 @@ class Dockerfile(NamedTuple):
     newline: str = "\n"
     instruction_list: tuple[Instruction, ...] = ()  # the Instruction items, in order
 
+    def indent(self, instr: Instruction) -> str:
+        """Return the blanks before `instr`'s keyword on the keyword's own line, to indent
+        lines inserted beside it.
+
+        Not all the text from the instruction's start: after a line that is only `\\` the
+        keyword is on the next line, and copying that `\\` line along would start each
+        inserted line with a continuation. Empty when anything but blanks is there.
+        """
+        keyword = instr.keyword_span.start
+        start = max(instr.span.start, self.text.rfind("\n", 0, keyword) + 1)
+        indent = self.text[start:keyword]
+        return indent if not indent.strip() else ""
+
     def item_index(self, offset: int) -> int:
         """Return the index of the first item that starts at or after `offset`
         (`len(items)` when none does). Items are in file order: a binary search."""

@@ -13,13 +13,14 @@ import errno
 import gc
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from dffix import entry
+from dffix import entry, files
 from dffix import rules as registry
 from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts
@@ -341,6 +342,56 @@ def test_a_dangling_symlink_is_an_error_and_stays(project: Path, dffix: Run) -> 
     assert (ran.code, ran.err) == (2, "Dockerfile: error: no such file or directory\n")
     assert os.readlink(project / "Dockerfile") == "nowhere"
     assert good.read_bytes() == GOOD
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_is_refused_not_read_forever(project: Path, dffix: Run) -> None:
+    (project / "z.Dockerfile").symlink_to("/dev/zero")
+    good = put(project / "ok" / "Dockerfile", BAD)
+    ran = dffix("--quiet", "z.Dockerfile", "ok")
+    assert (ran.code, ran.err) == (
+        2,
+        "z.Dockerfile: error: not a regular file (a device or socket); not read\n",
+    )
+    assert good.read_bytes() == GOOD
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_read_but_never_replaced(project: Path, dffix: Run) -> None:
+    import threading
+
+    pipe = project / "Dockerfile"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with open(pipe, "wb") as handle:
+            handle.write(BAD)
+
+    for args, code, err in [
+        (("--diff",), 1, "would fix Dockerfile (1 fix)\n"),
+        ((), 2, "Dockerfile: error: cannot write: not a regular file (use --diff, or - for stdin)\n"),
+    ]:
+        writer = threading.Thread(target=feed)
+        writer.start()
+        ran = dffix(*args, "Dockerfile")
+        writer.join(timeout=10)
+        assert (ran.code, ran.err) == (code, err)
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+
+def test_a_file_over_the_size_limit_is_refused(
+    project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "MAX_BYTES", 1 << 20)
+    monkeypatch.setattr(entry, "MAX_BYTES", 1 << 20)
+    big = put(project / "Dockerfile", BAD + b"#" * (1 << 20))
+    good = put(project / "ok" / "Dockerfile", BAD)
+    ran = dffix("--quiet", "Dockerfile", "ok")
+    assert (ran.code, ran.err) == (2, "Dockerfile: error: larger than 1 MiB; not read\n")
+    assert big.read_bytes() == BAD + b"#" * (1 << 20)
+    assert good.read_bytes() == GOOD
+    ran = dffix("-", stdin=BAD + b"#" * (1 << 20))
+    assert (ran.code, ran.out, ran.err) == (2, b"", "-: error: larger than 1 MiB; not read\n")
 
 
 def test_read_only_file_is_refused(project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch) -> None:

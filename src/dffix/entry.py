@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
 from dffix.edits import Applicability
 from dffix.facts import BuildContext, compute_facts
-from dffix.files import FileError, Target, decode, discover, encode, read_source, write_atomic
+from dffix.files import MAX_BYTES, FileError, Target, decode, discover, encode, read_source, write_atomic
 from dffix.fixer import check, fix
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import ParseError, parse
@@ -625,8 +625,11 @@ def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
     shown = opts.stdin_filename or "-"
     folder = _folder(opts.stdin_filename) if opts.stdin_filename else os.getcwd()
     rule_set = configs.for_folder(folder)
-    data = sys.stdin.buffer.read()
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
     if rule_set is None:
+        return
+    if len(data) > MAX_BYTES:
+        tally.error(str(FileError(shown, f"larger than {MAX_BYTES >> 20} MiB; not read")))
         return
     text = decode(data, shown)
     if isinstance(text, FileError):

@@ -17,6 +17,10 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 # What BuildKit and Podman pick up by default, plus the common per-target names.
+# The largest file dffix reads: far above any real Dockerfile, low enough that a
+# mistaken path (a log, an image) is refused before it fills memory.
+MAX_BYTES = 256 << 20
+
 DOCKERFILE_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__"})
 
@@ -83,9 +87,15 @@ def read_source(target: Target) -> str | FileError:
     """Return a Dockerfile's decoded text, or a FileError saying why not."""
     try:
         with open(target.path, "rb") as handle:
-            data = handle.read()
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+                return FileError(target.shown, "not a regular file (a device or socket); not read")
+            # A pipe (`dffix --diff <(...)`) is read like a file, up to the same limit.
+            data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         return FileError(target.shown, os_reason(exc))
+    if len(data) > MAX_BYTES:
+        return FileError(target.shown, f"larger than {MAX_BYTES >> 20} MiB; not read")
     return decode(data, target.shown)
 
 
@@ -200,6 +210,9 @@ def write_atomic(target: Target, data: bytes, expected: bytes | None = None) -> 
         old = os.stat(real)
     except OSError as exc:
         return FileError(target.shown, f"cannot write: {os_reason(exc)}")
+    if not stat.S_ISREG(old.st_mode):
+        # Renaming over a pipe or a device would replace it with a file.
+        return FileError(target.shown, "cannot write: not a regular file (use --diff, or - for stdin)")
     # The rename would succeed on a read-only file; respect the mode as an editor would.
     if not os.access(real, os.W_OK):
         return FileError(target.shown, "cannot write: permission denied")

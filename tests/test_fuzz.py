@@ -55,7 +55,6 @@ except ImportError:  # the BuildKit oracle is optional: only the comparisons are
     buildkit = None
 
 DEEP = int(os.environ.get("DFFIX_FUZZ_EXAMPLES", "0"))
-LEVELS = (Applicability.SAFE, Applicability.UNSAFE)
 
 
 def fuzz_settings(examples: int) -> settings:
@@ -76,8 +75,22 @@ def count(what: str) -> None:
         event(what)
 
 
-def all_rules() -> list[Rule]:
-    return [rule() for rule in ALL_RULES]
+def all_rules(options: dict[str, object] | None = None) -> list[Rule]:
+    """Return every rule, opt-in ones too; `options` go to the rules that have them."""
+    found = []
+    for rule in ALL_RULES:
+        mine = {k: v for k, v in (options or {}).items() if k in rule.option_defaults}
+        found.append(rule(mine))
+    return found
+
+
+# The fix runs each input gets: both levels with the defaults, and the options that
+# change what fixes write (DF102/DF107-DF112 mount a BuildKit cache instead of cleaning).
+RUNS: tuple[tuple[Applicability, dict[str, object]], ...] = (
+    (Applicability.SAFE, {}),
+    (Applicability.UNSAFE, {}),
+    (Applicability.UNSAFE, {"cache-style": "mount"}),
+)
 
 
 # -- a generator of Dockerfiles -------------------------------------------------------
@@ -617,10 +630,11 @@ def has_bare_lf(text: str) -> bool:
     return bool(re.search(r"(?<!\r)\n", text))
 
 
-def assert_fix_is_sound(text: str, level: Applicability) -> None:
+def assert_fix_is_sound(text: str, level: Applicability, options: dict[str, object] | None = None) -> None:
     """Fix `text` at `level` and assert everything the module docstring promises about it."""
+    rules = all_rules(options)
     with recording_passes() as steps:
-        result = fix(text, all_rules(), level)
+        result = fix(text, rules, level)
     assert isinstance(result, FixResult), result
     assert not result.bugs, result.bugs
     assert all(v.fix is not None and v.fix.applicability >= level for v in result.applied)
@@ -630,7 +644,7 @@ def assert_fix_is_sound(text: str, level: Applicability) -> None:
     count(f"{level.name.lower()}: {min(len(chain), 3)} passes, {min(len(result.applied), 5)} fixes (capped)")
     for step in chain:
         assert_step_keeps_the_rest(step, applied)
-    again = fix(out, all_rules(), level)
+    again = fix(out, rules, level)
     assert isinstance(again, FixResult), f"the output does not parse: {again}"
     assert again.text == out, "fixing twice differs from fixing once"
     assert encode(out).decode("utf-8", "surrogateescape") == out
@@ -659,8 +673,8 @@ def assert_never_breaks(data: bytes) -> None:
         assert fix(text, all_rules()) == df
         return
     assert render(df) == text
-    for level in LEVELS:
-        assert_fix_is_sound(text, level)
+    for level, options in RUNS:
+        assert_fix_is_sound(text, level, options)
 
 
 # -- the tests --------------------------------------------------------------------

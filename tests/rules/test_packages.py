@@ -322,6 +322,11 @@ def test_apt_get_install_recommends_exec_form_has_no_fix() -> None:
             "RUN echo y > /answer && apt-get install -y curl",
             id="output redirection elsewhere",
         ),
+        pytest.param(
+            "RUN apt-get -tyakkety install curl",
+            "RUN apt-get -tyakkety install -y curl",
+            id="a y in the value of a short option is no -y",
+        ),
     ],
 )
 def test_apt_get_without_yes_fixes(before: str, after: str) -> None:
@@ -1015,6 +1020,11 @@ def test_apt_lists_not_removed_unknown_cache_style() -> None:
             id="options before the subcommand",
         ),
         pytest.param("RUN dnf -q install httpd", "RUN dnf -q install -y httpd", id="quiet still asks"),
+        pytest.param(
+            "RUN dnf -xyum install httpd",
+            "RUN dnf -xyum install -y httpd",
+            id="a y in the value of a short option is no -y",
+        ),
         pytest.param(
             "RUN dnf update && dnf install httpd && dnf clean all",
             "RUN dnf update -y && dnf install -y httpd && dnf clean all",

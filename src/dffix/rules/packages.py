@@ -378,10 +378,10 @@ def _answers_yes(call: Call) -> bool:
             quiet += int(value) if value.isdigit() else 1
         elif name == "--quiet":
             quiet += 1
-        elif not word.startswith("--") and re.fullmatch(r"-[a-zA-Z]+", word):
-            if "y" in word:
+        elif letters := call.short_flags(word):
+            if "y" in letters:
                 return True
-            quiet += word.count("q")
+            quiet += letters.count("q")
     return quiet >= 2 or any("assume-yes" in w.lower() for w in call.argv)
 
 
@@ -1240,16 +1240,12 @@ _ZYPPER_ASKS = frozenset(
 _ZYPPER_ASKS_GLOBAL_ONLY = frozenset({"source-install", "si", "install-new-recommends", "inr"})
 
 
-def _short_cluster(word: str) -> bool:
-    return not word.startswith("--") and re.fullmatch(r"-[a-zA-Z]+", word) is not None
-
-
 def _rpm_answers(call: Call) -> bool:
     """Return whether yum/dnf will not ask: `-y`/`--assumeyes`, `--assumeno`, or `-y` in a
     cluster such as `-qy`, wherever it is written (both read options on either side of
     the subcommand)."""
     for word in call.option_words():
-        if word.split("=", 1)[0] in ("--assumeyes", "--assumeno") or (_short_cluster(word) and "y" in word):
+        if word.split("=", 1)[0] in ("--assumeyes", "--assumeno") or "y" in call.short_flags(word):
             return True
     return False
 
@@ -1262,7 +1258,8 @@ def _zypper_answers(call: Call) -> bool:
             continue
         if word.split("=", 1)[0] in ("--non-interactive", "--no-confirm"):
             return True
-        if _short_cluster(word) and ("y" in word or ("n" in word and i < call.sub)):
+        letters = call.short_flags(word)
+        if "y" in letters or ("n" in letters and i < call.sub):
             return True
     return False
 

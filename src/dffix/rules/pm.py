@@ -231,6 +231,21 @@ class Call(NamedTuple):
         """Return whether an option is given (`--no-cache`, or `--no-cache=...`)."""
         return any(w.split("=", 1)[0] in names for w in self.option_words())
 
+    def short_flags(self, word: str) -> str:
+        """Return the flag letters of a short-option cluster (`-qy` -> `qy`), stopping at
+        the first letter that takes a value: in `-tyakkety` (apt's `-t yakkety`) only `t`
+        is an option. Empty for a word that is not a cluster."""
+        cluster = word[1:]
+        if not word.startswith("-") or not (cluster.isascii() and cluster.isalpha()):
+            return ""  # also `--long` options: `-` is not a letter
+        takes_value = _SPECS[self.manager].short_values
+        letters = ""
+        for letter in cluster:
+            letters += letter
+            if letter in takes_value:
+                break
+        return letters
+
     def sub_token(self) -> Token | None:
         """Return the token of the subcommand word, when the call can be edited."""
         if self.command is None or self.sub < 0:

@@ -8,6 +8,8 @@ import pty
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,7 @@ def test_wanted(
 
 
 def many_files(folder: Path, n: int, stages: int = 1) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         (folder / f"Dockerfile.{i}").write_text(DOCKERFILE * stages)
     return folder
@@ -131,13 +134,27 @@ def test_progress_never_reaches_a_pipe(tmp_path: Path) -> None:
     assert b"\r" not in done.stdout
 
 
-@pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
-def test_a_real_terminal_gets_the_line(tmp_path: Path) -> None:
-    """A real pty: stderr is a terminal, stdout a pipe. Enough files to pass AFTER."""
-    folder = many_files(tmp_path, 400, stages=10)
+def run_on_a_pty(folder: Path) -> tuple[int, bytes, bytes, float]:
+    """Run `dffix --check --jobs 1 folder` with stderr on a pty (read as it comes, so the
+    child never blocks on a full pty) and stdout on a pipe; return code, out, err, seconds."""
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["TERM"] = "xterm"
     leader, follower = pty.openpty()
+    seen: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed
+                return
+            if not chunk:
+                return
+            seen.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    start = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "dffix", "--check", "--jobs", "1", str(folder)],
         stdout=subprocess.PIPE,
@@ -146,18 +163,23 @@ def test_a_real_terminal_gets_the_line(tmp_path: Path) -> None:
     )
     os.close(follower)
     stdout, _ = proc.communicate()
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the other end closed
-            break
-        if not chunk:
-            break
-        seen += chunk
+    took = time.monotonic() - start
+    reader.join(timeout=10)
     os.close(leader)
-    assert proc.returncode == entry.EXIT_FOUND
-    assert b"\r" not in stdout
-    assert re.search(rb"\r\x1b\[Kfound \d+ problems in 400 files [^\r]*\r\n$", seen), seen[-200:]
-    # 400 files of 10 stages take well over AFTER (0.5 s) even on a fast machine.
+    return proc.returncode, stdout, b"".join(seen), took
+
+
+@pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
+def test_a_real_terminal_gets_the_line(tmp_path: Path) -> None:
+    """A real pty: stderr is a terminal, stdout a pipe. The run must outlast AFTER: the
+    files grow until it takes a second (twice AFTER), however fast the machine."""
+    for stages in (10, 40, 160):
+        folder = many_files(tmp_path / str(stages), 400, stages=stages)
+        code, stdout, seen, took = run_on_a_pty(folder)
+        assert code == entry.EXIT_FOUND
+        assert b"\r" not in stdout
+        assert re.search(rb"\r\x1b\[Kfound \d+ problems in 400 files [^\r]*\r\n$", seen), seen[-200:]
+        if took >= 2 * progress.AFTER:
+            break
+    assert took >= 2 * progress.AFTER, "the run never took long enough to show progress"
     assert b"\rdffix: " in seen and b"/400 files" in seen

@@ -793,3 +793,27 @@ def test_nested_onbuild_has_buildkits_values(line: str, values: tuple[str, ...])
     assert isinstance(df, Dockerfile)
     assert df.all_instructions[1].values == values
     assert not df.all_instructions[1].is_json
+
+
+def test_a_worker_that_dies_is_one_error_line_not_a_traceback(
+    project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(20):
+        put(project / f"s{i:02}" / "Dockerfile", BAD)
+    real = entry._run_file
+
+    def dies_on_one(target: files.Target, *args: object) -> None:
+        if target.shown == os.path.join("s10", "Dockerfile"):
+            os._exit(3)  # as the OOM killer would: no exception, no cleanup
+        real(target, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(entry, "_run_file", dies_on_one)
+    ran = dffix("--quiet", "--jobs", "2", ".")
+    assert ran.code == 2
+    [line] = ran.err.splitlines()
+    assert line.startswith("s") and ": error: a dffix worker process died" in line
+    assert "Traceback" not in ran.err
+    # Every file is whole: fixed, or as it was.
+    for i in range(20):
+        assert (project / f"s{i:02}" / "Dockerfile").read_bytes() in (BAD, GOOD)
+    assert (project / "s10" / "Dockerfile").read_bytes() == BAD

@@ -504,16 +504,30 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # fork: the workers start with dffix already imported (Linux, macOS with fork).
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, len(work) // (jobs * 8))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_in_worker) as pool:
-        for result in pool.map(_work_one, work, [opts] * len(work), chunksize=chunk):
-            tally.merge(result)
-            if _progress is not None:
-                _progress.step()
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_in_worker) as pool:
+            for result in pool.map(_work_one, work, [opts] * len(work), chunksize=chunk):
+                tally.merge(result)
+                done += 1
+                if _progress is not None:
+                    _progress.step()
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, a signal). Files are written atomically, so
+        # each is either fixed or as it was; the run cannot say which of the rest.
+        left = len(work) - done
+        tally.status = EXIT_ERROR
+        tally.err(
+            f"{work[done][0].shown}: error: a dffix worker process died (out of memory, or killed)"
+            f" while working on this file or one of the {left - 1} after it; those are fixed or"
+            " untouched, not half-written. Rerun with --jobs 1 to see which file it is"
+        )
 
 
 def _in_worker() -> None:

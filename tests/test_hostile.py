@@ -14,6 +14,7 @@ import gc
 import os
 import re
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -817,3 +818,25 @@ def test_a_worker_that_dies_is_one_error_line_not_a_traceback(
     for i in range(20):
         assert (project / f"s{i:02}" / "Dockerfile").read_bytes() in (BAD, GOOD)
     assert (project / "s10" / "Dockerfile").read_bytes() == BAD
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_the_run_quietly(project: Path, jobs: str) -> None:
+    import signal
+    import subprocess
+
+    block = "FROM debian AS s{i}\nRUN apt-get update\nRUN apt-get install -y curl\nADD a.py /a/\n"
+    text = "".join(block.format(i=i) for i in range(20))
+    for i in range(1500):  # many seconds of work: still running when the signal comes
+        (project / f"{i}.Dockerfile").write_text(text)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dffix", "--diff", "--jobs", jobs, "."],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # a terminal's Ctrl-C reaches the whole process group
+    )
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err and b"Error" not in err, err[-500:]

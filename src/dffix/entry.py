@@ -513,11 +513,23 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_in_worker) as pool:
-            for result in pool.map(_work_one, work, [opts] * len(work), chunksize=chunk):
-                tally.merge(result)
-                done += 1
-                if _progress is not None:
-                    _progress.step()
+            try:
+                for result in pool.map(_work_one, work, [opts] * len(work), chunksize=chunk):
+                    tally.merge(result)
+                    done += 1
+                    if _progress is not None:
+                        _progress.step()
+            except KeyboardInterrupt:
+                # Ctrl-C: stop the workers now (they ignore SIGINT, so they print nothing)
+                # rather than let the pool finish every queued file on its way out. The
+                # pool's own thread then trips over the futures map() has just cancelled
+                # (InvalidStateError, a CPython quirk): we are exiting, keep it quiet.
+                import threading
+
+                threading.excepthook = lambda args: None
+                for process in list((pool._processes or {}).values()):
+                    process.terminate()
+                raise
     except BrokenProcessPool:
         # A worker was killed (out of memory, a signal). Files are written atomically, so
         # each is either fixed or as it was; the run cannot say which of the rest.
@@ -531,9 +543,13 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
 
 
 def _in_worker() -> None:
-    """Forget the parent's progress line: only the parent draws it."""
+    """Forget the parent's progress line (only the parent draws it), and leave Ctrl-C to
+    the parent, which stops the workers itself: no traceback from each of them."""
+    import signal
+
     global _progress
     _progress = None
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _work_one(item: tuple[Target, RuleSet], opts: Options) -> _Tally:

@@ -85,13 +85,19 @@ class BuildContext(NamedTuple):
 
     def read_text(self, relative: str, limit: int = 1_000_000) -> str | None:
         """Return the text of a file in the context, or None when absent or unreadable."""
+        data = self.read_bytes(relative, limit)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def read_bytes(self, relative: str, limit: int) -> bytes | None:
+        """Return the first `limit` bytes of a regular file inside the context, or None
+        when it is absent, not a regular file, outside the context or unreadable."""
         try:
             root = os.path.realpath(self.root)
             path = os.path.realpath(self._path(relative))
             if os.path.commonpath((root, path)) != root or not os.path.isfile(path):
                 return None
             with open(path, "rb") as handle:
-                return handle.read(limit).decode("utf-8", "replace")
+                return handle.read(limit)
         except (OSError, ValueError):
             return None
 

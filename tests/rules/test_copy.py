@@ -1,8 +1,19 @@
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
+import tarfile
+from pathlib import Path
+
 import pytest
 
+from dffix.edits import Applicability
+from dffix.facts import BuildContext
+from dffix.fixer import fix
 from dffix.rules.copy import AddForLocalFiles
+from dffix.syntax import ParseError
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged
 
 
@@ -53,3 +64,56 @@ def test_add_for_local_files_unchanged(source: str) -> None:
 def test_variable_source_is_reported_without_fix() -> None:
     messages = assert_reports(AddForLocalFiles(), "FROM scratch\nADD $SRC /x\n", fixable=False)
     assert "variable or glob" in messages[0]
+
+
+def _tar(members: dict[str, bytes], fmt: int = tarfile.USTAR_FORMAT) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=fmt) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _v7(data: bytes) -> bytes:
+    """Return a tar whose first header has no magic, as an old (v7) tar writes it."""
+    head = bytearray(data[:512])
+    head[257:265] = bytes(8)
+    head[148:156] = b"%06o\x00 " % (sum(head[:148]) + 8 * 32 + sum(head[156:512]))
+    return bytes(head) + data[512:]
+
+
+@pytest.mark.parametrize(
+    ("content", "unpacked"),
+    [
+        pytest.param(_tar({"a.txt": b"hi"}), True, id="a tar without .tar"),
+        pytest.param(_tar({"a.txt": b"hi"}, tarfile.GNU_FORMAT), True, id="a GNU tar"),
+        pytest.param(_v7(_tar({"a.txt": b"hi"})), True, id="a v7 tar, no magic"),
+        pytest.param(gzip.compress(b"anything"), True, id="gzip"),
+        pytest.param(bz2.compress(b"anything"), True, id="bzip2"),
+        pytest.param(lzma.compress(b"anything"), True, id="xz"),
+        pytest.param(b"#!/bin/sh\necho hi\n" * 40, False, id="a script"),
+        pytest.param(bytes(1024), False, id="zeros: an empty tar stream is no archive"),
+        pytest.param(b"PK\x03\x04" + bytes(600), False, id="a zip (ADD does not unpack zips)"),
+    ],
+)
+def test_add_goes_by_content_when_the_context_is_visible(
+    tmp_path: Path, content: bytes, unpacked: bool
+) -> None:
+    (tmp_path / "bundle").write_bytes(content)
+    (tmp_path / "conf").mkdir()
+    source = "FROM alpine\nADD bundle /opt/\nADD conf /etc/conf\n"
+    result = fix(source, [AddForLocalFiles()], Applicability.SAFE, BuildContext(tmp_path))
+    assert not isinstance(result, ParseError)
+    bundle = "ADD bundle /opt/" if unpacked else "COPY bundle /opt/"
+    assert result.text == f"FROM alpine\n{bundle}\nCOPY conf /etc/conf\n"
+    if unpacked:  # ADD is the right instruction for an archive: nothing to report
+        assert all("bundle" not in v.message for v in result.remaining)
+
+
+def test_a_file_missing_from_the_context_goes_by_its_name(tmp_path: Path) -> None:
+    source = "FROM alpine\nADD bundle /opt/\n"
+    result = fix(source, [AddForLocalFiles()], Applicability.SAFE, BuildContext(tmp_path))
+    assert not isinstance(result, ParseError)
+    assert result.text == "FROM alpine\nCOPY bundle /opt/\n"

@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterator
 
 from dffix.edits import Edit, Fix
-from dffix.facts import Facts
+from dffix.facts import BuildContext, Facts
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.tree import Dockerfile, Instruction
 
-# ADD downloads URLs and unpacks local tar archives (plain or compressed, by content;
-# we go by the name). COPY does neither, so only other sources may become COPY.
+# ADD downloads URLs and unpacks local tar archives (plain or compressed, by content).
+# We go by the name, and by the content when the file is in the visible build context.
+# COPY does neither, so only other sources may become COPY.
 _URL_RE = lazy_re(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^git@", re.IGNORECASE)
 _ARCHIVE_RE = lazy_re(
     r"\.(tar|tar\.[a-z0-9]+|tgz|tbz|tbz2|tb2|taz|tz2|txz|tlz|tzst|gz|bz2|xz|lz|lzma|zst)$",
@@ -30,6 +31,34 @@ def is_remote(source: str) -> bool:
 def is_archive(source: str) -> bool:
     """Return whether an ADD source looks like an archive ADD would unpack."""
     return bool(_ARCHIVE_RE.search(source.rstrip("/")))
+
+
+# What ADD's unpacking recognises by content: compressed streams (gzip, bzip2, xz, zstd)
+# and a tar header. A compressed file that holds no tar is copied as it is, but telling
+# would mean decompressing it: any compressed file counts.
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
+
+
+def looks_like_archive(head: bytes) -> bool:
+    """Return whether the first 512 bytes of a file are what ADD would unpack."""
+    if head.startswith(_COMPRESSED_MAGIC):
+        return True
+    if len(head) < 512:
+        return False  # shorter than one tar header
+    if head[257:262] == b"ustar":
+        return True
+    # An old (v7) tar header has no magic: its checksum field still adds up.
+    field = head[148:156].split(b"\x00", 1)[0].strip(b" ")
+    if not field or any(c not in b"01234567" for c in field):
+        return False
+    total = sum(head[:148]) + 8 * 32 + sum(head[156:512])
+    return int(field, 8) == total
+
+
+def _unpacked_by_content(context: BuildContext, source: str) -> bool:
+    """Return whether a source is a file in the visible context that ADD would unpack."""
+    head = context.read_bytes(source.lstrip("/") or ".", 512)
+    return head is not None and looks_like_archive(head)
 
 
 def _sources(instr: Instruction) -> tuple[str, ...]:
@@ -73,7 +102,11 @@ class AddForLocalFiles(Rule):
     ## Fix safety
     Safe when every source is a plain local path: not a URL, not a git repository,
     not an archive name, with no variable or glob that could expand to one, and no
-    ADD-only flag (`--checksum`, `--keep-git-dir`, `--unpack`). Flags such as
+    ADD-only flag (`--checksum`, `--keep-git-dir`, `--unpack`). ADD recognises an
+    archive by its content, not its name, so a source found in the build context (the
+    Dockerfile's folder) is read too: a tar or a gzip, bzip2, xz or zstd file stays
+    `ADD` whatever it is called. A source the context does not hold (made by an
+    earlier CI step, say) goes by its name. Flags such as
     `--chown`, `--chmod` and `--link` are kept. Otherwise there is no fix: sources
     with variables or globs are reported so you can decide.
 
@@ -104,6 +137,9 @@ class AddForLocalFiles(Rule):
             if any(_unknowable(s) for s in sources):
                 msg = f"{self.message}? A source uses a variable or glob, so it may be an archive"
                 yield self.violation(instr.keyword_span, message=msg)
+                continue
+            # ADD goes by content, not name: a tar without `.tar` is unpacked too.
+            if facts.context is not None and any(_unpacked_by_content(facts.context, s) for s in sources):
                 continue
             keyword = df.text[instr.keyword_span.start : instr.keyword_span.end]
             edit = Edit.replace(instr.keyword_span, same_case(keyword, "COPY"))

@@ -220,20 +220,50 @@ def test_apt_get_split_across_runs_unchanged(source: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "source",
+    ("source", "why"),
     [
-        pytest.param("RUN apt-get update\nENV A=1\nRUN apt-get install -y x", id="ENV between"),
-        pytest.param("RUN apt-get update\nRUN echo hi\nRUN apt-get install -y x", id="RUN between"),
         pytest.param(
-            "RUN apt-get update && apt-get install -y a\nRUN apt-get install -y b", id="update not last"
+            "RUN apt-get update\nENV A=1\nRUN apt-get install -y x",
+            "`ENV` on line 3 between them may change what the install sees",
+            id="ENV between",
         ),
-        pytest.param("RUN cd /tmp && apt-get update\nRUN apt-get install -y ./x.deb", id="state change"),
-        pytest.param('RUN apt-get update\nRUN ["apt-get", "install", "-y", "x"]', id="exec-form install"),
+        pytest.param(
+            "RUN apt-get update\nRUN echo hi\nRUN apt-get install -y x",
+            "the `RUN` on line 3 runs between them",
+            id="RUN between",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y a\nRUN apt-get install -y b",
+            "the update `RUN` does not end with a plain `apt-get update`",
+            id="update not last",
+        ),
+        pytest.param(
+            "RUN cd /tmp && apt-get update\nRUN apt-get install -y ./x.deb",
+            "a shell-state change",
+            id="state change",
+        ),
+        pytest.param(
+            'RUN apt-get update\nRUN ["apt-get", "install", "-y", "x"]',
+            "the `RUN` on line 3 is in exec (JSON) form",
+            id="exec-form install",
+        ),
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get install -y a || true",
+            "the install `RUN` is not one `&&` chain, so a failed update might not stop it",
+            id="install or true",
+        ),
+        pytest.param(
+            'SHELL ["pwsh", "-c"]\nRUN apt-get update\nRUN apt-get install -y x',
+            "the `SHELL` in force is not a POSIX shell",
+            id="not a POSIX shell",
+        ),
     ],
 )
-def test_apt_get_split_across_runs_reports_without_fix(source: str) -> None:
-    messages = assert_reports(AptGetSplitAcrossRuns(), "FROM debian\n" + source, fixable=False)
-    assert messages == ["`apt-get install` relies on `apt-get update` from an earlier `RUN` (line 2)"]
+def test_apt_get_split_across_runs_reports_without_fix(source: str, why: str) -> None:
+    [message] = assert_reports(AptGetSplitAcrossRuns(), "FROM debian\n" + source, fixable=False)
+    head, _, reason = message.partition("; no fix: ")
+    assert head.startswith("`apt-get install` relies on `apt-get update` from an earlier `RUN` (line ")
+    assert why in reason
 
 
 @pytest.mark.parametrize(

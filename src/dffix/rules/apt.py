@@ -283,24 +283,30 @@ def last_code_line(instr: Instruction) -> PhysLine:
     return [line for line in instr.lines if line.kind is LineKind.CODE][-1]
 
 
-def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent: bool) -> Fix | None:
-    """Return the fix that appends `&& <second's command>` to `first` and removes `second`.
-
-    None when the merge could change what runs: see the guards in the rule's docs.
+def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent: bool) -> Fix | str:
+    """Return the fix that appends `&& <second's command>` to `first` and removes `second`,
+    or why not (the merge could change what runs: see the guards in the rule's docs).
     """
     for instr in (first, second):
-        if instr.is_json or instr.heredocs:
-            return None
+        if instr.is_json:
+            return f"the `RUN` on line {instr.start_line} is in exec (JSON) form"
+        if instr.heredocs:
+            return f"the `RUN` on line {instr.start_line} runs a heredoc script"
     if sorted(f.text for f in first.flags) != sorted(f.text for f in second.flags):
-        return None
+        return "the two `RUN`s have different flags"
     a = split_commands(first.args)
-    if not _first_run_merge_guard(a) or not _second_run_merge_guard(split_commands(second.args)):
-        return None
+    if not _first_run_merge_guard(a):
+        return (
+            "the update `RUN` does not end with a plain `apt-get update` that another command"
+            " can follow with `&&` (a comment, `&`, a subshell or a shell-state change)"
+        )
+    if not _second_run_merge_guard(split_commands(second.args)):
+        return "the install `RUN` is not one `&&` chain, so a failed update might not stop it"
     assert a is not None
     last = last_code_line(first)
     a_end = first.offsets.end_to_source(first.args_start + a.top_end)
     if last.cont is not None or not last.start <= a_end <= last.end:
-        return None
+        return "the update `RUN` does not end on its last line"
     b_start = second.args_span.start
     indent = df.indent(first)
     if adjacent:
@@ -384,7 +390,8 @@ class AptGetSplitAcrossRuns(Rule):
       still stops it (`update && a; b` would run `b` anyway, `|| true` would hide it).
 
     Comment lines between the two `RUN`s move above the merged `RUN`; blank lines between
-    adjacent `RUN`s are dropped. Otherwise the install is reported without a fix.
+    adjacent `RUN`s are dropped. Otherwise the install is reported without a fix, and the
+    message says which of these stops it.
 
     ## References
     - Docker best practices: "apt-get" (always combine `update` with `install`)
@@ -401,37 +408,55 @@ class AptGetSplitAcrossRuns(Rule):
         for stage in facts.stages:
             yield from self._check_stage(df, facts, stage)
 
+    @staticmethod
+    def _merge(
+        df: Dockerfile,
+        facts: Facts,
+        updated: Instruction,
+        previous: Instruction | None,
+        barrier: Instruction | None,
+        instr: Instruction,
+        adjacent: bool,
+    ) -> Fix | str:
+        """Return the merge of the install RUN into the update RUN, or why there is none."""
+        if updated is not previous and previous is not None:
+            return f"the `RUN` on line {previous.start_line} runs between them"
+        if barrier is not None:
+            keyword = barrier.keyword
+            return f"`{keyword}` on line {barrier.start_line} between them may change what the install sees"
+        if not _stage_shell_ok(facts, instr):
+            return "the `SHELL` in force is not a POSIX shell"
+        return merge_runs(df, updated, instr, adjacent)
+
     def _check_stage(self, df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[Violation]:
         updated: Instruction | None = None  # the last RUN that ran `apt-get update`
         previous: Instruction | None = None  # the last RUN
         adjacent = True  # nothing but comments between `previous` and here
-        barrier = False  # an instruction that could change what a later RUN sees
+        barrier: Instruction | None = None  # one that could change what a later RUN sees
         # Fixes that share a RUN (A+B, then B+C when B updates again) form a chain: one
         # per pass. Fixes on separate pairs are independent and settle in one pass.
         chain, chained_to = 0, None
         for instr in stage.instructions:
             if instr.kind != "RUN":
                 adjacent = False
-                barrier = barrier or instr.kind not in _METADATA
+                if barrier is None and instr.kind not in _METADATA:
+                    barrier = instr
                 continue
             actions = run_actions(instr, precise=True)
             if list_use(instr, precise=True) is ListUse.READS and updated is not None:
-                fix = None
-                if updated is previous and not barrier and _stage_shell_ok(facts, instr):
-                    fix = merge_runs(df, updated, instr, adjacent)
-                if fix is not None:
+                found = self._merge(df, facts, updated, previous, barrier, instr, adjacent)
+                message = f"{self.message} (line {updated.start_line})"
+                if isinstance(found, str):
+                    yield self.violation(instr.keyword_span, message=f"{message}; no fix: {found}")
+                else:
                     chain += chained_to is not updated
                     chained_to = instr
-                line = updated.start_line
-                yield self.violation(
-                    instr.keyword_span,
-                    fix,
-                    message=f"{self.message} (line {line})",
-                    isolation=f"stage:{stage.index}:{chain}" if fix else None,
-                )
+                    yield self.violation(
+                        instr.keyword_span, found, message=message, isolation=f"stage:{stage.index}:{chain}"
+                    )
             if any(a.is_update for a in actions):
                 updated = instr
-            previous, adjacent, barrier = instr, True, False
+            previous, adjacent, barrier = instr, True, None
 
 
 # -- DF102 ----------------------------------------------------------------------

@@ -187,27 +187,32 @@ def test_unsorted_package_list_unchanged(source: str) -> None:
     [
         pytest.param(
             "RUN apt-get install -y \\\n    zsh \\\n    # the client\n    curl",
-            "`apt-get install` package list is not sorted",
+            "`apt-get install` package list is not sorted; no fix: a comment line among the packages"
+            " would be separated from its package",
             id="comment line among the packages",
         ),
         pytest.param(
             "RUN apt-get install -y zsh >/dev/null curl",
-            "`apt-get install` package list is not sorted",
+            "`apt-get install` package list is not sorted; no fix: a package or option spans lines,"
+            " or a redirection sits among them",
             id="redirection among the packages",
         ),
         pytest.param(
             "RUN apt-get install -y zs\\\nh curl",
-            "`apt-get install` package list is not sorted",
+            "`apt-get install` package list is not sorted; no fix: a package or option spans lines,"
+            " or a redirection sits among them",
             id="split word",
         ),
         pytest.param(
             "RUN pip install b --no-deps a",
-            "`pip install` package list is not sorted; has options after its packages",
+            "`pip install` package list is not sorted; has options after its packages; no fix:"
+            " `pip` reads its options in order, so they stay where they are",
             id="pip options between packages",
         ),
         pytest.param(
             "RUN apt-get install -y curl curl=7.88.1-10 git",
-            "`apt-get install` package list names `curl` more than once",
+            "`apt-get install` package list names `curl` more than once; no fix:"
+            " dffix does not drop a package name: remove the repeated one",
             id="duplicate",
         ),
     ],

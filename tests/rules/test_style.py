@@ -218,6 +218,9 @@ def test_mixed_instruction_case_ignores_unknown_words() -> None:
         pytest.param("ENV A\tb", "ENV A=b", id="tab"),
         pytest.param("ENV A b=c", "ENV A=b=c", id="equals in the value"),
         pytest.param("ENV A bb\\\ncc", "ENV A=bb\\\ncc", id="value over a continuation"),
+        pytest.param("ENV A \\\n    b", "ENV A=b", id="value on the next line"),
+        pytest.param("ENV A \\\r\n\t\tb\r\n", "ENV A=b\r\n", id="value on the next line, CRLF"),
+        pytest.param("LABEL a \\\n\n  b", "LABEL a=b", id="an empty line in the continuation"),
         pytest.param("LABEL com.example/v 1", "LABEL com.example/v=1", id="label key with dots and slash"),
     ],
 )
@@ -231,6 +234,11 @@ def test_legacy_key_value_format_fixes(before: str, after: str) -> None:
         pytest.param("ENV JAVA_OPTS -Xms1m -Xmx1g", 'ENV JAVA_OPTS="-Xms1m -Xmx1g"', id="spaces get quoted"),
         pytest.param("ENV A b  $C d", 'ENV A="b  $C d"', id="variables and double spaces kept"),
         pytest.param("ENV A b \\\n  c", 'ENV A="b \\\n  c"', id="continuation inside the value"),
+        pytest.param(
+            "ENV DEPS \\\n\t\tautoconf \\\n\t\tre2c",
+            'ENV DEPS="autoconf \\\n\t\tre2c"',
+            id="a list on the lines after the key (php's PHPIZE_DEPS)",
+        ),
     ],
 )
 def test_legacy_key_value_format_unsafe_fixes(before: str, after: str) -> None:
@@ -249,7 +257,7 @@ def test_legacy_key_value_format_unsafe_fixes(before: str, after: str) -> None:
         pytest.param("ENV A b 'c'", id="spaces and single quotes"),
         pytest.param('ENV "A" b', id="quoted key"),
         pytest.param("ENV $K v", id="variable key"),
-        pytest.param("ENV A \\\n  b", id="space after key runs over a continuation"),
+        pytest.param("ENV A \\\n# the value\n  b", id="a comment between the key and the value"),
         pytest.param("ONBUILD ENV A b", id="onbuild is never rewritten"),
     ],
 )
@@ -257,10 +265,27 @@ def test_legacy_key_value_format_unchanged(source: str) -> None:
     assert_unchanged(LegacyKeyValueFormat(), "FROM scratch\n" + source)
 
 
-def test_legacy_key_value_format_reports_without_fix() -> None:
-    messages = assert_reports(LegacyKeyValueFormat(), 'FROM scratch\nENV A b "c d"', fixable=False)
-    assert messages == ["Legacy `ENV key value` format; use `ENV key=value`"]
-    assert assert_reports(LegacyKeyValueFormat(), "FROM scratch\nONBUILD LABEL a b", fixable=False)
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        pytest.param(
+            'ENV A b "c d"',
+            "the value has spaces and quotes or escapes, whose meaning would change inside new quotes",
+            id="spaces and quotes",
+        ),
+        pytest.param('ENV "A" b', "the key is not a plain name", id="quoted key"),
+        pytest.param(
+            "ENV A \\\n  # the value\n  b",
+            "a comment line follows the key inside the line continuation",
+            id="a comment in the continuation",
+        ),
+        pytest.param("ONBUILD LABEL a b", "dffix leaves `ONBUILD` triggers as they are", id="onbuild"),
+    ],
+)
+def test_legacy_key_value_format_reports_without_fix(source: str, why: str) -> None:
+    [message] = assert_reports(LegacyKeyValueFormat(), "FROM scratch\n" + source, fixable=False)
+    kind = "LABEL" if "LABEL" in source else "ENV"
+    assert message == f"Legacy `{kind} key value` format; use `{kind} key=value`; no fix: {why}"
 
 
 def test_legacy_key_value_format_backtick_escape() -> None:

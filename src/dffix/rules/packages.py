@@ -201,24 +201,32 @@ class UnsortedPackageList(Rule):
         start = token_span(instr, words[packages[0].first]).start
         end = token_span(instr, words[packages[-1].last]).end
         message = f"`{call.label}` package list " + "; ".join(problems)
-        fix = None
         desired = [*moved, *ordered]
-        if desired != list(region) and not (moved and call.manager in _ORDER_SENSITIVE):
+        fix: Fix | str
+        if desired == list(region):
+            fix = "dffix does not drop a package name: remove the repeated one"
+        elif moved and call.manager in _ORDER_SENSITIVE:
+            fix = f"`{call.manager.value}` reads its options in order, so they stay where they are"
+        else:
             fix = self._fix(df, instr, call, region, desired)
-        yield self.violation(Span(start, end), fix, message=message)
+        if isinstance(fix, str):
+            yield self.violation(Span(start, end), message=f"{message}; no fix: {fix}")
+        else:
+            yield self.violation(Span(start, end), fix, message=message)
 
     def _fix(
         self, df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg], desired: list[Arg]
-    ) -> Fix | None:
+    ) -> Fix | str:
+        """Return the fix, or why there is none."""
         items = _items(df, instr, call, region)
         if items is None:
-            return None
+            return "a package or option spans lines, or a redirection sits among them"
         by_arg = {item.arg: item for item in items}
         start, end = items[0].span.start, items[-1].span.end
         inside = [line for line in instr.lines if start <= line.start < end]
         # A comment line describes the package next to it; sorting would move it away.
         if any(line.kind is LineKind.COMMENT for line in inside):
-            return None
+            return "a comment line among the packages would be separated from its package"
         rows = [_line_index(instr, item.span.start) for item in items]
         if len(set(rows)) > 1 and len(set(rows)) < len(rows):
             # Lines holding no package (empty continuations) go: BuildKit skips them anyway.
@@ -741,14 +749,22 @@ class PipCacheKept(CacheRule):
             plan = MountPlan(_PIP_CACHE[0] if pip else _UV_CACHE[0])
             moved = {"HOME", "XDG_CACHE_HOME", "PIP_CACHE_DIR" if pip else "UV_CACHE_DIR"} & names
             root = is_root_user(run_user(facts, run.stage, run.instr))
-            fix = self.mount_fix(df, run.instr, plan) if root and not moved else None
+            if not root:
+                return self.violation(span, message=f"{message}; no fix: the cache mount is for root's cache")
+            if moved:
+                why = f"{', '.join(sorted(moved))} set earlier moves the cache"
+                return self.violation(span, message=f"{message}; no fix: {why}")
+            fix = self.mount_fix(df, run.instr, plan)
             return self.mount_violation(df, span, fix, message, plan.target)
         flag = " --no-cache-dir" if pip else " --no-cache"
-        fix = None
-        if token is not None and self.style():
-            edit = insert_after(run.instr, token, flag)
-            old = pip and old_base(facts, run.stage, OLD_PIP_BASE)
-            fix = Fix.unsafe(edit) if old else Fix.safe(edit)
+        if not self.style():
+            return self.violation(span, message=message)  # style_note says why
+        if token is None:
+            why = "the command is in exec form or a heredoc, which dffix does not edit"
+            return self.violation(span, message=f"{message}; no fix: {why}")
+        edit = insert_after(run.instr, token, flag)
+        old = pip and old_base(facts, run.stage, OLD_PIP_BASE)
+        fix = Fix.unsafe(edit) if old else Fix.safe(edit)
         return self.violation(span, fix, message=message, fix_title=f"Add `{flag.strip()}` after `install`")
 
 

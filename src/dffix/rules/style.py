@@ -307,10 +307,13 @@ class LegacyKeyValueFormat(Rule):
     own text is rewritten rather than just the separator, so it waits for
     `--unsafe-fixes` and a look at the diff.
 
+    When the value starts on the next line (`ENV DEPS \\` then the value), `=` replaces
+    the line break too, so the value's first line joins the key's: BuildKit reads the
+    same key and value (it joins continued lines before it splits them).
+
     No fix when a value with spaces also holds quotes or escapes (their meaning would
-    change inside new quotes), when the key is not a plain name, or when the space after
-    the key runs over a line continuation (removing it would remove the line break and
-    any comment inside it). `ONBUILD ENV`/`ONBUILD LABEL` triggers are reported without
+    change inside new quotes), when the key is not a plain name, or when a comment line
+    sits between the key and the value (it would be lost). `ONBUILD ENV`/`ONBUILD LABEL` triggers are reported without
     a fix: dffix promises to leave `ONBUILD` instructions as they are. `ARG` has no
     legacy form.
 
@@ -337,22 +340,35 @@ class LegacyKeyValueFormat(Rule):
                 continue
             msg = f"Legacy `{target.kind} key value` format; use `{target.kind} key=value`"
             # ONBUILD is one of the instructions dffix promises to leave as they are.
-            fix = None if target is not instr else self._fix(df, target)
-            yield self.violation(target.keyword_span, fix, message=msg)
+            fix = self._fix(df, target) if target is instr else "dffix leaves `ONBUILD` triggers as they are"
+            if isinstance(fix, str):
+                yield self.violation(target.keyword_span, message=f"{msg}; no fix: {fix}")
+            else:
+                yield self.violation(target.keyword_span, fix, message=msg)
 
-    def _fix(self, df: Dockerfile, instr: Instruction) -> Fix | None:
+    def _fix(self, df: Dockerfile, instr: Instruction) -> Fix | str:
+        """Return the fix, or why there is none."""
         key, value = instr.values
         gap = w.WHITESPACE_RE.search(instr.args)
         # A quoted or expanded key would be read differently once `=` follows it.
         if gap is None or not _PLAIN_KEY_RE.match(key) or instr.args[: gap.start()] != key:
-            return None
+            return "the key is not a plain name"
         gap_span = instr.offsets.span(instr.args_start + gap.start(), instr.args_start + gap.end())
-        # The gap runs over a continuation: removing it would drop the line break.
-        if gap_span.end - gap_span.start != gap.end() - gap.start():
-            return None
+        # The gap runs over a line continuation (`ENV DEPS \` and the value on the next
+        # line): `=` replaces it all, joining the value's first line to the key's. Only when
+        # blanks are all it holds: a comment line there would be lost.
+        source = df.text[gap_span.start : gap_span.end]
+        if gap_span.end - gap_span.start != gap.end() - gap.start() and set(source) - {
+            df.escape,
+            " ",
+            "\t",
+            "\r",
+            "\n",
+        }:
+            return "a comment line follows the key inside the line continuation"
         if w.parse_words(f"{key}={value}", df.escape) == [f"{key}={value}"]:
             return Fix.safe(Edit.replace(gap_span, "="))
         if any(c in value for c in "\"'") or df.escape in value:
-            return None
+            return "the value has spaces and quotes or escapes, whose meaning would change inside new quotes"
         end = instr.offsets.end_to_source(instr.args_start + len(instr.args))
         return Fix.unsafe(Edit.replace(gap_span, '="'), Edit.insert(end, '"'))

@@ -349,7 +349,10 @@ class MissingDockerignore(Rule):
             return
         notable = [n for n in context.names() if n in (*_VCS, "node_modules", ".venv", "venv", ".env")]
         holds = f" (the folder holds {', '.join(f'`{n}`' for n in notable)})" if notable else ""
-        msg = f"`{instr.kind}` copies the whole build context and there is no `.dockerignore`{holds}"
+        msg = (
+            f"`{instr.kind}` copies the whole build context and there is no `.dockerignore`{holds};"
+            " `dffix --write-dockerignore` (or `--unsafe-fixes`) writes one"
+        )
         yield self.violation(instr.keyword_span, message=msg)
 
     @classmethod

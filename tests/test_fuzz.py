@@ -685,6 +685,7 @@ def assert_never_breaks(data: bytes) -> None:
 @example(b"FROM a\nONBUILD RUN <<EOF\n\nEOF\n")  # the binding reports no ONBUILD heredocs
 @example(b"\xef\xbb\xbfFROM a\n\\\nRUN apt-get update\n")  # DF301 inserts after a lone `\` line
 @example(b"FROM python:3.12\n\\\nCOPY . .\nRUN pip install -r requirements.txt\n")  # DF202 moves it
+@example(b'FROM a\nRUN --network=none ["sh", "-c", <<EOF"echo hi"]\n\nFROM b\n')  # a quoted space in a name
 def test_generated_dockerfiles(data: bytes) -> None:
     assert_never_breaks(data)
 

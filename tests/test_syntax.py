@@ -227,6 +227,21 @@ def test_offset_map_end_stays_on_its_line() -> None:
             id="COPY heredoc with a blank body line",
         ),
         pytest.param("FROM a\nRUN <<EOF\nEOF", [("EOF", False, True, 0, "", "EOF")], id="empty body, EOF"),
+        pytest.param(
+            'FROM a\nRUN cat <<"A B"\nx\nA B\n',
+            [("A B", False, False, 0, "x\n", "A B")],
+            id="a quoted space belongs to the name (found by fuzzing against BuildKit)",
+        ),
+        pytest.param(
+            'FROM a\nRUN cat <<EOF"echo hi"\nx\nEOFecho hi\n',
+            [("EOFecho hi", False, False, 0, "x\n", "EOFecho hi")],
+            id="quotes inside the name",
+        ),
+        pytest.param(
+            "FROM a\nRUN cat <<A\\ B\nx\nA B\n",
+            [("A B", False, True, 0, "x\n", "A B")],
+            id="an escaped space belongs to the name",
+        ),
     ],
 )
 def test_heredoc_spans(text: str, expected: list[tuple[str, bool, bool, int, str, str]]) -> None:

@@ -224,7 +224,8 @@ class _Parser:
             raw = rest.removeprefix("\ufeff")
             trailing = len(raw) - len(raw.rstrip("\\"))
             name = unquote(raw[:-1] if trailing % 2 else raw)
-            if not name or any(w.is_space(c) for c in rest if c not in "'\""):
+            # BuildKit takes the word only when it is still one word with its quotes read.
+            if not name or len(w.shell_words(rest)) != 1:
                 continue
             chomp = m.group(2) == "-"
             expand = not any(q in rest for q in "'\"")

@@ -313,9 +313,9 @@ class LegacyKeyValueFormat(Rule):
 
     No fix when a value with spaces also holds quotes or escapes (their meaning would
     change inside new quotes), when the key is not a plain name, or when a comment line
-    sits between the key and the value (it would be lost). `ONBUILD ENV`/`ONBUILD LABEL` triggers are reported without
-    a fix: dffix promises to leave `ONBUILD` instructions as they are. `ARG` has no
-    legacy form.
+    sits between the key and the value (it would be lost). `ONBUILD ENV`/`ONBUILD LABEL`
+    triggers are reported without a fix: dffix promises to leave `ONBUILD` instructions
+    as they are. `ARG` has no legacy form.
 
     ## References
     - Dockerfile reference: "ENV", "LABEL"

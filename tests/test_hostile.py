@@ -739,6 +739,8 @@ def test_parse_and_fix_take_linear_time(make: Callable[[int], str], n: int) -> N
             "COPY --chown=cit\u00e0 a b", ("--chown=cit\udcc3",), ("a", "b"), id="à is cut at its 0xA0"
         ),
         pytest.param("RUN --a=1\u00a0x y", ("--a=1\udcc2",), ("x y",), id="so is U+00A0"),
+        pytest.param("COPY --a=\\à b c", ("--a=\udcc3",), ("b", "c"), id="an escape takes one byte of à"),
+        pytest.param("FROM\x0b--\\\x85FROM", ("--\udcc2",), ("FROM",), id="an escaped U+0085 still cuts"),
     ],
 )
 def test_flags_are_split_byte_by_byte_as_buildkit_does(

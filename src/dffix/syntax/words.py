@@ -130,7 +130,15 @@ def _flag_word(line: str, pos: int) -> tuple[str, int]:
         elif ch == "\\":
             if pos + 1 < n:
                 pos += 1
-                out.append(line[pos])
+                # The escape takes one *byte* as it is; the rest of a character that is
+                # not ASCII is read on, and a 0x85 or 0xA0 byte in it still ends the word.
+                escaped = line[pos]
+                kept = None if escaped in _FLAG_SPACE else _cut_flag_word(escaped)
+                if kept:
+                    out.append(kept)
+                    pos += 1
+                    break
+                out.append(escaped)
         else:
             out.append(ch)
         pos += 1

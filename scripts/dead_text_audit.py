@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 try:
-    import dockerfile as buildkit  # BuildKit's parser, as the checker uses it
+    import dockerfile as buildkit  # type: ignore[import-not-found]  # BuildKit's parser, as the checker uses it
 except ImportError:  # pragma: no cover
     sys.exit("needs PyPI `dockerfile` (pip install -e '.[test]')")
 

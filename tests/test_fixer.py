@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -34,7 +35,7 @@ class Scripted(Rule):
     message = "scripted finding"
     fix_title = "Apply the scripted edit"
     fixability = Fixability.SOMETIMES
-    aliases = ("TL901",)
+    aliases: ClassVar[tuple[str, ...]] = ("TL901",)
 
     def __init__(self, propose: Propose, isolation: str | None = None) -> None:
         super().__init__()

@@ -43,14 +43,14 @@ from dffix.edits import Applicability, Edit
 from dffix.files import FileError, decode, encode
 from dffix.fixer import FixResult, fix
 from dffix.rules import ALL_RULES, Rule
-from dffix.syntax import Dockerfile, Form, Instruction, ParseError, parse, render
+from dffix.syntax import Dockerfile, Form, Instruction, ParseError, Span, parse, render
 from dffix.syntax.parser import _DIRECTIVE_RE, _directive_value
 from dffix.syntax.shell import split_commands
 from tests.corpus import corpus_files
 
 buildkit: ModuleType | None
 try:
-    import dockerfile as buildkit
+    import dockerfile as buildkit  # type: ignore[import-not-found,no-redef]  # no stubs
 except ImportError:  # the BuildKit oracle is optional: only the comparisons are skipped
     buildkit = None
 
@@ -95,7 +95,14 @@ RUNS: tuple[tuple[Applicability, dict[str, object]], ...] = (
 
 # -- a generator of Dockerfiles -------------------------------------------------------
 
-IMAGES = ("python:3.12", "node:20", "debian:bookworm", "ubuntu:22.04", "alpine:3.19", "golang:1.22")
+IMAGES: tuple[str, ...] = (
+    "python:3.12",
+    "node:20",
+    "debian:bookworm",
+    "ubuntu:22.04",
+    "alpine:3.19",
+    "golang:1.22",
+)
 IMAGES += ("openjdk:17", "ruby:3.3", "centos:7", "fedora:40", "opensuse/leap", "scratch", "nginx")
 COMMANDS = (
     "apt-get update",
@@ -260,7 +267,8 @@ def instruction_lines(draw: st.DrawFn, esc: str, stages: list[str]) -> list[str]
         return draw(run_lines(esc))
     if kind == "source":
         line = draw(st.sampled_from(SOURCES))
-        if stages and draw(st.booleans()):
+        from_stage: bool = draw(st.booleans()) if stages else False
+        if from_stage:
             line = f"COPY --from={draw(st.sampled_from(stages))} /out /usr/local/bin/"
         if draw(st.booleans()):
             return [line.replace(" ", " <<EOF ", 1).rsplit(" ", 1)[0] + " /etc/conf", "key=value", "EOF"]
@@ -455,7 +463,8 @@ def binding_key(instr: Instruction) -> tuple[Any, ...]:
     key = our_key(instr)
     if instr.inner is not None:
         key = (*key[:-1], ())
-    return cut_at_nul((*key, instr.start_line, instr.end_line))
+    cut: tuple[Any, ...] = cut_at_nul((*key, instr.start_line, instr.end_line))
+    return cut
 
 
 def cut_at_nul(value: Any) -> Any:
@@ -508,7 +517,7 @@ class Step(NamedTuple):
 def recording_passes() -> Iterator[list[Step]]:
     """Record every application of edits inside `fixer.fix` (passes and trial applications)."""
     steps: list[Step] = []
-    real = fixer.apply_edits
+    real = fixer.apply_edits  # type: ignore[attr-defined]  # imported there from dffix.edits
 
     def apply_edits(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
         after = real(text, edits)
@@ -563,7 +572,7 @@ def assert_step_keeps_the_rest(step: Step, applied: set[Edit]) -> None:
         if any(touches(e, start, end) for e in edits):
             continue
         moved = shift_before(edits, start)
-        found = new_at.get((start + moved, end + moved))
+        found = new_at.get(Span(start + moved, end + moved))
         assert found is not None, f"untouched line {instr.start_line} is no longer an instruction of its own"
         assert our_key(found[1]) == our_key(instr), f"untouched line {instr.start_line} reads differently"
         assert after[start + moved : end + moved] == before[start:end]

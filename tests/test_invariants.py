@@ -14,6 +14,7 @@ import functools
 import re
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from tests.corpus import CORPUS, corpus_files, decode
 
 buildkit: ModuleType | None
 try:
-    import dockerfile as buildkit
+    import dockerfile as buildkit  # type: ignore[import-not-found,no-redef]  # no stubs
 except ImportError:  # the BuildKit oracle is optional: only that part is skipped
     buildkit = None
 
@@ -40,7 +41,7 @@ LEVELS = [
 ]
 
 
-def _inputs() -> list[object]:
+def _inputs() -> list[Any]:
     fixtures = sorted(FIXTURES.glob("rules/*/*.before.Dockerfile")) + sorted(
         FIXTURES.glob("roundtrip/*.Dockerfile")
     )

@@ -842,3 +842,31 @@ def test_ctrl_c_stops_the_run_quietly(project: Path, jobs: str) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert b"Traceback" not in err and b"Error" not in err, err[-500:]
+
+
+@pytest.mark.parametrize("options", [{}, {"cache-style": "mount"}], ids=["default", "mount"])
+def test_a_long_from_chain_is_walked_a_linear_number_of_steps(
+    options: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each stage of a `FROM <stage>` chain once walked the whole chain (20,000 stages:
+    146 s). Counting the steps catches that where a timing at test size cannot."""
+    from dffix.facts import Facts, Stage
+
+    steps = 0
+    real = Facts.chain
+
+    def counted(self: Facts, stage: Stage) -> tuple[Stage, ...]:
+        nonlocal steps
+        found = real(self, stage)
+        steps += len(found)
+        return found
+
+    monkeypatch.setattr(Facts, "chain", counted)
+    n = 1000
+    text = "FROM debian AS s0\n" + "".join(
+        f"FROM s{i} AS s{i + 1}\nRUN apt-get install -y x\nCMD run\n" for i in range(n)
+    )
+    rules = [rule({k: v for k, v in options.items() if k in rule.option_defaults}) for rule in ALL_RULES]
+    result = fix(text, rules, Applicability.UNSAFE)
+    assert isinstance(result, FixResult) and not result.bugs
+    assert steps < 20 * n, f"{steps} steps along the chain for {n} stages"

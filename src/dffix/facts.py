@@ -57,6 +57,10 @@ class Stage(NamedTuple):
 DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
+def _root_of(stage: Stage, parent_root: Stage | None) -> Stage:
+    return stage if parent_root is None else parent_root
+
+
 class BuildContext(NamedTuple):
     """The folder the Dockerfile sits in, read lazily when a rule needs to look.
 
@@ -150,18 +154,40 @@ class Facts(NamedTuple):
         """Return `build(stage, index of its parent stage or None)`, built once per stage
         and `name` for these facts.
 
-        The chain is built from the farthest parent on, in a loop: a long chain of
-        `FROM <stage>` never recurses.
+        A lookup walks up the `FROM <stage>` chain only to the nearest stage already
+        built, then builds down in a loop: over a chain of n stages, asking for every
+        stage costs O(n) in all, and never recurses.
         """
         memo = self.memo if self.memo is not None else {}
-        built: T | None = None
-        for s in reversed(self.chain(stage)):
-            key = (name, s.index)
-            if key not in memo:
-                memo[key] = build(s, built)
-            built = memo[key]  # type: ignore[assignment]
+        if (name, stage.index) in memo:
+            return memo[name, stage.index]  # type: ignore[return-value]
+        path = [stage]
+        while (up := path[-1].parent) is not None and (name, up) not in memo:
+            path.append(self.stages[up])
+        up = path[-1].parent
+        built: T | None = None if up is None else memo[name, up]  # type: ignore[assignment]
+        for s in reversed(path):
+            built = build(s, built)
+            memo[name, s.index] = built
         assert built is not None
         return built
+
+    def root(self, stage: Stage) -> Stage:
+        """Return the farthest stage up the `FROM <stage>` chain: the one whose FROM names
+        the image the stage starts from."""
+        return self.stage_index("root", _root_of, stage)
+
+    def children(self, stage: Stage) -> tuple[Stage, ...]:
+        """Return the stages built `FROM` this one, in file order."""
+        memo = self.memo if self.memo is not None else {}
+        if "children" not in memo:
+            by_parent: dict[int, list[Stage]] = {}
+            for s in self.stages:
+                if s.parent is not None:
+                    by_parent.setdefault(s.parent, []).append(s)
+            memo["children"] = by_parent
+        found: dict[int, list[Stage]] = memo["children"]  # type: ignore[assignment]
+        return tuple(found.get(stage.index, ()))
 
     def chain(self, stage: Stage) -> tuple[Stage, ...]:
         """Return `stage` and the stages of this file it is built FROM, nearest first."""

@@ -549,21 +549,25 @@ def reader_after(facts: Facts, stage: Stage, instr: Instruction | None) -> Instr
     Looks at the rest of the stage after `instr` (the whole stage when None), then at
     every stage built `FROM` it, up to the first RUN that refreshes the lists.
     """
-    started = instr is None
-    for other in stage.instructions:
-        if not started:
-            started = other is instr
-            continue
-        use = list_use(other)
-        if use is ListUse.READS:
-            return other
-        if use is ListUse.REFRESHES:
-            return None
-    for child in facts.stages:
-        if child.index > stage.index and stage.name is not None and child.base.lower() == stage.name:
-            found = reader_after(facts, child, None)
-            if found is not None:
-                return found
+    # Depth first, children in file order, with a stack of its own: a long chain of
+    # `FROM <stage>` never recurses.
+    todo: list[tuple[Stage, Instruction | None]] = [(stage, instr)]
+    while todo:
+        current, after = todo.pop()
+        started = after is None
+        refreshed = False
+        for other in current.instructions:
+            if not started:
+                started = other is after
+                continue
+            use = list_use(other)
+            if use is ListUse.READS:
+                return other
+            if use is ListUse.REFRESHES:
+                refreshed = True
+                break
+        if not refreshed:
+            todo.extend((child, None) for child in reversed(facts.children(current)))
     return None
 
 

@@ -271,7 +271,7 @@ def _plain_risks(
     reasons: list[str] = []
     if instr.kind == "ENTRYPOINT" and "CMD" in stage.kinds:
         reasons.append("the `CMD` of this stage, ignored until now, becomes its arguments")
-    if instr.kind == "CMD" and any("ENTRYPOINT" in s.kinds for s in stage_chain(facts, stage)):
+    if instr.kind == "CMD" and facts.stage_index("entrypoint", _has_entrypoint, stage):
         reasons.append('the `ENTRYPOINT` gets these words instead of `/bin/sh -c "…"`')
     name = words[0].value
     script = _script_risk(facts, stage, name)
@@ -298,6 +298,11 @@ def _script_risk(facts: Facts, stage: Stage, program: str) -> str | None:
     if all(head.startswith(("#!", "\x7fELF")) for head in heads):
         return None
     return f"`{program}` has no `#!` line: the shell runs it, exec form cannot"
+
+
+def _has_entrypoint(stage: Stage, parent: bool | None) -> bool:
+    """Return whether the stage, or one it is built `FROM`, sets an ENTRYPOINT."""
+    return bool(parent) or "ENTRYPOINT" in stage.kinds
 
 
 def _context_heads(facts: Facts, stage: Stage, program: str) -> list[str] | None:

@@ -12,7 +12,7 @@ from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.practices import installed_packages, is_build_tool, simple_commands
-from dffix.rules.user import is_official_image, is_windows_image, stage_chain
+from dffix.rules.user import is_official_image, is_windows_image
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
 _CODENAMES = "stretch|buster|bullseye|bookworm|trixie"
@@ -142,7 +142,7 @@ def _copied_from(df: Dockerfile, stage: Stage) -> bool:
 
 def _built_on(facts: Facts, root: Stage) -> list[Stage]:
     """Return the stages whose image starts from `root`'s FROM (root itself included)."""
-    return [s for s in facts.stages if stage_chain(facts, s)[-1] is root]
+    return [s for s in facts.stages if facts.root(s) is root]
 
 
 def _texts(instr: Instruction) -> str:
@@ -375,7 +375,7 @@ class FullBaseImage(Rule):
         final = facts.final_stage
         if final is None:
             return
-        root = stage_chain(facts, final)[-1]
+        root = facts.root(final)
         ref = image_ref(root.base)
         span = _image_span(root.from_instr)
         if ref is None or is_windows_image(root.base) or df.escape == "`":

@@ -18,7 +18,7 @@ from dffix.edits import Edit
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.rules.apt import ListUse, comments_above, list_use, logical_lines, mount_target, unwrap
-from dffix.rules.user import base_image, stage_chain
+from dffix.rules.user import base_image
 from dffix.syntax.shell import Command, Script, Token, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
@@ -627,14 +627,23 @@ def apt_mount_edit(facts: Facts, stage: Stage, instr: Instruction) -> Edit | str
     return Edit.insert(instr.keyword_span.end, APT_MOUNTS)
 
 
+def _removes_docker_clean(df: Dockerfile, instr: Instruction) -> bool:
+    return instr.kind == "RUN" and "docker-clean" in df.text[instr.span.start : instr.span.end]
+
+
 def keep_cache_edit(df: Dockerfile, facts: Facts, stage: Stage, anchor: Instruction) -> Edit | None:
     """Return the edit adding Docker's keep-cache `RUN` above `anchor` (and its comments);
     None when the stage, or one it is built on, already removes docker-clean."""
-    for s in stage_chain(facts, stage):
-        for other in s.instructions:
-            if s is stage and other.span.start >= anchor.span.start:
-                break
-            if other.kind == "RUN" and "docker-clean" in df.text[other.span.start : other.span.end]:
-                return None
+
+    def removes(s: Stage, parent: bool | None) -> bool:  # s or a stage it is built on
+        return bool(parent) or any(_removes_docker_clean(df, other) for other in s.instructions)
+
+    if stage.parent is not None and facts.stage_index("docker-clean", removes, facts.stages[stage.parent]):
+        return None
+    for other in stage.instructions:
+        if other.span.start >= anchor.span.start:
+            break
+        if _removes_docker_clean(df, other):
+            return None
     indent = df.indent(anchor)
     return Edit.insert(comments_above(df, anchor), f"{indent}{anchor.keyword} {KEEP_CACHE}{df.newline}")

@@ -543,7 +543,7 @@ def shell_for(facts: Facts, stage: Stage, instr: Instruction) -> tuple[str, ...]
 
 def is_windows(facts: Facts, stage: Stage) -> bool:
     """Return whether the stage's base looks like a Windows image (default shell `cmd`)."""
-    return bool(_WINDOWS_IMAGE_RE.search(facts.chain(stage)[-1].base))
+    return bool(_WINDOWS_IMAGE_RE.search(facts.root(stage).base))
 
 
 def _masking_pipe(script: Script) -> bool:

@@ -138,7 +138,7 @@ def shell_in_force(facts: Facts, stage: Stage, before: Instruction | None = None
 
 def base_image(facts: Facts, stage: Stage) -> str:
     """Return the image the stage is built on, following `FROM <stage>` to its root."""
-    return stage_chain(facts, stage)[-1].base
+    return facts.root(stage).base
 
 
 def is_windows_image(ref: str) -> bool:

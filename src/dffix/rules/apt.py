@@ -279,6 +279,11 @@ def comments_above(df: Dockerfile, instr: Instruction) -> int:
     return start
 
 
+def same_flags(first: Instruction, second: Instruction) -> bool:
+    """Return whether two instructions have the same flags, in any order."""
+    return sorted(f.text for f in first.flags) == sorted(f.text for f in second.flags)
+
+
 def last_code_line(instr: Instruction) -> PhysLine:
     return [line for line in instr.lines if line.kind is LineKind.CODE][-1]
 
@@ -292,7 +297,7 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
             return f"the `RUN` on line {instr.start_line} is in exec (JSON) form"
         if instr.heredocs:
             return f"the `RUN` on line {instr.start_line} runs a heredoc script"
-    if sorted(f.text for f in first.flags) != sorted(f.text for f in second.flags):
+    if not same_flags(first, second):
         return "the two `RUN`s have different flags"
     a = split_commands(first.args)
     if not _first_run_merge_guard(a):

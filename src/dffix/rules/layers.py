@@ -14,6 +14,7 @@ from dffix.rules.apt import (
     comment_lines,
     continuation_style,
     last_code_line,
+    same_flags,
     unwrap,
 )
 from dffix.rules.base import Fixability, Rule, Violation
@@ -202,10 +203,6 @@ def _joint(
     return _Joint(first, second, edit, None)
 
 
-def _same_flags(first: Instruction, second: Instruction) -> bool:
-    return sorted(f.text for f in first.flags) == sorted(f.text for f in second.flags)
-
-
 def _joints(
     df: Dockerfile, facts: Facts, stage: Stage, file_layout: Callable[[], Layout]
 ) -> Iterator[_Joint]:
@@ -216,7 +213,7 @@ def _joints(
         if instr.kind != "RUN" or instr.is_json:
             last = None
             continue
-        if last is None or not _same_flags(last, instr):
+        if last is None or not same_flags(last, instr):
             last, layout = instr, _layout_of(df, instr)
             continue
         layout = layout or _layout_of(df, instr)

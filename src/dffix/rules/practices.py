@@ -536,11 +536,6 @@ def _sets_pipefail(argv: tuple[str, ...]) -> bool:
     )
 
 
-def shell_for(facts: Facts, stage: Stage, instr: Instruction) -> tuple[str, ...]:
-    """Return the SHELL in force for `instr`, inheriting from the stage it builds on."""
-    return stage.shell_at(instr)
-
-
 def is_windows(facts: Facts, stage: Stage) -> bool:
     """Return whether the stage's base looks like a Windows image (default shell `cmd`)."""
     return bool(_WINDOWS_IMAGE_RE.search(facts.root(stage).base))
@@ -621,7 +616,7 @@ class PipeWithoutPipefail(Rule):
             for instr in stage.instructions:
                 if instr.kind != "RUN" or instr.is_json or "|" not in instr.args:
                     continue
-                shell = shell_for(facts, stage, instr)
+                shell = stage.shell_at(instr)
                 if not shell or basename(shell[0]) not in _POSIX_SHELLS or _sets_pipefail(shell):
                     continue
                 found = commands(instr)

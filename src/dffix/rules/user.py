@@ -10,9 +10,10 @@ from typing import ClassVar, NamedTuple
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
+from dffix.rules.apt import comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, split_commands
-from dffix.syntax.tree import Dockerfile, Instruction, LineKind, Trivia
+from dffix.syntax.tree import Dockerfile, Instruction
 
 
 class Family(Enum):
@@ -538,10 +539,10 @@ def _insert_lines(
     if anchor is not None:
         indent = df.indent(anchor)
         text = "".join(f"{indent}{line}{nl}" for line in lines)
-        return Fix.unsafe(Edit.insert(_comments_above(df, anchor), text))
+        return Fix.unsafe(Edit.insert(comments_above(df, anchor), text))
     last = stage.instructions[-1] if stage.instructions else stage.from_instr
     # Blank and comment lines after a final `\` still belong to it, and so would ours.
-    if [line for line in last.lines if line.kind is LineKind.CODE][-1].cont is not None:
+    if last_code_line(last).cont is not None:
         return "the stage ends in a line continuation"
     indent = df.indent(last)
     at = last.span.end
@@ -551,15 +552,3 @@ def _insert_lines(
     if at == len(df.text) and not df.text.endswith("\n"):
         return Fix.unsafe(Edit.insert(at, gap + "".join(f"{nl}{indent}{line}" for line in lines)))
     return Fix.unsafe(Edit.insert(at, gap + "".join(f"{indent}{line}{nl}" for line in lines)))
-
-
-def _comments_above(df: Dockerfile, instr: Instruction) -> int:
-    """Return where the comment lines right above `instr` begin (its own start if none)."""
-    index = df.item_index(instr.span.start)
-    start = instr.span.start
-    while index > 0:
-        item = df.items[index - 1]
-        if not (isinstance(item, Trivia) and item.is_comment):
-            break
-        start, index = item.span.start, index - 1
-    return start

@@ -86,7 +86,7 @@ def test_wanted(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     stream = FakeTerminal() if tty else io.StringIO()
-    assert progress.wanted(stream, total, quiet) is expected
+    assert progress.wanted(stream.isatty(), total, quiet) is expected
 
 
 def many_files(folder: Path, n: int, stages: int = 1) -> Path:

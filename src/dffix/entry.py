@@ -471,11 +471,11 @@ def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
     work = [(t, rs) for t in targets if (rs := configs.for_folder(_folder(t.path))) is not None]
     jobs = opts.jobs or os.cpu_count() or 1
     global _progress
-    from dffix import progress
+    if _is_tty(sys.stderr):  # pipes and CI never load the progress module
+        from dffix import progress
 
-    if progress.wanted(sys.stderr, len(work), opts.quiet):
-        _progress = progress.Progress(len(work), sys.stderr)
-        _progress.with_stdout = _is_tty(sys.stdout)
+        if progress.wanted(True, len(work), opts.quiet):
+            _progress = progress.Progress(len(work), sys.stderr, with_stdout=_is_tty(sys.stdout))
     try:
         if jobs > 1 and len(work) >= _PARALLEL_FROM:
             _run_parallel(work, opts, jobs, tally)

@@ -16,11 +16,11 @@ import stat
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-# What BuildKit and Podman pick up by default, plus the common per-target names.
 # The largest file dffix reads: far above any real Dockerfile, low enough that a
 # mistaken path (a log, an image) is refused before it fills memory.
 MAX_BYTES = 256 << 20
 
+# What BuildKit and Podman pick up by default, plus the common per-target names.
 DOCKERFILE_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__"})
 

@@ -18,14 +18,12 @@ EVERY = 0.1  # seconds between redraws
 MIN_FILES = 8  # fewer files than this never show progress
 
 
-def wanted(stream: TextIO, total: int, quiet: bool) -> bool:
-    """Return whether a run over `total` files should show progress on `stream`."""
+def wanted(terminal: bool, total: int, quiet: bool) -> bool:
+    """Return whether a run over `total` files should show progress (`terminal`: stderr
+    is one)."""
     if quiet or total < MIN_FILES or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
         return False
-    try:
-        return stream.isatty()
-    except (ValueError, OSError):  # closed or detached
-        return False
+    return terminal
 
 
 class Progress:
@@ -38,6 +36,7 @@ class Progress:
         clock: Callable[[], float] = time.monotonic,
         after: float | None = None,
         every: float | None = None,
+        with_stdout: bool = False,
     ) -> None:
         self.total = total
         self.done = 0
@@ -49,7 +48,7 @@ class Progress:
         self.last = -1.0  # when the line was last drawn
         self.shown = False
         # Whether stdout is the same terminal: then stdout output clears the line too.
-        self.with_stdout = False
+        self.with_stdout = with_stdout
 
     def step(self) -> None:
         """Count one finished file; redraw when the run is long and the line is stale."""

@@ -177,17 +177,24 @@ class Facts(NamedTuple):
         the image the stage starts from."""
         return self.stage_index("root", _root_of, stage)
 
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """Return `build()`, built once per check for these facts under `key`."""
+        memo = self.memo if self.memo is not None else {}
+        if key not in memo:
+            memo[key] = build()
+        return memo[key]  # type: ignore[return-value]
+
     def children(self, stage: Stage) -> tuple[Stage, ...]:
         """Return the stages built `FROM` this one, in file order."""
-        memo = self.memo if self.memo is not None else {}
-        if "children" not in memo:
-            by_parent: dict[int, list[Stage]] = {}
+
+        def by_parent() -> dict[int, list[Stage]]:
+            found: dict[int, list[Stage]] = {}
             for s in self.stages:
                 if s.parent is not None:
-                    by_parent.setdefault(s.parent, []).append(s)
-            memo["children"] = by_parent
-        found: dict[int, list[Stage]] = memo["children"]  # type: ignore[assignment]
-        return tuple(found.get(stage.index, ()))
+                    found.setdefault(s.parent, []).append(s)
+            return found
+
+        return tuple(self.cached("children", by_parent).get(stage.index, ()))
 
     def chain(self, stage: Stage) -> tuple[Stage, ...]:
         """Return `stage` and the stages of this file it is built FROM, nearest first."""

@@ -534,9 +534,8 @@ def in_image(facts: Facts, stage: Stage) -> bool:
     and for a stage another such stage is built `FROM`. False for a stage only copied
     from (`COPY --from`, `--mount from=`): its layers are thrown away.
     """
-    memo = facts.memo if facts.memo is not None else {}
-    found = memo.get("in_image")
-    if not isinstance(found, list):
+
+    def all_stages() -> list[bool]:
         # Children come after their parent: one pass from the last stage settles all.
         found = [False] * len(facts.stages)
         for s in reversed(facts.stages):
@@ -544,8 +543,9 @@ def in_image(facts: Facts, stage: Stage) -> bool:
                 found[s.index] = True
             if found[s.index] and s.parent is not None:
                 found[s.parent] = True
-        memo["in_image"] = found
-    return bool(found[stage.index])
+        return found
+
+    return facts.cached("in_image", all_stages)[stage.index]
 
 
 def reader_after(facts: Facts, stage: Stage, instr: Instruction | None) -> Instruction | None:

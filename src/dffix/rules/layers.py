@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
@@ -203,9 +203,7 @@ def _joint(
     return _Joint(first, second, edit, None)
 
 
-def _joints(
-    df: Dockerfile, facts: Facts, stage: Stage, file_layout: Callable[[], Layout]
-) -> Iterator[_Joint]:
+def _joints(df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[_Joint]:
     """Yield each pair of shell-form RUNs with nothing but comments and blank lines between."""
     last: Instruction | None = None  # the last RUN of the group of adjacent RUNs with the same flags
     layout: Layout | None = None  # that of the group's first multi-line RUN
@@ -217,7 +215,9 @@ def _joints(
             last, layout = instr, _layout_of(df, instr)
             continue
         layout = layout or _layout_of(df, instr)
-        yield _joint(df, facts, stage, last, instr, layout or file_layout())
+        # Else the file's, looked up once per check and only when needed.
+        style = layout or facts.cached("run_layout", lambda: _file_layout(df))
+        yield _joint(df, facts, stage, last, instr, style)
         last = instr
 
 
@@ -293,20 +293,11 @@ class ConsecutiveRunInstructions(Rule):
     default_enabled = False
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        found: list[Layout] = []
-
-        def file_layout() -> Layout:  # looked up once, and only when needed
-            if not found:
-                found.append(_file_layout(df))
-            return found[0]
-
         for stage in facts.stages:
-            yield from self._check_stage(df, facts, stage, file_layout)
+            yield from self._check_stage(df, facts, stage)
 
-    def _check_stage(
-        self, df: Dockerfile, facts: Facts, stage: Stage, file_layout: Callable[[], Layout]
-    ) -> Iterator[Violation]:
-        joints = list(_joints(df, facts, stage, file_layout))
+    def _check_stage(self, df: Dockerfile, facts: Facts, stage: Stage) -> Iterator[Violation]:
+        joints = list(_joints(df, facts, stage))
         edits = [j.edit for j in joints if j.edit is not None]
         # Every fixable joint of the stage carries the fix for all of them, so a stage with
         # many runs of RUNs settles in one pass despite the stage isolation.

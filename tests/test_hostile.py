@@ -604,7 +604,7 @@ def test_a_large_file_is_fixed_and_the_rest_kept(project: Path, dffix: Run) -> N
     ran = dffix("--quiet", "Dockerfile")
     assert (ran.code, ran.err) == (0, "")
     data = path.read_bytes()
-    assert b"\nCOPY app.py /app/\nRUN apt-get update" in data[:100]
+    assert b"\nCOPY app.py /app/\nRUN apt-get update" in data[:300]
     assert filler in data
 
 
@@ -617,7 +617,7 @@ def test_a_run_of_many_lines_is_fixed(project: Path, dffix: Run) -> None:
     ran = dffix("--quiet", "Dockerfile")
     assert (ran.code, ran.err) == (0, "")
     fixed = path.read_bytes()
-    assert b"\nCOPY app.py /app/\nRUN apt-get update" in fixed[:100]
+    assert b"\nCOPY app.py /app/\nRUN apt-get update" in fixed[:300]
     # DF104 sorts the list: every package line is kept, in sorted order.
     package_lines = [line for line in fixed.splitlines(keepends=True) if line.startswith(b"    pkg")]
     assert package_lines == sorted(lines.splitlines(keepends=True))

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from dffix.fixer import check
+from dffix.edits import Applicability
+from dffix.facts import BuildContext
+from dffix.fixer import check, fix
 from dffix.rules.user import Family, RootFinalUser, image_family
-from dffix.syntax import Dockerfile, parse
+from dffix.syntax import Dockerfile, ParseError, parse
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
 
-DEBIAN = "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -u 10001 -g app app\nUSER 10001:10001"
-RHEL = "RUN groupadd -r -g 10001 app && useradd -r -u 10001 -g app app\nUSER 10001:10001"
-ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSER 10001:10001"
+CREATE = "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
+USER = "USER 10001:10001"
+DEBIAN = "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app\nUSER 10001:10001"
+RHEL = "RUN groupadd -r -g 10001 app && useradd -r -m -u 10001 -g app app\nUSER 10001:10001"
+ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G app app\nUSER 10001:10001"
 
 
 @pytest.mark.parametrize(
@@ -17,11 +23,11 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSE
     [
         pytest.param(
             'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]',
-            f'FROM python:3.12-slim\nCOPY . /app\n{DEBIAN}\nCMD ["python", "/app/main.py"]',
+            f'FROM python:3.12-slim\n{CREATE}\nCOPY . /app\n{USER}\nCMD ["python", "/app/main.py"]',
             id="debian official image",
         ),
         pytest.param("FROM ubuntu:22.04\nCMD app", f"FROM ubuntu:22.04\n{DEBIAN}\nCMD app", id="ubuntu"),
-        pytest.param("FROM node\nCMD app", f"FROM node\n{DEBIAN}\nCMD app", id="language image without tag"),
+        pytest.param("FROM node\nCMD app", "FROM node\nUSER node\nCMD app", id="node ships its user"),
         pytest.param(
             "FROM docker.io/library/golang:1.22-bookworm\nCMD app",
             f"FROM docker.io/library/golang:1.22-bookworm\n{DEBIAN}\nCMD app",
@@ -84,28 +90,13 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSE
             id="only the final stage",
         ),
         pytest.param(
-            "FROM python:3.12\nUSER root\nRUN apt-get install -y x\nCMD app",
-            f"FROM python:3.12\nUSER root\nRUN apt-get install -y x\n{DEBIAN}\nCMD app",
-            id="last USER root",
-        ),
-        pytest.param(
-            "FROM python:3.12\nUSER 0:0\nCMD app",
-            f"FROM python:3.12\nUSER 0:0\n{DEBIAN}\nCMD app",
-            id="user 0:0",
-        ),
-        pytest.param(
-            "FROM python:3.12\nUSER root:root\nRUN x\nCMD app",
-            f"FROM python:3.12\nUSER root:root\nRUN x\n{DEBIAN}\nCMD app",
-            id="user root:root",
-        ),
-        pytest.param(
-            "FROM python:3.12\nRUN x\nEXPOSE 80\nENV A=1\nLABEL a=b\nSTOPSIGNAL SIGINT\nCMD app",
-            f"FROM python:3.12\nRUN x\nEXPOSE 80\nENV A=1\nLABEL a=b\nSTOPSIGNAL SIGINT\n{DEBIAN}\nCMD app",
+            "FROM python:3.12\nRUN x\nEXPOSE 8080\nENV A=1\nLABEL a=b\nSTOPSIGNAL SIGINT\nCMD app",
+            f"FROM python:3.12\nRUN x\nEXPOSE 8080\nENV A=1\nLABEL a=b\nSTOPSIGNAL SIGINT\n{DEBIAN}\nCMD app",
             id="after trailing metadata",
         ),
         pytest.param(
-            "FROM python:3.12\nHEALTHCHECK CMD curl -f localhost\nEXPOSE 80\nCMD app",
-            f"FROM python:3.12\n{DEBIAN}\nHEALTHCHECK CMD curl -f localhost\nEXPOSE 80\nCMD app",
+            "FROM python:3.12\nHEALTHCHECK CMD curl -f localhost\nEXPOSE 8080\nCMD app",
+            f"FROM python:3.12\n{DEBIAN}\nHEALTHCHECK CMD curl -f localhost\nEXPOSE 8080\nCMD app",
             id="before the first of healthcheck and cmd",
         ),
         pytest.param(
@@ -164,16 +155,6 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSE
             id="adduser to a group creates nobody",
         ),
         pytest.param(
-            "FROM alpine\nRUN adduser -D -u 1000 dev\nUSER dev\nRUN x\nUSER root\nRUN y\nCMD app",
-            "FROM alpine\nRUN adduser -D -u 1000 dev\nUSER dev\nRUN x\nUSER root\nRUN y\nUSER dev\nCMD app",
-            id="the user named by an earlier USER",
-        ),
-        pytest.param(
-            "FROM node:20\nUSER node\nRUN npm ci\nUSER root\nEXPOSE 80\nCMD app",
-            "FROM node:20\nUSER node\nRUN npm ci\nUSER node\nEXPOSE 80\nCMD app",
-            id="USER root before the end is rewritten in place",
-        ),
-        pytest.param(
             "FROM python:3.12 AS base\nRUN useradd web\nFROM base\nCMD app",
             "FROM python:3.12 AS base\nRUN useradd web\nFROM base\nUSER web\nCMD app",
             id="user created in the stage built on",
@@ -182,11 +163,6 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSE
             "FROM ubuntu\nRUN useradd -o -u 0 admin\nCMD app",
             f"FROM ubuntu\nRUN useradd -o -u 0 admin\n{DEBIAN}\nCMD app",
             id="a user with uid 0 is root",
-        ),
-        pytest.param(
-            "FROM gcr.io/distroless/base\nUSER root\nCMD app",
-            "FROM gcr.io/distroless/base\nUSER 65532:65532\nCMD app",
-            id="distroless USER root rewritten",
         ),
     ],
 )
@@ -197,8 +173,8 @@ def test_root_final_user_fixes(before: str, after: str) -> None:
 
 
 def test_crlf_and_no_final_newline() -> None:
-    before = "FROM alpine\r\nRUN apk add x\r\nUSER root"
-    after = "FROM alpine\r\nRUN apk add x\r\nUSER root\r\n" + ALPINE.replace("\n", "\r\n")
+    before = "FROM alpine\r\nRUN apk add x"
+    after = "FROM alpine\r\nRUN apk add x\r\n" + ALPINE.replace("\n", "\r\n")
     assert fixed(RootFinalUser(), before, unsafe=True).text == after
 
 
@@ -206,7 +182,7 @@ def test_options() -> None:
     rule = RootFinalUser({"user": "svc", "uid": 2000, "gid": 3000})
     after = (
         "FROM debian\n"
-        "RUN groupadd -r -g 3000 svc && useradd --no-log-init -r -u 2000 -g svc svc\n"
+        "RUN groupadd -r -g 3000 svc && useradd --no-log-init -r -m -u 2000 -g svc svc\n"
         "USER 2000:3000\n"
         "CMD app\n"
     )
@@ -253,6 +229,32 @@ def test_root_final_user_unchanged(source: str) -> None:
         pytest.param(
             "FROM myorg/base AS b\nFROM b\nCMD app", "add a user on `myorg/base`", id="unknown via stage"
         ),
+        pytest.param(
+            "FROM python:3.12\nUSER root\nRUN apt-get install -y x\nCMD app",
+            "on purpose",
+            id="explicit USER root: last USER root",
+        ),
+        pytest.param("FROM python:3.12\nUSER 0:0\nCMD app", "on purpose", id="explicit USER root: user 0:0"),
+        pytest.param(
+            "FROM python:3.12\nUSER root:root\nRUN x\nCMD app",
+            "on purpose",
+            id="explicit USER root: user root:root",
+        ),
+        pytest.param(
+            "FROM alpine\nRUN adduser -D -u 1000 dev\nUSER dev\nRUN x\nUSER root\nRUN y\nCMD app",
+            "on purpose",
+            id="explicit USER root: the user named by an earlier USER",
+        ),
+        pytest.param(
+            "FROM node:20\nUSER node\nRUN npm ci\nUSER root\nEXPOSE 8080\nCMD app",
+            "on purpose",
+            id="explicit USER root: USER root before the end is rewritten in place",
+        ),
+        pytest.param(
+            "FROM gcr.io/distroless/base\nUSER root\nCMD app",
+            "on purpose",
+            id="explicit USER root: distroless USER root rewritten",
+        ),
         pytest.param("FROM amazonlinux:2023\nCMD app", "does not know", id="amazon linux has no useradd"),
         pytest.param(
             "FROM registry.access.redhat.com/ubi9/ubi-minimal\nCMD app", "does not know", id="ubi minimal"
@@ -266,9 +268,7 @@ def test_root_final_user_unchanged(source: str) -> None:
         pytest.param("FROM ubuntu\nRUN useradd a && useradd b\nCMD app", "`a`, `b`", id="several users"),
         pytest.param("FROM ubuntu\nRUN useradd $NAME\nCMD app", "cannot read", id="user from a variable"),
         pytest.param("FROM ubuntu\nRUN if x; then useradd a; fi; case", "cannot read", id="unreadable RUN"),
-        pytest.param(
-            "FROM ubuntu\nUSER $U\nUSER root\nCMD app", "variable", id="earlier USER from a variable"
-        ),
+        pytest.param("FROM ubuntu\nUSER $U\nRUN x\nCMD app", None, id="earlier USER from a variable"),
         pytest.param("FROM debian\nRUN apt-get install -y gosu\nCMD app", "`gosu`", id="gosu"),
         pytest.param("FROM alpine\nRUN apk add su-exec\nCMD app", "`su-exec`", id="su-exec"),
         pytest.param(
@@ -318,9 +318,11 @@ def test_no_fix_when_blank_lines_follow_a_final_continuation(end: str) -> None:
 
 
 def test_messages() -> None:
-    [message] = assert_reports(RootFinalUser(), "FROM debian\nUSER root\nCMD app", fixable=True)
-    assert message.startswith("`USER root` makes the final stage run as root")
-    assert "unsafe" in message and "--chown" in message
+    [message] = assert_reports(RootFinalUser(), "FROM debian\nUSER root\nCMD app", fixable=False)
+    assert message.startswith("`USER root` makes the final stage run as root; no fix:")
+    assert "on purpose" in message
+    [message] = assert_reports(RootFinalUser(), "FROM debian\nCOPY . /app\nCMD app", fixable=True)
+    assert "unsafe" in message and "below 1024" in message
     [message] = assert_reports(RootFinalUser(), "FROM debian\nCMD app", fixable=True)
     assert message.startswith("The final stage runs as root")
 
@@ -350,10 +352,7 @@ def test_image_family(ref: str, family: Family | None) -> None:
 def test_blank_line_after_a_heredoc_at_the_stage_end() -> None:
     # hadolint cannot parse an instruction right after a heredoc terminator; BuildKit can.
     before = "FROM alpine:3.20\nRUN <<EOT\nset -e\necho hi\nEOT\n"
-    after = (
-        "FROM alpine:3.20\nRUN <<EOT\nset -e\necho hi\nEOT\n\n"
-        "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSER 10001:10001\n"
-    )
+    after = f"FROM alpine:3.20\nRUN <<EOT\nset -e\necho hi\nEOT\n\n{ALPINE}\n"
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
 
 
@@ -373,3 +372,203 @@ def test_no_fix_when_the_app_lives_in_root_home(source: str) -> None:
 
 def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
     assert_reports(RootFinalUser(), 'FROM ubuntu:22.04\nCMD ["/rootfs/bin/app"]', fixable=True)
+
+
+# --- The redesign (issue 9): a non-root user that works -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y libpq5\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py",
+            f"FROM python:3.12-slim\nRUN apt-get update && apt-get install -y libpq5\n{CREATE}\n"
+            f"COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n{USER}\nCMD python app.py",
+            id="the user's RUN goes before the first copy from the context, USER at the end",
+        ),
+        pytest.param(
+            "FROM python:3.12\nCOPY . /app\nRUN apt-get update && apt-get install -y x\nRUN pip install /app\nCMD app",
+            f"FROM python:3.12\n{CREATE}\nCOPY . /app\nRUN apt-get update && apt-get install -y x\n"
+            f"RUN pip install /app\n{USER}\nCMD app",
+            id="USER after every RUN that installs into system paths",
+        ),
+        pytest.param(
+            "FROM python:3.12\nCOPY --from=build /wheels /wheels\nCOPY . /app\nCMD app",
+            f"FROM python:3.12\nCOPY --from=build /wheels /wheels\n{CREATE}\nCOPY . /app\n{USER}\nCMD app",
+            id="a copy from another stage is not a copy from the context",
+        ),
+        pytest.param(
+            "FROM python:3.12\n# the code\nCOPY . /app\nCMD app",
+            f"FROM python:3.12\n{CREATE}\n# the code\nCOPY . /app\n{USER}\nCMD app",
+            id="the RUN goes above the comment of the copy",
+        ),
+        pytest.param(
+            "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD node server.js",
+            "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER node\nCMD node server.js",
+            id="the node image's own user",
+        ),
+        pytest.param(
+            "FROM php:8.2-cli\nRUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nCOPY . /srv/app\n"
+            "CMD php /srv/app/run.php",
+            "FROM php:8.2-cli\nRUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nCOPY . /srv/app\n"
+            "USER www-data\nCMD php /srv/app/run.php",
+            id="the user the file chowns to",
+        ),
+        pytest.param(
+            "FROM debian:12\nCOPY . /app\nRUN mkdir /app/logs\nCMD /app/run",
+            f"FROM debian:12\n{CREATE}\nCOPY . /app\nRUN mkdir /app/logs && chown -R 10001:10001 /app/logs\n"
+            f"{USER}\nCMD /app/run",
+            id="a log folder a RUN makes is given to the user in that RUN",
+        ),
+        pytest.param(
+            "FROM debian:12\nCOPY . /app\nVOLUME /data\nCMD /app/run",
+            "FROM debian:12\n"
+            "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
+            " && mkdir -p /data && chown 10001:10001 /data\n"
+            f"COPY . /app\nVOLUME /data\n{USER}\nCMD /app/run",
+            id="a VOLUME is made and owned early",
+        ),
+        pytest.param(
+            "FROM debian:12\nENV LOG_DIR=/logs DATABASE_URL=sqlite:////var/lib/app/app.db\nCOPY . /app\nCMD /app/run",
+            "FROM debian:12\nENV LOG_DIR=/logs DATABASE_URL=sqlite:////var/lib/app/app.db\n"
+            "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
+            " && mkdir -p /logs /var/lib/app && chown 10001:10001 /logs /var/lib/app\n"
+            f"COPY . /app\n{USER}\nCMD /app/run",
+            id="log and database folders named in ENV",
+        ),
+        pytest.param(
+            "FROM debian:12\nVOLUME /data\nCOPY seed.json /data/\nCMD run",
+            "FROM debian:12\nVOLUME /data\n"
+            "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
+            " && mkdir -p /data && chown 10001:10001 /data\n"
+            f"COPY --chown=10001:10001 seed.json /data/\n{USER}\nCMD run",
+            id="a copy into the user's folder gets --chown",
+        ),
+        pytest.param(
+            "FROM debian:12\nCOPY . /app\nRUN mkdir /usr/local/share/x /app/cache\nCMD /app/run",
+            f"FROM debian:12\n{CREATE}\nCOPY . /app\n"
+            f"RUN mkdir /usr/local/share/x /app/cache && chown -R 10001:10001 /app/cache\n{USER}\nCMD /app/run",
+            id="system and code folders stay root-owned",
+        ),
+    ],
+)
+def test_a_user_that_works(before: str, after: str) -> None:
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        pytest.param("FROM python:3.12\nONBUILD COPY . /app\nCMD app", "`ONBUILD`", id="a base for others"),
+        pytest.param('FROM debian\nCMD ["/usr/bin/supervisord", "-n"]', "`supervisord`", id="supervisord"),
+        pytest.param('FROM debian\nENTRYPOINT ["/init"]', "`init`", id="s6-overlay's /init"),
+        pytest.param("FROM phusion/baseimage\nCMD /sbin/my_init", "`my_init`", id="my_init"),
+        pytest.param('FROM debian\nCMD ["/usr/sbin/sshd", "-D"]', "`sshd`", id="sshd"),
+        pytest.param("FROM debian\nCMD apache2ctl -D FOREGROUND", "`apache2ctl`", id="apache"),
+        pytest.param('FROM debian\nCMD ["runsvdir", "/etc/service"]', "`runsvdir`", id="runit"),
+        pytest.param("FROM redis:7\nCMD redis-server /etc/redis.conf", "gosu", id="redis entrypoint"),
+        pytest.param("FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/", "gosu", id="postgres"),
+        pytest.param("FROM nginx:1.25\nCOPY site /usr/share/nginx/html", "port 80", id="nginx"),
+        pytest.param("FROM php:8.2-apache\nCOPY . /var/www/html", "www-data", id="php apache"),
+        pytest.param("FROM python:3.12\nEXPOSE 80\nCMD app", "`EXPOSE 80`", id="expose 80"),
+        pytest.param("FROM python:3.12\nEXPOSE 443/tcp\nCMD app", "`EXPOSE 443/tcp`", id="expose 443/tcp"),
+        pytest.param(
+            'FROM python:3.12\nCMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "80"]',
+            "--port 80",
+            id="uvicorn --port 80",
+        ),
+        pytest.param("FROM python:3.12\nCMD gunicorn -b 0.0.0.0:80 app:app", "0.0.0.0:80", id="gunicorn -b"),
+        pytest.param("FROM python:3.12\nENV PORT=80\nCMD app", "`ENV PORT=80`", id="PORT in ENV"),
+        pytest.param("FROM python:3.12\nUSER root\nCMD app", "on purpose", id="explicit USER root"),
+        pytest.param(
+            "FROM python:3.12\nCOPY . /app\nCMD python manage.py migrate && gunicorn app.wsgi",
+            "migrates a database",
+            id="migrate at start",
+        ),
+        pytest.param(
+            "FROM python:3.12\nENV DATABASE_URL=sqlite:///app.db\nCOPY . /app\nCMD app",
+            "sqlite database next to the code",
+            id="relative sqlite URL",
+        ),
+        pytest.param(
+            'FROM debian\nCOPY . /app\nSHELL ["pwsh", "-c"]\nRUN mkdir /app/data\nCMD ["/app/run"]',
+            "not a POSIX shell",
+            id="no chown under a non-POSIX shell",
+        ),
+        pytest.param("FROM amazonlinux:2023\nCMD app", "does not know", id="amazon linux"),
+    ],
+)
+def test_no_fix_when_a_non_root_user_would_break_the_image(source: str, words: str) -> None:
+    [message] = assert_reports(RootFinalUser(), source, fixable=False)
+    assert words in message, message
+    assert "; no fix: " in message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM jenkins/jenkins:lts\nCMD app", id="jenkins runs as jenkins"),
+        pytest.param("FROM grafana/grafana\nCMD app", id="grafana runs as 472"),
+        pytest.param("FROM jupyter/base-notebook\nCMD app", id="jupyter runs as jovyan"),
+        pytest.param("FROM memcached:1.6\nCMD app", id="memcached runs as memcache"),
+    ],
+)
+def test_bases_that_run_as_non_root_are_not_reported(source: str) -> None:
+    df = parse(snippet(source))
+    assert isinstance(df, Dockerfile)
+    assert check(df, [RootFinalUser()]) == []
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        pytest.param({"app.py": "db = sqlite3.connect('app.db')\n"}, "`app.py` opens a sqlite", id="sqlite3"),
+        pytest.param(
+            {"site/settings.py": "DATABASES = {'NAME': BASE_DIR / 'db.sqlite3'}\n"},
+            "`site/settings.py`",
+            id="django settings",
+        ),
+        pytest.param({"data.db": ""}, "database file (`data.db`)", id="a database file"),
+    ],
+)
+def test_no_fix_when_the_code_writes_a_database_next_to_it(
+    tmp_path: Path, files: dict[str, str], words: str
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    source = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD python app.py\n"
+    result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path))
+    assert not isinstance(result, ParseError)
+    assert result.text == source
+    [found] = result.remaining
+    assert found.fix is None and words in found.message, found.message
+
+
+def test_a_context_without_a_database_gets_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import psycopg\nconn = psycopg.connect('postgresql://db/app')\n")
+    source = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD python app.py\n"
+    result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path))
+    assert not isinstance(result, ParseError)
+    assert result.text == f"FROM python:3.12\nWORKDIR /app\n{CREATE}\nCOPY . .\n{USER}\nCMD python app.py\n"
+
+
+def test_a_later_mkdir_without_p_of_a_volume_keeps_working() -> None:
+    # `mkdir /data` fails once the folder exists: the fix owns it where the RUN makes it.
+    before = "FROM debian:12\nVOLUME /data\nCOPY . /app\nRUN mkdir /data\nCMD run\n"
+    after = (
+        f"FROM debian:12\nVOLUME /data\n{CREATE}\nCOPY . /app\n"
+        f"RUN mkdir /data && chown -R 10001:10001 /data\n{USER}\nCMD run\n"
+    )
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
+def test_the_user_gets_a_home() -> None:
+    # npm, yarn, pip and jupyter write to $HOME: every created user gets one (-m, -h).
+    for source, words in (
+        ("FROM debian\nCMD app", "useradd --no-log-init -r -m "),
+        ("FROM fedora:40\nCMD app", "useradd -r -m "),
+        ("FROM alpine:3.19\nCMD app", "adduser -S -D -h /home/app "),
+    ):
+        assert words in fixed(RootFinalUser(), snippet(source), unsafe=True).text

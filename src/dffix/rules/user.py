@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
-from dffix.rules.apt import comments_above, last_code_line
+from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.runtime import (
+    Writable,
+    chown_target,
+    dropping_image,
+    low_port,
+    process_manager,
+    writable_folders,
+    writes_next_to_code,
+)
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction
 
@@ -52,7 +62,12 @@ _WINDOWS = lazy_re(
     r"windows|servercore|nanoserver|dotnet/framework|dotnet-framework|microsoft/(?:iis|aspnet)"
 )
 # Bases whose default user is not root.
-_NONROOT_BASE = lazy_re(r"nonroot|rootless|unprivileged|chiseled|^cgr\.dev/|^(?:docker\.io/)?bitnami/")
+_NONROOT_BASE = lazy_re(
+    r"nonroot|rootless|unprivileged|chiseled|^cgr\.dev/|^(?:docker\.io/)?bitnami/"
+    r"|^(?:docker\.io/|quay\.io/)?jupyter/|^(?:docker\.io/)?(?:jenkins/jenkins|grafana/grafana|sonarqube)(?:[:@]|$)"
+    r"|^(?:docker\.io/(?:library/)?)?(?:memcached|solr|odoo|kibana|logstash)(?:[:@]|$)"
+    r"|^docker\.elastic\.co/(?:kibana|logstash)/"
+)
 _PACKAGE_MANAGERS = {
     "apt-get": Family.DEBIAN,
     "apt": Family.DEBIAN,
@@ -310,15 +325,38 @@ def _users_created(chain: tuple[Stage, ...]) -> list[_Created] | str:
     return created
 
 
+def _chown_users(chain: tuple[Stage, ...]) -> list[str] | str:
+    """Return the non-root `user[:group]` values the chain's RUNs `chown` files to."""
+    found: list[str] = []
+    for stage in chain:
+        for instr in stage.instructions:
+            if instr.kind != "RUN" or "chown" not in instr.args:
+                continue
+            script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
+            for cmd in script.commands if script else ():
+                owner = chown_target(cmd)
+                if owner is None or _is_root(owner) or owner.startswith(":"):
+                    continue
+                if "$" in owner:
+                    return "a RUN gives files to a user set by a variable"
+                found.append(owner)
+    return found
+
+
 def existing_users(chain: tuple[Stage, ...]) -> tuple[str, ...] | str:
-    """Return the non-root users the chain creates or switches to, as USER should name them.
+    """Return the non-root users the chain creates, switches to or gives files to (`chown`),
+    as USER should name them.
 
     Each user appears once: as an earlier `USER` names it, else by the UID its useradd
-    gives, else by name. Returns a message when a RUN or USER cannot be read.
+    gives, else by name (a numeric `chown 1000:1000` by its `uid:gid`). Returns a message
+    when a RUN or USER cannot be read.
     """
     created = _users_created(chain)
     if isinstance(created, str):
         return created
+    chowned = _chown_users(chain)
+    if isinstance(chowned, str):
+        return chowned
     values = {
         i.values[0]
         for stage in chain
@@ -329,6 +367,11 @@ def existing_users(chain: tuple[Stage, ...]) -> tuple[str, ...] | str:
         return "an earlier `USER` is set by a variable"
     users = {c.name: c.uid or c.name for c in created}
     by_uid = {c.uid: c.name for c in created if c.uid}
+    for owner in chowned:
+        part = _user_part(owner)
+        name = by_uid.get(part, part)
+        if name not in users:
+            users[name] = owner if part.isdigit() else part
     for value in sorted(values):
         part = _user_part(value)
         users[by_uid.get(part, part)] = value  # the file's own way of naming it wins
@@ -354,48 +397,95 @@ class RootFinalUser(Rule):
     ## Example
     ```dockerfile
     FROM python:3.12-slim
-    COPY . /app
-    CMD ["python", "/app/main.py"]
+    WORKDIR /app
+    COPY requirements.txt .
+    RUN pip install --no-cache-dir -r requirements.txt
+    COPY . .
+    RUN mkdir -p /app/logs
+    CMD ["python", "main.py"]
     ```
 
     ## Use instead
     ```dockerfile
     FROM python:3.12-slim
-    COPY . /app
-    RUN groupadd -r -g 10001 app && useradd --no-log-init -r -u 10001 -g app app
+    WORKDIR /app
+    RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app
+    COPY requirements.txt .
+    RUN pip install --no-cache-dir -r requirements.txt
+    COPY . .
+    RUN mkdir -p /app/logs && chown -R 10001:10001 /app/logs
     USER 10001:10001
-    CMD ["python", "/app/main.py"]
+    CMD ["python", "main.py"]
     ```
 
     ## Fix safety
-    Always unsafe: the app may need root to bind a port below 1024 or to write to paths
-    owned by root. Give it what it writes with `COPY --chown=10001:10001`.
+    Always unsafe: dffix cannot see everything the app writes or every port it binds.
+    The fix does what a careful engineer does by hand, so that the image still builds,
+    starts and rebuilds as fast:
 
-    The fix adds the user and group the base image's way and a numeric `USER` (which
-    Kubernetes' `runAsNonRoot` can check), before the stage's final `CMD`,
-    `ENTRYPOINT` or `HEALTHCHECK` (or at its end):
-    - Debian and Ubuntu: `groupadd -r -g` and `useradd --no-log-init -r -u -g`;
-    - Fedora, CentOS, Rocky, Alma, Oracle Linux and UBI: `groupadd -r -g`, `useradd -r -u -g`;
-    - Alpine and BusyBox: `addgroup -S -g` and `adduser -S -D -u -G`;
-    - distroless (`gcr.io/distroless/...`): `USER 65532:65532`, its `nonroot` user;
-    - `scratch`: `USER 65532:65532` only (files copied in keep their owner, root).
+    - **Placement.** The `RUN` that creates the user goes before the stage's first copy
+      from the build context, so a code change never re-runs it. Only `USER` goes at the
+      end, before the final `CMD`/`ENTRYPOINT`/`HEALTHCHECK`, after every `RUN` (a later
+      `apt-get` or `pip install` into system paths still runs as root).
+    - **An existing user.** A user the stage (or a stage of this file it is built
+      `FROM`) creates with `useradd`/`adduser`, names in an earlier `USER` or gives
+      files to with `chown` is used: as an earlier `USER` named it, else by the UID its
+      `useradd` gives, else by name. So is a user the base image ships:
 
-    The family comes from the `FROM` image (official images such as `python`, `node`,
-    `golang`: `-alpine` tags are Alpine, the others Debian), following `FROM <stage>`
-    within the file, and from the package manager the RUNs use (`apt-get`, `apk`,
-    `yum`/`dnf`). When the stage (or a stage of this file it is built `FROM`) already
-    creates exactly one user (`useradd`, `adduser`) or switched to one earlier, the fix
-    is just a `USER` naming it: as an earlier `USER` did, else by the UID its `useradd`
-    gives, else by name. A `USER root` right before the final `CMD` is then rewritten
-    in place.
+      | base image | user |
+      | --- | --- |
+      | `node` (every tag) | `node` (uid 1000) |
+      | `oven/bun` | `bun` (uid 1000) |
+      | `denoland/deno` | `deno` (uid 1993) |
+      | `gcr.io/distroless/...`, `scratch` | `65532:65532` (distroless' `nonroot`) |
 
-    No fix: for an unknown base image (also Amazon Linux and `-minimal`/`-slim` Red Hat
-    images, which have no `useradd`), a base set by a variable, several users created,
-    a non-POSIX `SHELL`, or a `CMD`/`ENTRYPOINT`/`WORKDIR`/`ENV`/`HEALTHCHECK` that
-    points into `/root` (mode 700: the new user could not read it). Not reported: a
-    final stage that other stages use, a `USER` set by a variable, Windows images, and
-    bases that run as non-root already
-    (`:nonroot` tags, `cgr.dev`, `bitnami/`, `-unprivileged`, `-chiseled`).
+    - **A new user** otherwise, the base image's way, with a home (npm, yarn, pip and
+      jupyter write to `$HOME`) and a numeric `USER` that Kubernetes' `runAsNonRoot` can
+      check:
+      - Debian and Ubuntu: `groupadd -r -g` and `useradd --no-log-init -r -m -u -g`;
+      - Fedora, CentOS, Rocky, Alma, Oracle Linux and UBI: `groupadd -r -g`, `useradd -r -m -u -g`;
+      - Alpine and BusyBox: `addgroup -S -g` and `adduser -S -D -h /home/<user> -u -G`.
+      The family comes from the `FROM` image (official images such as `python`,
+      `golang`: `-alpine` tags are Alpine, the others Debian), following `FROM <stage>`
+      within the file, and from the package manager the RUNs use (`apt-get`, `apk`,
+      `yum`/`dnf`).
+    - **What the app writes stays writable.** Folders the stage makes for the app to
+      write to are given to the user: a `mkdir` of a folder named for it (`logs`, `data`,
+      `uploads`, `media`, `cache`, `tmp`, `storage`, `db`, `sessions`, ...) gets a
+      `chown -R` at the end of the same `RUN`; a `VOLUME`, or a folder named in `ENV`
+      (`LOG_DIR=/logs`, `DATA_PATH`, `UPLOAD_FOLDER`, `DATABASE_URL=sqlite:////data/app.db`)
+      is made and owned in the user's `RUN`; a `COPY` into one of them gets `--chown`.
+      The code, system folders and folders the file already `chown`s stay as they are.
+
+    No fix, with the reason in the message, when a non-root `USER` would break the
+    image or its users:
+    - the stage has `ONBUILD` triggers: it is a base for other images;
+    - the last `USER` is an explicit `USER root` (or `0`) the author wrote;
+    - the base image starts as root on purpose: official images whose entrypoint drops
+      to their own user with gosu or su-exec (`postgres`, `mysql`, `mariadb`, `mongo`,
+      `redis`, `rabbitmq`, `cassandra`, `couchdb`, `influxdb`, `neo4j`, `zookeeper`,
+      `elasticsearch`, `ghost`, `redmine`, ...) and servers that bind port 80 and drop
+      privileges themselves (`nginx`, `httpd`, `haproxy`, `php:*-apache`, `php:*-fpm`,
+      `wordpress`, `drupal`, `nextcloud`, ...); or the file installs `gosu`, `su-exec`
+      or s6-overlay;
+    - `CMD`/`ENTRYPOINT` starts a process manager, an init or a daemon that drops
+      privileges itself (`supervisord`, s6's `/init`, `runsvdir`, `/sbin/my_init`,
+      systemd, `sshd`, `httpd`/`apache2`, `nginx`, `php-fpm`, `cron`, ...);
+    - the app binds a port below 1024: `EXPOSE 80`, `ENV PORT=80`, or a bind argument
+      in `CMD`/`ENTRYPOINT` (`--port 80`, `-b 0.0.0.0:80`);
+    - the app writes a database next to its code, which stays root-owned: a relative
+      sqlite URL in `ENV` or `CMD`, `manage.py migrate` (or `flask db upgrade`, `alembic
+      upgrade`) at start-up, a `.db`/`.sqlite3` file in the context, or source files in
+      the context's top two levels that open sqlite by a relative path;
+    - `CMD`/`ENTRYPOINT`/`WORKDIR`/`ENV`/`HEALTHCHECK` points into `/root` (mode 700);
+    - an unknown base image (also Amazon Linux and `-minimal`/`-slim` Red Hat images,
+      which have no `useradd`), a base set by a variable, several users to choose from,
+      or a non-POSIX `SHELL` where a `RUN` must go.
+
+    Not reported: a final stage that other stages use, a `USER` set by a variable,
+    Windows images, and bases that run as non-root already (`:nonroot` tags, `cgr.dev`,
+    `bitnami/`, `-unprivileged`, `-chiseled`, `jupyter/`, `jenkins/jenkins`,
+    `grafana/grafana`, `sonarqube`, `memcached`, `solr`, `odoo`, `kibana`, `logstash`).
 
     ## Options
     - `user` (default `"app"`): the name of the user and group to create.
@@ -435,13 +525,13 @@ class RootFinalUser(Rule):
         in_stage = last is not None and any(i is last for i in stage.instructions)
         at = last.keyword_span if last and in_stage else stage.from_instr.keyword_span
         said = f"`USER {value}` makes the final stage run as root" if in_stage else self.message
-        fix = self._fix(df, facts, chain, last if in_stage else None)
+        fix = self._fix(df, facts, chain, last)
         if isinstance(fix, str):
             yield self.violation(at, message=f"{said}; no fix: {fix}")
             return
         why = (
-            "the fix is unsafe: the app may need root to bind a port below 1024 or to write to "
-            "root-owned paths (give it those with `COPY --chown`)"
+            "the fix is unsafe: check that the app writes only to the folders the fix gives the "
+            "user, and binds no port below 1024"
         )
         yield self.violation(at, fix, message=f"{said}; {why}")
 
@@ -450,46 +540,153 @@ class RootFinalUser(Rule):
     ) -> Fix | str:
         """Return the fix for the final stage `chain[0]`, or why there is none."""
         stage = chain[0]
-        dropper = _root_dropper(chain)
-        if dropper:
-            return f"it installs `{dropper}`, so its entrypoint probably starts as root on purpose"
-        home = _uses_root_home(stage)
-        if home is not None:
-            return f"`{home}` uses /root, which only root may enter: move those files first"
+        reason = self._refusal(chain, facts, last)
+        if reason is not None:
+            return reason
         existing = existing_users(chain)
         if isinstance(existing, str):
             return existing
         if len(existing) > 1:
             return "it has several users to choose from: " + ", ".join(f"`{u}`" for u in existing)
+        folders = writable_folders(stage, facts)
+        if isinstance(folders, str):
+            return (
+                f"{folders}: the user could not write it; give the user that folder and set `USER` yourself"
+            )
         if existing:
-            return self._switch(df, facts, stage, last, existing[0])
+            return self._switch(df, facts, stage, existing[0], existing[0], folders)
+        shipped = base_user(chain[-1].base)
+        if shipped is not None:
+            return self._switch(df, facts, stage, shipped.user, shipped.owner, folders)
         family = _family(chain)
         if isinstance(family, str):
             return family
         if family in (Family.DISTROLESS, Family.SCRATCH):
-            return self._switch(df, facts, stage, last, _DISTROLESS_USER)
+            if folders:
+                return "it has no shell to give the user its folders (" + _whys(folders) + ")"
+            return self._switch(df, facts, stage, _DISTROLESS_USER, _DISTROLESS_USER, [])
         options = self._options()
         if isinstance(options, str):
             return options
         user, uid, gid = options
         group = f"groupadd -r -g {gid} {user}"
-        run = {
-            Family.DEBIAN: f"{group} && useradd --no-log-init -r -u {uid} -g {user} {user}",
-            Family.RHEL: f"{group} && useradd -r -u {uid} -g {user} {user}",
-            Family.ALPINE: f"addgroup -S -g {gid} {user} && adduser -S -D -u {uid} -G {user} {user}",
+        create = {
+            Family.DEBIAN: f"{group} && useradd --no-log-init -r -m -u {uid} -g {user} {user}",
+            Family.RHEL: f"{group} && useradd -r -m -u {uid} -g {user} {user}",
+            Family.ALPINE: (
+                f"addgroup -S -g {gid} {user} && adduser -S -D -h /home/{user} -u {uid} -G {user} {user}"
+            ),
         }[family]
-        lines = [f"{same_case_as_file(df, 'RUN')} {run}", f"{same_case_as_file(df, 'USER')} {uid}:{gid}"]
-        return _insert_lines(df, facts, stage, lines, needs_shell=True)
+        return self._place(df, facts, stage, f"{uid}:{gid}", f"{uid}:{gid}", folders, create)
+
+    def _refusal(self, chain: tuple[Stage, ...], facts: Facts, last: Instruction | None) -> str | None:
+        """Return why a non-root USER would break the image or its users, or None."""
+        stage = chain[0]
+        # An image with ONBUILD triggers is a base: the images built on it pick their user.
+        if any(i.kind == "ONBUILD" for i in stage.instructions):
+            return "it has `ONBUILD` triggers, so it is a base for other images, which choose their user"
+        if last is not None:
+            return f"`USER {last.values[0]}` says the author chose root on purpose"
+        dropping = dropping_image(chain[-1].base)
+        if dropping is not None:
+            return f"`{chain[-1].base}` must start as root: {dropping}"
+        dropper = _root_dropper(chain)
+        if dropper:
+            return f"it installs `{dropper}`, so its entrypoint probably starts as root on purpose"
+        manager = process_manager(chain)
+        if manager:
+            return f"it starts `{manager}`, which expects to start as root (and drops privileges itself)"
+        port = low_port(chain)
+        if port:
+            return f"the app binds a port below 1024 ({port}), which only root may do"
+        home = _uses_root_home(stage)
+        if home is not None:
+            return f"`{home}` uses /root, which only root may enter: move those files first"
+        writes = writes_next_to_code(chain, facts.context)
+        if writes is not None:
+            return (
+                f"{writes}, and the code's folder is root-owned: "
+                "give the user that folder and set `USER` yourself"
+            )
+        return None
 
     def _switch(
-        self, df: Dockerfile, facts: Facts, stage: Stage, last: Instruction | None, value: str
+        self, df: Dockerfile, facts: Facts, stage: Stage, value: str, owner: str, folders: list[Writable]
     ) -> Fix | str:
-        """Return a fix switching to `value`: rewrite a `USER root` just before the end, or insert one."""
+        """Return a fix switching to an existing user `value` (its folders owned by `owner`)."""
+        return self._place(df, facts, stage, value, owner, folders, None)
+
+    def _place(
+        self,
+        df: Dockerfile,
+        facts: Facts,
+        stage: Stage,
+        value: str,
+        owner: str,
+        folders: list[Writable],
+        create: str | None,
+    ) -> Fix | str:
+        """Return the fix: `USER value` before the stage's CMD/ENTRYPOINT (or at its end),
+        and a RUN that creates the user and its folders early, where code changes do not
+        re-run it: before the first copy from the build context.
+
+        Folders a RUN of the stage makes get a `chown` at the end of that RUN; other folders
+        (VOLUMEs, ENV-named ones) are made and owned in the early RUN; a COPY into one of
+        them gets `--chown`.
+        """
         tail = _tail_start(stage)
-        if last is not None and tail > 0 and stage.instructions[tail - 1] is last:
-            return Fix.unsafe(Edit.replace(last.args_span, value))
-        lines = [f"{same_case_as_file(df, 'USER')} {value}"]
-        return _insert_lines(df, facts, stage, lines, needs_shell=False)
+        early, at_tail = _early_anchor(stage, tail), _tail_anchor(stage, tail)
+        made = [f for f in folders if f.made_by is not None]
+        premade = [f for f in folders if f.made_by is None]
+        setup: list[str] = []
+        if create:
+            setup.append(create)
+        if premade:
+            paths = " ".join(f.path for f in premade)
+            setup.append(f"mkdir -p {paths} && chown {owner} {paths}")
+        edits: list[Edit] = []
+        user_line = f"{same_case_as_file(df, 'USER')} {value}"
+        tail_lines = [user_line]
+        # A name only works after the RUN that creates it; a number always does.
+        named_owner = not owner.split(":", 1)[0].isdigit()
+        if setup:
+            anchor = early
+            if anchor is not None and named_owner and create is None:
+                anchor = None  # the named user may be created later in the stage: stay at the tail
+            shell = shell_in_force(facts, stage, anchor if anchor is not None else at_tail)
+            if posix_shell(shell) is None:
+                return f"`SHELL {json_array(shell)}` is not a POSIX shell"
+            run = f"{same_case_as_file(df, 'RUN')} " + " && ".join(setup)
+            if anchor is None:
+                tail_lines.insert(0, run)
+            else:
+                edit = _insert_before(df, stage, anchor, [run])
+                if isinstance(edit, str):
+                    return edit
+                edits.append(edit)
+        for made_by in dict.fromkeys(f.made_by for f in made if f.made_by is not None):
+            where = made_by.line.strip()
+            if named_owner and create is None and not _created_before(stage, made_by, owner):
+                return f"`{where}` makes a folder before the user `{owner}` exists"
+            shell = shell_in_force(facts, stage, made_by)
+            if posix_shell(shell) is None:
+                return f"`SHELL {json_array(shell)}` is not a POSIX shell, so `{where}` cannot get a `chown`"
+            script = split_commands(made_by.args) if not made_by.is_json and not made_by.heredocs else None
+            if script is None:
+                return f"dffix cannot add a `chown` to `{where}`"
+            paths = " ".join(w.path for w in made if w.made_by is made_by)
+            chown = append_cleanup(df, made_by, script, _command(f"chown -R {owner} {paths}"))
+            if chown is None:
+                return f"dffix cannot add a `chown` to `{where}`"
+            edits.extend(chown.edits)
+        for instr in _copies_into(stage, folders):
+            if instr.flag("chown") is None:
+                edits.append(Edit.insert(instr.keyword_span.end, f" --chown={owner}"))
+        edit = _insert_before(df, stage, at_tail, tail_lines)
+        if isinstance(edit, str):
+            return edit
+        edits.append(edit)
+        return Fix.unsafe(*sorted(edits, key=lambda e: (e.start, e.end)))
 
     def _options(self) -> tuple[str, int, int] | str:
         """Return the user name, UID and GID to create, or why the options are unusable."""
@@ -500,6 +697,87 @@ class RootFinalUser(Rule):
         if not isinstance(uid, int) or not isinstance(gid, int) or min(uid, gid) < 1:
             return "the `uid` and `gid` options must be numbers above 0"
         return user, uid, gid
+
+
+def _command(text: str) -> Callable[[Sequence[Command]], str]:
+    """Return a cleanup callback (see `append_cleanup`) that appends `text`."""
+    return lambda _commands: text
+
+
+def _whys(folders: list[Writable]) -> str:
+    return ", ".join(f.why for f in folders)
+
+
+class BaseUser(NamedTuple):
+    """A non-root user an image ships: what `USER` names and what `chown` gives."""
+
+    user: str
+    owner: str
+
+
+# Images that ship a non-root user of their own (but run as root by default).
+_BASE_USERS = {
+    "node": BaseUser("node", "1000:1000"),
+    "oven/bun": BaseUser("bun", "1000:1000"),
+    "denoland/deno": BaseUser("deno", "1993:1993"),
+}
+
+
+def base_user(ref: str) -> BaseUser | None:
+    """Return the non-root user the image `ref` ships (node's `node`, ...), or None."""
+    path = ref.lower().split("@", 1)[0]
+    if ":" in path.rsplit("/", 1)[-1]:
+        path = path.rsplit(":", 1)[0]
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"):
+        path = path.removeprefix(prefix)
+    return _BASE_USERS.get(path)
+
+
+def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:
+    """Return whether the stage's RUNs before `instr` create the user `owner` names."""
+    name = owner.split(":", 1)[0]
+    for other in stage.instructions:
+        if other is instr:
+            return False
+        if (
+            other.kind == "RUN"
+            and _USER_TOOLS.search(other.args)
+            and re.search(rf"\b{re.escape(name)}\b", other.args)
+        ):
+            return True
+    return True  # created in a stage this one is built on
+
+
+def _early_anchor(stage: Stage, tail: int) -> Instruction | None:
+    """Return the first copy from the build context in the stage, where the user's RUN goes
+    so that a code change does not re-run it; None when there is none before the tail or a
+    `USER` comes before it."""
+    for instr in stage.instructions[:tail]:
+        if instr.kind == "USER":
+            return None
+        if instr.kind in ("COPY", "ADD") and instr.flag("from") is None:
+            return instr
+    return None
+
+
+def _tail_anchor(stage: Stage, tail: int) -> Instruction | None:
+    """Return the stage's final CMD/ENTRYPOINT/HEALTHCHECK, where `USER` goes (None: the end)."""
+    return next((i for i in stage.instructions[tail:] if i.kind in _STARTS_CONTAINER), None)
+
+
+def _copies_into(stage: Stage, folders: list[Writable]) -> list[Instruction]:
+    """Return the COPY/ADD instructions whose destination lies in one of `folders`."""
+    out = []
+    for instr in stage.instructions:
+        if instr.kind not in ("COPY", "ADD"):
+            continue
+        words = list(instr.values) if instr.values else instr.args.split()
+        if len(words) < 2 or not words[-1].startswith("/"):
+            continue
+        dest = posixpath.normpath(words[-1])
+        if any(dest == f.path or dest.startswith(f.path + "/") for f in folders):
+            out.append(instr)
+    return out
 
 
 # Instructions whose text says where the app runs from and reads its files.
@@ -527,19 +805,14 @@ def _tail_start(stage: Stage) -> int:
     return i
 
 
-def _insert_lines(
-    df: Dockerfile, facts: Facts, stage: Stage, lines: list[str], *, needs_shell: bool
-) -> Fix | str:
-    """Return a fix inserting `lines` before the stage's final CMD/ENTRYPOINT/HEALTHCHECK or at its end."""
-    anchor = next((i for i in stage.instructions[_tail_start(stage) :] if i.kind in _STARTS_CONTAINER), None)
-    shell = shell_in_force(facts, stage, anchor)
-    if needs_shell and posix_shell(shell) is None:
-        return f"`SHELL {json_array(shell)}` is not a POSIX shell"
+def _insert_before(df: Dockerfile, stage: Stage, anchor: Instruction | None, lines: list[str]) -> Edit | str:
+    """Return the edit inserting `lines` before `anchor` (above its comments), or at the
+    stage's end when `anchor` is None; or why they cannot go there."""
     nl = df.newline
     if anchor is not None:
         indent = df.indent(anchor)
         text = "".join(f"{indent}{line}{nl}" for line in lines)
-        return Fix.unsafe(Edit.insert(comments_above(df, anchor), text))
+        return Edit.insert(comments_above(df, anchor), text)
     last = stage.instructions[-1] if stage.instructions else stage.from_instr
     # Blank and comment lines after a final `\` still belong to it, and so would ours.
     if last_code_line(last).cont is not None:
@@ -550,5 +823,5 @@ def _insert_lines(
     # (unlike BuildKit's) needs it before the next instruction.
     gap = nl if last.heredocs else ""
     if at == len(df.text) and not df.text.endswith("\n"):
-        return Fix.unsafe(Edit.insert(at, gap + "".join(f"{nl}{indent}{line}" for line in lines)))
-    return Fix.unsafe(Edit.insert(at, gap + "".join(f"{indent}{line}{nl}" for line in lines)))
+        return Edit.insert(at, gap + "".join(f"{nl}{indent}{line}" for line in lines))
+    return Edit.insert(at, gap + "".join(f"{indent}{line}{nl}" for line in lines))

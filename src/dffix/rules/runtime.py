@@ -1,0 +1,418 @@
+"""What a final stage's app needs at run time, read from the Dockerfile (and its context).
+
+DF301 uses these facts to decide whether a non-root user can run the app: a process
+manager or a daemon that drops privileges itself, a port below 1024, folders the app
+writes to, a database file next to the code. Each function returns a reason (a short
+phrase for a message) or the folders found; none of them reads more than a bounded
+part of the build context.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from dffix.facts import BuildContext, Facts, Stage
+from dffix.lazy import lazy_re
+from dffix.syntax.shell import Command, split_commands
+from dffix.syntax.tree import Instruction
+
+# Official images whose entrypoint starts as root on purpose and then drops to the
+# image's own user (gosu, su-exec, setpriv, chroot), or that start a server which does
+# (and binds a low port as root first). A non-root USER breaks their start-up: the
+# entrypoint can no longer fix the ownership of a mounted volume, or the server can no
+# longer bind port 80.
+DROPPING_IMAGES: dict[str, str] = {
+    "postgres": "its entrypoint starts as root and drops to `postgres` with gosu",
+    "postgis/postgis": "its entrypoint starts as root and drops to `postgres` with gosu",
+    "mysql": "its entrypoint starts as root and drops to `mysql` with gosu",
+    "mariadb": "its entrypoint starts as root and drops to `mysql` with gosu",
+    "percona": "its entrypoint starts as root and drops to `mysql` with gosu",
+    "mongo": "its entrypoint starts as root and drops to `mongodb` with gosu",
+    "redis": "its entrypoint starts as root and drops to `redis` with gosu",
+    "rabbitmq": "its entrypoint starts as root and drops to `rabbitmq` with gosu",
+    "cassandra": "its entrypoint starts as root and drops to `cassandra` with gosu",
+    "couchdb": "its entrypoint starts as root and drops to `couchdb` with gosu",
+    "couchbase": "its entrypoint starts as root and drops to `couchbase` itself",
+    "influxdb": "its entrypoint starts as root and drops to `influxdb` with gosu",
+    "neo4j": "its entrypoint starts as root and drops to `neo4j` with gosu",
+    "zookeeper": "its entrypoint starts as root and drops to `zookeeper` with gosu",
+    "elasticsearch": "its entrypoint starts as root and drops to `elasticsearch` itself",
+    "ghost": "its entrypoint starts as root and drops to `node` with gosu",
+    "redmine": "its entrypoint starts as root and drops to `redmine` with gosu",
+    "eclipse-mosquitto": "mosquitto starts as root and drops to `mosquitto` itself",
+    "telegraf": "its entrypoint starts as root and drops to `telegraf` with setpriv",
+    "httpd": "httpd starts as root to bind port 80 and drops to `www-data` itself",
+    "nginx": "nginx starts as root to bind port 80 and drops to `nginx` itself",
+    "haproxy": "haproxy binds its ports as root and drops to `haproxy` itself",
+    "wordpress": "Apache starts as root to bind port 80 and drops to `www-data` itself",
+    "drupal": "Apache starts as root to bind port 80 and drops to `www-data` itself",
+    "joomla": "Apache starts as root to bind port 80 and drops to `www-data` itself",
+    "mediawiki": "Apache starts as root to bind port 80 and drops to `www-data` itself",
+    "nextcloud": "Apache (or php-fpm) starts as root and drops to `www-data` itself",
+}
+# php: the `-apache` and `-fpm` variants start a server that drops to www-data.
+_PHP_SERVER_TAG = lazy_re(r"apache|fpm")
+
+# Commands that, as PID 1 or the entrypoint's program, manage processes or start a daemon
+# that drops privileges itself: they expect to start as root.
+_MANAGER = lazy_re(
+    r"(?:^|[\s/\"'])(supervisord|supervisor|s6-svscan|s6-overlay|runsvdir|runit|my_init|systemd|init"
+    r"|sshd|httpd|apache2|apache2-foreground|apache2ctl|nginx|php-fpm[\d.]*|cron|crond|rsyslogd"
+    r"|postfix|dovecot|named|squid|vsftpd|xinetd|openvpn|dnsmasq)(?=$|[\s\"';&|])"
+)
+
+# Options that give a server its port or address; the port is the digits.
+_BIND_ARG = lazy_re(
+    r"(?:--port[= ]|--http-port[= ]|--listen[= ]|--bind[= ]|(?<![\w-])-[pb][= ]?)"
+    r"(?:(?:[\w.\-]+|\[[0-9a-fA-F:.]*\]):)?(\d{1,5})(?![\w.])"
+)
+_HOST_PORT = lazy_re(
+    r"(?:^|[\s=\"'])(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:]*\]|\*)?:(\d{1,5})(?![\w.])"
+)
+_PORT_ENV = lazy_re(r"^(?:[A-Z_]*_)?PORT$")
+
+
+def dropping_image(ref: str) -> str | None:
+    """Return why an official image must start as root (see DROPPING_IMAGES), or None."""
+    path = ref.lower().split("@", 1)[0]
+    tag = path.rsplit(":", 1)[1] if ":" in path.rsplit("/", 1)[-1] else ""
+    path = path.removesuffix(":" + tag) if tag else path
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"):
+        path = path.removeprefix(prefix)
+    if path == "php" and _PHP_SERVER_TAG.search(tag):
+        return "its server (Apache or php-fpm) starts as root and drops to `www-data` itself"
+    return DROPPING_IMAGES.get(path)
+
+
+def start_command(chain: tuple[Stage, ...]) -> tuple[Instruction | None, Instruction | None]:
+    """Return the ENTRYPOINT and CMD in force at the end of the chain's first stage."""
+    entrypoint = cmd = None
+    for stage in chain:
+        for instr in reversed(stage.instructions):
+            if instr.kind == "ENTRYPOINT" and entrypoint is None:
+                entrypoint = instr
+            elif instr.kind == "CMD" and cmd is None:
+                cmd = instr
+        # A stage's ENTRYPOINT resets the CMD it inherits: stop at the first one found.
+        if entrypoint is not None:
+            break
+    return entrypoint, cmd
+
+
+def _text(instr: Instruction | None) -> str:
+    if instr is None:
+        return ""
+    return " ".join(instr.values) if instr.values else instr.args
+
+
+def process_manager(chain: tuple[Stage, ...]) -> str | None:
+    """Return the process manager or daemon the container starts with, if any."""
+    entrypoint, cmd = start_command(chain)
+    for instr in (entrypoint, cmd):
+        m = _MANAGER.search(_text(instr))
+        if m:
+            return m.group(1)
+    return None
+
+
+def low_port(chain: tuple[Stage, ...]) -> str | None:
+    """Return how the app shows it binds a port below 1024 (`EXPOSE 80`, `--port 80`), or None."""
+    for stage in chain:
+        for instr in stage.instructions:
+            if instr.kind == "EXPOSE":
+                for word in instr.args.split():
+                    m = re.match(r"(\d{1,5})(?:-\d+)?(?:/\w+)?$", word)
+                    if m and 0 < int(m.group(1)) < 1024:
+                        return f"`EXPOSE {word}`"
+            elif instr.kind == "ENV":
+                for key, value in env_pairs(instr):
+                    if _PORT_ENV.match(key) and value.isdigit() and 0 < int(value) < 1024:
+                        return f"`ENV {key}={value}`"
+    for start in start_command(chain):
+        text = _text(start)
+        for pattern in (_BIND_ARG, _HOST_PORT):
+            for m in pattern.finditer(text):
+                if start is not None and 0 < int(m.group(1)) < 1024:
+                    return f"`{m.group(0).strip()}` in its {start.kind}"
+    return None
+
+
+def env_pairs(instr: Instruction) -> Iterator[tuple[str, str]]:
+    """Yield the key/value pairs of an ENV (the parser gives them as key, value, key, ...)."""
+    words = instr.values
+    for i in range(0, len(words) - 1, 2):
+        yield words[i], _unquote(words[i + 1])
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+# ENV keys naming a folder (or a file in a folder) the app writes to.
+_WRITE_KEY = lazy_re(
+    r"(?:^|_)(?:LOG|LOGS|LOGGING|DATA|UPLOAD|UPLOADS|MEDIA|STORAGE|STATE|CACHE|DB|DATABASE|SQLITE|TMP|TEMP"
+    r"|OUTPUT|WORK|SPOOL|RUNTIME|SESSION|SESSIONS|INSTANCE)(?:_|$)"
+)
+_FOLDER_KEY = lazy_re(r"(?:DIR|DIRECTORY|PATH|FOLDER|ROOT|HOME|LOCATION)$")
+_FILE_KEY = lazy_re(r"(?:FILE|FILENAME|URL|URI|DSN|PATH)$")
+_SQLITE_URL = lazy_re(r"sqlite[\w+]*:///(/?)([^\s\"'?]+)")
+# Paths the system owns: a user never needs to own them (and must not).
+_SYSTEM_TOP = ("/var", "/opt", "/home", "/mnt", "/media", "/srv")
+_SYSTEM = (
+    "/usr",
+    "/etc",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib64",
+    "/boot",
+    "/dev",
+    "/proc",
+    "/sys",
+    "/root",
+    "/var/lib/apt",
+    "/var/lib/dpkg",
+    "/var/cache/apt",
+    "/tmp",
+    "/var/tmp",
+    "/run",
+    "/var/run",
+)
+
+
+def is_system_path(path: str) -> bool:
+    """Return whether `path` is in a folder the system owns (`/usr`, `/etc`, `/tmp`, ...)."""
+    return path in ("/", *_SYSTEM_TOP) or any(path == p or path.startswith(p + "/") for p in _SYSTEM)
+
+
+def _literal_dir(path: str) -> str | None:
+    """Return `path` normalised when it is a plain absolute folder path, else None."""
+    if not path.startswith("/") or any(c in path for c in "$*?[]{}`\\~"):
+        return None
+    path = posixpath.normpath(path)
+    return None if is_system_path(path) else path
+
+
+class Writable(NamedTuple):
+    """A folder the app writes to, and what shows it (for messages and tests)."""
+
+    path: str
+    why: str
+    made_by: Instruction | None  # the RUN whose `mkdir` creates it, when one does
+
+
+def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
+    """Return the folders the final stage creates or names for the app to write to.
+
+    From `mkdir` in its RUNs, its `VOLUME`s, and ENV values naming a log, data or upload
+    folder (or a file in one, such as `sqlite:////data/app.db`). Returns a message when
+    the app writes a database file next to its code (a relative sqlite path).
+    """
+    found: dict[str, Writable] = {}
+
+    def add(path: str, why: str, made_by: Instruction | None = None) -> None:
+        folder = _literal_dir(path)
+        # A RUN's `mkdir` wins: the fix must not make a folder that `mkdir` (without -p) makes later.
+        if folder is not None and (folder not in found or (made_by and found[folder].made_by is None)):
+            found[folder] = Writable(folder, why, made_by)
+
+    owned: set[str] = set()
+    for instr in stage.instructions:
+        if instr.kind == "RUN" and ("mkdir" in instr.args or "chown" in instr.args):
+            script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
+            for cmd in script.commands if script else ():
+                owned.update(chown_paths(cmd))
+                for path in _mkdir_paths(cmd):
+                    # Only folders named for what an app writes: the others hold code or tools.
+                    if _WRITE_NAME.search(path):
+                        add(path, f"`mkdir {path}`", instr)
+        elif instr.kind == "VOLUME":
+            for path in instr.values if instr.is_json else instr.args.split():
+                add(path, f"`VOLUME {path}`")
+        elif instr.kind == "ENV":
+            for key, value in env_pairs(instr):
+                url = _SQLITE_URL.search(value)
+                if url:
+                    if not url.group(1):
+                        return f"`ENV {key}` puts a sqlite database next to the code (`{value}`)"
+                    add(posixpath.dirname("/" + url.group(2)), f"`ENV {key}`")
+                elif _WRITE_KEY.search(key.upper()) and value.startswith("/"):
+                    if _FOLDER_KEY.search(key.upper()) and not posixpath.splitext(value)[1]:
+                        add(value, f"`ENV {key}`")
+                    elif _FILE_KEY.search(key.upper()):
+                        add(posixpath.dirname(value), f"`ENV {key}`")
+    code = code_destinations(stage)
+    # The code's own folders stay root-owned (a VOLUME says otherwise); a folder inside
+    # them the app writes to does not.
+    # A folder the file already gives a user keeps that owner.
+    return [
+        w
+        for w in found.values()
+        if not (w.made_by is not None and w.path in code)
+        and not any(w.path == o or w.path.startswith(o + "/") for o in owned)
+    ]
+
+
+# Folder names that say an app writes there.
+_WRITE_NAME = lazy_re(
+    r"(?:^|/|[_.-])(?:logs?|data|uploads?|media|cache|storage|state|db|database|sessions?|output|instance"
+    r"|spool|tmp|temp|files|userdata)(?:$|/|[_.-])",
+)
+
+
+def chown_target(cmd: Command) -> str | None:
+    """Return the `user[:group]` a `chown` command gives, or None for another command."""
+    if (cmd.name or "").rsplit("/", 1)[-1] != "chown":
+        return None
+    words = [a for a in cmd.argv[1:] if not a.startswith("-")]
+    return words[0] if len(words) >= 2 else None
+
+
+def chown_paths(cmd: Command) -> list[str]:
+    """Return the absolute folders a `chown` to a non-root user gives away."""
+    owner = chown_target(cmd)
+    if owner is None or owner.split(":", 1)[0] in ("root", "0", ""):
+        return []
+    words = [a for a in cmd.argv[1:] if not a.startswith("-")]
+    return [posixpath.normpath(w) for w in words[1:] if w.startswith("/")]
+
+
+def _mkdir_paths(cmd: Command) -> list[str]:
+    if (cmd.name or "").rsplit("/", 1)[-1] != "mkdir":
+        return []
+    paths, args = [], list(cmd.argv[1:])
+    while args:
+        arg = args.pop(0)
+        if arg in ("-m", "--mode", "-Z", "--context") and args:
+            args.pop(0)
+        elif not arg.startswith("-"):
+            paths.append(arg)
+    return paths
+
+
+def mkdir_without_parents(instr: Instruction, path: str) -> bool:
+    """Return whether a RUN makes `path` with `mkdir` without `-p` (which fails if it exists)."""
+    script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
+    for cmd in script.commands if script else ():
+        paths = [posixpath.normpath(p) for p in _mkdir_paths(cmd) if p.startswith("/")]
+        if path in paths and not any(a in ("-p", "--parents") or re.match(r"-\w*p", a) for a in cmd.argv[1:]):
+            return True
+    return False
+
+
+def code_destinations(stage: Stage) -> set[str]:
+    """Return the WORKDIRs of the stage and the folders its COPY/ADD from the context fill."""
+    out: set[str] = set()
+    workdir = "/"
+    for instr in stage.instructions:
+        if instr.kind == "WORKDIR" and instr.args.strip():
+            path = instr.args.strip()
+            workdir = posixpath.normpath(posixpath.join(workdir, path))
+            out.add(workdir)
+        elif instr.kind in ("COPY", "ADD") and instr.flag("from") is None:
+            words = list(instr.values) if instr.values else instr.args.split()
+            if len(words) >= 2:
+                dest = words[-1]
+                out.add(posixpath.normpath(posixpath.join(workdir, dest)))
+    return out
+
+
+# Source files worth a look for a database file next to the code, and how much of them.
+_SOURCE_EXT = frozenset(
+    {
+        ".py",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".rb",
+        ".php",
+        ".go",
+        ".env",
+        ".cfg",
+        ".ini",
+        ".toml",
+        ".yaml",
+        ".yml",
+        ".json",
+        ".conf",
+    }
+)
+_DB_EXT = frozenset({".db", ".sqlite", ".sqlite3"})
+_MAX_FILES = 200
+_MAX_BYTES = 200_000
+_SKIP_DIRS = frozenset({".git", "node_modules", "venv", ".venv", "__pycache__", "vendor", "dist", "build"})
+_SQLITE_USE = lazy_re(r"sqlite")
+
+
+def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) -> str | None:
+    """Return how the file (or the code it copies) shows the app writes a database file in
+    its own folder, or None.
+
+    `manage.py migrate` at start writes Django's database; a relative sqlite URL, a
+    `.db`/`.sqlite3` file or code that opens sqlite in the context write next to the code.
+    """
+    entrypoint, cmd = start_command(chain)
+    for instr in (entrypoint, cmd):
+        text = _text(instr)
+        if re.search(r"manage\.py\s+(?:migrate|syncdb)|\bflask\s+db\s+upgrade|\balembic\s+upgrade", text):
+            return f"its {instr.kind if instr else 'CMD'} migrates a database at start-up"
+        url = _SQLITE_URL.search(text)
+        if url and not url.group(1):
+            return f"its {instr.kind if instr else 'CMD'} opens a sqlite database next to the code"
+    if context is None or not any(
+        i.kind in ("COPY", "ADD") and i.flag("from") is None for i in chain[0].instructions
+    ):
+        return None
+    for relative in _context_files(context):
+        name = posixpath.basename(relative)
+        ext = posixpath.splitext(name)[1].lower()
+        if ext in _DB_EXT:
+            return f"the context holds a database file (`{relative}`)"
+        if ext in _SOURCE_EXT:
+            source = context.read_text(relative, limit=_MAX_BYTES)
+            if source and _SQLITE_USE.search(source) and _relative_sqlite(source):
+                return f"`{relative}` opens a sqlite database by a relative path"
+    return None
+
+
+_RELATIVE_DB = lazy_re(
+    r"sqlite[\w+]*:///(?!/)|sqlite3?\.connect\(\s*[\"'](?!/|:memory:)[^\"']+[\"']"
+    r"|[\"'](?:\./)?[\w.-]+\.(?:db|sqlite3?)[\"']|BASE_DIR\s*/\s*[\"'][\w.-]+\.sqlite3"
+    r"|os\.path\.join\(\s*BASE_DIR\s*,\s*[\"'][\w.-]+\.sqlite3"
+)
+
+
+def _relative_sqlite(text: str) -> bool:
+    return bool(_RELATIVE_DB.search(text))
+
+
+def _context_files(context: BuildContext) -> Iterator[str]:
+    """Yield up to _MAX_FILES regular files of the context's top two levels, sorted."""
+    seen = 0
+    root = os.fspath(context.root)
+    for top in context.names():
+        if top in _SKIP_DIRS or top.startswith("."):
+            continue
+        full = os.path.join(root, top)
+        try:
+            if os.path.isfile(full):
+                yield top
+                seen += 1
+            elif os.path.isdir(full) and not os.path.islink(full):
+                for name in sorted(os.listdir(full))[:_MAX_FILES]:
+                    if os.path.isfile(os.path.join(full, name)):
+                        yield f"{top}/{name}"
+                        seen += 1
+                        if seen >= _MAX_FILES:
+                            return
+        except OSError:
+            continue
+        if seen >= _MAX_FILES:
+            return

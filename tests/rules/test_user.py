@@ -381,14 +381,17 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
     ("before", "after"),
     [
         pytest.param(
-            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y libpq5\nCOPY requirements.txt .\n"
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y libpq5\n"
+            "COPY requirements.txt .\n"
             "RUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py",
             f"FROM python:3.12-slim\nRUN apt-get update && apt-get install -y libpq5\n{CREATE}\n"
-            f"COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n{USER}\nCMD python app.py",
+            "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+            f"COPY . .\n{USER}\nCMD python app.py",
             id="the user's RUN goes before the first copy from the context, USER at the end",
         ),
         pytest.param(
-            "FROM python:3.12\nCOPY . /app\nRUN apt-get update && apt-get install -y x\nRUN pip install /app\nCMD app",
+            "FROM python:3.12\nCOPY . /app\n"
+            "RUN apt-get update && apt-get install -y x\nRUN pip install /app\nCMD app",
             f"FROM python:3.12\n{CREATE}\nCOPY . /app\nRUN apt-get update && apt-get install -y x\n"
             f"RUN pip install /app\n{USER}\nCMD app",
             id="USER after every RUN that installs into system paths",
@@ -409,9 +412,11 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             id="the node image's own user",
         ),
         pytest.param(
-            "FROM php:8.2-cli\nRUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nCOPY . /srv/app\n"
+            "FROM php:8.2-cli\n"
+            "RUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nCOPY . /srv/app\n"
             "CMD php /srv/app/run.php",
-            "FROM php:8.2-cli\nRUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nCOPY . /srv/app\n"
+            "FROM php:8.2-cli\n"
+            "RUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nCOPY . /srv/app\n"
             "USER www-data\nCMD php /srv/app/run.php",
             id="the user the file chowns to",
         ),
@@ -430,7 +435,8 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             id="a VOLUME is made and owned early",
         ),
         pytest.param(
-            "FROM debian:12\nENV LOG_DIR=/logs DATABASE_URL=sqlite:////var/lib/app/app.db\nCOPY . /app\nCMD /app/run",
+            "FROM debian:12\nENV LOG_DIR=/logs DATABASE_URL=sqlite:////var/lib/app/app.db\n"
+            "COPY . /app\nCMD /app/run",
             "FROM debian:12\nENV LOG_DIR=/logs DATABASE_URL=sqlite:////var/lib/app/app.db\n"
             "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
             " && mkdir -p /logs /var/lib/app && chown 10001:10001 /logs /var/lib/app\n"
@@ -448,7 +454,8 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
         pytest.param(
             "FROM debian:12\nCOPY . /app\nRUN mkdir /usr/local/share/x /app/cache\nCMD /app/run",
             f"FROM debian:12\n{CREATE}\nCOPY . /app\n"
-            f"RUN mkdir /usr/local/share/x /app/cache && chown -R 10001:10001 /app/cache\n{USER}\nCMD /app/run",
+            "RUN mkdir /usr/local/share/x /app/cache && chown -R 10001:10001 /app/cache\n"
+            f"{USER}\nCMD /app/run",
             id="system and code folders stay root-owned",
         ),
     ],

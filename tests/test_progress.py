@@ -113,7 +113,7 @@ def test_a_run_on_a_terminal_shows_progress_and_erases_it(
     assert "\rdffix: 1/30 files" in text
     assert "\rdffix: 30/30 files" in text
     # The summary comes after the line is erased, never glued to a frame.
-    assert text.endswith("\r\x1b[K" + "found 120 problems in 30 files (60 [*], 60 [~])\n")
+    assert text.endswith("\r\x1b[K" + "found 120 problems in 30 files (60 [*], 30 [~], 30 [-])\n")
     # stdout (captured: not a terminal) holds the diagnostics and no progress.
     stdout = capsysbinary.readouterr().out
     assert b"\r" not in stdout

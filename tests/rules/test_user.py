@@ -110,11 +110,10 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G
             id="before the comments above CMD",
         ),
         pytest.param(
-            "FROM python:3.12\nRUN x\n# the end\n",
-            f"FROM python:3.12\nRUN x\n{DEBIAN}\n# the end\n",
+            "FROM python:3.12\nCMD app\nRUN x\n# the end\n",
+            f"FROM python:3.12\nCMD app\nRUN x\n{DEBIAN}\n# the end\n",
             id="at the stage end without CMD",
         ),
-        pytest.param("FROM python:3.12", f"FROM python:3.12\n{DEBIAN}", id="only a FROM"),
         pytest.param(
             "from python:3.12\nrun x\ncmd app",
             "from python:3.12\nrun x\n" + DEBIAN.replace("RUN", "run").replace("USER", "user") + "\ncmd app",
@@ -128,8 +127,8 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G
         # A line that is only `\` joins the next one: the keyword's indent is not the
         # text from the instruction's start, or the insert would copy the `\` line.
         pytest.param(
-            "FROM python:3.12\n\\\nRUN x",
-            f"FROM python:3.12\n\\\nRUN x\n{DEBIAN}",
+            "FROM python:3.12\nCMD app\n\\\nRUN x",
+            f"FROM python:3.12\nCMD app\n\\\nRUN x\n{DEBIAN}",
             id="stage end after a lone continuation line",
         ),
         pytest.param(
@@ -173,8 +172,8 @@ def test_root_final_user_fixes(before: str, after: str) -> None:
 
 
 def test_crlf_and_no_final_newline() -> None:
-    before = "FROM alpine\r\nRUN apk add x"
-    after = "FROM alpine\r\nRUN apk add x\r\n" + ALPINE.replace("\n", "\r\n")
+    before = "FROM alpine\r\nCMD app\r\nRUN apk add x"
+    after = "FROM alpine\r\nCMD app\r\nRUN apk add x\r\n" + ALPINE.replace("\n", "\r\n")
     assert fixed(RootFinalUser(), before, unsafe=True).text == after
 
 
@@ -255,9 +254,9 @@ def test_root_final_user_unchanged(source: str) -> None:
             "on purpose",
             id="explicit USER root: distroless USER root rewritten",
         ),
-        pytest.param("FROM amazonlinux:2023\nCMD app", "does not know", id="amazon linux has no useradd"),
+        pytest.param("FROM amazonlinux:2023\nCMD app", "no `useradd`", id="amazon linux has no useradd"),
         pytest.param(
-            "FROM registry.access.redhat.com/ubi9/ubi-minimal\nCMD app", "does not know", id="ubi minimal"
+            "FROM registry.access.redhat.com/ubi9/ubi-minimal\nCMD app", "no `useradd`", id="ubi minimal"
         ),
         pytest.param("FROM openjdk:21\nCMD app", "does not know", id="new openjdk is oracle linux"),
         pytest.param("FROM python:3.12-windowsservercore-x\nUSER root\nCMD app", None, id="windows tag"),
@@ -267,15 +266,17 @@ def test_root_final_user_unchanged(source: str) -> None:
         ),
         pytest.param("FROM ubuntu\nRUN useradd a && useradd b\nCMD app", "`a`, `b`", id="several users"),
         pytest.param("FROM ubuntu\nRUN useradd $NAME\nCMD app", "cannot read", id="user from a variable"),
-        pytest.param("FROM ubuntu\nRUN if x; then useradd a; fi; case", "cannot read", id="unreadable RUN"),
+        pytest.param(
+            "FROM ubuntu\nRUN if x; then useradd a; fi; case\nCMD app", "cannot read", id="unreadable RUN"
+        ),
         pytest.param("FROM ubuntu\nUSER $U\nRUN x\nCMD app", None, id="earlier USER from a variable"),
         pytest.param("FROM debian\nRUN apt-get install -y gosu\nCMD app", "`gosu`", id="gosu"),
         pytest.param("FROM alpine\nRUN apk add su-exec\nCMD app", "`su-exec`", id="su-exec"),
         pytest.param(
             'FROM debian\nSHELL ["powershell", "-c"]\nCMD app', "not a POSIX shell", id="non-posix SHELL"
         ),
-        pytest.param("FROM debian\nRUN a \\\n", "continuation", id="ends in a continuation"),
-        pytest.param("FROM debian\nRUN a \\\n# c", "continuation", id="continuation then a comment"),
+        pytest.param("FROM debian\nCMD app\nRUN a \\\n", "continuation", id="ends in a continuation"),
+        pytest.param("FROM debian\nCMD app\nRUN a \\\n# c", "continuation", id="continuation then a comment"),
         pytest.param(
             'FROM debian AS b\nSHELL ["cmd", "/S", "/C"]\nFROM b\nCMD app',
             "not a POSIX shell",
@@ -309,7 +310,7 @@ def test_bad_options_give_no_fix(options: dict[str, object], words: str) -> None
 @pytest.mark.parametrize("end", [" ", "\n", "\n\n", "  \n# c\n\n"])
 def test_no_fix_when_blank_lines_follow_a_final_continuation(end: str) -> None:
     # The blank and comment lines belong to the RUN: a line added after them would too.
-    source = f"FROM debian\nRUN a \\\n{end}"
+    source = f"FROM debian\nCMD app\nRUN a \\\n{end}"
     df = parse(source)
     assert isinstance(df, Dockerfile)
     [found] = check(df, [RootFinalUser()])
@@ -351,8 +352,8 @@ def test_image_family(ref: str, family: Family | None) -> None:
 
 def test_blank_line_after_a_heredoc_at_the_stage_end() -> None:
     # hadolint cannot parse an instruction right after a heredoc terminator; BuildKit can.
-    before = "FROM alpine:3.20\nRUN <<EOT\nset -e\necho hi\nEOT\n"
-    after = f"FROM alpine:3.20\nRUN <<EOT\nset -e\necho hi\nEOT\n\n{ALPINE}\n"
+    before = "FROM alpine:3.20\nCMD app\nRUN <<EOT\nset -e\necho hi\nEOT\n"
+    after = f"FROM alpine:3.20\nCMD app\nRUN <<EOT\nset -e\necho hi\nEOT\n\n{ALPINE}\n"
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
 
 
@@ -503,7 +504,28 @@ def test_a_user_that_works(before: str, after: str) -> None:
             "not a POSIX shell",
             id="no chown under a non-POSIX shell",
         ),
-        pytest.param("FROM amazonlinux:2023\nCMD app", "does not know", id="amazon linux"),
+        pytest.param("FROM amazonlinux:2023\nCMD app", "no `useradd`", id="amazon linux"),
+        pytest.param("FROM python:3.12\nCOPY . /app\nRUN pip install /app", "no `CMD`", id="no CMD: a base"),
+        pytest.param(
+            'FROM debian\nRUN build-python\nCMD ["python3"]', "bare `python3`", id="bare interpreter"
+        ),
+        pytest.param('FROM debian\nCMD ["php", "-a"]', "bare `php -a`", id="bare php -a"),
+        pytest.param("FROM tomcat:9\nCOPY app.war /usr/local/tomcat/webapps/", "Tomcat", id="tomcat"),
+        pytest.param('FROM debian\nCOPY . /app\nCMD ["catalina.sh", "run"]', "`catalina.sh`", id="catalina"),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y nginx curl\nCOPY run.sh /\nCMD /run.sh",
+            "installs `nginx`",
+            id="a server started by a script",
+        ),
+        pytest.param("FROM debian\nCOPY zshrc /root/.zshrc\nCMD zsh -l", "/root", id="copy into /root"),
+        pytest.param('FROM debian\nVOLUME ["/root/.ros/log/"]\nCMD app', "/root", id="volume in /root"),
+        pytest.param(
+            "FROM oraclelinux:7-slim\nRUN yum install -y x\nCMD app", "no `useradd`", id="oracle slim"
+        ),
+        pytest.param("FROM buildpack-deps:%%TAG%%-scm\nCMD app", "placeholder", id="placeholder tag"),
+        pytest.param(
+            "FROM BASEIMAGE\nRUN apt-get install -y x\nCMD app", "placeholder", id="placeholder name"
+        ),
     ],
 )
 def test_no_fix_when_a_non_root_user_would_break_the_image(source: str, words: str) -> None:
@@ -519,6 +541,9 @@ def test_no_fix_when_a_non_root_user_would_break_the_image(source: str, words: s
         pytest.param("FROM grafana/grafana\nCMD app", id="grafana runs as 472"),
         pytest.param("FROM jupyter/base-notebook\nCMD app", id="jupyter runs as jovyan"),
         pytest.param("FROM memcached:1.6\nCMD app", id="memcached runs as memcache"),
+        pytest.param(
+            "FROM ocaml/opam\nRUN sudo apt-get install -y m4\nCMD app", id="RUN sudo: a user already"
+        ),
     ],
 )
 def test_bases_that_run_as_non_root_are_not_reported(source: str) -> None:
@@ -579,3 +604,13 @@ def test_the_user_gets_a_home() -> None:
         ("FROM alpine:3.19\nCMD app", "adduser -S -D -h /home/app "),
     ):
         assert words in fixed(RootFinalUser(), snippet(source), unsafe=True).text
+
+
+def test_an_existing_user_is_given_its_folders_before_the_code_copy() -> None:
+    # www-data exists in the base: the early RUN can name it, so no code change re-runs it.
+    before = "FROM php:8.2-cli\nRUN chown -R www-data /srv\nVOLUME /data\nCOPY . /srv\nCMD php /srv/a.php\n"
+    after = (
+        "FROM php:8.2-cli\nRUN chown -R www-data /srv\nVOLUME /data\n"
+        "RUN mkdir -p /data && chown www-data /data\nCOPY . /srv\nUSER www-data\nCMD php /srv/a.php\n"
+    )
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)

@@ -53,6 +53,8 @@ DROPPING_IMAGES: dict[str, str] = {
     "joomla": "Apache starts as root to bind port 80 and drops to `www-data` itself",
     "mediawiki": "Apache starts as root to bind port 80 and drops to `www-data` itself",
     "nextcloud": "Apache (or php-fpm) starts as root and drops to `www-data` itself",
+    "tomcat": "Tomcat writes its logs, work and temp folders under /usr/local/tomcat, which root owns",
+    "docker": "the Docker daemon and its socket need root",
 }
 # php: the `-apache` and `-fpm` variants start a server that drops to www-data.
 _PHP_SERVER_TAG = lazy_re(r"apache|fpm")
@@ -62,7 +64,23 @@ _PHP_SERVER_TAG = lazy_re(r"apache|fpm")
 _MANAGER = lazy_re(
     r"(?:^|[\s/\"'])(supervisord|supervisor|s6-svscan|s6-overlay|runsvdir|runit|my_init|systemd|init"
     r"|sshd|httpd|apache2|apache2-foreground|apache2ctl|nginx|php-fpm[\d.]*|cron|crond|rsyslogd"
-    r"|postfix|dovecot|named|squid|vsftpd|xinetd|openvpn|dnsmasq)(?=$|[\s\"';&|])"
+    r"|postfix|dovecot|named|squid|vsftpd|xinetd|openvpn|dnsmasq|catalina\.sh|catalina|haproxy|dockerd|dind"
+    r"|autouseradd|vncserver|tightvncserver|rngd|hyperkube|mysqld|mysqld_safe|mongod|pg_ctl|slapd|smbd)"
+    r"(?=$|[\s\"';&|])"
+)
+# Servers that start as root and drop privileges (or need root), as the packages that install them.
+_SERVER_PACKAGE = lazy_re(
+    r"\b(?:install|add)\b[^;&|]*?(?<![\w.-])(nginx|supervisor|openssh-server|apache2|httpd|haproxy|tomcat\d*"
+    r"|docker-ce|docker\.io|docker-engine|postfix|dovecot-core|bind9|squid|vsftpd|samba|mysql-server"
+    r"|mariadb-server|postgresql(?:-\d+)?|mongodb-org|cron|cronie|rsyslog|xinetd|runit|s6)(?=\s|$)"
+)
+# A CMD that is only an interpreter or a shell: the image is a base for others to build on.
+_BARE = frozenset(
+    {
+        *("python", "python2", "python3", "pypy", "pypy3", "node", "php", "ruby", "irb", "perl", "R"),
+        *("sh", "bash", "ash", "dash", "zsh", "jshell", "java", "ghci", "erl", "iex", "julia", "lua"),
+        *("bun", "deno", "groovysh", "scala", "clojure", "elixir", "swift", "dotnet", "pwsh"),
+    }
 )
 
 # Options that give a server its port or address; the port is the digits.
@@ -117,6 +135,37 @@ def process_manager(chain: tuple[Stage, ...]) -> str | None:
         if m:
             return m.group(1)
     return None
+
+
+def server_package(chain: tuple[Stage, ...]) -> str | None:
+    """Return a server package (nginx, supervisor, openssh-server, ...) the chain's RUNs install."""
+    for stage in chain:
+        for instr in stage.instructions:
+            if instr.kind == "RUN" and (m := _SERVER_PACKAGE.search(" ".join(instr.values) or instr.args)):
+                return m.group(1)
+    return None
+
+
+def base_for_others(chain: tuple[Stage, ...]) -> str | None:
+    """Return why the image looks like a base for other images: no CMD/ENTRYPOINT of its own,
+    or a CMD that is only an interpreter or a shell (`python3`, `php -a`, `bash`)."""
+    entrypoint, cmd = start_command(chain)
+    if entrypoint is None and cmd is None:
+        return "it sets no `CMD` or `ENTRYPOINT`"
+    if entrypoint is None and cmd is not None:
+        words = list(cmd.values) if cmd.is_json else cmd.args.split()
+        if words and words[0].rsplit("/", 1)[-1] in _BARE and all(w.startswith("-") for w in words[1:]):
+            return f"its `CMD` is a bare `{' '.join(words)}`"
+    return None
+
+
+def uses_sudo(chain: tuple[Stage, ...]) -> bool:
+    """Return whether a RUN of the chain calls `sudo`: the base then runs as a non-root user."""
+    return any(
+        instr.kind == "RUN" and re.search(r"(?:^|[\s;&|(])sudo\s", " ".join(instr.values) or instr.args)
+        for stage in chain
+        for instr in stage.instructions
+    )
 
 
 def low_port(chain: tuple[Stage, ...]) -> str | None:

@@ -15,10 +15,13 @@ from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.runtime import (
     Writable,
+    base_for_others,
     chown_target,
     dropping_image,
     low_port,
     process_manager,
+    server_package,
+    uses_sudo,
     writable_folders,
     writes_next_to_code,
 )
@@ -220,11 +223,22 @@ def _package_family(chain: tuple[Stage, ...]) -> Family | str | None:
     return found.pop() if found else None
 
 
+# Bases known to ship neither useradd nor adduser (no shadow-utils).
+_NO_USERADD = lazy_re(
+    r"^(?:[\w.-]+/)*amazonlinux(?:[:@]|$)|ubi\d*[-/](?:ubi-)?(?:minimal|micro)"
+    r"|^(?:[\w.-]+/)*(?:oraclelinux|centos|fedora|rockylinux|almalinux)[:][^@]*(?:slim|minimal|micro)"
+)
+
+
 def _family(chain: tuple[Stage, ...]) -> Family | str:
     """Return how the final stage adds users, or why we cannot tell."""
     ref = chain[-1].base
     if "$" in ref:
         return f"the base image `{ref}` is set by a variable"
+    if "%" in ref or ref != ref.lower():
+        return f"the base image `{ref}` is a placeholder, not an image name"
+    if _NO_USERADD.search(ref.lower()):
+        return f"`{ref}` has no `useradd` or `adduser`"
     from_image, from_packages = image_family(ref), _package_family(chain)
     if isinstance(from_packages, str):
         return from_packages
@@ -459,7 +473,9 @@ class RootFinalUser(Rule):
 
     No fix, with the reason in the message, when a non-root `USER` would break the
     image or its users:
-    - the stage has `ONBUILD` triggers: it is a base for other images;
+    - the image looks like a base for other images, which install packages as root:
+      it has `ONBUILD` triggers, sets no `CMD`/`ENTRYPOINT` of its own, or its `CMD`
+      is a bare interpreter or shell (`python3`, `php -a`, `bash`, `node`);
     - the last `USER` is an explicit `USER root` (or `0`) the author wrote;
     - the base image starts as root on purpose: official images whose entrypoint drops
       to their own user with gosu or su-exec (`postgres`, `mysql`, `mariadb`, `mongo`,
@@ -470,20 +486,27 @@ class RootFinalUser(Rule):
       or s6-overlay;
     - `CMD`/`ENTRYPOINT` starts a process manager, an init or a daemon that drops
       privileges itself (`supervisord`, s6's `/init`, `runsvdir`, `/sbin/my_init`,
-      systemd, `sshd`, `httpd`/`apache2`, `nginx`, `php-fpm`, `cron`, ...);
+      systemd, `sshd`, `httpd`/`apache2`, `nginx`, `php-fpm`, `cron`, `catalina.sh`,
+      `haproxy`, `dockerd`, `mysqld`, ...), or the file installs such a server
+      (`nginx`, `supervisor`, `openssh-server`, `apache2`, `haproxy`, `tomcat`, `cron`,
+      a database server, ...), which a wrapper script may start; `tomcat` and `docker`
+      bases too (Tomcat writes under its root-owned home; the daemon needs root);
     - the app binds a port below 1024: `EXPOSE 80`, `ENV PORT=80`, or a bind argument
       in `CMD`/`ENTRYPOINT` (`--port 80`, `-b 0.0.0.0:80`);
     - the app writes a database next to its code, which stays root-owned: a relative
       sqlite URL in `ENV` or `CMD`, `manage.py migrate` (or `flask db upgrade`, `alembic
       upgrade`) at start-up, a `.db`/`.sqlite3` file in the context, or source files in
       the context's top two levels that open sqlite by a relative path;
-    - `CMD`/`ENTRYPOINT`/`WORKDIR`/`ENV`/`HEALTHCHECK` points into `/root` (mode 700);
-    - an unknown base image (also Amazon Linux and `-minimal`/`-slim` Red Hat images,
-      which have no `useradd`), a base set by a variable, several users to choose from,
-      or a non-POSIX `SHELL` where a `RUN` must go.
+    - `CMD`/`ENTRYPOINT`/`WORKDIR`/`ENV`/`HEALTHCHECK` points into `/root` (mode 700),
+      or a `COPY`/`ADD`/`VOLUME` puts files there;
+    - a base without `useradd` (Amazon Linux, `ubi-minimal`/`ubi-micro`, `-slim` and
+      `-minimal` Red Hat family tags), an unknown base image, a base set by a variable
+      or a placeholder (`%%TAG%%`, upper case), several users to choose from, or a
+      non-POSIX `SHELL` where a `RUN` must go.
 
     Not reported: a final stage that other stages use, a `USER` set by a variable,
-    Windows images, and bases that run as non-root already (`:nonroot` tags, `cgr.dev`,
+    Windows images, a stage whose RUNs call `sudo` (its base runs as a user already),
+    and bases that run as non-root already (`:nonroot` tags, `cgr.dev`,
     `bitnami/`, `-unprivileged`, `-chiseled`, `jupyter/`, `jenkins/jenkins`,
     `grafana/grafana`, `sonarqube`, `memcached`, `solr`, `odoo`, `kibana`, `logstash`).
 
@@ -516,8 +539,8 @@ class RootFinalUser(Rule):
         if df.escape == "`" or is_windows_image(ref):
             return
         last = _last_user(chain)
-        if last is None and _NONROOT_BASE.search(ref.lower()):
-            return
+        if last is None and (_NONROOT_BASE.search(ref.lower()) or uses_sudo(chain)):
+            return  # `RUN sudo ...` says the base runs as a user of its own
         value = last.values[0] if last else "root"
         # A user from a variable could be anyone; a non-root user is what we want.
         if "$" in value or not _is_root(value):
@@ -596,6 +619,9 @@ class RootFinalUser(Rule):
         manager = process_manager(chain)
         if manager:
             return f"it starts `{manager}`, which expects to start as root (and drops privileges itself)"
+        server = server_package(chain)
+        if server:
+            return f"it installs `{server}`, a server that starts as root (and drops privileges itself)"
         port = low_port(chain)
         if port:
             return f"the app binds a port below 1024 ({port}), which only root may do"
@@ -608,6 +634,9 @@ class RootFinalUser(Rule):
                 f"{writes}, and the code's folder is root-owned: "
                 "give the user that folder and set `USER` yourself"
             )
+        base = base_for_others(chain)
+        if base is not None:
+            return f"{base}, so it looks like a base for other images, which install packages as root"
         return None
 
     def _switch(
@@ -651,8 +680,8 @@ class RootFinalUser(Rule):
         named_owner = not owner.split(":", 1)[0].isdigit()
         if setup:
             anchor = early
-            if anchor is not None and named_owner and create is None:
-                anchor = None  # the named user may be created later in the stage: stay at the tail
+            if anchor is not None and named_owner and create is None and _created_from(stage, anchor, owner):
+                anchor = None  # the named user is created later in the stage: after it, at the tail
             shell = shell_in_force(facts, stage, anchor if anchor is not None else at_tail)
             if posix_shell(shell) is None:
                 return f"`SHELL {json_array(shell)}` is not a POSIX shell"
@@ -748,6 +777,22 @@ def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:
     return True  # created in a stage this one is built on
 
 
+def _created_from(stage: Stage, instr: Instruction, owner: str) -> bool:
+    """Return whether a RUN at or after `instr` in the stage creates the user `owner` names."""
+    name = owner.split(":", 1)[0]
+    after = False
+    for other in stage.instructions:
+        after = after or other is instr
+        if (
+            after
+            and other.kind == "RUN"
+            and _USER_TOOLS.search(other.args)
+            and re.search(rf"\b{re.escape(name)}\b", other.args)
+        ):
+            return True
+    return False
+
+
 def _early_anchor(stage: Stage, tail: int) -> Instruction | None:
     """Return the first copy from the build context in the stage, where the user's RUN goes
     so that a code change does not re-run it; None when there is none before the tail or a
@@ -794,6 +839,11 @@ def _uses_root_home(stage: Stage) -> str | None:
     for instr in stage.instructions:
         if instr.kind in _RUNTIME_KINDS and _ROOT_HOME.search(instr.args):
             return instr.line
+        # Files copied into /root, or a volume mounted there, are for the app to read.
+        if instr.kind in ("COPY", "ADD", "VOLUME") and instr.values:
+            dests = instr.values if instr.kind == "VOLUME" else instr.values[-1:]
+            if any(_ROOT_HOME.search(" " + d) for d in dests):
+                return instr.line
     return None
 
 

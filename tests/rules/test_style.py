@@ -48,6 +48,16 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed
             id="non-ascii kept and trailing spaces untouched",
         ),
         pytest.param(
+            "MAINTAINER  Jane",
+            'LABEL       org.opencontainers.image.authors="Jane"',
+            id="an aligned column is kept",
+        ),
+        pytest.param(
+            "MAINTAINER\tJane",
+            'LABEL\torg.opencontainers.image.authors="Jane"',
+            id="a tab is kept",
+        ),
+        pytest.param(
             "MAINTAINER a\nLABEL org.opencontainers.image.authors=b",
             'LABEL org.opencontainers.image.authors="a"\nLABEL org.opencontainers.image.authors=b',
             id="a later authors label wins either way",

@@ -103,7 +103,9 @@ class DeprecatedMaintainer(Rule):
     Safe: the text of `MAINTAINER` is taken literally, while a `LABEL` value goes through
     variable expansion, so the value is written in double quotes with `"` and `$`
     escaped (with the file's escape character) and reads back as exactly the same text.
-    The keyword keeps the case it had (`maintainer` becomes `label`). What the image runs
+    The keyword keeps the case it had (`maintainer` becomes `label`), and arguments
+    aligned in a column (two or more spaces after `MAINTAINER`) still start in that
+    column (`LABEL` gets five more spaces; tabs stay). What the image runs
     is unchanged; its metadata moves from the deprecated `Author` field to the label.
 
     `MAINTAINER` belongs to its stage: each one sets the stage's `Author`, so when a
@@ -189,7 +191,7 @@ class DeprecatedMaintainer(Rule):
         if value is None:
             return _ESCAPE_REASON
         first = group[0]
-        label = f"{cased_like(_keyword(df, first), 'LABEL')} {AUTHORS_LABEL}={value}"
+        label = f"{_label_keyword(df, first)}{AUTHORS_LABEL}={value}"
         edits = [Edit.replace(Span(first.keyword_span.start, first.args_span.end), label)]
         edits += [Edit.delete(_line_span(df, i)) for i in group[1:]]
         return Fix.unsafe(*edits)
@@ -204,8 +206,22 @@ class DeprecatedMaintainer(Rule):
         value = double_quoted(instr.values[0], df.escape)
         if value is None:
             return _ESCAPE_REASON
-        label = f"{cased_like(_keyword(df, instr), 'LABEL')} {AUTHORS_LABEL}={value}"
+        label = f"{_label_keyword(df, instr)}{AUTHORS_LABEL}={value}"
         return Fix.safe(Edit.replace(Span(instr.keyword_span.start, instr.args_span.end), label))
+
+
+def _label_keyword(df: Dockerfile, maintainer: Instruction) -> str:
+    """Return `LABEL` in the case of the MAINTAINER keyword, and the blanks after it.
+
+    Arguments aligned in a column (two or more spaces after `MAINTAINER`) stay in it:
+    the shorter keyword gets the difference in spaces. Tabs are kept as they are.
+    """
+    keyword = _keyword(df, maintainer)
+    gap = df.text[maintainer.keyword_span.end : maintainer.args_span.start]
+    if "\t" in gap:
+        return cased_like(keyword, "LABEL") + gap  # tabs: left as they are
+    spaces = len(gap) + len(keyword) - len("LABEL") if len(gap) >= 2 else 1
+    return cased_like(keyword, "LABEL") + " " * spaces
 
 
 def _line_span(df: Dockerfile, instr: Instruction) -> Span:

@@ -200,6 +200,19 @@ def test_onbuild_without_install_in_a_stage_built_on_keeps_the_fix() -> None:
             id="onbuild bundle install",
         ),
         pytest.param(
+            "FROM node:20\nONBUILD RUN yarn", "its `ONBUILD` triggers run `yarn`", id="onbuild bare yarn"
+        ),
+        pytest.param(
+            "FROM node:20\nONBUILD RUN npm ci --omit=dev",
+            "its `ONBUILD` triggers run `npm ci`",
+            id="onbuild npm ci",
+        ),
+        pytest.param(
+            "FROM python:3.12\nONBUILD RUN python -m pip install .",
+            "its `ONBUILD` triggers run `pip install`",
+            id="onbuild python -m pip",
+        ),
+        pytest.param(
             'FROM node:20\nONBUILD COPY . /app\nCMD ["node", "/app"]',
             "it has `ONBUILD` triggers, so it is a base for other images",
             id="final stage with onbuild is a base image",

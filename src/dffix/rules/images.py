@@ -276,7 +276,8 @@ def _native_dependency(stages: list[Stage], context: BuildContext | None) -> str
     return None
 
 
-_INSTALLERS = frozenset({"npm", "yarn", "pnpm", "pip", "pip3", "bundle", "gem", "composer", "cpanm"})
+# Package managers whose `install` may build native code (npm & co. are in _NODE_INSTALLERS).
+_INSTALLERS = frozenset({"bundle", "gem", "poetry", "pipenv", "composer"})
 
 
 def _onbuild_installs(stage: Stage) -> str | None:
@@ -284,11 +285,21 @@ def _onbuild_installs(stage: Stage) -> str | None:
     for instr in stage.instructions:
         inner = instr.inner if instr.kind == "ONBUILD" else None
         for cmd in simple_commands(inner) if inner is not None and inner.kind == "RUN" else ():
-            name = cmd.argv[0] if cmd.argv else ""
-            if _pip_install_args(cmd.argv) is not None:
-                return "pip install"
-            if name in _INSTALLERS and "install" in cmd.argv[1:3]:
-                return f"{name} install"
+            found = _install_command(cmd.argv)
+            if found is not None:
+                return found
+    return None
+
+
+def _install_command(argv: tuple[str, ...]) -> str | None:
+    """Return the package install a command runs (`npm install`, `pip install`), or None."""
+    name = argv[0] if argv else ""
+    if _pip_install_args(argv) is not None:
+        return "pip install"
+    if name in _NODE_INSTALLERS and (len(argv) == 1 or argv[1] in ("install", "i", "ci", "add")):
+        return " ".join(argv[:2])
+    if name in _INSTALLERS and argv[1:2] == ("install",):
+        return f"{name} install"
     return None
 
 

@@ -475,3 +475,9 @@ def test_the_entrypoint_table_in_the_docs_is_the_one_the_rule_uses() -> None:
     for image, branch in ENTRYPOINT_BRANCHES.items():
         row = f"| `{image}` | " + ", ".join(f"`{p}`" for p in branch.firsts) + f" | {branch.does} |"
         assert row in doc, row
+
+
+def test_a_cmd_two_stages_below_a_shell_form_entrypoint_makes_its_fix_unsafe() -> None:
+    source = snippet("FROM alpine AS a\nENTRYPOINT /usr/bin/app\nFROM a AS b\nRUN true\nFROM b\nCMD serve")
+    assert "ENTRYPOINT /usr/bin/app" in fixed(ShellFormCmd(), source).text
+    assert 'ENTRYPOINT ["/usr/bin/app"]' in fixed(ShellFormCmd(), source, unsafe=True).text

@@ -156,7 +156,8 @@ def test_several_maintainers_merge_only_with_unsafe_fixes() -> None:
     assert_unchanged(DeprecatedMaintainer(), source, unsafe=False)
     messages = assert_reports(DeprecatedMaintainer(), source, fixable=True)
     assert len(messages) == 2
-    assert all("held only the last (`B`)" in m and "unsafe" in m for m in messages)
+    assert "held only the last (`B`)" in messages[0] and "naming all 2, is unsafe" in messages[0]
+    assert "no fix here: the one on line 2 merges them all" in messages[1]
 
 
 def test_several_maintainers_without_final_newline() -> None:

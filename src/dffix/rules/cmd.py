@@ -441,15 +441,18 @@ def _image_branch(ref: str, program: str) -> str | None:
 def _cmd_in_children(facts: Facts, stage: Stage) -> bool:
     """Return whether a stage built on this one (directly or not) sets a CMD and keeps
     this stage's ENTRYPOINT (sets none of its own)."""
-    todo = list(facts.children(stage))
-    while todo:
-        child = todo.pop()
-        if "ENTRYPOINT" in child.kinds:
-            continue
-        if "CMD" in child.kinds:
-            return True
-        todo.extend(facts.children(child))
-    return False
+
+    def build() -> frozenset[int]:
+        # Stages come after the stage they are built on: one pass from the end.
+        reached: set[int] = set()
+        for s in reversed(facts.stages):
+            if s.parent is None or "ENTRYPOINT" in s.kinds:
+                continue
+            if "CMD" in s.kinds or s.index in reached:
+                reached.add(s.parent)
+        return frozenset(reached)
+
+    return stage.index in facts.cached("cmd-in-children", build)
 
 
 def _has_entrypoint(stage: Stage, parent: bool | None) -> bool:

@@ -116,7 +116,8 @@ class DeprecatedMaintainer(Rule):
     label listing them all, in order (`"A <a@x>, B <b@y>"`, the free-form list the OCI
     key allows), in place of the first; the others' lines are removed. That fix is
     unsafe: the image now names people its `Author` field did not, so it waits for
-    `--unsafe-fixes` and a look at the diff. Stages stay apart: one `MAINTAINER` in each
+    `--unsafe-fixes` and a look at the diff. The report of the first `MAINTAINER`
+    carries the fix, the others point to it. Stages stay apart: one `MAINTAINER` in each
     of two stages gives a label in each (the later stage's own replaces the one it
     inherits, as `Author` did).
 
@@ -165,8 +166,8 @@ class DeprecatedMaintainer(Rule):
                 yield from self._merged(df, group, blocked)
 
     def _merged(self, df: Dockerfile, group: list[Instruction], blocked: set[int]) -> Iterator[Violation]:
-        """Report the MAINTAINERs of one stage, each with the fix writing one label for all."""
-        names = [i.values[0] if i.values else "" for i in group]
+        """Report the MAINTAINERs of one stage; the first carries the fix writing one label
+        for all (one fix, not one per MAINTAINER: its edits grow with their number)."""
         said = f"{self.message}; the stage has {len(group)}, the image's `Author` held only the last"
         fix = self._merge_fix(df, group, blocked)
         if isinstance(fix, str):
@@ -174,11 +175,13 @@ class DeprecatedMaintainer(Rule):
             for instr in group:
                 yield self.violation(instr.keyword_span, message=message)
             return
-        joined = ", ".join(names)
-        message = f"{said} (`{names[-1]}`), so the fix, one label for `{joined}`, is unsafe"
+        first, last = group[0], group[-1].values[0]
+        message = f"{said} (`{last}`), so the fix, one label naming all {len(group)}, is unsafe"
         title = f"Replace the `MAINTAINER`s with one `{AUTHORS_LABEL}` label"
-        for instr in group:
-            yield self.violation(instr.keyword_span, fix, message=message, fix_title=title)
+        yield self.violation(first.keyword_span, fix, message=message, fix_title=title)
+        rest = f"{said}; no fix here: the one on line {first.start_line} merges them all into one label"
+        for instr in group[1:]:
+            yield self.violation(instr.keyword_span, message=rest)
 
     def _merge_fix(self, df: Dockerfile, group: list[Instruction], blocked: set[int]) -> Fix | str:
         """Return the fix writing one label with every name in place of the first

@@ -6,9 +6,10 @@ import pytest
 
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
-from dffix.fixer import FixResult, fix
-from dffix.rules.cmd import ShellFormCmd, plain_words
+from dffix.fixer import FixResult, check, fix
+from dffix.rules.cmd import ENTRYPOINT_BRANCHES, ShellFormCmd, plain_words
 from dffix.rules.user import posix_shell
+from dffix.syntax import ParseError, parse
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
 
 FROM = "FROM python:3.12-slim\n"
@@ -357,3 +358,126 @@ def test_scripts_are_checked_in_the_build_context(
     result = fix(source, [ShellFormCmd()], Applicability.SAFE, context=BuildContext(tmp_path))
     assert isinstance(result, FixResult)
     assert (result.text != source) == safe
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        pytest.param(
+            "FROM redis:7\nCMD redis-server /etc/redis.conf", "drops root to `redis`", id="redis-server"
+        ),
+        pytest.param("FROM redis:7\nCMD /etc/redis.conf", "`/etc/redis.conf`", id="conf"),
+        pytest.param("FROM postgres:16\nCMD postgres -c fsync=off", "`postgres`", id="postgres"),
+        pytest.param("FROM mysql:8\nCMD mysqld --skip-log-bin", "`mysql`", id="mysql"),
+        pytest.param("FROM mariadb:11\nCMD mariadbd", "`mysql`", id="mariadb"),
+        pytest.param("FROM mongo:7\nCMD mongod --auth", "`mongodb`", id="mongo"),
+        pytest.param("FROM rabbitmq:3\nCMD rabbitmq-server", "`rabbitmq`", id="rabbitmq"),
+        pytest.param("FROM cassandra:5\nCMD cassandra -f", "`cassandra`", id="cassandra"),
+        pytest.param("FROM couchdb:3\nCMD couchdb", "`couchdb`", id="couchdb"),
+        pytest.param("FROM nginx:1.27\nCMD nginx -g 'daemon off;'", "docker-entrypoint.d", id="nginx"),
+        pytest.param("FROM haproxy:3\nCMD haproxy -f /x.cfg", "`-W -db`", id="haproxy"),
+        pytest.param("FROM memcached:1\nCMD -m 64", "`memcached`", id="memcached option"),
+        pytest.param("FROM node:20\nCMD server.js", "`node`", id="node script name"),
+        pytest.param("FROM docker.io/library/redis:7\nCMD redis-server", "`redis`", id="full path"),
+        pytest.param("FROM redis:7 AS base\nFROM base\nCMD redis-server", "`redis`", id="through a stage"),
+        pytest.param("FROM redis:7\nCMD exec redis-server", "`redis`", id="dropped exec"),
+    ],
+)
+def test_official_entrypoint_branching_on_the_program_makes_the_fix_unsafe(source: str, words: str) -> None:
+    source = snippet(source)
+    [message] = assert_reports(ShellFormCmd(), source, fixable=True)
+    assert "unsafe" in message and "ENTRYPOINT script" in message and words in message, message
+    assert fixed(ShellFormCmd(), source).text == source
+    assert fixed(ShellFormCmd(), source, unsafe=True).text != source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM redis:7\nCMD redis-cli ping", id="redis program the script does not look at"),
+        pytest.param("FROM node:20\nCMD npm start", id="node with a program"),
+        pytest.param("FROM memcached:1\nCMD memcached -m 64", id="memcached by name"),
+        pytest.param("FROM myorg/redis:7\nCMD redis-server", id="not the official image"),
+        pytest.param("FROM python:3.12\nCMD postgres", id="an image without such a script"),
+    ],
+)
+def test_official_entrypoint_that_does_not_branch_keeps_the_safe_fix(source: str) -> None:
+    source = snippet(source)
+    assert fixed(ShellFormCmd(), source).text != source
+
+
+def test_own_entrypoint_overrides_the_official_one() -> None:
+    source = snippet('FROM redis:7\nENTRYPOINT ["/run.sh"]\nCMD redis-server')
+    [message] = assert_reports(ShellFormCmd(), source, fixable=True)
+    assert "the `ENTRYPOINT` gets these words" in message and "redis` image" not in message
+
+
+def test_a_shell_form_entrypoint_with_cmd_in_a_later_stage_is_unsafe() -> None:
+    source = snippet("FROM alpine AS base\nENTRYPOINT /usr/bin/app\nFROM base\nCMD serve")
+    messages = assert_reports(ShellFormCmd(), source)
+    assert any("a stage built on this one sets a `CMD`" in m for m in messages), messages
+    assert "ENTRYPOINT /usr/bin/app" in fixed(ShellFormCmd(), source).text
+
+
+def test_a_later_stage_with_its_own_entrypoint_keeps_the_fix_safe() -> None:
+    source = snippet('FROM alpine AS base\nENTRYPOINT /usr/bin/app\nFROM base\nENTRYPOINT ["x"]\nCMD serve')
+    assert 'ENTRYPOINT ["/usr/bin/app"]' in fixed(ShellFormCmd(), source).text
+
+
+@pytest.mark.parametrize(
+    ("files", "shell", "after"),
+    [
+        pytest.param({"app.sh": "echo hi\n"}, "", 'CMD ["/bin/sh", "/app.sh", "--x"]', id="sh runs it"),
+        pytest.param(
+            {"app.sh": "echo hi\n"},
+            'SHELL ["/bin/bash", "-c"]\n',
+            'CMD ["/bin/bash", "/app.sh", "--x"]',
+            id="the SHELL in force runs it",
+        ),
+        pytest.param({"app.sh": "#!/bin/sh\necho hi\n"}, "", 'CMD ["/app.sh", "--x"]', id="with #! it runs"),
+    ],
+)
+def test_a_script_without_shebang_is_run_by_the_shell(
+    tmp_path: Path, files: dict[str, str], shell: str, after: str
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    source = f"FROM alpine\nCOPY app.sh /app.sh\n{shell}CMD /app.sh --x\n"
+    result = fix(source, [ShellFormCmd()], Applicability.UNSAFE, context=BuildContext(tmp_path))
+    assert isinstance(result, FixResult)
+    assert result.text == f"FROM alpine\nCOPY app.sh /app.sh\n{shell}{after}\n"
+
+
+def test_the_message_says_the_shell_runs_a_script_without_shebang(tmp_path: Path) -> None:
+    (tmp_path / "app.sh").write_text("echo hi\n")
+    source = "FROM alpine\nCOPY app.sh /app.sh\nCMD /app.sh\n"
+    df = parse(source)
+    assert not isinstance(df, ParseError)
+    [found] = check(df, [ShellFormCmd()], context=BuildContext(tmp_path))
+    assert found.fix is not None and found.fix.applicability == Applicability.UNSAFE
+    assert "`/app.sh` has no `#!` line" in found.message and "runs it with `/bin/sh`" in found.message
+
+
+def test_copies_with_and_without_shebang_get_no_fix(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "run.sh").write_text("#!/bin/bash\necho\n")
+    (tmp_path / "run.sh").write_text("echo\n")
+    source = "FROM alpine\nCOPY a/run.sh run.sh /opt/\nCMD /opt/run.sh\n"
+    df = parse(source)
+    assert not isinstance(df, ParseError)
+    [found] = check(df, [ShellFormCmd()], context=BuildContext(tmp_path))
+    assert found.fix is None and "with and without a `#!` line" in found.message
+    assert found.message.endswith("no fix")
+
+
+def test_the_entrypoint_table_in_the_docs_is_the_one_the_rule_uses() -> None:
+    doc = ShellFormCmd.__doc__ or ""
+    for image, branch in ENTRYPOINT_BRANCHES.items():
+        row = f"| `{image}` | " + ", ".join(f"`{p}`" for p in branch.firsts) + f" | {branch.does} |"
+        assert row in doc, row
+
+
+def test_a_cmd_two_stages_below_a_shell_form_entrypoint_makes_its_fix_unsafe() -> None:
+    source = snippet("FROM alpine AS a\nENTRYPOINT /usr/bin/app\nFROM a AS b\nRUN true\nFROM b\nCMD serve")
+    assert "ENTRYPOINT /usr/bin/app" in fixed(ShellFormCmd(), source).text
+    assert 'ENTRYPOINT ["/usr/bin/app"]' in fixed(ShellFormCmd(), source, unsafe=True).text

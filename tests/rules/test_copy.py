@@ -32,6 +32,18 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged
         pytest.param('ADD ["my file", "/app/"]', 'COPY ["my file", "/app/"]', id="json form"),
         pytest.param("ADD \\\n  app.py \\\n  /app/", "COPY \\\n  app.py \\\n  /app/", id="continuation"),
         pytest.param("ONBUILD ADD . /x\nADD y /z", "ONBUILD ADD . /x\nCOPY y /z", id="onbuild left"),
+        pytest.param("ADD         app.py /app/", "COPY        app.py /app/", id="aligned column is kept"),
+        pytest.param("add  app.py /app/", "copy app.py /app/", id="two spaces become one"),
+        pytest.param("ADD\tapp.py /app/", "COPY\tapp.py /app/", id="a tab is left as it is"),
+        pytest.param("ADD \tapp.py /app/", "COPY \tapp.py /app/", id="space then tab left as it is"),
+        pytest.param(
+            "ADD  \\\n  app.py /app/", "COPY  \\\n  app.py /app/", id="spaces before a continuation"
+        ),
+        pytest.param(
+            "ADD    --chown=a:b  x /y\nCOPY   z /w",
+            "COPY   --chown=a:b  x /y\nCOPY   z /w",
+            id="aligned with the COPY below",
+        ),
     ],
 )
 def test_add_for_local_files_fixes(before: str, after: str) -> None:

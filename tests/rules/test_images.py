@@ -137,6 +137,26 @@ def test_full_base_image_unchanged(source: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM node:onbuild", id="node onbuild"),
+        pytest.param("FROM node:8-onbuild", id="node version onbuild"),
+        pytest.param("FROM python:3-onbuild", id="python onbuild"),
+        pytest.param("FROM ruby:onbuild", id="ruby onbuild"),
+    ],
+)
+def test_onbuild_images_are_not_reported(source: str) -> None:
+    df = parse(snippet(source))
+    assert not isinstance(df, ParseError)
+    assert check(df, [FullBaseImage()]) == []
+
+
+def test_onbuild_without_install_in_a_stage_built_on_keeps_the_fix() -> None:
+    source = 'FROM node:20 AS base\nONBUILD COPY . /app\nFROM base\nCMD ["node", "x.js"]'
+    assert_reports(FullBaseImage(), source, fixable=True)
+
+
+@pytest.mark.parametrize(
     ("source", "expected"),
     [
         pytest.param(
@@ -162,6 +182,45 @@ def test_full_base_image_unchanged(source: str) -> None:
             "FROM openjdk:17\nRUN mkdir /x\nCMD java -jar x.jar",
             "only for a stage that just starts `java -jar`",
             id="openjdk",
+        ),
+        pytest.param(
+            "FROM node:20\nONBUILD COPY package.json /app/\nONBUILD RUN npm install",
+            "no fix: its `ONBUILD` triggers run `npm install` in the images built on it, whose native "
+            "modules need the compilers `node:20-slim` lacks",
+            id="onbuild npm install",
+        ),
+        pytest.param(
+            "FROM python:3.12\nONBUILD RUN pip install --no-cache-dir -r requirements.txt",
+            "its `ONBUILD` triggers run `pip install`",
+            id="onbuild pip install",
+        ),
+        pytest.param(
+            "FROM ruby:3.3\nONBUILD RUN bundle install",
+            "its `ONBUILD` triggers run `bundle install`",
+            id="onbuild bundle install",
+        ),
+        pytest.param(
+            "FROM node:20\nONBUILD RUN yarn", "its `ONBUILD` triggers run `yarn`", id="onbuild bare yarn"
+        ),
+        pytest.param(
+            "FROM node:20\nONBUILD RUN npm ci --omit=dev",
+            "its `ONBUILD` triggers run `npm ci`",
+            id="onbuild npm ci",
+        ),
+        pytest.param(
+            "FROM python:3.12\nONBUILD RUN python -m pip install .",
+            "its `ONBUILD` triggers run `pip install`",
+            id="onbuild python -m pip",
+        ),
+        pytest.param(
+            'FROM node:20\nONBUILD COPY . /app\nCMD ["node", "/app"]',
+            "it has `ONBUILD` triggers, so it is a base for other images",
+            id="final stage with onbuild is a base image",
+        ),
+        pytest.param(
+            'FROM node:20 AS base\nONBUILD RUN yarn install\nFROM base\nCMD ["node", "x.js"]',
+            "the `ONBUILD` triggers of the stage it is built on run `yarn install`",
+            id="onbuild install of the stage built on",
         ),
     ],
 )

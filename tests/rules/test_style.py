@@ -9,7 +9,7 @@ from dffix.rules.style import (
     MixedInstructionCase,
     double_quoted,
 )
-from tests.helpers import assert_fixes, assert_reports, assert_unchanged
+from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed
 
 # -- DF601 deprecated-maintainer -------------------------------------------------
 
@@ -46,6 +46,16 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged
             "MAINTAINER 若虚 <slpcat@qq.com>   ",
             'LABEL org.opencontainers.image.authors="若虚 <slpcat@qq.com>"   ',
             id="non-ascii kept and trailing spaces untouched",
+        ),
+        pytest.param(
+            "MAINTAINER  Jane",
+            'LABEL       org.opencontainers.image.authors="Jane"',
+            id="an aligned column is kept",
+        ),
+        pytest.param(
+            "MAINTAINER\tJane",
+            'LABEL\torg.opencontainers.image.authors="Jane"',
+            id="a tab is kept",
         ),
         pytest.param(
             "MAINTAINER a\nLABEL org.opencontainers.image.authors=b",
@@ -88,9 +98,72 @@ def test_deprecated_maintainer_unchanged(source: str) -> None:
     assert_unchanged(DeprecatedMaintainer(), source)
 
 
-def test_deprecated_maintainer_is_reported_without_fix() -> None:
-    messages = assert_reports(DeprecatedMaintainer(), "FROM scratch\nMAINTAINER a \\\n  b", fixable=False)
-    assert messages == ["`MAINTAINER` is deprecated"]
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param("FROM scratch\nMAINTAINER a \\\n  b", "it spans several lines", id="continuation"),
+        pytest.param("MAINTAINER a\nFROM scratch", "it is not inside a stage", id="before FROM"),
+        pytest.param("FROM scratch\nMAINTAINER a\\$b", "an escape character", id="escape"),
+        pytest.param(
+            "FROM scratch\nLABEL org.opencontainers.image.authors=x\nMAINTAINER a",
+            "an earlier `LABEL` sets",
+            id="earlier label",
+        ),
+        pytest.param(
+            "FROM scratch\nMAINTAINER a\nMAINTAINER b \\\n  c",
+            "a `MAINTAINER` spans several lines",
+            id="one of several spans lines",
+        ),
+    ],
+)
+def test_deprecated_maintainer_says_why_there_is_no_fix(source: str, reason: str) -> None:
+    messages = assert_reports(DeprecatedMaintainer(), source, fixable=False)
+    assert all(m.startswith("`MAINTAINER` is deprecated; ") and f"no fix: {reason}" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "MAINTAINER A <a@x>\nMAINTAINER B <b@y>",
+            'LABEL org.opencontainers.image.authors="A <a@x>, B <b@y>"',
+            id="two in a row",
+        ),
+        pytest.param(
+            "MAINTAINER A\nRUN x\n  MAINTAINER B\nCMD y",
+            'LABEL org.opencontainers.image.authors="A, B"\nRUN x\nCMD y',
+            id="apart and indented",
+        ),
+        pytest.param(
+            "maintainer A\nmaintainer B\nmaintainer $C",
+            'label org.opencontainers.image.authors="A, B, \\$C"',
+            id="three, lowercase, dollar escaped",
+        ),
+        pytest.param(
+            "MAINTAINER A\nFROM scratch AS two\nMAINTAINER B",
+            'LABEL org.opencontainers.image.authors="A"\nFROM scratch AS two\n'
+            'LABEL org.opencontainers.image.authors="B"',
+            id="one per stage stays one label per stage",
+        ),
+    ],
+)
+def test_several_maintainers_of_a_stage_become_one_label(before: str, after: str) -> None:
+    assert_fixes(DeprecatedMaintainer(), "FROM scratch\n" + before, "FROM scratch\n" + after, unsafe=True)
+
+
+def test_several_maintainers_merge_only_with_unsafe_fixes() -> None:
+    source = "FROM scratch\nMAINTAINER A\nMAINTAINER B\n"
+    assert_unchanged(DeprecatedMaintainer(), source, unsafe=False)
+    messages = assert_reports(DeprecatedMaintainer(), source, fixable=True)
+    assert len(messages) == 2
+    assert "held only the last (`B`)" in messages[0] and "naming all 2, is unsafe" in messages[0]
+    assert "no fix here: the one on line 2 merges them all" in messages[1]
+
+
+def test_several_maintainers_without_final_newline() -> None:
+    before = "FROM scratch\r\nMAINTAINER A\r\nMAINTAINER B"
+    after = 'FROM scratch\r\nLABEL org.opencontainers.image.authors="A, B"'
+    assert fixed(DeprecatedMaintainer(), before, unsafe=True).text == after
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import fnmatch
 import itertools
 import json
 import posixpath
@@ -16,6 +17,7 @@ from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.user import (
     PosixShell,
     base_image,
+    is_official_image,
     is_windows_image,
     posix_shell,
     shell_in_force,
@@ -42,6 +44,50 @@ _SHELL_ONLY = frozenset(
 # Builtins that also exist as programs: exec form runs the program, which may read
 # options differently (`echo -e` is an option to /bin/echo, text to dash's echo).
 _TWIN_BUILTINS = frozenset({"echo", "printf", "test", "true", "false", "pwd", "kill"})
+
+
+class Branch(NamedTuple):
+    """What an official image's ENTRYPOINT script does when its first argument matches."""
+
+    firsts: tuple[str, ...]  # glob patterns for the first argument (`-*`: any option)
+    does: str
+
+
+# Official images whose ENTRYPOINT script looks at its first argument. With a shell-form
+# CMD that argument is `/bin/sh`, which matches nothing, so the script just runs the
+# command; in exec form it is the program, and the script may set up and drop root.
+# Read from each image's docker-entrypoint.sh (docker-library and the images' own repos).
+_DROP = "chowns its data, drops root to `{}`"
+ENTRYPOINT_BRANCHES: dict[str, Branch] = {
+    "redis": Branch(("-*", "*.conf", "redis-server"), _DROP.format("redis")),
+    "postgres": Branch(("-*", "postgres"), "initialises the database and drops root to `postgres`"),
+    "mysql": Branch(("-*", "mysqld"), "initialises the database and drops root to `mysql`"),
+    "mariadb": Branch(("-*", "mariadbd", "mysqld"), "initialises the database and drops root to `mysql`"),
+    "percona": Branch(("-*", "mysqld"), "initialises the database and drops root to `mysql`"),
+    "mongo": Branch(("-*", "mongo*"), _DROP.format("mongodb") + ", may init the db"),
+    "rabbitmq": Branch(("rabbitmq*",), _DROP.format("rabbitmq")),
+    "cassandra": Branch(("-*", "cassandra"), _DROP.format("cassandra") + ", edits its config"),
+    "couchdb": Branch(("-*", "+*", "couchdb", "/opt/couchdb/bin/couchdb"), "chowns, drops root to `couchdb`"),
+    "elasticsearch": Branch(("eswrapper", "*elasticsearch"), "runs it as user 1000 (`chroot --userspec`)"),
+    "zookeeper": Branch(("zkServer.sh",), _DROP.format("zookeeper")),
+    "ghost": Branch(("node",), _DROP.format("node") + " and fills the content folder"),
+    "nginx": Branch(("nginx", "nginx-debug"), "runs /docker-entrypoint.d/ (config templates, IPv6 listen)"),
+    "haproxy": Branch(("-*", "haproxy"), "adds `-W -db` to `haproxy`"),
+    "wordpress": Branch(("apache2*", "php-fpm"), "installs WordPress and writes wp-config.php"),
+    "joomla": Branch(("apache2*", "php-fpm"), "installs Joomla into the web root"),
+    "nextcloud": Branch(("apache*", "php-fpm"), "installs or upgrades Nextcloud"),
+    "odoo": Branch(("-*", "--", "odoo"), "waits for PostgreSQL and adds the database options"),
+    "influxdb": Branch(("-*", "run", "influxd"), "sets up InfluxDB on first start"),
+    "consul": Branch(("*",), "runs a consul subcommand as `consul <it>` and drops root"),
+    "registry": Branch(
+        ("-*", "*.yaml", "*.yml", "serve", "garbage-collect", "help"), "runs `registry` with it"
+    ),
+    "docker": Branch(("*",), "runs a docker subcommand as `docker <it>` (`dockerd` under docker-init)"),
+    "node": Branch(("-*", "*.js", "*.mjs", "*.cjs"), "runs it with `node` when it is not a program"),
+    "memcached": Branch(("-*",), "runs `memcached` with the options"),
+    "php": Branch(("-*",), "runs `php` (or `php-fpm`, `apache2-foreground`) with the options"),
+    "telegraf": Branch(("-*",), "runs `telegraf` with the options"),
+}
 
 
 class Word(NamedTuple):
@@ -143,15 +189,62 @@ class ShellFormCmd(Rule):
     - an `ENTRYPOINT` is visible in the stage (in it, or in a stage of this file it is
       built `FROM`): the entrypoint then receives the words instead of
       `/bin/sh -c "<command>"`;
-    - the fix is for an `ENTRYPOINT` and the stage has a `CMD`: the `CMD`, ignored by a
-      shell-form `ENTRYPOINT`, becomes its arguments. (An inherited `CMD` is reset by
-      `ENTRYPOINT`, so only the stage's own `CMD` matters.);
+    - the fix is for a `CMD`, no `ENTRYPOINT` of the file is in force, and the stage
+      is built (following `FROM <stage>`) on an official image whose ENTRYPOINT script
+      looks at its first argument, and the program matches what it looks for (table
+      below). In shell form that argument was `/bin/sh`, which matches nothing, so the
+      script just ran the command; in exec form the script sees the program and, say,
+      chowns the data folder and drops root (`FROM redis` + `CMD redis-server ...`);
+    - the fix is for an `ENTRYPOINT` and the stage, or a later stage built on it that
+      sets no `ENTRYPOINT` of its own, has a `CMD`: the `CMD`, ignored by a shell-form
+      `ENTRYPOINT`, becomes its arguments. (An inherited `CMD` is reset by
+      `ENTRYPOINT`, so earlier stages do not count.) A script of the file's own that
+      branches on `$1` is covered by these two: a `CMD` under any `ENTRYPOINT` of the
+      file is unsafe, and a shell-form `ENTRYPOINT` becomes exec form safely only when
+      no `CMD` reaches it (then the script gets no arguments, as before);
     - the command is `echo`, `printf`, `test`, `kill`, ... with an option: exec form runs
       the program of that name, not the shell's builtin, and options differ;
     - the `SHELL` has options that matter (`-l`, `-x`): they no longer apply;
-    - the program may be a script without a `#!` line, which `sh` runs itself but exec
-      form cannot start: a file the stage copies from the build context is checked;
-      otherwise a name ending in `.sh` counts as such a script.
+    - the program may be a script without a `#!` line. The kernel refuses to start one
+      (`exec format error`); the shell, told so, runs the file itself. A file the stage
+      copies from the build context is read: without a `#!` line the fix runs it with
+      the shell, `["/bin/sh", "/app.sh", ...]` (the program of the `SHELL` in force),
+      which is what dash does on its own; copies with and without a `#!` line get no
+      fix. With no copy in the context, a name ending in `.sh` is suspect and the fix
+      keeps the plain words (unsafe: it works if the script has a `#!` line).
+
+    Official images whose ENTRYPOINT script branches on its first argument (read from
+    each image's `docker-entrypoint.sh`; `-*` means any option, which the scripts
+    prefix with the image's program):
+
+    | image | first arguments it looks for | then it |
+    |---|---|---|
+    | `redis` | `-*`, `*.conf`, `redis-server` | chowns its data, drops root to `redis` |
+    | `postgres` | `-*`, `postgres` | initialises the database and drops root to `postgres` |
+    | `mysql` | `-*`, `mysqld` | initialises the database and drops root to `mysql` |
+    | `mariadb` | `-*`, `mariadbd`, `mysqld` | initialises the database and drops root to `mysql` |
+    | `percona` | `-*`, `mysqld` | initialises the database and drops root to `mysql` |
+    | `mongo` | `-*`, `mongo*` | chowns its data, drops root to `mongodb`, may init the db |
+    | `rabbitmq` | `rabbitmq*` | chowns its data, drops root to `rabbitmq` |
+    | `cassandra` | `-*`, `cassandra` | chowns its data, drops root to `cassandra`, edits its config |
+    | `couchdb` | `-*`, `+*`, `couchdb`, `/opt/couchdb/bin/couchdb` | chowns, drops root to `couchdb` |
+    | `elasticsearch` | `eswrapper`, `*elasticsearch` | runs it as user 1000 (`chroot --userspec`) |
+    | `zookeeper` | `zkServer.sh` | chowns its data, drops root to `zookeeper` |
+    | `ghost` | `node` | chowns its data, drops root to `node` and fills the content folder |
+    | `nginx` | `nginx`, `nginx-debug` | runs /docker-entrypoint.d/ (config templates, IPv6 listen) |
+    | `haproxy` | `-*`, `haproxy` | adds `-W -db` to `haproxy` |
+    | `wordpress` | `apache2*`, `php-fpm` | installs WordPress and writes wp-config.php |
+    | `joomla` | `apache2*`, `php-fpm` | installs Joomla into the web root |
+    | `nextcloud` | `apache*`, `php-fpm` | installs or upgrades Nextcloud |
+    | `odoo` | `-*`, `--`, `odoo` | waits for PostgreSQL and adds the database options |
+    | `influxdb` | `-*`, `run`, `influxd` | sets up InfluxDB on first start |
+    | `consul` | `*` | runs a consul subcommand as `consul <it>` and drops root |
+    | `registry` | `-*`, `*.yaml`, `*.yml`, `serve`, `garbage-collect`, `help` | runs `registry` with it |
+    | `docker` | `*` | runs a docker subcommand as `docker <it>` (`dockerd` under docker-init) |
+    | `node` | `-*`, `*.js`, `*.mjs`, `*.cjs` | runs it with `node` when it is not a program |
+    | `memcached` | `-*` | runs `memcached` with the options |
+    | `php` | `-*` | runs `php` (or `php-fpm`, `apache2-foreground`) with the options |
+    | `telegraf` | `-*` | runs `telegraf` with the options |
 
     A command that needs the shell (variables, command substitution, redirections) but
     is a single simple command gets an unsafe fix that keeps the shell and adds `exec`,
@@ -235,10 +328,15 @@ class ShellFormCmd(Rule):
             return self._no_fix(instr, f"{say}: `{name}` is a shell builtin or keyword")
         if "=" in name or name == "exec":
             return self._keep_shell(instr, posix)  # `NAME=value cmd` or `exec -a name cmd`
-        edits = _word_edits(instr, words, start)
+        script = _script_risk(facts, stage, name, posix.argv[0])
+        if script is not None and script.prefix is None:
+            return self._no_fix(instr, f"{say}: {script.reason}")
+        edits = _word_edits(instr, words, start, script.prefix or () if script else ())
         if edits is None:
             return self._no_fix(instr, f"{say}: a word is split across lines")
         reasons = _plain_risks(facts, stage, instr, words, posix)
+        if script is not None:
+            reasons.append(script.reason)
         if reasons:
             message = f"{say}; the fix is unsafe: " + "; ".join(reasons)
             return self.violation(instr.keyword_span, Fix.unsafe(*edits), message=message)
@@ -271,12 +369,15 @@ def _plain_risks(
     reasons: list[str] = []
     if instr.kind == "ENTRYPOINT" and "CMD" in stage.kinds:
         reasons.append("the `CMD` of this stage, ignored until now, becomes its arguments")
+    name = words[0].value
     if instr.kind == "CMD" and facts.stage_index("entrypoint", _has_entrypoint, stage):
         reasons.append('the `ENTRYPOINT` gets these words instead of `/bin/sh -c "…"`')
-    name = words[0].value
-    script = _script_risk(facts, stage, name)
-    if script:
-        reasons.append(script)
+    elif instr.kind == "CMD":
+        branch = _image_branch(base_image(facts, stage), name)
+        if branch:
+            reasons.append(branch)
+    if instr.kind == "ENTRYPOINT" and _cmd_in_children(facts, stage):
+        reasons.append("a stage built on this one sets a `CMD`, which becomes its arguments")
     if name in _TWIN_BUILTINS and any(w.value.startswith("-") for w in words[1:]):
         reasons.append(f"exec form runs the `{name}` program, whose options differ from the builtin's")
     if not posix.quiet:
@@ -284,20 +385,74 @@ def _plain_risks(
     return reasons
 
 
-def _script_risk(facts: Facts, stage: Stage, program: str) -> str | None:
+class ScriptRisk(NamedTuple):
+    """Why the program may be a script without a `#!` line, and what to run it with."""
+
+    reason: str
+    prefix: tuple[str, ...] | None  # () keep the words, (shell,) run it with the shell, None no fix
+
+
+def _script_risk(facts: Facts, stage: Stage, program: str, shell: str) -> ScriptRisk | None:
     """Return why `program` may be a script without a `#!` line, or None.
 
-    Such a script runs under `sh -c` (the shell reads it itself) but not in exec form.
-    The copy of it in the build context tells; without one, a `.sh` name is suspect.
+    The kernel cannot start such a script (`exec format error`), so exec form fails
+    where `sh -c` worked: the shell, told ENOEXEC, runs the file itself (dash re-runs it
+    as `/bin/sh <file> <args>`, bash reads it in a subshell). The copies of it in the
+    build context tell: without a `#!` line, the fix runs it with the shell; copies
+    with and without one get no fix. With no copy, a `.sh` name is suspect.
     """
     heads = _context_heads(facts, stage, program)
     if heads is None:
-        return (
-            f"if `{program}` has no `#!` line, only the shell can run it" if program.endswith(".sh") else None
-        )
-    if all(head.startswith(("#!", "\x7fELF")) for head in heads):
+        if not program.endswith(".sh"):
+            return None
+        return ScriptRisk(f"if `{program}` has no `#!` line, exec form cannot start it", ())
+    bare = [not head.startswith(("#!", "\x7fELF")) for head in heads]
+    if not any(bare):
         return None
-    return f"`{program}` has no `#!` line: the shell runs it, exec form cannot"
+    if not all(bare):
+        return ScriptRisk(f"the build context has copies of `{program}` with and without a `#!` line", None)
+    reason = f"`{program}` has no `#!` line, which exec form needs, so the fix runs it with `{shell}`"
+    return ScriptRisk(reason, (shell,))
+
+
+def official_name(ref: str) -> str | None:
+    """Return the name of a Docker Hub official image (`redis` of `docker.io/redis:7`), or None."""
+    path = ref.split("@", 1)[0]
+    if ":" in path.rsplit("/", 1)[-1]:
+        path = path.rsplit(":", 1)[0]
+    if not path or "$" in path or not is_official_image(path):
+        return None
+    return path.rsplit("/", 1)[-1].lower()
+
+
+def _image_branch(ref: str, program: str) -> str | None:
+    """Return what the base image's ENTRYPOINT script does differently once it gets
+    `program` as its first argument instead of `/bin/sh`, or None."""
+    image = official_name(ref)
+    branch = ENTRYPOINT_BRANCHES.get(image or "")
+    if branch is None or not any(fnmatch.fnmatchcase(program, p) for p in branch.firsts):
+        return None
+    return (
+        f"the `{image}` image's ENTRYPOINT script gets `{program}` instead of `/bin/sh` "
+        f"as its first argument, and then {branch.does}"
+    )
+
+
+def _cmd_in_children(facts: Facts, stage: Stage) -> bool:
+    """Return whether a stage built on this one (directly or not) sets a CMD and keeps
+    this stage's ENTRYPOINT (sets none of its own)."""
+
+    def build() -> frozenset[int]:
+        # Stages come after the stage they are built on: one pass from the end.
+        reached: set[int] = set()
+        for s in reversed(facts.stages):
+            if s.parent is None or "ENTRYPOINT" in s.kinds:
+                continue
+            if "CMD" in s.kinds or s.index in reached:
+                reached.add(s.parent)
+        return frozenset(reached)
+
+    return stage.index in facts.cached("cmd-in-children", build)
 
 
 def _has_entrypoint(stage: Stage, parent: bool | None) -> bool:
@@ -361,8 +516,10 @@ def _run_of(instr: Instruction, index: int) -> int:
     return max(bisect.bisect_right(instr.offsets.starts, index) - 1, 0)
 
 
-def _word_edits(instr: Instruction, words: tuple[Word, ...], start: int) -> list[Edit] | None:
-    """Return edits writing `words` as a JSON array over the argument's own lines.
+def _word_edits(
+    instr: Instruction, words: tuple[Word, ...], start: int, prefix: tuple[str, ...] = ()
+) -> list[Edit] | None:
+    """Return edits writing `prefix` and `words` as a JSON array over the argument's own lines.
 
     The array replaces the command from `start` on. Words on one source line are
     replaced together; what lies between lines (the continuation, comment lines,
@@ -382,7 +539,9 @@ def _word_edits(instr: Instruction, words: tuple[Word, ...], start: int) -> list
     edits = []
     for k, group in enumerate(lines):
         text = ", ".join(json.dumps(w.value, ensure_ascii=False) for w in group)
-        text = ("[" if k == 0 else "") + text + ("]" if k == len(lines) - 1 else ",")
+        if k == 0:
+            text = "[" + "".join(json.dumps(p, ensure_ascii=False) + ", " for p in prefix) + text
+        text += "]" if k == len(lines) - 1 else ","
         span = instr.offsets.span(base + (start if k == 0 else group[0].start), base + group[-1].end)
         edits.append(Edit.replace(span, text))
     return edits

@@ -9,7 +9,7 @@ from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.syntax.tree import Dockerfile, Instruction
+from dffix.syntax.tree import Dockerfile, Instruction, Span
 
 # ADD downloads URLs and unpacks local tar archives (plain or compressed, by content).
 # We go by the name, and by the content when the file is in the visible build context.
@@ -80,6 +80,26 @@ def same_case(word: str, new: str) -> str:
     return new.capitalize()
 
 
+def keyword_and_gap(text: str, keyword: Span, longer: int, escape: str = "\\") -> Span:
+    """Return the span to replace for a keyword that grows by `longer` characters.
+
+    When the arguments are aligned in a column (two or more spaces after the keyword,
+    then more on the same line), the span takes `longer` of those spaces too, keeping
+    at least one, so the arguments stay where they were. A single space, tabs or a
+    line break or continuation after the keyword: just the keyword.
+    """
+    end = keyword.end
+    while end < len(text) and text[end] == " ":
+        end += 1
+    gap = end - keyword.end
+    line_end = text.find("\n", end)
+    rest = text[end:] if line_end < 0 else text[end:line_end]
+    # Nothing follows on the line but a continuation: there is no column to keep.
+    if gap < 2 or not rest.strip() or rest[0] == "\t" or rest.rstrip() == escape:
+        return keyword
+    return Span(keyword.start, keyword.end + min(longer, gap - 1))
+
+
 class AddForLocalFiles(Rule):
     """## What it does
     Flags `ADD` used to copy plain local files or folders into the image.
@@ -109,6 +129,10 @@ class AddForLocalFiles(Rule):
     earlier CI step, say) goes by its name. Flags such as
     `--chown`, `--chmod` and `--link` are kept. Otherwise there is no fix: sources
     with variables or globs are reported so you can decide.
+
+    Arguments aligned in a column stay in it: when `ADD` is followed by two or more
+    spaces, `COPY` takes one of them (`ADD    app.py` becomes `COPY   app.py`). A
+    single space stays, and tabs are left as they are.
 
     ## References
     - Docker best practices: "ADD or COPY"
@@ -142,5 +166,7 @@ class AddForLocalFiles(Rule):
             if facts.context is not None and any(_unpacked_by_content(facts.context, s) for s in sources):
                 continue
             keyword = df.text[instr.keyword_span.start : instr.keyword_span.end]
-            edit = Edit.replace(instr.keyword_span, same_case(keyword, "COPY"))
+            edit = Edit.replace(
+                keyword_and_gap(df.text, instr.keyword_span, 1, df.escape), same_case(keyword, "COPY")
+            )
             yield self.violation(instr.keyword_span, Fix.safe(edit))

@@ -276,6 +276,62 @@ def _native_dependency(stages: list[Stage], context: BuildContext | None) -> str
     return None
 
 
+# Package managers whose `install` may build native code (npm & co. are in _NODE_INSTALLERS).
+_INSTALLERS = frozenset({"bundle", "gem", "poetry", "pipenv", "composer"})
+
+
+def _onbuild_installs(stage: Stage) -> str | None:
+    """Return the install command (`npm install`) an `ONBUILD RUN` of the stage runs, or None."""
+    for instr in stage.instructions:
+        inner = instr.inner if instr.kind == "ONBUILD" else None
+        for cmd in simple_commands(inner) if inner is not None and inner.kind == "RUN" else ():
+            found = _install_command(cmd.argv)
+            if found is not None:
+                return found
+    return None
+
+
+def _install_command(argv: tuple[str, ...]) -> str | None:
+    """Return the package install a command runs (`npm install`, `pip install`), or None."""
+    name = argv[0] if argv else ""
+    if _pip_install_args(argv) is not None:
+        return "pip install"
+    if name in _NODE_INSTALLERS and (len(argv) == 1 or argv[1] in ("install", "i", "ci", "add")):
+        return " ".join(argv[:2])
+    if name in _INSTALLERS and argv[1:2] == ("install",):
+        return f"{name} install"
+    return None
+
+
+def _onbuild_reason(facts: Facts, new: str) -> str | None:
+    """Return why `ONBUILD` triggers make the final stage keep its full image, or None.
+
+    The final stage's own triggers run in the builds of other images, `FROM` this one,
+    with their files: it is a base image, and what they need is unknown. Triggers of a
+    stage it is built on run in this build; one that installs packages may compile
+    native modules, with compilers `new` lacks.
+    """
+    final, *above = facts.chain(facts.final_stage) if facts.final_stage else ()
+    installs = _onbuild_installs(final)
+    if installs is not None:
+        return (
+            f"its `ONBUILD` triggers run `{installs}` in the images built on it, whose "
+            f"native modules need the compilers `{new}` lacks"
+        )
+    if "ONBUILD" in final.kinds:
+        return (
+            f"it has `ONBUILD` triggers, so it is a base for other images, which may need what `{new}` lacks"
+        )
+    for stage in above:
+        installs = _onbuild_installs(stage)
+        if installs is not None:
+            return (
+                f"the `ONBUILD` triggers of the stage it is built on run `{installs}`, whose "
+                f"native modules need the compilers `{new}` lacks"
+            )
+    return None
+
+
 def _runs_jar(stages: list[Stage]) -> bool:
     """Return whether the stages only hold files and metadata and start `java -jar`."""
     starts = []
@@ -352,13 +408,21 @@ class FullBaseImage(Rule):
       `weasyprint`...), also read from a requirements file in the build context;
     - `npm`/`yarn`/`pnpm` installs a `package.json` (from the build context) with
       node-gyp packages (`node-sass`, `canvas`...) or git dependencies;
-    - or another stage copies files from it (`COPY --from`).
+    - or another stage copies files from it (`COPY --from`);
+    - the final stage has `ONBUILD` triggers: it is a base for other images, whose
+      builds run the triggers with their own files (an `ONBUILD RUN npm install`,
+      `pip install`, `bundle install`... compiles their native modules), so what
+      they need from the full image cannot be known here;
+    - a stage it is built on has `ONBUILD RUN` triggers that install packages (they
+      run in this build, and may compile native modules).
 
     A `golang` or `rust` final stage is reported without a fix: build the binary in that
     image and copy it into `gcr.io/distroless/static`, `debian:bookworm-slim` or
     `alpine`. Not reported: earlier build stages, images pinned by digest, tags set by
-    a variable, `-slim`/`-alpine`/Windows tags, and images other than Docker Hub's official
-    ones.
+    a variable, `-slim`/`-alpine`/Windows tags, the `onbuild` tags (`node:onbuild`,
+    `python:3-onbuild`, `ruby:onbuild`: their triggers install the app's packages in
+    this build, which their slim images could not compile), and images other than
+    Docker Hub's official ones.
 
     ## References
     - Docker docs: "Multi-stage builds"; Docker Hub `python` image: "Image Variants"
@@ -418,6 +482,9 @@ class FullBaseImage(Rule):
         split = f"build in a `{ref}` stage and copy the results into a `{new}` final stage"
         if _copied_from(df, root):
             return "another stage copies files from it, which the smaller image may not have"
+        onbuild = _onbuild_reason(facts, new)
+        if onbuild is not None:
+            return onbuild
         if ref.name == "openjdk":
             return (
                 None

@@ -12,6 +12,7 @@ from dffix.syntax import words as w
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
 AUTHORS_LABEL = "org.opencontainers.image.authors"
+_ESCAPE_REASON = "an escape character in the value that BuildKit versions read differently in quotes"
 # BuildKit splits FROM (and the legacy ENV/LABEL form) on this, not on Unicode spaces.
 _WORD_RE = lazy_re(r"[^\t\v\f\r ]+")
 # A key that reads the same to BuildKit's word splitter and its variable expander.
@@ -102,13 +103,28 @@ class DeprecatedMaintainer(Rule):
     Safe: the text of `MAINTAINER` is taken literally, while a `LABEL` value goes through
     variable expansion, so the value is written in double quotes with `"` and `$`
     escaped (with the file's escape character) and reads back as exactly the same text.
-    The keyword keeps the case it had (`maintainer` becomes `label`). What the image runs
+    The keyword keeps the case it had (`maintainer` becomes `label`), and arguments
+    aligned in a column (two or more spaces after `MAINTAINER`) still start in that
+    column (`LABEL` gets five more spaces; tabs stay). What the image runs
     is unchanged; its metadata moves from the deprecated `Author` field to the label.
 
-    There is no fix, only the report, when the value cannot be written the same way for
-    every BuildKit version (an escape character before `"`, `$`, another escape
-    character or at the end), when `MAINTAINER` spans several lines or has flags, when it
-    is not inside a stage, and when an earlier `LABEL` already sets
+    `MAINTAINER` belongs to its stage: each one sets the stage's `Author`, so when a
+    stage has several, the image keeps only the last (BuildKit and hadolint just warn
+    about each). Turning each into a label would give the same result, one label
+    replacing the other, and silently drop every name but the last one, though the
+    file plainly names several maintainers. So a stage's `MAINTAINER`s become one
+    label listing them all, in order (`"A <a@x>, B <b@y>"`, the free-form list the OCI
+    key allows), in place of the first; the others' lines are removed. That fix is
+    unsafe: the image now names people its `Author` field did not, so it waits for
+    `--unsafe-fixes` and a look at the diff. The report of the first `MAINTAINER`
+    carries the fix, the others point to it. Stages stay apart: one `MAINTAINER` in each
+    of two stages gives a label in each (the later stage's own replaces the one it
+    inherits, as `Author` did).
+
+    There is no fix, only the report with the reason, when the value cannot be written
+    the same way for every BuildKit version (an escape character before `"`, `$`,
+    another escape character or at the end), when a `MAINTAINER` spans several lines or
+    has flags, when it is not inside a stage, and when an earlier `LABEL` already sets
     `org.opencontainers.image.authors` (the new label would replace that value).
 
     ## References
@@ -126,26 +142,98 @@ class DeprecatedMaintainer(Rule):
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         earlier_authors = False
+        by_stage: dict[int | None, list[Instruction]] = {}
+        blocked: set[int] = set()  # MAINTAINERs after a LABEL that sets the authors
         for instr in df.all_instructions:
             if instr.kind == "LABEL" and AUTHORS_LABEL in label_keys(instr):
                 earlier_authors = True
-            if instr.kind != "MAINTAINER":
-                continue
-            fix = None if earlier_authors else self._fix(df, facts, instr)
-            yield self.violation(instr.keyword_span, fix)
+            if instr.kind == "MAINTAINER":
+                stage = facts.stage_of(instr)
+                by_stage.setdefault(stage.index if stage else None, []).append(instr)
+                if earlier_authors:
+                    blocked.add(instr.span.start)
+        for index, group in by_stage.items():
+            if index is None or len(group) == 1:
+                for instr in group:
+                    fix = self._fix(df, instr) if index is not None else "it is not inside a stage"
+                    if instr.span.start in blocked:
+                        fix = f"an earlier `LABEL` sets `{AUTHORS_LABEL}`, which the label would replace"
+                    if isinstance(fix, str):
+                        yield self.violation(instr.keyword_span, message=f"{self.message}; no fix: {fix}")
+                    else:
+                        yield self.violation(instr.keyword_span, fix)
+            else:
+                yield from self._merged(df, group, blocked)
 
-    def _fix(self, df: Dockerfile, facts: Facts, instr: Instruction) -> Fix | None:
+    def _merged(self, df: Dockerfile, group: list[Instruction], blocked: set[int]) -> Iterator[Violation]:
+        """Report the MAINTAINERs of one stage; the first carries the fix writing one label
+        for all (one fix, not one per MAINTAINER: its edits grow with their number)."""
+        said = f"{self.message}; the stage has {len(group)}, the image's `Author` held only the last"
+        fix = self._merge_fix(df, group, blocked)
+        if isinstance(fix, str):
+            message = f"{said}; no fix: {fix}"
+            for instr in group:
+                yield self.violation(instr.keyword_span, message=message)
+            return
+        first, last = group[0], group[-1].values[0]
+        message = f"{said} (`{last}`), so the fix, one label naming all {len(group)}, is unsafe"
+        title = f"Replace the `MAINTAINER`s with one `{AUTHORS_LABEL}` label"
+        yield self.violation(first.keyword_span, fix, message=message, fix_title=title)
+        rest = f"{said}; no fix here: the one on line {first.start_line} merges them all into one label"
+        for instr in group[1:]:
+            yield self.violation(instr.keyword_span, message=rest)
+
+    def _merge_fix(self, df: Dockerfile, group: list[Instruction], blocked: set[int]) -> Fix | str:
+        """Return the fix writing one label with every name in place of the first
+        MAINTAINER and deleting the others, or why there is none."""
+        if any(i.span.start in blocked for i in group):
+            return f"an earlier `LABEL` sets `{AUTHORS_LABEL}`, which the label would replace"
+        if any(len(i.lines) != 1 or i.flags or not i.values for i in group):
+            return "a `MAINTAINER` spans several lines, has flags or no value"
+        value = double_quoted(", ".join(i.values[0] for i in group), df.escape)
+        if value is None:
+            return _ESCAPE_REASON
+        first = group[0]
+        label = f"{_label_keyword(df, first)}{AUTHORS_LABEL}={value}"
+        edits = [Edit.replace(Span(first.keyword_span.start, first.args_span.end), label)]
+        edits += [Edit.delete(_line_span(df, i)) for i in group[1:]]
+        return Fix.unsafe(*edits)
+
+    def _fix(self, df: Dockerfile, instr: Instruction) -> Fix | str:
+        """Return the fix for the one MAINTAINER of a stage, or why there is none."""
         # Continuation lines may hold comments that a one-line LABEL would drop.
-        if len(instr.lines) != 1 or instr.flags or not instr.values:
-            return None
-        # BuildKit rejects MAINTAINER before the first FROM; nothing to rewrite there.
-        if facts.stage_of(instr) is None:
-            return None
+        if len(instr.lines) != 1:
+            return "it spans several lines, whose comments a one-line label would drop"
+        if instr.flags or not instr.values:
+            return "it has flags or no value"
         value = double_quoted(instr.values[0], df.escape)
         if value is None:
-            return None
-        label = f"{cased_like(_keyword(df, instr), 'LABEL')} {AUTHORS_LABEL}={value}"
+            return _ESCAPE_REASON
+        label = f"{_label_keyword(df, instr)}{AUTHORS_LABEL}={value}"
         return Fix.safe(Edit.replace(Span(instr.keyword_span.start, instr.args_span.end), label))
+
+
+def _label_keyword(df: Dockerfile, maintainer: Instruction) -> str:
+    """Return `LABEL` in the case of the MAINTAINER keyword, and the blanks after it.
+
+    Arguments aligned in a column (two or more spaces after `MAINTAINER`) stay in it:
+    the shorter keyword gets the difference in spaces. Tabs are kept as they are.
+    """
+    keyword = _keyword(df, maintainer)
+    gap = df.text[maintainer.keyword_span.end : maintainer.args_span.start]
+    if "\t" in gap:
+        return cased_like(keyword, "LABEL") + gap  # tabs: left as they are
+    spaces = len(gap) + len(keyword) - len("LABEL") if len(gap) >= 2 else 1
+    return cased_like(keyword, "LABEL") + " " * spaces
+
+
+def _line_span(df: Dockerfile, instr: Instruction) -> Span:
+    """Return the span of a one-line instruction's whole line with its newline (on a last
+    line without one, the newline before it instead)."""
+    start, end = instr.lines[0].start, instr.span.end
+    if end == len(df.text) and not df.text.endswith("\n"):
+        start -= 2 if df.text.endswith("\r\n", 0, start) else 1
+    return Span(start, end)
 
 
 class FromAsCaseMismatch(Rule):

@@ -7,17 +7,12 @@ import pytest
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.fixer import FixResult, check, fix
-from dffix.rules.deps import (
-    MAX_WINDOW,
-    Cd,
-    CopyAllBeforeInstall,
-    Tool,
-    View,
-    Writes,
-    command_effect,
-    ignore_rules,
-    pip_content,
-)
+from dffix.rules.deps import CopyAllBeforeInstall
+from dffix.rules.deps.commands import command_effect
+from dffix.rules.deps.context import View, ignore_rules
+from dffix.rules.deps.model import Cd, Tool, Writes
+from dffix.rules.deps.pip import pip_content
+from dffix.rules.deps.planner import MAX_WINDOW
 from dffix.syntax import ParseError, parse
 from tests.helpers import Run, assert_fixes, assert_reports, assert_unchanged, snippet
 

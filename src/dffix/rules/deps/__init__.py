@@ -30,7 +30,7 @@ from dffix.facts import Facts, Stage
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.deps.context import View
 from dffix.rules.deps.layout import layout
-from dffix.rules.deps.planner import Finding, install_finding, short, stage_view
+from dffix.rules.deps.planner import Finding, install_findings, short, stage_view
 from dffix.syntax.tree import Dockerfile
 
 
@@ -75,11 +75,16 @@ class CopyAllBeforeInstall(Rule):
     ```
 
     ## Fix safety
-    The fix moves the code copy (and the comment lines directly above it) to just
-    after the install. When the code copy was the only one to bring a manifest, a
-    narrow `COPY` of the manifests, with the same `--chown`/`--chmod`/`--link` flags and
-    destination, goes right before the install. The install keeps its place, so its
-    `WORKDIR`, `USER`, `ARG` and `ENV` stay the same.
+    One fix moves every code copy before the install that can move to just after it,
+    in their order, however many there are. A comment block directly above an
+    instruction belongs to it: a copy's moves with the copy, the install's stays
+    above the install. Blank lines between blocks stay between them. When the code
+    copies were the only ones to bring a manifest, a narrow `COPY` of the manifests,
+    with the same `--chown`/`--chmod`/`--link` flags and destination, goes directly
+    above the install (below its comment). The install keeps its place, so its
+    `WORKDIR`, `USER`, `ARG` and `ENV` stay the same. A copy that brings only
+    manifests (`COPY requirements.txt package.json ./`, of any package manager) is
+    already narrow and is left alone.
 
     The fix is safe only when the build context (the Dockerfile's folder) is visible
     and shows that the install reads nothing but the manifests: they exist; a
@@ -96,20 +101,27 @@ class CopyAllBeforeInstall(Rule):
     seen. The image then gets the lock file from the context, even if an install such
     as `npm install` rewrote it.
 
-    There is no fix when anything between the two could notice the move: a `RUN`
+    A copy is not moved when anything between it and the install could notice the
+    move: a `RUN`
     whose commands are not all known to leave the project folder alone (package
     managers such as `apt-get`, `apk`, `pip install <names>`, `npm install -g`, and
     `rm`/`mkdir`/`chmod` on other absolute paths are), a `WORKDIR`, `USER`, `VOLUME`
     or `SHELL`, a copy that writes where the code copy does (unless it copies the
     same files with the same ownership), or a copy that uses variables. Nor when the
     install writes a folder that the build context also holds (`node_modules`,
-    `.venv`, `vendor`) and `.dockerignore` does not leave it out, when
-    `.dockerignore` leaves out a manifest, or when the install writes into a folder
-    the code copy fills. `ENV` and `ARG` between are fine: the copy uses no variable.
+    `.venv`, `vendor`) and `.dockerignore` does not leave it out, or writes into a
+    folder the copy fills (a config copied into `/etc` stays before `pip install`).
+    Nothing moves when `.dockerignore` leaves out a manifest, or when five or more
+    installs follow in a row (the copies would pass one install per fixer pass).
+    `ENV` and `ARG` between are fine: the copy uses no variable. A copy that writes
+    elsewhere does not stop the fix: an `ADD` of an archive or URL writes only below
+    its destination, so `ADD vendor.tar.gz /opt/` between is fine. Copies that can
+    move are moved even when others must stay; every copy that stays is reported
+    with the reason, and so is every refused fix.
     A Dockerfile's own ignore file (`app.Dockerfile.dockerignore` beside
     `app.Dockerfile`) is read instead of `.dockerignore` when there is one, as BuildKit
-    does. The rule looks back at most 200 instructions from an install, and gives no
-    fix when several copies of the code come before installs in one stage.
+    does. The rule looks back at most 200 instructions from an install, and one fix
+    moves at most 50 copies.
 
     ## References
     - Docker docs: "Optimize cache usage in builds", "Leverage build cache"
@@ -128,29 +140,19 @@ class CopyAllBeforeInstall(Rule):
         for stage in facts.stages:
             sv = stage_view(df, stage, view, lines)
             reported: set[int] = set()
-            findings: list[Finding] = []
+            claimed: set[int] = set()  # copies an earlier install in the stage reports
             for k in range(len(sv.steps)):
-                found = install_finding(sv, k)
-                if found is None or found.copy.span.start in reported:
-                    continue
-                reported.add(found.copy.span.start)
-                findings.append(found)
-            fixable = sum(f.edits is not None for f in findings)
-            for found in findings:
-                if fixable > 1 and found.edits is not None:
-                    # Each move changes what the others see: one per pass, and n copies
-                    # take ~n*n/2 passes. Several code copies before installs in one
-                    # stage is unusual enough to leave to a person.
-                    why = (
-                        f"{fixable} copies of the code come before installs in this stage; move them by hand"
-                    )
-                    found = found._replace(edits=None, unsure=None, problem=why)
-                yield self._violation(found, stage)
+                for found in install_findings(sv, k, frozenset(claimed)):
+                    claimed.update(found.indexes)
+                    if found.copy.span.start not in reported:
+                        reported.add(found.copy.span.start)
+                        yield self._violation(found, stage)
 
     def _violation(self, found: Finding, stage: Stage) -> Violation:
+        more = f" and {found.others} more {'copy' if found.others == 1 else 'copies'}" if found.others else ""
         base = (
-            f"`{short(found.copy.line)}` comes before `{short(found.install.words)}`, "
-            "so a change to any copied file re-runs the install"
+            f"`{short(found.copy.line)}`{more} {'come' if more else 'comes'} before "
+            f"`{short(found.install.words)}`, so a change to any copied file re-runs the install"
         )
         span = found.copy.keyword_span
         if found.edits is None:

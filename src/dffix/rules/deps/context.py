@@ -7,6 +7,7 @@ import re
 from enum import Enum
 
 from dffix.facts import BuildContext
+from dffix.rules.copy import looks_like_archive
 
 
 class Presence(Enum):
@@ -112,6 +113,13 @@ class View:
         if (parts and self.ignored(parts)) or not context.exists(rel):
             return Presence.ABSENT
         return Presence.FILE if context.read_text(rel, limit=1) is not None else Presence.DIR
+
+    def unpacks(self, source: str) -> bool:
+        """Return whether a visible context file is an archive ADD would unpack."""
+        if self.context is None or any(c in source for c in "*?[\\"):
+            return False
+        head = self.context.read_bytes(source.lstrip("/") or ".", 512)
+        return head is not None and looks_like_archive(head)
 
     def text(self, parts: tuple[str, ...]) -> str | None:
         """Return a context file's text, or None when it is not there or not visible."""

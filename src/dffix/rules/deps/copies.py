@@ -50,7 +50,7 @@ class CopyInfo(NamedTuple):
 
 
 _COPY_FLAGS = frozenset({"chown", "chmod", "link", "from"})
-_ADD_FLAGS = frozenset({"chown", "chmod", "link"})
+_ADD_FLAGS = frozenset({"chown", "chmod", "link", "checksum", "keep-git-dir", "unpack"})
 # Names that are files although they have no extension.
 _FILE_NAMES = frozenset(
     {
@@ -74,13 +74,13 @@ def copy_info(instr: Instruction, workdir: Loc, view: View) -> CopyInfo | None:
     if any("$" in v for v in values) or any("$" in f.text for f in instr.flags):
         return None
     sources, dest = values[:-1], values[-1]
-    if instr.kind == "ADD" and any(is_remote(s) or is_archive(s) for s in sources):
-        return None
     dest_loc = resolve(workdir, dest)
     if dest_loc is None:
         return None
     owner = tuple(f.text for f in instr.flags if f.name in ("chown", "chmod"))
-    if instr.flag("from") is not None:
+    if instr.flag("from") is not None or (instr.kind == "ADD" and _unpacks_or_fetches(instr, view)):
+        # Another stage's files, a download or an unpacked archive: what lands below the
+        # destination is unknown, but nothing lands anywhere else.
         return CopyInfo(instr, (Mapping(dest_loc, None),), False, owner, dest, dest_loc, None)
     into_dir = _dest_is_dir(dest, dest_loc, workdir, len(sources))
     mappings: list[Mapping] = []
@@ -92,6 +92,14 @@ def copy_info(instr: Instruction, workdir: Loc, view: View) -> CopyInfo | None:
         mappings.append(found[0])
         unclear = unclear or found[1]
     return CopyInfo(instr, tuple(mappings), True, owner, dest, dest_loc, unclear)
+
+
+def _unpacks_or_fetches(instr: Instruction, view: View) -> bool:
+    """Return whether an ADD downloads a URL or unpacks an archive (by name or content)."""
+    if any(instr.flag(name) is not None for name in ("checksum", "keep-git-dir", "unpack")):
+        return True  # flags for downloads and archives
+    sources = instr.values[:-1]
+    return any(is_remote(s) or is_archive(s) or view.unpacks(s) for s in sources)
 
 
 def _dest_is_dir(dest: str, dest_loc: Loc, workdir: Loc, count: int) -> bool:
@@ -114,7 +122,8 @@ def _source_mapping(source: str, dest: Loc, into_dir: bool, view: View) -> tuple
     if any(has_glob(p) for p in parts):
         return Mapping(dest, None), None
     kind = view.presence(parts)
-    if kind is Presence.DIR:
+    if kind is Presence.DIR or (kind is Presence.UNKNOWN and source.endswith("/")):
+        # A trailing slash names a folder: a file there fails the build.
         return Mapping(dest, parts), None
     if kind is Presence.UNKNOWN and into_dir and not looks_like_file(parts[-1]):
         # A folder's files land in `dest`, a file lands in `dest/name`: unclear.

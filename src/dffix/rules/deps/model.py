@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -62,6 +63,29 @@ SYSTEM = (
     *("/sbin", "/tmp", "/run", "/go/pkg", "/go/bin", "/root/.*"),
 )
 USERS = ("/etc", "/home", "/var/mail", "/var/spool/mail")
+
+
+# Files that only describe dependencies, for some package manager. A copy that brings only
+# these is already the narrow copy DF202 asks for, whichever install comes after it.
+MANIFEST_NAMES = frozenset(
+    {
+        *("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", ".yarnrc"),
+        *(".yarnrc.yml", ".npmrc", "pnpm-lock.yaml", "Pipfile", "Pipfile.lock", "pyproject.toml"),
+        *("poetry.lock", "poetry.toml", "uv.lock", "uv.toml", "pdm.lock", "pdm.toml", "go.mod"),
+        *("go.sum", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock", "requirements.txt"),
+        *("constraints.txt", ".python-version"),
+    }
+)
+MANIFEST_PATTERNS = ("requirements*.txt", "*requirements.txt", "requirements*.in", "package*.json")
+
+
+def is_manifest_name(name: str) -> bool:
+    """Return whether a file name (or a wildcard) names only dependency manifests."""
+    return (
+        name in MANIFEST_NAMES
+        or name in MANIFEST_PATTERNS
+        or any(not any(c in name for c in "*?[") and fnmatch.fnmatchcase(name, p) for p in MANIFEST_PATTERNS)
+    )
 
 
 class Tool(NamedTuple):

@@ -12,7 +12,7 @@ from dffix.rules.deps.commands import project_content
 from dffix.rules.deps.context import Presence, View
 from dffix.rules.deps.copies import CopyInfo, Mapping, copy_info
 from dffix.rules.deps.layout import Layout, move_edits, narrow_copy
-from dffix.rules.deps.model import Read, Role, Tool
+from dffix.rules.deps.model import Read, Role, Tool, is_manifest_name
 from dffix.rules.deps.paths import WORKDIR, Loc, has_glob, resolve, split_path
 from dffix.rules.deps.pip import pip_content
 from dffix.rules.deps.run import RunPlan, run_plan
@@ -139,13 +139,15 @@ class StageView(NamedTuple):
 
 
 class Finding(NamedTuple):
-    """A code copy before an install, with the edits that move it (or why there are none)."""
+    """A code copy before an install: moved with others by `edits`, or kept, and why."""
 
     copy: Instruction
     install: Tool
     edits: tuple[Edit, ...] | None
     unsure: str | None  # why the fix is unsafe
     problem: str | None  # why there is no fix
+    others: int = 0  # how many more copies the same edits move
+    indexes: tuple[int, ...] = ()  # the copies it is about, by index in the stage
 
 
 class Review:
@@ -157,7 +159,7 @@ class Review:
         self.problems: list[str] = []
         self.unsure: list[str] = []
         self.hidden: list[str] = []  # manifests that cannot be seen
-        self.narrow: list[tuple[tuple[str, ...], Loc]] = []  # source, target
+        self.narrow: list[tuple[tuple[str, ...], Loc, int]] = []  # source, target, copy index
 
     def record(self, clash: Clash, sure: str, possible: str) -> None:
         """Note a clash: a sure one blocks the fix, a possible one makes it unsafe."""
@@ -188,7 +190,12 @@ def reads_of(tools: tuple[Tool, ...], *roles: Role) -> list[tuple[Tool, Read, Lo
 
 
 def is_manifest_mapping(m: Mapping, tools: tuple[Tool, ...], paths: list[Loc]) -> bool:
-    """Return whether a mapping copies only manifests (`paths`), not the install's folder."""
+    """Return whether a mapping copies only manifests (`paths`, or files any package
+    manager reads as one), not the install's folder."""
+    name = m.source[-1] if m.source else None
+    same_name = m.pattern is not None or m.target.parts[-1:] == (name,)
+    if name is not None and same_name and is_manifest_name(m.pattern or name):
+        return True  # one manifest file (`COPY package.json requirements.txt ./`): already narrow
     if not any(m.covers(p) for p in paths):
         return False
     if m.pattern is not None or m.target in paths:
@@ -231,11 +238,15 @@ def is_broad(c: CopyInfo, tools: tuple[Tool, ...]) -> bool:
     )
 
 
-def provider(steps: tuple[Step | None, ...], path: Loc, hi: int, lo: int) -> tuple[CopyInfo, Mapping] | None:
-    """Return the last copy in steps[lo..hi] that surely writes `path`, with its mapping."""
+def provider(
+    steps: tuple[Step | None, ...], path: Loc, hi: int, lo: int, skip: frozenset[int] = frozenset()
+) -> tuple[CopyInfo, Mapping] | None:
+    """Return the last copy in steps[lo..hi] that surely writes `path`, with its mapping.
+
+    Copies at the indexes in `skip` (the ones that move away) do not count."""
     for index in range(hi, lo - 1, -1):
         step = steps[index]
-        if step is None or step.copy is None:
+        if step is None or step.copy is None or index in skip:
             continue
         for m in step.copy.mappings:
             if m.covers(path) is True:
@@ -303,10 +314,12 @@ def check_read_between(c: CopyInfo, t: Tool, r: Read, path: Loc, view: View, rev
             review.unsure.append(f"cannot see whether `{short(t.words)}` between them reads {r.name}")
 
 
-def check_reads(sv: StageView, j: int, k: int, lo: int, review: Review) -> None:
-    """Check what the install reads: where it comes from, what it says, what to copy first."""
-    c, plan = sv.steps[j], sv.steps[k]
-    assert c is not None and c.copy is not None and plan is not None and plan.plan is not None
+def check_reads(sv: StageView, k: int, lo: int, moving: frozenset[int], review: Review) -> None:
+    """Check what the install reads: where it comes from, what it says, what to copy first.
+
+    `moving` are the indexes of the copies that move below the install."""
+    plan = sv.steps[k]
+    assert plan is not None and plan.plan is not None
     queue = [(t, r) for t in plan.plan.tools for r in t.reads]
     seen: set[Loc] = set()
     while queue:
@@ -315,7 +328,7 @@ def check_reads(sv: StageView, j: int, k: int, lo: int, review: Review) -> None:
         if path in seen:
             continue
         seen.add(path)
-        source, needed = read_source(sv, c.copy, path, (j, k, lo), review)
+        source, needed = read_source(sv, path, (k, lo), moving)
         if source is None:
             if r.role is Role.MANIFEST:
                 review.hidden.append(r.name)
@@ -327,27 +340,45 @@ def check_reads(sv: StageView, j: int, k: int, lo: int, review: Review) -> None:
 
 
 def read_source(
-    sv: StageView, c: CopyInfo, path: Loc, bounds: tuple[int, int, int], review: Review
-) -> tuple[tuple[str, ...] | None, bool]:
-    """Return the context path the install reads `path` from, and whether only the copy gives it."""
-    j, k, lo = bounds
-    covering = [m for m in c.mappings if m.covers(path) is not False]
-    later = provider(sv.steps, path, k - 1, j + 1)
-    if later is not None:
-        return later[1].source_of(path), False
-    mine = next((m for m in covering if m.covers(path) is True), None)
-    if mine is None:
-        if covering:
-            review.problems.append(f"cannot tell whether the copy writes {path.show()}")
-        earlier = provider(sv.steps, path, j - 1, lo)
-        return (earlier[1].source_of(path) if earlier else None), False
+    sv: StageView, path: Loc, bounds: tuple[int, int], moving: frozenset[int]
+) -> tuple[tuple[str, ...] | None, int | None]:
+    """Return the context path the install reads `path` from, and the index of the moving
+    copy a narrow COPY must take it from (None when a copy that stays gives the same)."""
+    k, lo = bounds
+    found = provider(sv.steps, path, k - 1, lo)
+    if found is None:
+        return None, None
+    given, mine = found
     source = mine.source_of(path)
-    if source is None:
-        review.problems.append(f"cannot tell what the copy puts at {path.show()}")
-        return None, False
-    earlier = provider(sv.steps, path, j - 1, lo)
-    same = earlier is not None and agree(earlier[1], mine) and earlier[0].owner == c.owner
-    return source, not same
+    index = next(i for i in range(k - 1, lo - 1, -1) if (s := sv.steps[i]) is not None and s.copy is given)
+    if index not in moving:
+        return source, None
+    earlier = provider(sv.steps, path, index - 1, lo, moving)
+    same = earlier is not None and agree(earlier[1], mine) and earlier[0].owner == given.owner
+    return source, None if same else index
+
+
+def check_own_reads(
+    sv: StageView, j: int, k: int, paths: list[Loc], moving: frozenset[int], review: Review
+) -> None:
+    """Note install reads (`paths`) the copy at j may write in a way no narrow COPY repeats."""
+    c = sv.steps[j]
+    assert c is not None and c.copy is not None
+    for path in paths:
+        if provider(sv.steps, path, k - 1, j + 1, moving) is not None:
+            continue  # a copy that stays after it writes the path last
+        covering = [m for m in c.copy.mappings if m.covers(path) is not False]
+        mine = next((m for m in covering if m.covers(path) is True), None)
+        if mine is None and covering:
+            review.problems.append(f"cannot tell whether the copy writes {path.show()}")
+        elif mine is not None and mine.source_of(path) is None:
+            review.problems.append(f"cannot tell what the copy puts at {path.show()}")
+
+
+def _tools(sv: StageView, k: int) -> tuple[Tool, ...]:
+    step = sv.steps[k]
+    assert step is not None and step.plan is not None
+    return step.plan.tools
 
 
 # Files that, copied next to an unseen manifest, suggest the install reads the project.
@@ -374,7 +405,7 @@ def check_hints(sv: StageView, lo: int, k: int, review: Review) -> None:
 
 
 def judge_read(
-    view: View, t: Tool, r: Read, source: tuple[str, ...], needed: bool, review: Review
+    view: View, t: Tool, r: Read, source: tuple[str, ...], needed: int | None, review: Review
 ) -> list[Read]:
     """Judge one read by what the context holds; return the files it includes in turn."""
     presence = view.presence(source)
@@ -396,11 +427,11 @@ def judge_read(
         # Unseen, copy the usual files; seen but absent, only if a manifest is missing too
         # (then the folder is not the real build context).
         unseen = presence is Presence.UNKNOWN or r.role is Role.MANIFEST or bool(review.hidden)
-        if needed and r.blind and unseen:
-            review.narrow.append((source, r.at(t.where)))
+        if needed is not None and r.blind and unseen:
+            review.narrow.append((source, r.at(t.where), needed))
         return []
-    if needed:
-        review.narrow.append((source, r.at(t.where)))
+    if needed is not None:
+        review.narrow.append((source, r.at(t.where), needed))
     if r.role is not Role.MANIFEST:
         return []
     return judge_content(view.text(source) or "", t, r, review)
@@ -446,28 +477,124 @@ _BARRIER_WHY = {
 }
 
 
-def review_move(sv: StageView, j: int, k: int, lo: int) -> Finding | None:
-    """Return the finding for moving the code copy at j below the install at k."""
+def review_copy(sv: StageView, j: int, k: int, paths: list[Loc], moving: frozenset[int]) -> Review:
+    """Return what moving the code copy at j below the install at k would change.
+
+    The copies at `moving` (all after j) move too, keeping their order: they do not count
+    as between the two."""
     copy_step, install_step = sv.steps[j], sv.steps[k]
     assert copy_step is not None and copy_step.copy is not None
     assert install_step is not None and install_step.plan is not None
-    c, tools = copy_step.copy, install_step.plan.tools
+    c = copy_step.copy
     review = Review()
-    review.problems.extend(t.needs_source for t in tools if t.needs_source)
     if c.unclear:
         review.unsure.append(c.unclear)
-    for step in sv.steps[j + 1 : k]:
+    for index in range(j + 1, k):
+        step = sv.steps[index]
         assert step is not None
-        check_between(c, step, sv.view, review)
+        if index not in moving:
+            check_between(c, step, sv.view, review)
     check_writes(c, install_step.plan, "the install", sv.view, review)
-    check_reads(sv, j, k, lo, review)
-    install = install_step.instr
-    if review.problems:
-        if not is_broad(c, tools):
-            return None
-        return Finding(c.instr, tools[0], None, None, review.problems[0])
-    narrow = narrow_copy(sv, c, install, review)
-    return Finding(c.instr, tools[0], move_edits(sv, c, install, narrow), review.why_unsafe(), None)
+    check_own_reads(sv, j, k, paths, moving, review)
+    return review
+
+
+class Candidate(NamedTuple):
+    """A code copy before an install, and why it stays where it is (None: it moves)."""
+
+    at: int
+    kept: str | None
+    unsure: str | None = None
+
+
+def candidates(sv: StageView, k: int, lo: int, claimed: frozenset[int]) -> list[Candidate]:
+    """Return the code copies before the install at k, nearest first, each judged alone.
+
+    A copy that cannot move stays, and the copies before it are judged moving past it.
+    `claimed` are copies an earlier install in the stage reports: they stay here.
+    """
+    tools = _tools(sv, k)
+    paths = read_paths(sv, k, lo)
+    own = paths + [p for _, _, p in reads_of(tools, Role.BLOCKER)]
+    found: list[Candidate] = []
+    moving: set[int] = set()
+    workdir: Instruction | None = None
+    for j in range(k - 1, lo - 1, -1):
+        step = sv.steps[j]
+        assert step is not None
+        if step.instr.kind == "WORKDIR":
+            workdir = workdir or step.instr
+        c = step.copy
+        if c is None or not c.context or j in claimed or not has_code(c, tools, paths):
+            continue
+        if workdir is not None and not c.dest.startswith("/"):
+            # A relative destination would land elsewhere below the WORKDIR.
+            found.append(Candidate(j, f"`{short(workdir.line)}` between them {_BARRIER_WHY['WORKDIR']}"))
+            continue
+        if len(moving) >= MAX_MOVES:
+            found.append(
+                Candidate(j, f"more than {MAX_MOVES} copies come before the install; move them by hand")
+            )
+            continue
+        review = review_copy(sv, j, k, own, frozenset(moving))
+        if review.problems:
+            found.append(Candidate(j, review.problems[0]))
+            continue
+        moving.add(j)
+        found.append(Candidate(j, None, review.why_unsafe()))
+    return found
+
+
+def plan_install(sv: StageView, k: int, lo: int, claimed: frozenset[int]) -> list[Finding]:
+    """Return the findings for the install at k: one with the fix that moves every copy
+    that can move, and one without fix for each copy that stays (saying why)."""
+    install = sv.steps[k]
+    assert install is not None and install.plan is not None
+    tools = install.plan.tools
+    found = candidates(sv, k, lo, claimed)
+    review = Review()
+    review.problems.extend(t.needs_source for t in tools if t.needs_source)
+    moving = frozenset(c.at for c in found if c.kept is None)
+    if moving:
+        check_reads(sv, k, lo, moving, review)
+        if (chain := later_installs(sv, k)) >= MAX_CHAIN:
+            review.problems.append(f"{chain} more installs follow it; move the copies by hand")
+    kept = [
+        _finding(sv, c.at, tools[0], c.kept if c.kept else review.problems[0] if review.problems else None)
+        for c in found
+        if c.kept is not None or review.problems
+    ]
+    if review.problems or not moving:
+        return kept
+    order = sorted(moving)
+    copies = [_copy(sv, i) for i in order]
+    narrow = narrow_copy(sv, dict(zip(order, copies, strict=True)), install.instr, review)
+    edits = move_edits(sv, copies, install.instr, narrow)
+    unsure = next((c.unsure for c in found if c.unsure), None) or review.why_unsafe()
+    top = copies[0].instr
+    return [Finding(top, tools[0], edits, unsure, None, len(copies) - 1, tuple(order)), *kept]
+
+
+def _finding(sv: StageView, j: int, tool: Tool, problem: str | None) -> Finding:
+    return Finding(_copy(sv, j).instr, tool, None, None, problem, indexes=(j,))
+
+
+def _copy(sv: StageView, j: int) -> CopyInfo:
+    step = sv.steps[j]
+    assert step is not None and step.copy is not None
+    return step.copy
+
+
+def later_installs(sv: StageView, k: int) -> int:
+    """Return how many installs follow the one at k before the next barrier.
+
+    The moved copies land before each of them in turn, one fixer pass per install."""
+    count = 0
+    for step in sv.steps[k + 1 :]:
+        if step is None:
+            break
+        count += bool(step.plan and step.plan.tools)
+    return count
 
 
 def barrier_finding(sv: StageView, lo: int, k: int, barrier: Instruction | None) -> Finding | None:
@@ -503,30 +630,27 @@ def barrier_finding(sv: StageView, lo: int, k: int, barrier: Instruction | None)
 # shared corpus is 20). Beyond it the rule reports nothing: looking back over the whole
 # stage for each install made a long generated stage quadratic (2,000 installs: 39 s).
 MAX_WINDOW = 200
+# How many code copies one fix moves below an install, and how many installs may follow
+# it (the moved copies pass one install per fixer pass; fixes must settle in 10 passes).
+MAX_MOVES = 50
+MAX_CHAIN = 5
 
 
-def install_finding(sv: StageView, k: int) -> Finding | None:
-    """Return the finding for the install at k: the nearest code copy before it, if any."""
+def install_findings(sv: StageView, k: int, claimed: frozenset[int]) -> list[Finding]:
+    """Return the findings for the install at k (see plan_install), or a barrier finding."""
     step = sv.steps[k]
     if step is None or step.plan is None or not step.plan.tools:
-        return None
+        return []
     lo = window_start(sv.steps, k)
     if k - lo > MAX_WINDOW:
-        return None  # too far to look back at for every install: say nothing
-    paths = read_paths(sv, k, lo)
-    workdir: Instruction | None = None
-    for j in range(k - 1, lo - 1, -1):
-        c = sv.steps[j]
-        assert c is not None
-        if c.instr.kind == "WORKDIR":
-            workdir = workdir or c.instr
-        if c.copy is None or not c.copy.context or not has_code(c.copy, step.plan.tools, paths):
-            continue
-        if workdir is not None and not c.copy.dest.startswith("/"):
-            # A relative destination would land elsewhere below the WORKDIR.
-            return barrier_finding(sv, j + 1, k, workdir)
-        return review_move(sv, j, k, lo)
-    return barrier_finding(sv, lo, k, workdir)
+        return []  # too far to look back at for every install: say nothing
+    found = plan_install(sv, k, lo, claimed)
+    if found:
+        return found
+    workdirs = [s.instr for s in sv.steps[lo:k] if s is not None and s.instr.kind == "WORKDIR"]
+    workdir = workdirs[-1] if workdirs else None  # the nearest one
+    barrier = barrier_finding(sv, lo, k, workdir)
+    return [barrier] if barrier is not None else []
 
 
 def stage_view(df: Dockerfile, stage: Stage, view: View, lines: Layout) -> StageView:

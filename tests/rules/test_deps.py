@@ -1292,3 +1292,14 @@ def test_every_refused_fix_is_still_reported_with_its_reason(source: str, reason
     [found] = check(df, [CopyAllBeforeInstall()])
     assert found.fix is None
     assert found.message.endswith(f"; not fixed: {reason}")
+
+
+def test_installs_in_one_paragraph_are_not_split_by_the_moved_copy(tmp_path: Path) -> None:
+    # The copy passes one install per fixer pass; a blank line before it after the first
+    # install split the two installs' paragraph (seen in the corpus).
+    folder = context(tmp_path, {"dev.txt": "pytest\n", "prod.txt": "flask\n"})
+    source = PY + "COPY . .\n\nRUN pip install -r dev.txt\nRUN pip install -r prod.txt\n\nCMD x\n"
+    assert fixed_in(folder, source).text == PY + (
+        "\nCOPY dev.txt .\nRUN pip install -r dev.txt\nCOPY prod.txt .\nRUN pip install -r prod.txt\n"
+        "COPY . .\n\nCMD x\n"
+    )

@@ -63,7 +63,11 @@ def move_edits(sv: StageView, copies: list[CopyInfo], install: Instruction, narr
         if n and "b" in lay.between(blocks[n - 1][1], block):
             parts.append(newline)  # a blank line kept between two moved blocks
         parts.append(text[block:end])
-    lead = newline if "b" in lay.between(blocks[-1][1], install_block) else ""
+    # Apart from the install before, apart after; but glued in when the install's
+    # paragraph goes on (another install may follow: do not split their paragraph).
+    after = lay.between(install.span.end, install.span.end + 1)
+    apart = "b" in lay.between(blocks[-1][1], install_block) and after != "i"
+    lead = newline if apart else ""
     moved = lead + "".join(parts)
     at = install.span.end
     if not text[:at].endswith(("\n", "\r")):

@@ -570,7 +570,7 @@ def plan_install(sv: StageView, k: int, lo: int, claimed: frozenset[int]) -> lis
     copies = [_copy(sv, i) for i in order]
     narrow = narrow_copy(sv, dict(zip(order, copies, strict=True)), install.instr, review)
     edits = move_edits(sv, copies, install.instr, narrow)
-    unsure = next((c.unsure for c in found if c.unsure), None) or review.why_unsafe()
+    unsure = review.why_unsafe() or next((c.unsure for c in found if c.unsure), None)
     top = copies[0].instr
     return [Finding(top, tools[0], edits, unsure, None, len(copies) - 1, tuple(order)), *kept]
 

@@ -560,7 +560,8 @@ NODE = "FROM node:20\nWORKDIR /app\n"
             {"requirements.txt": "flask\n"},
             PY + "RUN true\n\nCOPY . .\n\nRUN pip install -r requirements.txt\n\nCMD x\n",
             PY
-            + "RUN true\n\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n\nCOPY . .\n\nCMD x\n",
+            + "RUN true\n\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+            + "\nCOPY . .\n\nCMD x\n",
             id="no double blank line where the copy was, and blocks stay apart",
         ),
         pytest.param(
@@ -1223,7 +1224,8 @@ def test_adds_that_write_elsewhere_do_not_stop_the_fix(tmp_path: Path) -> None:
     (tmp_path / "vendor.tar.gz").write_bytes(b"\x1f\x8b\x08\x00")
     source = (
         PY
-        + "COPY . .\nADD vendor.tar.gz /opt/\nADD settings.ini /etc/app/\nRUN pip install -r requirements.txt\n"
+        + "COPY . .\nADD vendor.tar.gz /opt/\nADD settings.ini /etc/app/\n"
+        + "RUN pip install -r requirements.txt\n"
     )
     result = fixed_in(folder, source)
     assert result.text == PY + (

@@ -1286,6 +1286,17 @@ def test_an_add_between_that_meets_the_copy_stops_the_fix_and_says_why(
             "the install writes /etc, where the copy puts files",
             id="a copy into a folder the install writes",
         ),
+        pytest.param(
+            PY
+            + "COPY . .\nCOPY $EXTRA /opt/\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            "`COPY $EXTRA /opt/` between them may write where the copy does (the rule cannot tell what it copies)",
+            id="a copy with a variable between, the manifests copied after it",
+        ),
+        pytest.param(
+            PY + "COPY . .\nUSER app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            "`USER app` between them changes the user",
+            id="a USER between, the manifests copied after it",
+        ),
     ],
 )
 def test_every_refused_fix_is_still_reported_with_its_reason(source: str, reason: str) -> None:

@@ -474,6 +474,9 @@ _BARRIER_WHY = {
     "USER": "changes the user",
     "VOLUME": "declares a volume",
     "SHELL": "changes the shell",
+    # A copy the rule cannot read (variables, heredocs, --exclude, --parents, ...).
+    "COPY": "may write where the copy does (the rule cannot tell what it copies)",
+    "ADD": "may write where the copy does (the rule cannot tell what it copies)",
 }
 
 
@@ -607,8 +610,6 @@ def barrier_finding(sv: StageView, lo: int, k: int, barrier: Instruction | None)
     assert install_step is not None and install_step.plan is not None
     tools = install_step.plan.tools
     manifests = [p for _, _, p in reads_of(tools, Role.MANIFEST)]
-    if any(provider(sv.steps, p, k - 1, lo) for p in manifests):
-        return None  # the manifests are copied on their own already
     for index in range(lo - 1, max(lo - 1 - MAX_WINDOW, -1), -1):
         instr, step = sv.stage.instructions[index], sv.steps[index]
         if step is not None and step.copy is not None:

@@ -1289,7 +1289,8 @@ def test_an_add_between_that_meets_the_copy_stops_the_fix_and_says_why(
         pytest.param(
             PY
             + "COPY . .\nCOPY $EXTRA /opt/\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
-            "`COPY $EXTRA /opt/` between them may write where the copy does (the rule cannot tell what it copies)",
+            "`COPY $EXTRA /opt/` between them may write where the copy does "
+            "(the rule cannot tell what it copies)",
             id="a copy with a variable between, the manifests copied after it",
         ),
         pytest.param(

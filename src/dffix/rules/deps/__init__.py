@@ -112,7 +112,8 @@ class CopyAllBeforeInstall(Rule):
     `.venv`, `vendor`) and `.dockerignore` does not leave it out, or writes into a
     folder the copy fills (a config copied into `/etc` stays before `pip install`).
     Nothing moves when `.dockerignore` leaves out a manifest, or when five or more
-    installs follow in a row (the copies would pass one install per fixer pass).
+    installs follow the install before the next barrier (the moved copies would pass
+    one install per fixer pass).
     `ENV` and `ARG` between are fine: the copy uses no variable. A copy that writes
     elsewhere does not stop the fix: an `ADD` of an archive or URL writes only below
     its destination, so `ADD vendor.tar.gz /opt/` between is fine. Copies that can

@@ -544,23 +544,72 @@ def test_manual_fixes_left_are_counted(project: Path, dffix: Run) -> None:
 
 
 @pytest.mark.usefixtures("test_rules")
-def test_fixer_bug_is_reported_and_the_last_good_text_kept(project: Path, dffix: Run) -> None:
+def test_fixer_bug_leaves_the_file_as_it_was(project: Path, dffix: Run) -> None:
+    # DF201 alone would fix the file; DF992's output does not parse. No half-fixed file.
     path = put(project / "Dockerfile", BAD)
     ran = dffix("--select", "DF201,DF992", "Dockerfile")
-    assert ran.code == 2
-    [bug, fixed] = lines(ran.err)  # the bug is found while fixing, before the write
+    [bug] = lines(ran.err)
+    assert (ran.code, ran.out) == (2, b"")
     assert bug.startswith("Dockerfile: dffix bug: fix for DF992 (break-copy) made the file unparsable: ")
     assert bug.endswith("; please report it")
     assert bug.count("DF992") == 1
-    assert fixed == "fixed Dockerfile (1 fix)"
-    assert path.read_bytes() == GOOD
+    assert path.read_bytes() == BAD
+    assert path.stat().st_mtime == OLD_TIME
+
+
+@pytest.mark.usefixtures("test_rules")
+def test_fixer_bug_in_diff_mode_shows_no_diff(project: Path, dffix: Run) -> None:
+    put(project / "Dockerfile", BAD)
+    ran = dffix("--diff", "--select", "DF201,DF992", "Dockerfile")
+    assert (ran.code, ran.out, len(lines(ran.err))) == (2, b"", 1)
 
 
 @pytest.mark.usefixtures("test_rules")
 def test_fixer_bug_in_stdin_mode_prints_nothing(project: Path, dffix: Run) -> None:
+    # An editor must never get a half-fixed buffer: nothing on stdout, exit 2, one line.
     ran = dffix("--select", "DF201,DF992", "-", stdin=BAD)
     assert (ran.code, ran.out) == (2, b"")
-    assert ran.err.startswith("-: dffix bug: ")
+    [bug] = lines(ran.err)
+    assert bug.startswith("-: dffix bug: fix for DF992 (break-copy) made the file unparsable")
+
+
+class Restless(Rule):
+    """Appends an `x` to a `RUN x...` on every pass: fixes that never settle."""
+
+    code = "DF993"
+    name = "restless-run"
+    message = "`RUN x`"
+    fixability = Fixability.ALWAYS
+
+    def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        for instr in df.instructions("RUN"):
+            if instr.args.startswith("x"):
+                yield self.violation(instr.keyword_span, Fix.safe(Edit.insert(instr.args_span.end, "x")))
+
+
+@pytest.fixture
+def restless_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "ALL_RULES", (AddForLocalFiles, Restless))
+
+
+@pytest.mark.usefixtures("restless_rules")
+def test_fixes_that_never_settle_leave_the_file_as_it_was(project: Path, dffix: Run) -> None:
+    source = BAD + b"RUN x\n"
+    path = put(project / "Dockerfile", source)
+    ran = dffix("--select", "DF201,DF993", "Dockerfile")
+    assert ran == Ran(
+        2, b"", "Dockerfile: dffix bug: fixes did not settle after 10 passes (DF993); please report it\n"
+    )
+    assert path.read_bytes() == source
+    assert path.stat().st_mtime == OLD_TIME
+
+
+@pytest.mark.usefixtures("restless_rules")
+def test_fixes_that_never_settle_in_stdin_mode_print_nothing(project: Path, dffix: Run) -> None:
+    ran = dffix("--select", "DF201,DF993", "-", stdin=BAD + b"RUN x\n")
+    assert ran == Ran(
+        2, b"", "-: dffix bug: fixes did not settle after 10 passes (DF993); please report it\n"
+    )
 
 
 # -- the typer side: help, explain, list, usage errors ----------------------------

@@ -185,7 +185,8 @@ def test_isolated_fixes_land_one_pass_at_a_time(monkeypatch: pytest.MonkeyPatch)
     assert run(text, rule).text == "FROM a\nRUN bbb\nRUN bbb\nRUN bbb\n"
     monkeypatch.setattr(fixer, "MAX_PASSES", 2)
     capped = run(text, rule)
-    assert capped.text == "FROM a\nRUN bbb\nRUN bbb\nRUN aaa\n"
+    assert capped.partial == "FROM a\nRUN bbb\nRUN bbb\nRUN aaa\n"
+    assert (capped.text, capped.applied) == (text, ())  # not settled: the input, unchanged
     assert [b.codes for b in capped.bugs] == [("DF901",)]
 
 
@@ -226,12 +227,13 @@ def test_fix_that_breaks_parsing_is_dropped() -> None:
     good = Scripted(replacing(r"aaa", "bbb"))
     breaker = ScriptedTwo(replacing(r"A=1", "A"))  # `ENV A` has no value: BuildKit rejects it
     result = run(text, good, breaker)
-    assert result.text == "FROM a\nRUN bbb\nENV A=1\n"
-    assert [v.code for v in result.applied] == ["DF901"]
-    assert [v.code for v in result.remaining] == ["DF902"]
+    assert result.partial == "FROM a\nRUN bbb\nENV A=1\n"
+    assert not isinstance(parse(result.partial), ParseError)
     assert [b.codes for b in result.bugs] == [("DF902",)]
     assert "unparsable" in result.bugs[0].message
-    assert not isinstance(parse(result.text), ParseError)
+    # A bug returns the input as it was, with what the input has to report.
+    assert (result.text, result.applied) == (text, ())
+    assert [v.code for v in result.remaining] == ["DF901", "DF902"]
 
 
 def test_only_fix_breaks_parsing_keeps_the_input() -> None:
@@ -245,7 +247,8 @@ def test_only_fix_breaks_parsing_keeps_the_input() -> None:
 def test_breaking_fix_is_reported_once() -> None:
     text = "FROM a\nRUN aaa\nENV A=1\n"
     result = run(text, Scripted(replacing(r"aaa", "bbbbbb")), ScriptedTwo(replacing(r"A=1", "A")))
-    assert result.text == "FROM a\nRUN bbbbbb\nENV A=1\n"
+    assert result.partial == "FROM a\nRUN bbbbbb\nENV A=1\n"
+    assert result.text == text
     assert len(result.bugs) == 1
 
 
@@ -254,7 +257,7 @@ def test_ban_does_not_block_the_same_edit_elsewhere() -> None:
     # same edit inside the RUN parses and should still land in the next pass.
     rule = Scripted(replacing(r"A=1", "A"), isolation="stage 0")
     result = run("FROM a\nENV A=1\nRUN echo A=1\n", rule)
-    assert result.text == "FROM a\nENV A=1\nRUN echo A\n"
+    assert result.partial == "FROM a\nENV A=1\nRUN echo A\n"
     assert len(result.bugs) == 1
 
 
@@ -265,16 +268,16 @@ def test_fixes_that_break_only_together_keep_the_first() -> None:
     opener = Scripted(inserting(r"^RUN x", "RUN cat <<EOF\n"))
     closer_remover = ScriptedTwo(replacing(r"^EOF\n", ""))
     result = run(text, opener, closer_remover)
-    assert result.text == "FROM a\nRUN cat <<EOF\nRUN x\nEOF\nRUN y\n"
-    assert [v.code for v in result.applied] == ["DF901"]
+    assert result.partial == "FROM a\nRUN cat <<EOF\nRUN x\nEOF\nRUN y\n"
+    assert (result.text, result.applied) == (text, ())
     assert {c for b in result.bugs for c in b.codes} == {"DF902"}
 
 
 def test_rule_that_never_settles_is_cut_at_max_passes() -> None:
     grows = Scripted(replacing(r"\bx+$", r"\g<0>x"))
     result = run("FROM a\nRUN x\n", grows)
-    assert result.text == "FROM a\nRUN " + "x" * (1 + fixer.MAX_PASSES) + "\n"
-    assert len(result.applied) == fixer.MAX_PASSES
+    assert result.partial == "FROM a\nRUN " + "x" * (1 + fixer.MAX_PASSES) + "\n"
+    assert (result.text, result.applied) == ("FROM a\nRUN x\n", ())
     assert [b.codes for b in result.bugs] == [("DF901",)]
     assert "did not settle" in result.bugs[0].message
 
@@ -283,8 +286,8 @@ def test_rules_that_undo_each_other_are_cut() -> None:
     there = Scripted(replacing(r"\baaa\b", "bbb"))
     back = ScriptedTwo(replacing(r"\bbbb\b", "aaa"))
     result = run("FROM a\nRUN aaa\n", there, back)
-    assert result.text == ("FROM a\nRUN aaa\n" if fixer.MAX_PASSES % 2 == 0 else "FROM a\nRUN bbb\n")
-    assert len(result.applied) == fixer.MAX_PASSES
+    assert result.partial == ("FROM a\nRUN aaa\n" if fixer.MAX_PASSES % 2 == 0 else "FROM a\nRUN bbb\n")
+    assert (result.text, result.applied) == ("FROM a\nRUN aaa\n", ())
     assert len(result.bugs) == 1
     assert "did not settle" in result.bugs[0].message
 

@@ -592,7 +592,7 @@ def _fix_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
         _report_check(text, target.shown, rule_set, context, tally)
         return
     fixed = _report_fix(text, target.shown, rule_set, context, tally)
-    if fixed is None:
+    if fixed is None or fixed.bugs:  # a dffix bug: the file and its folder stay as they are
         return
     if fixed.text != text:  # an unchanged file is not touched: its mtime stays
         _write_or_show(target, opts, text, fixed, tally)
@@ -688,11 +688,13 @@ def _report_fix(
     if isinstance(fixed, ParseError):
         tally.error(f"{shown}:{fixed.line}:{fixed.col}: error: {fixed.message}")
         return None
-    for bug in fixed.bugs:
-        # The text is the last good one: still usable, but say loudly that we failed.
+    if fixed.bugs:
+        # The fixer then returns the input unchanged: nothing is written or printed but
+        # this one line (all the bugs of the file in it), and the run exits 2.
         lenient, tally.lenient = tally.lenient, False
-        tally.error(f"{shown}: dffix bug: {bug}; please report it")
+        tally.error(f"{shown}: dffix bug: {'; '.join(fixed.bugs)}; please report it")
         tally.lenient = lenient
+        return fixed
     tally.unsafe_left += fixed.unsafe_left
     tally.manual_left += fixed.manual_left
     return fixed

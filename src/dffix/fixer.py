@@ -18,7 +18,8 @@ MAX_PASSES = 10
 class FixerBug(NamedTuple):
     """A fix that produced a file BuildKit would not parse, or fixes that never settle.
 
-    Either is a bug in dffix: the text returned is the last good one.
+    Either is a bug in dffix. The result then holds the input unchanged: a half-fixed
+    text must never reach a file or an editor buffer.
     """
 
     codes: tuple[str, ...]
@@ -26,13 +27,19 @@ class FixerBug(NamedTuple):
 
 
 class FixResult(NamedTuple):
-    """The fixed text, the fixes applied, what is left to report, and any dffix bug."""
+    """The fixed text, the fixes applied, what is left to report, and any dffix bug.
+
+    With a bug, `text` is the input, nothing counts as applied, `remaining` is what the
+    input has, and `partial` the last good text the passes got to (for tests and bug
+    reports only: never write it).
+    """
 
     text: str
     applied: tuple[Violation, ...]
     remaining: tuple[Violation, ...]
     bugs: tuple[FixerBug, ...]
     skipped: bool = False  # `# dffix: skip-file`
+    partial: str | None = None  # with bugs: the half-fixed text that was not returned
 
     @property
     def changed(self) -> bool:
@@ -139,8 +146,8 @@ def fix(
     """Fix `text` with `rules` at `level` until nothing applicable is left.
 
     Returns a ParseError when the input itself does not parse. A fix whose output does
-    not parse is dropped and reported in `bugs`; so is a run that does not settle
-    within MAX_PASSES passes (the last good text is kept).
+    not parse is reported in `bugs`, and so is a run that does not settle within
+    MAX_PASSES passes; then the result holds the input unchanged (see FixResult).
     """
     df = parse(text)
     if isinstance(df, ParseError):
@@ -151,6 +158,7 @@ def fix(
     bugs: list[FixerBug] = []
     banned: set[object] = set()
     found = check(df, rules, context)
+    first_found = found
     recent: list[set[str]] = []  # codes applied in each pass, to name rules that never settle
     for _ in range(MAX_PASSES):
         chosen = select_fixes(found, level, banned, df.text)
@@ -169,6 +177,9 @@ def fix(
         if pending := select_fixes(found, level, banned, df.text):
             codes = set().union(*recent[-2:], (v.code for v in pending))
             bugs.append(FixerBug(tuple(sorted(codes)), f"fixes did not settle after {MAX_PASSES} passes"))
+    if bugs:
+        # A bug leaves the input as it was: no half-fixed file, no half-fixed buffer.
+        return FixResult(text, (), tuple(first_found), tuple(bugs), partial=df.text)
     # `found` is the check of the final text: what is left to report.
     return FixResult(df.text, tuple(applied), tuple(found), tuple(bugs))
 

@@ -192,6 +192,24 @@ def test_apt_get_split_across_runs_fixes(before: str, after: str) -> None:
         pytest.param("RUN trap 'rm -f /x' EXIT; apt-get update\nRUN apt-get install -y x", id="trap"),
         pytest.param("RUN exec 2>&1; apt-get update\nRUN apt-get install -y x", id="exec"),
         pytest.param("RUN X=1; apt-get update\nRUN apt-get install -y x", id="variable assignment"),
+        pytest.param(
+            "RUN builtin cd /tmp && apt-get update\nRUN apt-get install -y ./x.deb", id="builtin cd"
+        ),
+        pytest.param(
+            "RUN command cd /tmp && apt-get update\nRUN apt-get install -y ./x.deb", id="command cd"
+        ),
+        pytest.param("RUN pushd /tmp && apt-get update\nRUN apt-get install -y ./x.deb", id="pushd"),
+        pytest.param(
+            "RUN builtin export V=1 && apt-get update\nRUN apt-get install -y x=$V", id="builtin export"
+        ),
+        pytest.param("RUN read V < /v && apt-get update\nRUN apt-get install -y x=$V", id="read"),
+        pytest.param("RUN mapfile -t P < /p && apt-get update\nRUN apt-get install -y $P", id="mapfile"),
+        pytest.param("RUN let N=1 && apt-get update\nRUN apt-get install -y x$N", id="let"),
+        pytest.param("RUN printf -v V 1 && apt-get update\nRUN apt-get install -y x=$V", id="printf -v"),
+        pytest.param(
+            "RUN true ${V:=1} && apt-get update\nRUN apt-get install -y x=$V", id="assigning expansion"
+        ),
+        pytest.param("RUN $SETUP /x && apt-get update\nRUN apt-get install -y x", id="command in a variable"),
         pytest.param("RUN sleep 9 & apt-get update\nRUN apt-get install -y x", id="background job"),
         pytest.param("RUN apt-get update # lists\nRUN apt-get install -y x", id="comment after the update"),
         pytest.param("RUN apt-get update &\nRUN apt-get install -y x", id="update in the background"),
@@ -239,8 +257,18 @@ def test_apt_get_split_across_runs_unchanged(source: str) -> None:
         ),
         pytest.param(
             "RUN cd /tmp && apt-get update\nRUN apt-get install -y ./x.deb",
-            "a shell-state change",
+            "the update `RUN` runs `cd`, which would change what the install sees",
             id="state change",
+        ),
+        pytest.param(
+            "RUN builtin cd /tmp && apt-get update\nRUN apt-get install -y ./x.deb",
+            "the update `RUN` runs `cd`",
+            id="builtin cd is cd",
+        ),
+        pytest.param(
+            "RUN read V < /v && apt-get update\nRUN apt-get install -y x=$V",
+            "the update `RUN` runs `read`",
+            id="read sets a variable",
         ),
         pytest.param(
             'RUN apt-get update\nRUN ["apt-get", "install", "-y", "x"]',
@@ -536,6 +564,9 @@ def test_apt_lists_not_removed_fixes(before: str, after: str) -> None:
         ),
         pytest.param("RUN apt-get update && apt-get install -y x &", id="trailing background"),
         pytest.param("RUN apt-get update && apt-get install -y x; exit 0", id="unconditional exit"),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x; builtin exit 0", id="unconditional builtin exit"
+        ),
         pytest.param('RUN ["apt-get", "install", "-y", "x"]', id="exec form"),
         pytest.param(
             "RUN apt-get install -y x && case $A in a) echo;; esac", id="line the reader gives up on"

@@ -21,7 +21,8 @@ LISTS_DIR = "/var/lib/apt/lists"
 # The apt front ends. `apt-cache` only reads the lists, `aptitude` behaves like apt-get.
 _TOOLS = frozenset({"apt-get", "apt", "apt-cache", "aptitude"})
 # Commands that run the next word as a command (`sudo apt-get ...`, `env X=1 apt-get ...`).
-_WRAPPERS = frozenset({"sudo", "env", "command", "nice", "nohup", "time", "eatmydata", "xargs"})
+# `builtin cd` and `command cd` are `cd`: the word after them is what runs.
+_WRAPPERS = frozenset({"sudo", "env", "command", "builtin", "nice", "nohup", "time", "eatmydata", "xargs"})
 # apt options whose value is the next word (`-o Acquire::Retries=3`).
 _OPTS_WITH_VALUE = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
 # Subcommands that install or upgrade packages: they leave the lists in the layer.
@@ -39,13 +40,21 @@ _ASSIGNMENT_RE = lazy_re(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # A RUN whose whole command is one heredoc (`RUN <<EOF`): BuildKit runs the body with the shell.
 _HEREDOC_ONLY_RE = lazy_re(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
 # Builtins whose effect outlives the command: they must not run before a merged command.
+# The directory (and its stack), variables, options and limits, traps, aliases, the
+# positional parameters, the shell itself (`exec`, `exit`).
 STATEFUL_BUILTINS = frozenset(
     {
-        *("cd", "pushd", "popd", "export", "unset", "set", "source", ".", "umask", "ulimit"),
-        *("shopt", "alias", "unalias", "trap", "exec", "eval", "readonly", "declare"),
-        *("typeset", "local", "hash", "enable", "shift", "exit", "return"),
+        *("cd", "pushd", "popd", "dirs", "export", "unset", "set", "source", ".", "umask"),
+        *("ulimit", "shopt", "alias", "unalias", "trap", "exec", "eval", "readonly", "declare"),
+        *("typeset", "local", "hash", "enable", "shift", "exit", "return", "read", "getopts"),
+        *("mapfile", "readarray", "let"),
     }
 )
+# `${x:=y}` and `${x=y}` assign; `$((i=1))` and `$((i++))` too. Any `=` counts: cautious.
+_ASSIGNING_EXPANSION = lazy_re(r"\$\{[^}]*=|\$\(\([^)]*(?:=|\+\+|--)")
+# A `for`/`select` loop sets its variable, which keeps the last value after `done` (but
+# not in a `( ... )` or `$( ... )` subshell). Words in quotes count too: cautious.
+_LOOP_VARIABLE = lazy_re(r"(?:^|[;&|{]|\b(?:then|do|else)\b)\s*(?:for|select)\s+[A-Za-z_]")
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"})
 # Instructions that do not change what a later RUN sees (files, env, user, dir, shell).
 _METADATA = frozenset(
@@ -188,12 +197,21 @@ def _stage_shell_ok(facts: Facts, instr: Instruction) -> bool:
     return stage is not None and is_posix_shell(stage.shell_at(instr))
 
 
+def command_name(cmd: Command) -> str | None:
+    """Return the name of what a simple command runs, past `sudo`/`env`/`builtin`/`command`
+    and `NAME=value` prefixes, without its directory; None for a bare assignment."""
+    _, argv = unwrap(cmd.argv)
+    name = argv[0] if argv else cmd.name
+    return None if name is None else name.rsplit("/", 1)[-1]
+
+
 def _unguarded_exit(script: Script) -> bool:
     """Return whether a command ends the shell other than as `|| exit 1` (later text is dead)."""
     for cmd in script.commands:
-        if cmd.name == "exec":
+        name = command_name(cmd)
+        if name == "exec":
             return True
-        if cmd.name in ("exit", "return"):
+        if name in ("exit", "return"):
             before = [op for op in script.operators if op.end <= cmd.start]
             if not before or before[-1].text != "||":
                 return True
@@ -228,18 +246,79 @@ def _ends_with_update(script: Script) -> bool:
     return _only_options(words[words.index("update") + 1 :])
 
 
-def _first_run_merge_guard(script: Script | None) -> bool:
-    """Return whether another command may follow this update RUN with `&&`, same meaning."""
+def _subshells(script: Script) -> list[tuple[int, int]]:
+    """Return the [start, end) ranges of `( ... )` subshells: state set inside stays there."""
+    ranges: list[tuple[int, int]] = []
+    opened: list[int] = []
+    for op in script.operators:
+        if op.text == "(":
+            opened.append(op.start)
+        elif op.text == ")" and opened:
+            ranges.append((opened.pop(), op.end))
+    return ranges
+
+
+def _guarded_exit(script: Script, cmd: Command) -> bool:
+    """Return whether `cmd` is `... || exit` with no status or a literal non-zero one.
+
+    Such an exit only fires when the RUN would have failed anyway.
+    """
+    before = [op for op in script.operators if op.end <= cmd.start]
+    if cmd.depth != 0 or not before or before[-1].text != "||":
+        return False
+    _, argv = unwrap(cmd.argv)
+    args = argv[1:]
+    return not args or (len(args) == 1 and args[0].isdigit() and int(args[0]) != 0)
+
+
+def state_change(script: Script, text: str) -> str | None:
+    """Return the first command of a RUN whose effect would reach a command joined after
+    it with `&&` (`cd`, `export`, an assignment, a loop variable...), or None.
+
+    `builtin X` and `command X` count as `X`; commands inside a `( ... )` subshell do not
+    count; neither does `|| exit` with a non-zero status (it only ends a failed RUN).
+    """
+    if _ASSIGNING_EXPANSION.search(text):
+        return "a variable assignment"
+    if _LOOP_VARIABLE.search(text):
+        return "a `for` loop, whose variable outlives it"
+    inside = _subshells(script)
+    for cmd in script.commands:
+        if any(start <= cmd.start < end for start, end in inside):
+            continue
+        if cmd.name is None:
+            return "a variable assignment"
+        _, argv = unwrap(cmd.argv)
+        name = command_name(cmd) or cmd.name
+        if name == "exit" and _guarded_exit(script, cmd):
+            continue
+        if name in STATEFUL_BUILTINS or cmd.name in STATEFUL_BUILTINS:
+            return f"`{name}`"
+        if name == "printf" and "-v" in argv:
+            return "`printf -v`"
+        # `$cmd /x` may be `cd /x`: a command named by an expansion is not known.
+        if name.startswith(("$", "`")):
+            return f"`{name}`, a command named by a variable"
+    return None
+
+
+def _first_run_reason(script: Script | None, text: str) -> str | None:
+    """Return why another command may not follow this update RUN with `&&`, or None."""
+    plain = (
+        "the update `RUN` does not end with a plain `apt-get update` that another command"
+        " can follow with `&&` (a comment, `&`, a subshell or a compound command)"
+    )
     if script is None or not script.is_flat or script.comment is not None:
-        return False
+        return plain
     if script.trailing is not None and script.trailing.text != ";":
-        return False
+        return plain
     # A background job would outlive its RUN; a state change would leak into the install.
     if any(op.text in ("&", "(", ")") for op in script.operators):
-        return False
-    if any(cmd.name is None or cmd.name in STATEFUL_BUILTINS for cmd in script.commands):
-        return False
-    return _ends_with_update(script)
+        return plain
+    change = state_change(script, text)
+    if change is not None:
+        return f"the update `RUN` runs {change}, which would change what the install sees"
+    return None if _ends_with_update(script) else plain
 
 
 def _second_run_merge_guard(script: Script | None) -> bool:
@@ -300,11 +379,9 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
     if not same_flags(first, second):
         return "the two `RUN`s have different flags"
     a = split_commands(first.args)
-    if not _first_run_merge_guard(a):
-        return (
-            "the update `RUN` does not end with a plain `apt-get update` that another command"
-            " can follow with `&&` (a comment, `&`, a subshell or a shell-state change)"
-        )
+    reason = _first_run_reason(a, first.args)
+    if reason is not None:
+        return reason
     if not _second_run_merge_guard(split_commands(second.args)):
         return "the install `RUN` is not one `&&` chain, so a failed update might not stop it"
     assert a is not None
@@ -388,15 +465,19 @@ class AptGetSplitAcrossRuns(Rule):
       install sees, so the install is then only reported;
     - the first `RUN` ends with `apt-get update` (options allowed) after plain commands:
       no inline comment, no background `&`, no subshell or compound command, and nothing
-      that changes shell state for the commands after it (`cd`, `export`, `set`, `source`,
-      `umask`, `ulimit`, `shopt`, `alias`, `trap`, `exec`, `exit`, bare variable
-      assignments and similar);
+      that changes shell state for the commands after it: the directory (`cd`, `pushd`,
+      `popd`), variables (`export`, `unset`, `read`, `mapfile`, `let`, `printf -v`, bare
+      assignments, `${x:=y}`), options and limits (`set`, `shopt`, `umask`, `ulimit`),
+      `source`/`.`, `eval`, `alias`, `trap`, `exec`, `exit` and the like. `builtin cd` and
+      `command cd` count as `cd`, and a command named by a variable (`$SETUP /x`) counts
+      too, since it may be any of these;
     - the second `RUN` is one `&&` chain of simple commands or pipelines, so a failed update
       still stops it (`update && a; b` would run `b` anyway, `|| true` would hide it).
 
     Comment lines between the two `RUN`s move above the merged `RUN`; blank lines between
-    adjacent `RUN`s are dropped. Otherwise the install is reported without a fix, and the
-    message says which of these stops it.
+    adjacent `RUN`s are dropped. The install's lines are kept as written, so the merged
+    `RUN` keeps the file's continuation style. Otherwise the install is reported without a
+    fix, and the message says which of these stops it.
 
     ## References
     - Docker best practices: "apt-get" (always combine `update` with `install`)

@@ -10,22 +10,17 @@ from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
 from dffix.rules.apt import (
-    STATEFUL_BUILTINS,
     comment_lines,
     continuation_style,
     last_code_line,
     same_flags,
-    unwrap,
+    state_change,
 )
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.user import base_image, is_windows_image, posix_shell, shell_in_force
-from dffix.syntax.shell import Command, Script, split_commands
+from dffix.syntax.shell import Script, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
 
-# Builtins that set variables or change the shell beyond the apt merge's list.
-_STATEFUL = STATEFUL_BUILTINS | frozenset({"read", "getopts", "mapfile", "readarray", "let"})
-# `${x:=y}` and `${x=y}` assign; `$((i=1))` and `$((i++))` too. Any `=` counts: cautious.
-_ASSIGNING_EXPANSION = lazy_re(r"\$\{[^}]*=|\$\(\([^)]*(?:=|\+\+|--)")
 # Comments other tools read as directives for the instruction below them: moving one into
 # a merged RUN would widen what it applies to.
 _PRAGMA = lazy_re(
@@ -45,51 +40,6 @@ class _Joint(NamedTuple):
     reason: str | None
 
 
-def _subshells(script: Script) -> list[tuple[int, int]]:
-    """Return the [start, end) ranges of `( ... )` subshells: state set inside stays there."""
-    ranges: list[tuple[int, int]] = []
-    opened: list[int] = []
-    for op in script.operators:
-        if op.text == "(":
-            opened.append(op.start)
-        elif op.text == ")" and opened:
-            ranges.append((opened.pop(), op.end))
-    return ranges
-
-
-def _guarded_exit(script: Script, cmd: Command) -> bool:
-    """Return whether `cmd` is `... || exit` with no status or a literal non-zero one.
-
-    Such an exit only fires when the RUN would have failed anyway.
-    """
-    before = [op for op in script.operators if op.end <= cmd.start]
-    if cmd.depth != 0 or not before or before[-1].text != "||":
-        return False
-    args = cmd.args
-    return not args or (len(args) == 1 and args[0].isdigit() and int(args[0]) != 0)
-
-
-def _state_change(script: Script, text: str) -> str | None:
-    """Return the command of the first RUN whose effect would reach the second, or None."""
-    if _ASSIGNING_EXPANSION.search(text):
-        return "a variable assignment"
-    inside = _subshells(script)
-    for cmd in script.commands:
-        if any(start <= cmd.start < end for start, end in inside):
-            continue
-        if cmd.name is None:
-            return "a variable assignment"
-        _, argv = unwrap(cmd.argv)
-        name = (argv[0] if argv else cmd.name).rsplit("/", 1)[-1]
-        if name == "exit" and _guarded_exit(script, cmd):
-            continue
-        if name in _STATEFUL or cmd.name in _STATEFUL:
-            return f"`{name}`"
-        if name == "printf" and "-v" in argv:
-            return "`printf -v`"
-    return None
-
-
 def _first_reason(script: Script | None, text: str) -> str | None:
     """Return why `<this> && <next RUN>` could behave differently from two RUNs, or None."""
     if script is None:
@@ -98,7 +48,7 @@ def _first_reason(script: Script | None, text: str) -> str | None:
         return "the first `RUN` ends in a comment"
     if any(op.text == "&" for op in script.operators):
         return "the first `RUN` starts a background job"
-    change = _state_change(script, text)
+    change = state_change(script, text)
     if change is not None:
         return f"the first `RUN` runs {change}, which would change what the second one sees"
     return None
@@ -262,11 +212,15 @@ class ConsecutiveRunInstructions(Rule):
 
     - the `SHELL` is a POSIX shell (`sh`, `bash`, ...) and the base image not Windows;
     - neither `RUN` has a heredoc;
-    - the first `RUN` changes no shell state the second would inherit: no `cd`, `export`,
-      `set`, `source`, `umask`, `ulimit`, `trap`, `exec`, `read`, bare variable
-      assignments (also `${x:=y}` and `$((i++))`) and the like, except inside a `( ... )`
-      subshell; no `exit` other than `|| exit` with a non-zero status; no background job
-      (`&`); no comment at its end (the joined command would be inside it);
+    - the first `RUN` changes no shell state the second would inherit, except inside a
+      `( ... )` subshell: not the directory (`cd`, `pushd`, `popd`, `dirs -c`), variables
+      (`export`, `unset`, `read`, `mapfile`, `getopts`, `let`, `printf -v`, bare
+      assignments, `${x:=y}`, `$((i++))`, the variable of a `for` or `select` loop),
+      options and limits (`set`, `shopt`, `umask`, `ulimit`), nor `source`/`.`, `eval`,
+      `alias`, `trap`, `exec` and the like. `builtin X` and `command X` count as `X`, and a
+      command named by a variable (`$SETUP /x`) counts too, since it may be any of these;
+      no `exit` other than `|| exit` with a non-zero status; no background job (`&`); no
+      comment at its end (the joined command would be inside it);
     - the second `RUN` is one `&&` chain of commands or pipelines: after `a && b; c` or
       `a && b || c`, `c` would run even when `a` failed;
     - no comment line sits between them (or before the second `RUN`'s command): a comment

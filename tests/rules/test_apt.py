@@ -425,6 +425,23 @@ def test_a_chain_of_pairs_sharing_a_run_is_fixed_one_link_per_pass() -> None:
             id="multi-line with comment on the last line",
         ),
         pytest.param(
+            'RUN apt-get install -y x && echo "a \\\n   b"',
+            'RUN apt-get install -y x && echo "a \\\n   b" && rm -rf /var/lib/apt/lists/*',
+            id="only continued in a string: on the last line",
+        ),
+        pytest.param(
+            'RUN apt-get update && \\\n    apt-get install -y x && \\\n    echo "a && \\\n b"',
+            'RUN apt-get update && \\\n    apt-get install -y x && \\\n    echo "a && \\\n b" && \\\n'
+            "    rm -rf /var/lib/apt/lists/*",
+            id="indent from a real continuation line, not a string's",
+        ),
+        pytest.param(
+            'RUN apt-get update \\\n  && apt-get install -y x \\\n  && echo "a \\\n&& b"',
+            'RUN apt-get update \\\n  && apt-get install -y x \\\n  && echo "a \\\n&& b" \\\n'
+            "  && rm -rf /var/lib/apt/lists/*",
+            id="a string line starting with && gives no indent",
+        ),
+        pytest.param(
             "RUN apt-get update && apt-get install -y curl \\\n# trailing comment line",
             "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* \\\n"
             "# trailing comment line",

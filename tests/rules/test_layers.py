@@ -44,6 +44,36 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged
         ),
         pytest.param("RUN a\n\nRUN b", "RUN a \\\n    && b", id="blank lines between go"),
         pytest.param(
+            'RUN echo "a \\\n          b" > /f\nRUN c',
+            'RUN echo "a \\\n          b" > /f \\\n    && c',
+            id="no indent from a line inside a quoted string",
+        ),
+        pytest.param(
+            'RUN echo "a \\\n&& b" > /f\nRUN c',
+            'RUN echo "a \\\n&& b" > /f \\\n    && c',
+            id="a string line starting with && is not the leading style",
+        ),
+        pytest.param(
+            'RUN echo "a && \\\n b" > /f\nRUN c',
+            'RUN echo "a && \\\n b" > /f \\\n    && c',
+            id="a string ending a line with && is not the trailing style",
+        ),
+        pytest.param(
+            "RUN echo $(cat \\\n  /f) && \\\n\tx\nRUN c",
+            "RUN echo $(cat \\\n  /f) && \\\n\tx && \\\n\tc",
+            id="a line inside a command substitution is skipped",
+        ),
+        pytest.param(
+            'RUN echo "a \\\n  b"\nCOPY . .\nRUN x \\\n\t&& y\nCOPY . .\nRUN c\nRUN d',
+            'RUN echo "a \\\n  b"\nCOPY . .\nRUN x \\\n\t&& y\nCOPY . .\nRUN c \\\n\t&& d',
+            id="file style from the first RUN with a real continuation line",
+        ),
+        pytest.param(
+            'RUN ["sh", "-c", \\\n  "x"]\nCOPY . .\nRUN c\nRUN d',
+            'RUN ["sh", "-c", \\\n  "x"]\nCOPY . .\nRUN c \\\n    && d',
+            id="an exec-form RUN does not give the file style",
+        ),
+        pytest.param(
             "RUN a\nRUN b # why",
             "RUN a \\\n    && b # why",
             id="comment at the end of the second RUN",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
@@ -670,30 +671,68 @@ def _ends_with_operator(df: Dockerfile, line: PhysLine) -> bool:
     return line.cont is not None and df.text[line.start : line.cont].rstrip().endswith(_OPERATOR_STARTS)
 
 
-def continuation_append(df: Dockerfile, code: list[PhysLine], command: str) -> str:
-    """Return the text that adds `command` as a new continuation line, in the RUN's style.
+Layout = tuple[bool, str]  # trailing `&& \\`?, and the indentation of a new operator line
 
-    Leading-operator style (`    && next`) unless the RUN ends its lines with `&& \\`;
-    the indentation is that of the last operator line (or of the first continued line).
-    """
+
+def continuation_append(df: Dockerfile, layout: Layout, command: str) -> str:
+    """Return the text that adds `command` as a new continuation line in `layout`'s style
+    (`continuation_style`): leading `    && next`, or ` && \\` ending the line before."""
     esc, nl = df.escape, df.newline
-    trailing, indent = continuation_style(df, code)
+    trailing, indent = layout
     if trailing:
         return f" && {esc}{nl}{indent}{command}"
     return f" {esc}{nl}{indent}&& {command}"
 
 
-def continuation_style(df: Dockerfile, code: list[PhysLine]) -> tuple[bool, str]:
-    """Return whether a multi-line RUN ends its lines with `&& \\` (else leading `&&`), and
-    the indentation of a new operator line: that of the last operator line, or of the first
-    continued line."""
-    leading = [
-        line for line in code[1:] if df.text[line.start : line.end].lstrip().startswith(_OPERATOR_STARTS)
+def _logical_start(instr: Instruction, line: PhysLine) -> int:
+    """Return the index in `instr.args` where a code line's text starts (< 0 in the flags)."""
+    sources, starts = instr.offsets.sources, instr.offsets.starts
+    k = bisect.bisect_left(sources, line.start)
+    at = starts[k] if k < len(starts) else instr.offsets.length
+    return at - instr.args_start
+
+
+def fresh_lines(instr: Instruction, script: Script) -> list[PhysLine]:
+    """Return the code lines after the first that start between two words of the command.
+
+    A line that starts inside a word (a quoted string continued with `\\`, a `$( ... )`,
+    `foo\\` + `bar`) or inside an inline comment has no indentation of its own: its
+    leading blanks are part of that word.
+    """
+    spans = sorted((t.start, t.end) for c in script.commands for t in c.tokens)
+    ends = [e for _, e in spans]
+    cut = script.comment.start if script.comment is not None else None
+    found = []
+    for line in [line for line in instr.lines if line.kind is LineKind.CODE][1:]:
+        at = _logical_start(instr, line)
+        # The last word that ends after `at`: the line is in it when it starts before `at`.
+        k = bisect.bisect_right(ends, at)
+        inside = k < len(spans) and spans[k][0] < at < spans[k][1]
+        if not inside and (cut is None or at < cut):
+            found.append(line)
+    return found
+
+
+def continuation_style(df: Dockerfile, instr: Instruction, script: Script) -> Layout | None:
+    """Return the continuation style of a multi-line RUN, or None when no line after the
+    first starts a fresh word (`fresh_lines`).
+
+    The style is whether it ends its lines with `&& \\` (else it starts them with `&&`), and
+    the indentation of a new operator line: that of the last operator line, or of the
+    first fresh line.
+    """
+    fresh = fresh_lines(instr, script)
+    if not fresh:
+        return None
+    code = [line for line in instr.lines if line.kind is LineKind.CODE]
+    starts = {line.start for line in fresh}
+    leading = [line for line in fresh if _starts_with_operator(df, line)]
+    trailing = [
+        k for k, line in enumerate(code[:-1]) if code[k + 1].start in starts and _ends_with_operator(df, line)
     ]
-    trailing = [k for k, line in enumerate(code[:-1]) if _ends_with_operator(df, line)]
     if trailing and not leading:
         return True, _indent(df, code[trailing[-1] + 1])
-    return False, _indent(df, leading[-1] if leading else code[1])
+    return False, _indent(df, leading[-1] if leading else fresh[0])
 
 
 def append_cleanup(
@@ -715,8 +754,9 @@ def append_cleanup(
     last = code[-1]
     at_line_end = not instr.args[script.top_end :].strip() and last.cont is None
     cleanup = (cleanup_for or cleanup_command)(script.commands)
-    if len(code) > 1 and at_line_end and last.start <= at <= last.end:
-        return Fix.safe(Edit.insert(at, continuation_append(df, code, cleanup)))
+    layout = continuation_style(df, instr, script) if len(code) > 1 else None
+    if layout is not None and at_line_end and last.start <= at <= last.end:
+        return Fix.safe(Edit.insert(at, continuation_append(df, layout, cleanup)))
     # `&&` straight after the last top-level command: before a trailing `;` or `# comment`.
     return Fix.safe(Edit.insert(at, f" && {cleanup}"))
 
@@ -830,9 +870,11 @@ class AptListsNotRemoved(Rule):
     the `RUN` stays the same. It goes before a trailing `;` or inline `# comment`, on the
     same line for a one-line `RUN`, and as a new continuation line in the `RUN`'s own
     style (leading `&&` or trailing `&& \\`, its indentation, the file's escape character
-    and line endings) for a multi-line one. In a `RUN <<EOF` script that starts with
-    `set -e` the cleanup becomes the script's last line. When the install runs through
-    `sudo`, so does the cleanup.
+    and line endings) for a multi-line one. Only lines that start a new word give that
+    style: a line continuing a quoted string starts with the string's text, so a `RUN`
+    continued only inside strings gets the cleanup on its last line. In a `RUN <<EOF`
+    script that starts with `set -e` the cleanup becomes the script's last line. When the
+    install runs through `sudo`, so does the cleanup.
 
     Not reported when the `RUN` already removes the lists (`rm` or `find` on them, or
     `apt-get dist-clean`; `apt-get clean` alone does not), when a `--mount` (`type=cache`,

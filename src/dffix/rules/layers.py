@@ -10,6 +10,7 @@ from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
 from dffix.rules.apt import (
+    Layout,
     comment_lines,
     continuation_style,
     last_code_line,
@@ -81,15 +82,16 @@ def _code_lines(instr: Instruction) -> list[PhysLine]:
     return [line for line in instr.lines if line.kind is LineKind.CODE]
 
 
-Layout = tuple[bool, str]  # trailing `&& \\`?, and the indentation of continuation lines
-
-
 def _layout_of(df: Dockerfile, instr: Instruction) -> Layout | None:
-    """Return the continuation style of a RUN that spans lines, else None."""
-    code = _code_lines(instr)
-    if len(code) > 1 and not instr.heredocs:
-        return continuation_style(df, code)
-    return None
+    """Return the continuation style of a shell-form RUN that spans lines, else None.
+
+    Also None when no line after the first starts a fresh word of the command: the
+    leading blanks of a line inside a quoted string are the string's, not an indent.
+    """
+    if instr.is_json or instr.heredocs or len(_code_lines(instr)) < 2:
+        return None
+    script = split_commands(instr.args)
+    return None if script is None else continuation_style(df, instr, script)
 
 
 def _file_layout(df: Dockerfile) -> Layout:
@@ -203,8 +205,11 @@ class ConsecutiveRunInstructions(Rule):
     The fix joins the second `RUN`'s command to the first with `&&` on a new continuation
     line and deletes the second `RUN` line, keeping each `RUN`'s own lines. It follows the
     first `RUN`'s continuation style (leading `&&` or trailing `&& \\`) and indentation, else
-    the second's or the file's, else leading `&&` indented by four spaces. Blank lines
-    between the two `RUN`s go. Every run of `RUN`s of a stage becomes one `RUN` in one go.
+    the second's, else that of the file's first multi-line shell-form `RUN`, else leading
+    `&&` indented by four spaces. Only lines that start a new word count: a line that
+    continues a quoted string (`RUN echo "a \\` then `   b"`) or a `$( ... )` starts with
+    the string's own text, not an indentation. Blank lines between the two `RUN`s go.
+    Every run of `RUN`s of a stage becomes one `RUN` in one go.
 
     `a && b` runs `b` only when `a` succeeded, and fails when either fails: what two `RUN`s
     do, in one layer. So the fix is safe, and it is offered only when the second `RUN`

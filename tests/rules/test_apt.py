@@ -632,10 +632,108 @@ def test_apt_lists_not_removed_reports_without_fix(source: str) -> None:
     assert messages == ["apt lists not removed in the `RUN` that installs packages"]
 
 
-def test_later_reader_is_named() -> None:
-    source = "FROM debian\nRUN apt-get update && apt-get install -y x\nRUN apt-get install -y y"
-    messages = assert_reports(AptListsNotRemoved(), source)
-    assert "a later `RUN` on line 3 still uses them" in messages[0]
+@pytest.mark.parametrize(
+    ("later", "why"),
+    [
+        pytest.param("RUN apt-get install -y y", "still uses them (`apt-get install`)", id="plain install"),
+        pytest.param(
+            "RUN mk-build-deps -i -r -t 'apt-get -y' debian/control",
+            "still uses them (`mk-build-deps`)",
+            id="mk-build-deps -i installs through apt-get",
+        ),
+        pytest.param("RUN mk-build-deps hello", "(`mk-build-deps`)", id="mk-build-deps of a package name"),
+        pytest.param("RUN gdebi -n /tmp/y.deb", "still uses them (`gdebi`)", id="gdebi"),
+        pytest.param("RUN apt-cache policy y", "still uses them (`apt-cache`)", id="apt-cache"),
+        pytest.param("RUN aptitude install -y y", "(`aptitude install`)", id="aptitude"),
+        pytest.param("RUN apt-get source y", "(`apt-get source`)", id="apt-get source"),
+        pytest.param("RUN apt-get build-dep -y y", "(`apt-get build-dep`)", id="apt-get build-dep"),
+        pytest.param("RUN apt-get download y", "(`apt-get download`)", id="apt-get download"),
+        pytest.param("RUN apt-file search bin/ls", "(`apt-file`)", id="apt-file reads Contents lists"),
+        pytest.param("RUN apt-fast install -y y", "(`apt-fast install`)", id="apt-fast"),
+        pytest.param(
+            "RUN add-apt-repository -y ppa:a/b && apt-get install -y y",
+            "(`apt-get install`)",
+            id="add-apt-repository is not an update",
+        ),
+        pytest.param("RUN echo $(apt-cache policy y)", "(`apt-cache`)", id="in a command substitution"),
+        pytest.param(
+            "RUN sudo -u root sh -c 'apt-get install -y y'", "(`apt-get install`)", id="sudo -u and sh -c"
+        ),
+        pytest.param("RUN su -c 'apt-get install -y y' root", "(`apt-get install`)", id="su -c"),
+        pytest.param(
+            "RUN timeout 600 apt-get install -y y", "(`apt-get install`)", id="through a runner with a value"
+        ),
+        pytest.param(
+            "RUN ./install.sh",
+            "may use them (`./install.sh`, a program dffix cannot see)",
+            id="script by path",
+        ),
+        pytest.param(
+            "RUN bash /tmp/setup.sh", "(`bash /tmp/setup.sh`, a script dffix cannot see)", id="bash file"
+        ),
+        pytest.param("RUN setup-deps.sh", "may use them (`setup-deps.sh`", id="a .sh script on the PATH"),
+        pytest.param("RUN make deps", "may use them (`make`, which runs commands", id="make"),
+        pytest.param("RUN dpkg-buildpackage -b", "(`dpkg-buildpackage`", id="dpkg-buildpackage"),
+        pytest.param("RUN puppet apply /etc/site.pp", "(`puppet`", id="configuration manager"),
+        pytest.param(
+            "RUN curl -fsSL https://example.com/i | bash",
+            "may use them (`bash`, running the script on its input",
+            id="curl piped to bash",
+        ),
+        pytest.param(
+            'RUN sh -c "$(curl -fsSL https://example.com/i)"', "a downloaded script", id="sh -c of a download"
+        ),
+        pytest.param("RUN gosu app ./run.sh", "(`./run.sh`", id="through gosu"),
+        pytest.param("RUN V=$(./version.sh) && echo $V", "(`./version.sh`", id="script in a substitution"),
+        pytest.param("RUN . /opt/setup.sh", "may use them (`. /opt/setup.sh`", id="sourced script"),
+        pytest.param("RUN case $A in a) ./x.sh;; esac", "(`./x.sh`", id="line the reader gives up on"),
+        pytest.param("RUN <<EOF\n./install.sh\nEOF", "(`./install.sh`", id="heredoc script"),
+        pytest.param('RUN ["/install.sh", "-y"]', "(`/install.sh`", id="exec form"),
+        pytest.param("ONBUILD RUN ./install.sh", "(`./install.sh`", id="ONBUILD RUN"),
+        pytest.param("RUN ./install.sh && apt-get update", "(`./install.sh`", id="script before the update"),
+        pytest.param("FROM base\nRUN ./install.sh", "(`./install.sh`", id="stage built on it"),
+    ],
+)
+def test_later_reader_stops_the_fix(later: str, why: str) -> None:
+    source = f"FROM debian AS base\nRUN apt-get update && apt-get install -y x\n{later}\n"
+    df = parse(source)
+    assert not isinstance(df, ParseError)
+    [found] = [v for v in check(df, [AptListsNotRemoved()]) if df.line_col(v.span.start)[0] == 2]
+    assert found.fix is None
+    head, _, reason = found.message.partition("; no fix: ")
+    assert head == "apt lists not removed in the `RUN` that installs packages"
+    line = 3 + later[: later.rfind("RUN")].count("\n")
+    assert reason.startswith(f"the `RUN` on line {line} ")
+    assert why in reason
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        pytest.param("RUN echo hi && mkdir /x && pip install y && npm i -g z", id="builtins and plain tools"),
+        pytest.param("RUN apt-get update && ./install.sh", id="script after an update of its own"),
+        pytest.param("RUN /opt/conda/bin/conda install -y y && /usr/bin/pip install z", id="tools by path"),
+        pytest.param("RUN . /etc/os-release && echo $ID", id="sourcing os-release"),
+        pytest.param("RUN . /venv/bin/activate && pip install y", id="sourcing a virtualenv"),
+        pytest.param("RUN equivs-build ctl", id="equivs-build does not read them"),
+        pytest.param("RUN mk-build-deps debian/control", id="mk-build-deps of a control file, no install"),
+        pytest.param("RUN dpkg -i /y.deb && apt-mark hold y", id="dpkg and apt-mark"),
+        pytest.param("RUN add-apt-repository -y ppa:a/b", id="add-apt-repository alone"),
+        pytest.param("RUN install_packages y", id="minideb install_packages updates itself"),
+        pytest.param("RUN ./configure --prefix=/usr", id="autoconf configure"),
+        pytest.param("RUN cat > /etc/y.conf <<EOF\n/opt/run.sh\nEOF", id="heredoc fed to cat is data"),
+        pytest.param('RUN echo "$(go env GOROOT)/src/y.py" > /f', id="text after a substitution"),
+        pytest.param("RUN python3 /app/manage.py collectstatic", id="a python script"),
+        pytest.param("RUN /etc/init.d/mysql start", id="a service's init script"),
+        pytest.param("RUN curl -fsSL https://example.com/y.tgz | tar -xz", id="curl piped to tar"),
+    ],
+)
+def test_later_run_that_does_not_use_the_lists(later: str) -> None:
+    head = "FROM debian\nRUN apt-get update && apt-get install -y x"
+    source = f"{head}\n{later}"
+    result = fix(source, [AptListsNotRemoved()])
+    assert not isinstance(result, ParseError)
+    assert result.text.startswith(f"{head} && rm -rf /var/lib/apt/lists/*\n")
 
 
 def test_apt_lists_not_removed_backtick_escape_and_crlf() -> None:

@@ -13,7 +13,7 @@ from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.syntax.shell import Command, Script, split_commands
+from dffix.syntax.shell import Command, Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
@@ -69,6 +69,7 @@ class ListUse(Enum):
 
     REFRESHES = "refreshes"  # runs `apt-get update` before reading the lists
     READS = "reads"  # reads the lists it did not refresh itself
+    MAY_READ = "may read"  # runs a script dffix cannot see, which may read them
 
 
 class AptAction(NamedTuple):
@@ -630,8 +631,280 @@ def in_image(facts: Facts, stage: Stage) -> bool:
     return facts.cached("in_image", all_stages)[stage.index]
 
 
-def reader_after(facts: Facts, stage: Stage, instr: Instruction | None) -> Instruction | None:
-    """Return a later RUN that reads the lists without its own `apt-get update`, or None.
+# -- later users of the lists (DF102) -------------------------------------------------
+
+
+class LaterUse(NamedTuple):
+    """What a later RUN does with the lists, and the command that does it (for messages)."""
+
+    use: ListUse
+    what: str
+
+
+# apt front ends that take apt-get's subcommands: `update` refreshes, installs read.
+_APT_LIKE = frozenset({"apt-get", "apt", "aptitude", "apt-fast", "nala"})
+# Tools that read the package data apt builds from the lists, whatever their arguments.
+_ALWAYS_READS = frozenset(
+    {"apt-cache", "gdebi", "apt-rdepends", "apt-show-versions", "unattended-upgrade", "unattended-upgrades"}
+)
+# minideb's `install_packages` runs its own `apt-get update` (and then removes the lists).
+_REFRESHERS = frozenset({"install_packages"})
+# Programs that run commands written elsewhere (a Makefile, debian/rules, a playbook),
+# and configuration managers, which install packages through apt.
+_RUNS_OTHERS = frozenset(
+    {
+        *("make", "gmake", "dpkg-buildpackage", "debuild", "pdebuild", "gbp", "git-buildpackage"),
+        *("puppet", "ansible", "ansible-playbook", "ansible-pull", "chef-solo", "chef-client"),
+        *("salt-call",),
+    }
+)
+# Commands that run one of their later words as a command: `gosu app ./run.sh`,
+# `timeout 60 apt-get install x`, `sudo -u app sh -c '...'`.
+_RUNNERS = _WRAPPERS | frozenset(
+    {
+        *("doas", "exec", "gosu", "su-exec", "chroot", "runuser", "setpriv", "timeout", "stdbuf"),
+        *("fakeroot", "flock", "ionice", "taskset", "chronic", "unbuffer", "tini", "dumb-init"),
+        *("xvfb-run", "strace", "sg", "su", "watch", "nsenter", "unshare"),
+    }
+)
+_RUNNER_TRIES = 3  # `runuser -u app -- cmd`: the command is among the first few plain words
+_MAX_DEPTH = 6  # `sudo sh -c "env X=1 sh -c '...'"` deeper than this: not read, counts as may read
+# A program named by a path is one dffix cannot see, unless it is a system tool or its
+# name is one of these well-known tools (`/opt/conda/bin/pip install ...`).
+_SYSTEM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/etc/init.d/")
+_KNOWN_TOOLS = frozenset(
+    {
+        *("pip", "pip3", "pipenv", "poetry", "conda", "mamba", "micromamba", "npm", "npx", "yarn"),
+        *("pnpm", "node", "gem", "bundle", "bundler", "cargo", "rustup", "go", "composer", "mvn"),
+        *("gradle", "java", "python", "python2", "python3", "ruby", "perl", "php", "uv"),
+        # Build wrappers and autoconf's `configure` only build: they do not install packages.
+        *("gradlew", "mvnw", "configure"),
+    }
+)
+# Files sourced only for their variables and functions: os-release, a virtualenv's
+# `bin/activate`, profile files (`. /etc/os-release`, `source /opt/conda/etc/profile.d/conda.sh`).
+_ENV_FILES = frozenset(
+    {
+        *("os-release", "lsb-release", "environment", "activate", "profile", ".profile", ".bashrc"),
+        *(".bash_profile", "env", "nvm.sh", "conda.sh", "sdkman-init.sh"),
+    }
+)
+# Where a command may start in text the shell reader gives up on (`a) cmd` in a `case`
+# too), and where a `$( ... )` ends inside a word (`$(pwd)/x`): the rest is no command.
+_ROUGH_SPLIT = lazy_re(
+    r"[;&|(\n]|\)(?=\s)|\$\(|(?<![^\s])(?:if|then|else|elif|fi|do|done|while|until|esac|!|\{|\})(?![^\s])"
+)
+_ROUGH_END = lazy_re(r"\)")
+_BACKTICKS = lazy_re(r"`([^`]*)`")
+# A command substitution that downloads: what it prints is run (`sh -c "$(curl -fsSL ...)"`).
+_DOWNLOAD_RE = lazy_re(r"^(?:\$\(|`)\s*(?:curl|wget|fetch)\b")
+
+
+def _reads(what: str) -> LaterUse:
+    return LaterUse(ListUse.READS, f"`{what}`")
+
+
+def _may_read(what: str, why: str) -> LaterUse:
+    return LaterUse(ListUse.MAY_READ, f"`{what}`, {why}")
+
+
+def _apt_use(base: str, args: tuple[str, ...]) -> LaterUse | None:
+    """Return what an apt tool does with the lists (the table in DF102's docs), or None."""
+    sub = _subcommand(list(args))
+    if base in _APT_LIKE:
+        if sub == "update":
+            return LaterUse(ListUse.REFRESHES, f"`{base} update`")
+        return _reads(f"{base} {sub}") if AptAction(base, sub).reads_lists else None
+    if base in _ALWAYS_READS:
+        return _reads(base)
+    if base in _REFRESHERS:
+        return LaterUse(ListUse.REFRESHES, f"`{base}`")
+    if base == "apt-file":
+        return LaterUse(ListUse.REFRESHES, "`apt-file update`") if sub == "update" else _reads("apt-file")
+    if base == "mk-build-deps":
+        return _reads("mk-build-deps") if _mk_build_deps_reads(args) else None
+    return None
+
+
+def _mk_build_deps_reads(args: tuple[str, ...]) -> bool:
+    """Return whether `mk-build-deps` reads the lists: `-i` installs the package it made
+    through apt-get, and a package name (not a control file) is looked up with
+    `apt-cache showsrc`."""
+    valued = {"-t", "--tool", "-a", "--arch", "--host-arch", "--build-arch", "-P", "--build-profiles"}
+    skip = False
+    for word in args:
+        if skip:
+            skip = False
+        elif word == "--install" or (word.startswith("-") and not word.startswith("--") and "i" in word):
+            return True
+        elif word.startswith("-"):
+            skip = word in valued or word in ("-s", "--root-cmd")
+        elif "/" not in word and word != "control" and not word.endswith(".dsc"):
+            return True
+    return False
+
+
+def _shell_use(argv: tuple[str, ...], depth: int) -> LaterUse | None:
+    """Return what `sh ...` does: the commands of `-c '...'`, else it runs a script file
+    or the script on its input (`curl ... | sh`), neither of which dffix can see."""
+    name, i = argv[0], 1
+    while i < len(argv) and argv[i].startswith(("-", "+")) and argv[i] != "--":
+        word = argv[i]
+        if not word.startswith("--") and "c" in word[1:]:
+            return text_use(argv[i + 1], depth + 1) if i + 1 < len(argv) else None
+        i += 2 if word in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file") else 1
+    i += i < len(argv) and argv[i] == "--"
+    if i < len(argv) and not argv[i].startswith("-"):
+        return _may_read(f"{name} {argv[i]}", "a script dffix cannot see")
+    return _may_read(name, "running the script on its input, which dffix cannot see")
+
+
+def _runner_use(argv: tuple[str, ...], depth: int) -> LaterUse | None:
+    """Return what the command a runner runs does (`gosu app ./x`, `su -c '...' app`)."""
+    for k, word in enumerate(argv[1:-1], 1):
+        if argv[0].rsplit("/", 1)[-1] == "su" and word in ("-c", "--command"):
+            return text_use(argv[k + 1], depth + 1)
+    tries = 0
+    for k in range(1, len(argv)):
+        if argv[k].startswith("-") or tries == _RUNNER_TRIES:
+            continue
+        tries += 1
+        found = command_use(argv[k:], depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _sourced_use(argv: tuple[str, ...]) -> LaterUse | None:
+    """Return what `. file` does: a file of settings is fine, a script may run anything."""
+    path = argv[1] if len(argv) > 1 else ""
+    if path.rsplit("/", 1)[-1] in _ENV_FILES or "/profile.d/" in path:
+        return None
+    return _may_read(" ".join(argv[:2]), "a script dffix cannot see")
+
+
+def command_use(argv: tuple[str, ...], depth: int = 0) -> LaterUse | None:
+    """Return what one simple command does with the apt lists, or None when nothing.
+
+    See the table in DF102's docs. A command that may run a script dffix cannot see
+    gives `ListUse.MAY_READ`.
+    """
+    i = 0
+    while i < len(argv) and _ASSIGNMENT_RE.match(argv[i]):
+        i += 1
+    argv = argv[i:]
+    if not argv:
+        return None
+    if depth > _MAX_DEPTH:
+        return _may_read(argv[0], "in commands nested too deep for dffix to read")
+    name = argv[0]
+    base = name.rsplit("/", 1)[-1]
+    if _DOWNLOAD_RE.match(name):
+        return _may_read(name, "a downloaded script")
+    if "/" in name and not name.startswith(_SYSTEM_DIRS) and base not in _KNOWN_TOOLS:
+        return _may_read(name, "a program dffix cannot see")
+    found = _apt_use(base, argv[1:])
+    if found is not None or base in _TOOLS or base in _APT_LIKE:
+        return found
+    if base in _POSIX_SHELLS:
+        return _shell_use(argv, depth)
+    if base in _RUNNERS:
+        return _runner_use(argv, depth)
+    if base == "find":
+        at = next((k for k, w in enumerate(argv) if w in ("-exec", "-execdir", "-ok", "-okdir")), None)
+        return None if at is None else command_use(argv[at + 1 :], depth + 1)
+    if base in (".", "source"):
+        return _sourced_use(argv)
+    if base == "eval":
+        return text_use(" ".join(argv[1:]), depth + 1)
+    if base in _RUNS_OTHERS:
+        return _may_read(base, "which runs commands dffix cannot see")
+    if base.endswith((".sh", ".bash")):
+        return _may_read(base, "a script dffix cannot see")
+    return None
+
+
+def text_use(text: str, depth: int = 0) -> LaterUse | None:
+    """Return what shell text does with the apt lists, judged by its first command that
+    uses them; commands the shell reader cannot read are split roughly, at every place a
+    command may start."""
+    script = split_commands(text)
+    if script is None:
+        argvs = rough_argvs(text)
+    else:
+        argvs = []
+        for cmd in script.commands:
+            # `X=$(./version.sh)`: a command substitution runs before its command.
+            argvs += [a for w in cmd.argv if "$(" in w or "`" in w for a in rough_argvs(w)[1:]]
+            argvs.append(cmd.argv)
+    for argv in argvs:
+        found = command_use(argv, depth)
+        if found is not None:
+            return found
+    return None
+
+
+def rough_argvs(text: str) -> list[tuple[str, ...]]:
+    """Return the words of each place in shell text where a command may start, cut at
+    the `)` that ends a `$( ... )` (backticks read as `$( ... )`); the first item is the
+    text before the first such place."""
+    pieces = _ROUGH_SPLIT.split(_BACKTICKS.sub(r"$(\1)", text))
+    return [tuple(unquote(w) for w in _ROUGH_END.split(piece, 1)[0].split()) for piece in pieces]
+
+
+def _runs_heredoc(argv: tuple[str, ...]) -> bool:
+    """Return whether a command runs a heredoc as its script: `<<EOF` alone (the RUN's
+    shell does) or a shell fed one (`bash -e <<EOF`)."""
+    if not argv:
+        return False
+    shell = argv[0].rsplit("/", 1)[-1] in _POSIX_SHELLS
+    return argv[0].startswith("<<") or (shell and any(w.startswith("<<") for w in argv[1:]))
+
+
+def _run_units(target: Instruction) -> list[str]:
+    """Return the shell texts a RUN runs, in order: its command line and, when the shell
+    runs a heredoc (`RUN <<EOF`, `RUN bash <<EOF`), the heredoc's lines. A heredoc fed to
+    another command (`cat > /f <<EOF`, `python3 <<EOF`) is that command's data."""
+    if not target.heredocs:
+        return [target.args]
+    units, runs_body = [], False
+    for argv in rough_argvs(target.args):
+        if _runs_heredoc(argv):
+            runs_body = True
+        elif argv:
+            units.append(" ".join(argv))
+    if runs_body:
+        units += [line for doc in target.heredocs for line in logical_lines(doc.content)]
+    return units
+
+
+@lru_cache(maxsize=4096)
+def later_use(instr: Instruction) -> LaterUse | None:
+    """Return what a RUN (or ONBUILD RUN) does with lists an earlier RUN left, or None.
+
+    Its commands are read as `command_use` does; when they say nothing, any apt call
+    named in its text still counts (`list_use`), as before.
+    """
+    target = instr.inner if instr.inner is not None else instr
+    if target.kind != "RUN":
+        return None
+    if target.is_json:
+        found = command_use(target.values)
+    else:
+        found = next((u for u in map(text_use, _run_units(target)) if u is not None), None)
+    if found is not None:
+        return found
+    action = next((a for a in run_actions(target, precise=False) if a.is_update or a.reads_lists), None)
+    if action is None:
+        return None
+    return LaterUse(ListUse.REFRESHES if action.is_update else ListUse.READS, f"`{action.tool} {action.sub}`")
+
+
+def reader_after(
+    facts: Facts, stage: Stage, instr: Instruction | None
+) -> tuple[Instruction, LaterUse] | None:
+    """Return a later RUN that reads (or may read) the lists before any `apt-get update` of
+    its own, and what it runs that does; None when there is none.
 
     Looks at the rest of the stage after `instr` (the whole stage when None), then at
     every stage built `FROM` it, up to the first RUN that refreshes the lists.
@@ -647,10 +920,10 @@ def reader_after(facts: Facts, stage: Stage, instr: Instruction | None) -> Instr
             if not started:
                 started = other is after
                 continue
-            use = list_use(other)
-            if use is ListUse.READS:
-                return other
-            if use is ListUse.REFRESHES:
+            found = later_use(other)
+            if found is not None and found.use is not ListUse.REFRESHES:
+                return other, found
+            if found is not None:
                 refreshed = True
                 break
         if not refreshed:
@@ -885,7 +1158,39 @@ class AptListsNotRemoved(Rule):
     Reported without a fix when the shell could skip the cleanup or run it too early: a
     trailing `&`, an unconditional `exit`/`exec`, a command line the reader does not fully
     understand, exec form, other heredocs, a non-POSIX `SHELL`, or a later `RUN` (in this
-    stage or one built on it) that uses the lists without its own `apt-get update`.
+    stage, an `ONBUILD RUN`, or a `RUN` of a stage built on it) that uses the lists, or
+    may, before an `apt-get update` of its own. The message names that `RUN` and the
+    command. What a command in a later `RUN` does with the lists, by kind:
+
+    - **reads them**: `apt-get`, `apt`, `aptitude`, `apt-fast` and `nala` with `install`,
+      `upgrade`, `build-dep`, `source`, `download`, `show`, `search`, `policy`, `satisfy`
+      and the like; `apt-cache`, `gdebi`, `apt-file search`, `apt-rdepends`,
+      `apt-show-versions`, `unattended-upgrade`; `mk-build-deps` with `-i` (it installs
+      through `apt-get`) or given a package name (it runs `apt-cache showsrc`);
+    - **refreshes them**, so later commands read fresh lists: `apt-get update` (and the
+      other front ends'), `apt-file update`, minideb's `install_packages`;
+    - **may read them**, because a script dffix cannot see may run `apt-get install`: a
+      program named by a path (`./install.sh`, `/tmp/setup`, `~/bin/x`), a `*.sh` script,
+      `sh`/`bash` given a script file or reading one from a pipe (`curl ... | sh`), what
+      a download prints (`sh -c "$(curl ...)"`), `. script` / `source script`; `make`,
+      `dpkg-buildpackage`, `debuild`, `gbp`, which run commands written elsewhere; the
+      configuration managers `puppet`, `ansible-playbook`, `chef-solo`, `salt-call`;
+    - **what the command it runs does**: `sh -c '...'`, `su -c '...'`, `eval`, `sudo`,
+      `env`, `gosu`, `chroot`, `timeout`, `xargs`, `find -exec` and other runners, and
+      the commands inside a `$( ... )`;
+    - **neither**: `add-apt-repository` (older versions do not update, so an install after
+      it still reads the old lists), `mk-build-deps` of a control file alone,
+      `equivs-build`, `dpkg`, `apt-mark`, `apt-key`, `debconf-set-selections`; builtins and
+      every other tool called by name (`echo`, `mkdir`, `curl`, `pip`, `npm`, `python3
+      x.py`); a tool by a system path (`/usr/bin/...`) or by a path ending in a well-known
+      name (`/opt/conda/bin/pip`); `./configure`, `./gradlew`, `/etc/init.d/x start`;
+      sourcing `/etc/os-release`, a `bin/activate` or a profile file.
+
+    The first command of a `RUN` that uses the lists decides: `apt-get update &&
+    ./install.sh` is fine, `./install.sh && apt-get update` is not. A line the shell reader
+    gives up on is split at every place a command may start; a heredoc the shell runs
+    (`RUN <<EOF`, `RUN bash <<EOF`) is read line by line, one fed to another command
+    (`cat > /f <<EOF`) is data. Any apt call named in a later `RUN`'s text also counts.
 
     With `cache-style = "mount"` the fix instead adds BuildKit cache mounts on
     `/var/cache/apt` and `/var/lib/apt` (`sharing=locked`) as `RUN` flags, and, once per
@@ -941,7 +1246,9 @@ class AptListsNotRemoved(Rule):
             return
         reader = reader_after(facts, stage, instr)
         if reader is not None:
-            msg = f"{self.message} (a later `RUN` on line {reader.start_line} still uses them)"
+            later, use = reader
+            uses = "still uses them" if use.use is ListUse.READS else "may use them"
+            msg = f"{self.message}; no fix: the `RUN` on line {later.start_line} {uses} ({use.what})"
             yield self.violation(instr.keyword_span, message=msg)
             return
         style = self.options.get("cache-style")

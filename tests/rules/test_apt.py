@@ -673,6 +673,9 @@ def test_apt_lists_not_removed_reports_without_fix(source: str) -> None:
         ),
         pytest.param("RUN setup-deps.sh", "may use them (`setup-deps.sh`", id="a .sh script on the PATH"),
         pytest.param("RUN make deps", "may use them (`make`, which runs commands", id="make"),
+        pytest.param(
+            "RUN python3 -u /tmp/setup.py install", "(`python3 /tmp/setup.py`, a script", id="python script"
+        ),
         pytest.param("RUN dpkg-buildpackage -b", "(`dpkg-buildpackage`", id="dpkg-buildpackage"),
         pytest.param("RUN puppet apply /etc/site.pp", "(`puppet`", id="configuration manager"),
         pytest.param(
@@ -723,7 +726,7 @@ def test_later_reader_stops_the_fix(later: str, why: str) -> None:
         pytest.param("RUN ./configure --prefix=/usr", id="autoconf configure"),
         pytest.param("RUN cat > /etc/y.conf <<EOF\n/opt/run.sh\nEOF", id="heredoc fed to cat is data"),
         pytest.param('RUN echo "$(go env GOROOT)/src/y.py" > /f', id="text after a substitution"),
-        pytest.param("RUN python3 /app/manage.py collectstatic", id="a python script"),
+        pytest.param("RUN python3 -m pip install y && python3 -c 'print(1)'", id="python module and code"),
         pytest.param("RUN /etc/init.d/mysql start", id="a service's init script"),
         pytest.param("RUN curl -fsSL https://example.com/y.tgz | tar -xz", id="curl piped to tar"),
     ],

@@ -672,6 +672,9 @@ _MAX_DEPTH = 6  # `sudo sh -c "env X=1 sh -c '...'"` deeper than this: not read,
 # A program named by a path is one dffix cannot see, unless it is a system tool or its
 # name is one of these well-known tools (`/opt/conda/bin/pip install ...`).
 _SYSTEM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/etc/init.d/")
+# Interpreters of other languages: the script they are given is one dffix cannot see.
+_INTERPRETER_RE = lazy_re(r"(?:python[0-9.]*|perl|ruby|node|nodejs|php[0-9.]*|Rscript)$")
+_CODE_OPTIONS = frozenset({"-c", "-e", "-E", "-m", "-r", "-p", "-n"})
 _KNOWN_TOOLS = frozenset(
     {
         *("pip", "pip3", "pipenv", "poetry", "conda", "mamba", "micromamba", "npm", "npx", "yarn"),
@@ -821,6 +824,19 @@ def command_use(argv: tuple[str, ...], depth: int = 0) -> LaterUse | None:
         return _may_read(base, "which runs commands dffix cannot see")
     if base.endswith((".sh", ".bash")):
         return _may_read(base, "a script dffix cannot see")
+    if _INTERPRETER_RE.match(base):
+        return _interpreter_use(argv)
+    return None
+
+
+def _interpreter_use(argv: tuple[str, ...]) -> LaterUse | None:
+    """Return what `python3 x.py` does: a script file may run anything; code on the
+    command line (`-c`, `-e`), a module (`-m pip`) or a heredoc is read as text."""
+    for word in argv[1:]:
+        if word in _CODE_OPTIONS or word.startswith("--eval"):
+            return None
+        if not word.startswith(("-", "<", ">")):
+            return _may_read(f"{argv[0]} {word}", "a script dffix cannot see")
     return None
 
 
@@ -1172,7 +1188,8 @@ class AptListsNotRemoved(Rule):
     - **may read them**, because a script dffix cannot see may run `apt-get install`: a
       program named by a path (`./install.sh`, `/tmp/setup`, `~/bin/x`), a `*.sh` script,
       `sh`/`bash` given a script file or reading one from a pipe (`curl ... | sh`), what
-      a download prints (`sh -c "$(curl ...)"`), `. script` / `source script`; `make`,
+      a download prints (`sh -c "$(curl ...)"`), `. script` / `source script`, a script
+      file given to `python`, `perl`, `ruby`, `node`, `php` or `Rscript`; `make`,
       `dpkg-buildpackage`, `debuild`, `gbp`, which run commands written elsewhere; the
       configuration managers `puppet`, `ansible-playbook`, `chef-solo`, `salt-call`;
     - **what the command it runs does**: `sh -c '...'`, `su -c '...'`, `eval`, `sudo`,
@@ -1181,10 +1198,11 @@ class AptListsNotRemoved(Rule):
     - **neither**: `add-apt-repository` (older versions do not update, so an install after
       it still reads the old lists), `mk-build-deps` of a control file alone,
       `equivs-build`, `dpkg`, `apt-mark`, `apt-key`, `debconf-set-selections`; builtins and
-      every other tool called by name (`echo`, `mkdir`, `curl`, `pip`, `npm`, `python3
-      x.py`); a tool by a system path (`/usr/bin/...`) or by a path ending in a well-known
-      name (`/opt/conda/bin/pip`); `./configure`, `./gradlew`, `/etc/init.d/x start`;
-      sourcing `/etc/os-release`, a `bin/activate` or a profile file.
+      every other tool called by name (`echo`, `mkdir`, `curl`, `pip`, `npm`, `python3 -m
+      pip`, `python3 -c '...'`); a tool by a system path (`/usr/bin/...`) or by a path
+      ending in a well-known name (`/opt/conda/bin/pip`); `./configure`, `./gradlew`,
+      `/etc/init.d/x start`; sourcing `/etc/os-release`, a `bin/activate` or a profile
+      file.
 
     The first command of a `RUN` that uses the lists decides: `apt-get update &&
     ./install.sh` is fine, `./install.sh && apt-get update` is not. A line the shell reader

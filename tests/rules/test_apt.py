@@ -619,17 +619,42 @@ def test_apt_lists_not_removed_unchanged(source: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "source",
+    ("source", "why"),
     [
-        pytest.param("RUN apt-get update && apt-get install -y x &", id="trailing background"),
-        pytest.param('RUN ["apt-get", "install", "-y", "x"]', id="exec form"),
-        pytest.param("RUN <<EOF\napt-get update\napt-get install -y curl\nEOF", id="heredoc without set -e"),
-        pytest.param("RUN apt-get install -y x && case $A in a) echo;; esac", id="unreadable line"),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x &",
+            "the `RUN` ends with a background job (`&`)",
+            id="trailing background",
+        ),
+        pytest.param(
+            "RUN apt-get install -y x; exit 0",
+            "an `exit` or `exec` ends the shell before the cleanup could run",
+            id="unconditional exit",
+        ),
+        pytest.param(
+            'RUN ["apt-get", "install", "-y", "x"]', "the `RUN` is in exec (JSON) form", id="exec form"
+        ),
+        pytest.param(
+            "RUN <<EOF\napt-get update\napt-get install -y curl\nEOF",
+            "a heredoc gets the cleanup only as the whole `RUN` (`RUN <<EOF`), a plain `sh` script",
+            id="heredoc without set -e",
+        ),
+        pytest.param(
+            "RUN apt-get install -y x && case $A in a) echo;; esac",
+            "dffix cannot read the commands of the `RUN`",
+            id="unreadable line",
+        ),
+        pytest.param(
+            'SHELL ["pwsh", "-Command"]\nRUN apt-get install -y x',
+            "the `SHELL` in force is not a POSIX shell",
+            id="non-POSIX SHELL",
+        ),
     ],
 )
-def test_apt_lists_not_removed_reports_without_fix(source: str) -> None:
+def test_apt_lists_not_removed_reports_without_fix(source: str, why: str) -> None:
     messages = assert_reports(AptListsNotRemoved(), "FROM debian\n" + source, fixable=False)
-    assert messages == ["apt lists not removed in the `RUN` that installs packages"]
+    [message] = messages
+    assert message.startswith(f"apt lists not removed in the `RUN` that installs packages; no fix: {why}")
 
 
 @pytest.mark.parametrize(

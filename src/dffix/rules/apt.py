@@ -1131,6 +1131,24 @@ def _command_indent(source: str) -> str:
     return indent
 
 
+def _no_cleanup_reason(instr: Instruction, script: Script | None) -> str:
+    """Return why the cleanup cannot be appended to a RUN in a POSIX shell."""
+    if instr.is_json:
+        return "the `RUN` is in exec (JSON) form"
+    if instr.heredocs:
+        return (
+            "a heredoc gets the cleanup only as the whole `RUN` (`RUN <<EOF`), a plain `sh` script"
+            " that starts with `set -e`, so that a failed install still fails the `RUN`"
+        )
+    if script is None:
+        return "dffix cannot read the commands of the `RUN`"
+    if script.trailing is not None and script.trailing.text == "&":
+        return "the `RUN` ends with a background job (`&`)"
+    if _unguarded_exit(script):
+        return "an `exit` or `exec` ends the shell before the cleanup could run"
+    return "the `RUN` runs no command"
+
+
 class AptListsNotRemoved(Rule):
     """## What it does
     Flags a `RUN` that installs packages with `apt-get`/`apt` without removing
@@ -1171,9 +1189,10 @@ class AptListsNotRemoved(Rule):
     an image: one only used by `COPY --from` (the final stage, stages it is built `FROM`
     and stages nothing refers to, which may be `--target`s, are all checked).
 
-    Reported without a fix when the shell could skip the cleanup or run it too early: a
-    trailing `&`, an unconditional `exit`/`exec`, a command line the reader does not fully
-    understand, exec form, other heredocs, a non-POSIX `SHELL`, or a later `RUN` (in this
+    Reported without a fix, and the message says why, when the shell could skip the
+    cleanup or run it too early: a trailing `&`, an unconditional `exit`/`exec`, a command
+    line the reader does not fully understand, exec form, other heredocs, a non-POSIX
+    `SHELL`, or when the lists are still needed: a later `RUN` (in this
     stage, an `ONBUILD RUN`, or a `RUN` of a stage built on it) that uses the lists, or
     may, before an `apt-get update` of its own. The message names that `RUN` and the
     command. What a command in a later `RUN` does with the lists, by kind:
@@ -1273,14 +1292,24 @@ class AptListsNotRemoved(Rule):
         if style == "mount":
             yield self._mount_violation(df, facts, stage, instr)
             return
+        if style != "clean":
+            bad = f"{self.message}; no fix: `cache-style` must be 'clean' or 'mount'"
+            yield self.violation(instr.keyword_span, message=bad)
+            return
+        if not is_posix_shell(stage.shell_at(instr)):
+            why = "the `SHELL` in force is not a POSIX shell"
+            yield self.violation(instr.keyword_span, message=f"{self.message}; no fix: {why}")
+            return
         fix = None
-        if is_posix_shell(stage.shell_at(instr)) and style == "clean":
-            if script is not None:
-                fix = append_cleanup(df, instr, script)
-            elif instr.heredocs and not instr.is_json:
-                fix = append_cleanup_heredoc(df, instr)
-        bad = f"{self.message}; no fix: `cache-style` must be 'clean' or 'mount'"
-        yield self.violation(instr.keyword_span, fix, message=None if style == "clean" else bad)
+        if script is not None:
+            fix = append_cleanup(df, instr, script)
+        elif instr.heredocs and not instr.is_json:
+            fix = append_cleanup_heredoc(df, instr)
+        if fix is None:
+            why = _no_cleanup_reason(instr, script)
+            yield self.violation(instr.keyword_span, message=f"{self.message}; no fix: {why}")
+        else:
+            yield self.violation(instr.keyword_span, fix)
 
     def _mount_violation(self, df: Dockerfile, facts: Facts, stage: Stage, instr: Instruction) -> Violation:
         from dffix.rules.pm import apt_mount_edit  # pm reads apt's helpers: import it lazily

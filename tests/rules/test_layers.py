@@ -69,6 +69,16 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged
             id="file style from the first RUN with a real continuation line",
         ),
         pytest.param(
+            "ENV A=1 \\\n\tB=2\nRUN a\nRUN b",
+            "ENV A=1 \\\n\tB=2\nRUN a \\\n\t&& b",
+            id="no multi-line RUN: a tab when the file indents continuations with tabs",
+        ),
+        pytest.param(
+            "ENV A=1 \\\n  B=2\nRUN a\nRUN b",
+            "ENV A=1 \\\n  B=2\nRUN a \\\n    && b",
+            id="no multi-line RUN: four spaces when the file indents with spaces",
+        ),
+        pytest.param(
             'RUN ["sh", "-c", \\\n  "x"]\nCOPY . .\nRUN c\nRUN d',
             'RUN ["sh", "-c", \\\n  "x"]\nCOPY . .\nRUN c \\\n    && d',
             id="an exec-form RUN does not give the file style",

@@ -95,13 +95,18 @@ def _layout_of(df: Dockerfile, instr: Instruction) -> Layout | None:
 
 
 def _file_layout(df: Dockerfile) -> Layout:
-    """Return the style of the file's first multi-line RUN; leading `&&` with four
-    spaces when there is none."""
+    """Return the style of the file's first multi-line RUN; when there is none, leading
+    `&&` indented by a tab if the file's continuation lines mostly start with one, else by
+    four spaces."""
     for instr in df.instructions("RUN"):
         found = _layout_of(df, instr)
         if found is not None:
             return found
-    return False, _DEFAULT_INDENT
+    starts = [
+        df.text[line.start] for i in df.instructions() for line in _code_lines(i)[1:] if line.end > line.start
+    ]
+    tabs = starts.count("\t")
+    return False, "\t" if tabs > starts.count(" ") else _DEFAULT_INDENT
 
 
 def _merge_edit(df: Dockerfile, first: Instruction, second: Instruction, layout: Layout) -> Edit | str:
@@ -206,7 +211,8 @@ class ConsecutiveRunInstructions(Rule):
     line and deletes the second `RUN` line, keeping each `RUN`'s own lines. It follows the
     first `RUN`'s continuation style (leading `&&` or trailing `&& \\`) and indentation, else
     the second's, else that of the file's first multi-line shell-form `RUN`, else leading
-    `&&` indented by four spaces. Only lines that start a new word count: a line that
+    `&&` indented by a tab when the file's continuation lines mostly start with one, by
+    four spaces otherwise. Only lines that start a new word count: a line that
     continues a quoted string (`RUN echo "a \\` then `   b"`) or a `$( ... )` starts with
     the string's own text, not an indentation. Blank lines between the two `RUN`s go.
     Every run of `RUN`s of a stage becomes one `RUN` in one go.

@@ -476,6 +476,18 @@ def test_a_chain_of_pairs_sharing_a_run_is_fixed_one_link_per_pass() -> None:
             id="cache mount of another dir",
         ),
         pytest.param(
+            "RUN rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x",
+            "RUN rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x"
+            " && rm -rf /var/lib/apt/lists/*",
+            id="rm before the update does not count",
+        ),
+        pytest.param(
+            "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* && apt-get update",
+            "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* && apt-get update"
+            " && rm -rf /var/lib/apt/lists/*",
+            id="an update after the rm fetches the lists again",
+        ),
+        pytest.param(
             "RUN apt-get update && apt-get install -y x && apt-get clean",
             "RUN apt-get update && apt-get install -y x && apt-get clean && rm -rf /var/lib/apt/lists/*",
             id="apt-get clean does not remove the lists",
@@ -539,8 +551,8 @@ def test_apt_lists_not_removed_fixes(before: str, after: str) -> None:
             "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists", id="dir removed"
         ),
         pytest.param(
-            "RUN rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x",
-            id="rm anywhere counts",
+            "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* && echo ok",
+            id="rm after the install, commands after it",
         ),
         pytest.param(
             "RUN apt-get update && apt-get install -y x && rm -fr /tmp/* /var/lib/apt/lists/*_*",

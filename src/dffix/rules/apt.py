@@ -558,10 +558,20 @@ def _removes_lists_arg(word: str) -> bool:
 def removes_lists(instr: Instruction, script: Script | None) -> bool:
     """Return whether the RUN removes the apt lists itself (`rm`/`find`, `apt-get dist-clean`)."""
     if script is not None and not instr.heredocs:
-        return any(_removes_lists(cmd) for cmd in script.commands)
+        # Only a removal after the last `apt-get update` or install counts: lists that a
+        # later update fetches again stay (`rm ... && apt-get update && apt-get install`,
+        # or two RUNs merged into one).
+        fetched = [k for k, cmd in enumerate(script.commands) if _fetches_lists(cmd)]
+        after = fetched[-1] + 1 if fetched else 0
+        return any(_removes_lists(cmd) for cmd in script.commands[after:])
     # Without a reading of the commands, any mention of the directory counts as handled.
     text = _shell_text(instr)
     return "/var/lib/apt" in text or "dist-clean" in text
+
+
+def _fetches_lists(cmd: Command) -> bool:
+    action = command_action(cmd)
+    return action is not None and action.is_update
 
 
 def _removes_lists(cmd: Command) -> bool:
@@ -1183,11 +1193,13 @@ class AptListsNotRemoved(Rule):
     script that starts with `set -e` the cleanup becomes the script's last line. When the
     install runs through `sudo`, so does the cleanup.
 
-    Not reported when the `RUN` already removes the lists (`rm` or `find` on them, or
-    `apt-get dist-clean`; `apt-get clean` alone does not), when a `--mount` (`type=cache`,
-    `type=tmpfs`...) covers `/var/lib/apt/lists`, or in a stage whose layers never reach
-    an image: one only used by `COPY --from` (the final stage, stages it is built `FROM`
-    and stages nothing refers to, which may be `--target`s, are all checked).
+    Not reported when the `RUN` already removes the lists after its last `apt-get update`
+    (`rm` or `find` on them, or `apt-get dist-clean`; `apt-get clean` alone does not; a
+    removal before an update, as in two merged `RUN`s, leaves the new lists), when a
+    `--mount` (`type=cache`, `type=tmpfs`...) covers `/var/lib/apt/lists`, or in a stage
+    whose layers never reach an image: one only used by `COPY --from` (the final stage,
+    stages it is built `FROM` and stages nothing refers to, which may be `--target`s, are
+    all checked).
 
     Reported without a fix, and the message says why, when the shell could skip the
     cleanup or run it too early: a trailing `&`, an unconditional `exit`/`exec`, a command

@@ -68,6 +68,7 @@ def dffix(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help=_help("--quiet"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help=_help("--verbose"))] = False,
     write_dockerignore: Annotated[
         bool, typer.Option("--write-dockerignore", help=_help("--write-dockerignore"))
     ] = False,
@@ -95,6 +96,7 @@ def dffix(
         "config": config,
         "stdin_filename": stdin_filename,
         "quiet": quiet,
+        "verbose": verbose,
         "version": version,
         "jobs": jobs,
         "write_dockerignore": write_dockerignore,

@@ -21,7 +21,18 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
 
-from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
+from dffix.config import (
+    ConfigError,
+    Selection,
+    Settings,
+    find_config,
+    find_hadolint_config,
+    read_config,
+    read_hadolint_ignored,
+    rules_for,
+    selector_error,
+    selector_note,
+)
 from dffix.edits import Applicability
 from dffix.facts import BuildContext, compute_facts
 from dffix.files import MAX_BYTES, FileError, Target, decode, discover, encode, read_source, write_atomic
@@ -93,6 +104,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
     ),
     OptionSpec("--quiet", "quiet", Takes.NOTHING, "Print no summaries, only errors, diffs and problems."),
     OptionSpec(
+        "--verbose",
+        "verbose",
+        Takes.NOTHING,
+        "Also say which config files are used and what selectors select.",
+    ),
+    OptionSpec(
         "--write-dockerignore",
         "write_dockerignore",
         Takes.NOTHING,
@@ -125,6 +142,7 @@ class Options(NamedTuple):
     config: str | None = None
     stdin_filename: str | None = None
     quiet: bool = False
+    verbose: bool = False
     version: bool = False
     jobs: int = 0  # 0: one per CPU
     write_dockerignore: bool = False
@@ -223,6 +241,7 @@ def build_options(paths: Sequence[str], values: Mapping[str, object]) -> Options
         config=_one(values.get("config")),
         stdin_filename=stdin_filename,
         quiet=flag("quiet"),
+        verbose=flag("verbose"),
         jobs=jobs,
         write_dockerignore=flag("write_dockerignore"),
     )
@@ -400,29 +419,49 @@ class _Configs:
     def __init__(self, opts: Options, tally: _Tally) -> None:
         self.opts = opts
         self.tally = tally
-        self.by_folder: dict[str, str | None] = {}
-        self.by_file: dict[str | None, RuleSet | ConfigError] = {}
+        # folder -> (dffix config, hadolint config): the files its settings come from
+        self.by_folder: dict[str, tuple[str | None, str | None]] = {}
+        self.by_file: dict[tuple[str | None, str | None], RuleSet | ConfigError] = {}
 
     def for_folder(self, folder: str) -> RuleSet | None:
         """Return the rules for files in `folder`, or None (reported) when the config is bad."""
         if folder not in self.by_folder:
-            self.by_folder[folder] = self.opts.config or find_config(folder)
-        path = self.by_folder[folder]
-        if path not in self.by_file:
-            self.by_file[path] = self._load(path)
-            if isinstance(self.by_file[path], ConfigError):
-                self.tally.error(str(self.by_file[path]))
-        found = self.by_file[path]
+            self.by_folder[folder] = (self.opts.config or find_config(folder), find_hadolint_config(folder))
+        key = self.by_folder[folder]
+        if key not in self.by_file:
+            self.by_file[key] = self._load(*key)
+            if isinstance(self.by_file[key], ConfigError):
+                self.tally.error(str(self.by_file[key]))
+        found = self.by_file[key]
         if isinstance(found, ConfigError):
             self.tally.status = EXIT_ERROR
             return None
         return found
 
-    def _load(self, path: str | None) -> RuleSet | ConfigError:
+    def _load(self, path: str | None, hadolint: str | None) -> RuleSet | ConfigError:
         settings = Settings() if path is None else read_config(path, _relative(path))
         if isinstance(settings, ConfigError):
             return settings
         opts = self.opts
+        if opts.verbose and path is not None:
+            self.tally.err(f"note: using config {_relative(path)}")
+        if hadolint is not None and settings.hadolint_config and not settings.sets_ignore:
+            # A project moving from hadolint keeps its ignore list until dffix's config has one.
+            ignored = read_hadolint_ignored(hadolint, _relative(hadolint))
+            if isinstance(ignored, ConfigError):
+                return ignored
+            known = tuple(word for word in ignored if not selector_error(word))
+            if opts.verbose:
+                self.tally.err(
+                    f"note: using 'ignored' of {_relative(hadolint)}: {', '.join(known) or 'empty'}"
+                )
+            if known:
+                settings = settings._replace(selections=(*settings.selections, Selection(None, known)))
+        if opts.verbose:
+            for layer in settings.selections:
+                for word in (*(layer.select or ()), *layer.ignore):
+                    if note := selector_note(word):
+                        self.tally.err(f"note: {note}")
         settings = settings.with_overrides(opts.select, opts.ignore, opts.unsafe_fixes)
         level = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
         return RuleSet(tuple(rules_for(settings)), level)
@@ -451,6 +490,8 @@ def run(opts: Options) -> int:
         if problem:
             err(f"error: {problem}")
             return EXIT_ERROR
+        if opts.verbose and (note := selector_note(word)):
+            err(f"note: {note}")
     tally = _Tally()
     configs = _Configs(opts, tally)
     if opts.read_stdin:

@@ -338,6 +338,7 @@ class AptGetUpgrade(Rule):
 
     code = "DF702"
     name = "apt-get-upgrade"
+    aliases = ("DL3005",)
     message = "`apt-get upgrade` makes the build depend on the day it runs"
     default_enabled = False
 
@@ -668,7 +669,7 @@ class RepeatedCmdOrEntrypoint(Rule):
     code = "DF707"
     name = "repeated-cmd-or-entrypoint"
     message = "Only the last `CMD`/`ENTRYPOINT` of a stage takes effect"
-    aliases = ("DL4003", "DL4004")
+    aliases = ("DL4003", "DL4004", "MultipleInstructionsDisallowed")
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         for stage in facts.stages:

@@ -25,7 +25,7 @@ def _metavar(flag: str) -> str:
 
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -34,8 +34,9 @@ app = typer.Typer(
 
 @app.command(
     help=(
-        "Fix Dockerfiles in place with safe fixes. Folders are searched for Dockerfile, Containerfile, "
-        "*.Dockerfile, *.dockerfile and Dockerfile.*; - reads stdin and prints the fixed text. "
+        "Fix the Dockerfiles named by PATH... in place with safe fixes. A PATH is a Dockerfile, a folder "
+        "(searched for Dockerfile, Containerfile, *.Dockerfile, *.dockerfile and Dockerfile.*) or - to read "
+        "stdin and print the fixed text. "
         "Exit codes: 0 ok, 1 diff or problems found (--diff, --check), 2 error."
     ),
     no_args_is_help=False,
@@ -44,7 +45,9 @@ def dffix(
     ctx: typer.Context,
     paths: Annotated[
         list[str] | None,
-        typer.Argument(metavar="PATH", help="Dockerfiles or folders; - for stdin.", show_default=False),
+        # Hidden from the Arguments list, which would print it as `PATH <list[str]>`; the
+        # usage line shows `[PATH]...` and the help text says what a PATH is.
+        typer.Argument(metavar="PATH", show_default=False, hidden=True),
     ] = None,
     diff: Annotated[bool, typer.Option("--diff", help=_help("--diff"))] = False,
     check: Annotated[bool, typer.Option("--check", help=_help("--check"))] = False,

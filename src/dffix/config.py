@@ -339,10 +339,33 @@ def _checked_options(
             raise fail(f"unknown option {key!r}{hint}")
         default = rule.option_defaults[key]
         converted = _like(default, value)
-        if converted is None:
-            raise fail(f"{key!r} must be {_kind(default)}, not {_kind(value)}")
+        if converted is None or (key == "gid" and not isinstance(value, int)):
+            raise fail(f"{key!r} must be {_kind(default if default is not None else 0)}, not {_kind(value)}")
+        problem = _bad_value(key, converted)
+        if problem:
+            raise fail(f"{key!r} must be {problem}, not {value!r}")
         checked.append((key, converted))
     return tuple(checked)
+
+
+# Values an option takes beyond its type, by option key: a value the rule cannot use is
+# a config error (the run stops, nothing is written), not a fix that silently goes away.
+_CHOICES: dict[str, tuple[str, ...]] = {"cache-style": ("clean", "mount")}
+_IDS = ("uid", "gid")  # a user or group ID the fix writes into useradd/adduser
+_USER_NAME = r"[a-z_][a-z0-9_-]{0,31}"  # what useradd and busybox adduser accept
+
+
+def _bad_value(key: str, value: object) -> str | None:
+    """Return what `key` must be when `value` (already of the right type) is not allowed."""
+    import re
+
+    if key in _CHOICES and value not in _CHOICES[key]:
+        return "one of " + ", ".join(repr(c) for c in _CHOICES[key])
+    if key in _IDS and isinstance(value, int) and not 1 <= value < 2**31:
+        return "a number from 1 to 2147483647"
+    if key == "user" and isinstance(value, str) and not re.fullmatch(_USER_NAME, value):
+        return "a user name (lower-case letters, digits, _ and -, starting with a letter or _)"
+    return None
 
 
 def _like(default: object, value: object) -> object | None:

@@ -36,12 +36,14 @@ from dffix.config import (
 from dffix.edits import Applicability
 from dffix.facts import BuildContext, compute_facts
 from dffix.files import MAX_BYTES, FileError, Target, decode, discover, encode, read_source, write_atomic
-from dffix.fixer import check, fix
-from dffix.rules.base import Rule, Violation
 from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:
     from dffix.progress import Progress
+    from dffix.rules.base import Rule, Violation
+
+# dffix.fixer imports the rule registry (every rule module): loaded on first use, so
+# `--version`, `--help` and usage errors load no rule.
 
 EXIT_OK = 0
 EXIT_FOUND = 1  # --diff found a diff, --check found a problem
@@ -113,7 +115,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "--write-dockerignore",
         "write_dockerignore",
         Takes.NOTHING,
-        "Write the .dockerignore DF203 proposes (also done by --unsafe-fixes); never overwrites.",
+        "Write the .dockerignore DF203 proposes (with --diff: show it); never overwrites.",
     ),
     OptionSpec(
         "--jobs", "jobs", Takes.ONE, "Files to work on at once (default: the number of CPUs).", metavar="N"
@@ -121,7 +123,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("--version", "version", Takes.NOTHING, "Print the version and exit."),
 )
 # Options only the typer app knows; the fast parser hands them over.
-TYPER_ONLY_OPTIONS = ("--explain", "--list-rules", "--help", "-h")
+TYPER_ONLY_OPTIONS = (
+    "--explain",
+    "--list-rules",
+    "--help",
+    "-h",
+    "--install-completion",
+    "--show-completion",
+)
 _BY_FLAG = {spec.flag: spec for spec in OPTIONS}
 
 
@@ -300,6 +309,8 @@ def fix_text(text: str, rule_set: RuleSet, context: BuildContext | None = None) 
 
     `context` is the Dockerfile's folder, for rules that look at files beside it.
     """
+    from dffix.fixer import fix
+
     result = fix(text, rule_set.rules, rule_set.level, context)
     if isinstance(result, ParseError):
         return result
@@ -323,6 +334,8 @@ def check_text(
     df = parse(text)
     if isinstance(df, ParseError):
         return df
+    from dffix.fixer import check
+
     found = []
     for v in check(df, rule_set.rules, context):
         line, col = line_col(text, v.span.start)
@@ -492,6 +505,10 @@ def run(opts: Options) -> int:
             return EXIT_ERROR
         if opts.verbose and (note := selector_note(word)):
             err(f"note: {note}")
+    problem = path_error(opts.paths)
+    if problem:
+        err(problem)
+        return EXIT_ERROR
     tally = _Tally()
     configs = _Configs(opts, tally)
     if opts.read_stdin:
@@ -502,6 +519,31 @@ def run(opts: Options) -> int:
         for line in summary_lines(opts.mode, tally):
             err(line)
     return tally.status
+
+
+# Words other tools take as a command (ruff check, black's format, hadolint's lint).
+_COMMAND_HABITS = {
+    "check": "`dffix --check PATH` to print problems, `dffix PATH` to fix them",
+    "lint": "`dffix --check PATH` to print problems",
+    "format": "`dffix PATH` to fix in place, `dffix --diff PATH` to see the fixes",
+    "fix": "`dffix PATH` to fix in place (add --unsafe-fixes for more)",
+}
+
+
+def path_error(paths: Sequence[str]) -> str | None:
+    """Return why the command-line paths cannot be run (a usage error), or None.
+
+    A path that does not exist stops the run before any file is written, as black
+    does: a typo must not leave half the files fixed. A first word such as `check`
+    that is not a file is another tool's command: say what dffix takes instead.
+    """
+    if paths and paths[0] in _COMMAND_HABITS and not os.path.lexists(paths[0]):
+        return f"error: dffix has no {paths[0]!r} command; use {_COMMAND_HABITS[paths[0]]}"
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:
+        lines = [f"{p}: error: no such file or directory" for p in missing]
+        return "\n".join([*lines, "error: nothing was done; every PATH must exist"])
+    return None
 
 
 def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
@@ -658,11 +700,12 @@ def _new_dockerignore(
 ) -> None:
     """Write (with --diff: show) the `.dockerignore` DF203 proposes, when asked for.
 
-    Only with --unsafe-fixes or --write-dockerignore, only when DF203 is selected and
-    not suppressed for this file, and never over an existing file.
+    Only with --write-dockerignore (a fix level never creates files), only when DF203
+    is selected and not suppressed for this file, and never over an existing file.
     """
-    if not (opts.write_dockerignore or rule_set.level is Applicability.UNSAFE):
+    if not opts.write_dockerignore:
         return
+    from dffix.fixer import check
     from dffix.rules.dockerignore import MissingDockerignore
 
     rules = [r for r in rule_set.rules if isinstance(r, MissingDockerignore)]

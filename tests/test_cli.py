@@ -275,7 +275,8 @@ def test_diff_has_no_colour_when_not_a_terminal(project: Path, dffix: Run) -> No
 
 def test_diff_is_coloured_on_a_terminal(project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     put(project / "Dockerfile", BAD)
-    monkeypatch.setattr(entry, "_color_stdout", lambda: True)
+    monkeypatch.setattr(entry, "_is_tty", lambda stream: True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
     assert b"\x1b[31m-ADD app.py /app/\x1b[0m\n" in dffix("--diff", "Dockerfile").out
 
 

@@ -78,6 +78,19 @@ def dffix(
     jobs: Annotated[
         str | None, typer.Option("--jobs", help=_help("--jobs"), metavar=_metavar("--jobs"))
     ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option("--output-format", help=_help("--output-format"), metavar=_metavar("--output-format")),
+    ] = None,
+    statistics: Annotated[bool, typer.Option("--statistics", help=_help("--statistics"))] = False,
+    show_fixes: Annotated[bool, typer.Option("--show-fixes", help=_help("--show-fixes"))] = False,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help=_help("--exit-zero"))] = False,
+    exit_non_zero_on_fix: Annotated[
+        bool, typer.Option("--exit-non-zero-on-fix", help=_help("--exit-non-zero-on-fix"))
+    ] = False,
+    color: Annotated[
+        str | None, typer.Option("--color", help=_help("--color"), metavar=_metavar("--color"))
+    ] = None,
     version: Annotated[bool, typer.Option("--version", help=_help("--version"))] = False,
     explain: Annotated[
         str | None,
@@ -103,6 +116,12 @@ def dffix(
         "version": version,
         "jobs": jobs,
         "write_dockerignore": write_dockerignore,
+        "output_format": output_format,
+        "statistics": statistics,
+        "show_fixes": show_fixes,
+        "exit_zero": exit_zero,
+        "exit_non_zero_on_fix": exit_non_zero_on_fix,
+        "color": color,
     }
     opts = entry.build_options(paths or (), values)
     if isinstance(opts, str):

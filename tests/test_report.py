@@ -295,3 +295,21 @@ def test_plain_runs_do_not_load_the_report_module(tmp_path: Path) -> None:
     for args in (["--check", "Dockerfile"], ["--diff", "Dockerfile"], ["Dockerfile"]):
         assert not {"dffix.report", "hashlib"} & loaded_modules(tmp_path, *args), args
     assert "dffix.report" in loaded_modules(tmp_path, "--check", "--output-format", "json", "Dockerfile")
+
+
+def test_a_file_that_will_not_build_is_an_error_in_every_format(project: Path, dffix: Run) -> None:
+    (project / "Dockerfile").write_bytes(b"FROM alpine:3.19\nUSER app\nRUNN make\n")
+    args = ("--check", "--select", "DF0", "Dockerfile")
+    [item] = report(dffix, *args, "--output-format", "json")
+    assert (item["code"], item["severity"], item["fix"]) == ("DF001", "error", None)
+    log = report(dffix, *args, "--output-format", "sarif")
+    validate_sarif(log)
+    [result] = log["runs"][0]["results"]
+    assert result["level"] == "error" and "fixes" not in result
+    rule = log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert rule["defaultConfiguration"]["level"] == "error"
+    assert dffix(*args, "--output-format", "github").out.startswith(b"::error file=Dockerfile,line=3,col=1,")
+    [quality] = report(dffix, *args, "--output-format", "gitlab")
+    assert quality["severity"] == "critical"
+    text = dffix(*args)
+    assert text.code == 1 and text.out.startswith(b"Dockerfile:3:1: DF001 `RUNN` is not an instruction")

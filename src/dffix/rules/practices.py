@@ -338,7 +338,6 @@ class AptGetUpgrade(Rule):
 
     code = "DF702"
     name = "apt-get-upgrade"
-    aliases = ("DL3005",)
     message = "`apt-get upgrade` makes the build depend on the day it runs"
     default_enabled = False
 

@@ -51,6 +51,13 @@ def _known(instr: Instruction) -> bool:
     return instr.kind in INSTRUCTIONS
 
 
+def _closest(word: str, choices: frozenset[str]) -> list[str]:
+    # difflib only on this path: a file that builds never loads it (start-up time).
+    import difflib
+
+    return difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+
+
 class UnknownInstruction(Rule):
     """## What it does
     Flags a line whose first word is not a Dockerfile instruction (`RUNN`, `FOO bar`).
@@ -87,12 +94,10 @@ class UnknownInstruction(Rule):
     severity = "error"
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        import difflib
-
         for instr in df.all_instructions:
             if _known(instr):
                 continue
-            close = difflib.get_close_matches(instr.kind, sorted(INSTRUCTIONS), n=1, cutoff=0.6)
+            close = _closest(instr.kind, INSTRUCTIONS)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             msg = f"`{instr.keyword}` is not an instruction{hint}: the build stops here; {_NO_FIX_GUESS}"
             yield self.violation(instr.keyword_span, message=msg)
@@ -302,8 +307,6 @@ class UnknownFlag(Rule):
     severity = "error"
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        import difflib
-
         for instr in df.all_instructions:
             # STOPSIGNAL and HEALTHCHECK NONE never parse their flags in BuildKit.
             if not _known(instr) or instr.kind == "STOPSIGNAL" or _is_healthcheck_none(instr):
@@ -311,7 +314,7 @@ class UnknownFlag(Rule):
             known = FLAGS.get(instr.kind, frozenset())
             for flag in instr.flags:
                 if flag.name not in known:
-                    close = difflib.get_close_matches(flag.name, sorted(known), n=1, cutoff=0.6)
+                    close = _closest(flag.name, known)
                     hint = f" (did you mean `--{close[0]}`?)" if close else ""
                     takes = f"`{instr.kind}` takes no flags" if not known else f"not a flag of `{instr.kind}`"
                     msg = f"`--{flag.name}`: {takes}{hint}, the build stops here; {_NO_FIX_GUESS}"

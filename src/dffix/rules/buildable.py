@@ -11,10 +11,10 @@ what the author meant is a guess, and the message says so.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dffix.facts import Facts, Stage
+from dffix.lazy import lazy_re
 from dffix.rules.base import Rule, Violation
 from dffix.syntax.tree import Dockerfile, Instruction
 
@@ -42,7 +42,7 @@ VALUE_FLAGS = frozenset(
      "interval", "timeout", "start-period", "start-interval", "retries"}
 )  # fmt: skip
 # BuildKit's rule for a stage name (after lower-casing it).
-_STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
+_STAGE_NAME = lazy_re(r"[a-z][a-z0-9_.-]*")
 
 _NO_FIX_GUESS = "no fix: what was meant is a guess"
 

@@ -313,3 +313,29 @@ def test_a_file_that_will_not_build_is_an_error_in_every_format(project: Path, d
     assert quality["severity"] == "critical"
     text = dffix(*args)
     assert text.code == 1 and text.out.startswith(b"Dockerfile:3:1: DF001 `RUNN` is not an instruction")
+
+
+def test_reports_from_stdin(project: Path, dffix: Run) -> None:
+    ran = dffix(
+        "--check",
+        "--output-format",
+        "json",
+        "--select",
+        "DF201",
+        "--stdin-filename",
+        "svc/Dockerfile",
+        "-",
+        stdin=TWO,
+    )
+    assert ran.code == 1
+    assert [(i["code"], i["filename"]) for i in json.loads(ran.out)] == [("DF201", "svc/Dockerfile")] * 2
+    ran = dffix("--diff", "--output-format", "github", "--select", "DF201", "-", stdin=TWO)
+    assert ran.code == 1 and ran.out.count(b"::warning file=-,") == 2
+
+
+def test_statistics_in_write_mode_go_to_stderr_and_count_what_is_left(project: Path, dffix: Run) -> None:
+    (project / "Dockerfile").write_bytes(TWO + b"RUN cd /tmp && make\n")
+    ran = dffix("--statistics", "--select", "DF201,DF704", "Dockerfile")
+    assert (ran.code, ran.out) == (0, b"")
+    assert "1  DF704  cd-in-run  (0 fixable)" in ran.err.splitlines()
+    assert "DF201" not in ran.err.replace("fixed Dockerfile", "")

@@ -112,12 +112,9 @@ def test_failed_write_leaves_the_file_and_no_temp_file(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(os, "replace", refuse)
-    ran = dffix("Dockerfile", "missing")
+    ran = dffix("Dockerfile")
     assert ran.code == 2
-    assert lines(ran.err) == [
-        "missing: error: no such file or directory",
-        "Dockerfile: error: cannot write: permission denied",
-    ]
+    assert lines(ran.err) == ["Dockerfile: error: cannot write: permission denied"]
     assert path.read_bytes() == BAD
     assert sorted(p.name for p in project.iterdir()) == [".dffix.toml", "Dockerfile"]
 
@@ -278,7 +275,8 @@ def test_diff_has_no_colour_when_not_a_terminal(project: Path, dffix: Run) -> No
 
 def test_diff_is_coloured_on_a_terminal(project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     put(project / "Dockerfile", BAD)
-    monkeypatch.setattr(entry, "_color_stdout", lambda: True)
+    monkeypatch.setattr(entry, "_is_tty", lambda stream: True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
     assert b"\x1b[31m-ADD app.py /app/\x1b[0m\n" in dffix("--diff", "Dockerfile").out
 
 
@@ -445,9 +443,17 @@ def test_missing_file_and_empty_folder(project: Path, dffix: Run) -> None:
     put(project / "empty" / "notes.txt", b"ADD x /y\n")
     good = put(project / "Dockerfile", BAD)
     ran = dffix("missing/Dockerfile", "empty", "Dockerfile")
+    # A path that does not exist is a usage error: nothing is written (as black does).
+    assert ran == Ran(
+        2,
+        b"",
+        "missing/Dockerfile: error: no such file or directory\n"
+        "error: nothing was done; every PATH must exist\n",
+    )
+    assert good.read_bytes() == BAD
+    ran = dffix("empty", "Dockerfile")
     assert ran.code == 2
     assert lines(ran.err) == [
-        "missing/Dockerfile: error: no such file or directory",
         "empty: error: no Dockerfiles found in this folder"
         " (looked for Dockerfile, Containerfile, *.Dockerfile, *.dockerfile, Dockerfile.*)",
         "fixed Dockerfile (1 fix)",
@@ -725,8 +731,11 @@ def test_script_errors_have_no_traceback(project: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.decode().splitlines() == [
         "nope: error: no such file or directory",
-        "Dockerfile:2:1: error: unterminated heredoc <<EOF",
+        "error: nothing was done; every PATH must exist",
     ]
+    done = script("Dockerfile", cwd=project)
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == ["Dockerfile:2:1: error: unterminated heredoc <<EOF"]
     done = script("--explain", "nothing", cwd=project)
     assert (done.returncode, done.stdout) == (2, b"")
     assert b"Traceback" not in done.stderr
@@ -787,6 +796,9 @@ def test_dockerignore_is_written_only_when_asked(project: Path, dffix: Run) -> N
     ignore = project / "app" / ".dockerignore"
     assert dffix("app").code == 0
     assert not ignore.exists(), "safe fixes alone never write a new file"
+    assert dffix("--unsafe-fixes", "app").code == 0
+    assert not ignore.exists(), "unsafe fixes alone never write a new file"
+    assert b"/dev/null" not in dffix("--diff", "--unsafe-fixes", "app").out
     shown = dffix("--diff", "--write-dockerignore", "app")
     assert shown.code == 1
     assert b"--- /dev/null\n+++ b/app/.dockerignore\n" in shown.out

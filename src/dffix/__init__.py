@@ -3,3 +3,5 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+# Where the project lives: rule documentation links in reports, project URLs.
+HOMEPAGE = "https://github.com/dffix/dffix"

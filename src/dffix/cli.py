@@ -25,7 +25,7 @@ def _metavar(flag: str) -> str:
 
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -34,8 +34,9 @@ app = typer.Typer(
 
 @app.command(
     help=(
-        "Fix Dockerfiles in place with safe fixes. Folders are searched for Dockerfile, Containerfile, "
-        "*.Dockerfile, *.dockerfile and Dockerfile.*; - reads stdin and prints the fixed text. "
+        "Fix the Dockerfiles named by PATH... in place with safe fixes. A PATH is a Dockerfile, a folder "
+        "(searched for Dockerfile, Containerfile, *.Dockerfile, *.dockerfile and Dockerfile.*) or - to read "
+        "stdin and print the fixed text. "
         "Exit codes: 0 ok, 1 diff or problems found (--diff, --check), 2 error."
     ),
     no_args_is_help=False,
@@ -44,7 +45,9 @@ def dffix(
     ctx: typer.Context,
     paths: Annotated[
         list[str] | None,
-        typer.Argument(metavar="PATH", help="Dockerfiles or folders; - for stdin.", show_default=False),
+        # Hidden from the Arguments list, which would print it as `PATH <list[str]>`; the
+        # usage line shows `[PATH]...` and the help text says what a PATH is.
+        typer.Argument(metavar="PATH", show_default=False, hidden=True),
     ] = None,
     diff: Annotated[bool, typer.Option("--diff", help=_help("--diff"))] = False,
     check: Annotated[bool, typer.Option("--check", help=_help("--check"))] = False,
@@ -68,11 +71,25 @@ def dffix(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help=_help("--quiet"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help=_help("--verbose"))] = False,
     write_dockerignore: Annotated[
         bool, typer.Option("--write-dockerignore", help=_help("--write-dockerignore"))
     ] = False,
     jobs: Annotated[
         str | None, typer.Option("--jobs", help=_help("--jobs"), metavar=_metavar("--jobs"))
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option("--output-format", help=_help("--output-format"), metavar=_metavar("--output-format")),
+    ] = None,
+    statistics: Annotated[bool, typer.Option("--statistics", help=_help("--statistics"))] = False,
+    show_fixes: Annotated[bool, typer.Option("--show-fixes", help=_help("--show-fixes"))] = False,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help=_help("--exit-zero"))] = False,
+    exit_non_zero_on_fix: Annotated[
+        bool, typer.Option("--exit-non-zero-on-fix", help=_help("--exit-non-zero-on-fix"))
+    ] = False,
+    color: Annotated[
+        str | None, typer.Option("--color", help=_help("--color"), metavar=_metavar("--color"))
     ] = None,
     version: Annotated[bool, typer.Option("--version", help=_help("--version"))] = False,
     explain: Annotated[
@@ -95,9 +112,16 @@ def dffix(
         "config": config,
         "stdin_filename": stdin_filename,
         "quiet": quiet,
+        "verbose": verbose,
         "version": version,
         "jobs": jobs,
         "write_dockerignore": write_dockerignore,
+        "output_format": output_format,
+        "statistics": statistics,
+        "show_fixes": show_fixes,
+        "exit_zero": exit_zero,
+        "exit_non_zero_on_fix": exit_non_zero_on_fix,
+        "color": color,
     }
     opts = entry.build_options(paths or (), values)
     if isinstance(opts, str):

@@ -19,7 +19,16 @@ PYPROJECT = "pyproject.toml"
 DFFIX_TOML = ".dffix.toml"
 # In one folder, the dedicated file wins over pyproject.toml (as ruff does with ruff.toml).
 CONFIG_NAMES = (DFFIX_TOML, PYPROJECT)
-TOP_LEVEL_KEYS = ("select", "ignore", "unsafe-fixes", "rules")
+TOP_LEVEL_KEYS = ("select", "ignore", "unsafe-fixes", "hadolint-config", "rules")
+# hadolint's own config files, nearest folder first, then the user-level ones it reads.
+HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
+HADOLINT_USER_FILES = (
+    ("XDG_CONFIG_HOME", "hadolint.yaml"),
+    ("HOME", ".config/hadolint.yaml"),
+    ("HOME", ".hadolint/hadolint.yaml"),
+    ("HOME", "hadolint/config.yaml"),
+    ("HOME", ".hadolint.yaml"),
+)
 
 
 class ConfigError(FileError):
@@ -45,6 +54,12 @@ class Settings(NamedTuple):
     unsafe_fixes: bool = False
     rule_options: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
     path: str | None = None  # the config file these came from, for messages
+    hadolint_config: bool = True  # read `.hadolint.yaml`'s `ignored` when no `ignore` is set
+
+    @property
+    def sets_ignore(self) -> bool:
+        """Return whether a selection layer of these settings has an `ignore` list."""
+        return any(layer.ignore for layer in self.selections)
 
     def options_for(self, rule_name: str) -> dict[str, object]:
         """Return the configured options of one rule (only the keys the user set)."""
@@ -99,12 +114,34 @@ def rules_for(settings: Settings) -> list[Rule]:
 
 
 def selector_error(word: str) -> str | None:
-    """Return why `word` is not a rule selector (with a did-you-mean), or None when it is one."""
+    """Return why `word` is not a rule selector (with a did-you-mean), or None when it is one.
+
+    hadolint DL codes, ShellCheck SC codes and BuildKit check names are selectors even
+    when no dffix rule covers them (see `selector_note`).
+    """
+    from dffix.compat import foreign, known_words
+
+    if foreign(word) is not None:
+        return None
     rules = _all_rules()
     if any(r.matches(word) for r in rules):
         return None
-    known = [w for r in rules for w in (r.code, r.name, *r.aliases)]
+    known = [*(w for r in rules for w in (r.code, r.name, *r.aliases)), *known_words()]
     return f"unknown rule selector {word!r}{did_you_mean(word, known)}"
+
+
+def selector_note(word: str) -> str | None:
+    """Return what another tool's check name selects in dffix (for --verbose), or None
+    when `word` is dffix's own."""
+    from dffix.compat import foreign
+
+    other = foreign(word)
+    if other is None:
+        return None
+    found = [f"{r.code} {r.name}" for r in _all_rules() if r.matches(word)]
+    if not found:
+        return f"{other.tool} {other.code} is not checked by dffix; it selects nothing"
+    return f"{other.tool} {other.code} selects {', '.join(found)}"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -237,12 +274,15 @@ def _settings(table: object, path: str, where: str) -> Settings:
     unsafe = table.get("unsafe-fixes", False)
     if not isinstance(unsafe, bool):
         raise fail(f"'unsafe-fixes' must be true or false, not {_kind(unsafe)}")
+    hadolint = table.get("hadolint-config", True)
+    if not isinstance(hadolint, bool):
+        raise fail(f"'hadolint-config' must be true or false, not {_kind(hadolint)}")
     select = _selectors(table, "select", fail)
     ignore = _selectors(table, "ignore", fail) or ()
     rules_table = f"{where[:-1]}.rules]" if where else "[rules]"
     options = _rule_options(table.get("rules", {}), path, rules_table)
     layers = (Selection(select, ignore),) if select is not None or ignore else ()
-    return Settings(layers, unsafe, options, path)
+    return Settings(layers, unsafe, options, path, hadolint)
 
 
 def _selectors(
@@ -299,10 +339,33 @@ def _checked_options(
             raise fail(f"unknown option {key!r}{hint}")
         default = rule.option_defaults[key]
         converted = _like(default, value)
-        if converted is None:
-            raise fail(f"{key!r} must be {_kind(default)}, not {_kind(value)}")
+        if converted is None or (key == "gid" and not isinstance(value, int)):
+            raise fail(f"{key!r} must be {_kind(default if default is not None else 0)}, not {_kind(value)}")
+        problem = _bad_value(key, converted)
+        if problem:
+            raise fail(f"{key!r} must be {problem}, not {value!r}")
         checked.append((key, converted))
     return tuple(checked)
+
+
+# Values an option takes beyond its type, by option key: a value the rule cannot use is
+# a config error (the run stops, nothing is written), not a fix that silently goes away.
+_CHOICES: dict[str, tuple[str, ...]] = {"cache-style": ("clean", "mount")}
+_IDS = ("uid", "gid")  # a user or group ID the fix writes into useradd/adduser
+_USER_NAME = r"[a-z_][a-z0-9_-]{0,31}"  # what useradd and busybox adduser accept
+
+
+def _bad_value(key: str, value: object) -> str | None:
+    """Return what `key` must be when `value` (already of the right type) is not allowed."""
+    import re
+
+    if key in _CHOICES and value not in _CHOICES[key]:
+        return "one of " + ", ".join(repr(c) for c in _CHOICES[key])
+    if key in _IDS and isinstance(value, int) and not 1 <= value < 2**31:
+        return "a number from 1 to 2147483647"
+    if key == "user" and isinstance(value, str) and not re.fullmatch(_USER_NAME, value):
+        return "a user name (lower-case letters, digits, _ and -, starting with a letter or _)"
+    return None
 
 
 def _like(default: object, value: object) -> object | None:
@@ -330,3 +393,75 @@ def _kind(value: object) -> str:
     if isinstance(value, dict):
         return "a table"
     return type(value).__name__
+
+
+# -- hadolint's config ------------------------------------------------------------
+
+
+def find_hadolint_config(start: str | os.PathLike[str]) -> str | None:
+    """Return hadolint's config file for Dockerfiles in `start`, or None.
+
+    The nearest `.hadolint.yaml` (or `.yml`) in `start` or a folder above it, else the
+    first of hadolint's user-level files that exists.
+    """
+    folder = os.path.abspath(start)
+    while True:
+        for name in HADOLINT_NAMES:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                return path
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for variable, rel in HADOLINT_USER_FILES:
+        base = os.environ.get(variable)
+        if base and os.path.isfile(os.path.join(base, rel)):
+            return os.path.join(base, rel)
+    return None
+
+
+def read_hadolint_ignored(path: str, shown: str | None = None) -> tuple[str, ...] | ConfigError:
+    """Return the `ignored` list of a hadolint config file (empty when it has none).
+
+    Only that key is read, from its YAML block or flow list, without a YAML library;
+    anything else in the file is hadolint's business. A list dffix cannot read is a
+    ConfigError naming the line.
+    """
+    import re
+
+    shown = path if shown is None else shown
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return ConfigError(shown, f"cannot read hadolint config: {exc}")
+    for number, line in enumerate(lines, 1):
+        m = re.match(r"ignored\s*:(.*)$", line)
+        if m is None:
+            continue
+        inline = _yaml_uncomment(m.group(1)).strip()
+        if inline:
+            if not (inline.startswith("[") and inline.endswith("]")):
+                return ConfigError(shown, "'ignored' must be a list of rule codes", number, 1)
+            return tuple(w for w in (_yaml_scalar(x) for x in inline[1:-1].split(",")) if w)
+        words: list[str] = []
+        for item in lines[number:]:
+            body = _yaml_uncomment(item)
+            if not body.strip():
+                continue
+            stripped = body.lstrip()
+            if not stripped.startswith("-") or (body == stripped and not stripped.startswith("- ")):
+                break
+            words.append(_yaml_scalar(stripped[1:]))
+        return tuple(w for w in words if w)
+    return ()
+
+
+def _yaml_uncomment(text: str) -> str:
+    # A `#` after a blank starts a comment; codes never hold one.
+    return text.split(" #", 1)[0] if not text.lstrip().startswith("#") else ""
+
+
+def _yaml_scalar(text: str) -> str:
+    return text.strip().strip("'\"").strip()

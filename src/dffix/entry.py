@@ -21,16 +21,30 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
 
-from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
+from dffix.config import (
+    ConfigError,
+    Selection,
+    Settings,
+    find_config,
+    find_hadolint_config,
+    read_config,
+    read_hadolint_ignored,
+    rules_for,
+    selector_error,
+    selector_note,
+)
 from dffix.edits import Applicability
 from dffix.facts import BuildContext, compute_facts
 from dffix.files import MAX_BYTES, FileError, Target, decode, discover, encode, read_source, write_atomic
-from dffix.fixer import check, fix
-from dffix.rules.base import Rule, Violation
 from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:
     from dffix.progress import Progress
+    from dffix.report import Finding
+    from dffix.rules.base import Rule, Violation
+
+# dffix.fixer imports the rule registry (every rule module): loaded on first use, so
+# `--version`, `--help` and usage errors load no rule.
 
 EXIT_OK = 0
 EXIT_FOUND = 1  # --diff found a diff, --check found a problem
@@ -93,18 +107,63 @@ OPTIONS: tuple[OptionSpec, ...] = (
     ),
     OptionSpec("--quiet", "quiet", Takes.NOTHING, "Print no summaries, only errors, diffs and problems."),
     OptionSpec(
+        "--verbose",
+        "verbose",
+        Takes.NOTHING,
+        "Also say which config files are used and what selectors select.",
+    ),
+    OptionSpec(
         "--write-dockerignore",
         "write_dockerignore",
         Takes.NOTHING,
-        "Write the .dockerignore DF203 proposes (also done by --unsafe-fixes); never overwrites.",
+        "Write the .dockerignore DF203 proposes (with --diff: show it); never overwrites.",
     ),
     OptionSpec(
         "--jobs", "jobs", Takes.ONE, "Files to work on at once (default: the number of CPUs).", metavar="N"
     ),
+    OptionSpec(
+        "--output-format",
+        "output_format",
+        Takes.ONE,
+        "How to print problems: text, json, sarif, github or gitlab (default: text).",
+        metavar="FORMAT",
+    ),
+    OptionSpec(
+        "--statistics",
+        "statistics",
+        Takes.NOTHING,
+        "Print the number of problems per rule and how many are fixable.",
+    ),
+    OptionSpec(
+        "--show-fixes", "show_fixes", Takes.NOTHING, "Say which fixes were made (or would be), per file."
+    ),
+    OptionSpec("--exit-zero", "exit_zero", Takes.NOTHING, "Exit 0 even when problems or a diff are found."),
+    OptionSpec(
+        "--exit-non-zero-on-fix",
+        "exit_non_zero_on_fix",
+        Takes.NOTHING,
+        "Exit 1 when a fix was made, even if nothing is left.",
+    ),
+    OptionSpec(
+        "--color",
+        "color",
+        Takes.ONE,
+        "Colour diffs and problems: auto, always or never (default: auto).",
+        metavar="WHEN",
+    ),
     OptionSpec("--version", "version", Takes.NOTHING, "Print the version and exit."),
 )
+OUTPUT_FORMATS = ("text", "json", "sarif", "github", "gitlab")
+COLOR_CHOICES = ("auto", "always", "never")
 # Options only the typer app knows; the fast parser hands them over.
-TYPER_ONLY_OPTIONS = ("--explain", "--list-rules", "--help", "-h")
+TYPER_ONLY_OPTIONS = (
+    "--explain",
+    "--list-rules",
+    "--help",
+    "-h",
+    "--install-completion",
+    "--show-completion",
+)
 _BY_FLAG = {spec.flag: spec for spec in OPTIONS}
 
 
@@ -125,9 +184,21 @@ class Options(NamedTuple):
     config: str | None = None
     stdin_filename: str | None = None
     quiet: bool = False
+    verbose: bool = False
     version: bool = False
     jobs: int = 0  # 0: one per CPU
     write_dockerignore: bool = False
+    output_format: str = "text"
+    statistics: bool = False
+    show_fixes: bool = False
+    exit_zero: bool = False
+    exit_non_zero_on_fix: bool = False
+    color: str = "auto"
+
+    @property
+    def collects(self) -> bool:
+        """Return whether problems are gathered for one report at the end of the run."""
+        return self.output_format != "text" or self.statistics
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,6 +284,19 @@ def build_options(paths: Sequence[str], values: Mapping[str, object]) -> Options
     jobs = int(jobs_text) if jobs_text is not None and jobs_text.isdigit() else 0
     if jobs_text is not None and jobs < 1:
         return f"--jobs takes a whole number of 1 or more, not {jobs_text!r}"
+    output_format = (_one(values.get("output_format")) or "text").lower()
+    if output_format not in OUTPUT_FORMATS:
+        return f"--output-format takes one of {', '.join(OUTPUT_FORMATS)}, not {output_format!r}"
+    color = (_one(values.get("color")) or "auto").lower()
+    if color not in COLOR_CHOICES:
+        return f"--color takes one of {', '.join(COLOR_CHOICES)}, not {color!r}"
+    if read_stdin and mode is OutputMode.WRITE and (output_format != "text" or flag("statistics")):
+        return (
+            "reading stdin, stdout carries the fixed text: --output-format and --statistics need"
+            " --check or --diff"
+        )
+    if flag("exit_zero") and flag("exit_non_zero_on_fix"):
+        return "--exit-zero and --exit-non-zero-on-fix cannot be used together"
     return Options(
         paths=paths,
         mode=OutputMode.STDIN if read_stdin and mode is OutputMode.WRITE else mode,
@@ -223,8 +307,15 @@ def build_options(paths: Sequence[str], values: Mapping[str, object]) -> Options
         config=_one(values.get("config")),
         stdin_filename=stdin_filename,
         quiet=flag("quiet"),
+        verbose=flag("verbose"),
         jobs=jobs,
         write_dockerignore=flag("write_dockerignore"),
+        output_format=output_format,
+        statistics=flag("statistics"),
+        show_fixes=flag("show_fixes"),
+        exit_zero=flag("exit_zero"),
+        exit_non_zero_on_fix=flag("exit_non_zero_on_fix"),
+        color=color,
     )
 
 
@@ -264,6 +355,8 @@ class Fixed(NamedTuple):
     unsafe_left: int  # fixes left that --unsafe-fixes would apply
     manual_left: int  # problems left with no automatic fix
     bugs: tuple[str, ...]  # dffix bugs, as messages
+    applied: tuple[Violation, ...] = ()  # the fixes made, for --show-fixes
+    remaining: tuple[Violation, ...] = ()  # the problems of `text`, for reports
 
 
 class Diagnostic(NamedTuple):
@@ -281,13 +374,23 @@ def fix_text(text: str, rule_set: RuleSet, context: BuildContext | None = None) 
 
     `context` is the Dockerfile's folder, for rules that look at files beside it.
     """
+    from dffix.fixer import fix
+
     result = fix(text, rule_set.rules, rule_set.level, context)
     if isinstance(result, ParseError):
         return result
     left = [v for v in result.remaining if _applicable(v) < rule_set.level]
     unsafe_left = sum(1 for v in left if _applicable(v) is Applicability.UNSAFE)
     bugs = tuple(_bug_text(b.message, b.codes) for b in result.bugs)
-    return Fixed(result.text, len(result.applied), unsafe_left, len(left) - unsafe_left, bugs)
+    return Fixed(
+        result.text,
+        len(result.applied),
+        unsafe_left,
+        len(left) - unsafe_left,
+        bugs,
+        result.applied,
+        result.remaining,
+    )
 
 
 def _bug_text(message: str, codes: tuple[str, ...]) -> str:
@@ -301,14 +404,26 @@ def check_text(
     text: str, rule_set: RuleSet, context: BuildContext | None = None
 ) -> list[Diagnostic] | ParseError:
     """Return the problems in `text` as written (not after fixing), or its ParseError."""
-    df = parse(text)
-    if isinstance(df, ParseError):
-        return df
+    violations = check_violations(text, rule_set, context)
+    if isinstance(violations, ParseError):
+        return violations
     found = []
-    for v in check(df, rule_set.rules, context):
+    for v in violations:
         line, col = line_col(text, v.span.start)
         found.append(Diagnostic(line, col, v.code, v.message, marker(v)))
     return found
+
+
+def check_violations(
+    text: str, rule_set: RuleSet, context: BuildContext | None = None
+) -> list[Violation] | ParseError:
+    """Return the violations in `text` as written, in file order, or its ParseError."""
+    df = parse(text)
+    if isinstance(df, ParseError):
+        return df
+    from dffix.fixer import check
+
+    return check(df, rule_set.rules, context)
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
@@ -356,6 +471,8 @@ class _Tally:
         self.problems = 0
         self.by_marker: dict[str, int] = {}
         self.files_with_problems = 0
+        self.findings: list[Finding] = []  # for --output-format and --statistics
+        self.fixes = 0  # fixes made (or, with --diff, that would be)
 
     def found(self) -> None:
         self.status = max(self.status, EXIT_FOUND)
@@ -390,6 +507,8 @@ class _Tally:
         self.manual_left += other.manual_left
         self.problems += other.problems
         self.files_with_problems += other.files_with_problems
+        self.findings += other.findings
+        self.fixes += other.fixes
         for mark, n in other.by_marker.items():
             self.by_marker[mark] = self.by_marker.get(mark, 0) + n
 
@@ -400,29 +519,49 @@ class _Configs:
     def __init__(self, opts: Options, tally: _Tally) -> None:
         self.opts = opts
         self.tally = tally
-        self.by_folder: dict[str, str | None] = {}
-        self.by_file: dict[str | None, RuleSet | ConfigError] = {}
+        # folder -> (dffix config, hadolint config): the files its settings come from
+        self.by_folder: dict[str, tuple[str | None, str | None]] = {}
+        self.by_file: dict[tuple[str | None, str | None], RuleSet | ConfigError] = {}
 
     def for_folder(self, folder: str) -> RuleSet | None:
         """Return the rules for files in `folder`, or None (reported) when the config is bad."""
         if folder not in self.by_folder:
-            self.by_folder[folder] = self.opts.config or find_config(folder)
-        path = self.by_folder[folder]
-        if path not in self.by_file:
-            self.by_file[path] = self._load(path)
-            if isinstance(self.by_file[path], ConfigError):
-                self.tally.error(str(self.by_file[path]))
-        found = self.by_file[path]
+            self.by_folder[folder] = (self.opts.config or find_config(folder), find_hadolint_config(folder))
+        key = self.by_folder[folder]
+        if key not in self.by_file:
+            self.by_file[key] = self._load(*key)
+            if isinstance(self.by_file[key], ConfigError):
+                self.tally.error(str(self.by_file[key]))
+        found = self.by_file[key]
         if isinstance(found, ConfigError):
             self.tally.status = EXIT_ERROR
             return None
         return found
 
-    def _load(self, path: str | None) -> RuleSet | ConfigError:
+    def _load(self, path: str | None, hadolint: str | None) -> RuleSet | ConfigError:
         settings = Settings() if path is None else read_config(path, _relative(path))
         if isinstance(settings, ConfigError):
             return settings
         opts = self.opts
+        if opts.verbose and path is not None:
+            self.tally.err(f"note: using config {_relative(path)}")
+        if hadolint is not None and settings.hadolint_config and not settings.sets_ignore:
+            # A project moving from hadolint keeps its ignore list until dffix's config has one.
+            ignored = read_hadolint_ignored(hadolint, _relative(hadolint))
+            if isinstance(ignored, ConfigError):
+                return ignored
+            known = tuple(word for word in ignored if not selector_error(word))
+            if opts.verbose:
+                self.tally.err(
+                    f"note: using 'ignored' of {_relative(hadolint)}: {', '.join(known) or 'empty'}"
+                )
+            if known:
+                settings = settings._replace(selections=(*settings.selections, Selection(None, known)))
+        if opts.verbose:
+            for layer in settings.selections:
+                for word in (*(layer.select or ()), *layer.ignore):
+                    if note := selector_note(word):
+                        self.tally.err(f"note: {note}")
         settings = settings.with_overrides(opts.select, opts.ignore, opts.unsafe_fixes)
         level = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
         return RuleSet(tuple(rules_for(settings)), level)
@@ -451,16 +590,74 @@ def run(opts: Options) -> int:
         if problem:
             err(f"error: {problem}")
             return EXIT_ERROR
+        if opts.verbose and (note := selector_note(word)):
+            err(f"note: {note}")
+    problem = path_error(opts.paths)
+    if problem:
+        err(problem)
+        return EXIT_ERROR
     tally = _Tally()
     configs = _Configs(opts, tally)
     if opts.read_stdin:
         _guarded(opts.stdin_filename or "-", tally, lambda: _run_stdin(opts, configs, tally))
     else:
         _run_files(opts, configs, tally)
+    if opts.collects:
+        _print_report(opts, tally)
     if not opts.quiet and opts.mode is not OutputMode.STDIN:
         for line in summary_lines(opts.mode, tally):
             err(line)
-    return tally.status
+    return exit_status(opts, tally.status, tally.fixes)
+
+
+def exit_status(opts: Options, status: int, fixes: int) -> int:
+    """Return the exit code of a run, after --exit-zero and --exit-non-zero-on-fix."""
+    if opts.exit_zero and status == EXIT_FOUND:
+        return EXIT_OK
+    if opts.exit_non_zero_on_fix and fixes and status == EXIT_OK and opts.mode is not OutputMode.CHECK:
+        return EXIT_FOUND
+    return status
+
+
+def _print_report(opts: Options, tally: _Tally) -> None:
+    """Print the report of the whole run (--output-format other than text, --statistics)."""
+    from dffix import report
+    from dffix.rules import ALL_RULES
+
+    if opts.output_format != "text" and not (opts.statistics and opts.output_format == "json"):
+        out(encode(report.render(opts.output_format, tally.findings, ALL_RULES)))
+    if opts.statistics:
+        table = report.statistics(tally.findings, opts.output_format)
+        if opts.mode is OutputMode.CHECK and opts.output_format in ("text", "json"):
+            out(encode(table))
+        else:  # stdout holds the diff or the report
+            for line in table.splitlines():
+                err(line)
+
+
+# Words other tools take as a command (ruff check, black's format, hadolint's lint).
+_COMMAND_HABITS = {
+    "check": "`dffix --check PATH` to print problems, `dffix PATH` to fix them",
+    "lint": "`dffix --check PATH` to print problems",
+    "format": "`dffix PATH` to fix in place, `dffix --diff PATH` to see the fixes",
+    "fix": "`dffix PATH` to fix in place (add --unsafe-fixes for more)",
+}
+
+
+def path_error(paths: Sequence[str]) -> str | None:
+    """Return why the command-line paths cannot be run (a usage error), or None.
+
+    A path that does not exist stops the run before any file is written, as black
+    does: a typo must not leave half the files fixed. A first word such as `check`
+    that is not a file is another tool's command: say what dffix takes instead.
+    """
+    if paths and paths[0] in _COMMAND_HABITS and not os.path.lexists(paths[0]):
+        return f"error: dffix has no {paths[0]!r} command; use {_COMMAND_HABITS[paths[0]]}"
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:
+        lines = [f"{p}: error: no such file or directory" for p in missing]
+        return "\n".join([*lines, "error: nothing was done; every PATH must exist"])
+    return None
 
 
 def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
@@ -589,11 +786,13 @@ def _fix_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
         return
     context = BuildContext(_folder(target.path), os.path.basename(target.path))
     if opts.mode is OutputMode.CHECK:
-        _report_check(text, target.shown, rule_set, context, tally)
+        _report_check(text, target.shown, rule_set, context, tally, opts)
         return
     fixed = _report_fix(text, target.shown, rule_set, context, tally)
     if fixed is None or fixed.bugs:  # a dffix bug: the file and its folder stay as they are
         return
+    if opts.collects:
+        _collect_fixed(text, fixed, target.shown, rule_set, context, tally, opts)
     if fixed.text != text:  # an unchanged file is not touched: its mtime stays
         _write_or_show(target, opts, text, fixed, tally)
     _new_dockerignore(target, opts, rule_set, fixed.text, context, tally)
@@ -602,14 +801,64 @@ def _fix_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
 def _write_or_show(target: Target, opts: Options, text: str, fixed: Fixed, tally: _Tally) -> None:
     count = _plural(fixed.fixes, "fix", "fixes")
     if opts.mode is OutputMode.DIFF:
-        _print_diff(text, fixed.text, target.shown, tally)
+        if opts.output_format == "text":
+            _print_diff(text, fixed.text, target.shown, tally, opts)
+        else:  # stdout carries the report; the diff would make it unreadable
+            tally.found()
+        tally.fixes += fixed.fixes
         _say(opts, tally, f"would fix {target.shown} ({count})")
+        _show_fixes(opts, tally, fixed)
         return
     problem = write_atomic(target, encode(fixed.text), expected=encode(text))
     if problem is not None:
         tally.error(str(problem))
     else:
+        tally.fixes += fixed.fixes
         _say(opts, tally, f"fixed {target.shown} ({count})")
+        _show_fixes(opts, tally, fixed)
+
+
+def _show_fixes(opts: Options, tally: _Tally, fixed: Fixed) -> None:
+    """With --show-fixes, list the fixes of one file per rule, under its summary line."""
+    if not opts.show_fixes:
+        return
+    counts: dict[tuple[str, str], int] = {}
+    for v in fixed.applied:
+        counts[(v.code, v.name)] = counts.get((v.code, v.name), 0) + 1
+    for (code, name), n in sorted(counts.items()):
+        tally.err(f"    {n} × {code} {name}")  # noqa: RUF001 (the sign ruff prints too)
+
+
+def _collect_fixed(
+    text: str,
+    fixed: Fixed,
+    shown: str,
+    rule_set: RuleSet,
+    context: BuildContext | None,
+    tally: _Tally,
+    opts: Options,
+) -> None:
+    """Gather the findings a report shows in write and diff modes.
+
+    Writing, they are the problems left in the fixed text (where the file now has them).
+    With --diff, they are the problems of the file as it is, each with the fix the diff
+    would make: the report stands in for the diff on stdout.
+    """
+    from dffix.report import finding
+
+    if opts.mode is OutputMode.DIFF:
+        found = check_violations(text, rule_set, context)
+        source = text
+    else:
+        found, source = list(fixed.remaining), fixed.text
+    if isinstance(found, ParseError):
+        return
+    severity = _severities(rule_set)
+    tally.findings += [finding(v, source, shown, severity.get(v.code, "warning")) for v in found]
+
+
+def _severities(rule_set: RuleSet) -> dict[str, str]:
+    return {rule.code: rule.severity for rule in rule_set.rules}
 
 
 def _new_dockerignore(
@@ -617,11 +866,12 @@ def _new_dockerignore(
 ) -> None:
     """Write (with --diff: show) the `.dockerignore` DF203 proposes, when asked for.
 
-    Only with --unsafe-fixes or --write-dockerignore, only when DF203 is selected and
-    not suppressed for this file, and never over an existing file.
+    Only with --write-dockerignore (a fix level never creates files), only when DF203
+    is selected and not suppressed for this file, and never over an existing file.
     """
-    if not (opts.write_dockerignore or rule_set.level is Applicability.UNSAFE):
+    if not opts.write_dockerignore:
         return
+    from dffix.fixer import check
     from dffix.rules.dockerignore import MissingDockerignore
 
     rules = [r for r in rule_set.rules if isinstance(r, MissingDockerignore)]
@@ -668,16 +918,26 @@ def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
     # Without a file name there is no folder to trust as the build context.
     context = BuildContext(folder, os.path.basename(opts.stdin_filename)) if opts.stdin_filename else None
     if opts.mode is OutputMode.CHECK:
-        _report_check(text, shown, rule_set, context, tally)
+        _report_check(text, shown, rule_set, context, tally, opts)
         return
     fixed = _report_fix(text, shown, rule_set, context, tally)
     # An editor replaces its buffer with what we print: print nothing unless all went well.
     if fixed is None or tally.status == EXIT_ERROR:
         return
+    tally.fixes += fixed.fixes
+    if opts.collects:
+        _collect_fixed(text, fixed, shown, rule_set, context, tally, opts)
     if opts.mode is OutputMode.DIFF:
-        _print_diff(text, fixed.text, shown, tally)
+        if opts.output_format == "text":
+            _print_diff(text, fixed.text, shown, tally, opts)
+        elif fixed.text != text:
+            tally.found()
     else:
         out(encode(fixed.text))
+    if fixed.fixes and opts.show_fixes:
+        verb = "would fix" if opts.mode is OutputMode.DIFF else "fixed"
+        _say(opts, tally, f"{verb} {shown} ({_plural(fixed.fixes, 'fix', 'fixes')})")
+        _show_fixes(opts, tally, fixed)
 
 
 def _report_fix(
@@ -707,14 +967,20 @@ def _say(opts: Options, tally: _Tally, line: str) -> None:
 
 
 def _report_check(
-    text: str, shown: str, rule_set: RuleSet, context: BuildContext | None, tally: _Tally
+    text: str, shown: str, rule_set: RuleSet, context: BuildContext | None, tally: _Tally, opts: Options
 ) -> None:
-    found = check_text(text, rule_set, context)
-    if isinstance(found, ParseError):
-        tally.error(f"{shown}:{found.line}:{found.col}: error: {found.message}")
+    violations = check_violations(text, rule_set, context)
+    if isinstance(violations, ParseError):
+        tally.error(f"{shown}:{violations.line}:{violations.col}: error: {violations.message}")
         return
-    lines = [f"{shown}:{d.line}:{d.col}: {d.code} {d.message} {d.marker}\n" for d in found]
-    tally.out(encode("".join(lines)))
+    found = [Diagnostic(*line_col(text, v.span.start), v.code, v.message, marker(v)) for v in violations]
+    if opts.collects:
+        from dffix.report import finding
+
+        severity = _severities(rule_set)
+        tally.findings += [finding(v, text, shown, severity.get(v.code, "warning")) for v in violations]
+    else:
+        tally.out(encode("".join(diagnostic_line(shown, d, _color(opts)) for d in found)))
     for d in found:
         tally.by_marker[d.marker] = tally.by_marker.get(d.marker, 0) + 1
     if found:
@@ -723,10 +989,17 @@ def _report_check(
         tally.files_with_problems += 1
 
 
-def _print_diff(old: str, new: str, shown: str, tally: _Tally) -> None:
+def diagnostic_line(shown: str, d: Diagnostic, color: bool = False) -> str:
+    """Return one --check line: `path:line:col: CODE message [marker]`."""
+    if color:
+        return f"\x1b[1m{shown}\x1b[0m:{d.line}:{d.col}: \x1b[1;31m{d.code}\x1b[0m {d.message} {d.marker}\n"
+    return f"{shown}:{d.line}:{d.col}: {d.code} {d.message} {d.marker}\n"
+
+
+def _print_diff(old: str, new: str, shown: str, tally: _Tally, opts: Options) -> None:
     from dffix.diff import unified_diff
 
-    diff = unified_diff(old, new, shown, color=_color_stdout())
+    diff = unified_diff(old, new, shown, color=_color(opts))
     if diff:
         tally.out(encode(diff))
         tally.found()
@@ -777,8 +1050,11 @@ def err(line: str) -> None:
     sys.stderr.flush()
 
 
-def _color_stdout() -> bool:
-    return "NO_COLOR" not in os.environ and _is_tty(sys.stdout)
+def _color(opts: Options) -> bool:
+    """Return whether to colour stdout: --color, else NO_COLOR (any value), else a terminal."""
+    if opts.color != "auto":
+        return opts.color == "always"
+    return not os.environ.get("NO_COLOR") and _is_tty(sys.stdout)
 
 
 def _is_tty(stream: object) -> bool:

@@ -1,4 +1,5 @@
-"""Suppression comments: `# dffix: ignore=DF201`, `# hadolint ignore=DL3020`, skip-file."""
+"""Suppression comments: `# dffix: ignore=DF201`, `# hadolint ignore=DL3020`, skip-file,
+and BuildKit's `# check=skip=JSONArgsRecommended` parser directive."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from typing import NamedTuple
 
 from dffix.lazy import lazy_re
-from dffix.syntax.tree import Dockerfile, Instruction, LineKind, Trivia
+from dffix.syntax.tree import Directive, Dockerfile, Instruction, LineKind, Trivia
 
 _IGNORE_RE = lazy_re(r"#\s*(?:dffix:|hadolint)\s*ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
 _GLOBAL_RE = lazy_re(r"#\s*(?:dffix:|hadolint)\s*global\s+ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
@@ -48,6 +49,13 @@ def suppressions(df: Dockerfile) -> Suppressions:
     by_instr: list[tuple[int, int, tuple[str, ...]]] = []
     pending: list[str] = []
     for item in df.items:
+        if isinstance(item, Directive):
+            if item.name == "check":
+                # BuildKit skips these checks for the file: so do the rules mapped to them.
+                from dffix.compat import check_directive_skips
+
+                file_wide += check_directive_skips(item.value)
+            continue
         if isinstance(item, Trivia) and item.is_comment:
             line = df.text[item.span.start : item.span.end].strip()
             if _SKIP_RE.match(line):

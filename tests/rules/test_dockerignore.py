@@ -101,7 +101,7 @@ def test_missing_dockerignore_message_names_what_the_folder_holds(tmp_path: Path
     assert message == (
         "`COPY` copies the whole build context and there is no `.dockerignore` "
         "(the folder holds `.env`, `.git`, `node_modules`); "
-        "`dffix --write-dockerignore` (or `--unsafe-fixes`) writes one"
+        "`dffix --write-dockerignore` writes one"
     )
 
 

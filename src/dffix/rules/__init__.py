@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dffix.rules.apt import AptGetSplitAcrossRuns, AptListsNotRemoved
 from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.buildable import (
+    CircularStageReference,
+    DuplicateStageName,
+    InstructionBeforeFrom,
+    InvalidStageName,
+    MissingFrom,
+    UnknownFlag,
+    UnknownInstruction,
+    WrongArgumentCount,
+)
 from dffix.rules.cmd import ShellFormCmd
 from dffix.rules.copy import AddForLocalFiles
 from dffix.rules.deps import CopyAllBeforeInstall
@@ -43,6 +53,14 @@ from dffix.rules.style import (
 from dffix.rules.user import RootFinalUser
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    UnknownInstruction,
+    InstructionBeforeFrom,
+    MissingFrom,
+    WrongArgumentCount,
+    UnknownFlag,
+    CircularStageReference,
+    DuplicateStageName,
+    InvalidStageName,
     AptGetSplitAcrossRuns,
     AptListsNotRemoved,
     UnsortedPackageList,

@@ -49,6 +49,8 @@ class Rule:
     fixability: ClassVar[Fixability] = Fixability.NEVER
     aliases: ClassVar[tuple[str, ...]] = ()  # hadolint code, BuildKit check name
     default_enabled: ClassVar[bool] = True
+    # "warning", or "error" for what BuildKit refuses to build (the DF0xx rules).
+    severity: ClassVar[str] = "warning"
     option_defaults: ClassVar[Mapping[str, object]] = {}
 
     def __init__(self, options: Mapping[str, object] | None = None) -> None:

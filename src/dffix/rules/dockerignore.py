@@ -309,9 +309,9 @@ class MissingDockerignore(Rule):
 
     ## Fix safety
     The fix is a new file, not an edit of the Dockerfile: `.dockerignore` next to the
-    Dockerfile. The file is written only with `--unsafe-fixes` or `--write-dockerignore`,
-    and never overwritten. It is unsafe because an ignored path is gone from the image:
-    the app may read a `.env` file at run time or need a prebuilt `dist/`.
+    Dockerfile. The file is written only with `--write-dockerignore` (`--unsafe-fixes`
+    alone never creates a file), and never overwritten. It is unsafe because an ignored
+    path is gone from the image: the app may read a `.env` file at run time or need a prebuilt `dist/`.
 
     Its content comes from what the folder actually holds (looking three levels deep), not
     from a template: `.git`, `.hg`, `.svn`; virtualenvs (`.venv`, any folder with a
@@ -351,7 +351,7 @@ class MissingDockerignore(Rule):
         holds = f" (the folder holds {', '.join(f'`{n}`' for n in notable)})" if notable else ""
         msg = (
             f"`{instr.kind}` copies the whole build context and there is no `.dockerignore`{holds};"
-            " `dffix --write-dockerignore` (or `--unsafe-fixes`) writes one"
+            " `dffix --write-dockerignore` writes one"
         )
         yield self.violation(instr.keyword_span, message=msg)
 

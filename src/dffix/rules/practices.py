@@ -668,7 +668,7 @@ class RepeatedCmdOrEntrypoint(Rule):
     code = "DF707"
     name = "repeated-cmd-or-entrypoint"
     message = "Only the last `CMD`/`ENTRYPOINT` of a stage takes effect"
-    aliases = ("DL4003", "DL4004")
+    aliases = ("DL4003", "DL4004", "MultipleInstructionsDisallowed")
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         for stage in facts.stages:

@@ -6,7 +6,7 @@ import pytest
 
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
-from dffix.fixer import fix
+from dffix.fixer import check, fix
 from dffix.rules.apt import AptListsNotRemoved
 from dffix.rules.packages import (
     ApkCacheKept,
@@ -20,7 +20,7 @@ from dffix.rules.packages import (
     YumCacheKept,
     ZypperCacheKept,
 )
-from dffix.syntax import ParseError
+from dffix.syntax import ParseError, parse
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
 
 MOUNT = {"cache-style": "mount"}
@@ -562,11 +562,201 @@ def test_pip_cache_kept_unchanged(source: str) -> None:
     assert_unchanged(PipCacheKept(), _head(source, "python:3.12"))
 
 
-def test_pip_cache_kept_old_distro_pip_is_unsafe() -> None:
-    source = "FROM ubuntu:14.04\nRUN pip install flask"
+OLD_PIP = "the fix is unsafe: the pip of `{}` predates `--no-cache-dir` (pip 6)"
+UNKNOWN_PIP = "the fix is unsafe: `{}` is not known to ship pip 6 or later"
+UPGRADE_FIRST = "; upgrade pip first (`pip install -U pip`) to make it safe"
+
+
+@pytest.mark.parametrize(
+    ("head", "why"),
+    [
+        pytest.param("FROM ubuntu:14.04", OLD_PIP.format("ubuntu:14.04"), id="Ubuntu 14.04"),
+        pytest.param("FROM buildpack-deps:trusty", OLD_PIP.format("buildpack-deps:trusty"), id="trusty tag"),
+        pytest.param(
+            "FROM nvidia/cuda:7.5-devel-ubuntu14.04",
+            OLD_PIP.format("nvidia/cuda:7.5-devel-ubuntu14.04"),
+            id="ubuntu14.04 in a derived tag",
+        ),
+        pytest.param(
+            "FROM resin/rpi-raspbian:jessie", OLD_PIP.format("resin/rpi-raspbian:jessie"), id="jessie tag"
+        ),
+        pytest.param("FROM debian:8.11-slim", OLD_PIP.format("debian:8.11-slim"), id="Debian 8 by number"),
+        pytest.param("FROM centos:centos6", UNKNOWN_PIP.format("centos:centos6"), id="CentOS 6"),
+        pytest.param("FROM node:20", UNKNOWN_PIP.format("node:20"), id="unknown base"),
+        pytest.param(
+            "FROM python:2.7.8", UNKNOWN_PIP.format("python:2.7.8"), id="python tag built before pip 6"
+        ),
+        pytest.param("FROM alpine:3.4", UNKNOWN_PIP.format("alpine:3.4"), id="old Alpine"),
+        pytest.param(
+            "ARG BASE=ubuntu:14.04\nFROM $BASE",
+            "the fix is unsafe: the base image `$BASE` is a build argument",
+            id="ARG base",
+        ),
+        pytest.param(
+            "ARG BASE=python:3.12\nFROM ${BASE}",
+            "the fix is unsafe: the base image `${BASE}` is a build argument",
+            id="ARG base with a new default",
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04 AS base\nFROM base", OLD_PIP.format("ubuntu:14.04"), id="FROM a stage on it"
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN pip3 install six",
+            OLD_PIP.format("ubuntu:14.04"),
+            id="an earlier install of something else",
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN pip install -U pip",
+            OLD_PIP.format("ubuntu:14.04"),
+            id="pip upgrades the pip of Python 2, not pip3",
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN pip3 install pip==1.5.6",
+            OLD_PIP.format("ubuntu:14.04"),
+            id="old pip pinned",
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN /venv/bin/pip install -U pip",
+            OLD_PIP.format("ubuntu:14.04"),
+            id="upgrade of a venv's pip",
+        ),
+    ],
+)
+def test_pip_cache_kept_pip_that_may_predate_no_cache_dir_is_unsafe(head: str, why: str) -> None:
+    source = f"{head}\nRUN pip3 install flask"
+    after = source.replace(" install ", " install --no-cache-dir ")
     assert_unchanged(PipCacheKept(), source, unsafe=False)
+    assert_fixes(PipCacheKept(), source, after, unsafe=True)
+    messages = assert_reports(PipCacheKept(), source, fixable=True)
+    assert messages[-1].startswith("`pip3 install` keeps its cache in the layer; " + why)
+    assert messages[-1].endswith(UPGRADE_FIRST)
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        pytest.param("python:3.12-slim", id="python"),
+        pytest.param("python:2.7", id="python 2.7"),
+        pytest.param("python:3.4-alpine", id="python 3.4, rebuilt with newer pip"),
+        pytest.param("docker.io/library/python:3", id="python by its full name"),
+        pytest.param("python:3.6.3-jessie", id="python on jessie installs its own pip"),
+        pytest.param("debian:bookworm-slim", id="Debian codename"),
+        pytest.param("debian:9", id="Debian 9"),
+        pytest.param("debian", id="Debian without a tag"),
+        pytest.param("debian:stable-slim", id="Debian stable"),
+        pytest.param("ubuntu:16.04", id="Ubuntu 16.04"),
+        pytest.param("ubuntu:jammy-20240125", id="Ubuntu codename"),
+        pytest.param("arm64v8/ubuntu:latest", id="Ubuntu latest, other architecture"),
+        pytest.param("alpine:3.19", id="Alpine"),
+        pytest.param("alpine", id="Alpine without a tag"),
+        pytest.param("node:20-bookworm", id="bookworm tag of another image"),
+        pytest.param("nvidia/cuda:12.2.0-devel-ubuntu22.04", id="ubuntu22.04 in a derived tag"),
+        pytest.param("tiangolo/uwsgi-nginx:python3.6-alpine3.7", id="alpine3.7 in a derived tag"),
+        pytest.param("centos:7", id="CentOS 7"),
+        pytest.param("fedora:40", id="Fedora"),
+    ],
+)
+def test_pip_cache_kept_base_with_new_pip_is_safe(base: str) -> None:
     assert_fixes(
-        PipCacheKept(), source, "FROM ubuntu:14.04\nRUN pip install --no-cache-dir flask", unsafe=True
+        PipCacheKept(),
+        f"FROM {base}\nRUN pip install flask",
+        f"FROM {base}\nRUN pip install --no-cache-dir flask",
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "RUN pip install -U pip\nRUN pip install flask",
+            "RUN pip install -U pip\nRUN pip install --no-cache-dir flask",
+            id="pip install -U pip in an earlier RUN",
+        ),
+        pytest.param(
+            "RUN pip install --upgrade pip && pip install flask",
+            "RUN pip install --upgrade pip && pip install --no-cache-dir flask",
+            id="earlier in the same RUN",
+        ),
+        pytest.param(
+            "RUN python3 -m pip install -qU pip setuptools\nRUN pip3 install flask",
+            "RUN python3 -m pip install -qU pip setuptools\nRUN pip3 install --no-cache-dir flask",
+            id="python3 -m pip upgrades pip3",
+        ),
+        pytest.param(
+            "RUN pip3.4 install -U pip\nRUN pip install flask",
+            "RUN pip3.4 install -U pip\nRUN pip install --no-cache-dir flask",
+            id="pip3.4 also writes pip",
+        ),
+        pytest.param(
+            "RUN pip3 install --user -U pip\nRUN pip3 install flask",
+            "RUN pip3 install --user -U pip\nRUN pip3 install --no-cache-dir flask",
+            id="a --user upgrade: the old pip3 script imports the new pip",
+        ),
+        pytest.param(
+            "RUN pip install 'pip>=9,<21'\nRUN pip install flask",
+            "RUN pip install 'pip>=9,<21'\nRUN pip install --no-cache-dir flask",
+            id="a new pip asked for by version",
+        ),
+        pytest.param(
+            "RUN curl -sSL https://bootstrap.pypa.io/pip/2.7/get-pip.py | python\nRUN pip install flask",
+            "RUN curl -sSL https://bootstrap.pypa.io/pip/2.7/get-pip.py | python\n"
+            "RUN pip install --no-cache-dir flask",
+            id="get-pip piped into python",
+        ),
+        pytest.param(
+            "RUN wget https://x.org/get-pip.py && python3 get-pip.py && pip3 install flask",
+            "RUN wget https://x.org/get-pip.py && python3 get-pip.py && pip3 install --no-cache-dir flask",
+            id="python3 get-pip.py",
+        ),
+        pytest.param(
+            "RUN easy_install pip\nRUN pip install flask",
+            "RUN easy_install pip\nRUN pip install --no-cache-dir flask",
+            id="easy_install pip",
+        ),
+        pytest.param(
+            "RUN pip install -U pip\nFROM base\nRUN pip install flask",
+            "RUN pip install -U pip\nFROM base\nRUN pip install --no-cache-dir flask",
+            id="upgraded in the stage it is built on",
+        ),
+    ],
+)
+def test_pip_cache_kept_pip_upgraded_first_is_safe(before: str, after: str) -> None:
+    head = "FROM ubuntu:14.04 AS base\n"
+    result = fixed(PipCacheKept(), snippet(head + before))
+    # The upgrade itself runs the old pip: only the later install is fixed by default.
+    assert result.text == snippet(head + after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN pip install --no-cache flask", id="abbreviation --no-cache"),
+        pytest.param("RUN pip install --no-ca flask", id="shortest abbreviation --no-ca"),
+        pytest.param("RUN pip install --no-cache-d flask", id="abbreviation --no-cache-d"),
+        pytest.param("RUN pip --no-cache install flask", id="abbreviation as a general option"),
+        pytest.param("RUN pip install --cache /tmp/pip flask", id="abbreviation of --cache-dir"),
+        pytest.param(
+            "FROM ubuntu:14.04 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask",
+            id="ENV in the stage it is built on",
+        ),
+    ],
+)
+def test_pip_cache_kept_option_already_given_unchanged(source: str) -> None:
+    assert_unchanged(PipCacheKept(), _head(source, "python:3.12"))
+    assert not check(parse(snippet(_head(source, "python:3.12"))), [PipCacheKept()])
+
+
+def test_pip_cache_kept_upgrade_after_the_install_does_not_count() -> None:
+    source = "FROM ubuntu:14.04\nRUN pip install flask && pip install -U pip"
+    assert_unchanged(PipCacheKept(), source, unsafe=False)
+
+
+def test_pip_cache_kept_ambiguous_abbreviation_is_not_no_cache_dir() -> None:
+    # pip rejects `--no-c` (--no-cache-dir, --no-clean, --no-color, --no-compile).
+    assert_fixes(
+        PipCacheKept(),
+        "FROM python:3.12\nRUN pip install --no-c flask",
+        "FROM python:3.12\nRUN pip install --no-cache-dir --no-c flask",
     )
 
 

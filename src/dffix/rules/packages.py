@@ -16,11 +16,11 @@ from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.pm import (
     OLD_APK_BASE,
-    OLD_PIP_BASE,
     Arg,
     ArgKind,
     Call,
     Manager,
+    PipAge,
     RunCalls,
     basename,
     call_of,
@@ -34,6 +34,7 @@ from dffix.rules.pm import (
     mounted_dirs,
     old_base,
     package_name,
+    pip_age,
     removes,
     requires_buildkit,
     run_calls,
@@ -42,7 +43,7 @@ from dffix.rules.pm import (
     sub_args,
     token_span,
 )
-from dffix.rules.user import shell_in_force
+from dffix.rules.user import base_image, shell_in_force
 from dffix.syntax.shell import Command, Kind
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
 
@@ -674,11 +675,40 @@ class PipCacheKept(CacheRule):
     ```
 
     ## Fix safety
-    Safe: the fix inserts `--no-cache-dir` right after `install` (`--no-cache` for
+    The fix inserts `--no-cache-dir` right after `install` (`--no-cache` for
     `uv pip install`, which has no `--no-cache-dir`). The same packages get installed;
-    nothing is written to the cache. On bases whose own pip predates `--no-cache-dir`
-    (pip 6.0, 2014: Ubuntu 14.04 and older, Debian 8 and older, CentOS 6 and older) the
-    fix is unsafe: unless pip was upgraded first, the option fails the build.
+    nothing is written to the cache. pip older than 6.0 (December 2014) has no
+    `--no-cache-dir` and fails the build on it, so for pip the fix is safe only when the
+    base image (followed through `FROM <stage>`) is known to ship pip 6 or later:
+
+    | base image | its pip | fix |
+    |---|---|---|
+    | `python`, the official image (any tag but the few built before pip 6) | its own, current | safe |
+    | Debian 9 (stretch) and later | 9.0.1 and later | safe |
+    | Ubuntu 16.04 (xenial) and later | 8.1.1 and later | safe |
+    | Alpine 3.5 and later | 9 and later | safe |
+    | CentOS 7 and later, Fedora 24 and later | 8.1 and later | safe |
+    | Debian 8 (jessie) and older, Ubuntu 14.10 (utopic) and older | 1.5.6 and older | unsafe |
+    | anything else, and `FROM $BASE` (a build argument, whatever its default) | unknown | unsafe |
+
+    The release is read from the distro image itself (`debian:9`, `debian:bookworm-slim`,
+    `ubuntu:jammy`, `alpine:3.19`; `debian`, `ubuntu`, `alpine` without a tag or with
+    `latest`, `stable`, `rolling`, `edge`...), from a codename in another image's tag
+    (`node:20-bookworm`, `buildpack-deps:trusty`, `resin/rpi-raspbian:jessie`), or from a
+    `<distro><version>` in its tag or name (`nvidia/cuda:12.2.0-devel-ubuntu22.04`,
+    `python3.6-alpine3.7`, `centos7`). An image that does not name its release
+    (`node:20`, `golang:1.22`) is unknown, and so are CentOS 6, Ubuntu 15.x and Alpine 3.4
+    and older. The `python` tags built before pip 6 and never rebuilt are `2.7.0`-`2.7.8`,
+    `3.0`-`3.2`, `3.3.0`-`3.3.5` and `3.4.0`-`3.4.2`.
+
+    The fix is safe on any base when an earlier command of the stage, or of a stage it is
+    built on, installs a new pip for the pip that runs: `pip install -U pip`,
+    `pip install pip==20.3` (or `pip>=9`), `python3 get-pip.py`, `curl .../get-pip.py | python`,
+    `easy_install pip`. Upgrading `pip3.12` or `pip3` also covers a later `pip` (pip
+    installs all three scripts), but not the other way round, and a pip by its path
+    (`/venv/bin/pip`) is covered only by an upgrade through the same folder. The upgrade
+    command itself still runs the old pip: its fix stays unsafe. The message of an unsafe
+    fix says why.
 
     With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/root/.cache/pip`
     (`/root/.cache/uv` for uv) to the `RUN` instead. That needs the install to run as root
@@ -687,12 +717,17 @@ class PipCacheKept(CacheRule):
     (without a `USER`, the base image is taken to run as root, as nearly all do). The
     mount fix is safe when the file already needs BuildKit and unsafe otherwise.
 
-    Not reported with `--no-cache-dir`/`--cache-dir` (`--no-cache`/`-n`/`--cache-dir` for
-    uv), when `PIP_NO_CACHE_DIR`/`UV_NO_CACHE` (or `PIP_CONFIG_FILE`) is set by `ENV`, `ARG`
-    or in the `RUN`, when the file runs `pip config` to set `no-cache-dir`, when a
-    `--mount` covers a `.cache` or `.cache/pip` folder, when the `RUN` removes the cache
-    after the install, or in a stage only copied from. Reported without a fix for exec
-    form and heredoc scripts.
+    Not reported with `--no-cache-dir`/`--cache-dir`, or an abbreviation pip takes for
+    them: pip accepts any prefix that names just one option, so `--no-cache` and `--no-ca`
+    are `--no-cache-dir` and `--cache` is `--cache-dir` (`--no-c` also matches
+    `--no-clean`, `--no-color` and `--no-compile`: pip rejects it). Not reported for uv
+    with `--no-cache`/`-n`/`--cache-dir`. Not reported either when `PIP_NO_CACHE_DIR`
+    (any value: pip turns the cache off for `false` too) or `PIP_CONFIG_FILE`
+    (`UV_NO_CACHE` for uv) is set by `ENV` or `ARG` (also in a stage it is built on) or in
+    the `RUN`, when the file runs `pip config` to set `no-cache-dir`, when a `--mount`
+    covers a `.cache` or `.cache/pip` folder, when the `RUN` removes the cache after the
+    install, or in a stage only copied from. Reported without a fix for exec form and
+    heredoc scripts.
 
     ## Options
     - `cache-style` (default `"clean"`): `"clean"` fixes with `--no-cache-dir`; `"mount"`
@@ -763,9 +798,139 @@ class PipCacheKept(CacheRule):
             why = "the command is in exec form or a heredoc, which dffix does not edit"
             return self.violation(span, message=f"{message}; no fix: {why}")
         edit = insert_after(run.instr, token, flag)
-        old = pip and old_base(facts, run.stage, OLD_PIP_BASE)
-        fix = Fix.unsafe(edit) if old else Fix.safe(edit)
+        risk = _old_pip_risk(facts, run, call) if pip else None
+        if risk is not None:
+            message = f"{message}; the fix is unsafe: {risk}"
+        fix = Fix.unsafe(edit) if risk is not None else Fix.safe(edit)
         return self.violation(span, fix, message=message, fix_title=f"Add `{flag.strip()}` after `install`")
+
+
+def _old_pip_risk(facts: Facts, run: Run, call: Call) -> str | None:
+    """Return why the pip that `call` runs may predate `--no-cache-dir` (pip 6), or None
+    when the base ships pip 6 or later or an earlier command upgrades that pip."""
+    base = base_image(facts, run.stage)
+    if "$" in base:
+        why = f"the base image `{base}` is a build argument, and its pip may predate `--no-cache-dir` (pip 6)"
+    else:
+        age = pip_age(base)
+        if age is PipAge.NEW:
+            return None
+        if age is PipAge.OLD:
+            why = f"the pip of `{base}` predates `--no-cache-dir` (pip 6)"
+        else:
+            why = f"`{base}` is not known to ship pip 6 or later, and older pip has no `--no-cache-dir`"
+    if _pip_upgraded_before(facts, run, call):
+        return None
+    return why + "; upgrade pip first (`pip install -U pip`) to make it safe"
+
+
+class _PipTool(NamedTuple):
+    """Which pip a command runs: the directory of its word, and the Python version
+    (`3` of `pip3` or `python3 -m pip`, '' for plain `pip`)."""
+
+    folder: str
+    version: str
+
+    def covers(self, other: _PipTool) -> bool:
+        """Return whether upgrading this pip also upgrades the one `other` runs: pip's
+        wheel installs `pip`, `pip3` and `pip3.12` for Python 3.12, beside each other."""
+        same = self.folder == other.folder
+        return same and (
+            not other.version or self.version == other.version or self.version.startswith(other.version + ".")
+        )
+
+
+_PIP_WORD = re.compile(r"(.*/)?(?:pip|python|easy_install-?)([0-9.]*)")
+
+
+def _pip_tool(word: str) -> _PipTool | None:
+    """Return the pip a command word (`pip3`, `/venv/bin/python`, `easy_install-2.7`) runs."""
+    m = _PIP_WORD.fullmatch(word)
+    return _PipTool(m[1] or "", m[2]) if m else None
+
+
+def _call_pip_tool(call: Call) -> _PipTool | None:
+    """Return the pip a pip call runs (`python3` of `python3 -m pip`)."""
+    python_m = call.tool >= 2 and call.argv[call.tool - 1] == "-m"
+    return _pip_tool(call.argv[call.tool - 2] if python_m else call.argv[call.tool])
+
+
+def _pip_upgraded_before(facts: Facts, run: Run, call: Call) -> bool:
+    """Return whether a command before `call` in its stage (or a stage it is built on)
+    installs pip 6 or later for the pip `call` runs: `pip install -U pip`, `pip==20.3`,
+    `easy_install pip`, or `python get-pip.py`."""
+    want = _call_pip_tool(call)
+    if want is None:
+        return False
+    earlier = run.found.calls[: run.found.calls.index(call)]
+    if any(_upgrades_pip(c, want) for c in earlier) or _gets_pip(run.instr, want, before=call):
+        return True
+    for stage in facts.chain(run.stage):
+        for instr in stage.instructions:
+            if instr.span.start >= run.instr.span.start:
+                break
+            found = run_calls(instr) if instr.kind == "RUN" else None
+            if found is not None and any(_upgrades_pip(c, want) for c in found.calls):
+                return True
+            if instr.kind == "RUN" and _gets_pip(instr, want, before=None):
+                return True
+    return False
+
+
+def _upgrades_pip(call: Call, want: _PipTool) -> bool:
+    """Return whether `call` is a pip install of pip 6 or later for the pip `want` runs."""
+    if call.manager is not Manager.PIP or call.subcommand != "install":
+        return False
+    tool = _call_pip_tool(call)
+    if tool is None or not tool.covers(want):
+        return False
+    clusters = (call.short_flags(w) for w in call.option_words())
+    upgrade = call.has_option("-U", "--upgrade") or any("U" in letters for letters in clusters)
+    return any(_new_pip(w, upgrade=upgrade) for w in call.argv[call.sub + 1 :] if not w.startswith("-"))
+
+
+_VERSION_SPEC = re.compile(r"(===?|~=|>=|<=|!=|<|>)\s*(\d+)")
+
+
+def _new_pip(word: str, *, upgrade: bool) -> bool:
+    """Return whether a requirement word installs pip 6 or later (`pip` with `-U`,
+    `pip==20.3`, `pip>=9`)."""
+    if package_name(word) != "pip":
+        return False
+    specs = [(op, int(major)) for op, major in _VERSION_SPEC.findall(word[3:])]
+    pins = [major for op, major in specs if op in ("==", "===", "~=")]
+    if pins:
+        return all(major >= 6 for major in pins)
+    if any((op == "<" and major <= 6) or (op == "<=" and major < 6) for op, major in specs):
+        return False
+    return upgrade or any(op in (">=", ">") and major >= 6 for op, major in specs)
+
+
+# `python get-pip.py`, `curl .../get-pip.py | python3`, `easy_install pip`: the newest pip.
+_GETS_PIP = (
+    re.compile(r"(?<![\w/.-])(\S*python[0-9.]*)\s+(?:-\S+\s+)*\S*get-pip\.py"),
+    re.compile(r"get-pip\.py\S*\s*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(\S*python[0-9.]*)(?![\w.])"),
+    re.compile(r"(?<![\w/.-])(\S*easy_install(?:-[0-9.]+)?)\s+(?:-\S+\s+)*pip(?![\w.=<>-])"),
+)
+
+
+def _gets_pip(instr: Instruction, want: _PipTool, *, before: Call | None) -> bool:
+    """Return whether the RUN bootstraps pip for the pip `want` runs, before the command
+    of `before` when it is given (in the same RUN)."""
+    if before is not None:
+        if before.command is None:
+            return False  # heredoc or exec form: no offsets to tell what comes first
+        text = instr.args[: before.command.start]
+    else:
+        text = "\n".join([instr.args, *(h.content for h in instr.heredocs)])
+    if "pip" not in text:
+        return False
+    for pattern in _GETS_PIP:
+        for m in pattern.finditer(text):
+            tool = _pip_tool(m[1])
+            if tool is not None and tool.covers(want):
+                return True
+    return False
 
 
 # -- DF109-DF112: a cleanup command in the same RUN ------------------------------------

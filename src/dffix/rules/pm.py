@@ -18,7 +18,7 @@ from dffix.edits import Edit
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.rules.apt import ListUse, comments_above, list_use, logical_lines, mount_target, unwrap
-from dffix.rules.user import base_image
+from dffix.rules.user import base_image, is_official_image
 from dffix.syntax.shell import Command, Script, Token, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
@@ -49,10 +49,21 @@ class Options(NamedTuple):
     flags: frozenset[str]
     short_values: str
     short_flags: str
+    # Every long option of a tool that takes an abbreviation (`--no-cache` for
+    # `--no-cache-dir`, as optparse does for pip); empty for tools that do not.
+    longs: frozenset[str] = frozenset()
+
+    def long_name(self, name: str) -> str:
+        """Return the long option `name` abbreviates (itself when exact, unknown or ambiguous)."""
+        if not self.longs or name in self.longs:
+            return name
+        found = [o for o in self.longs if o.startswith(name)]
+        return found[0] if len(found) == 1 else name
 
 
-def _options(values: str, flags: str, short_values: str, short_flags: str) -> Options:
-    return Options(frozenset(values.split()), frozenset(flags.split()), short_values, short_flags)
+def _options(values: str, flags: str, short_values: str, short_flags: str, longs: str = "") -> Options:
+    split = frozenset(values.split()), frozenset(flags.split())
+    return Options(*split, short_values, short_flags, frozenset(longs.split()))
 
 
 _APT_OPTIONS = _options(
@@ -119,6 +130,24 @@ _PIP_OPTIONS = _options(
     " --dry-run --require-virtualenv",
     "rcetifCb",
     "UIqv",
+    # pip install's long options, general ones included (pip 23.2 and 26.3, both printed by
+    # `pip install --help`): optparse takes any prefix that matches just one of them, so
+    # `--no-cache` and `--no-ca` are `--no-cache-dir`, while `--no-c` is an error.
+    "--abi --all-releases --break-system-packages --build-constraint --cache-dir --cert"
+    " --check-build-dependencies --client-cert --compile --config-settings --constraint --debug"
+    " --default-timeout --disable-pip-version-check --dry-run --editable --exists-action"
+    " --extra-index-url --find-links --force-reinstall --global-option --group --help"
+    " --ignore-installed --ignore-requires-python --implementation --index-url --isolated"
+    " --keyring-provider --local-log --log --log-file --no-binary --no-build-isolation"
+    " --no-cache-dir --no-clean --no-color --no-compile --no-dependencies --no-deps --no-index"
+    " --no-input --no-proxy-env --no-python-version-warning --no-require-hashes --no-use-pep517"
+    " --no-user --no-warn-conflicts --no-warn-script-location --only-binary --only-dependencies"
+    " --only-deps --only-final --platform --pre --prefer-binary --prefix --progress-bar --proxy"
+    " --pypi-url --python --python-version --quiet --refresh-package --report --require-hashes"
+    " --require-venv --require-virtualenv --requirement --requirements-from-script"
+    " --resume-retries --retries --root --root-user-action --source --source-dir"
+    " --source-directory --src --target --timeout --trusted-host --upgrade --upgrade-strategy"
+    " --uploaded-prior-to --use-deprecated --use-feature --use-pep517 --user --verbose --version",
 )
 _UV_OPTIONS = _options(
     "-r --requirement -c --constraint -e --editable --override -i --index-url --extra-index-url"
@@ -228,8 +257,10 @@ class Call(NamedTuple):
         return tuple(w for w in self.argv[self.tool + 1 :] if w.startswith("-"))
 
     def has_option(self, *names: str) -> bool:
-        """Return whether an option is given (`--no-cache`, or `--no-cache=...`)."""
-        return any(w.split("=", 1)[0] in names for w in self.option_words())
+        """Return whether an option is given (`--no-cache`, or `--no-cache=...`), also by an
+        abbreviation the tool accepts (pip's `--no-cache` for `--no-cache-dir`)."""
+        spec = _SPECS[self.manager]
+        return any(spec.long_name(w.split("=", 1)[0]) in names for w in self.option_words())
 
     def short_flags(self, word: str) -> str:
         """Return the flag letters of a short-option cluster (`-qy` -> `qy`), stopping at
@@ -300,6 +331,7 @@ def _takes_value(word: str, spec: Options) -> bool | None:
     """Return whether an option word takes the next word as its value; None when unknown."""
     if word.startswith("--"):
         name, eq, _ = word.partition("=")
+        name = spec.long_name(name)
         if name in spec.values:
             return not eq
         if name in spec.flags or (name.startswith("--no-") and f"--{name[5:]}" in spec.flags):
@@ -590,11 +622,87 @@ def requires_buildkit(df: Dockerfile) -> bool:
     )
 
 
-# Distributions whose own pip predates `--no-cache-dir` (pip 6.0, 2014).
-OLD_PIP_BASE = lazy_re(
-    r"(?:^|/)(?:ubuntu:(?:1[0-4]\.\d+|lucid|precise|quantal|raring|saucy|trusty)"
-    r"|debian:(?:[5-8](?:[.-]|$)|squeeze|wheezy|jessie)|centos:[56](?:[.-]|$))"
+class PipAge(Enum):
+    """Whether a base image ships pip 6 or later, the first pip with `--no-cache-dir`."""
+
+    NEW = "new"  # pip 6 or later
+    OLD = "old"  # an older pip
+    UNKNOWN = "unknown"
+
+
+# Debian and Ubuntu releases by the codename a tag names (`buildpack-deps:trusty`,
+# `node:20-bookworm`), and the pip their python-pip/python3-pip package has.
+_PIP_NEW_RELEASES = frozenset(
+    # Debian 9 and later: pip 9.0.1 and later.
+    {"stretch", "buster", "bullseye", "bookworm", "trixie", "forky", "sid"}
+    # Ubuntu 16.04 and later: pip 8.1.1 and later.
+    | {"xenial", "yakkety", "zesty", "artful", "bionic", "cosmic", "disco", "eoan", "focal"}
+    | {"groovy", "hirsute", "impish", "jammy", "kinetic", "lunar", "mantic", "noble"}
+    | {"oracular", "plucky", "questing"}
 )
+# Debian 8 and Ubuntu 14.10 and older: pip 1.5.6 and older.
+_PIP_OLD_RELEASES = frozenset(
+    {"etch", "lenny", "squeeze", "wheezy", "jessie"}
+    | {"lucid", "maverick", "natty", "oneiric", "precise", "quantal", "raring", "saucy", "trusty", "utopic"}
+)
+_RELEASE_WORD = lazy_re(r"(?<![a-z])([a-z]+)(?![a-z])")
+# A release by number, in a tag or an image name (`ubuntu:14.04`, `cuda:12.2-devel-ubuntu22.04`,
+# `centos:centos6`, `python3.6-alpine3.7`): the first release with pip 6+, the last without.
+_RELEASE_NUMBER = lazy_re(r"(ubuntu|debian|alpine|centos|fedora)[-_:]?(\d+)(?:\.(\d+))?")
+_PIP_RELEASES: dict[str, tuple[tuple[int, int], tuple[int, int] | None, bool]] = {
+    # distro: (first with pip 6+, last known without, whether the minor number is needed)
+    "ubuntu": ((16, 4), (14, 10), True),
+    "debian": ((9, 0), (8, 99), False),
+    "alpine": ((3, 5), None, True),
+    "centos": ((7, 0), None, False),
+    "fedora": ((24, 0), None, False),
+}
+_DISTRO_IMAGES = frozenset(_PIP_RELEASES)
+# Tags of the distro images that follow the current release (`debian:stable-slim`, `alpine:edge`).
+_CURRENT_TAG = lazy_re(
+    r"(?:latest|stable|oldstable|testing|unstable|sid|rolling|devel|edge|rawhide)(?:[-_.].*)?"
+)
+# Official python images built before pip 6 (December 2014) and never rebuilt.
+_OLD_PYTHON_TAG = lazy_re(r"(?:2\.[0-6]|3\.[0-2])(?:[.-]|$)|(?:2\.7\.[0-8]|3\.3\.[0-5]|3\.4\.[0-2])(?:-|$)")
+
+
+def pip_age(ref: str) -> PipAge:
+    """Return whether the image `ref` (a FROM value without variables) ships pip 6 or later.
+
+    The official `python` images install a current pip themselves; for the others the
+    distro release is read from the tag (a codename or `<distro><version>`) or the name.
+    """
+    ref = ref.lower()
+    path = ref.split("@", 1)[0]
+    last = path.rsplit("/", 1)[-1]
+    name, _, tag = last.partition(":")
+    official = is_official_image(path[: len(path) - len(last)] + name)
+    if official and name == "python":
+        return PipAge.UNKNOWN if _OLD_PYTHON_TAG.match(tag) else PipAge.NEW
+    found = {_release_age(m) for m in _RELEASE_NUMBER.finditer(last)}
+    for m in _RELEASE_WORD.finditer(tag):
+        if m[1] in _PIP_NEW_RELEASES:
+            found.add(PipAge.NEW)
+        elif m[1] in _PIP_OLD_RELEASES:
+            found.add(PipAge.OLD)
+    for age in (PipAge.OLD, PipAge.UNKNOWN, PipAge.NEW):
+        if age in found:
+            return age
+    if official and name in _DISTRO_IMAGES and (not tag or _CURRENT_TAG.fullmatch(tag)):
+        return PipAge.NEW
+    return PipAge.UNKNOWN
+
+
+def _release_age(match: re.Match[str]) -> PipAge:
+    first_new, last_old, needs_minor = _PIP_RELEASES[match[1]]
+    if needs_minor and match[3] is None:
+        return PipAge.UNKNOWN
+    version = (int(match[2]), int(match[3] or 0))
+    if version >= first_new:
+        return PipAge.NEW
+    return PipAge.OLD if last_old is not None and version <= last_old else PipAge.UNKNOWN
+
+
 # Alpine releases whose apk predates `--no-cache` (apk-tools 2.6, Alpine 3.3).
 OLD_APK_BASE = lazy_re(r"(?:^|/)alpine:(?:2\.|3\.[0-2](?:\.|$))")
 

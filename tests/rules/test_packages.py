@@ -1007,6 +1007,12 @@ def test_npm_cache_kept_fixes(before: str, after: str) -> None:
             "RUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn", id="yarn cache mount"
         ),
         pytest.param("RUN yarn build", id="yarn script"),
+        pytest.param("RUN yarn build:prod", id="yarn script with a colon"),
+        pytest.param("RUN yarn --cwd app test:unit", id="yarn script after an option with a value"),
+        pytest.param("RUN yarn run install", id="yarn run of a script named install"),
+        pytest.param("RUN yarn build_all", id="yarn script with an underscore"),
+        pytest.param("RUN yarn $TASK", id="yarn command from a variable"),
+        pytest.param("RUN npm run build:prod", id="npm script with a colon"),
     ],
 )
 def test_npm_cache_kept_unchanged(source: str) -> None:
@@ -1025,6 +1031,12 @@ def test_npm_cache_kept_unchanged(source: str) -> None:
         pytest.param(
             "RUN yarn global add pm2", "RUN yarn global add pm2 && yarn cache clean", id="yarn global add"
         ),
+        pytest.param(
+            "RUN yarn --frozen-lockfile && yarn build:prod",
+            "RUN yarn --frozen-lockfile && yarn build:prod && yarn cache clean",
+            id="bare yarn with an option, then a script",
+        ),
+        pytest.param("RUN yarn add left-pad", "RUN yarn add left-pad && yarn cache clean", id="yarn add"),
     ],
 )
 def test_npm_cache_kept_yarn_is_unsafe_without_context(before: str, after: str) -> None:

@@ -1314,9 +1314,12 @@ class NpmCacheKept(CleanupRule):
     `HOME`, `npm_config_cache`/`NPM_CONFIG_CACHE` or `YARN_CACHE_FOLDER` is set by
     `ENV`/`ARG`. It is safe when the file already needs BuildKit, unsafe otherwise.
 
-    Not reported when the `RUN` runs `npm cache clean`/`yarn cache clean` or removes the
-    cache after the install, with `--cache`/`--cache-folder`, when a `--mount` covers the
-    cache, or in a stage only copied from.
+    Only installs count: `npm install`/`i`/`ci`/`add`..., `yarn install`, `yarn add`,
+    `yarn global add` and a bare `yarn` (with options only, as in `yarn --frozen-lockfile`).
+    `yarn build:prod`, `yarn test`, `yarn run install` or `yarn $TASK` run a script, not an
+    install. Not reported when the `RUN` runs `npm cache clean`/`yarn cache clean` or
+    removes the cache after the install, with `--cache`/`--cache-folder`, when a `--mount`
+    covers the cache, or in a stage only copied from.
 
     ## Options
     - `cache-style` (default `"clean"`): `"clean"` appends the cache cleanup; `"mount"`

@@ -307,14 +307,19 @@ def call_of(argv: tuple[str, ...], command: Command | None = None) -> Call | Non
             manager, tool = Manager.UV, i + 1
         else:
             return None
-    sub = _subcommand_index(argv, tool + 1, _SPECS[manager])
+    sub = _subcommand_index(argv, tool + 1, _SPECS[manager], any_word=manager is Manager.YARN)
     if manager is Manager.YARN and sub >= 0 and argv[sub] == "global":
         sub = sub + 1 if argv[sub + 1 : sub + 2] == ("add",) else sub
     return Call(manager, argv, i, tool, sub, command)
 
 
-def _subcommand_index(argv: tuple[str, ...], start: int, spec: Options) -> int:
-    """Return the index of the first word that is not an option or an option's value."""
+def _subcommand_index(argv: tuple[str, ...], start: int, spec: Options, *, any_word: bool = False) -> int:
+    """Return the index of the first word that is not an option or an option's value.
+
+    -1 when there is none, or when it does not look like a subcommand, unless `any_word`:
+    for yarn any first word is the command (a script name such as `build:prod` runs that
+    script), and only a bare `yarn` installs.
+    """
     skip = False
     for i in range(start, len(argv)):
         word = argv[i]
@@ -323,7 +328,7 @@ def _subcommand_index(argv: tuple[str, ...], start: int, spec: Options) -> int:
         elif word.startswith("-"):
             skip = _takes_value(word, spec) is True
         else:
-            return i if re.fullmatch(r"[a-z][a-z-]*", word) else -1
+            return i if any_word or re.fullmatch(r"[a-z][a-z-]*", word) else -1
     return -1
 
 

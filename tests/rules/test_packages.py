@@ -47,13 +47,13 @@ def _head(source: str, image: str) -> str:
         ),
         pytest.param(
             "RUN apt-get install -y \\\n\t\tgit curl \\\n\t\tbash \\\n\t; \\\n\techo done",
-            "RUN apt-get install -y \\\n\t\tbash \\\n\t\tcurl \\\n\t\tgit \\\n\t; \\\n\techo done",
-            id="several on a line become one per line with the list's indentation",
+            "RUN apt-get install -y \\\n\t\tbash curl \\\n\t\tgit \\\n\t; \\\n\techo done",
+            id="several on a line keep their lines and indentation",
         ),
         pytest.param(
             "RUN apt-get install -y zsh curl \\\n    bash && rm -rf /var/lib/apt/lists/*",
-            "RUN apt-get install -y bash \\\n    curl \\\n    zsh && rm -rf /var/lib/apt/lists/*",
-            id="first package stays on the install line",
+            "RUN apt-get install -y bash curl \\\n    zsh && rm -rf /var/lib/apt/lists/*",
+            id="first packages stay on the install line",
         ),
         pytest.param(
             "RUN apt-get install -y zlib1g curl-dev curl=7.88.1-10",
@@ -101,19 +101,14 @@ def _head(source: str, image: str) -> str:
             id="option value before the subcommand",
         ),
         pytest.param(
-            "RUN apt-get install -y \\\n    b \\\n\\\n    a",
-            "RUN apt-get install -y \\\n    a \\\n\\\n    b",
-            id="blank continuation line stays",
-        ),
-        pytest.param(
             "RUN apt-get install -y \\\n    # the tools\n    b \\\n    a",
             "RUN apt-get install -y \\\n    # the tools\n    a \\\n    b",
             id="comment line above the whole list stays",
         ),
         pytest.param(
             "RUN apt-get install -y \\\n    zsh curl \\\n\\\n    \\\n\n    bash",
-            "RUN apt-get install -y \\\n    bash \\\n    curl \\\n    zsh",
-            id="empty continuation lines go when the list becomes one per line",
+            "RUN apt-get install -y \\\n    curl zsh \\\n\\\n    \\\n\n    bash",
+            id="empty lines stay and separate groups",
         ),
         pytest.param(
             "FROM debian AS build\nRUN apt-get install -y b a\nFROM debian\nCOPY --from=build /x /x",
@@ -128,10 +123,112 @@ def test_unsorted_package_list_fixes(before: str, after: str) -> None:
 
 def test_unsorted_package_list_crlf_and_backtick_escape() -> None:
     before = "# escape=`\r\nFROM debian\r\nRUN apt-get install -y c b `\r\n    a\r\n"
-    after = "# escape=`\r\nFROM debian\r\nRUN apt-get install -y a `\r\n    b `\r\n    c\r\n"
+    after = "# escape=`\r\nFROM debian\r\nRUN apt-get install -y a b `\r\n    c\r\n"
     result = fix(before, [UnsortedPackageList()])
     assert not isinstance(result, ParseError)
     assert result.text == after
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            """
+            RUN apt-get install -y \\
+                zlib1g-dev libssl-dev curl \\
+                git build-essential ca-certificates \\
+                wget
+            """,
+            """
+            RUN apt-get install -y \\
+                build-essential ca-certificates curl \\
+                git libssl-dev wget \\
+                zlib1g-dev
+            """,
+            id="three a line stay three a line",
+        ),
+        pytest.param(
+            """
+            RUN apt-get install -y \\
+                # build tools
+                make gcc \\
+                # runtime
+                zlib1g curl
+            """,
+            """
+            RUN apt-get install -y \\
+                # build tools
+                gcc make \\
+                # runtime
+                curl zlib1g
+            """,
+            id="comment lines split the list into groups sorted on their own",
+        ),
+        pytest.param(
+            """
+            RUN apt-get install -y \\
+                zsh curl \\
+                \\
+                wget bash
+            """,
+            """
+            RUN apt-get install -y \\
+                curl zsh \\
+                \\
+                bash wget
+            """,
+            id="an empty continuation line splits the list",
+        ),
+        pytest.param(
+            """
+            RUN apt-get install -y \\
+                b a \\
+                # more
+                d --no-install-recommends c
+            """,
+            """
+            RUN apt-get install -y \\
+                a b \\
+                # more
+                --no-install-recommends c d
+            """,
+            id="an option moves to the front of its own group",
+        ),
+        pytest.param(
+            "RUN apk add \\\n  py3-pip   make \\\n  gcc\\\n  bash",
+            "RUN apk add \\\n  bash   gcc \\\n  make\\\n  py3-pip",
+            id="spacing between words stays",
+        ),
+    ],
+)
+def test_unsorted_package_list_keeps_the_layout(before: str, after: str) -> None:
+    before, after = _head(snippet(before), "debian"), _head(snippet(after), "debian")
+    assert_fixes(UnsortedPackageList(), before, after)
+    # Only words move: the same words, as many on each line.
+    words = [line.replace("\\", " ").split() for line in before.splitlines()]
+    moved = [line.replace("\\", " ").split() for line in after.splitlines()]
+    assert sorted(w for line in words for w in line) == sorted(w for line in moved for w in line)
+    assert [len(line) for line in words] == [len(line) for line in moved]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "RUN apt-get install -y \\\n    zsh \\\n    # the client\n    curl", id="comment between two"
+        ),
+        pytest.param("RUN apt-get install -y \\\n    b \\\n\\\n    a", id="empty line between two"),
+        pytest.param("RUN apt-get install -y \\\n    b c \\\n\n    a", id="blank line between groups"),
+        pytest.param(
+            "RUN apt-get install -y \\\n    c d \\\n    # z\n    --no-install-recommends a b",
+            id="an option leading a later group is not after its packages",
+        ),
+    ],
+)
+def test_unsorted_package_list_sorted_groups_unchanged(source: str) -> None:
+    source = _head(source, "debian")
+    assert_unchanged(UnsortedPackageList(), source)
+    assert not check(parse(snippet(source)), [UnsortedPackageList()])
 
 
 @pytest.mark.parametrize(
@@ -185,12 +282,6 @@ def test_unsorted_package_list_unchanged(source: str) -> None:
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        pytest.param(
-            "RUN apt-get install -y \\\n    zsh \\\n    # the client\n    curl",
-            "`apt-get install` package list is not sorted; no fix: a comment line among the packages"
-            " would be separated from its package",
-            id="comment line among the packages",
-        ),
         pytest.param(
             "RUN apt-get install -y zsh >/dev/null curl",
             "`apt-get install` package list is not sorted; no fix: a package or option spans lines,"

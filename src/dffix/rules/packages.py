@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
 import re
@@ -44,7 +45,7 @@ from dffix.rules.pm import (
     token_span,
 )
 from dffix.rules.user import base_image, shell_in_force
-from dffix.syntax.shell import Command, Kind
+from dffix.syntax.shell import Command, Kind, Token
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
 
 CACHE_STYLES = ("clean", "mount")
@@ -138,12 +139,14 @@ class UnsortedPackageList(Rule):
 
     ## Fix safety
     Packages are sorted by name, case-insensitively (a version pin such as `curl=7.88.1-10`,
-    an architecture or a release sorts with its name), then by the whole word. A list on one
-    line stays on one line; a multi-line list that already holds one package per line keeps
-    its lines, and one with several packages on a line becomes one package per line, with
-    the file's escape character, line endings and the indentation of its package lines.
-    Options that follow packages move before them, in their order: every option of these
-    tools applies to the whole command wherever it is written.
+    an architecture or a release sorts with its name), then by the whole word. The fix
+    keeps the author's layout: each word goes where the word of the same rank was, so
+    every line keeps as many words as it had, its line breaks, its indentation and the
+    spaces between words. A comment line, an empty line or a line holding only the
+    continuation escape splits the list into groups, each sorted on its own: no package
+    moves across such a line (a comment describes the packages next to it).
+    Options that follow packages in their group move to the front of the group, in their
+    order: every option of these tools applies to the whole command wherever it is written.
 
     The fix only moves words; it never adds or removes a package. It is safe for the system
     package managers, which resolve all named packages as one transaction. For `pip` and
@@ -157,8 +160,8 @@ class UnsortedPackageList(Rule):
     Not reported when a package word is not a literal (`$PKGS`, quotes, globs such as
     `pkg[extra]`, paths, `$(...)`), when an option is one dffix does not know (it may take
     a value that would be read as a package), or in exec form and heredoc scripts, which
-    are not looked at. Reported without a fix when a comment line sits among the packages
-    (it would end up next to another package) or when a redirection sits among them.
+    are not looked at. Reported without a fix when a word is split across lines or a
+    redirection sits among the packages.
 
     ## References
     - Docker best practices: "Sort multi-line arguments"
@@ -187,11 +190,12 @@ class UnsortedPackageList(Rule):
         if not packages or not all(is_plain_package(t) for t in raw):
             return
         region = args[args.index(packages[0]) :]
-        moved = [a for a in region if a.kind is ArgKind.OPTION]
-        ordered = sorted(packages, key=lambda a: sort_key(words[a.first].text))
+        groups = _groups(df, instr, call, region)
+        desired = [arg for group in groups for arg in _sorted_group(group, words)]
         problems = []
-        if ordered != packages:
+        if any(_packages(g) != _packages(_sorted_group(g, words)) for g in groups):
             problems.append("is not sorted")
+        moved = any(_options_after_packages(g) for g in groups)
         if moved:
             problems.append("has options after its packages")
         twice = sorted(n for n, k in Counter(package_name(t) for t in raw).items() if k > 1)
@@ -202,7 +206,6 @@ class UnsortedPackageList(Rule):
         start = token_span(instr, words[packages[0].first]).start
         end = token_span(instr, words[packages[-1].last]).end
         message = f"`{call.label}` package list " + "; ".join(problems)
-        desired = [*moved, *ordered]
         fix: Fix | str
         if desired == list(region):
             fix = "dffix does not drop a package name: remove the repeated one"
@@ -218,32 +221,66 @@ class UnsortedPackageList(Rule):
     def _fix(
         self, df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg], desired: list[Arg]
     ) -> Fix | str:
-        """Return the fix, or why there is none."""
+        """Return the fix, or why there is none.
+
+        Each word goes where the word of the same rank was: every line keeps its number
+        of words, its breaks and its indentation.
+        """
         items = _items(df, instr, call, region)
         if items is None:
             return "a package or option spans lines, or a redirection sits among them"
         by_arg = {item.arg: item for item in items}
-        start, end = items[0].span.start, items[-1].span.end
-        inside = [line for line in instr.lines if start <= line.start < end]
-        # A comment line describes the package next to it; sorting would move it away.
-        if any(line.kind is LineKind.COMMENT for line in inside):
-            return "a comment line among the packages would be separated from its package"
-        rows = [_line_index(instr, item.span.start) for item in items]
-        if len(set(rows)) > 1 and len(set(rows)) < len(rows):
-            # Lines holding no package (empty continuations) go: BuildKit skips them anyway.
-            sep = f" {df.escape}{df.newline}{_item_indent(df, instr, items)}"
-            text = sep.join(by_arg[a].text for a in desired)
-            return self._fix_kind(call, Edit.replace(Span(start, end), text))
         edits = [
             Edit.replace(item.span, by_arg[want].text)
             for item, want in zip(items, desired, strict=True)
             if item.arg != want
         ]
-        return self._fix_kind(call, *edits)
-
-    @staticmethod
-    def _fix_kind(call: Call, *edits: Edit) -> Fix:
         return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
+
+
+def _packages(group: Sequence[Arg]) -> list[Arg]:
+    return [a for a in group if a.kind is ArgKind.PACKAGE]
+
+
+def _sorted_group(group: Sequence[Arg], words: Sequence[Token]) -> list[Arg]:
+    """Return a group in the order the fix writes it: its options (in their order), then
+    its packages sorted."""
+    options = [a for a in group if a.kind is ArgKind.OPTION]
+    return [*options, *sorted(_packages(group), key=lambda a: sort_key(words[a.first].text))]
+
+
+def _options_after_packages(group: Sequence[Arg]) -> bool:
+    seen_package = False
+    for arg in group:
+        if arg.kind is ArgKind.PACKAGE:
+            seen_package = True
+        elif seen_package:
+            return True
+    return False
+
+
+def _groups(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]) -> list[list[Arg]]:
+    """Split the list where an empty continuation line or a comment line sits between two
+    words: the author grouped the packages there, and a comment describes the ones next
+    to it, so nothing moves across such a line."""
+    assert call.command is not None
+    words = call.command.words
+    groups: list[list[Arg]] = [[region[0]]]
+    for before, arg in itertools.pairwise(region):
+        after_line = _line_index(instr, token_span(instr, words[before.last]).end - 1)
+        line = _line_index(instr, token_span(instr, words[arg.first]).start)
+        if any(_separates(df, instr.lines[k]) for k in range(after_line + 1, line)):
+            groups.append([])
+        groups[-1].append(arg)
+    return groups
+
+
+def _separates(df: Dockerfile, line: PhysLine) -> bool:
+    """Return whether a line inside a list is a comment, empty, or only a continuation."""
+    if line.kind is not LineKind.CODE:
+        return True
+    end = line.cont if line.cont is not None else line.end
+    return not df.text[line.start : end].strip()
 
 
 def _items(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]) -> list[_Item] | None:
@@ -277,19 +314,6 @@ def _line_index(instr: Instruction, offset: int) -> int:
 
 def _line_end(line: PhysLine) -> int:
     return line.end
-
-
-def _line_start(line: PhysLine, df: Dockerfile, offset: int) -> bool:
-    return not df.text[line.start : offset].strip(" \t")
-
-
-def _item_indent(df: Dockerfile, instr: Instruction, items: list[_Item]) -> str:
-    """Return the indentation of the list's package lines: that of an item starting a line."""
-    for item in items[1:] + items[:1]:
-        line = instr.lines[_line_index(instr, item.span.start)]
-        if _line_start(line, df, item.span.start):
-            return df.text[line.start : item.span.start]
-    return "    "
 
 
 # -- DF105 / DF106 -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.fixer import check, fix
+from dffix.rules import ALL_RULES
 from dffix.rules.apt import AptListsNotRemoved
 from dffix.rules.packages import (
     ApkCacheKept,
@@ -385,6 +387,105 @@ def test_apt_get_install_recommends_fixes(before: str, after: str) -> None:
 )
 def test_apt_get_install_recommends_unchanged(source: str) -> None:
     assert_unchanged(AptGetInstallRecommends(), _head(source, "debian"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "RUN apt-get install --No-Install-Recommends -y curl", id="apt ignores the case of options"
+        ),
+        pytest.param("RUN apt-get install --install-recommends=no -y curl", id="--install-recommends=no"),
+        pytest.param("RUN apt-get install --no-install-recommends=0 -y curl", id="--no-install-recommends=0"),
+        pytest.param("RUN apt-get --no-install-recommends install -y curl", id="option before install"),
+        pytest.param("RUN apt-get -oAPT::Install-Recommends=0 install -y curl", id="-o glued to its value"),
+        pytest.param("RUN apt-get install --option=apt::install-recommends=false -y curl", id="--option="),
+        pytest.param(
+            "RUN printf 'APT {\\n  Install-Recommends \"false\";\\n};\\n' > /etc/apt/apt.conf.d/01\n"
+            "RUN apt-get install -y curl",
+            id="apt.conf in the nested form",
+        ),
+        pytest.param(
+            "RUN <<EOF\necho 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/01\nEOF\n"
+            "RUN apt-get install -y curl",
+            id="apt.conf written by a heredoc",
+        ),
+        pytest.param(
+            "FROM debian AS base\nCOPY norecs /etc/apt/apt.conf.d/\nFROM base\nRUN apt-get install -y curl",
+            id="COPY into /etc/apt in the stage it is built on",
+        ),
+        pytest.param(
+            'ARG APT_FLAGS="--no-install-recommends -y"\nRUN apt-get install $APT_FLAGS curl',
+            id="the option in an ARG used by the command",
+        ),
+        pytest.param(
+            "ENV NORECS=--no-install-recommends\nRUN apt-get install -y ${NORECS} curl",
+            id="the option in an ENV used by the command",
+        ),
+        pytest.param(
+            "RUN OPTS=--no-install-recommends && apt-get install -y $OPTS curl",
+            id="the option in a shell variable of the RUN",
+        ),
+    ],
+)
+def test_apt_get_install_recommends_option_already_there_unchanged(source: str) -> None:
+    source = _head(source, "debian")
+    assert_unchanged(AptGetInstallRecommends(), source)
+    assert not check(parse(snippet(source)), [AptGetInstallRecommends()])
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "RUN apt-get install --no-install-suggests -y curl",
+            "RUN apt-get install --no-install-recommends --no-install-suggests -y curl",
+            id="--no-install-suggests still installs the recommended packages",
+        ),
+        pytest.param(
+            "RUN apt-get install -y $PKGS",
+            "RUN apt-get install --no-install-recommends -y $PKGS",
+            id="a variable nothing sets to the option",
+        ),
+        pytest.param(
+            "RUN apt-get install --no-install-recommends a\nRUN apt-get install b",
+            "RUN apt-get install --no-install-recommends a\nRUN apt-get install --no-install-recommends b",
+            id="the option in another command does not count",
+        ),
+        pytest.param(
+            "COPY norecs /etc/apt/apt.conf.d/\nFROM debian\nRUN apt-get install b",
+            "COPY norecs /etc/apt/apt.conf.d/\nFROM debian\nRUN apt-get install --no-install-recommends b",
+            id="apt settings of an unrelated stage",
+        ),
+    ],
+)
+def test_apt_get_install_recommends_fixes_only_what_lacks_it(before: str, after: str) -> None:
+    assert_fixes(AptGetInstallRecommends(), _head(before, "debian"), _head(after, "debian"), unsafe=True)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "RUN apt-get update\nRUN apt-get install curl git", id="with DF101, DF102, DF104, DF106"
+        ),
+        pytest.param("RUN apt-get install b a --no-install-recommends", id="option after the packages"),
+        pytest.param(
+            "RUN apt-get install -y \\\n    b \\\n    # x\n    --no-install-recommends a", id="in a group"
+        ),
+        pytest.param("RUN sudo apt-get install b a\nRUN apt-get install -y d c", id="with sudo, DF103"),
+        pytest.param(
+            "RUN apt-get update; apt-get install -y h; apt-get install -y i", id="two installs in one RUN"
+        ),
+        pytest.param("RUN apt-get -y install --NO-INSTALL-RECOMMENDS b a", id="upper case option"),
+    ],
+)
+def test_apt_get_install_recommends_never_twice_with_all_rules(source: str) -> None:
+    result = fix(snippet(_head(source, "debian")), [rule() for rule in ALL_RULES], Applicability.UNSAFE)
+    assert not isinstance(result, ParseError)
+    assert not result.bugs
+    for command in re.split(r"&&|;|\n(?!\s)", result.text):
+        assert len(re.findall(r"(?i)--no-install-recommends", command)) <= 1, result.text
 
 
 def test_apt_get_install_recommends_is_unsafe() -> None:

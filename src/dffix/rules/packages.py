@@ -344,11 +344,17 @@ class AptGetInstallRecommends(Rule):
     recommends `ca-certificates`, without which HTTPS fails). Check what the image still
     needs and name it explicitly.
 
-    Not reported when the command says `--install-recommends` or sets
-    `APT::Install-Recommends` itself, when the file mentions `APT::Install-Recommends`
-    (an apt.conf written by a `RUN`), after a `COPY`/`ADD` into `/etc/apt`, or in a stage
-    only copied from (its packages never reach an image). Reported without a fix for exec
-    form and heredoc scripts.
+    Not reported when the command already says `--no-install-recommends` or
+    `--install-recommends` (with any value, before or after `install`, in any case: apt
+    matches long options without regard to case, `--No-Install-Recommends` works; it
+    takes no abbreviations), or sets `APT::Install-Recommends` itself; when the file
+    mentions the setting in any form (`APT::Install-Recommends`, or `Install-Recommends`
+    inside `APT { }`: an apt.conf written by a `RUN` or a heredoc); after a `COPY`/`ADD`
+    into `/etc/apt` in the stage or a stage it is built on; when a `$VAR` of the command
+    may hold the option (an `ENV`/`ARG` of the file, or the `RUN` itself, mentions
+    `install-recommends`); or in a stage only copied from (its packages never reach an
+    image). `--no-install-suggests` does not count: apt still installs the recommended
+    packages with it. Reported without a fix for exec form and heredoc scripts.
 
     ## References
     - Docker best practices: "apt-get"
@@ -363,9 +369,15 @@ class AptGetInstallRecommends(Rule):
     aliases = ("DL3015",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        if _mentions(df, "APT::Install-Recommends"):
+        if _APT_RECOMMENDS_SETTING.search(df.text):
             return
-        configured = {s.index: _apt_configured_at(s) for s in facts.stages}
+        own = {s.index: _apt_configured_at(s) for s in facts.stages}
+        # A stage built FROM one that copied apt settings has them from its start.
+        configured = {
+            s.index: -math.inf if any(own[p.index] < math.inf for p in facts.chain(s)[1:]) else own[s.index]
+            for s in facts.stages
+        }
+        variables = _variable_mentions_recommends(df)
         for run in package_runs(facts, image_only=True):
             if run.instr.span.start > configured[run.stage.index]:
                 continue
@@ -374,12 +386,36 @@ class AptGetInstallRecommends(Rule):
                     continue
                 if call.has_option("--no-install-recommends", "--install-recommends"):
                     continue
+                if _may_hold_the_option(call, run.instr, variables):
+                    continue
                 token = call.sub_token()
                 fix = None
                 if token is not None:
                     fix = Fix.unsafe(insert_after(run.instr, token, " --no-install-recommends"))
                 message = f"`{call.label}` without `--no-install-recommends`"
                 yield self.violation(_call_span(run.instr, call), fix, message=message)
+
+
+# apt's setting in any form a file can hold: `-o APT::Install-Recommends=0`, an apt.conf
+# line `APT::Install-Recommends "false";`, or `Install-Recommends "0";` inside `APT { }`;
+# not the command-line options `--no-install-recommends`/`--install-recommends`.
+_APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
+
+
+def _variable_mentions_recommends(df: Dockerfile) -> bool:
+    """Return whether an ENV or ARG of the file mentions `install-recommends`: a `$VAR`
+    in an apt command may then hold `--no-install-recommends`."""
+    return any(
+        i.kind in ("ENV", "ARG") and "install-recommends" in i.args.lower() for i in df.all_instructions
+    )
+
+
+def _may_hold_the_option(call: Call, instr: Instruction, variables: bool) -> bool:
+    """Return whether a `$VAR` word of the call may hold `--no-install-recommends`: one
+    set by ENV/ARG, or in the RUN itself (`OPTS=--no-install-recommends; apt-get install $OPTS`)."""
+    if not any("$" in w for w in call.argv[call.tool + 1 :]):
+        return False
+    return variables or "install-recommends" in instr.line.lower()
 
 
 def _apt_configured_at(stage: Stage) -> float:

@@ -52,9 +52,14 @@ class Options(NamedTuple):
     # Every long option of a tool that takes an abbreviation (`--no-cache` for
     # `--no-cache-dir`, as optparse does for pip); empty for tools that do not.
     longs: frozenset[str] = frozenset()
+    # Whether long option names are matched case-insensitively (apt: `--No-Install-Recommends`).
+    nocase: bool = False
 
     def long_name(self, name: str) -> str:
-        """Return the long option `name` abbreviates (itself when exact, unknown or ambiguous)."""
+        """Return the long option `name` stands for: lower-cased when the tool ignores case,
+        the option it abbreviates, else itself (exact, unknown or ambiguous)."""
+        if self.nocase and name.startswith("--"):
+            name = name.lower()
         if not self.longs or name in self.longs:
             return name
         found = [o for o in self.longs if o.startswith(name)]
@@ -66,6 +71,8 @@ def _options(values: str, flags: str, short_values: str, short_flags: str, longs
     return Options(*split, short_values, short_flags, frozenset(longs.split()))
 
 
+# apt matches long options without regard to case, and takes no abbreviations
+# (apt 2.6: `--No-Install-Recommends` works, `--no-install-rec` is an error).
 _APT_OPTIONS = _options(
     "-o --option -c --config-file -t --target-release --default-release -a --host-architecture"
     " -P --build-profiles --with-source --solver --planner",
@@ -79,7 +86,7 @@ _APT_OPTIONS = _options(
     " --show-upgraded --fix-policy --with-new-pkgs --mark-auto --arch-only --indep-only",
     "octaP",
     "yqdfmsbuV",
-)
+)._replace(nocase=True)
 _APK_OPTIONS = _options(
     "-X --repository -t --virtual -p --root --arch --cache-dir --keys-dir --repositories-file"
     " --wait --timeout --cache-max-age --progress-fd",

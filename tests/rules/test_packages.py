@@ -201,6 +201,34 @@ def test_unsorted_package_list_crlf_and_backtick_escape() -> None:
             "RUN apk add \\\n  bash   gcc \\\n  make\\\n  py3-pip",
             id="spacing between words stays",
         ),
+        pytest.param(
+            """
+            RUN apt-get install -y \\
+                    mysql-client libmysqlclient-dev \\
+                    gcc \\
+                --no-install-recommends && rm -rf /var/lib/apt/lists/*
+            """,
+            """
+            RUN apt-get install -y \\
+                    gcc libmysqlclient-dev \\
+                    mysql-client \\
+                --no-install-recommends && rm -rf /var/lib/apt/lists/*
+            """,
+            id="options stay where they are when a line holds several words",
+        ),
+        pytest.param(
+            """
+            RUN apk add --no-cache vips vips-dev fftw-dev \\
+              --repository http://dl-cdn.alpinelinux.org/alpine/edge/testing/ && \\
+              echo done
+            """,
+            """
+            RUN apk add --no-cache fftw-dev vips vips-dev \\
+              --repository http://dl-cdn.alpinelinux.org/alpine/edge/testing/ && \\
+              echo done
+            """,
+            id="an option with its value on a line of its own stays",
+        ),
     ],
 )
 def test_unsorted_package_list_keeps_the_layout(before: str, after: str) -> None:
@@ -313,6 +341,14 @@ def test_unsorted_package_list_unchanged(source: str) -> None:
 def test_unsorted_package_list_reports_without_fix(source: str, message: str) -> None:
     source = _head(source, "debian")
     assert assert_reports(UnsortedPackageList(), source, fixable=False) == [message]
+
+
+def test_unsorted_package_list_options_left_in_place_are_reported_without_fix() -> None:
+    source = "FROM debian\nRUN apt-get install -y \\\n    a b \\\n    c \\\n  --no-install-recommends"
+    assert assert_reports(UnsortedPackageList(), source, fixable=False) == [
+        "`apt-get install` package list has options after its packages; no fix: the list puts several"
+        " words or other text on a line, so dffix leaves its options there"
+    ]
 
 
 def test_unsorted_package_list_names_all_problems() -> None:

@@ -146,7 +146,11 @@ class UnsortedPackageList(Rule):
     continuation escape splits the list into groups, each sorted on its own: no package
     moves across such a line (a comment describes the packages next to it).
     Options that follow packages in their group move to the front of the group, in their
-    order: every option of these tools applies to the whole command wherever it is written.
+    order (every option of these tools applies to the whole command wherever it is
+    written), when the group is on one line or holds one word per line at one
+    indentation. Otherwise they stay where they are, since an option would land on a line
+    laid out for packages: only the packages around them are sorted, and the options are
+    reported without a fix.
 
     The fix only moves words; it never adds or removes a package. It is safe for the system
     package managers, which resolve all named packages as one transaction. For `pip` and
@@ -191,9 +195,12 @@ class UnsortedPackageList(Rule):
             return
         region = args[args.index(packages[0]) :]
         groups = _groups(df, instr, call, region)
-        desired = [arg for group in groups for arg in _sorted_group(group, words)]
+        movable = [_options_may_move(df, instr, call, g) for g in groups]
+        desired = [
+            arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)
+        ]
         problems = []
-        if any(_packages(g) != _packages(_sorted_group(g, words)) for g in groups):
+        if any(_packages(g) != _packages(_sorted_group(g, words, True)) for g in groups):
             problems.append("is not sorted")
         moved = any(_options_after_packages(g) for g in groups)
         if moved:
@@ -207,10 +214,20 @@ class UnsortedPackageList(Rule):
         end = token_span(instr, words[packages[-1].last]).end
         message = f"`{call.label}` package list " + "; ".join(problems)
         fix: Fix | str
-        if desired == list(region):
-            fix = "dffix does not drop a package name: remove the repeated one"
-        elif moved and call.manager in _ORDER_SENSITIVE:
+        if moved and call.manager in _ORDER_SENSITIVE:
             fix = f"`{call.manager.value}` reads its options in order, so they stay where they are"
+        elif desired == list(region):
+            stuck = any(
+                _options_after_packages(g) for g, move in zip(groups, movable, strict=True) if not move
+            )
+            why = []
+            if twice:
+                why.append("dffix does not drop a package name: remove the repeated one")
+            if stuck:
+                why.append(
+                    "the list puts several words or other text on a line, so dffix leaves its options there"
+                )
+            fix = "; ".join(why)
         else:
             fix = self._fix(df, instr, call, region, desired)
         if isinstance(fix, str):
@@ -242,11 +259,37 @@ def _packages(group: Sequence[Arg]) -> list[Arg]:
     return [a for a in group if a.kind is ArgKind.PACKAGE]
 
 
-def _sorted_group(group: Sequence[Arg], words: Sequence[Token]) -> list[Arg]:
-    """Return a group in the order the fix writes it: its options (in their order), then
-    its packages sorted."""
-    options = [a for a in group if a.kind is ArgKind.OPTION]
-    return [*options, *sorted(_packages(group), key=lambda a: sort_key(words[a.first].text))]
+def _sorted_group(group: Sequence[Arg], words: Sequence[Token], move_options: bool) -> list[Arg]:
+    """Return a group in the order the fix writes it: its packages sorted, after its
+    options (in their order) when they may move, else around the options where they are."""
+    ordered = iter(sorted(_packages(group), key=lambda a: sort_key(words[a.first].text)))
+    if move_options:
+        return [*(a for a in group if a.kind is ArgKind.OPTION), *ordered]
+    return [next(ordered) if a.kind is ArgKind.PACKAGE else a for a in group]
+
+
+def _options_may_move(df: Dockerfile, instr: Instruction, call: Call, group: Sequence[Arg]) -> bool:
+    """Return whether the options of a group can trade places with its packages without
+    spoiling the layout: the group is on one line, or each word (an option with its
+    value) is alone on its line, all with the same indentation."""
+    assert call.command is not None
+    words = call.command.words
+    starts = [token_span(instr, words[a.first]).start for a in group]
+    rows = [_line_index(instr, offset) for offset in starts]
+    if len(set(rows)) == 1:
+        return True
+    if len(set(rows)) < len(rows):
+        return False
+    indents = set()
+    for arg, row, offset in zip(group, rows, starts, strict=True):
+        line = instr.lines[row]
+        indent = df.text[line.start : offset]
+        rest_end = line.cont if line.cont is not None else line.end
+        rest = df.text[token_span(instr, words[arg.last]).end : rest_end]
+        if indent.strip(" \t") or rest.strip(" \t"):
+            return False  # the command or other text shares the line
+        indents.add(indent)
+    return len(indents) == 1
 
 
 def _options_after_packages(group: Sequence[Arg]) -> bool:

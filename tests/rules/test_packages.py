@@ -1294,6 +1294,25 @@ def test_npm_cache_kept_yarn_classic_from_context(tmp_path: Path, files: dict[st
     assert result.text == ("FROM node:20\nRUN yarn && yarn cache clean\n" if safe else source)
 
 
+def test_npm_cache_kept_relative_tool_then_other_commands_is_unsafe() -> None:
+    source = "FROM debian\nRUN cd /tmp/b && node-v8/bin/npm install -g npm && cd / && rm -rf /tmp/b"
+    after = source + " && node-v8/bin/npm cache clean --force"
+    assert_unchanged(NpmCacheKept(), source, unsafe=False)
+    assert_fixes(NpmCacheKept(), source, after, unsafe=True)
+    assert assert_reports(NpmCacheKept(), source) == [
+        "`npm install` leaves the package cache in the layer; the fix is unsafe: `node-v8/bin/npm` is a"
+        " relative path, and later commands of the `RUN` may change the folder or remove it"
+    ]
+
+
+def test_npm_cache_kept_relative_tool_as_the_last_command_is_safe() -> None:
+    assert_fixes(
+        NpmCacheKept(),
+        "FROM debian\nRUN cd /app && node-v8/bin/npm ci",
+        "FROM debian\nRUN cd /app && node-v8/bin/npm ci && node-v8/bin/npm cache clean --force",
+    )
+
+
 def test_npm_cache_kept_npm_and_yarn_each_get_a_cleanup() -> None:
     result = fixed(NpmCacheKept(), snippet("FROM node\nRUN npm ci && yarn"), unsafe=True)
     assert result.text == snippet(

@@ -1123,9 +1123,24 @@ class CleanupRule(CacheRule):
         fix = None
         if style is not None:
             fix = _append(df, run, command)
-        if fix is not None and not self.fix_is_safe(facts, call):
+        moved = _relative_tool_moved(run, call)
+        if fix is not None and moved is not None:
+            message += f"; the fix is unsafe: {moved}"
+        if fix is not None and (moved is not None or not self.fix_is_safe(facts, call)):
             fix = Fix.unsafe(*fix.edits)
         return self.violation(span, fix, message=message, fix_title=f"Append `&& {command}` to the `RUN`")
+
+
+def _relative_tool_moved(run: Run, call: Call) -> str | None:
+    """Return why the cleanup, run by the same relative path as the install
+    (`node-v20/bin/npm`), may not find it at the end of the `RUN`; None otherwise."""
+    word = call.argv[call.tool]
+    if "/" not in word or word.startswith(("/", "~", "$")):
+        return None
+    script = run.found.script
+    if script is not None and call.command is not None and next(commands_after(script, call), None) is None:
+        return None  # the install is the last command: the cleanup runs in the same folder
+    return f"`{word}` is a relative path, and later commands of the `RUN` may change the folder or remove it"
 
 
 def _append(df: Dockerfile, run: Run, command: str) -> Fix | None:
@@ -1405,6 +1420,10 @@ class NpmCacheKept(CleanupRule):
     install) after the last top-level command, the way `apt-lists-not-removed` appends its
     cleanup, so it runs only when everything before it succeeded. For npm it is safe: the
     cache only speeds up later installs.
+
+    The cleanup runs the tool as the install wrote it; when that is a relative path
+    (`node-v20/bin/npm`) and other commands follow the install, the fix is unsafe: a `cd`
+    or an `rm` among them would leave the cleanup without its tool.
 
     For yarn it is safe only when the build context shows Yarn classic: a `package.json`
     without `packageManager: yarn@2+` (or just a `yarn.lock`), and no `.yarnrc.yml` or

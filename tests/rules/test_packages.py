@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from dffix.rules.packages import (
 )
 from dffix.syntax import ParseError, parse
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
+from tests.test_hostile import assert_linear
 
 MOUNT = {"cache-style": "mount"}
 SYNTAX = "# syntax=docker/dockerfile:1\n"
@@ -937,6 +939,11 @@ def test_pip_cache_kept_base_with_new_pip_is_safe(base: str) -> None:
             id="python3 get-pip.py",
         ),
         pytest.param(
+            "RUN <<EOF\npip install -U pip\nEOF\nRUN pip install flask",
+            "RUN <<EOF\npip install -U pip\nEOF\nRUN pip install --no-cache-dir flask",
+            id="upgraded in a heredoc script",
+        ),
+        pytest.param(
             "RUN easy_install pip\nRUN pip install flask",
             "RUN easy_install pip\nRUN pip install --no-cache-dir flask",
             id="easy_install pip",
@@ -1607,3 +1614,44 @@ def test_package_install_without_yes_unchanged(source: str) -> None:
 def test_package_install_without_yes_reports_without_fix(source: str, message: str) -> None:
     source = _head(source, "fedora:40")
     assert assert_reports(PackageInstallWithoutYes(), source, fixable=False) == [message]
+
+
+# -- time ------------------------------------------------------------------------------
+
+PACKAGE_SHAPES = [
+    pytest.param(
+        lambda n: "FROM ubuntu:14.04\nRUN " + " && ".join(f"pip install x{i}" for i in range(n)) + "\n",
+        100,
+        id="pip installs in one RUN on an old base",
+    ),
+    pytest.param(
+        lambda n: "FROM ubuntu:14.04\n" + "RUN pip install -U pip && pip install x\n" * n,
+        100,
+        id="a RUN per install, each upgrading pip",
+    ),
+    pytest.param(
+        lambda n: (
+            "FROM ubuntu:14.04 AS s0\n"
+            + "".join(
+                f"FROM s{i} AS s{i + 1}\nRUN pip install x && apt-get install -y b a\n" for i in range(n)
+            )
+        ),
+        100,
+        id="a FROM chain on an old base",
+    ),
+    pytest.param(
+        lambda n: (
+            "FROM debian\nRUN apt-get install -y \\\n"
+            + "".join(f"  p{n - i} q{i} \\\n  # group {i}\n" for i in range(n))
+            + "  z\n"
+        ),
+        200,
+        id="groups of packages",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "n"), PACKAGE_SHAPES)
+def test_package_rules_take_linear_time(make: Callable[[int], str], n: int) -> None:
+    rules = [UnsortedPackageList(), AptGetInstallRecommends(), PipCacheKept(), NpmCacheKept()]
+    assert_linear(make, n, lambda text: fix(text, rules, Applicability.UNSAFE))

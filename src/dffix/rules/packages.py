@@ -194,8 +194,8 @@ class UnsortedPackageList(Rule):
         if not packages or not all(is_plain_package(t) for t in raw):
             return
         region = args[args.index(packages[0]) :]
-        groups = _groups(df, instr, call, region)
-        movable = [_options_may_move(df, instr, call, g) for g in groups]
+        groups = _groups(df, instr, words, region)
+        movable = [_options_may_move(df, instr, words, g) for g in groups]
         desired = [
             arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)
         ]
@@ -268,12 +268,12 @@ def _sorted_group(group: Sequence[Arg], words: Sequence[Token], move_options: bo
     return [next(ordered) if a.kind is ArgKind.PACKAGE else a for a in group]
 
 
-def _options_may_move(df: Dockerfile, instr: Instruction, call: Call, group: Sequence[Arg]) -> bool:
+def _options_may_move(
+    df: Dockerfile, instr: Instruction, words: Sequence[Token], group: Sequence[Arg]
+) -> bool:
     """Return whether the options of a group can trade places with its packages without
     spoiling the layout: the group is on one line, or each word (an option with its
     value) is alone on its line, all with the same indentation."""
-    assert call.command is not None
-    words = call.command.words
     starts = [token_span(instr, words[a.first]).start for a in group]
     rows = [_line_index(instr, offset) for offset in starts]
     if len(set(rows)) == 1:
@@ -302,12 +302,12 @@ def _options_after_packages(group: Sequence[Arg]) -> bool:
     return False
 
 
-def _groups(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]) -> list[list[Arg]]:
+def _groups(
+    df: Dockerfile, instr: Instruction, words: Sequence[Token], region: Sequence[Arg]
+) -> list[list[Arg]]:
     """Split the list where an empty continuation line or a comment line sits between two
     words: the author grouped the packages there, and a comment describes the ones next
     to it, so nothing moves across such a line."""
-    assert call.command is not None
-    words = call.command.words
     groups: list[list[Arg]] = [[region[0]]]
     for before, arg in itertools.pairwise(region):
         after_line = _line_index(instr, token_span(instr, words[before.last]).end - 1)
@@ -414,11 +414,8 @@ class AptGetInstallRecommends(Rule):
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         if _APT_RECOMMENDS_SETTING.search(df.text):
             return
-        own = {s.index: _apt_configured_at(s) for s in facts.stages}
-        # A stage built FROM one that copied apt settings has them from its start.
         configured = {
-            s.index: -math.inf if any(own[p.index] < math.inf for p in facts.chain(s)[1:]) else own[s.index]
-            for s in facts.stages
+            s.index: facts.stage_index("apt-configured", _apt_configured_at, s) for s in facts.stages
         }
         variables = _variable_mentions_recommends(df)
         for run in package_runs(facts, image_only=True):
@@ -461,9 +458,12 @@ def _may_hold_the_option(call: Call, instr: Instruction, variables: bool) -> boo
     return variables or "install-recommends" in instr.line.lower()
 
 
-def _apt_configured_at(stage: Stage) -> float:
+def _apt_configured_at(stage: Stage, parent: float | None) -> float:
     """Return where the first COPY/ADD of the stage into /etc/apt (apt settings) starts:
-    a RUN after it may install without recommends already. `inf` when there is none."""
+    a RUN after it may install without recommends already. `-inf` when a stage it is built
+    on has one (the settings are there from its start), `inf` when there is none."""
+    if parent is not None and parent < math.inf:
+        return -math.inf
     for i in stage.instructions:
         if i.kind in ("COPY", "ADD") and i.values and covers("/etc/apt", i.values[-1]):
             return i.span.start
@@ -741,12 +741,23 @@ def _apk_refreshes(run: Run, call: Call) -> bool:
     return False
 
 
-def _cleaned_after(run: Run, call: Call, cache_dirs: Sequence[str]) -> bool:
-    """Return whether the RUN removes the cache after the call (text search when unread)."""
+def _cleaned_after(run: Run, call: Call, cache_dirs: Sequence[str], last: int | None = None) -> bool:
+    """Return whether the RUN removes the cache after the call (text search when unread).
+
+    `last` is `_last_removal(run, cache_dirs)` when the caller has it already (a RUN
+    with thousands of installs asks for each).
+    """
     script = run.found.script
     if script is None or call.command is None:
         return any(d in run.instr.line for d in cache_dirs)
-    return any(removes(cmd, cache_dirs) for cmd in commands_after(script, call))
+    return (last if last is not None else _last_removal(run, cache_dirs)) > call.command.start
+
+
+def _last_removal(run: Run, cache_dirs: Sequence[str]) -> int:
+    """Return where the last command of the RUN that removes a cache dir starts (-1: none)."""
+    script = run.found.script
+    found = (cmd.start for cmd in (script.commands if script is not None else ()) if removes(cmd, cache_dirs))
+    return max(found, default=-1)
 
 
 # -- DF108 ---------------------------------------------------------------------------
@@ -852,21 +863,25 @@ class PipCacheKept(CacheRule):
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         pip_config = _mentions(df, "pip config") and _mentions(df, "no-cache-dir")
-        for run in package_runs(facts, image_only=True):
+        runs = list(package_runs(facts, image_only=True))
+        # Every RUN that may upgrade pip before an install, read once (DF108 looks back).
+        known = {run.instr.span.start: run.found for run in runs}
+        for run in runs:
             calls = [c for c in run.found.calls if c.manager in (Manager.PIP, Manager.UV) and c.installs]
             if not calls:
                 continue
             names = env_names(facts, run.stage, run.instr)
+            last = {dirs: _last_removal(run, dirs) for dirs in (_PIP_CACHE, _UV_CACHE)}
             for call in calls:
                 pip = call.manager is Manager.PIP
                 if pip_config and pip:
                     continue
-                if self._handled(run, call, names):
+                if self._handled(run, call, names, last[_PIP_CACHE if pip else _UV_CACHE]):
                     continue
-                yield self._violation(df, facts, run, call, names)
+                yield self._violation(df, facts, run, call, names, known)
 
     @staticmethod
-    def _handled(run: Run, call: Call, names: frozenset[str]) -> bool:
+    def _handled(run: Run, call: Call, names: frozenset[str], last_removal: int) -> bool:
         pip = call.manager is Manager.PIP
         options = ("--no-cache-dir", "--cache-dir") if pip else ("--no-cache", "-n", "--cache-dir")
         settings = ("PIP_NO_CACHE_DIR", "PIP_CONFIG_FILE") if pip else ("UV_NO_CACHE",)
@@ -874,10 +889,16 @@ class PipCacheKept(CacheRule):
             return True
         if _home_cache_mounted(run.instr, "pip" if pip else "uv"):
             return True
-        return _cleaned_after(run, call, _PIP_CACHE if pip else _UV_CACHE)
+        return _cleaned_after(run, call, _PIP_CACHE if pip else _UV_CACHE, last_removal)
 
     def _violation(
-        self, df: Dockerfile, facts: Facts, run: Run, call: Call, names: frozenset[str]
+        self,
+        df: Dockerfile,
+        facts: Facts,
+        run: Run,
+        call: Call,
+        names: frozenset[str],
+        known: Mapping[int, RunCalls],
     ) -> Violation:
         pip = call.manager is Manager.PIP
         token = call.sub_token()
@@ -901,14 +922,14 @@ class PipCacheKept(CacheRule):
             why = "the command is in exec form or a heredoc, which dffix does not edit"
             return self.violation(span, message=f"{message}; no fix: {why}")
         edit = insert_after(run.instr, token, flag)
-        risk = _old_pip_risk(facts, run, call) if pip else None
+        risk = _old_pip_risk(facts, run, call, known) if pip else None
         if risk is not None:
             message = f"{message}; the fix is unsafe: {risk}"
         fix = Fix.unsafe(edit) if risk is not None else Fix.safe(edit)
         return self.violation(span, fix, message=message, fix_title=f"Add `{flag.strip()}` after `install`")
 
 
-def _old_pip_risk(facts: Facts, run: Run, call: Call) -> str | None:
+def _old_pip_risk(facts: Facts, run: Run, call: Call, known: Mapping[int, RunCalls]) -> str | None:
     """Return why the pip that `call` runs may predate `--no-cache-dir` (pip 6), or None
     when the base ships pip 6 or later or an earlier command upgrades that pip."""
     base = base_image(facts, run.stage)
@@ -922,7 +943,7 @@ def _old_pip_risk(facts: Facts, run: Run, call: Call) -> str | None:
             why = f"the pip of `{base}` predates `--no-cache-dir` (pip 6)"
         else:
             why = f"`{base}` is not known to ship pip 6 or later, and older pip has no `--no-cache-dir`"
-    if _pip_upgraded_before(facts, run, call):
+    if _pip_upgraded_before(facts, run, call, known):
         return None
     return why + "; upgrade pip first (`pip install -U pip`) to make it safe"
 
@@ -958,38 +979,94 @@ def _call_pip_tool(call: Call) -> _PipTool | None:
     return _pip_tool(call.argv[call.tool - 2] if python_m else call.argv[call.tool])
 
 
-def _pip_upgraded_before(facts: Facts, run: Run, call: Call) -> bool:
+def _pip_upgraded_before(facts: Facts, run: Run, call: Call, known: Mapping[int, RunCalls]) -> bool:
     """Return whether a command before `call` in its stage (or a stage it is built on)
     installs pip 6 or later for the pip `call` runs: `pip install -U pip`, `pip==20.3`,
     `easy_install pip`, or `python get-pip.py`."""
     want = _call_pip_tool(call)
     if want is None:
         return False
-    earlier = run.found.calls[: run.found.calls.index(call)]
-    if any(_upgrades_pip(c, want) for c in earlier) or _gets_pip(run.instr, want, before=call):
+    here = facts.cached(f"pip-upgrades:{run.instr.span.start}", lambda: _run_pip_upgrades(run))
+    at = here.position[id(call)]
+    if any(first < at and tool.covers(want) for tool, first in here.upgrades.items()):
         return True
-    for stage in facts.chain(run.stage):
-        for instr in stage.instructions:
-            if instr.span.start >= run.instr.span.start:
-                break
-            found = run_calls(instr) if instr.kind == "RUN" else None
-            if found is not None and any(_upgrades_pip(c, want) for c in found.calls):
-                return True
-            if instr.kind == "RUN" and _gets_pip(instr, want, before=None):
-                return True
-    return False
+
+    def build(stage: Stage, parent: _PipUpgradeIndex | None) -> _PipUpgradeIndex:
+        return _pip_upgrade_index(stage, parent, known)
+
+    index = facts.stage_index("pip-upgrades", build, run.stage)
+    k = bisect.bisect_left(index.starts, run.instr.span.start) - 1
+    upgraded = index.values[k] if k >= 0 else index.inherited
+    return any(tool.covers(want) for tool in upgraded)
 
 
-def _upgrades_pip(call: Call, want: _PipTool) -> bool:
-    """Return whether `call` is a pip install of pip 6 or later for the pip `want` runs."""
+class _RunPipUpgrades(NamedTuple):
+    """Where each call of a RUN is, and where each pip is first upgraded in it: by offset
+    in a shell-form line, by call order in exec form and heredocs (no get-pip there)."""
+
+    position: dict[int, int]  # id(call) -> position
+    upgrades: dict[_PipTool, int]  # pip -> position of its first upgrade
+
+
+def _run_pip_upgrades(run: Run) -> _RunPipUpgrades:
+    position: dict[int, int] = {}
+    upgrades: dict[_PipTool, int] = {}
+    shell = run.found.script is not None
+    for k, call in enumerate(run.found.calls):
+        at = call.command.start if shell and call.command is not None else k
+        position[id(call)] = at
+        tool = _upgraded_pip(call)
+        if tool is not None and tool not in upgrades:
+            upgrades[tool] = at
+    if shell:
+        for at, tool in _bootstrapped_pips(run.instr.args):
+            upgrades.setdefault(tool, at)
+    return _RunPipUpgrades(position, upgrades)
+
+
+class _PipUpgradeIndex(NamedTuple):
+    """The pips upgraded up to each RUN of a stage that upgrades one, by where it starts."""
+
+    starts: tuple[int, ...]
+    values: tuple[frozenset[_PipTool], ...]
+    inherited: frozenset[_PipTool]  # upgraded in the stages it is built on
+    final: frozenset[_PipTool]
+
+
+def _pip_upgrade_index(
+    stage: Stage, parent: _PipUpgradeIndex | None, known: Mapping[int, RunCalls]
+) -> _PipUpgradeIndex:
+    """Return the pips upgraded by the RUNs of a stage; `known` holds the calls of each RUN
+    read already, by where it starts (a RUN under another shell is not read)."""
+    inherited: frozenset[_PipTool] = parent.final if parent is not None else frozenset()
+    starts: list[int] = []
+    values: list[frozenset[_PipTool]] = []
+    current = inherited
+    for instr in stage.instructions:
+        if instr.kind != "RUN":
+            continue
+        text = "\n".join([instr.args, *(h.content for h in instr.heredocs)])
+        if "pip" not in text:
+            continue
+        found = known.get(instr.span.start)
+        tools = {t for c in (found.calls if found is not None else ()) if (t := _upgraded_pip(c)) is not None}
+        tools.update(tool for _, tool in _bootstrapped_pips(text))
+        if tools and not current.issuperset(tools):
+            current = current | tools
+            starts.append(instr.span.start)
+            values.append(current)
+    return _PipUpgradeIndex(tuple(starts), tuple(values), inherited, current)
+
+
+def _upgraded_pip(call: Call) -> _PipTool | None:
+    """Return the pip that `call` upgrades to pip 6 or later, or None."""
     if call.manager is not Manager.PIP or call.subcommand != "install":
-        return False
-    tool = _call_pip_tool(call)
-    if tool is None or not tool.covers(want):
-        return False
+        return None
     clusters = (call.short_flags(w) for w in call.option_words())
     upgrade = call.has_option("-U", "--upgrade") or any("U" in letters for letters in clusters)
-    return any(_new_pip(w, upgrade=upgrade) for w in call.argv[call.sub + 1 :] if not w.startswith("-"))
+    if not any(_new_pip(w, upgrade=upgrade) for w in call.argv[call.sub + 1 :] if not w.startswith("-")):
+        return None
+    return _call_pip_tool(call)
 
 
 _VERSION_SPEC = re.compile(r"(===?|~=|>=|<=|!=|<|>)\s*(\d+)")
@@ -1017,23 +1094,15 @@ _GETS_PIP = (
 )
 
 
-def _gets_pip(instr: Instruction, want: _PipTool, *, before: Call | None) -> bool:
-    """Return whether the RUN bootstraps pip for the pip `want` runs, before the command
-    of `before` when it is given (in the same RUN)."""
-    if before is not None:
-        if before.command is None:
-            return False  # heredoc or exec form: no offsets to tell what comes first
-        text = instr.args[: before.command.start]
-    else:
-        text = "\n".join([instr.args, *(h.content for h in instr.heredocs)])
+def _bootstrapped_pips(text: str) -> Iterator[tuple[int, _PipTool]]:
+    """Yield where a shell text installs the newest pip, and for which pip."""
     if "pip" not in text:
-        return False
+        return
     for pattern in _GETS_PIP:
         for m in pattern.finditer(text):
             tool = _pip_tool(m[1])
-            if tool is not None and tool.covers(want):
-                return True
-    return False
+            if tool is not None:
+                yield m.start(), tool
 
 
 # -- DF109-DF112: a cleanup command in the same RUN ------------------------------------

@@ -62,8 +62,15 @@ class Options(NamedTuple):
             name = name.lower()
         if not self.longs or name in self.longs:
             return name
-        found = [o for o in self.longs if o.startswith(name)]
-        return found[0] if len(found) == 1 else name
+        return _abbreviated(self.longs, name)
+
+
+@lru_cache(maxsize=1024)
+def _abbreviated(longs: frozenset[str], name: str) -> str:
+    """Return the one option of `longs` that starts with `name`, else `name` (cached:
+    the same words come back on every RUN and every fixer pass)."""
+    found = [o for o in longs if o.startswith(name)]
+    return found[0] if len(found) == 1 else name
 
 
 def _options(values: str, flags: str, short_values: str, short_flags: str, longs: str = "") -> Options:
@@ -678,6 +685,7 @@ _CURRENT_TAG = lazy_re(
 _OLD_PYTHON_TAG = lazy_re(r"(?:2\.[0-6]|3\.[0-2])(?:[.-]|$)|(?:2\.7\.[0-8]|3\.3\.[0-5]|3\.4\.[0-2])(?:-|$)")
 
 
+@lru_cache(maxsize=256)
 def pip_age(ref: str) -> PipAge:
     """Return whether the image `ref` (a FROM value without variables) ships pip 6 or later.
 

@@ -846,6 +846,11 @@ UPGRADE_FIRST = "; upgrade pip first (`pip install -U pip`) to make it safe"
             id="old pip pinned",
         ),
         pytest.param(
+            "FROM ubuntu:14.04\nRUN pip3 install --target /opt/lib -U pip",
+            OLD_PIP.format("ubuntu:14.04"),
+            id="an upgrade into another folder",
+        ),
+        pytest.param(
             "FROM ubuntu:14.04\nRUN /venv/bin/pip install -U pip",
             OLD_PIP.format("ubuntu:14.04"),
             id="upgrade of a venv's pip",

@@ -820,7 +820,8 @@ class PipCacheKept(CacheRule):
     `pip install pip==20.3` (or `pip>=9`), `python3 get-pip.py`, `curl .../get-pip.py | python`,
     `easy_install pip`. Upgrading `pip3.12` or `pip3` also covers a later `pip` (pip
     installs all three scripts), but not the other way round, and a pip by its path
-    (`/venv/bin/pip`) is covered only by an upgrade through the same folder. The upgrade
+    (`/venv/bin/pip`) is covered only by an upgrade through the same folder; an upgrade
+    into another folder (`--target`, `--prefix`, `--root`) does not count. The upgrade
     command itself still runs the old pip: its fix stays unsafe. The message of an unsafe
     fix says why.
 
@@ -1062,6 +1063,8 @@ def _upgraded_pip(call: Call) -> _PipTool | None:
     """Return the pip that `call` upgrades to pip 6 or later, or None."""
     if call.manager is not Manager.PIP or call.subcommand != "install":
         return None
+    if call.has_option("-t", "--target", "--prefix", "--root", "--download", "-d", "--dry-run"):
+        return None  # the new pip goes elsewhere (or nowhere): the one that runs stays old
     clusters = (call.short_flags(w) for w in call.option_words())
     upgrade = call.has_option("-U", "--upgrade") or any("U" in letters for letters in clusters)
     if not any(_new_pip(w, upgrade=upgrade) for w in call.argv[call.sub + 1 :] if not w.startswith("-")):

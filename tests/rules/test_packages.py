@@ -11,6 +11,7 @@ from dffix.facts import BuildContext
 from dffix.fixer import check, fix
 from dffix.rules import ALL_RULES
 from dffix.rules.apt import AptListsNotRemoved
+from dffix.rules.base import Rule, Violation
 from dffix.rules.packages import (
     ApkCacheKept,
     AptGetInstallRecommends,
@@ -29,6 +30,13 @@ from tests.test_hostile import assert_linear
 
 MOUNT = {"cache-style": "mount"}
 SYNTAX = "# syntax=docker/dockerfile:1\n"
+
+
+def _reported(rule: Rule, source: str) -> list[Violation]:
+    """Return what `rule` reports in a snippet."""
+    df = parse(snippet(source))
+    assert not isinstance(df, ParseError), df
+    return list(check(df, [rule]))
 
 
 def _head(source: str, image: str) -> str:
@@ -260,7 +268,7 @@ def test_unsorted_package_list_keeps_the_layout(before: str, after: str) -> None
 def test_unsorted_package_list_sorted_groups_unchanged(source: str) -> None:
     source = _head(source, "debian")
     assert_unchanged(UnsortedPackageList(), source)
-    assert not check(parse(snippet(source)), [UnsortedPackageList()])
+    assert not _reported(UnsortedPackageList(), source)
 
 
 @pytest.mark.parametrize(
@@ -469,7 +477,7 @@ def test_apt_get_install_recommends_unchanged(source: str) -> None:
 def test_apt_get_install_recommends_option_already_there_unchanged(source: str) -> None:
     source = _head(source, "debian")
     assert_unchanged(AptGetInstallRecommends(), source)
-    assert not check(parse(snippet(source)), [AptGetInstallRecommends()])
+    assert not _reported(AptGetInstallRecommends(), source)
 
 
 @pytest.mark.parametrize(
@@ -983,7 +991,7 @@ def test_pip_cache_kept_pip_upgraded_first_is_safe(before: str, after: str) -> N
 )
 def test_pip_cache_kept_option_already_given_unchanged(source: str) -> None:
     assert_unchanged(PipCacheKept(), _head(source, "python:3.12"))
-    assert not check(parse(snippet(_head(source, "python:3.12"))), [PipCacheKept()])
+    assert not _reported(PipCacheKept(), _head(source, "python:3.12"))
 
 
 def test_pip_cache_kept_upgrade_after_the_install_does_not_count() -> None:

@@ -1260,6 +1260,7 @@ def test_npm_cache_kept_fixes(before: str, after: str) -> None:
         pytest.param("RUN yarn run install", id="yarn run of a script named install"),
         pytest.param("RUN yarn build_all", id="yarn script with an underscore"),
         pytest.param("RUN yarn $TASK", id="yarn command from a variable"),
+        pytest.param("RUN yarn --version && yarn -h", id="yarn --version and -h only print"),
         pytest.param("RUN npm run build:prod", id="npm script with a colon"),
     ],
 )

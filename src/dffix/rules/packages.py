@@ -1509,7 +1509,8 @@ class NpmCacheKept(CleanupRule):
     `ENV`/`ARG`. It is safe when the file already needs BuildKit, unsafe otherwise.
 
     Only installs count: `npm install`/`i`/`ci`/`add`..., `yarn install`, `yarn add`,
-    `yarn global add` and a bare `yarn` (with options only, as in `yarn --frozen-lockfile`).
+    `yarn global add` and a bare `yarn` (with options only, as in `yarn --frozen-lockfile`;
+    not `yarn --version` or `yarn --help`).
     `yarn build:prod`, `yarn test`, `yarn run install` or `yarn $TASK` run a script, not an
     install. Not reported when the `RUN` runs `npm cache clean`/`yarn cache clean` or
     removes the cache after the install, with `--cache`/`--cache-folder`, when a `--mount`

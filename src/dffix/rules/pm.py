@@ -221,6 +221,7 @@ INSTALLS = {
     Manager.NPM: frozenset({"install", "i", "in", "ins", "isntall", "add", "ci", "install-clean", "ic"}),
     Manager.YARN: frozenset({"", "install", "add"}),
 }
+_YARN_PRINTS = frozenset({"-v", "--version", "-h", "--help"})
 # A package word we may move: a literal name, maybe with a version, arch or release.
 _PLAIN_PACKAGE = lazy_re(r"[A-Za-z0-9][A-Za-z0-9._+:=~@/,-]*")
 _NAME_END = lazy_re(r"[=<>~!:@/\[,]")
@@ -251,6 +252,9 @@ class Call(NamedTuple):
     @property
     def installs(self) -> bool:
         """Return whether this call installs packages (and fills the cache)."""
+        if self.manager is Manager.YARN and self.sub < 0:
+            # A bare `yarn` installs, but `yarn --version` or `yarn -h` only prints.
+            return not any(w in _YARN_PRINTS for w in self.argv[self.tool + 1 :])
         return self.subcommand in INSTALLS[self.manager]
 
     @property

@@ -204,6 +204,10 @@ class Options(NamedTuple):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: sys.argv[1:]); return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["prove"]:  # `dffix prove DOCKERFILE`; a file named prove: `dffix ./prove`
+        from dffix.prove import main as prove
+
+        return prove(args[1:])
     try:
         opts = parse_argv(args)
         if opts is None:

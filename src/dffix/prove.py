@@ -209,20 +209,23 @@ def _normal(source: str) -> str:
     return path.strip("/") or "."
 
 
-def _context_copies(text: str, target: str | None) -> list[list[str]]:
-    """Return the context sources of each COPY/ADD, those of the built stage first."""
+def _context_copies(text: str, target: str | None) -> list[list[list[str]]]:
+    """Return the context sources of each COPY/ADD: those of the built stage, then the rest."""
     df = parse(text)
     if isinstance(df, ParseError):
         return []
     stages = list(compute_facts(df).stages)
     built = next((s for s in stages if target and s.name == target.lower()), stages[-1] if stages else None)
-    ordered = ([built] if built else []) + [s for s in stages if s is not built]
-    found = []
-    for stage in ordered:
-        for instr in stage.instructions:
-            if instr.kind in ("COPY", "ADD") and instr.flag("from") is None and not instr.heredocs:
-                found.append([_normal(v) for v in instr.values[:-1] if "://" not in v])
-    return found
+
+    def copies(stage_list: list[object]) -> list[list[str]]:
+        found = []
+        for stage in stage_list:
+            for instr in stage.instructions:  # type: ignore[attr-defined]
+                if instr.kind in ("COPY", "ADD") and instr.flag("from") is None and not instr.heredocs:
+                    found.append([_normal(v) for v in instr.values[:-1] if "://" not in v])
+        return found
+
+    return [copies([built] if built else []), copies([s for s in stages if s is not built])]
 
 
 def _files_under(root: str, sources: list[str], ignored: Callable[[tuple[str, ...]], bool]) -> list[str]:
@@ -276,14 +279,18 @@ def pick_touch(text: str, context_dir: str, target: str | None, ignore_text: str
 
     view = View(BuildContext(context_dir), ignore_rules(ignore_text or ""))
     best: list[str] = []
-    for sources in _context_copies(text, target):
-        files = [
-            f
-            for f in _files_under(context_dir, sources, view.ignored)
-            if not is_dockerfile_name(os.path.basename(f)) and not f.endswith(".dockerignore")
-        ]
-        if len(files) > len(best):
-            best = files
+    # The built stage's copies first; the other stages' only when it copies nothing.
+    for group in _context_copies(text, target):
+        for sources in group:
+            files = [
+                f
+                for f in _files_under(context_dir, sources, view.ignored)
+                if not is_dockerfile_name(os.path.basename(f)) and not f.endswith(".dockerignore")
+            ]
+            if len(files) > len(best):
+                best = files
+        if best:
+            break
     if not best:
         return None
 

@@ -1,0 +1,164 @@
+"""A stand-in for docker, podman and buildah, for the `dffix prove` tests.
+
+Installed on PATH under an engine's name (see tests/test_prove.py), it appends each
+call to `calls.jsonl` in $FAKE_ENGINE_DIR, keeps the images and containers it "made" in
+`state.json` there (so a test can check that prove removed them all), and answers with
+the canned behaviour of `config.json`:
+
+    {"probe_fails": ["docker"],            # engines whose probe fails
+     "original": {"cold": {...}, "rebuild": {...}, "image": {...}, "start": {...}},
+     "fixed": {...},
+     "interrupt": "fixed-cold"}            # send SIGINT to prove during that build
+
+A build entry is {"rc": 0, "cached": 2, "steps": 5}; an image entry is {"size": "2.5 MB",
+"bytes": 2500000, "layers": 4, "user": "app", "cmd": [...], "entrypoint": [...]}; a start
+entry is {"print": ["line", ...], "sleep": 1.0, "rc": 0}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+
+HERE = os.environ["FAKE_ENGINE_DIR"]
+ENGINE = os.path.basename(sys.argv[0])
+
+
+def load(name: str, default: object) -> object:
+    try:
+        with open(os.path.join(HERE, name), encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return default
+
+
+def save_state(state: dict[str, object]) -> None:
+    with open(os.path.join(HERE, "state.json"), "w", encoding="utf-8") as handle:
+        json.dump(state, handle)
+
+
+def side_of(ref: str) -> str:
+    return "fixed" if ref.split(":")[-1].startswith("fixed") else "original"
+
+
+def main(args: list[str]) -> int:
+    config: dict[str, object] = load("config.json", {})  # type: ignore[assignment]
+    state: dict[str, list[str] | dict[str, str]] = load(  # type: ignore[assignment]
+        "state.json", {"images": [], "containers": {}}
+    )
+    images: list[str] = state["images"]  # type: ignore[assignment]
+    containers: dict[str, str] = state["containers"]  # type: ignore[assignment]
+    with open(os.path.join(HERE, "calls.jsonl"), "a", encoding="utf-8") as handle:
+        handle.write(json.dumps([ENGINE, *args]) + "\n")
+    command = args[0] if args else ""
+    if command in ("version", "info") or (command == "images" and "--quiet" in args):
+        if ENGINE in config.get("probe_fails", []):  # type: ignore[operator]
+            print(f"Cannot connect to the {ENGINE} daemon. Is it running?", file=sys.stderr)
+            return 1
+        print("24.0.0" if command == "version" else "")
+        return 0
+    if command == "build":
+        tag = args[args.index("-t") + 1]
+        dockerfile = args[args.index("-f") + 1]
+        side = os.path.basename(os.path.dirname(dockerfile))
+        phase = "rebuild" if tag.endswith("-rebuild") else "cold"
+        if config.get("interrupt") == f"{side}-{phase}":
+            os.kill(os.getppid(), signal.SIGINT)
+            time.sleep(5)
+        spec = config.get(side, {}).get(phase, {})  # type: ignore[attr-defined]
+        steps = spec.get("steps", 4)
+        cached = spec.get("cached", 0)
+        if phase == "cold" and "--no-cache" not in args:
+            print("cold build without --no-cache", file=sys.stderr)
+            return 3
+        for n in range(1, steps + 1):
+            print(f"STEP {n}/{steps}: RUN step {n}")
+            if n <= cached:
+                print(f"--> Using cache {'c' * 64}")
+            else:
+                layer = uuid.uuid4().hex[:11]
+                images.append(layer)
+                print(f"--> {layer}")
+        if spec.get("rc", 0) != 0:
+            print("Error: building at STEP 3: exit status 1")
+            save_state(state)
+            return spec["rc"]  # type: ignore[no-any-return]
+        images.append(tag)
+        print(f"Successfully tagged {tag}")
+        save_state(state)
+        time.sleep(spec.get("sleep", 0))
+        return 0
+    if command in ("inspect", "image", "images"):
+        ref = args[-1]
+        if ref not in images:
+            print(f"Error: {ref}: image not known", file=sys.stderr)
+            return 125
+        image = config.get(side_of(ref), {}).get("image", {})  # type: ignore[attr-defined]
+        cfg = {"User": image.get("user", ""), "Cmd": image.get("cmd", ["/bin/sh", "-c", "app"])}
+        if image.get("entrypoint"):
+            cfg["Entrypoint"] = image["entrypoint"]
+        layers = ["sha256:x"] * image.get("layers", 4)
+        if command == "images":
+            print(json.dumps([{"names": [ref], "size": image.get("size", "2.5 MB")}]))
+        elif ENGINE == "buildah":
+            print(json.dumps({"OCIv1": {"config": cfg, "rootfs": {"diff_ids": layers}}}))
+        else:
+            print(
+                json.dumps(
+                    [{"Size": image.get("bytes", 2500000), "RootFS": {"Layers": layers}, "Config": cfg}]
+                )
+            )
+        return 0
+    if command == "rmi":
+        ref = args[-1]
+        if ref not in images:
+            print(f"Error: {ref}: image not known", file=sys.stderr)
+            return 1
+        images.remove(ref)
+        save_state(state)
+        return 0
+    if command in ("from", "create"):
+        ref = args[-2] if command == "create" else args[-1]
+        name = args[args.index("--name") + 1]
+        containers[name] = ref
+        save_state(state)
+        print(name)
+        return 0
+    if command == "mount":
+        root = os.path.join(HERE, "root")
+        os.makedirs(os.path.join(root, "etc"), exist_ok=True)
+        with open(os.path.join(root, "etc", "passwd"), "w", encoding="utf-8") as handle:
+            handle.write("root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n")
+        print(root)
+        return 0
+    if command == "umount":
+        return 0
+    if command == "rm":
+        name = args[-1]
+        if containers.pop(name, None) is None:
+            return 1
+        save_state(state)
+        return 0
+    if command == "run":
+        if ENGINE == "buildah":
+            name = args[args.index("--") - 1]
+            ref = containers[name]
+        else:
+            ref = args[-1]
+            containers[args[args.index("--name") + 1]] = ref
+            save_state(state)
+        start = config.get(side_of(ref), {}).get("start", {})  # type: ignore[attr-defined]
+        for line in start.get("print", ["listening"]):
+            print(line, flush=True)
+        time.sleep(start.get("sleep", 30))
+        return start.get("rc", 0)  # type: ignore[no-any-return]
+    print(f"fake {ENGINE}: unknown command {args}", file=sys.stderr)
+    return 99
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -23,12 +23,13 @@ import signal
 import sys
 import time
 import uuid
+from typing import Any
 
 HERE = os.environ["FAKE_ENGINE_DIR"]
 ENGINE = os.path.basename(sys.argv[0])
 
 
-def load(name: str, default: object) -> object:
+def load(name: str, default: Any) -> Any:
     try:
         with open(os.path.join(HERE, name), encoding="utf-8") as handle:
             return json.load(handle)
@@ -36,7 +37,7 @@ def load(name: str, default: object) -> object:
         return default
 
 
-def save_state(state: dict[str, object]) -> None:
+def save_state(state: dict[str, Any]) -> None:
     with open(os.path.join(HERE, "state.json"), "w", encoding="utf-8") as handle:
         json.dump(state, handle)
 
@@ -46,17 +47,15 @@ def side_of(ref: str) -> str:
 
 
 def main(args: list[str]) -> int:
-    config: dict[str, object] = load("config.json", {})  # type: ignore[assignment]
-    state: dict[str, list[str] | dict[str, str]] = load(  # type: ignore[assignment]
-        "state.json", {"images": [], "containers": {}}
-    )
-    images: list[str] = state["images"]  # type: ignore[assignment]
-    containers: dict[str, str] = state["containers"]  # type: ignore[assignment]
+    config: dict[str, Any] = load("config.json", {})
+    state: dict[str, Any] = load("state.json", {"images": [], "containers": {}})
+    images: list[str] = state["images"]
+    containers: dict[str, str] = state["containers"]
     with open(os.path.join(HERE, "calls.jsonl"), "a", encoding="utf-8") as handle:
         handle.write(json.dumps([ENGINE, *args]) + "\n")
     command = args[0] if args else ""
     if command in ("version", "info") or (command == "images" and "--quiet" in args):
-        if ENGINE in config.get("probe_fails", []):  # type: ignore[operator]
+        if ENGINE in config.get("probe_fails", []):
             print(f"Cannot connect to the {ENGINE} daemon. Is it running?", file=sys.stderr)
             return 1
         print("24.0.0" if command == "version" else "")
@@ -69,7 +68,7 @@ def main(args: list[str]) -> int:
         if config.get("interrupt") == f"{side}-{phase}":
             os.kill(os.getppid(), signal.SIGINT)
             time.sleep(5)
-        spec = config.get(side, {}).get(phase, {})  # type: ignore[attr-defined]
+        spec = config.get(side, {}).get(phase, {})
         steps = spec.get("steps", 4)
         cached = spec.get("cached", 0)
         if phase == "cold" and "--no-cache" not in args:
@@ -86,7 +85,7 @@ def main(args: list[str]) -> int:
         if spec.get("rc", 0) != 0:
             print("Error: building at STEP 3: exit status 1")
             save_state(state)
-            return spec["rc"]  # type: ignore[no-any-return]
+            return int(spec["rc"])
         images.append(tag)
         print(f"Successfully tagged {tag}")
         save_state(state)
@@ -97,7 +96,7 @@ def main(args: list[str]) -> int:
         if ref not in images:
             print(f"Error: {ref}: image not known", file=sys.stderr)
             return 125
-        image = config.get(side_of(ref), {}).get("image", {})  # type: ignore[attr-defined]
+        image = config.get(side_of(ref), {}).get("image", {})
         cfg = {"User": image.get("user", ""), "Cmd": image.get("cmd", ["/bin/sh", "-c", "app"])}
         if image.get("entrypoint"):
             cfg["Entrypoint"] = image["entrypoint"]
@@ -151,11 +150,11 @@ def main(args: list[str]) -> int:
             ref = args[-1]
             containers[args[args.index("--name") + 1]] = ref
             save_state(state)
-        start = config.get(side_of(ref), {}).get("start", {})  # type: ignore[attr-defined]
+        start = config.get(side_of(ref), {}).get("start", {})
         for line in start.get("print", ["listening"]):
             print(line, flush=True)
         time.sleep(start.get("sleep", 30))
-        return start.get("rc", 0)  # type: ignore[no-any-return]
+        return int(start.get("rc", 0))
     print(f"fake {ENGINE}: unknown command {args}", file=sys.stderr)
     return 99
 

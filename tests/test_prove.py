@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ RUN pip install -r requirements.txt
 CMD ["python", "app.py"]
 """
 
-IMPROVES = {
+IMPROVES: dict[str, Any] = {
     "original": {
         "cold": {"steps": 6},
         "rebuild": {"steps": 6, "cached": 2},
@@ -70,7 +71,7 @@ class Env:
         path.write_text(f"#!{sys.executable}\n" + FAKE.read_text())
         path.chmod(0o755)
 
-    def configure(self, config: dict[str, object]) -> None:
+    def configure(self, config: dict[str, Any]) -> None:
         (self.state / "config.json").write_text(json.dumps(config))
 
     def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -233,7 +234,10 @@ def test_run_judges_each_start_and_shows_the_last_lines_of_a_failed_one(env: Env
         {
             **IMPROVES,
             "original": {**IMPROVES["original"], "start": {"print": ["boot", "Listening on :80"]}},
-            "fixed": {**IMPROVES["fixed"], "start": {"print": ["boot", "PermissionError: /app"], "sleep": 0, "rc": 3}},
+            "fixed": {
+                **IMPROVES["fixed"],
+                "start": {"print": ["boot", "PermissionError: /app"], "sleep": 0, "rc": 3},
+            },
         }
     )
     done = env.run("--run", "10", "--ready", "Listening on", "Dockerfile")
@@ -261,7 +265,7 @@ def test_an_app_still_running_at_the_end_started(env: Env) -> None:
 
 
 def test_a_larger_image_exits_1(env: Env) -> None:
-    bigger = {**IMPROVES["fixed"]["image"], "size": "140 MB"}  # type: ignore[dict-item]
+    bigger = {**IMPROVES["fixed"]["image"], "size": "140 MB"}
     env.configure({**IMPROVES, "fixed": {**IMPROVES["fixed"], "image": bigger}})
     done = env.run("Dockerfile")
     assert done.returncode == 1
@@ -316,7 +320,9 @@ def test_bad_arguments_exit_2_with_one_line(env: Env, args: tuple[str, ...], rea
 def _side(size: int, rebuild: float, started: bool | None = None, cached: int = 1) -> Side:
     info = ImageInfo(size, 3, "", None, ["app"])
     start = None if started is None else Start(started, "x", ())
-    return Side(True, Build(True, 5.0, 0, 3, ""), Build(True, rebuild, cached, 3, ""), info, "root (uid 0)", start)
+    return Side(
+        True, Build(True, 5.0, 0, 3, ""), Build(True, rebuild, cached, 3, ""), info, "root (uid 0)", start
+    )
 
 
 @pytest.mark.parametrize(
@@ -327,7 +333,11 @@ def _side(size: int, rebuild: float, started: bool | None = None, cached: int = 
         (_side(100_000_000, 10.0), _side(100_000_000, 12.6), ["the rebuild is slower by 2.6 s"]),
         (_side(100, 0.5), _side(100, 1.4), []),  # under a second is noise
         (_side(100, 1.0, True), _side(100, 1.0, False), ["the fixed image does not start"]),
-        (_side(100, 1.0, False), _side(100, 1.0, False), ["the fixed image does not start (nor does the original)"]),
+        (
+            _side(100, 1.0, False),
+            _side(100, 1.0, False),
+            ["the fixed image does not start (nor does the original)"],
+        ),
     ],
 )
 def test_what_counts_as_worse(orig: Side, fixed: Side, worse: list[str]) -> None:
@@ -339,7 +349,8 @@ def test_sizes_and_steps_read_from_engine_output() -> None:
     assert prove.parse_size("512 kB") == 512_000
     assert prove.parse_size("1.2 GB") == 1_200_000_000
     assert prove.parse_size("big") is None
-    buildah = "STEP 1/3: FROM a AS b\nSTEP 2/3: RUN x\n--> Using cache 0123\nSTEP 1/2: FROM c\nSTEP 2/2: COPY --from=b\n"
+    buildah = "STEP 1/3: FROM a AS b\nSTEP 2/3: RUN x\n--> Using cache 0123\n"
+    buildah += "STEP 1/2: FROM c\nSTEP 2/2: COPY --from=b\n"
     assert (prove.count_steps(buildah), prove.count_cached(buildah)) == (5, 1)
     buildkit = "#5 [build 1/3] FROM a\n#6 [build 2/3] RUN x\n#6 CACHED\n#7 [stage-1 2/2] COPY\n#7 CACHED\n"
     assert (prove.count_steps(buildkit), prove.count_cached(buildkit)) == (5, 2)
@@ -358,6 +369,10 @@ def test_a_file_named_prove_is_still_fixed_by_dffix_dot_slash(tmp_path: Path) ->
     (tmp_path / ".dffix.toml").write_text("")
     (tmp_path / "prove").write_text("FROM a\nMAINTAINER me\n")
     done = subprocess.run(
-        [sys.executable, "-m", "dffix", "--diff", "./prove"], cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "dffix", "--diff", "./prove"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 1 and "-MAINTAINER me" in done.stdout

@@ -16,6 +16,7 @@ does not build, bad arguments), with a one-line reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -30,7 +31,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
 from dffix.edits import Applicability
@@ -380,6 +381,7 @@ class Start(NamedTuple):
 _USING_CACHE = re.compile(r"^(?:--> Using cache|\s*---> Using cache|#\d+ CACHED\b)", re.MULTILINE)
 _STEP = re.compile(r"^STEP (\d+)/(\d+):", re.MULTILINE)
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[([^\]]*?) ?\d+/(\d+)\]", re.MULTILINE)
+_GONE = re.compile(r"image not known|no such image|not found", re.IGNORECASE)
 _CREATED = re.compile(r"^\s*-{2,3}> ([0-9a-f]{11,64})\s*$", re.MULTILINE)
 
 
@@ -403,7 +405,7 @@ class Engine:
     """A container engine driven through its own command line."""
 
     name = ""
-    build_env: dict[str, str] | None = None
+    build_env: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, binary: str) -> None:
         self.binary = binary
@@ -418,19 +420,33 @@ class Engine:
 
     # Building
     def build_argv(
-        self, dockerfile: str, context: str, tag: str, no_cache: bool, target: str | None, ignorefile: str | None
+        self,
+        dockerfile: str,
+        context: str,
+        tag: str,
+        no_cache: bool,
+        target: str | None,
+        ignorefile: str | None,
     ) -> list[str]:
         raise NotImplementedError
 
     def build(
-        self, dockerfile: str, context: str, tag: str, no_cache: bool, target: str | None, ignorefile: str | None
+        self,
+        dockerfile: str,
+        context: str,
+        tag: str,
+        no_cache: bool,
+        target: str | None,
+        ignorefile: str | None,
     ) -> Build:
         argv = self.build_argv(dockerfile, context, tag, no_cache, target, ignorefile)
         self.images.append(tag)
         done = run_cmd(argv, env=self.build_env)
         # Layer images of a layered build are ours too (never the ones taken from the cache).
         self.images.extend(i for i in _CREATED.findall(done.output) if i not in self.images)
-        return Build(done.rc == 0, done.seconds, count_cached(done.output), count_steps(done.output), done.output)
+        return Build(
+            done.rc == 0, done.seconds, count_cached(done.output), count_steps(done.output), done.output
+        )
 
     def inspect(self, tag: str) -> ImageInfo:
         raise NotImplementedError
@@ -451,9 +467,9 @@ class Engine:
         self.containers.clear()
         for image in reversed(self.images):
             done = run_cmd([self.binary, "rmi", image], timeout=60)
-            if done.rc != 0 and ":" in image and "image not known" not in done.output.lower():
-                if not re.search(r"no such image|not found|unknown", done.output, re.IGNORECASE):
-                    left.append(f"image {image}")
+            # A layer id may already be gone with its tag; a tag that stays is reported.
+            if done.rc != 0 and ":" in image and not _GONE.search(done.output):
+                left.append(f"image {image}")
         self.images.clear()
         return left
 
@@ -461,7 +477,9 @@ class Engine:
         return run_cmd([self.binary, "rm", "-f", name], timeout=60).rc == 0
 
 
-def _watch(argv: list[str], seconds: float, ready: re.Pattern[str] | None) -> tuple[str, int | None, list[str]]:
+def _watch(
+    argv: list[str], seconds: float, ready: re.Pattern[str] | None
+) -> tuple[str, int | None, list[str]]:
     """Run argv for up to `seconds`; return (how it ended, exit code, last output lines).
 
     How it ended: "ready" (the regex showed), "running" (still running at the end) or
@@ -501,10 +519,8 @@ def _watch(argv: list[str], seconds: float, ready: re.Pattern[str] | None) -> tu
             time.sleep(0.05)
     finally:
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
@@ -531,7 +547,9 @@ class Docker(Engine):
     """docker (BuildKit or the classic builder); podman shares this with a few changes."""
 
     name = "docker"
-    build_env = {"BUILDKIT_PROGRESS": "plain"}  # one line per step, with CACHED marked
+    build_env: ClassVar[dict[str, str] | None] = {
+        "BUILDKIT_PROGRESS": "plain"
+    }  # one line per step, with CACHED marked
 
     @classmethod
     def probe(cls, binary: str) -> str | None:
@@ -543,7 +561,13 @@ class Docker(Engine):
         return None
 
     def build_argv(
-        self, dockerfile: str, context: str, tag: str, no_cache: bool, target: str | None, ignorefile: str | None
+        self,
+        dockerfile: str,
+        context: str,
+        tag: str,
+        no_cache: bool,
+        target: str | None,
+        ignorefile: str | None,
     ) -> list[str]:
         # BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile by itself.
         argv = [self.binary, "build", "-t", tag, "-f", dockerfile]
@@ -613,7 +637,13 @@ class Podman(Docker):
         return None
 
     def build_argv(
-        self, dockerfile: str, context: str, tag: str, no_cache: bool, target: str | None, ignorefile: str | None
+        self,
+        dockerfile: str,
+        context: str,
+        tag: str,
+        no_cache: bool,
+        target: str | None,
+        ignorefile: str | None,
     ) -> list[str]:
         argv = [self.binary, "build", "--layers", "-t", tag, "-f", dockerfile]
         argv += ["--no-cache"] if no_cache else []
@@ -666,7 +696,13 @@ class Buildah(Engine):
         return None
 
     def build_argv(
-        self, dockerfile: str, context: str, tag: str, no_cache: bool, target: str | None, ignorefile: str | None
+        self,
+        dockerfile: str,
+        context: str,
+        tag: str,
+        no_cache: bool,
+        target: str | None,
+        ignorefile: str | None,
     ) -> list[str]:
         argv = [self.binary, "build", "--isolation", self.isolation, "--layers", "-t", tag, "-f", dockerfile]
         argv += ["--no-cache"] if no_cache else []
@@ -685,10 +721,8 @@ class Buildah(Engine):
             return ImageInfo(None, None, "", None, None)
         listed = run_cmd([self.binary, "images", "--json", tag], timeout=60)
         size = None
-        try:
+        with contextlib.suppress(ValueError, IndexError, KeyError, AttributeError):
             size = parse_size(json.loads(listed.output)[0].get("size", ""))
-        except (ValueError, IndexError, KeyError, AttributeError):
-            pass
         return ImageInfo(
             size,
             len(layers) if isinstance(layers, list) else None,
@@ -714,7 +748,9 @@ class Buildah(Engine):
             return None
         try:
             mounted = run_cmd([self.binary, "mount", name], timeout=60)
-            root = mounted.output.strip().splitlines()[-1] if mounted.rc == 0 and mounted.output.strip() else ""
+            root = (
+                mounted.output.strip().splitlines()[-1] if mounted.rc == 0 and mounted.output.strip() else ""
+            )
             if not root or not os.path.isdir(root):
                 return None
             texts = []
@@ -742,7 +778,9 @@ class Buildah(Engine):
             # chroot isolation cannot make a network namespace: give it an empty one.
             unshare = shutil.which("unshare")
             if unshare is None or os.geteuid() != 0:
-                return Start(False, "cannot turn the network off (chroot isolation needs root and unshare)", ())
+                return Start(
+                    False, "cannot turn the network off (chroot isolation needs root and unshare)", ()
+                )
             run = [unshare, "--net", *run]
         else:
             run += ["--network", "none"]
@@ -880,13 +918,17 @@ def _verdict(orig: Side, fixed: Side, worse: list[str]) -> str:
     ra, rb = orig.rebuild, fixed.rebuild
     if ra and rb and ra.ok and rb.ok:
         if rb.cached > ra.cached:
-            better.append(f"{rb.cached - ra.cached} more cached step{'s' if rb.cached - ra.cached > 1 else ''}")
+            better.append(
+                f"{rb.cached - ra.cached} more cached step{'s' if rb.cached - ra.cached > 1 else ''}"
+            )
         if ra.seconds > rb.seconds + max(TIME_NOISE[0], ra.seconds * TIME_NOISE[1]):
             better.append(f"rebuild {ra.seconds - rb.seconds:.1f} s faster")
     if orig.user != fixed.user and fixed.user:
         better.append(f"runs as {fixed.user}")
-    return "OK: the fixed image builds" + (", starts" if fixed.start else "") + (
-        " and nothing got worse" + (f" ({', '.join(better)})" if better else "")
+    return (
+        "OK: the fixed image builds"
+        + (", starts" if fixed.start else "")
+        + (" and nothing got worse" + (f" ({', '.join(better)})" if better else ""))
     )
 
 
@@ -932,7 +974,13 @@ class _NothingToProve(Exception):
 
 
 def _prove_in(
-    args: ProveArgs, engine: Engine, fc: FixedCopy, diff: str, context: str, tmp: str, say: Callable[[str], None]
+    args: ProveArgs,
+    engine: Engine,
+    fc: FixedCopy,
+    diff: str,
+    context: str,
+    tmp: str,
+    say: Callable[[str], None],
 ) -> Proof:
     ctx = os.path.join(tmp, "context")
     say(f"copying the context {context}")
@@ -988,7 +1036,9 @@ def _prove_in(
     )
 
 
-def _touch_target(args: ProveArgs, fc: FixedCopy, context: str, ctx: str, ignorefile: str | None) -> str | None:
+def _touch_target(
+    args: ProveArgs, fc: FixedCopy, context: str, ctx: str, ignorefile: str | None
+) -> str | None:
     """Return the context file to touch (relative), as given by --touch or picked."""
     if args.touch is None:
         return pick_touch(fc.fixed, ctx, args.target, _ignore_text(ctx, ignorefile))
@@ -1022,7 +1072,8 @@ def _one_side(
         say(f"the {which} build failed; its last lines:\n{tail}")
         if which == "original":
             raise ProveError(
-                f"the original {args.dockerfile} does not build with {engine.name}: {_first_line(cold.output)}"
+                f"the original {args.dockerfile} does not build with {engine.name}:"
+                f" {_first_line(cold.output)}"
             )
         return Side(False, cold)
     info = engine.inspect(tag)
@@ -1162,7 +1213,9 @@ def main(argv: Sequence[str]) -> int:
     except _NothingToProve as exc:
         say(f"nothing to prove: dffix makes no change to {exc} with these settings")
         if as_json:
-            sys.stdout.write(json.dumps({"diff": "", "verdict": "nothing to fix", "exit_code": EXIT_OK}) + "\n")
+            sys.stdout.write(
+                json.dumps({"diff": "", "verdict": "nothing to fix", "exit_code": EXIT_OK}) + "\n"
+            )
         return EXIT_OK
     except (KeyboardInterrupt, _Interrupted):
         say("interrupted; removed the images and containers made so far")

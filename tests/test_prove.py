@@ -351,6 +351,8 @@ def test_sizes_and_steps_read_from_engine_output() -> None:
     assert prove.parse_size("big") is None
     buildah = "STEP 1/3: FROM a AS b\nSTEP 2/3: RUN x\n--> Using cache 0123\n"
     buildah += "STEP 1/2: FROM c\nSTEP 2/2: COPY --from=b\n"
+    multi = "[1/2] STEP 1/3: FROM a AS b\n[1/2] STEP 2/3: RUN x\n[2/2] STEP 1/2: FROM c\n"
+    assert prove.count_steps(multi) == 5
     assert (prove.count_steps(buildah), prove.count_cached(buildah)) == (5, 1)
     buildkit = "#5 [build 1/3] FROM a\n#6 [build 2/3] RUN x\n#6 CACHED\n#7 [stage-1 2/2] COPY\n#7 CACHED\n"
     assert (prove.count_steps(buildkit), prove.count_cached(buildkit)) == (5, 2)

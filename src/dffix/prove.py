@@ -36,7 +36,7 @@ from typing import ClassVar, NamedTuple
 from dffix.config import ConfigError, Settings, find_config, read_config, rules_for, selector_error
 from dffix.edits import Applicability
 from dffix.facts import BuildContext, compute_facts
-from dffix.files import FileError, Target, is_dockerfile_name, read_source
+from dffix.files import FileError, Target, encode, is_dockerfile_name, read_source
 from dffix.syntax import ParseError, parse
 
 EXIT_OK = 0
@@ -167,7 +167,7 @@ def fix_copy(args: ProveArgs) -> FixedCopy:
         raise ProveError(f"{path}: no such file")
     text = read_source(Target(path, path, True))
     if isinstance(text, FileError):
-        raise ProveError(str(text))
+        raise ProveError(f"{text.path}: {text.message}")
     folder = os.path.dirname(path) or "."
     config = find_config(folder)
     settings = Settings() if config is None else read_config(config)
@@ -379,7 +379,7 @@ class Start(NamedTuple):
 
 
 _USING_CACHE = re.compile(r"^(?:--> Using cache|\s*---> Using cache|#\d+ CACHED\b)", re.MULTILINE)
-_STEP = re.compile(r"^STEP (\d+)/(\d+):", re.MULTILINE)
+_STEP = re.compile(r"^(?:\[\d+/\d+\] )?STEP (\d+)/(\d+):", re.MULTILINE)  # [stage/stages] in multi-stage
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[([^\]]*?) ?\d+/(\d+)\]", re.MULTILINE)
 _GONE = re.compile(r"image not known|no such image|not found", re.IGNORECASE)
 _CREATED = re.compile(r"^\s*-{2,3}> ([0-9a-f]{11,64})\s*$", re.MULTILINE)
@@ -594,7 +594,7 @@ class Docker(Engine):
     def passwd(self, tag: str) -> tuple[str, str] | None:
         name = f"dffix-prove-{uuid.uuid4().hex[:10]}"
         # `create` makes a container without running anything in it.
-        done = run_cmd([self.binary, "create", "--name", name, tag, "true"], timeout=60)
+        done = run_cmd([self.binary, "create", "--pull", "never", "--name", name, tag, "true"], timeout=60)
         if done.rc != 0:
             return None
         self.containers.append(name)
@@ -995,8 +995,8 @@ def _prove_in(
         folder = os.path.join(tmp, which)
         os.mkdir(folder)
         path = os.path.join(folder, "Dockerfile")
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with open(path, "wb") as handle:
+            handle.write(encode(text))  # the bytes dffix would write, BOM and CRLF kept
         ignore: str | None = None
         if which == "fixed" and fc.new_ignore is not None:
             ignore = os.path.join(folder, "Dockerfile.dockerignore")
@@ -1151,7 +1151,14 @@ def _rows(proof: Proof) -> list[tuple[str, str, str]]:
         }
 
     a, b = cells(proof.original), cells(proof.fixed)
-    return [(key, a[key], b[key]) for key in a]
+    return [(key, _cut(a[key]), _cut(b[key])) for key in a]
+
+
+CELL = 44  # the widest a text-table cell gets (the JSON output has everything)
+
+
+def _cut(cell: str) -> str:
+    return cell if len(cell) <= CELL else cell[: CELL - 3] + "..."
 
 
 def render_table(proof: Proof) -> str:

@@ -270,38 +270,58 @@ def _walk_regular(root: str, rel: str, ignored: Callable[[tuple[str, ...]], bool
                 yield path
 
 
+# Dependency manifests and lock files: changing one reruns the install, which is not the
+# everyday code change the rebuild is meant to measure. Touched only when nothing else is copied.
+MANIFESTS = frozenset(
+    (
+        "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+        "Pipfile", "Pipfile.lock", "pyproject.toml", "poetry.lock", "uv.lock", "setup.py", "setup.cfg",
+        "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "Cargo.toml", "Cargo.lock",
+        "composer.json", "composer.lock", "pom.xml", "build.gradle", "mix.exs", "mix.lock",
+        ".dffix.toml",
+    )
+)  # fmt: skip
+
+
+def _is_manifest(rel: str) -> bool:
+    name = os.path.basename(rel)
+    return name in MANIFESTS or (name.startswith("requirements") and name.endswith((".txt", ".in")))
+
+
 def pick_touch(text: str, context_dir: str, target: str | None, ignore_text: str | None) -> str | None:
     """Return the context file (relative path) to touch: the most recently changed regular
     file that the broadest COPY/ADD of the built stage brings in and the ignore file keeps.
 
-    Dockerfiles and ignore files are left out: changing them is not a code change.
+    Dockerfiles and ignore files are left out (changing them is not a code change), and
+    dependency manifests unless nothing else is copied.
     """
     from dffix.rules.deps import View, ignore_rules
 
     view = View(BuildContext(context_dir), ignore_rules(ignore_text or ""))
-    best: list[str] = []
-    # The built stage's copies first; the other stages' only when it copies nothing.
-    for group in _context_copies(text, target):
-        for sources in group:
-            files = [
-                f
-                for f in _files_under(context_dir, sources, view.ignored)
-                if not is_dockerfile_name(os.path.basename(f)) and not f.endswith(".dockerignore")
-            ]
-            if len(files) > len(best):
-                best = files
-        if best:
-            break
-    if not best:
-        return None
+    for keep_manifests in (False, True):
+        best: list[str] = []
+        # The built stage's copies first; the other stages' only when it copies nothing.
+        for group in _context_copies(text, target):
+            for sources in group:
+                files = [
+                    f
+                    for f in _files_under(context_dir, sources, view.ignored)
+                    if not is_dockerfile_name(os.path.basename(f))
+                    and not f.endswith(".dockerignore")
+                    and (keep_manifests or not _is_manifest(f))
+                ]
+                if len(files) > len(best):
+                    best = files
+            if best:
+                return max(best, key=lambda rel: (_mtime(os.path.join(context_dir, rel)), rel))
+    return None
 
-    def changed(rel: str) -> tuple[float, str]:
-        try:
-            return os.stat(os.path.join(context_dir, rel)).st_mtime, rel
-        except OSError:
-            return 0.0, rel
 
-    return max(best, key=changed)
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
 
 
 def touch_file(path: str) -> None:
@@ -902,10 +922,15 @@ def worse_things(orig: Side, fixed: Side, ran: bool) -> list[str]:
         allowed_s = max(TIME_NOISE[0], ra.seconds * TIME_NOISE[1])
         if rb.seconds > ra.seconds + allowed_s:
             found.append(f"the rebuild is slower by {rb.seconds - ra.seconds:.1f} s")
-    if ran and fixed.start is not None and not fixed.start.started:
-        also = " (nor does the original)" if orig.start is not None and not orig.start.started else ""
-        found.append(f"the fixed image does not start{also}")
+    # When the original does not start either, starting proves nothing either way.
+    if ran and fixed.start is not None and not fixed.start.started and not neither_starts(orig, fixed):
+        found.append("the fixed image does not start")
     return found
+
+
+def neither_starts(orig: Side, fixed: Side) -> bool:
+    """Return whether both images were started and neither started."""
+    return bool(orig.start and fixed.start and not orig.start.started and not fixed.start.started)
 
 
 def _verdict(orig: Side, fixed: Side, worse: list[str]) -> str:
@@ -1023,17 +1048,14 @@ def _prove_in(
 
     orig, fixed = sides["original"], sides["fixed"]
     worse = worse_things(orig, fixed, args.run is not None)
-    return Proof(
-        engine.name,
-        args.dockerfile,
-        diff,
-        touched,
-        orig,
-        fixed,
-        tuple(worse),
-        _verdict(orig, fixed, worse),
-        EXIT_WORSE if worse else EXIT_OK,
-    )
+    verdict, code = _verdict(orig, fixed, worse), EXIT_WORSE if worse else EXIT_OK
+    if not worse and neither_starts(orig, fixed):
+        verdict = (
+            "CANNOT PROVE: the fixed image builds and nothing else got worse, but the original does"
+            " not start here either (network off), so starting proves nothing"
+        )
+        code = EXIT_CANNOT
+    return Proof(engine.name, args.dockerfile, diff, touched, orig, fixed, tuple(worse), verdict, code)
 
 
 def _touch_target(

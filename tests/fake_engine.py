@@ -77,7 +77,8 @@ def main(args: list[str]) -> int:
         for n in range(1, steps + 1):
             print(f"STEP {n}/{steps}: RUN step {n}")
             if n <= cached:
-                print(f"--> Using cache {'c' * 64}")
+                # As buildah prints it: the full id, then the short one again.
+                print(f"--> Using cache {'f' * 64}\n--> {'f' * 11}")
             else:
                 layer = uuid.uuid4().hex[:11]
                 images.append(layer)

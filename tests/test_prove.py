@@ -145,6 +145,25 @@ def test_cold_builds_have_no_cache_rebuilds_do_and_nothing_is_run_pulled_or_push
     assert not commands & {"run", "pull", "push"}
 
 
+def test_a_layer_taken_from_the_cache_is_not_removed(env: Env) -> None:
+    # Someone else's build made the layer the rebuilds take from the cache.
+    (env.state / "state.json").write_text(json.dumps({"images": ["f" * 11], "containers": {}}))
+    env.configure(IMPROVES)
+    assert env.run("Dockerfile").returncode == 0
+    assert env.left_behind() == (["f" * 11], {}, [])
+    assert ["buildah", "rmi", "f" * 11] not in env.calls()
+
+
+def test_a_failed_rebuild_exits_1_with_its_last_lines(env: Env) -> None:
+    env.configure({**IMPROVES, "fixed": {**IMPROVES["fixed"], "rebuild": {"rc": 1}}})
+    done = env.run("Dockerfile")
+    assert done.returncode == 1
+    assert "FAIL: the fixed file does not rebuild after the touch" in done.stdout
+    assert "the fixed rebuild failed; its last lines:\n" in done.stderr
+    assert "Error: building at STEP 3" in done.stderr
+    assert env.left_behind() == ([], {}, [])
+
+
 def test_the_touched_file_is_the_newest_one_the_copy_brings_in(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     for name, when in (("src/old.py", 100), ("src/new.py", 300), ("notes.md", 400), ("Dockerfile", 900)):

@@ -402,6 +402,7 @@ _USING_CACHE = re.compile(r"^(?:--> Using cache|\s*---> Using cache|#\d+ CACHED\
 _STEP = re.compile(r"^(?:\[\d+/\d+\] )?STEP (\d+)/(\d+):", re.MULTILINE)  # [stage/stages] in multi-stage
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[([^\]]*?) ?\d+/(\d+)\]", re.MULTILINE)
 _GONE = re.compile(r"image not known|no such image|not found", re.IGNORECASE)
+_CACHED_ID = re.compile(r"Using cache ([0-9a-f]{11,64})")
 _CREATED = re.compile(r"^\s*-{2,3}> ([0-9a-f]{11,64})\s*$", re.MULTILINE)
 
 
@@ -462,8 +463,14 @@ class Engine:
         argv = self.build_argv(dockerfile, context, tag, no_cache, target, ignorefile)
         self.images.append(tag)
         done = run_cmd(argv, env=self.build_env)
-        # Layer images of a layered build are ours too (never the ones taken from the cache).
-        self.images.extend(i for i in _CREATED.findall(done.output) if i not in self.images)
+        # Layer images of a layered build are ours too, but not the ones taken from the
+        # cache: buildah prints a cached step's id again, short, after `Using cache <id>`.
+        cached = _CACHED_ID.findall(done.output)
+        self.images.extend(
+            i
+            for i in _CREATED.findall(done.output)
+            if i not in self.images and not any(c.startswith(i) for c in cached)
+        )
         return Build(
             done.rc == 0, done.seconds, count_cached(done.output), count_steps(done.output), done.output
         )
@@ -1114,6 +1121,9 @@ def _one_side(
             with open(full, "wb") as handle:
                 handle.write(before)
             os.utime(full, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        if not rebuild.ok:
+            tail = "\n".join(rebuild.output.splitlines()[-TAIL_LINES:])
+            say(f"the {which} rebuild failed; its last lines:\n{tail}")
         side = side._replace(rebuild=rebuild)
     if args.run is not None:
         say(f"starting the {which} image for up to {args.run:g} s (network off)")

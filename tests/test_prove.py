@@ -417,3 +417,14 @@ def test_a_file_named_prove_is_still_fixed_by_dffix_dot_slash(tmp_path: Path) ->
         check=False,
     )
     assert done.returncode == 1 and "-MAINTAINER me" in done.stdout
+
+
+def test_the_text_table_cuts_wide_cells_and_json_keeps_them() -> None:
+    cmd = ["gunicorn", "app:app", "-b", "0.0.0.0:80", "--workers", "4", "--keep-alive", "0"]
+    side = _side(100, 1.0)._replace(info=ImageInfo(100, 3, "", None, cmd))
+    proof = prove.Proof("buildah", "Dockerfile", "", "app.py", side, side, (), "OK", 0)
+    row = next(line for line in prove.render_table(proof).splitlines() if line.startswith("cmd"))
+    cells = row.split("  ")
+    assert row.count('["gunicorn", "app:app", "-b", "0.0.0.0:80...') == 2
+    assert max(len(c.strip()) for c in cells) == prove.CELL
+    assert json.loads(prove.render_json(proof))["fixed"]["cmd"] == cmd

@@ -275,6 +275,20 @@ def test_run_judges_each_start_and_shows_the_last_lines_of_a_failed_one(env: Env
     assert env.left_behind() == ([], {}, [])
 
 
+def test_an_exit_0_is_a_start_only_without_ready(env: Env) -> None:
+    once = {"print": ["done"], "sleep": 0, "rc": 0}
+    env.configure({**IMPROVES, "fixed": {**IMPROVES["fixed"], "start": once}})
+    done = env.run("--run", "5", "--output-format", "json", "Dockerfile")
+    assert json.loads(done.stdout)["fixed"]["start"] == "exited 0"
+    assert done.returncode == 0
+    done = env.run("--run", "5", "--ready", "listening", "--output-format", "json", "Dockerfile")
+    proof = json.loads(done.stdout)
+    assert proof["original"]["start"] == "ready"
+    assert proof["fixed"]["start"] == "exited 0 without the --ready line"
+    assert proof["fixed"]["start_output"] == ["done"]
+    assert done.returncode == 1
+
+
 def test_when_neither_image_starts_nothing_is_proven(env: Env) -> None:
     fails = {"print": ["getaddrinfo EAI_AGAIN redis"], "sleep": 0, "rc": 1}
     env.configure(

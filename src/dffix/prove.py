@@ -557,13 +557,17 @@ def _watch(
     return how, proc.returncode, list(tail)
 
 
-def _judge(how: str, rc: int | None, tail: list[str], seconds: float) -> Start:
+def _judge(how: str, rc: int | None, tail: list[str], seconds: float, ready: re.Pattern[str] | None) -> Start:
+    """Return whether an image started: its --ready line showed, or it was still running
+    at the end; without --ready, a one-shot image that exits 0 started too."""
     if how == "ready":
         return Start(True, "ready", ())
     if how == "running":
         return Start(True, f"running after {seconds:g} s", ())
-    if rc == 0:
+    if rc == 0 and ready is None:
         return Start(True, "exited 0", ())
+    if rc == 0:
+        return Start(False, "exited 0 without the --ready line", tuple(tail))
     return Start(False, f"exited {rc}", tuple(tail))
 
 
@@ -646,7 +650,7 @@ class Docker(Engine):
         if how == "exited" and rc in (125, 127):
             # docker's own codes: it could not create or start the container at all.
             return Start(False, f"{self.name} could not start it (exit {rc})", tuple(tail))
-        return _judge(how, rc, tail, seconds)
+        return _judge(how, rc, tail, seconds, ready)
 
 
 class Podman(Docker):
@@ -813,7 +817,7 @@ class Buildah(Engine):
         else:
             run += ["--network", "none"]
         how, rc, tail = _watch([*run, name, "--", *argv], seconds, ready)
-        return _judge(how, rc, tail, seconds)
+        return _judge(how, rc, tail, seconds, ready)
 
 
 ENGINE_CLASSES: dict[str, type[Engine]] = {"docker": Docker, "podman": Podman, "buildah": Buildah}

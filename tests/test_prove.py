@@ -343,6 +343,11 @@ def test_settings_and_selectors_reach_the_fix(env: Env) -> None:
     assert "+COPY config.txt" in done.stdout and "requirements.txt /app/" not in done.stdout
     (env.app / ".dffix.toml").write_text('ignore = ["DF108", "DF201", "DF202"]\n')
     (env.state / "calls.jsonl").unlink()
+    (env.app / "other.toml").write_text('select = ["DF201"]\n')
+    done = env.run("--config", "other.toml", "Dockerfile")
+    assert done.returncode == 0, done.stderr
+    assert "+COPY config.txt" in done.stdout and "--no-cache-dir" not in done.stdout
+    (env.state / "calls.jsonl").unlink()
     done = env.run("Dockerfile")
     assert done.returncode == 0
     assert "nothing to prove: dffix makes no change to Dockerfile" in done.stderr

@@ -74,6 +74,7 @@ class ProveArgs(NamedTuple):
     run: float | None = None
     ready: re.Pattern[str] | None = None
     output_format: str = "text"
+    config: str | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -95,6 +96,7 @@ def _parser() -> _Parser:
     p.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
     p.add_argument("--select", action="append", metavar="RULES")
     p.add_argument("--ignore", action="append", metavar="RULES", default=[])
+    p.add_argument("--config", metavar="FILE", help="use this config file instead of searching")
     p.add_argument("--engine", choices=ENGINES)
     p.add_argument("--context", metavar="DIR", help="build context (default: the Dockerfile's folder)")
     p.add_argument("--target", metavar="STAGE", help="build this stage")
@@ -146,6 +148,7 @@ def parse_args(argv: Sequence[str]) -> ProveArgs:
         run=run,
         ready=ready,
         output_format=ns.output_format,
+        config=ns.config,
     )
 
 
@@ -170,7 +173,7 @@ def fix_copy(args: ProveArgs) -> FixedCopy:
     if isinstance(text, FileError):
         raise ProveError(f"{text.path}: {text.message}")
     folder = os.path.dirname(path) or "."
-    config = find_config(folder)
+    config = args.config or find_config(folder)
     settings = Settings() if config is None else read_config(config)
     if isinstance(settings, ConfigError):
         raise ProveError(str(settings))
@@ -183,6 +186,9 @@ def fix_copy(args: ProveArgs) -> FixedCopy:
     fixed = fix_text(text, rule_set, context)
     if isinstance(fixed, ParseError):
         raise ProveError(f"{path}:{fixed.line}:{fixed.col}: {fixed.message}")
+    if fixed.bugs:
+        # The fixer kept the last good text; proving it would hide the bug.
+        raise ProveError(f"{path}: dffix bug: {fixed.bugs[0]}; please report it")
     new_ignore = None
     if level is Applicability.UNSAFE:
         new_ignore = _proposed_ignore(fixed.text, rule_set.rules, context, os.path.basename(path))

@@ -183,6 +183,9 @@ def test_the_touched_file_is_the_newest_one_the_copy_brings_in(tmp_path: Path) -
     (tmp_path / "package.json").write_text("{}\n")
     text = "FROM b\nCOPY package.json notes.md ./\nCOPY src/new.py .\n"
     assert pick_touch(text, str(tmp_path), None, None) == "notes.md"
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr\n")  # the newest file
+    assert pick_touch("FROM b\nCOPY . .\n", str(tmp_path), None, None) == "secret.env"
     assert pick_touch("FROM b\nCOPY package.json ./\n", str(tmp_path), None, None) == "package.json"
 
 

@@ -278,7 +278,8 @@ def _walk_regular(root: str, rel: str, ignored: Callable[[tuple[str, ...]], bool
 
 
 # Dependency manifests and lock files: changing one reruns the install, which is not the
-# everyday code change the rebuild is meant to measure. Touched only when nothing else is copied.
+# everyday code change the rebuild is meant to measure. Touched only when nothing else is
+# copied, as are files in NOT_CODE_DIRS.
 MANIFESTS = frozenset(
     (
         "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
@@ -290,8 +291,16 @@ MANIFESTS = frozenset(
 )  # fmt: skip
 
 
+# Folders of installed or generated files, not code someone edits.
+NOT_CODE_DIRS = frozenset(("node_modules", "venv", ".venv", "__pycache__", ".git", "vendor"))
+
+
 def _is_manifest(rel: str) -> bool:
+    """Return whether a context file is a dependency manifest, or sits in a folder of
+    installed or generated files: a poor stand-in for a code change."""
     name = os.path.basename(rel)
+    if any(part in NOT_CODE_DIRS for part in rel.split("/")[:-1]):
+        return True
     return name in MANIFESTS or (name.startswith("requirements") and name.endswith((".txt", ".in")))
 
 
@@ -300,7 +309,7 @@ def pick_touch(text: str, context_dir: str, target: str | None, ignore_text: str
     file that the broadest COPY/ADD of the built stage brings in and the ignore file keeps.
 
     Dockerfiles and ignore files are left out (changing them is not a code change), and
-    dependency manifests unless nothing else is copied.
+    dependency manifests and installed files (venv/, node_modules/) unless nothing else is.
     """
     from dffix.rules.deps import View, ignore_rules
 

@@ -91,19 +91,33 @@ def _parser() -> _Parser:
             " it made. Exit 0: the fix holds; 1: something broke or got worse; 2: cannot prove."
         ),
     )
-    p.add_argument("dockerfile", metavar="DOCKERFILE")
-    p.add_argument("--unsafe-fixes", dest="unsafe_fixes", action="store_true", default=None)
-    p.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
-    p.add_argument("--select", action="append", metavar="RULES")
-    p.add_argument("--ignore", action="append", metavar="RULES", default=[])
-    p.add_argument("--config", metavar="FILE", help="use this config file instead of searching")
-    p.add_argument("--engine", choices=ENGINES)
-    p.add_argument("--context", metavar="DIR", help="build context (default: the Dockerfile's folder)")
-    p.add_argument("--target", metavar="STAGE", help="build this stage")
-    p.add_argument("--touch", metavar="FILE", help="the context file to change before the rebuild")
-    p.add_argument("--run", metavar="SECONDS", help="start each image, network off, for up to this long")
-    p.add_argument("--ready", metavar="REGEX", help="output that shows the app started (with --run)")
-    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    from dffix.entry import option
+
+    p.add_argument(
+        "dockerfile", metavar="DOCKERFILE", help="The Dockerfile to fix a copy of (never written)."
+    )
+    p.add_argument(
+        "--unsafe-fixes",
+        dest="unsafe_fixes",
+        action="store_true",
+        default=None,
+        help=option("--unsafe-fixes").help,
+    )
+    p.add_argument(
+        "--no-unsafe-fixes", dest="unsafe_fixes", action="store_false", help=option("--no-unsafe-fixes").help
+    )
+    p.add_argument("--select", action="append", metavar="RULES", help=option("--select").help)
+    p.add_argument("--ignore", action="append", metavar="RULES", default=[], help=option("--ignore").help)
+    p.add_argument("--config", metavar="FILE", help="Use this config file instead of searching.")
+    p.add_argument("--engine", choices=ENGINES, help="Use this engine (default: the first that works).")
+    p.add_argument("--context", metavar="DIR", help="The build context (default: the Dockerfile's folder).")
+    p.add_argument("--target", metavar="STAGE", help="Build this stage.")
+    p.add_argument("--touch", metavar="FILE", help="The context file to change before the rebuild.")
+    p.add_argument("--run", metavar="SECONDS", help="Start each image, network off, for up to this long.")
+    p.add_argument("--ready", metavar="REGEX", help="Output that shows the app started (with --run).")
+    p.add_argument(
+        "--output-format", choices=("text", "json"), default="text", help="A text table, or one JSON object."
+    )
     return p
 
 

@@ -429,7 +429,11 @@ class Start(NamedTuple):
 
 
 _USING_CACHE = re.compile(r"^(?:--> Using cache|\s*---> Using cache|#\d+ CACHED\b)", re.MULTILINE)
-_STEP = re.compile(r"^(?:\[\d+/\d+\] )?STEP (\d+)/(\d+):", re.MULTILINE)  # [stage/stages] in multi-stage
+# buildah/podman `STEP 2/5:` (`[1/3] STEP 2/5:` in a multi-stage build); docker's classic
+# builder `Step 2/5 :`, numbered across all stages.
+_STEP = re.compile(
+    r"^(?:\[\d+/\d+\] )?(?:STEP|Step) (\d+)/(\d+) ?:", re.MULTILINE
+)  # [stage/stages] in multi-stage
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[([^\]]*?) ?\d+/(\d+)\]", re.MULTILINE)
 _GONE = re.compile(r"image not known|no such image|not found", re.IGNORECASE)
 _CACHED_ID = re.compile(r"Using cache ([0-9a-f]{11,64})")
@@ -978,27 +982,31 @@ def neither_starts(orig: Side, fixed: Side) -> bool:
     return bool(orig.start and fixed.start and not orig.start.started and not fixed.start.started)
 
 
-def _verdict(orig: Side, fixed: Side, worse: list[str]) -> str:
-    if worse:
-        return "FAIL: " + "; ".join(worse)
+def better_things(orig: Side, fixed: Side) -> list[str]:
+    """Return what the fix made better, beyond noise."""
     better = []
     a, b = orig.info, fixed.info
     if a and b and a.size and b.size and b.size < a.size - max(SIZE_NOISE[0], int(a.size * SIZE_NOISE[1])):
         better.append(f"{_size(a.size - b.size)} smaller")
     ra, rb = orig.rebuild, fixed.rebuild
     if ra and rb and ra.ok and rb.ok:
-        if rb.cached > ra.cached:
-            better.append(
-                f"{rb.cached - ra.cached} more cached step{'s' if rb.cached - ra.cached > 1 else ''}"
-            )
+        gained = rb.cached - ra.cached
+        if gained > 0:
+            better.append(f"{gained} more cached step{'s' if gained > 1 else ''}")
         if ra.seconds > rb.seconds + max(TIME_NOISE[0], ra.seconds * TIME_NOISE[1]):
             better.append(f"rebuild {ra.seconds - rb.seconds:.1f} s faster")
     if orig.user != fixed.user and fixed.user:
         better.append(f"runs as {fixed.user}")
-    return (
-        "OK: the fixed image builds"
-        + (", starts" if fixed.start else "")
-        + (" and nothing got worse" + (f" ({', '.join(better)})" if better else ""))
+    return better
+
+
+def _verdict(orig: Side, fixed: Side, worse: list[str]) -> str:
+    if worse:
+        return "FAIL: " + "; ".join(worse)
+    better = better_things(orig, fixed)
+    started = ", starts" if fixed.start else ""
+    return f"OK: the fixed image builds{started} and nothing got worse" + (
+        f" ({', '.join(better)})" if better else ""
     )
 
 
@@ -1095,9 +1103,11 @@ def _prove_in(
     worse = worse_things(orig, fixed, args.run is not None)
     verdict, code = _verdict(orig, fixed, worse), EXIT_WORSE if worse else EXIT_OK
     if not worse and neither_starts(orig, fixed):
+        better = better_things(orig, fixed)
         verdict = (
-            "CANNOT PROVE: the fixed image builds and nothing else got worse, but the original does"
-            " not start here either (network off), so starting proves nothing"
+            "CANNOT PROVE: the fixed image builds and nothing else got worse"
+            + (f" ({', '.join(better)})" if better else "")
+            + ", but the original does not start here either (network off), so starting proves nothing"
         )
         code = EXIT_CANNOT
     return Proof(engine.name, args.dockerfile, diff, touched, orig, fixed, tuple(worse), verdict, code)

@@ -431,9 +431,7 @@ class Start(NamedTuple):
 _USING_CACHE = re.compile(r"^(?:--> Using cache|\s*---> Using cache|#\d+ CACHED\b)", re.MULTILINE)
 # buildah/podman `STEP 2/5:` (`[1/3] STEP 2/5:` in a multi-stage build); docker's classic
 # builder `Step 2/5 :`, numbered across all stages.
-_STEP = re.compile(
-    r"^(?:\[\d+/\d+\] )?(?:STEP|Step) (\d+)/(\d+) ?:", re.MULTILINE
-)  # [stage/stages] in multi-stage
+_STEP = re.compile(r"^(?:\[\d+/\d+\] )?(?:STEP|Step) (\d+)/(\d+) ?:", re.MULTILINE)
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[([^\]]*?) ?\d+/(\d+)\]", re.MULTILINE)
 _GONE = re.compile(r"image not known|no such image|not found", re.IGNORECASE)
 _CACHED_ID = re.compile(r"Using cache ([0-9a-f]{11,64})")

@@ -420,6 +420,13 @@ def test_sizes_and_steps_read_from_engine_output() -> None:
     assert prove.parse_size("big") is None
     buildah = "STEP 1/3: FROM a AS b\nSTEP 2/3: RUN x\n--> Using cache 0123\n"
     buildah += "STEP 1/2: FROM c\nSTEP 2/2: COPY --from=b\n"
+    buildah_ids = "STEP 2/3: RUN x\n--> Using cache " + "a" * 64 + "\n--> " + "a" * 11 + "\n"
+    buildah_ids += "STEP 3/3: COPY . .\n--> bbbbbbbbbbb\n"
+    classic_ids = (
+        "Step 2/3 : RUN x\n ---> Using cache\n ---> cccccccccccc\nStep 3/3 : COPY\n ---> dddddddddddd\n"
+    )
+    assert prove.new_layers(buildah_ids) == ["b" * 11]
+    assert prove.new_layers(classic_ids) == ["d" * 12]
     multi = "[1/2] STEP 1/3: FROM a AS b\n[1/2] STEP 2/3: RUN x\n[2/2] STEP 1/2: FROM c\n"
     assert prove.count_steps(multi) == 5
     classic = "Step 1/4 : FROM a AS b\n ---> 1234\nStep 2/4 : RUN x\n ---> Using cache\nStep 3/4 : FROM c\n"

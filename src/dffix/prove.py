@@ -434,8 +434,27 @@ _USING_CACHE = re.compile(r"^(?:--> Using cache|\s*---> Using cache|#\d+ CACHED\
 _STEP = re.compile(r"^(?:\[\d+/\d+\] )?(?:STEP|Step) (\d+)/(\d+) ?:", re.MULTILINE)
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[([^\]]*?) ?\d+/(\d+)\]", re.MULTILINE)
 _GONE = re.compile(r"image not known|no such image|not found", re.IGNORECASE)
-_CACHED_ID = re.compile(r"Using cache ([0-9a-f]{11,64})")
-_CREATED = re.compile(r"^\s*-{2,3}> ([0-9a-f]{11,64})\s*$", re.MULTILINE)
+_CREATED = re.compile(r"\s*-{2,3}> ([0-9a-f]{11,64})\s*$")
+
+
+def new_layers(output: str) -> list[str]:
+    """Return the ids of the layer images a layered build made (buildah, podman, docker's
+    classic builder print `--> id` after each step).
+
+    A step taken from the cache prints its id too, right after `Using cache`: that layer
+    is older than this run (maybe another build's) and is left alone.
+    """
+    made, cached = [], False
+    for line in output.splitlines():
+        if "> Using cache" in line:
+            cached = True
+            continue
+        m = _CREATED.match(line)
+        if m:
+            if not cached:
+                made.append(m.group(1))
+            cached = False
+    return made
 
 
 def count_cached(output: str) -> int:
@@ -495,14 +514,7 @@ class Engine:
         argv = self.build_argv(dockerfile, context, tag, no_cache, target, ignorefile)
         self.images.append(tag)
         done = run_cmd(argv, env=self.build_env)
-        # Layer images of a layered build are ours too, but not the ones taken from the
-        # cache: buildah prints a cached step's id again, short, after `Using cache <id>`.
-        cached = _CACHED_ID.findall(done.output)
-        self.images.extend(
-            i
-            for i in _CREATED.findall(done.output)
-            if i not in self.images and not any(c.startswith(i) for c in cached)
-        )
+        self.images.extend(i for i in new_layers(done.output) if i not in self.images)
         return Build(
             done.rc == 0, done.seconds, count_cached(done.output), count_steps(done.output), done.output
         )

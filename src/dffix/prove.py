@@ -822,6 +822,11 @@ class Buildah(Engine):
         if name is None:
             return None
         try:
+            if os.geteuid() != 0:
+                # Rootless, a mount is seen only inside buildah's user namespace.
+                script = 'cat "$(buildah mount "$0")/etc/passwd"'
+                done = run_cmd([self.binary, "unshare", "sh", "-c", script, name], timeout=60)
+                return (done.output, "") if done.rc == 0 else None
             mounted = run_cmd([self.binary, "mount", name], timeout=60)
             root = (
                 mounted.output.strip().splitlines()[-1] if mounted.rc == 0 and mounted.output.strip() else ""

@@ -467,3 +467,16 @@ def test_the_text_table_cuts_wide_cells_and_json_keeps_them() -> None:
     assert row.count('["gunicorn", "app:app", "-b", "0.0.0.0:80...') == 2
     assert max(len(c.strip()) for c in cells) == prove.CELL
     assert json.loads(prove.render_json(proof))["fixed"]["cmd"] == cmd
+
+
+def test_a_dffix_bug_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(args: prove.ProveArgs, say: object) -> prove.Proof:
+        raise RuntimeError("the table fell over\nsecond line")
+
+    monkeypatch.setattr(prove, "prove", broken)
+    assert prove.main(["Dockerfile"]) == 2
+    assert (
+        capsys.readouterr().err == "error: dffix bug: RuntimeError: the table fell over; please report it\n"
+    )

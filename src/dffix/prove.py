@@ -325,7 +325,7 @@ def pick_touch(text: str, context_dir: str, target: str | None, ignore_text: str
     Dockerfiles and ignore files are left out (changing them is not a code change), and
     dependency manifests and installed files (venv/, node_modules/) unless nothing else is.
     """
-    from dffix.rules.deps import View, ignore_rules
+    from dffix.rules.deps.context import View, ignore_rules
 
     view = View(BuildContext(context_dir), ignore_rules(ignore_text or ""))
     for keep_manifests in (False, True):
@@ -1322,6 +1322,11 @@ def main(argv: Sequence[str]) -> int:
     except (KeyboardInterrupt, _Interrupted):
         say("interrupted; removed the images and containers made so far")
         return 130
+    except Exception as exc:
+        # A bug in dffix, never the user's: one line, after the cleanup in prove() ran.
+        detail = next(iter(str(exc).splitlines()), "")[:200]
+        say(f"error: dffix bug: {type(exc).__name__}: {detail}; please report it")
+        return EXIT_CANNOT
     finally:
         signal.signal(signal.SIGTERM, previous)
     if as_json:

@@ -37,7 +37,9 @@ app = typer.Typer(
         "Fix the Dockerfiles named by PATH... in place with safe fixes. A PATH is a Dockerfile, a folder "
         "(searched for Dockerfile, Containerfile, *.Dockerfile, *.dockerfile and Dockerfile.*) or - to read "
         "stdin and print the fixed text. "
-        "Exit codes: 0 ok, 1 diff or problems found (--diff, --check), 2 error."
+        "Exit codes: 0 ok, 1 diff or problems found (--diff, --check), 2 error. "
+        "`dffix prove DOCKERFILE` builds the original and the fixed file and compares them "
+        "(see `dffix prove --help`)."
     ),
     no_args_is_help=False,
 )

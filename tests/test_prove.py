@@ -189,6 +189,22 @@ def test_the_touched_file_is_the_newest_one_the_copy_brings_in(tmp_path: Path) -
     assert pick_touch("FROM b\nCOPY package.json ./\n", str(tmp_path), None, None) == "package.json"
 
 
+def test_the_proposed_dockerignore_is_used_only_when_asked_for(env: Env) -> None:
+    env.configure(IMPROVES)
+    (env.app / "secrets.env").write_text("TOKEN=x\n")
+    done = env.run("--write-dockerignore", "Dockerfile")
+    assert done.returncode == 0, done.stderr
+    assert "+++ b/.dockerignore" in done.stdout
+    builds = {c[c.index("-t") + 1].split(":")[-1]: c for c in env.calls() if c[1] == "build"}
+    assert "--ignorefile" not in builds["original"] and "--ignorefile" not in builds["original-rebuild"]
+    assert "--ignorefile" in builds["fixed"] and "--ignorefile" in builds["fixed-rebuild"]
+    assert not (env.app / ".dockerignore").exists()
+    (env.state / "calls.jsonl").unlink()
+    done = env.run("--unsafe-fixes", "Dockerfile")
+    assert ".dockerignore" not in done.stdout
+    assert not any("--ignorefile" in c for c in env.calls())
+
+
 def test_touch_given_is_used_and_must_be_in_the_context(env: Env) -> None:
     env.configure(IMPROVES)
     done = env.run("--touch", "requirements.txt", "Dockerfile")

@@ -75,6 +75,7 @@ class ProveArgs(NamedTuple):
     ready: re.Pattern[str] | None = None
     output_format: str = "text"
     config: str | None = None
+    write_dockerignore: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,6 +110,11 @@ def _parser() -> _Parser:
     p.add_argument("--select", action="append", metavar="RULES", help=option("--select").help)
     p.add_argument("--ignore", action="append", metavar="RULES", default=[], help=option("--ignore").help)
     p.add_argument("--config", metavar="FILE", help="Use this config file instead of searching.")
+    p.add_argument(
+        "--write-dockerignore",
+        action="store_true",
+        help="Build the fixed file with the .dockerignore DF203 proposes (shown in the diff, not written).",
+    )
     p.add_argument("--engine", choices=ENGINES, help="Use this engine (default: the first that works).")
     p.add_argument("--context", metavar="DIR", help="The build context (default: the Dockerfile's folder).")
     p.add_argument("--target", metavar="STAGE", help="Build this stage.")
@@ -163,6 +169,7 @@ def parse_args(argv: Sequence[str]) -> ProveArgs:
         ready=ready,
         output_format=ns.output_format,
         config=ns.config,
+        write_dockerignore=ns.write_dockerignore,
     )
 
 
@@ -175,7 +182,7 @@ class FixedCopy(NamedTuple):
     original: str
     fixed: str
     fixes: int
-    new_ignore: str | None  # DF203's file, with --unsafe-fixes (as the CLI would write it)
+    new_ignore: str | None  # DF203's file, with --write-dockerignore (as the CLI would write it)
 
 
 def fix_copy(args: ProveArgs) -> FixedCopy:
@@ -204,7 +211,7 @@ def fix_copy(args: ProveArgs) -> FixedCopy:
         # The fixer kept the last good text; proving it would hide the bug.
         raise ProveError(f"{path}: dffix bug: {fixed.bugs[0]}; please report it")
     new_ignore = None
-    if level is Applicability.UNSAFE:
+    if args.write_dockerignore:
         new_ignore = _proposed_ignore(fixed.text, rule_set.rules, context, os.path.basename(path))
     return FixedCopy(text, fixed.text, fixed.fixes, new_ignore)
 

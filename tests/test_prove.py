@@ -272,6 +272,19 @@ def test_docker_builds_with_plain_progress_and_runs_with_network_off(tmp_path: P
     assert env.left_behind() == ([], {}, [])
 
 
+def test_podman_builds_layered_and_runs_with_network_off(tmp_path: Path) -> None:
+    env = Env(tmp_path, engines=("podman",))
+    env.configure(IMPROVES)
+    done = env.run("--run", "1", "Dockerfile")
+    assert done.returncode == 0, done.stderr
+    assert "engine: podman" in done.stdout
+    builds = [c for c in env.calls() if c[1] == "build"]
+    assert len(builds) == 4 and all("--layers" in b for b in builds)
+    runs = [c for c in env.calls() if c[1] == "run"]
+    assert len(runs) == 2 and all(r[r.index("--network") + 1] == "none" for r in runs)
+    assert env.left_behind() == ([], {}, [])
+
+
 def test_run_judges_each_start_and_shows_the_last_lines_of_a_failed_one(env: Env) -> None:
     env.configure(
         {

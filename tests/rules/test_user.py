@@ -614,3 +614,33 @@ def test_an_existing_user_is_given_its_folders_before_the_code_copy() -> None:
         "RUN mkdir -p /data && chown www-data /data\nCOPY . /srv\nUSER www-data\nCMD php /srv/a.php\n"
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        pytest.param("main.go", 'log.Fatal(http.ListenAndServe(":80", nil))\n', id="go"),
+        pytest.param("app.py", "app.run(host='0.0.0.0', port=80)\n", id="flask"),
+        pytest.param("server.js", "app.listen(process.env.PORT || 80)\n", id="node"),
+    ],
+)
+def test_no_fix_when_the_code_binds_a_low_port(tmp_path: Path, name: str, code: str) -> None:
+    # traefik's whoami-style Go server: FROM scratch, no EXPOSE, and it listens on :80.
+    (tmp_path / name).write_text(code)
+    source = (
+        f"FROM golang:1.22 AS build\nCOPY {name} .\nRUN make\n"
+        'FROM scratch\nCOPY --from=build /server /\nENTRYPOINT ["/server"]\n'
+    )
+    result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path))
+    assert not isinstance(result, ParseError)
+    assert result.text == source
+    [found] = result.remaining
+    assert found.fix is None and "below 1024" in found.message and f"`{name}`" in found.message
+
+
+def test_a_high_port_in_the_code_keeps_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "main.go").write_text('http.ListenAndServe(":8080", nil)\n')
+    source = 'FROM scratch\nCOPY server /\nENTRYPOINT ["/server"]\n'
+    result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path))
+    assert not isinstance(result, ParseError)
+    assert "USER 65532:65532" in result.text

@@ -438,6 +438,36 @@ _RELATIVE_DB = lazy_re(
 )
 
 
+# A port the code binds: `":80"` (Go), `port=80`, `.listen(80`, `PORT || 80`, `("0.0.0.0", 80)`.
+_CODE_PORT = lazy_re(
+    r"(?:ListenAndServe(?:TLS)?\(\s*[\"'`][\w.\[\]-]*:|[\"'`](?:0\.0\.0\.0|localhost|127\.0\.0\.1|\[::\])?:"
+    r"|\bport\s*[=:]\s*|\.listen\(\s*|\|\|\s*|[\"'](?:0\.0\.0\.0|localhost|127\.0\.0\.1)[\"']\s*,\s*)"
+    r"(\d{2,3})(?![\w.])",
+    re.IGNORECASE,
+)
+
+
+def low_port_in_code(facts: Facts) -> str | None:
+    """Return where the code the file copies from the context (in any stage: a build stage
+    compiles it) binds a port below 1024 (`main.go`: `":80"`), or None."""
+    context = facts.context
+    if context is None or not any(
+        i.kind in ("COPY", "ADD") and i.flag("from") is None for st in facts.stages for i in st.instructions
+    ):
+        return None
+    for relative in _context_files(context):
+        if posixpath.splitext(relative)[1].lower() not in _CODE_EXT:
+            continue
+        source = context.read_text(relative, limit=_MAX_BYTES)
+        for m in _CODE_PORT.finditer(source or ""):
+            if 0 < int(m.group(1)) < 1024:
+                return f"`{relative}`: `{m.group(0).strip()}`"
+    return None
+
+
+_CODE_EXT = frozenset({".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".php", ".go", ".java", ".rs", ".env"})
+
+
 def _relative_sqlite(text: str) -> bool:
     return bool(_RELATIVE_DB.search(text))
 

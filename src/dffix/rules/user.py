@@ -19,6 +19,7 @@ from dffix.rules.runtime import (
     chown_target,
     dropping_image,
     low_port,
+    low_port_in_code,
     process_manager,
     server_package,
     uses_sudo,
@@ -491,8 +492,9 @@ class RootFinalUser(Rule):
       (`nginx`, `supervisor`, `openssh-server`, `apache2`, `haproxy`, `tomcat`, `cron`,
       a database server, ...), which a wrapper script may start; `tomcat` and `docker`
       bases too (Tomcat writes under its root-owned home; the daemon needs root);
-    - the app binds a port below 1024: `EXPOSE 80`, `ENV PORT=80`, or a bind argument
-      in `CMD`/`ENTRYPOINT` (`--port 80`, `-b 0.0.0.0:80`);
+    - the app binds a port below 1024: `EXPOSE 80`, `ENV PORT=80`, a bind argument in
+      `CMD`/`ENTRYPOINT` (`--port 80`, `-b 0.0.0.0:80`), or code in the context's top two
+      levels that does (`":80"` in Go, `port=80`, `.listen(80)`);
     - the app writes a database next to its code, which stays root-owned: a relative
       sqlite URL in `ENV` or `CMD`, `manage.py migrate` (or `flask db upgrade`, `alembic
       upgrade`) at start-up, a `.db`/`.sqlite3` file in the context, or source files in
@@ -622,7 +624,7 @@ class RootFinalUser(Rule):
         server = server_package(chain)
         if server:
             return f"it installs `{server}`, a server that starts as root (and drops privileges itself)"
-        port = low_port(chain)
+        port = low_port(chain) or low_port_in_code(facts)
         if port:
             return f"the app binds a port below 1024 ({port}), which only root may do"
         home = _uses_root_home(stage)

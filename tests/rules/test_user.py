@@ -505,6 +505,32 @@ def test_a_user_that_works(before: str, after: str) -> None:
             id="no chown under a non-POSIX shell",
         ),
         pytest.param("FROM amazonlinux:2023\nCMD app", "no `useradd`", id="amazon linux"),
+        pytest.param(
+            'FROM debian\nENTRYPOINT ["docker-php-entrypoint"]\nCMD ["php", "-a"]',
+            "bare `php -a`",
+            id="bare CMD behind a pass-through entrypoint",
+        ),
+        pytest.param(
+            'FROM alpine\nENTRYPOINT ["/sbin/tini", "--"]\nCMD ["sh"]', "bare `sh`", id="tini then sh"
+        ),
+        pytest.param(
+            "FROM python:3.12\nENV DOCKER_HOST unix://docker.sock\nCOPY . /app\nCMD python /app/a.py",
+            "Docker socket",
+            id="DOCKER_HOST",
+        ),
+        pytest.param(
+            "FROM python:3.12\nVOLUME /var/run/docker.sock\nCOPY . /app\nCMD python /app/a.py",
+            "Docker socket",
+            id="docker.sock volume",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y redis-server\nCMD redis-server",
+            "`redis-server`",
+            id="redis installed",
+        ),
+        pytest.param(
+            "FROM debian\nVOLUME $DATA\nCOPY . /app\nCMD /app/run", "variable", id="VOLUME $DATA unknown"
+        ),
         pytest.param("FROM python:3.12\nCOPY . /app\nRUN pip install /app", "no `CMD`", id="no CMD: a base"),
         pytest.param(
             'FROM debian\nRUN build-python\nCMD ["python3"]', "bare `python3`", id="bare interpreter"
@@ -644,3 +670,30 @@ def test_a_high_port_in_the_code_keeps_the_fix(tmp_path: Path) -> None:
     result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path))
     assert not isinstance(result, ParseError)
     assert "USER 65532:65532" in result.text
+
+
+def test_folders_named_by_variables_options_and_home_are_owned() -> None:
+    before = (
+        "FROM debian:12\nENV BB_CONTENT=/var/lib/nodebb HOME=/opt/svc\nVOLUME $BB_CONTENT\nCOPY . /app\n"
+        'ENTRYPOINT ["consul-like", "agent", "-data-dir=/consul"]\n'
+    )
+    after = (
+        "FROM debian:12\nENV BB_CONTENT=/var/lib/nodebb HOME=/opt/svc\nVOLUME $BB_CONTENT\n"
+        "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
+        " && mkdir -p /opt/svc /var/lib/nodebb /consul"
+        " && chown 10001:10001 /opt/svc /var/lib/nodebb /consul\n"
+        f"COPY . /app\n{USER}\n"
+        'ENTRYPOINT ["consul-like", "agent", "-data-dir=/consul"]\n'
+    )
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
+def test_rails_gets_its_log_and_tmp_folders() -> None:
+    before = 'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nCMD ["rails", "server", "-b", "0.0.0.0"]\n'
+    after = (
+        "FROM ruby:3.3\nWORKDIR /app\n"
+        "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
+        " && mkdir -p /app/log /app/tmp && chown 10001:10001 /app/log /app/tmp\n"
+        f'COPY . .\n{USER}\nCMD ["rails", "server", "-b", "0.0.0.0"]\n'
+    )
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)

@@ -72,7 +72,8 @@ _MANAGER = lazy_re(
 _SERVER_PACKAGE = lazy_re(
     r"\b(?:install|add)\b[^;&|]*?(?<![\w.-])(nginx|supervisor|openssh-server|apache2|httpd|haproxy|tomcat\d*"
     r"|docker-ce|docker\.io|docker-engine|postfix|dovecot-core|bind9|squid|vsftpd|samba|mysql-server"
-    r"|mariadb-server|postgresql(?:-\d+)?|mongodb-org|cron|cronie|rsyslog|xinetd|runit|s6)(?=\s|$)"
+    r"|mariadb-server|postgresql(?:-\d+)?|mongodb-org|cron|cronie|rsyslog|xinetd|runit|s6|redis-server"
+    r"|consul)(?=\s|$)"
 )
 # A CMD that is only an interpreter or a shell: the image is a base for others to build on.
 _BARE = frozenset(
@@ -152,10 +153,29 @@ def base_for_others(chain: tuple[Stage, ...]) -> str | None:
     entrypoint, cmd = start_command(chain)
     if entrypoint is None and cmd is None:
         return "it sets no `CMD` or `ENTRYPOINT`"
-    if entrypoint is None and cmd is not None:
+    # An ENTRYPOINT that hands its arguments on (`docker-php-entrypoint`, tini) runs the CMD.
+    passes_on = entrypoint is None or bool(_PASS_ON.search(_text(entrypoint)))
+    if passes_on and cmd is not None:
         words = list(cmd.values) if cmd.is_json else cmd.args.split()
         if words and words[0].rsplit("/", 1)[-1] in _BARE and all(w.startswith("-") for w in words[1:]):
             return f"its `CMD` is a bare `{' '.join(words)}`"
+    return None
+
+
+_PASS_ON = lazy_re(r"^\S*(?:entrypoint[\w.-]*|tini|dumb-init)(?:\s+--)?\s*$")
+# The Docker socket (or a client of it): root owns the socket the container gets.
+_DOCKER_SOCKET = lazy_re(r"docker\.sock|DOCKER_HOST=?\s*unix://|\bpip3?\s+install\b[^;&|]*\bdocker(?:-py)?\b")
+
+
+def docker_socket(chain: tuple[Stage, ...]) -> str | None:
+    """Return the instruction that shows the app talks to the Docker socket, or None."""
+    for stage in chain:
+        for instr in stage.instructions:
+            text = " ".join(instr.values) if instr.values else instr.args
+            if instr.kind in ("ENV", "VOLUME", "CMD", "ENTRYPOINT", "RUN") and _DOCKER_SOCKET.search(
+                f"{instr.kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST=")
+            ):
+                return instr.line.strip()
     return None
 
 
@@ -272,6 +292,7 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
             found[folder] = Writable(folder, why, made_by)
 
     owned: set[str] = set()
+    env: dict[str, str] = {}
     for instr in stage.instructions:
         if instr.kind == "RUN" and ("mkdir" in instr.args or "chown" in instr.args):
             script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
@@ -283,9 +304,18 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                         add(path, f"`mkdir {path}`", instr)
         elif instr.kind == "VOLUME":
             for path in instr.values if instr.is_json else instr.args.split():
-                add(path, f"`VOLUME {path}`")
+                resolved = _expand(path, env)
+                if resolved is None:
+                    return f"`VOLUME {path}` is set by a variable dffix cannot read"
+                add(resolved, f"`VOLUME {path}`")
+        elif instr.kind in ("CMD", "ENTRYPOINT"):
+            for m in _DIR_ARG.finditer(_text(instr)):
+                add(m.group(1) or m.group(2), f"`{m.group(0)}` in its {instr.kind}")
         elif instr.kind == "ENV":
             for key, value in env_pairs(instr):
+                env[key] = value
+                if key == "HOME":
+                    add(value, "`ENV HOME`")
                 url = _SQLITE_URL.search(value)
                 if url:
                     if not url.group(1):
@@ -296,6 +326,13 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                         add(value, f"`ENV {key}`")
                     elif _FILE_KEY.search(key.upper()):
                         add(posixpath.dirname(value), f"`ENV {key}`")
+    # Rails writes log/ and tmp/ (pids, cache) in the app's folder at start.
+    entrypoint, cmd = start_command((stage,))
+    if _RAILS.search(f"{_text(entrypoint)} {_text(cmd)}"):
+        workdir = _final_workdir(stage)
+        if workdir != "/":
+            add(f"{workdir}/log", "Rails' log folder")
+            add(f"{workdir}/tmp", "Rails' tmp folder")
     code = code_destinations(stage)
     # The code's own folders stay root-owned (a VOLUME says otherwise); a folder inside
     # them the app writes to does not.
@@ -332,6 +369,30 @@ def chown_paths(cmd: Command) -> list[str]:
     return [posixpath.normpath(w) for w in words[1:] if w.startswith("/")]
 
 
+# Options that name the folder a server keeps its data, logs or state in.
+_DIR_ARG = lazy_re(
+    r"(?<![\w-])--?(?:data|log|logs|cache|state|storage|work|db)[-_]?(?:dir|path|directory|root)"
+    r"[= ](/[^\s\"',;]+)"
+    r"|(?<![\w-])--datadir[= ](/[^\s\"',;]+)"
+)
+
+
+def _expand(word: str, env: dict[str, str]) -> str | None:
+    """Return `word` with `$X`/`${X}` replaced from `env`, or None when a variable is unknown."""
+    unknown = False
+
+    def value(m: re.Match[str]) -> str:
+        nonlocal unknown
+        name = m.group(1) or m.group(2)
+        if name not in env or "$" in env[name]:
+            unknown = True
+            return ""
+        return env[name]
+
+    out = re.sub(r"\$\{(\w+)\}|\$(\w+)", value, word)
+    return None if unknown or "$" in out else out
+
+
 def _mkdir_paths(cmd: Command) -> list[str]:
     if (cmd.name or "").rsplit("/", 1)[-1] != "mkdir":
         return []
@@ -353,6 +414,18 @@ def mkdir_without_parents(instr: Instruction, path: str) -> bool:
         if path in paths and not any(a in ("-p", "--parents") or re.match(r"-\w*p", a) for a in cmd.argv[1:]):
             return True
     return False
+
+
+_RAILS = lazy_re(r"(?:^|[\s/\"'])(?:rails|puma|unicorn|passenger)(?=$|[\s\"'])")
+
+
+def _final_workdir(stage: Stage) -> str:
+    """Return the WORKDIR in force at the end of the stage (`/` when none is set)."""
+    workdir = "/"
+    for instr in stage.instructions:
+        if instr.kind == "WORKDIR" and instr.args.strip():
+            workdir = posixpath.normpath(posixpath.join(workdir, instr.args.strip()))
+    return workdir
 
 
 def code_destinations(stage: Stage) -> set[str]:

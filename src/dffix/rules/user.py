@@ -17,6 +17,7 @@ from dffix.rules.runtime import (
     Writable,
     base_for_others,
     chown_target,
+    docker_socket,
     dropping_image,
     low_port,
     low_port_in_code,
@@ -469,14 +470,21 @@ class RootFinalUser(Rule):
       `uploads`, `media`, `cache`, `tmp`, `storage`, `db`, `sessions`, ...) gets a
       `chown -R` at the end of the same `RUN`; a `VOLUME`, or a folder named in `ENV`
       (`LOG_DIR=/logs`, `DATA_PATH`, `UPLOAD_FOLDER`, `DATABASE_URL=sqlite:////data/app.db`)
-      is made and owned in the user's `RUN`; a `COPY` into one of them gets `--chown`.
+      is made and owned in the user's `RUN`, and so are `$HOME` when `ENV` sets it, a
+      folder given to a data or log option in `CMD`/`ENTRYPOINT` (`-data-dir=/consul`,
+      `--log-dir /logs`) and Rails' `log/` and `tmp/`; a `COPY` into one of them gets
+      `--chown`. A `VOLUME` named by a variable is read from the stage's `ENV` (no fix
+      when it cannot be).
       The code, system folders and folders the file already `chown`s stay as they are.
 
     No fix, with the reason in the message, when a non-root `USER` would break the
     image or its users:
     - the image looks like a base for other images, which install packages as root:
       it has `ONBUILD` triggers, sets no `CMD`/`ENTRYPOINT` of its own, or its `CMD`
-      is a bare interpreter or shell (`python3`, `php -a`, `bash`, `node`);
+      is a bare interpreter or shell (`python3`, `php -a`, `bash`, `node`), also behind
+      an `ENTRYPOINT` that hands its arguments on (`docker-php-entrypoint`, tini);
+    - the app talks to the Docker socket (`docker.sock`, `DOCKER_HOST=unix://`, the
+      `docker` Python client), which only root may open;
     - the last `USER` is an explicit `USER root` (or `0`) the author wrote;
     - the base image starts as root on purpose: official images whose entrypoint drops
       to their own user with gosu or su-exec (`postgres`, `mysql`, `mariadb`, `mongo`,
@@ -490,8 +498,9 @@ class RootFinalUser(Rule):
       systemd, `sshd`, `httpd`/`apache2`, `nginx`, `php-fpm`, `cron`, `catalina.sh`,
       `haproxy`, `dockerd`, `mysqld`, ...), or the file installs such a server
       (`nginx`, `supervisor`, `openssh-server`, `apache2`, `haproxy`, `tomcat`, `cron`,
-      a database server, ...), which a wrapper script may start; `tomcat` and `docker`
-      bases too (Tomcat writes under its root-owned home; the daemon needs root);
+      `redis-server`, `consul`, a database server, ...), which a wrapper script may
+      start; `tomcat` and `docker` bases too (Tomcat writes under its root-owned home;
+      the daemon needs root);
     - the app binds a port below 1024: `EXPOSE 80`, `ENV PORT=80`, a bind argument in
       `CMD`/`ENTRYPOINT` (`--port 80`, `-b 0.0.0.0:80`), or code in the context's top two
       levels that does (`":80"` in Go, `port=80`, `.listen(80)`);
@@ -621,6 +630,9 @@ class RootFinalUser(Rule):
         manager = process_manager(chain)
         if manager:
             return f"it starts `{manager}`, which expects to start as root (and drops privileges itself)"
+        socket = docker_socket(chain)
+        if socket:
+            return f"`{socket}` talks to the Docker socket, which only root may open"
         server = server_package(chain)
         if server:
             return f"it installs `{server}`, a server that starts as root (and drops privileges itself)"

@@ -23,7 +23,7 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G
     [
         pytest.param(
             'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]',
-            f'FROM python:3.12-slim\n{CREATE}\nCOPY . /app\n{USER}\nCMD ["python", "/app/main.py"]',
+            f'FROM python:3.12-slim\n{DEBIAN}\nCOPY . /app\nCMD ["python", "/app/main.py"]',
             id="debian official image",
         ),
         pytest.param("FROM ubuntu:22.04\nCMD app", f"FROM ubuntu:22.04\n{DEBIAN}\nCMD app", id="ubuntu"),
@@ -51,12 +51,12 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G
         ),
         pytest.param(
             'FROM gcr.io/distroless/static-debian12\nCOPY app /\nENTRYPOINT ["/app"]',
-            'FROM gcr.io/distroless/static-debian12\nCOPY app /\nUSER 65532:65532\nENTRYPOINT ["/app"]',
+            'FROM gcr.io/distroless/static-debian12\nUSER 65532:65532\nCOPY app /\nENTRYPOINT ["/app"]',
             id="distroless uses its nonroot user",
         ),
         pytest.param(
             'FROM scratch\nCOPY app /\nENTRYPOINT ["/app"]',
-            'FROM scratch\nCOPY app /\nUSER 65532:65532\nENTRYPOINT ["/app"]',
+            'FROM scratch\nUSER 65532:65532\nCOPY app /\nENTRYPOINT ["/app"]',
             id="scratch gets a numeric user",
         ),
         pytest.param(
@@ -86,7 +86,7 @@ ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G
         ),
         pytest.param(
             "FROM golang AS build\nRUN go build\nFROM alpine\nCOPY --from=build /x /x\nCMD /x",
-            f"FROM golang AS build\nRUN go build\nFROM alpine\nCOPY --from=build /x /x\n{ALPINE}\nCMD /x",
+            f"FROM golang AS build\nRUN go build\nFROM alpine\n{ALPINE}\nCOPY --from=build /x /x\nCMD /x",
             id="only the final stage",
         ),
         pytest.param(
@@ -387,8 +387,8 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             "RUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py",
             f"FROM python:3.12-slim\nRUN apt-get update && apt-get install -y libpq5\n{CREATE}\n"
             "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
-            f"COPY . .\n{USER}\nCMD python app.py",
-            id="the user's RUN goes before the first copy from the context, USER at the end",
+            f"{USER}\nCOPY . .\nCMD python app.py",
+            id="the user's RUN goes before the first copy from the context, USER after the last RUN",
         ),
         pytest.param(
             "FROM python:3.12\nCOPY . /app\n"
@@ -399,12 +399,12 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
         ),
         pytest.param(
             "FROM python:3.12\nCOPY --from=build /wheels /wheels\nCOPY . /app\nCMD app",
-            f"FROM python:3.12\nCOPY --from=build /wheels /wheels\n{CREATE}\nCOPY . /app\n{USER}\nCMD app",
+            f"FROM python:3.12\n{DEBIAN}\nCOPY --from=build /wheels /wheels\nCOPY . /app\nCMD app",
             id="a copy from another stage is not a copy from the context",
         ),
         pytest.param(
             "FROM python:3.12\n# the code\nCOPY . /app\nCMD app",
-            f"FROM python:3.12\n{CREATE}\n# the code\nCOPY . /app\n{USER}\nCMD app",
+            f"FROM python:3.12\n{DEBIAN}\n# the code\nCOPY . /app\nCMD app",
             id="the RUN goes above the comment of the copy",
         ),
         pytest.param(
@@ -417,8 +417,8 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             "RUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nCOPY . /srv/app\n"
             "CMD php /srv/app/run.php",
             "FROM php:8.2-cli\n"
-            "RUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nCOPY . /srv/app\n"
-            "USER www-data\nCMD php /srv/app/run.php",
+            "RUN mkdir -p /srv/app && chown -R www-data:www-data /srv/app\nUSER www-data\n"
+            "COPY . /srv/app\nCMD php /srv/app/run.php",
             id="the user the file chowns to",
         ),
         pytest.param(
@@ -432,7 +432,7 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             "FROM debian:12\n"
             "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
             " && mkdir -p /data && chown 10001:10001 /data\n"
-            f"COPY . /app\nVOLUME /data\n{USER}\nCMD /app/run",
+            f"{USER}\nCOPY . /app\nVOLUME /data\nCMD /app/run",
             id="a VOLUME is made and owned early",
         ),
         pytest.param(
@@ -441,7 +441,7 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             "FROM debian:12\nENV LOG_DIR=/logs DATABASE_URL=sqlite:////var/lib/app/app.db\n"
             "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
             " && mkdir -p /logs /var/lib/app && chown 10001:10001 /logs /var/lib/app\n"
-            f"COPY . /app\n{USER}\nCMD /app/run",
+            f"{USER}\nCOPY . /app\nCMD /app/run",
             id="log and database folders named in ENV",
         ),
         pytest.param(
@@ -449,7 +449,7 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             "FROM debian:12\nVOLUME /data\n"
             "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
             " && mkdir -p /data && chown 10001:10001 /data\n"
-            f"COPY --chown=10001:10001 seed.json /data/\n{USER}\nCMD run",
+            f"{USER}\nCOPY --chown=10001:10001 seed.json /data/\nCMD run",
             id="a copy into the user's folder gets --chown",
         ),
         pytest.param(
@@ -588,6 +588,16 @@ def test_bases_that_run_as_non_root_are_not_reported(source: str) -> None:
             id="django settings",
         ),
         pytest.param({"data.db": ""}, "database file (`data.db`)", id="a database file"),
+        pytest.param(
+            {"c_to_f.py": 'logging.basicConfig(filename="record.log", level=logging.DEBUG)\n'},
+            "`c_to_f.py` writes a file by a relative path",
+            id="a log file next to the code (py3docker-log)",
+        ),
+        pytest.param(
+            {"app.js": "fs.writeFileSync(x)\nconst out = open('out.log', 'a')\n"},
+            "writes a file by a relative path",
+            id="open for append",
+        ),
     ],
 )
 def test_no_fix_when_the_code_writes_a_database_next_to_it(
@@ -609,7 +619,7 @@ def test_a_context_without_a_database_gets_the_fix(tmp_path: Path) -> None:
     source = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD python app.py\n"
     result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path))
     assert not isinstance(result, ParseError)
-    assert result.text == f"FROM python:3.12\nWORKDIR /app\n{CREATE}\nCOPY . .\n{USER}\nCMD python app.py\n"
+    assert result.text == f"FROM python:3.12\nWORKDIR /app\n{DEBIAN}\nCOPY . .\nCMD python app.py\n"
 
 
 def test_a_later_mkdir_without_p_of_a_volume_keeps_working() -> None:
@@ -634,10 +644,14 @@ def test_the_user_gets_a_home() -> None:
 
 def test_an_existing_user_is_given_its_folders_before_the_code_copy() -> None:
     # www-data exists in the base: the early RUN can name it, so no code change re-runs it.
-    before = "FROM php:8.2-cli\nRUN chown -R www-data /srv\nVOLUME /data\nCOPY . /srv\nCMD php /srv/a.php\n"
+    before = (
+        "FROM php:8.2-cli\nRUN chown -R www-data /srv\nVOLUME /data\nCOPY . /srv\nRUN make -C /srv\n"
+        "CMD php /srv/a.php\n"
+    )
     after = (
         "FROM php:8.2-cli\nRUN chown -R www-data /srv\nVOLUME /data\n"
-        "RUN mkdir -p /data && chown www-data /data\nCOPY . /srv\nUSER www-data\nCMD php /srv/a.php\n"
+        "RUN mkdir -p /data && chown www-data /data\nCOPY . /srv\nRUN make -C /srv\nUSER www-data\n"
+        "CMD php /srv/a.php\n"
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
 
@@ -682,7 +696,7 @@ def test_folders_named_by_variables_options_and_home_are_owned() -> None:
         "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
         " && mkdir -p /opt/svc /var/lib/nodebb /consul"
         " && chown 10001:10001 /opt/svc /var/lib/nodebb /consul\n"
-        f"COPY . /app\n{USER}\n"
+        f"{USER}\nCOPY . /app\n"
         'ENTRYPOINT ["consul-like", "agent", "-data-dir=/consul"]\n'
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
@@ -694,6 +708,6 @@ def test_rails_gets_its_log_and_tmp_folders() -> None:
         "FROM ruby:3.3\nWORKDIR /app\n"
         "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
         " && mkdir -p /app/log /app/tmp && chown 10001:10001 /app/log /app/tmp\n"
-        f'COPY . .\n{USER}\nCMD ["rails", "server", "-b", "0.0.0.0"]\n'
+        f'{USER}\nCOPY . .\nCMD ["rails", "server", "-b", "0.0.0.0"]\n'
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)

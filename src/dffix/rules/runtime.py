@@ -501,6 +501,9 @@ def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) 
             source = context.read_text(relative, limit=_MAX_BYTES)
             if source and _SQLITE_USE.search(source) and _relative_sqlite(source):
                 return f"`{relative}` opens a sqlite database by a relative path"
+            write = _RELATIVE_WRITE.search(source or "")
+            if write:
+                return f"`{relative}` writes a file by a relative path (`{write.group(0)}`)"
     return None
 
 
@@ -508,6 +511,12 @@ _RELATIVE_DB = lazy_re(
     r"sqlite[\w+]*:///(?!/)|sqlite3?\.connect\(\s*[\"'](?!/|:memory:)[^\"']+[\"']"
     r"|[\"'](?:\./)?[\w.-]+\.(?:db|sqlite3?)[\"']|BASE_DIR\s*/\s*[\"'][\w.-]+\.sqlite3"
     r"|os\.path\.join\(\s*BASE_DIR\s*,\s*[\"'][\w.-]+\.sqlite3"
+)
+# A log (or other) file the code writes by a relative path: `filename="app.log"`,
+# `FileHandler("app.log")`, `open("out.log", "a")`.
+_RELATIVE_WRITE = lazy_re(
+    r"(?:\bfilename\s*=\s*|FileHandler\(\s*|RotatingFileHandler\(\s*)[\"'](?!/)[\w./-]+[\"']"
+    r"|\bopen\(\s*[\"'](?!/)[\w./-]+\.(?:log|txt|csv|json|out)[\"']\s*,\s*[\"'][aw]"
 )
 
 

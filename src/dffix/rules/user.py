@@ -98,8 +98,10 @@ _NAME = lazy_re(r"^[a-z_][a-z0-9_-]*$")
 # Instructions that may follow USER without caring who the user is.
 _AFTER_USER = frozenset(
     {
+        "ADD",  # COPY and ADD write as root whatever USER says (only --chown changes that)
         "ARG",
         "CMD",
+        "COPY",
         "ENTRYPOINT",
         "ENV",
         "EXPOSE",
@@ -440,9 +442,11 @@ class RootFinalUser(Rule):
     starts and rebuilds as fast:
 
     - **Placement.** The `RUN` that creates the user goes before the stage's first copy
-      from the build context, so a code change never re-runs it. Only `USER` goes at the
-      end, before the final `CMD`/`ENTRYPOINT`/`HEALTHCHECK`, after every `RUN` (a later
-      `apt-get` or `pip install` into system paths still runs as root).
+      from the build context, so a code change never re-runs it. `USER` goes after every
+      `RUN` and `WORKDIR` (a later `apt-get` or `pip install` into system paths still
+      runs as root), before the copies that follow them (`COPY` writes as root whatever
+      `USER` says, and a code change does not re-run a `USER` placed before it), else
+      before the final `CMD`/`ENTRYPOINT`/`HEALTHCHECK`.
     - **An existing user.** A user the stage (or a stage of this file it is built
       `FROM`) creates with `useradd`/`adduser`, names in an earlier `USER` or gives
       files to with `chown` is used: as an earlier `USER` named it, else by the UID its
@@ -507,7 +511,8 @@ class RootFinalUser(Rule):
     - the app writes a database next to its code, which stays root-owned: a relative
       sqlite URL in `ENV` or `CMD`, `manage.py migrate` (or `flask db upgrade`, `alembic
       upgrade`) at start-up, a `.db`/`.sqlite3` file in the context, or source files in
-      the context's top two levels that open sqlite by a relative path;
+      the context's top two levels that open sqlite or write a file (`filename="app.log"`,
+      `open("out.log", "a")`) by a relative path;
     - `CMD`/`ENTRYPOINT`/`WORKDIR`/`ENV`/`HEALTHCHECK` points into `/root` (mode 700),
       or a `COPY`/`ADD`/`VOLUME` puts files there;
     - a base without `useradd` (Amazon Linux, `ubi-minimal`/`ubi-micro`, `-slim` and
@@ -809,8 +814,8 @@ def _created_from(stage: Stage, instr: Instruction, owner: str) -> bool:
 
 def _early_anchor(stage: Stage, tail: int) -> Instruction | None:
     """Return the first copy from the build context in the stage, where the user's RUN goes
-    so that a code change does not re-run it; None when there is none before the tail or a
-    `USER` comes before it."""
+    so that a code change does not re-run it; None when there is none before the tail (the
+    RUN then goes with `USER`, before the tail's copies) or a `USER` comes before it."""
     for instr in stage.instructions[:tail]:
         if instr.kind == "USER":
             return None
@@ -820,8 +825,12 @@ def _early_anchor(stage: Stage, tail: int) -> Instruction | None:
 
 
 def _tail_anchor(stage: Stage, tail: int) -> Instruction | None:
-    """Return the stage's final CMD/ENTRYPOINT/HEALTHCHECK, where `USER` goes (None: the end)."""
-    return next((i for i in stage.instructions[tail:] if i.kind in _STARTS_CONTAINER), None)
+    """Return where `USER` goes (None: the stage's end): before the copies after the last
+    RUN, so that a code change does not re-run it, else before the final
+    CMD/ENTRYPOINT/HEALTHCHECK."""
+    rest = stage.instructions[tail:]
+    copy = next((i for i in rest if i.kind in ("COPY", "ADD")), None)
+    return copy or next((i for i in rest if i.kind in _STARTS_CONTAINER), None)
 
 
 def _copies_into(stage: Stage, folders: list[Writable]) -> list[Instruction]:

@@ -13,7 +13,9 @@
 #   node:*    -> Debian's nodejs (18.x) and npm, user node (uid/gid 1000,
 #                home /home/node) as in the official image, CMD ["node"].
 #   golang:*  -> Debian's golang-go (1.19), GOPATH=/go, WORKDIR /go.
-#   *-alpine  -> NOT Alpine: the Debian image under an alpine-style name (no apk).
+#   *-alpine  -> NOT Alpine: the Debian image under an alpine-style name (no apk),
+#                plus alpine-shims/adduser and addgroup in /usr/local/sbin, which
+#                take BusyBox's options (what a fix for an Alpine image writes).
 #   debian:bookworm-slim -> the minbase rootfs itself.
 set -eu
 TRIALS=${1:-/work/trials}
@@ -59,9 +61,21 @@ if ! exists $BASE; then
     $B commit --rm "$c" $BASE
 fi
 
-tag() {  # tag SRC NAME...
+id_of() { $B inspect --type image --format '{{.FromImageID}}' "$1" 2>/dev/null; }
+tag() {  # tag SRC NAME...: (re)point each name at SRC
     src=$1; shift
-    for n in "$@"; do exists "docker.io/library/$n" || $B tag "$src" "docker.io/library/$n"; done
+    want=$(id_of "$src")
+    for n in "$@"; do
+        [ "$(id_of "docker.io/library/$n")" = "$want" ] || $B tag "$src" "docker.io/library/$n"
+    done
+}
+SHIMS=$(cd "$(dirname "$0")" && pwd)/alpine-shims
+alpine() {  # alpine SRC DEST: SRC with BusyBox-style adduser/addgroup
+    if ! exists "$2"; then
+        c=$($B from --pull=never "$1")
+        $B copy --chmod 0755 "$c" "$SHIMS/adduser" "$SHIMS/addgroup" /usr/local/sbin/
+        $B commit --rm "$c" "$2"
+    fi
 }
 
 # 3. python
@@ -77,8 +91,10 @@ if ! exists $PY; then
         --cmd '["python3"]' "$c"
     $B commit --rm "$c" $PY
 fi
-tag $PY python:3 python:3.7-alpine python:3.8 python:3.9 python:3.9-slim python:3.10 \
-    python:3.10-slim python:3.10-alpine python:3.11 python:3.11-slim python:3.11.3-slim-buster \
+alpine $PY localhost/trials/python:alpine-shim
+tag localhost/trials/python:alpine-shim python:3.7-alpine python:3.9.2-alpine python:3.10-alpine python:alpine
+tag $PY python:3 python:3-slim python:3.7-slim python:3.8 python:3.8-slim python:3.9 python:3.9-slim python:3.10 \
+    python:3.10-slim python:3.11 python:3.11-slim python:3.11.3-slim-buster python:3.12 \
     python:3.11.4-slim-buster python:3.12-slim
 
 PYO=docker.io/library/python:3-onbuild
@@ -102,7 +118,9 @@ if ! exists $NODE; then
         --env NODE_VERSION=18 --cmd '["node"]' "$c"
     $B commit --rm "$c" $NODE
 fi
-tag $NODE node:14.17.3-alpine3.14 node:18 node:18-slim node:18-alpine node:20 node:20-slim node:20-alpine node:lts-alpine
+tag $NODE node:current-slim node:18 node:18-slim node:20 node:20-slim
+alpine $NODE localhost/trials/node:alpine-shim
+tag localhost/trials/node:alpine-shim node:14.17.3-alpine3.14 node:18-alpine node:20-alpine node:lts-alpine node:alpine
 
 # 5. go
 GO=localhost/trials/golang:bookworm
@@ -113,7 +131,9 @@ if ! exists $GO; then
         --workingdir /go --cmd '["bash"]' "$c"
     $B commit --rm "$c" $GO
 fi
-tag $GO golang:1.18 golang:1.18-alpine golang:1.19 golang:1.21 golang:1.21-alpine
+tag $GO golang:1.18 golang:1.19 golang:1.21
+alpine $GO localhost/trials/golang:alpine-shim
+tag localhost/trials/golang:alpine-shim golang:1.18-alpine golang:1.21-alpine
 
 # 6. debian
 tag $BASE debian:bookworm-slim debian:bookworm debian:12-slim

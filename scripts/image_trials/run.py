@@ -17,7 +17,10 @@ For each app in apps.tsv (its code under --apps-dir, default /work/trials/apps):
    off; the new namespace has only loopback), for up to --run-seconds.
    "starts" = the app's ``ready`` regex appeared, or the process was still
    running at the end; the uid is the image's USER looked up in the image's
-   /etc/passwd.
+   /etc/passwd. The app's ``env`` (compose's env_file) is passed with --env.
+
+Each variant's images are removed before the other one builds, so neither
+rebuild can take layers from the other's cache.
 
 Writes report.md and report.json to --out (default
 /work/trials/results/<UTC time>), with every log, both Dockerfiles and dffix's
@@ -50,9 +53,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 TAG_PREFIX = "localhost/image-trials"
 COMMENT = {".py": "#", ".sh": "#", ".js": "//", ".go": "//", ".ts": "//"}
-ID_LINE = re.compile(r"^--> ([0-9a-f]{12,64})\s*$")
+ID_LINE = re.compile(r"^--> ([0-9a-f]{10,64})\s*$")
 CACHE_LINE = re.compile(r"^--> Using cache ([0-9a-f]{64})")
-STEP_LINE = re.compile(r"^STEP \d+/\d+: ")
+STEP_LINE = re.compile(r"^(\[\d+/\d+\] )?STEP \d+/\d+: ")
 # lines that mean trouble even when the app came up (shown, not used for "starts")
 TROUBLE = re.compile(r"PermissionError|Permission denied|EACCES|unable to open database|"
                      r"OperationalError|read-only file system|Traceback", re.I)
@@ -67,6 +70,7 @@ class App:
     touch: str
     ready: str
     cmd: list[str] | None
+    env: dict[str, str]
     prep: str
     notes: str
 
@@ -114,6 +118,7 @@ class Result:
     dffix_changed: bool = False
     dffix_wrote_dockerignore: bool = False
     dffix_output: list[str] = field(default_factory=list)
+    df301: str = ""  # what `dffix --check` says of DF301 on the original
     variants: list[Variant] = field(default_factory=list)
     error: str = ""
 
@@ -124,6 +129,7 @@ def read_apps(tsv: Path) -> list[App]:
         rows = [r for r in fh if r.strip() and not r.startswith("#")]
     for row in csv.DictReader(rows, delimiter="\t"):
         cmd = row.get("cmd", "").strip()
+        env = row.get("env", "").strip()
         apps.append(
             App(
                 name=row["name"].strip(),
@@ -133,6 +139,7 @@ def read_apps(tsv: Path) -> list[App]:
                 touch=row["touch"].strip(),
                 ready=row["ready"].strip(),
                 cmd=json.loads(cmd) if cmd else None,
+                env=json.loads(env) if env else {},
                 prep=row.get("prep", "").strip(),
                 notes=row.get("notes", "").strip(),
             )
@@ -158,7 +165,7 @@ class Trial:
     # -- building -------------------------------------------------------
     def build(self, ctx: Path, tag: str, log: Path, cold: bool) -> tuple[Build, int, int]:
         cmd = ["buildah", "bud", "--isolation", "chroot", "--pull=never", "--layers",
-               "--format", "docker", "-f", str(ctx / "Dockerfile"), "-t", tag]
+               "--format", "docker", "--force-rm", "-f", str(ctx / "Dockerfile"), "-t", tag]
         if cold:
             cmd.append("--no-cache")
         cmd.append(str(ctx))
@@ -221,6 +228,8 @@ class Trial:
             run = ["buildah", "run", "--isolation", "chroot"]
             if st.user:
                 run += ["--user", st.user]
+            for k, val in app.env.items():
+                run += ["--env", f"{k}={val}"]
             run += [ctr, "--"] + st.argv
             wrapped = ["unshare", "--net", "sh", "-c",
                        'ip link set lo up 2>/dev/null; exec "$@"', "sh"] + run
@@ -296,6 +305,10 @@ class Trial:
                         return res
                 ctxs[v] = ctx
             had_ignore = (ctxs["fixed"] / ".dockerignore").exists()
+            chk = sh([self.args.dffix, "--check", "--jobs", "1", str(ctxs["orig"] / "Dockerfile")])
+            (adir / "dffix-check.out").write_text(chk.stdout + chk.stderr)
+            res.df301 = next((ln.split(" DF301 ", 1)[1] for ln in chk.stdout.splitlines()
+                              if " DF301 " in ln), "not reported")
             p = sh([self.args.dffix, "--unsafe-fixes", "--jobs", "1", str(ctxs["fixed"] / "Dockerfile")])
             res.dffix_exit = p.returncode
             res.dffix_output = (p.stdout + p.stderr).splitlines()
@@ -320,7 +333,9 @@ class Trial:
                 if app.touch and touch.is_file():
                     mark = COMMENT.get(touch.suffix, "#")
                     with touch.open("a") as fh:
-                        fh.write(f"\n{mark} image-trials: one-line change\n")
+                        # the line names the variant: the same bytes in both copies would let
+                        # the second rebuild take the first one's layers from the cache
+                        fh.write(f"\n{mark} image-trials: one-line change ({v})\n")
                 var.rebuild, var.steps, var.cached_steps = self.build(
                     ctx, tag, adir / f"rebuild-{v}.log", cold=False)
                 log_progress(f"{app.name}/{v}: rebuild ok={var.rebuild.ok} {var.rebuild.seconds}s "
@@ -328,12 +343,15 @@ class Trial:
                 if var.rebuild.ok:
                     var.start = self.start(app, tag, adir / f"start-{v}.log")
                     log_progress(f"{app.name}/{v}: starts={var.start.starts} uid={var.start.uid}")
+                # one variant's layers out of the store before the other builds: else the
+                # other's rebuild can take a step from them and miss its own later steps
+                self.cleanup()
         except Exception as exc:  # a broken app must not stop the others
             res.error = f"{type(exc).__name__}: {exc}"
         finally:
+            self.cleanup()
             if not self.args.keep:
                 shutil.rmtree(tmp, ignore_errors=True)
-                self.cleanup()
         return res
 
     def cleanup(self) -> None:
@@ -427,6 +445,8 @@ def report_md(results: list[Result], args: argparse.Namespace, dffix_version: st
                 fails.append((f"{r.app}/{v.variant} start (exit {s.exit_code})", s.tail))
         if r.error:
             fails.append((f"{r.app} harness error", [r.error]))
+    out += ["", "## DF301 on each original (`dffix --check`)", ""]
+    out += [f"- **{r.app}**: {r.df301}" for r in results]
     if fails:
         out += ["", "## failures (last 5 lines)"]
         for what, lines in fails:
@@ -444,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tmp-dir", default="/work/trials/tmp")
     ap.add_argument("--run-seconds", type=float, default=25)
     ap.add_argument("--build-timeout", type=float, default=900)
-    ap.add_argument("--keep", action="store_true", help="keep temp copies, containers' images")
+    ap.add_argument("--keep", action="store_true", help="keep the temp copies of the apps")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         print("run.py: needs root (buildah, unshare --net)", file=sys.stderr)

@@ -33,6 +33,7 @@ buildah 1.28 and the base images of bases.sh.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -56,6 +57,9 @@ COMMENT = {".py": "#", ".sh": "#", ".js": "//", ".go": "//", ".ts": "//"}
 ID_LINE = re.compile(r"^--> ([0-9a-f]{10,64})\s*$")
 CACHE_LINE = re.compile(r"^--> Using cache ([0-9a-f]{64})")
 STEP_LINE = re.compile(r"^(\[\d+/\d+\] )?STEP \d+/\d+: ")
+# buildah's store is shared with other users here: an image removed during our cache
+# lookup fails the build ("layer not known"); that build is tried again
+STORE_RACE = re.compile(r"layer not known|image not known.*cache|identifier is not an image")
 # lines that mean trouble even when the app came up (shown, not used for "starts")
 TROUBLE = re.compile(r"PermissionError|Permission denied|EACCES|unable to open database|"
                      r"OperationalError|read-only file system|Traceback", re.I)
@@ -80,6 +84,7 @@ class Build:
     ok: bool = False
     seconds: float = 0.0
     size: str = ""
+    retries: int = 0
     log: str = ""
     error_tail: list[str] = field(default_factory=list)
 
@@ -164,6 +169,17 @@ class Trial:
 
     # -- building -------------------------------------------------------
     def build(self, ctx: Path, tag: str, log: Path, cold: bool) -> tuple[Build, int, int]:
+        """Build; again (up to 2 more times) when the store changed under the cache lookup."""
+        for attempt in range(3):
+            b, steps, cached = self._build(ctx, tag, log, cold)
+            b.retries = attempt
+            if b.ok or not STORE_RACE.search(log.read_text(errors="replace")):
+                break
+            log.rename(log.with_suffix(f".try{attempt + 1}.log"))
+            time.sleep(2)
+        return b, steps, cached
+
+    def _build(self, ctx: Path, tag: str, log: Path, cold: bool) -> tuple[Build, int, int]:
         cmd = ["buildah", "bud", "--isolation", "chroot", "--pull=never", "--layers",
                "--format", "docker", "--force-rm", "-f", str(ctx / "Dockerfile"), "-t", tag]
         if cold:
@@ -230,9 +246,8 @@ class Trial:
                 run += ["--user", st.user]
             for k, val in app.env.items():
                 run += ["--env", f"{k}={val}"]
-            run += [ctr, "--"] + st.argv
-            wrapped = ["unshare", "--net", "sh", "-c",
-                       'ip link set lo up 2>/dev/null; exec "$@"', "sh"] + run
+            run += [ctr, "--", *st.argv]
+            wrapped = ["unshare", "--net", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "sh", *run]
             self._run(app, wrapped, st, log, mnt)
         finally:
             sh(["buildah", "umount", ctr])
@@ -315,7 +330,8 @@ class Trial:
             (adir / "dffix.out").write_text(p.stdout + p.stderr)
             shutil.copy(ctxs["orig"] / "Dockerfile", adir / "Dockerfile.orig")
             shutil.copy(ctxs["fixed"] / "Dockerfile", adir / "Dockerfile.fixed")
-            res.dffix_changed = (adir / "Dockerfile.orig").read_bytes() != (adir / "Dockerfile.fixed").read_bytes()
+            orig_text = (adir / "Dockerfile.orig").read_bytes()
+            res.dffix_changed = orig_text != (adir / "Dockerfile.fixed").read_bytes()
             if not had_ignore and (ctxs["fixed"] / ".dockerignore").exists():
                 res.dffix_wrote_dockerignore = True
                 shutil.copy(ctxs["fixed"] / ".dockerignore", adir / "dockerignore.fixed")
@@ -363,13 +379,35 @@ class Trial:
         self.made_images.clear()
 
 
+def copy_missing(apps: list[App], apps_dir: Path, mirrors: Path) -> None:
+    """Copy an app not yet in apps_dir out of its repo's fetched git snapshot."""
+    for app in apps:
+        dest = apps_dir / app.name
+        if (dest / "Dockerfile").is_file():
+            continue
+        git = mirrors / app.repo.replace("/", "+") / "repo"
+        if not git.is_dir():
+            log_progress(f"{app.name}: no {git} (fetch github:{app.repo} first)")
+            continue
+        dest.mkdir(parents=True, exist_ok=True)
+        tree = f"{app.commit}:{app.path}" if app.path else app.commit
+        # files of 4 MiB and more are not in the snapshots: leave out what cannot be read
+        missing = [ln.split("\t", 1)[1] for ln in sh(
+            ["git", "-C", str(git), "ls-tree", "-r", tree]).stdout.splitlines()
+            if sh(["git", "-C", str(git), "cat-file", "-e", ln.split()[2]]).returncode != 0]
+        archive = subprocess.run(
+            ["git", "-C", str(git), "archive", "--format=tar", tree, "--", ".",
+             *(f":!{m}" for m in missing)], capture_output=True, check=False)
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=False)
+        log_progress(f"{app.name}: copied from {git} {tree}"
+                     + (f" without {', '.join(missing)}" if missing else ""))
+
+
 def stop(proc: subprocess.Popen[str], mnt: str) -> None:
     """Stop the run's process group, then anything left whose root is the container."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=5)
             break
@@ -409,7 +447,7 @@ def image_size(tag: str) -> str:
 
 
 def log_progress(msg: str) -> None:
-    print(f"[{dt.datetime.now(dt.timezone.utc):%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+    print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
 
 
 def yes(b: bool) -> str:
@@ -417,7 +455,7 @@ def yes(b: bool) -> str:
 
 
 def report_md(results: list[Result], args: argparse.Namespace, dffix_version: str) -> str:
-    out = [f"# image trials {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+    out = [f"# image trials {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
            "", f"dffix: `{args.dffix}` ({dffix_version}), `--unsafe-fixes`; run up to "
            f"{args.run_seconds}s, network off", "",
            "| app | variant | builds | cold s | size | rebuild s (touch) | cached steps | uid | starts |"
@@ -465,6 +503,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-seconds", type=float, default=25)
     ap.add_argument("--build-timeout", type=float, default=900)
     ap.add_argument("--keep", action="store_true", help="keep the temp copies of the apps")
+    ap.add_argument("--copy-missing", action="store_true",
+                    help="first copy apps missing from --apps-dir out of the fetched snapshots "
+                    "under --mirrors (git archive of repo@commit:path)")
+    ap.add_argument("--mirrors", default="/work/.mirror")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         print("run.py: needs root (buildah, unshare --net)", file=sys.stderr)
@@ -480,7 +522,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run.py: not in apps.tsv: {', '.join(unknown)}", file=sys.stderr)
             return 2
         apps = [a for a in apps if a.name in want]
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if args.copy_missing:
+        copy_missing(apps, Path(args.apps_dir), Path(args.mirrors))
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out or f"/work/trials/results/{stamp}")
     out.mkdir(parents=True, exist_ok=True)
     Path(args.tmp_dir).mkdir(parents=True, exist_ok=True)

@@ -293,7 +293,9 @@ class Trial:
         log.write_text(" ".join(shlex.quote(a) for a in argv) + "\n" + "\n".join(lines) + "\n"
                        + f"[image-trials] ready={st.ready} alive_at_end={st.alive_at_end} "
                        f"exit={st.exit_code} after {st.seconds}s\n")
-        st.trouble = next((ln.strip()[:160] for ln in lines if TROUBLE.search(ln)), "")
+        # the most telling line: a specific error before a bare "Traceback"
+        hits = [ln.strip() for ln in lines if TROUBLE.search(ln)]
+        st.trouble = next((h for h in hits if not h.startswith("Traceback")), hits[0] if hits else "")[:160]
         if not st.starts:
             st.tail = tail("\n".join(lines))
 
@@ -472,14 +474,19 @@ def report_md(results: list[Result], args: argparse.Namespace, dffix_version: st
                 label += "" if r.dffix_changed else " (unchanged)"
             s = v.start
             starts = "" if not v.rebuild.ok else (yes(s.starts) + (" (ready)" if s.ready else ""))
+            rebuild = "" if not v.cold.ok else (
+                f"{v.rebuild.seconds}" if v.rebuild.ok else f"**failed** {v.rebuild.seconds}")
+            retried = v.cold.retries + v.rebuild.retries
             out.append(
                 f"| {r.app} | {label} | {yes(v.cold.ok)} | {v.cold.seconds} | {v.cold.size} | "
-                f"{v.rebuild.seconds if v.cold.ok else ''} | "
+                f"{rebuild}{f' ({retried} retried)' if retried else ''} | "
                 f"{f'{v.cached_steps}/{v.steps}' if v.cold.ok else ''} | {s.uid} | {starts} | "
                 f"{s.trouble.replace('|', '/')} |")
             if not v.cold.ok:
                 fails.append((f"{r.app}/{v.variant} build", v.cold.error_tail))
-            elif v.rebuild.ok and not s.starts:
+            elif not v.rebuild.ok:
+                fails.append((f"{r.app}/{v.variant} rebuild", v.rebuild.error_tail))
+            elif not s.starts:
                 fails.append((f"{r.app}/{v.variant} start (exit {s.exit_code})", s.tail))
         if r.error:
             fails.append((f"{r.app} harness error", [r.error]))

@@ -536,6 +536,11 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     Path(args.tmp_dir).mkdir(parents=True, exist_ok=True)
     version = sh([args.dffix, "--version"]).stdout.strip()
+    # the venv's repo (dffix is installed editable there): which commit is measured
+    repo = Path(args.dffix).resolve().parent.parent.parent
+    head = sh(["git", "-C", str(repo), "log", "-1", "--format=%h %s"]).stdout.strip()
+    if head:
+        version += f", {repo} at {head[:70]}"
     trial = Trial(args, out)
     results = []
     for app in apps:

@@ -506,6 +506,11 @@ def test_a_user_that_works(before: str, after: str) -> None:
         ),
         pytest.param("FROM amazonlinux:2023\nCMD app", "no `useradd`", id="amazon linux"),
         pytest.param(
+            'FROM python:3.6-onbuild\nEXPOSE 5000\nCMD ["python", "app.py"]',
+            "ONBUILD triggers",
+            id="onbuild base copies the code first",
+        ),
+        pytest.param(
             'FROM debian\nENTRYPOINT ["docker-php-entrypoint"]\nCMD ["php", "-a"]',
             "bare `php -a`",
             id="bare CMD behind a pass-through entrypoint",

@@ -490,6 +490,8 @@ class RootFinalUser(Rule):
     - the app talks to the Docker socket (`docker.sock`, `DOCKER_HOST=unix://`, the
       `docker` Python client), which only root may open;
     - the last `USER` is an explicit `USER root` (or `0`) the author wrote;
+    - the base is an `*-onbuild` image: its triggers copy the code before the file's first
+      line, so the user's `RUN` would re-run on every code change;
     - the base image starts as root on purpose: official images whose entrypoint drops
       to their own user with gosu or su-exec (`postgres`, `mysql`, `mariadb`, `mongo`,
       `redis`, `rabbitmq`, `cassandra`, `couchdb`, `influxdb`, `neo4j`, `zookeeper`,
@@ -626,6 +628,13 @@ class RootFinalUser(Rule):
             return "it has `ONBUILD` triggers, so it is a base for other images, which choose their user"
         if last is not None:
             return f"`USER {last.values[0]}` says the author chose root on purpose"
+        # `python:3-onbuild` and the like copy the code when `FROM` runs, before any line of
+        # this file: a user's RUN would come after the code and re-run on every change.
+        if re.search(r":[^@/]*onbuild", chain[-1].base.lower()):
+            return (
+                f"`{chain[-1].base}` copies the code with its ONBUILD triggers before this file's first "
+                "line, so the user's RUN would re-run on every code change"
+            )
         dropping = dropping_image(chain[-1].base)
         if dropping is not None:
             return f"`{chain[-1].base}` must start as root: {dropping}"

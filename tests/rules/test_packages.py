@@ -207,21 +207,21 @@ def test_unsorted_package_list_crlf_and_backtick_escape() -> None:
             id="an option moves to the front of its own group",
         ),
         pytest.param(
-            "RUN apk add \\\n  py3-pip   make \\\n  gcc\\\n  bash",
-            "RUN apk add \\\n  bash   gcc \\\n  make\\\n  py3-pip",
+            "RUN apk add \\\n  py3-pip   make \\\n  gcc \\\n  bash\\\n  zsh git",
+            "RUN apk add \\\n  bash   gcc \\\n  git \\\n  make\\\n  py3-pip zsh",
             id="spacing between words stays",
         ),
         pytest.param(
             """
             RUN apt-get install -y \\
                     mysql-client libmysqlclient-dev \\
-                    gcc \\
+                    gcc zlib1g \\
                 --no-install-recommends && rm -rf /var/lib/apt/lists/*
             """,
             """
             RUN apt-get install -y \\
                     gcc libmysqlclient-dev \\
-                    mysql-client \\
+                    mysql-client zlib1g \\
                 --no-install-recommends && rm -rf /var/lib/apt/lists/*
             """,
             id="options stay where they are when a line holds several words",
@@ -249,6 +249,112 @@ def test_unsorted_package_list_keeps_the_layout(before: str, after: str) -> None
     moved = [line.replace("\\", " ").split() for line in after.splitlines()]
     assert sorted(w for line in words for w in line) == sorted(w for line in moved for w in line)
     assert [len(line) for line in words] == [len(line) for line in moved]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            """
+            RUN apt-get update && apt-get --no-install-recommends install -y git binutils \\
+              gcc-x86-64-linux-gnu \\
+              binutils-x86-64-linux-gnu \\
+              binutils-aarch64-linux-gnu
+            """,
+            """
+            RUN apt-get update && apt-get --no-install-recommends install -y \\
+              binutils \\
+              binutils-aarch64-linux-gnu \\
+              binutils-x86-64-linux-gnu \\
+              gcc-x86-64-linux-gnu \\
+              git
+            """,
+            id="the command line's packages move down (buildkit's archutil)",
+        ),
+        pytest.param(
+            """
+            RUN apt-get update && apt-get install -y \\
+            \t\tbzip2 \\
+            \t\tgcc \\
+            \t\tgnupg dirmngr \\
+            \t\tmake \\
+            \t\t\\
+            # buildroot
+            \t\twget b \\
+            \t\ta
+            """,
+            """
+            RUN apt-get update && apt-get install -y \\
+            \t\tbzip2 \\
+            \t\tdirmngr \\
+            \t\tgcc \\
+            \t\tgnupg \\
+            \t\tmake \\
+            \t\t\\
+            # buildroot
+            \t\ta \\
+            \t\tb \\
+            \t\twget
+            """,
+            id="a lone pair among single words splits, each group on its own (debian's stretch image)",
+        ),
+        pytest.param(
+            """
+            RUN apt-get install -y \\
+                    mysql-client libmysqlclient-dev \\
+                    gcc \\
+                --no-install-recommends && rm -rf /var/lib/apt/lists/*
+            """,
+            """
+            RUN apt-get install -y \\
+                    --no-install-recommends \\
+                    gcc \\
+                    libmysqlclient-dev \\
+                    mysql-client && rm -rf /var/lib/apt/lists/*
+            """,
+            id="options get a line of their own at the front",
+        ),
+        pytest.param(
+            "RUN apk add \\\n  py3-pip   make \\\n  gcc\\\n  bash",
+            "RUN apk add \\\n  bash\\\n  gcc\\\n  make\\\n  py3-pip",
+            id="the gap before the escape of a one-word line is kept",
+        ),
+        pytest.param(
+            "RUN apt-get install -y c b \\\r\n    a \\\r\n    d\r\n",
+            "RUN apt-get install -y \\\r\n    a \\\r\n    b \\\r\n    c \\\r\n    d\r\n",
+            id="CRLF",
+        ),
+    ],
+)
+def test_unsorted_package_list_mostly_one_per_line_becomes_one_per_line(before: str, after: str) -> None:
+    before, after = _head(snippet(before), "debian"), _head(snippet(after), "debian")
+    assert_fixes(UnsortedPackageList(), before, after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apt-get install -y zsh curl \\\n    bash", id="one line below the command"),
+        pytest.param(
+            "RUN apt-get install -y \\\n  c d \\\n  e f \\\n  b", id="most lines hold several words"
+        ),
+    ],
+)
+def test_unsorted_package_list_keeps_words_per_line_otherwise(source: str) -> None:
+    before = _head(source, "debian")
+    after = fixed(UnsortedPackageList(), before).text
+    assert after != before
+    assert [len(line.split()) for line in after.splitlines()] == [len(line.split()) for line in before.splitlines()]
+
+
+def test_unsorted_package_list_duplicate_is_reported_and_kept() -> None:
+    # The rule promises never to drop a package: sorting puts the two side by side.
+    source = "FROM fedora\nRUN dnf -y install \\\n  rpmdevtools createrepo_c \\\n  createrepo_c e2fsprogs"
+    [message] = assert_reports(UnsortedPackageList(), source, fixable=True)
+    assert message.endswith("names `createrepo_c` more than once")
+    after = fixed(UnsortedPackageList(), source).text
+    assert after.count("createrepo_c") == 2
+    assert after.endswith("createrepo_c createrepo_c \\\n  e2fsprogs rpmdevtools")
 
 
 @pytest.mark.parametrize(
@@ -354,7 +460,7 @@ def test_unsorted_package_list_reports_without_fix(source: str, message: str) ->
 
 
 def test_unsorted_package_list_options_left_in_place_are_reported_without_fix() -> None:
-    source = "FROM debian\nRUN apt-get install -y \\\n    a b \\\n    c \\\n  --no-install-recommends"
+    source = "FROM debian\nRUN apt-get install -y \\\n    a b \\\n    c d \\\n  --no-install-recommends"
     assert assert_reports(UnsortedPackageList(), source, fixable=False) == [
         "`apt-get install` package list has options after its packages; no fix: the list puts several"
         " words or other text on a line, so dffix leaves its options there"

@@ -139,7 +139,11 @@ class UnsortedPackageList(Rule):
 
     ## Fix safety
     Packages are sorted by name, case-insensitively (a version pin such as `curl=7.88.1-10`,
-    an architecture or a release sorts with its name), then by the whole word. The fix
+    an architecture or a release sorts with its name), then by the whole word. A list
+    written one word per line, apart from the line with the command (at least two such
+    lines, most of them holding one word), is sorted one word per line: the command's line
+    keeps the command and its options, its packages move down, and a lone pair such as
+    `gnupg dirmngr` is split, at the indentation most of the lines have. Otherwise the fix
     keeps the author's layout: each word goes where the word of the same rank was, so
     every line keeps as many words as it had, its line breaks, its indentation and the
     spaces between words. A comment line, an empty line or a line holding only the
@@ -147,10 +151,9 @@ class UnsortedPackageList(Rule):
     moves across such a line (a comment describes the packages next to it).
     Options that follow packages in their group move to the front of the group, in their
     order (every option of these tools applies to the whole command wherever it is
-    written), when the group is on one line or holds one word per line at one
-    indentation. Otherwise they stay where they are, since an option would land on a line
-    laid out for packages: only the packages around them are sorted, and the options are
-    reported without a fix.
+    written), when the group is on one line or is laid out one word per line. Otherwise
+    they stay where they are, since an option would land on a line laid out for packages:
+    only the packages around them are sorted, and the options are reported without a fix.
 
     The fix only moves words; it never adds or removes a package. It is safe for the system
     package managers, which resolve all named packages as one transaction. For `pip` and
@@ -159,7 +162,8 @@ class UnsortedPackageList(Rule):
     lists with options between the packages are only reported.
 
     A package named twice (`curl curl`, or `curl curl=7.88.1-10`) is reported, not removed:
-    the second one may be a typo for another package.
+    the second one may be a typo for another package. Sorting puts the two side by side,
+    where the repeat is easy to see and delete.
 
     Not reported when a package word is not a literal (`$PKGS`, quotes, globs such as
     `pkg[extra]`, paths, `$(...)`), when an option is one dffix does not know (it may take
@@ -195,7 +199,9 @@ class UnsortedPackageList(Rule):
             return
         region = args[args.index(packages[0]) :]
         groups = _groups(df, instr, words, region)
-        movable = [_options_may_move(df, instr, words, g) for g in groups]
+        layout = _one_per_line_layout(df, instr, words, region)
+        # Laid out one per line, every option gets a line of its own at the front.
+        movable = [layout is not None or _options_may_move(df, instr, words, g) for g in groups]
         desired = [
             arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)
         ]
@@ -229,30 +235,106 @@ class UnsortedPackageList(Rule):
                 )
             fix = "; ".join(why)
         else:
-            fix = self._fix(df, instr, call, region, desired)
+            fix = self._fix(df, instr, call, region, desired, layout)
         if isinstance(fix, str):
             yield self.violation(Span(start, end), message=f"{message}; no fix: {fix}")
         else:
             yield self.violation(Span(start, end), fix, message=message)
 
     def _fix(
-        self, df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg], desired: list[Arg]
+        self,
+        df: Dockerfile,
+        instr: Instruction,
+        call: Call,
+        region: Sequence[Arg],
+        desired: list[Arg],
+        layout: _Layout | None,
     ) -> Fix | str:
         """Return the fix, or why there is none.
 
-        Each word goes where the word of the same rank was: every line keeps its number
-        of words, its breaks and its indentation.
+        Without a one-per-line layout each word goes where the word of the same rank was:
+        every line keeps its number of words, its breaks and its indentation.
         """
         items = _items(df, instr, call, region)
         if items is None:
             return "a package or option spans lines, or a redirection sits among them"
         by_arg = {item.arg: item for item in items}
+        if layout is not None:
+            edits = _one_per_line_edits(df, instr, call, region, [by_arg[a] for a in desired], layout)
+            return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
         edits = [
             Edit.replace(item.span, by_arg[want].text)
             for item, want in zip(items, desired, strict=True)
             if item.arg != want
         ]
         return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
+
+
+class _Layout(NamedTuple):
+    """How a list laid out one word per line writes each line."""
+
+    indent: str
+    gap: str  # between the word and the continuation escape
+    newline: str
+
+
+def _one_per_line_layout(
+    df: Dockerfile, instr: Instruction, words: Sequence[Token], region: Sequence[Arg]
+) -> _Layout | None:
+    """Return the layout of a list written one word per line, apart from the line with
+    the command (at least two such lines, most holding one word); None otherwise.
+
+    Such a list gets sorted one per line: keeping each line's word count would leave a
+    lone pair (`gnupg dirmngr`) or the command line's packages out of line."""
+    rows: dict[int, list[Arg]] = {}
+    for arg in region:
+        rows.setdefault(_line_index(instr, token_span(instr, words[arg.first]).start), []).append(arg)
+    lines = []
+    for row, args in rows.items():
+        line = instr.lines[row]
+        head = df.text[line.start : token_span(instr, words[args[0].first]).start]
+        if row >= 0 and not head.strip(" \t"):
+            lines.append((line, head, args))
+    single = [(line, head, args) for line, head, args in lines if len(args) == 1]
+    if len(lines) < 2 or 2 * len(single) <= len(lines):
+        return None
+    indent = Counter(head for _, head, _ in lines).most_common(1)[0][0]
+    gaps = [
+        df.text[token_span(instr, words[args[0].last]).end : line.cont]
+        for line, _, args in single
+        if line.cont is not None
+    ]
+    gap = gaps[0] if gaps and not gaps[0].strip(" \t") else " "
+    first = instr.lines[0]
+    return _Layout(indent, gap, df.text[first.end : first.eol] or df.newline)
+
+
+def _one_per_line_edits(
+    df: Dockerfile,
+    instr: Instruction,
+    call: Call,
+    region: Sequence[Arg],
+    ordered: list[_Item],
+    layout: _Layout,
+) -> list[Edit]:
+    """Return edits writing each group of the list one word per line, in `ordered` order.
+
+    The command's line keeps the command and its options; its packages move down."""
+    assert call.command is not None
+    words = call.command.words
+    groups = _groups(df, instr, words, region)
+    joint = f"{layout.gap}{df.escape}{layout.newline}{layout.indent}"
+    edits, at = [], 0
+    for group in groups:
+        items, at = ordered[at : at + len(group)], at + len(group)
+        start = token_span(instr, words[group[0].first]).start
+        end = token_span(instr, words[group[-1].last]).end
+        line = instr.lines[_line_index(instr, start)]
+        lead = joint.lstrip(" \t") if df.text[line.start : start].strip(" \t") else ""
+        text = lead + joint.join(item.text for item in items)
+        if text != df.text[start:end]:
+            edits.append(Edit.replace(Span(start, end), text))
+    return edits
 
 
 def _packages(group: Sequence[Arg]) -> list[Arg]:

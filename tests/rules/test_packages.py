@@ -344,7 +344,9 @@ def test_unsorted_package_list_keeps_words_per_line_otherwise(source: str) -> No
     before = _head(source, "debian")
     after = fixed(UnsortedPackageList(), before).text
     assert after != before
-    assert [len(line.split()) for line in after.splitlines()] == [len(line.split()) for line in before.splitlines()]
+    assert [len(line.split()) for line in after.splitlines()] == [
+        len(line.split()) for line in before.splitlines()
+    ]
 
 
 def test_unsorted_package_list_duplicate_is_reported_and_kept() -> None:

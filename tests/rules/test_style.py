@@ -332,12 +332,16 @@ def test_legacy_key_value_format_all_or_none_in_safe_mode() -> None:
     assert_unchanged(LegacyKeyValueFormat(), before, unsafe=False)
     assert_fixes(LegacyKeyValueFormat(), before, 'FROM scratch\nENV A=1\nENV B x "y z"\n', unsafe=True)
     messages = assert_reports(LegacyKeyValueFormat(), before)
-    assert messages[0].endswith("; unsafe fix: line 3 stays legacy (no fix there), so BuildKit would still warn")
+    assert messages[0].endswith(
+        "; unsafe fix: line 3 stays legacy (no fix there), so BuildKit would still warn"
+    )
     assert "; no fix: " in messages[1]
 
 
 def test_legacy_key_value_format_onbuild_does_not_block_the_rest() -> None:
-    assert_fixes(LegacyKeyValueFormat(), "FROM a\nONBUILD ENV A b\nENV C d e", 'FROM a\nONBUILD ENV A b\nENV C="d e"')
+    assert_fixes(
+        LegacyKeyValueFormat(), "FROM a\nONBUILD ENV A b\nENV C d e", 'FROM a\nONBUILD ENV A b\nENV C="d e"'
+    )
 
 
 _BUILDKIT_VARIANTS = [
@@ -356,10 +360,10 @@ _BUILDKIT_VARIANTS = [
     "LABEL a b c",
     "LABEL a \\\n  b \\\n  c",
     "ENV A 'b c'",
-    "ENV A \"b c\"",
+    'ENV A "b c"',
     "ENV A b\\ c",
     "ENV A b 'c d'",
-    "ENV A b \\\n  \"c d\"",
+    'ENV A b \\\n  "c d"',
     "ENV A b c\r\nENV D e \\\r\n  f\r\n",
 ]
 

@@ -485,4 +485,6 @@ def _moved_comments(df: Dockerfile, instr: Instruction, gap: Span) -> list[Edit]
     text = "".join(f"{indent}{df.text[ln.start : ln.end].strip()}{nl}" for ln in comments)
     line_start = df.text.rfind("\n", 0, instr.keyword_span.start) + 1
     moved = [Edit.insert(max(line_start, instr.span.start), text)]
-    return moved + [Edit.delete(Span(ln.start, ln.eol)) for ln in comments if not gap.start <= ln.start < gap.end]
+    return moved + [
+        Edit.delete(Span(ln.start, ln.eol)) for ln in comments if not gap.start <= ln.start < gap.end
+    ]

@@ -491,24 +491,24 @@ def test_unsorted_package_list_names_all_problems() -> None:
     ("before", "after"),
     [
         pytest.param(
-            "RUN apt-get update && apt-get install -y curl",
-            "RUN apt-get update && apt-get install --no-install-recommends -y curl",
+            "RUN apt-get update && apt-get install -y jq",
+            "RUN apt-get update && apt-get install --no-install-recommends -y jq",
             id="right after install",
         ),
-        pytest.param("RUN apt install -y curl", "RUN apt install --no-install-recommends -y curl", id="apt"),
+        pytest.param("RUN apt install -y jq", "RUN apt install --no-install-recommends -y jq", id="apt"),
         pytest.param(
-            "RUN apt-get -y install curl",
-            "RUN apt-get -y install --no-install-recommends curl",
+            "RUN apt-get -y install jq",
+            "RUN apt-get -y install --no-install-recommends jq",
             id="option first",
         ),
         pytest.param(
-            "RUN apt-get install \\\n    -y curl",
-            "RUN apt-get install --no-install-recommends \\\n    -y curl",
+            "RUN apt-get install \\\n    -y jq",
+            "RUN apt-get install --no-install-recommends \\\n    -y jq",
             id="multi-line",
         ),
         pytest.param(
-            "RUN sudo apt-get install -y curl",
-            "RUN sudo apt-get install --no-install-recommends -y curl",
+            "RUN sudo apt-get install -y jq",
+            "RUN sudo apt-get install --no-install-recommends -y jq",
             id="sudo",
         ),
     ],
@@ -520,16 +520,16 @@ def test_apt_get_install_recommends_fixes(before: str, after: str) -> None:
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param("RUN apt-get install --no-install-recommends -y curl", id="already there"),
-        pytest.param("RUN apt-get install --install-recommends -y curl", id="recommends asked for"),
-        pytest.param("RUN apt-get -o APT::Install-Recommends=false install -y curl", id="apt option"),
+        pytest.param("RUN apt-get install --no-install-recommends -y jq", id="already there"),
+        pytest.param("RUN apt-get install --install-recommends -y jq", id="recommends asked for"),
+        pytest.param("RUN apt-get -o APT::Install-Recommends=false install -y jq", id="apt option"),
         pytest.param(
             "RUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/01norecommends\n"
-            "RUN apt-get install -y curl",
+            "RUN apt-get install -y jq",
             id="apt.conf written by the file",
         ),
         pytest.param(
-            "COPY apt.conf /etc/apt/apt.conf.d/\nRUN apt-get install -y curl", id="COPY into /etc/apt"
+            "COPY apt.conf /etc/apt/apt.conf.d/\nRUN apt-get install -y jq", id="COPY into /etc/apt"
         ),
         pytest.param(
             "FROM debian AS build\nRUN apt-get install -y gcc\nFROM debian\nCOPY --from=build /x /x",
@@ -547,37 +547,37 @@ def test_apt_get_install_recommends_unchanged(source: str) -> None:
     "source",
     [
         pytest.param(
-            "RUN apt-get install --No-Install-Recommends -y curl", id="apt ignores the case of options"
+            "RUN apt-get install --No-Install-Recommends -y jq", id="apt ignores the case of options"
         ),
-        pytest.param("RUN apt-get install --install-recommends=no -y curl", id="--install-recommends=no"),
-        pytest.param("RUN apt-get install --no-install-recommends=0 -y curl", id="--no-install-recommends=0"),
-        pytest.param("RUN apt-get --no-install-recommends install -y curl", id="option before install"),
-        pytest.param("RUN apt-get -oAPT::Install-Recommends=0 install -y curl", id="-o glued to its value"),
-        pytest.param("RUN apt-get install --option=apt::install-recommends=false -y curl", id="--option="),
+        pytest.param("RUN apt-get install --install-recommends=no -y jq", id="--install-recommends=no"),
+        pytest.param("RUN apt-get install --no-install-recommends=0 -y jq", id="--no-install-recommends=0"),
+        pytest.param("RUN apt-get --no-install-recommends install -y jq", id="option before install"),
+        pytest.param("RUN apt-get -oAPT::Install-Recommends=0 install -y jq", id="-o glued to its value"),
+        pytest.param("RUN apt-get install --option=apt::install-recommends=false -y jq", id="--option="),
         pytest.param(
             "RUN printf 'APT {\\n  Install-Recommends \"false\";\\n};\\n' > /etc/apt/apt.conf.d/01\n"
-            "RUN apt-get install -y curl",
+            "RUN apt-get install -y jq",
             id="apt.conf in the nested form",
         ),
         pytest.param(
             "RUN <<EOF\necho 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/01\nEOF\n"
-            "RUN apt-get install -y curl",
+            "RUN apt-get install -y jq",
             id="apt.conf written by a heredoc",
         ),
         pytest.param(
-            "FROM debian AS base\nCOPY norecs /etc/apt/apt.conf.d/\nFROM base\nRUN apt-get install -y curl",
+            "FROM debian AS base\nCOPY norecs /etc/apt/apt.conf.d/\nFROM base\nRUN apt-get install -y jq",
             id="COPY into /etc/apt in the stage it is built on",
         ),
         pytest.param(
-            'ARG APT_FLAGS="--no-install-recommends -y"\nRUN apt-get install $APT_FLAGS curl',
+            'ARG APT_FLAGS="--no-install-recommends -y"\nRUN apt-get install $APT_FLAGS jq',
             id="the option in an ARG used by the command",
         ),
         pytest.param(
-            "ENV NORECS=--no-install-recommends\nRUN apt-get install -y ${NORECS} curl",
+            "ENV NORECS=--no-install-recommends\nRUN apt-get install -y ${NORECS} jq",
             id="the option in an ENV used by the command",
         ),
         pytest.param(
-            "RUN OPTS=--no-install-recommends && apt-get install -y $OPTS curl",
+            "RUN OPTS=--no-install-recommends && apt-get install -y $OPTS jq",
             id="the option in a shell variable of the RUN",
         ),
     ],
@@ -592,8 +592,8 @@ def test_apt_get_install_recommends_option_already_there_unchanged(source: str) 
     ("before", "after"),
     [
         pytest.param(
-            "RUN apt-get install --no-install-suggests -y curl",
-            "RUN apt-get install --no-install-recommends --no-install-suggests -y curl",
+            "RUN apt-get install --no-install-suggests -y jq",
+            "RUN apt-get install --no-install-recommends --no-install-suggests -y jq",
             id="--no-install-suggests still installs the recommended packages",
         ),
         pytest.param(
@@ -620,9 +620,7 @@ def test_apt_get_install_recommends_fixes_only_what_lacks_it(before: str, after:
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param(
-            "RUN apt-get update\nRUN apt-get install curl git", id="with DF101, DF102, DF104, DF106"
-        ),
+        pytest.param("RUN apt-get update\nRUN apt-get install jq git", id="with DF101, DF102, DF104, DF106"),
         pytest.param("RUN apt-get install b a --no-install-recommends", id="option after the packages"),
         pytest.param(
             "RUN apt-get install -y \\\n    b \\\n    # x\n    --no-install-recommends a", id="in a group"
@@ -643,13 +641,87 @@ def test_apt_get_install_recommends_never_twice_with_all_rules(source: str) -> N
 
 
 def test_apt_get_install_recommends_is_unsafe() -> None:
-    assert_unchanged(AptGetInstallRecommends(), "FROM debian\nRUN apt-get install -y curl", unsafe=False)
+    assert_unchanged(AptGetInstallRecommends(), "FROM debian\nRUN apt-get install -y jq", unsafe=False)
 
 
 def test_apt_get_install_recommends_exec_form_has_no_fix() -> None:
-    source = 'FROM debian\nRUN ["apt-get", "install", "-y", "curl"]'
+    source = 'FROM debian\nRUN ["apt-get", "install", "-y", "jq"]'
     assert assert_reports(AptGetInstallRecommends(), source, fixable=False) == [
         "`apt-get install` without `--no-install-recommends`"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        pytest.param(
+            "FROM ubuntu:15.10\nRUN apt-get install -y git zlib1g-dev",
+            "`git` only recommends `ca-certificates`",
+            id="git clone https fails without ca-certificates (shipwright baa51245)",
+        ),
+        pytest.param("FROM debian\nRUN apt-get install -y wget", "`wget` only recommends", id="wget"),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y libcurl4-openssl-dev", "`libcurl4-openssl-dev`", id="libcurl"
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y curl=7.88.1-10",
+            "`curl` only recommends",
+            id="a pinned version",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install --no-install-recommends -y ca-certificates\n"
+            "FROM debian\nRUN apt-get install -y curl",
+            "`curl` only recommends",
+            id="ca-certificates in an unrelated stage",
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN apt-get install -y xorg gnome-core libreoffice",
+            "`gnome-core` is a meta-package",
+            id="a desktop meta-package (rpappalax)",
+        ),
+        pytest.param(
+            "FROM ubuntu\nRUN apt-get install -y kde-plasma-desktop",
+            "`kde-plasma-desktop` is a meta",
+            id="kde",
+        ),
+        pytest.param(
+            "FROM ubuntu\nRUN apt-get install -y qt5-default python3-pip",
+            "`python3-pip` recommends `build-essential` and `python3-dev`",
+            id="pip's build tools (shipwright 007ce2c)",
+        ),
+    ],
+)
+def test_apt_get_install_recommends_no_fix_when_recommends_are_needed(source: str, why: str) -> None:
+    [message] = assert_reports(AptGetInstallRecommends(), source, fixable=False)
+    assert message.startswith(f"`apt-get install` without `--no-install-recommends`; no fix: {why}")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM debian\nRUN apt-get install -y curl ca-certificates", id="in the same list"),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y --no-install-recommends ca-certificates\n"
+            "RUN apt-get install -y git",
+            id="installed by an earlier RUN",
+        ),
+        pytest.param(
+            "FROM debian AS base\nRUN apt-get install -y --no-install-recommends ca-certificates\n"
+            "FROM base\nRUN apt-get install -y git",
+            id="installed in the stage it is built on",
+        ),
+        pytest.param("FROM python:3.12\nRUN apt-get install -y git", id="an official image that has it"),
+        pytest.param("FROM buildpack-deps:bookworm\nRUN apt-get install -y wget", id="buildpack-deps"),
+    ],
+)
+def test_apt_get_install_recommends_fixes_when_ca_certificates_is_there(source: str) -> None:
+    assert fixed(AptGetInstallRecommends(), source, unsafe=True).text != source
+
+
+def test_apt_get_install_recommends_ca_certificates_later_does_not_count() -> None:
+    source = "FROM debian\nRUN apt-get install -y curl\nRUN apt-get install -y ca-certificates"
+    assert [m.split("; no fix: ")[1][:6] for m in assert_reports(AptGetInstallRecommends(), source)[:1]] == [
+        "`curl`"
     ]
 
 

@@ -8,7 +8,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
@@ -44,7 +44,7 @@ from dffix.rules.pm import (
     sub_args,
     token_span,
 )
-from dffix.rules.user import base_image, shell_in_force
+from dffix.rules.user import base_image, is_official_image, shell_in_force
 from dffix.syntax.shell import Command, Kind, Token
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
 
@@ -469,6 +469,17 @@ class AptGetInstallRecommends(Rule):
     recommends `ca-certificates`, without which HTTPS fails). Check what the image still
     needs and name it explicitly.
 
+    No fix when the list names a package known to need what it only recommends:
+    `curl`, `wget`, `git` or a `libcurl*` package (HTTPS needs `ca-certificates`) while
+    neither the list, an earlier install of the stage or of a stage it is built on, nor
+    its official base image (`buildpack-deps`, `python`, `golang`, `ruby`, `php`, `rust`,
+    `eclipse-temurin`) installs `ca-certificates`; `python3-pip` or `python-pip`
+    (`build-essential` and `python3-dev`, and on older releases `python3-setuptools` and
+    `python3-wheel`, which a `pip install` that builds from source needs); or a desktop
+    meta-package (`gnome-core`, `xorg`, `*-desktop`, `kde-*`, `task-*`...), whose
+    recommended packages are most of what it installs. The message names the package.
+    dffix does not add `ca-certificates` itself: the fix only ever adds the option.
+
     Not reported when the command already says `--no-install-recommends` or
     `--install-recommends` (with any value, before or after `install`, in any case: apt
     matches long options without regard to case, `--No-Install-Recommends` works; it
@@ -500,6 +511,9 @@ class AptGetInstallRecommends(Rule):
             s.index: facts.stage_index("apt-configured", _apt_configured_at, s) for s in facts.stages
         }
         variables = _variable_mentions_recommends(df)
+        ca_at = {
+            s.index: facts.stage_index("ca-certificates", _ca_certificates_at(facts), s) for s in facts.stages
+        }
         for run in package_runs(facts, image_only=True):
             if run.instr.span.start > configured[run.stage.index]:
                 continue
@@ -511,17 +525,88 @@ class AptGetInstallRecommends(Rule):
                 if _may_hold_the_option(call, run.instr, variables):
                     continue
                 token = call.sub_token()
-                fix = None
-                if token is not None:
-                    fix = Fix.unsafe(insert_after(run.instr, token, " --no-install-recommends"))
                 message = f"`{call.label}` without `--no-install-recommends`"
-                yield self.violation(_call_span(run.instr, call), fix, message=message)
+                has_ca = run.instr.span.start > ca_at[run.stage.index] or _official_with_ca(facts, run.stage)
+                why = _recommends_needed(_named_packages(call), has_ca)
+                if why is not None:
+                    message = f"{message}; no fix: {why}"
+                elif token is not None:
+                    fix = Fix.unsafe(insert_after(run.instr, token, " --no-install-recommends"))
+                    yield self.violation(_call_span(run.instr, call), fix, message=message)
+                    continue
+                yield self.violation(_call_span(run.instr, call), message=message)
 
 
 # apt's setting in any form a file can hold: `-o APT::Install-Recommends=0`, an apt.conf
 # line `APT::Install-Recommends "false";`, or `Install-Recommends "0";` inside `APT { }`;
 # not the command-line options `--no-install-recommends`/`--install-recommends`.
 _APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
+
+
+# Packages whose HTTPS needs `ca-certificates`, which they only recommend (Debian, Ubuntu).
+_NEEDS_CA = frozenset({"curl", "wget", "git", "git-core"})
+# Meta-packages whose point is mostly what they recommend: a desktop without it is not one.
+_META = frozenset({"gnome", "gnome-core", "xorg", "xfce4", "lxde", "lxqt", "mate-core", "cinnamon"})
+_META_RE = re.compile(r"^(kde-.*|task-.*|.*-desktop|.*-desktop-environment)$")
+# Official images whose Debian or Ubuntu tags install `ca-certificates` themselves.
+_BASES_WITH_CA = frozenset({"buildpack-deps", "python", "golang", "ruby", "php", "rust", "eclipse-temurin"})
+_PIP_RECOMMENDS = (
+    "`{name}` recommends `build-essential` and `python3-dev` (and, before Debian 12 and Ubuntu"
+    " 22.04, `python3-setuptools` and `python3-wheel`), which a `pip install` that builds from"
+    " source needs; name the ones the image needs, then add the option"
+)
+
+
+def _named_packages(call: Call) -> frozenset[str]:
+    """Return the names of the words after the subcommand that are not options (an
+    option's value may be among them: more names only means fewer fixes)."""
+    return frozenset(package_name(w) for w in call.argv[call.sub + 1 :] if not w.startswith("-"))
+
+
+def _recommends_needed(names: frozenset[str], has_ca: bool) -> str | None:
+    """Return why leaving out the recommended packages of `names` would break the image,
+    or None when nothing dffix knows of would."""
+    meta = sorted(n for n in names if n in _META or _META_RE.match(n))
+    if meta:
+        return f"`{meta[0]}` is a meta-package: what it recommends is most of what it installs"
+    pips = sorted(n for n in names if n in ("python3-pip", "python-pip"))
+    if pips:
+        return _PIP_RECOMMENDS.format(name=pips[0])
+    https = sorted(n for n in names if n in _NEEDS_CA or n.startswith("libcurl"))
+    if https and not has_ca and "ca-certificates" not in names:
+        return (
+            f"`{https[0]}` only recommends `ca-certificates`, and nothing installs it before: without"
+            " it HTTPS fails (`git clone https://...`, `curl https://...`); add `ca-certificates`"
+            " to the list, then the option"
+        )
+    return None
+
+
+def _ca_certificates_at(facts: Facts) -> Callable[[Stage, float | None], float]:
+    """Return a function giving where the first install of `ca-certificates` of a stage
+    starts (`-inf` when a stage it is built on has one, `inf` when none does)."""
+
+    def at(stage: Stage, parent: float | None) -> float:
+        if parent is not None and parent < math.inf:
+            return -math.inf
+        for instr in stage.instructions:
+            found = run_calls(instr) if instr.kind == "RUN" else None
+            if found is None:
+                continue
+            for call in found.calls:
+                if call.subcommand in ("install", "add") and "ca-certificates" in _named_packages(call):
+                    return instr.span.start
+        return math.inf
+
+    return at
+
+
+def _official_with_ca(facts: Facts, stage: Stage) -> bool:
+    """Return whether the stage starts from an official image that installs `ca-certificates`."""
+    path = base_image(facts, stage).split("@", 1)[0].lower()
+    if ":" in path.rsplit("/", 1)[-1]:
+        path = path.rsplit(":", 1)[0]
+    return is_official_image(path) and path.rsplit("/", 1)[-1] in _BASES_WITH_CA
 
 
 def _variable_mentions_recommends(df: Dockerfile) -> bool:

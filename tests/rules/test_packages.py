@@ -1496,13 +1496,31 @@ def test_npm_cache_kept_yarn_classic_from_context(tmp_path: Path, files: dict[st
 
 
 def test_npm_cache_kept_relative_tool_then_other_commands_is_unsafe() -> None:
-    source = "FROM debian\nRUN cd /tmp/b && node-v8/bin/npm install -g npm && cd / && rm -rf /tmp/b"
+    source = "FROM debian\nRUN cd /tmp/b && node-v8/bin/npm install -g npm && make -C /src"
     after = source + " && node-v8/bin/npm cache clean --force"
     assert_unchanged(NpmCacheKept(), source, unsafe=False)
     assert_fixes(NpmCacheKept(), source, after, unsafe=True)
     assert assert_reports(NpmCacheKept(), source) == [
         "`npm install` leaves the package cache in the layer; the fix is unsafe: `node-v8/bin/npm` is a"
         " relative path, and later commands of the `RUN` may change the folder or remove it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("later", "word"),
+    [
+        pytest.param("cd && rm -rf /tmp/b", "cd", id="cd then rm of its folder (shipwright 2e0fa06)"),
+        pytest.param("rm -rf /tmp/b", "rm", id="rm of its folder"),
+        pytest.param("echo ok; cd /", "cd", id="cd after another command"),
+        pytest.param("sudo mv node-v8 /opt/", "mv", id="mv under sudo"),
+    ],
+)
+def test_npm_cache_kept_relative_tool_after_cd_or_rm_has_no_fix(later: str, word: str) -> None:
+    source = f"FROM debian\nRUN cd /tmp/b && node-v8/bin/npm install -g npm && {later}"
+    assert assert_reports(NpmCacheKept(), source, fixable=False) == [
+        "`npm install` leaves the package cache in the layer; no fix: `node-v8/bin/npm` is a relative path,"
+        f" and a later `{word}` of the `RUN` changes the folder or removes files, so a cleanup appended at"
+        " the end may not find it"
     ]
 
 

@@ -1363,6 +1363,9 @@ class CleanupRule(CacheRule):
         if style is not None:
             fix = _append(df, run, command)
         moved = _relative_tool_moved(run, call)
+        gone = _relative_tool_gone(run, call) if fix is not None and moved is not None else None
+        if gone is not None:
+            return self.violation(span, message=f"{message}; no fix: {gone}")
         if fix is not None and moved is not None:
             message += f"; the fix is unsafe: {moved}"
         if fix is not None and (moved is not None or not self.fix_is_safe(facts, call)):
@@ -1380,6 +1383,30 @@ def _relative_tool_moved(run: Run, call: Call) -> str | None:
     if script is not None and call.command is not None and next(commands_after(script, call), None) is None:
         return None  # the install is the last command: the cleanup runs in the same folder
     return f"`{word}` is a relative path, and later commands of the `RUN` may change the folder or remove it"
+
+
+# Commands after which a relative path may no longer lead to the tool: the shell's own
+# folder changers, and removals and moves.
+_CWD_OR_REMOVAL = frozenset({"cd", "pushd", "popd", ".", "source", "rm", "rmdir", "mv", "unlink"})
+
+
+def _relative_tool_gone(run: Run, call: Call) -> str | None:
+    """Return why the cleanup by a relative tool path appended at the end of the `RUN`
+    would fail: a later command changes the folder or removes or moves files; None when
+    none does (other commands may still, so the fix stays unsafe)."""
+    script = run.found.script
+    if script is None or call.command is None:
+        return None
+    for cmd in commands_after(script, call):
+        words = [basename(w) for w in cmd.argv]
+        while words and words[0] in ("sudo", "command", "builtin", "env"):
+            words = words[1:]
+        if words and words[0] in _CWD_OR_REMOVAL:
+            return (
+                f"`{call.argv[call.tool]}` is a relative path, and a later `{words[0]}` of the `RUN`"
+                " changes the folder or removes files, so a cleanup appended at the end may not find it"
+            )
+    return None
 
 
 def _append(df: Dockerfile, run: Run, command: str) -> Fix | None:
@@ -1661,8 +1688,10 @@ class NpmCacheKept(CleanupRule):
     cache only speeds up later installs.
 
     The cleanup runs the tool as the install wrote it; when that is a relative path
-    (`node-v20/bin/npm`) and other commands follow the install, the fix is unsafe: a `cd`
-    or an `rm` among them would leave the cleanup without its tool.
+    (`node-v20/bin/npm`) and other commands follow the install, there is no fix when one
+    of them is a `cd`, `pushd`, `popd`, `source`, `rm`, `rmdir`, `mv` or `unlink` (the
+    appended cleanup would run in another folder or after its tool is gone, failing the
+    build), and the fix is unsafe otherwise: another command may still remove it.
 
     For yarn it is safe only when the build context shows Yarn classic: a `package.json`
     without `packageManager: yarn@2+` (or just a `yarn.lock`), and no `.yarnrc.yml` or

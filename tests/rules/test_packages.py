@@ -320,6 +320,12 @@ def test_unsorted_package_list_keeps_the_layout(before: str, after: str) -> None
             id="the gap before the escape of a one-word line is kept",
         ),
         pytest.param(
+            "RUN apt-get install -y \\\n  cmake      \\\n  zsh gcc    \\\n  bash       \\\n  && echo",
+            "RUN apt-get install -y \\\n  bash       \\\n  cmake      \\\n  gcc        \\\n"
+            "  zsh        \\\n  && echo",
+            id="escapes lined up in a column stay lined up",
+        ),
+        pytest.param(
             "RUN apt-get install -y c b \\\r\n    a \\\r\n    d\r\n",
             "RUN apt-get install -y \\\r\n    a \\\r\n    b \\\r\n    c \\\r\n    d\r\n",
             id="CRLF",

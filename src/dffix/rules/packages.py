@@ -276,6 +276,14 @@ class _Layout(NamedTuple):
     indent: str
     gap: str  # between the word and the continuation escape
     newline: str
+    column: int | None = None  # where the escapes line up, when the author aligned them
+
+    def joint(self, escape: str, word: str) -> str:
+        """Return the text from the end of `word` to the start of the next line's word."""
+        gap = self.gap
+        if self.column is not None:
+            gap = " " * max(1, self.column - len(self.indent) - len(word))
+        return f"{gap}{escape}{self.newline}{self.indent}"
 
 
 def _one_per_line_layout(
@@ -305,8 +313,11 @@ def _one_per_line_layout(
         if line.cont is not None
     ]
     gap = gaps[0] if gaps and not gaps[0].strip(" \t") else " "
+    # Escapes lined up in one column (`cmake        \`) stay lined up.
+    columns = {line.cont - line.start for line, _, _ in single if line.cont is not None}
+    column = columns.pop() if len(columns) == 1 and len(gaps) > 1 and "\t" not in "".join(gaps) else None
     first = instr.lines[0]
-    return _Layout(indent, gap, df.text[first.end : first.eol] or df.newline)
+    return _Layout(indent, gap, df.text[first.end : first.eol] or df.newline, column)
 
 
 def _one_per_line_edits(
@@ -323,15 +334,21 @@ def _one_per_line_edits(
     assert call.command is not None
     words = call.command.words
     groups = _groups(df, instr, words, region)
-    joint = f"{layout.gap}{df.escape}{layout.newline}{layout.indent}"
     edits, at = [], 0
     for group in groups:
         items, at = ordered[at : at + len(group)], at + len(group)
         start = token_span(instr, words[group[0].first]).start
         end = token_span(instr, words[group[-1].last]).end
         line = instr.lines[_line_index(instr, start)]
-        lead = joint.lstrip(" \t") if df.text[line.start : start].strip(" \t") else ""
-        text = lead + joint.join(item.text for item in items)
+        lead = ""
+        if df.text[line.start : start].strip(" \t"):  # the command's line: its packages move down
+            lead = layout.joint(df.escape, "").lstrip(" \t")
+        text = lead + "".join(f"{item.text}{layout.joint(df.escape, item.text)}" for item in items[:-1])
+        text += items[-1].text
+        last = instr.lines[_line_index(instr, end)]
+        if layout.column is not None and last.cont is not None and not df.text[end : last.cont].strip(" \t"):
+            end = last.cont  # the last word's line lines up its escape too
+            text += layout.joint(df.escape, items[-1].text).split(df.escape, 1)[0]
         if text != df.text[start:end]:
             edits.append(Edit.replace(Span(start, end), text))
     return edits

@@ -303,11 +303,13 @@ def test_unsorted_package_list_keeps_the_layout(before: str, after: str) -> None
             RUN apt-get install -y \\
                     mysql-client libmysqlclient-dev \\
                     gcc \\
+                    curl \\
                 --no-install-recommends && rm -rf /var/lib/apt/lists/*
             """,
             """
             RUN apt-get install -y \\
                     --no-install-recommends \\
+                    curl \\
                     gcc \\
                     libmysqlclient-dev \\
                     mysql-client && rm -rf /var/lib/apt/lists/*
@@ -341,6 +343,10 @@ def test_unsorted_package_list_mostly_one_per_line_becomes_one_per_line(before: 
     "source",
     [
         pytest.param("RUN apt-get install -y zsh curl \\\n    bash", id="one line below the command"),
+        pytest.param(
+            "RUN apk add vips fftw-dev \\\n  --repository http://a/testing/ \\\n  --repository http://a/main",
+            id="lines of options alone do not count",
+        ),
         pytest.param(
             "RUN apt-get install -y \\\n  c d \\\n  e f \\\n  b", id="most lines hold several words"
         ),

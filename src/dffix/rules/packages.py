@@ -289,8 +289,9 @@ class _Layout(NamedTuple):
 def _one_per_line_layout(
     df: Dockerfile, instr: Instruction, words: Sequence[Token], region: Sequence[Arg]
 ) -> _Layout | None:
-    """Return the layout of a list written one word per line, apart from the line with
-    the command (at least two such lines, most holding one word); None otherwise.
+    """Return the layout of a list written one package per line, apart from the line with
+    the command (at least two lines of its own hold packages, most of them just one);
+    None otherwise. Lines of options alone (`--repository URL`) do not count.
 
     Such a list gets sorted one per line: keeping each line's word count would leave a
     lone pair (`gnupg dirmngr`) or the command line's packages out of line."""
@@ -301,7 +302,7 @@ def _one_per_line_layout(
     for row, args in rows.items():
         line = instr.lines[row]
         head = df.text[line.start : token_span(instr, words[args[0].first]).start]
-        if row >= 0 and not head.strip(" \t"):
+        if row >= 0 and not head.strip(" \t") and any(a.kind is ArgKind.PACKAGE for a in args):
             lines.append((line, head, args))
     single = [(line, head, args) for line, head, args in lines if len(args) == 1]
     if len(lines) < 2 or 2 * len(single) <= len(lines):

@@ -207,21 +207,21 @@ def test_unsorted_package_list_crlf_and_backtick_escape() -> None:
             id="an option moves to the front of its own group",
         ),
         pytest.param(
-            "RUN apk add \\\n  py3-pip   make \\\n  gcc\\\n  bash",
-            "RUN apk add \\\n  bash   gcc \\\n  make\\\n  py3-pip",
+            "RUN apk add \\\n  py3-pip   make \\\n  gcc \\\n  bash\\\n  zsh git",
+            "RUN apk add \\\n  bash   gcc \\\n  git \\\n  make\\\n  py3-pip zsh",
             id="spacing between words stays",
         ),
         pytest.param(
             """
             RUN apt-get install -y \\
                     mysql-client libmysqlclient-dev \\
-                    gcc \\
+                    gcc zlib1g \\
                 --no-install-recommends && rm -rf /var/lib/apt/lists/*
             """,
             """
             RUN apt-get install -y \\
                     gcc libmysqlclient-dev \\
-                    mysql-client \\
+                    mysql-client zlib1g \\
                 --no-install-recommends && rm -rf /var/lib/apt/lists/*
             """,
             id="options stay where they are when a line holds several words",
@@ -249,6 +249,126 @@ def test_unsorted_package_list_keeps_the_layout(before: str, after: str) -> None
     moved = [line.replace("\\", " ").split() for line in after.splitlines()]
     assert sorted(w for line in words for w in line) == sorted(w for line in moved for w in line)
     assert [len(line) for line in words] == [len(line) for line in moved]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            """
+            RUN apt-get update && apt-get --no-install-recommends install -y git binutils \\
+              gcc-x86-64-linux-gnu \\
+              binutils-x86-64-linux-gnu \\
+              binutils-aarch64-linux-gnu
+            """,
+            """
+            RUN apt-get update && apt-get --no-install-recommends install -y \\
+              binutils \\
+              binutils-aarch64-linux-gnu \\
+              binutils-x86-64-linux-gnu \\
+              gcc-x86-64-linux-gnu \\
+              git
+            """,
+            id="the command line's packages move down (buildkit's archutil)",
+        ),
+        pytest.param(
+            """
+            RUN apt-get update && apt-get install -y \\
+            \t\tbzip2 \\
+            \t\tgcc \\
+            \t\tgnupg dirmngr \\
+            \t\tmake \\
+            \t\t\\
+            # buildroot
+            \t\twget b \\
+            \t\ta
+            """,
+            """
+            RUN apt-get update && apt-get install -y \\
+            \t\tbzip2 \\
+            \t\tdirmngr \\
+            \t\tgcc \\
+            \t\tgnupg \\
+            \t\tmake \\
+            \t\t\\
+            # buildroot
+            \t\ta \\
+            \t\tb \\
+            \t\twget
+            """,
+            id="a lone pair among single words splits, each group on its own (debian's stretch image)",
+        ),
+        pytest.param(
+            """
+            RUN apt-get install -y \\
+                    mysql-client libmysqlclient-dev \\
+                    gcc \\
+                    curl \\
+                --no-install-recommends && rm -rf /var/lib/apt/lists/*
+            """,
+            """
+            RUN apt-get install -y \\
+                    --no-install-recommends \\
+                    curl \\
+                    gcc \\
+                    libmysqlclient-dev \\
+                    mysql-client && rm -rf /var/lib/apt/lists/*
+            """,
+            id="options get a line of their own at the front",
+        ),
+        pytest.param(
+            "RUN apk add \\\n  py3-pip   make \\\n  gcc\\\n  bash",
+            "RUN apk add \\\n  bash\\\n  gcc\\\n  make\\\n  py3-pip",
+            id="the gap before the escape of a one-word line is kept",
+        ),
+        pytest.param(
+            "RUN apt-get install -y \\\n  cmake      \\\n  zsh gcc    \\\n  bash       \\\n  && echo",
+            "RUN apt-get install -y \\\n  bash       \\\n  cmake      \\\n  gcc        \\\n"
+            "  zsh        \\\n  && echo",
+            id="escapes lined up in a column stay lined up",
+        ),
+        pytest.param(
+            "RUN apt-get install -y c b \\\r\n    a \\\r\n    d\r\n",
+            "RUN apt-get install -y \\\r\n    a \\\r\n    b \\\r\n    c \\\r\n    d\r\n",
+            id="CRLF",
+        ),
+    ],
+)
+def test_unsorted_package_list_mostly_one_per_line_becomes_one_per_line(before: str, after: str) -> None:
+    before, after = _head(snippet(before), "debian"), _head(snippet(after), "debian")
+    assert_fixes(UnsortedPackageList(), before, after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN apt-get install -y zsh curl \\\n    bash", id="one line below the command"),
+        pytest.param(
+            "RUN apk add vips fftw-dev \\\n  --repository http://a/testing/ \\\n  --repository http://a/main",
+            id="lines of options alone do not count",
+        ),
+        pytest.param(
+            "RUN apt-get install -y \\\n  c d \\\n  e f \\\n  b", id="most lines hold several words"
+        ),
+    ],
+)
+def test_unsorted_package_list_keeps_words_per_line_otherwise(source: str) -> None:
+    before = _head(source, "debian")
+    after = fixed(UnsortedPackageList(), before).text
+    assert after != before
+    assert [len(line.split()) for line in after.splitlines()] == [
+        len(line.split()) for line in before.splitlines()
+    ]
+
+
+def test_unsorted_package_list_duplicate_is_reported_and_kept() -> None:
+    # The rule promises never to drop a package: sorting puts the two side by side.
+    source = "FROM fedora\nRUN dnf -y install \\\n  rpmdevtools createrepo_c \\\n  createrepo_c e2fsprogs"
+    [message] = assert_reports(UnsortedPackageList(), source, fixable=True)
+    assert message.endswith("names `createrepo_c` more than once")
+    after = fixed(UnsortedPackageList(), source).text
+    assert after.count("createrepo_c") == 2
+    assert after.endswith("createrepo_c createrepo_c \\\n  e2fsprogs rpmdevtools")
 
 
 @pytest.mark.parametrize(
@@ -354,7 +474,7 @@ def test_unsorted_package_list_reports_without_fix(source: str, message: str) ->
 
 
 def test_unsorted_package_list_options_left_in_place_are_reported_without_fix() -> None:
-    source = "FROM debian\nRUN apt-get install -y \\\n    a b \\\n    c \\\n  --no-install-recommends"
+    source = "FROM debian\nRUN apt-get install -y \\\n    a b \\\n    c d \\\n  --no-install-recommends"
     assert assert_reports(UnsortedPackageList(), source, fixable=False) == [
         "`apt-get install` package list has options after its packages; no fix: the list puts several"
         " words or other text on a line, so dffix leaves its options there"
@@ -383,24 +503,24 @@ def test_unsorted_package_list_names_all_problems() -> None:
     ("before", "after"),
     [
         pytest.param(
-            "RUN apt-get update && apt-get install -y curl",
-            "RUN apt-get update && apt-get install --no-install-recommends -y curl",
+            "RUN apt-get update && apt-get install -y jq",
+            "RUN apt-get update && apt-get install --no-install-recommends -y jq",
             id="right after install",
         ),
-        pytest.param("RUN apt install -y curl", "RUN apt install --no-install-recommends -y curl", id="apt"),
+        pytest.param("RUN apt install -y jq", "RUN apt install --no-install-recommends -y jq", id="apt"),
         pytest.param(
-            "RUN apt-get -y install curl",
-            "RUN apt-get -y install --no-install-recommends curl",
+            "RUN apt-get -y install jq",
+            "RUN apt-get -y install --no-install-recommends jq",
             id="option first",
         ),
         pytest.param(
-            "RUN apt-get install \\\n    -y curl",
-            "RUN apt-get install --no-install-recommends \\\n    -y curl",
+            "RUN apt-get install \\\n    -y jq",
+            "RUN apt-get install --no-install-recommends \\\n    -y jq",
             id="multi-line",
         ),
         pytest.param(
-            "RUN sudo apt-get install -y curl",
-            "RUN sudo apt-get install --no-install-recommends -y curl",
+            "RUN sudo apt-get install -y jq",
+            "RUN sudo apt-get install --no-install-recommends -y jq",
             id="sudo",
         ),
     ],
@@ -412,16 +532,16 @@ def test_apt_get_install_recommends_fixes(before: str, after: str) -> None:
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param("RUN apt-get install --no-install-recommends -y curl", id="already there"),
-        pytest.param("RUN apt-get install --install-recommends -y curl", id="recommends asked for"),
-        pytest.param("RUN apt-get -o APT::Install-Recommends=false install -y curl", id="apt option"),
+        pytest.param("RUN apt-get install --no-install-recommends -y jq", id="already there"),
+        pytest.param("RUN apt-get install --install-recommends -y jq", id="recommends asked for"),
+        pytest.param("RUN apt-get -o APT::Install-Recommends=false install -y jq", id="apt option"),
         pytest.param(
             "RUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/01norecommends\n"
-            "RUN apt-get install -y curl",
+            "RUN apt-get install -y jq",
             id="apt.conf written by the file",
         ),
         pytest.param(
-            "COPY apt.conf /etc/apt/apt.conf.d/\nRUN apt-get install -y curl", id="COPY into /etc/apt"
+            "COPY apt.conf /etc/apt/apt.conf.d/\nRUN apt-get install -y jq", id="COPY into /etc/apt"
         ),
         pytest.param(
             "FROM debian AS build\nRUN apt-get install -y gcc\nFROM debian\nCOPY --from=build /x /x",
@@ -439,37 +559,37 @@ def test_apt_get_install_recommends_unchanged(source: str) -> None:
     "source",
     [
         pytest.param(
-            "RUN apt-get install --No-Install-Recommends -y curl", id="apt ignores the case of options"
+            "RUN apt-get install --No-Install-Recommends -y jq", id="apt ignores the case of options"
         ),
-        pytest.param("RUN apt-get install --install-recommends=no -y curl", id="--install-recommends=no"),
-        pytest.param("RUN apt-get install --no-install-recommends=0 -y curl", id="--no-install-recommends=0"),
-        pytest.param("RUN apt-get --no-install-recommends install -y curl", id="option before install"),
-        pytest.param("RUN apt-get -oAPT::Install-Recommends=0 install -y curl", id="-o glued to its value"),
-        pytest.param("RUN apt-get install --option=apt::install-recommends=false -y curl", id="--option="),
+        pytest.param("RUN apt-get install --install-recommends=no -y jq", id="--install-recommends=no"),
+        pytest.param("RUN apt-get install --no-install-recommends=0 -y jq", id="--no-install-recommends=0"),
+        pytest.param("RUN apt-get --no-install-recommends install -y jq", id="option before install"),
+        pytest.param("RUN apt-get -oAPT::Install-Recommends=0 install -y jq", id="-o glued to its value"),
+        pytest.param("RUN apt-get install --option=apt::install-recommends=false -y jq", id="--option="),
         pytest.param(
             "RUN printf 'APT {\\n  Install-Recommends \"false\";\\n};\\n' > /etc/apt/apt.conf.d/01\n"
-            "RUN apt-get install -y curl",
+            "RUN apt-get install -y jq",
             id="apt.conf in the nested form",
         ),
         pytest.param(
             "RUN <<EOF\necho 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/01\nEOF\n"
-            "RUN apt-get install -y curl",
+            "RUN apt-get install -y jq",
             id="apt.conf written by a heredoc",
         ),
         pytest.param(
-            "FROM debian AS base\nCOPY norecs /etc/apt/apt.conf.d/\nFROM base\nRUN apt-get install -y curl",
+            "FROM debian AS base\nCOPY norecs /etc/apt/apt.conf.d/\nFROM base\nRUN apt-get install -y jq",
             id="COPY into /etc/apt in the stage it is built on",
         ),
         pytest.param(
-            'ARG APT_FLAGS="--no-install-recommends -y"\nRUN apt-get install $APT_FLAGS curl',
+            'ARG APT_FLAGS="--no-install-recommends -y"\nRUN apt-get install $APT_FLAGS jq',
             id="the option in an ARG used by the command",
         ),
         pytest.param(
-            "ENV NORECS=--no-install-recommends\nRUN apt-get install -y ${NORECS} curl",
+            "ENV NORECS=--no-install-recommends\nRUN apt-get install -y ${NORECS} jq",
             id="the option in an ENV used by the command",
         ),
         pytest.param(
-            "RUN OPTS=--no-install-recommends && apt-get install -y $OPTS curl",
+            "RUN OPTS=--no-install-recommends && apt-get install -y $OPTS jq",
             id="the option in a shell variable of the RUN",
         ),
     ],
@@ -484,8 +604,8 @@ def test_apt_get_install_recommends_option_already_there_unchanged(source: str) 
     ("before", "after"),
     [
         pytest.param(
-            "RUN apt-get install --no-install-suggests -y curl",
-            "RUN apt-get install --no-install-recommends --no-install-suggests -y curl",
+            "RUN apt-get install --no-install-suggests -y jq",
+            "RUN apt-get install --no-install-recommends --no-install-suggests -y jq",
             id="--no-install-suggests still installs the recommended packages",
         ),
         pytest.param(
@@ -512,9 +632,7 @@ def test_apt_get_install_recommends_fixes_only_what_lacks_it(before: str, after:
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param(
-            "RUN apt-get update\nRUN apt-get install curl git", id="with DF101, DF102, DF104, DF106"
-        ),
+        pytest.param("RUN apt-get update\nRUN apt-get install jq git", id="with DF101, DF102, DF104, DF106"),
         pytest.param("RUN apt-get install b a --no-install-recommends", id="option after the packages"),
         pytest.param(
             "RUN apt-get install -y \\\n    b \\\n    # x\n    --no-install-recommends a", id="in a group"
@@ -535,13 +653,87 @@ def test_apt_get_install_recommends_never_twice_with_all_rules(source: str) -> N
 
 
 def test_apt_get_install_recommends_is_unsafe() -> None:
-    assert_unchanged(AptGetInstallRecommends(), "FROM debian\nRUN apt-get install -y curl", unsafe=False)
+    assert_unchanged(AptGetInstallRecommends(), "FROM debian\nRUN apt-get install -y jq", unsafe=False)
 
 
 def test_apt_get_install_recommends_exec_form_has_no_fix() -> None:
-    source = 'FROM debian\nRUN ["apt-get", "install", "-y", "curl"]'
+    source = 'FROM debian\nRUN ["apt-get", "install", "-y", "jq"]'
     assert assert_reports(AptGetInstallRecommends(), source, fixable=False) == [
         "`apt-get install` without `--no-install-recommends`"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        pytest.param(
+            "FROM ubuntu:15.10\nRUN apt-get install -y git zlib1g-dev",
+            "`git` only recommends `ca-certificates`",
+            id="git clone https fails without ca-certificates (shipwright baa51245)",
+        ),
+        pytest.param("FROM debian\nRUN apt-get install -y wget", "`wget` only recommends", id="wget"),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y libcurl4-openssl-dev", "`libcurl4-openssl-dev`", id="libcurl"
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y curl=7.88.1-10",
+            "`curl` only recommends",
+            id="a pinned version",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install --no-install-recommends -y ca-certificates\n"
+            "FROM debian\nRUN apt-get install -y curl",
+            "`curl` only recommends",
+            id="ca-certificates in an unrelated stage",
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN apt-get install -y xorg gnome-core libreoffice",
+            "`gnome-core` is a meta-package",
+            id="a desktop meta-package (rpappalax)",
+        ),
+        pytest.param(
+            "FROM ubuntu\nRUN apt-get install -y kde-plasma-desktop",
+            "`kde-plasma-desktop` is a meta",
+            id="kde",
+        ),
+        pytest.param(
+            "FROM ubuntu\nRUN apt-get install -y qt5-default python3-pip",
+            "`python3-pip` recommends `build-essential` and `python3-dev`",
+            id="pip's build tools (shipwright 007ce2c)",
+        ),
+    ],
+)
+def test_apt_get_install_recommends_no_fix_when_recommends_are_needed(source: str, why: str) -> None:
+    [message] = assert_reports(AptGetInstallRecommends(), source, fixable=False)
+    assert message.startswith(f"`apt-get install` without `--no-install-recommends`; no fix: {why}")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM debian\nRUN apt-get install -y curl ca-certificates", id="in the same list"),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y --no-install-recommends ca-certificates\n"
+            "RUN apt-get install -y git",
+            id="installed by an earlier RUN",
+        ),
+        pytest.param(
+            "FROM debian AS base\nRUN apt-get install -y --no-install-recommends ca-certificates\n"
+            "FROM base\nRUN apt-get install -y git",
+            id="installed in the stage it is built on",
+        ),
+        pytest.param("FROM python:3.12\nRUN apt-get install -y git", id="an official image that has it"),
+        pytest.param("FROM buildpack-deps:bookworm\nRUN apt-get install -y wget", id="buildpack-deps"),
+    ],
+)
+def test_apt_get_install_recommends_fixes_when_ca_certificates_is_there(source: str) -> None:
+    assert fixed(AptGetInstallRecommends(), source, unsafe=True).text != source
+
+
+def test_apt_get_install_recommends_ca_certificates_later_does_not_count() -> None:
+    source = "FROM debian\nRUN apt-get install -y curl\nRUN apt-get install -y ca-certificates"
+    assert [m.split("; no fix: ")[1][:6] for m in assert_reports(AptGetInstallRecommends(), source)[:1]] == [
+        "`curl`"
     ]
 
 
@@ -1316,13 +1508,31 @@ def test_npm_cache_kept_yarn_classic_from_context(tmp_path: Path, files: dict[st
 
 
 def test_npm_cache_kept_relative_tool_then_other_commands_is_unsafe() -> None:
-    source = "FROM debian\nRUN cd /tmp/b && node-v8/bin/npm install -g npm && cd / && rm -rf /tmp/b"
+    source = "FROM debian\nRUN cd /tmp/b && node-v8/bin/npm install -g npm && make -C /src"
     after = source + " && node-v8/bin/npm cache clean --force"
     assert_unchanged(NpmCacheKept(), source, unsafe=False)
     assert_fixes(NpmCacheKept(), source, after, unsafe=True)
     assert assert_reports(NpmCacheKept(), source) == [
         "`npm install` leaves the package cache in the layer; the fix is unsafe: `node-v8/bin/npm` is a"
         " relative path, and later commands of the `RUN` may change the folder or remove it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("later", "word"),
+    [
+        pytest.param("cd && rm -rf /tmp/b", "cd", id="cd then rm of its folder (shipwright 2e0fa06)"),
+        pytest.param("rm -rf /tmp/b", "rm", id="rm of its folder"),
+        pytest.param("echo ok; cd /", "cd", id="cd after another command"),
+        pytest.param("sudo mv node-v8 /opt/", "mv", id="mv under sudo"),
+    ],
+)
+def test_npm_cache_kept_relative_tool_after_cd_or_rm_has_no_fix(later: str, word: str) -> None:
+    source = f"FROM debian\nRUN cd /tmp/b && node-v8/bin/npm install -g npm && {later}"
+    assert assert_reports(NpmCacheKept(), source, fixable=False) == [
+        "`npm install` leaves the package cache in the layer; no fix: `node-v8/bin/npm` is a relative path,"
+        f" and a later `{word}` of the `RUN` changes the folder or removes files, so a cleanup appended at"
+        " the end may not find it"
     ]
 
 

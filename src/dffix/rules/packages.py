@@ -8,7 +8,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
@@ -44,7 +44,7 @@ from dffix.rules.pm import (
     sub_args,
     token_span,
 )
-from dffix.rules.user import base_image, shell_in_force
+from dffix.rules.user import base_image, is_official_image, shell_in_force
 from dffix.syntax.shell import Command, Kind, Token
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
 
@@ -139,7 +139,11 @@ class UnsortedPackageList(Rule):
 
     ## Fix safety
     Packages are sorted by name, case-insensitively (a version pin such as `curl=7.88.1-10`,
-    an architecture or a release sorts with its name), then by the whole word. The fix
+    an architecture or a release sorts with its name), then by the whole word. A list
+    written one word per line, apart from the line with the command (at least two such
+    lines, most of them holding one word), is sorted one word per line: the command's line
+    keeps the command and its options, its packages move down, and a lone pair such as
+    `gnupg dirmngr` is split, at the indentation most of the lines have. Otherwise the fix
     keeps the author's layout: each word goes where the word of the same rank was, so
     every line keeps as many words as it had, its line breaks, its indentation and the
     spaces between words. A comment line, an empty line or a line holding only the
@@ -147,10 +151,9 @@ class UnsortedPackageList(Rule):
     moves across such a line (a comment describes the packages next to it).
     Options that follow packages in their group move to the front of the group, in their
     order (every option of these tools applies to the whole command wherever it is
-    written), when the group is on one line or holds one word per line at one
-    indentation. Otherwise they stay where they are, since an option would land on a line
-    laid out for packages: only the packages around them are sorted, and the options are
-    reported without a fix.
+    written), when the group is on one line or is laid out one word per line. Otherwise
+    they stay where they are, since an option would land on a line laid out for packages:
+    only the packages around them are sorted, and the options are reported without a fix.
 
     The fix only moves words; it never adds or removes a package. It is safe for the system
     package managers, which resolve all named packages as one transaction. For `pip` and
@@ -159,7 +162,8 @@ class UnsortedPackageList(Rule):
     lists with options between the packages are only reported.
 
     A package named twice (`curl curl`, or `curl curl=7.88.1-10`) is reported, not removed:
-    the second one may be a typo for another package.
+    the second one may be a typo for another package. Sorting puts the two side by side,
+    where the repeat is easy to see and delete.
 
     Not reported when a package word is not a literal (`$PKGS`, quotes, globs such as
     `pkg[extra]`, paths, `$(...)`), when an option is one dffix does not know (it may take
@@ -195,7 +199,9 @@ class UnsortedPackageList(Rule):
             return
         region = args[args.index(packages[0]) :]
         groups = _groups(df, instr, words, region)
-        movable = [_options_may_move(df, instr, words, g) for g in groups]
+        layout = _one_per_line_layout(df, instr, words, region)
+        # Laid out one per line, every option gets a line of its own at the front.
+        movable = [layout is not None or _options_may_move(df, instr, words, g) for g in groups]
         desired = [
             arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)
         ]
@@ -229,30 +235,124 @@ class UnsortedPackageList(Rule):
                 )
             fix = "; ".join(why)
         else:
-            fix = self._fix(df, instr, call, region, desired)
+            fix = self._fix(df, instr, call, region, desired, layout)
         if isinstance(fix, str):
             yield self.violation(Span(start, end), message=f"{message}; no fix: {fix}")
         else:
             yield self.violation(Span(start, end), fix, message=message)
 
     def _fix(
-        self, df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg], desired: list[Arg]
+        self,
+        df: Dockerfile,
+        instr: Instruction,
+        call: Call,
+        region: Sequence[Arg],
+        desired: list[Arg],
+        layout: _Layout | None,
     ) -> Fix | str:
         """Return the fix, or why there is none.
 
-        Each word goes where the word of the same rank was: every line keeps its number
-        of words, its breaks and its indentation.
+        Without a one-per-line layout each word goes where the word of the same rank was:
+        every line keeps its number of words, its breaks and its indentation.
         """
         items = _items(df, instr, call, region)
         if items is None:
             return "a package or option spans lines, or a redirection sits among them"
         by_arg = {item.arg: item for item in items}
+        if layout is not None:
+            edits = _one_per_line_edits(df, instr, call, region, [by_arg[a] for a in desired], layout)
+            return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
         edits = [
             Edit.replace(item.span, by_arg[want].text)
             for item, want in zip(items, desired, strict=True)
             if item.arg != want
         ]
         return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
+
+
+class _Layout(NamedTuple):
+    """How a list laid out one word per line writes each line."""
+
+    indent: str
+    gap: str  # between the word and the continuation escape
+    newline: str
+    column: int | None = None  # where the escapes line up, when the author aligned them
+
+    def joint(self, escape: str, word: str) -> str:
+        """Return the text from the end of `word` to the start of the next line's word."""
+        gap = self.gap
+        if self.column is not None:
+            gap = " " * max(1, self.column - len(self.indent) - len(word))
+        return f"{gap}{escape}{self.newline}{self.indent}"
+
+
+def _one_per_line_layout(
+    df: Dockerfile, instr: Instruction, words: Sequence[Token], region: Sequence[Arg]
+) -> _Layout | None:
+    """Return the layout of a list written one package per line, apart from the line with
+    the command (at least two lines of its own hold packages, most of them just one);
+    None otherwise. Lines of options alone (`--repository URL`) do not count.
+
+    Such a list gets sorted one per line: keeping each line's word count would leave a
+    lone pair (`gnupg dirmngr`) or the command line's packages out of line."""
+    rows: dict[int, list[Arg]] = {}
+    for arg in region:
+        rows.setdefault(_line_index(instr, token_span(instr, words[arg.first]).start), []).append(arg)
+    lines = []
+    for row, args in rows.items():
+        line = instr.lines[row]
+        head = df.text[line.start : token_span(instr, words[args[0].first]).start]
+        if row >= 0 and not head.strip(" \t") and any(a.kind is ArgKind.PACKAGE for a in args):
+            lines.append((line, head, args))
+    single = [(line, head, args) for line, head, args in lines if len(args) == 1]
+    if len(lines) < 2 or 2 * len(single) <= len(lines):
+        return None
+    indent = Counter(head for _, head, _ in lines).most_common(1)[0][0]
+    gaps = [
+        df.text[token_span(instr, words[args[0].last]).end : line.cont]
+        for line, _, args in single
+        if line.cont is not None
+    ]
+    gap = gaps[0] if gaps and not gaps[0].strip(" \t") else " "
+    # Escapes lined up in one column (`cmake        \`) stay lined up.
+    columns = {line.cont - line.start for line, _, _ in single if line.cont is not None}
+    column = columns.pop() if len(columns) == 1 and len(gaps) > 1 and "\t" not in "".join(gaps) else None
+    first = instr.lines[0]
+    return _Layout(indent, gap, df.text[first.end : first.eol] or df.newline, column)
+
+
+def _one_per_line_edits(
+    df: Dockerfile,
+    instr: Instruction,
+    call: Call,
+    region: Sequence[Arg],
+    ordered: list[_Item],
+    layout: _Layout,
+) -> list[Edit]:
+    """Return edits writing each group of the list one word per line, in `ordered` order.
+
+    The command's line keeps the command and its options; its packages move down."""
+    assert call.command is not None
+    words = call.command.words
+    groups = _groups(df, instr, words, region)
+    edits, at = [], 0
+    for group in groups:
+        items, at = ordered[at : at + len(group)], at + len(group)
+        start = token_span(instr, words[group[0].first]).start
+        end = token_span(instr, words[group[-1].last]).end
+        line = instr.lines[_line_index(instr, start)]
+        lead = ""
+        if df.text[line.start : start].strip(" \t"):  # the command's line: its packages move down
+            lead = layout.joint(df.escape, "").lstrip(" \t")
+        text = lead + "".join(f"{item.text}{layout.joint(df.escape, item.text)}" for item in items[:-1])
+        text += items[-1].text
+        last = instr.lines[_line_index(instr, end)]
+        if layout.column is not None and last.cont is not None and not df.text[end : last.cont].strip(" \t"):
+            end = last.cont  # the last word's line lines up its escape too
+            text += layout.joint(df.escape, items[-1].text).split(df.escape, 1)[0]
+        if text != df.text[start:end]:
+            edits.append(Edit.replace(Span(start, end), text))
+    return edits
 
 
 def _packages(group: Sequence[Arg]) -> list[Arg]:
@@ -387,6 +487,17 @@ class AptGetInstallRecommends(Rule):
     recommends `ca-certificates`, without which HTTPS fails). Check what the image still
     needs and name it explicitly.
 
+    No fix when the list names a package known to need what it only recommends:
+    `curl`, `wget`, `git` or a `libcurl*` package (HTTPS needs `ca-certificates`) while
+    neither the list, an earlier install of the stage or of a stage it is built on, nor
+    its official base image (`buildpack-deps`, `python`, `golang`, `ruby`, `php`, `rust`,
+    `eclipse-temurin`) installs `ca-certificates`; `python3-pip` or `python-pip`
+    (`build-essential` and `python3-dev`, and on older releases `python3-setuptools` and
+    `python3-wheel`, which a `pip install` that builds from source needs); or a desktop
+    meta-package (`gnome-core`, `xorg`, `*-desktop`, `kde-*`, `task-*`...), whose
+    recommended packages are most of what it installs. The message names the package.
+    dffix does not add `ca-certificates` itself: the fix only ever adds the option.
+
     Not reported when the command already says `--no-install-recommends` or
     `--install-recommends` (with any value, before or after `install`, in any case: apt
     matches long options without regard to case, `--No-Install-Recommends` works; it
@@ -418,6 +529,9 @@ class AptGetInstallRecommends(Rule):
             s.index: facts.stage_index("apt-configured", _apt_configured_at, s) for s in facts.stages
         }
         variables = _variable_mentions_recommends(df)
+        ca_at = {
+            s.index: facts.stage_index("ca-certificates", _ca_certificates_at(facts), s) for s in facts.stages
+        }
         for run in package_runs(facts, image_only=True):
             if run.instr.span.start > configured[run.stage.index]:
                 continue
@@ -429,17 +543,88 @@ class AptGetInstallRecommends(Rule):
                 if _may_hold_the_option(call, run.instr, variables):
                     continue
                 token = call.sub_token()
-                fix = None
-                if token is not None:
-                    fix = Fix.unsafe(insert_after(run.instr, token, " --no-install-recommends"))
                 message = f"`{call.label}` without `--no-install-recommends`"
-                yield self.violation(_call_span(run.instr, call), fix, message=message)
+                has_ca = run.instr.span.start > ca_at[run.stage.index] or _official_with_ca(facts, run.stage)
+                why = _recommends_needed(_named_packages(call), has_ca)
+                if why is not None:
+                    message = f"{message}; no fix: {why}"
+                elif token is not None:
+                    fix = Fix.unsafe(insert_after(run.instr, token, " --no-install-recommends"))
+                    yield self.violation(_call_span(run.instr, call), fix, message=message)
+                    continue
+                yield self.violation(_call_span(run.instr, call), message=message)
 
 
 # apt's setting in any form a file can hold: `-o APT::Install-Recommends=0`, an apt.conf
 # line `APT::Install-Recommends "false";`, or `Install-Recommends "0";` inside `APT { }`;
 # not the command-line options `--no-install-recommends`/`--install-recommends`.
 _APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
+
+
+# Packages whose HTTPS needs `ca-certificates`, which they only recommend (Debian, Ubuntu).
+_NEEDS_CA = frozenset({"curl", "wget", "git", "git-core"})
+# Meta-packages whose point is mostly what they recommend: a desktop without it is not one.
+_META = frozenset({"gnome", "gnome-core", "xorg", "xfce4", "lxde", "lxqt", "mate-core", "cinnamon"})
+_META_RE = re.compile(r"^(kde-.*|task-.*|.*-desktop|.*-desktop-environment)$")
+# Official images whose Debian or Ubuntu tags install `ca-certificates` themselves.
+_BASES_WITH_CA = frozenset({"buildpack-deps", "python", "golang", "ruby", "php", "rust", "eclipse-temurin"})
+_PIP_RECOMMENDS = (
+    "`{name}` recommends `build-essential` and `python3-dev` (and, before Debian 12 and Ubuntu"
+    " 22.04, `python3-setuptools` and `python3-wheel`), which a `pip install` that builds from"
+    " source needs; name the ones the image needs, then add the option"
+)
+
+
+def _named_packages(call: Call) -> frozenset[str]:
+    """Return the names of the words after the subcommand that are not options (an
+    option's value may be among them: more names only means fewer fixes)."""
+    return frozenset(package_name(w) for w in call.argv[call.sub + 1 :] if not w.startswith("-"))
+
+
+def _recommends_needed(names: frozenset[str], has_ca: bool) -> str | None:
+    """Return why leaving out the recommended packages of `names` would break the image,
+    or None when nothing dffix knows of would."""
+    meta = sorted(n for n in names if n in _META or _META_RE.match(n))
+    if meta:
+        return f"`{meta[0]}` is a meta-package: what it recommends is most of what it installs"
+    pips = sorted(n for n in names if n in ("python3-pip", "python-pip"))
+    if pips:
+        return _PIP_RECOMMENDS.format(name=pips[0])
+    https = sorted(n for n in names if n in _NEEDS_CA or n.startswith("libcurl"))
+    if https and not has_ca and "ca-certificates" not in names:
+        return (
+            f"`{https[0]}` only recommends `ca-certificates`, and nothing installs it before: without"
+            " it HTTPS fails (`git clone https://...`, `curl https://...`); add `ca-certificates`"
+            " to the list, then the option"
+        )
+    return None
+
+
+def _ca_certificates_at(facts: Facts) -> Callable[[Stage, float | None], float]:
+    """Return a function giving where the first install of `ca-certificates` of a stage
+    starts (`-inf` when a stage it is built on has one, `inf` when none does)."""
+
+    def at(stage: Stage, parent: float | None) -> float:
+        if parent is not None and parent < math.inf:
+            return -math.inf
+        for instr in stage.instructions:
+            found = run_calls(instr) if instr.kind == "RUN" else None
+            if found is None:
+                continue
+            for call in found.calls:
+                if call.subcommand in ("install", "add") and "ca-certificates" in _named_packages(call):
+                    return instr.span.start
+        return math.inf
+
+    return at
+
+
+def _official_with_ca(facts: Facts, stage: Stage) -> bool:
+    """Return whether the stage starts from an official image that installs `ca-certificates`."""
+    path = base_image(facts, stage).split("@", 1)[0].lower()
+    if ":" in path.rsplit("/", 1)[-1]:
+        path = path.rsplit(":", 1)[0]
+    return is_official_image(path) and path.rsplit("/", 1)[-1] in _BASES_WITH_CA
 
 
 def _variable_mentions_recommends(df: Dockerfile) -> bool:
@@ -1196,6 +1381,9 @@ class CleanupRule(CacheRule):
         if style is not None:
             fix = _append(df, run, command)
         moved = _relative_tool_moved(run, call)
+        gone = _relative_tool_gone(run, call) if fix is not None and moved is not None else None
+        if gone is not None:
+            return self.violation(span, message=f"{message}; no fix: {gone}")
         if fix is not None and moved is not None:
             message += f"; the fix is unsafe: {moved}"
         if fix is not None and (moved is not None or not self.fix_is_safe(facts, call)):
@@ -1213,6 +1401,30 @@ def _relative_tool_moved(run: Run, call: Call) -> str | None:
     if script is not None and call.command is not None and next(commands_after(script, call), None) is None:
         return None  # the install is the last command: the cleanup runs in the same folder
     return f"`{word}` is a relative path, and later commands of the `RUN` may change the folder or remove it"
+
+
+# Commands after which a relative path may no longer lead to the tool: the shell's own
+# folder changers, and removals and moves.
+_CWD_OR_REMOVAL = frozenset({"cd", "pushd", "popd", ".", "source", "rm", "rmdir", "mv", "unlink"})
+
+
+def _relative_tool_gone(run: Run, call: Call) -> str | None:
+    """Return why the cleanup by a relative tool path appended at the end of the `RUN`
+    would fail: a later command changes the folder or removes or moves files; None when
+    none does (other commands may still, so the fix stays unsafe)."""
+    script = run.found.script
+    if script is None or call.command is None:
+        return None
+    for cmd in commands_after(script, call):
+        words = [basename(w) for w in cmd.argv]
+        while words and words[0] in ("sudo", "command", "builtin", "env"):
+            words = words[1:]
+        if words and words[0] in _CWD_OR_REMOVAL:
+            return (
+                f"`{call.argv[call.tool]}` is a relative path, and a later `{words[0]}` of the `RUN`"
+                " changes the folder or removes files, so a cleanup appended at the end may not find it"
+            )
+    return None
 
 
 def _append(df: Dockerfile, run: Run, command: str) -> Fix | None:
@@ -1494,8 +1706,10 @@ class NpmCacheKept(CleanupRule):
     cache only speeds up later installs.
 
     The cleanup runs the tool as the install wrote it; when that is a relative path
-    (`node-v20/bin/npm`) and other commands follow the install, the fix is unsafe: a `cd`
-    or an `rm` among them would leave the cleanup without its tool.
+    (`node-v20/bin/npm`) and other commands follow the install, there is no fix when one
+    of them is a `cd`, `pushd`, `popd`, `source`, `rm`, `rmdir`, `mv` or `unlink` (the
+    appended cleanup would run in another folder or after its tool is gone, failing the
+    build), and the fix is unsafe otherwise: another command may still remove it.
 
     For yarn it is safe only when the build context shows Yarn classic: a `package.json`
     without `packageManager: yarn@2+` (or just a `yarn.lock`), and no `.yarnrc.yml` or

@@ -9,7 +9,7 @@ from dffix.facts import Facts
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax import words as w
-from dffix.syntax.tree import Dockerfile, Instruction, Span
+from dffix.syntax.tree import Dockerfile, Instruction, LineKind, Span
 
 AUTHORS_LABEL = "org.opencontainers.image.authors"
 _ESCAPE_REASON = "an escape character in the value that BuildKit versions read differently in quotes"
@@ -389,21 +389,23 @@ class LegacyKeyValueFormat(Rule):
     whitespace; quotes and escapes inside it are fine): the space after the key becomes
     `=`, and BuildKit hands the very same key and value text to variable expansion.
 
-    Unsafe when the value has unquoted spaces but no quotes and no escape character: it
-    is wrapped in double quotes. Inside double quotes BuildKit expands `$` the same way
-    and keeps every other character, so the value should not change, but the value's
-    own text is rewritten rather than just the separator, so it waits for
-    `--unsafe-fixes` and a look at the diff.
+    Also safe when the value has spaces (or runs over several lines) but no quotes and
+    no escape character: it is wrapped in double quotes. BuildKit joins continued lines
+    and drops the comment lines among them before it reads quotes, so the quoted value
+    is the same text; its lexer then expands `$` the same way inside double quotes and
+    treats only `"`, `'` and the escape character differently, none of which is there.
 
     When the value starts on the next line (`ENV DEPS \\` then the value), `=` replaces
-    the line break too, so the value's first line joins the key's: BuildKit reads the
-    same key and value (it joins continued lines before it splits them).
+    the line break too, so the value's first line joins the key's. Comment lines inside
+    the continuation move above the instruction: BuildKit drops them anyway, but inside
+    `KEY="..."` they would read as part of the value.
 
     No fix when a value with spaces also holds quotes or escapes (their meaning would
-    change inside new quotes), when the key is not a plain name, or when a comment line
-    sits between the key and the value (it would be lost). `ONBUILD ENV`/`ONBUILD LABEL`
-    triggers are reported without a fix: dffix promises to leave `ONBUILD` instructions
-    as they are. `ARG` has no legacy form.
+    change inside new quotes) or when the key is not a plain name. BuildKit warns as long
+    as one legacy line is left, so when one line of the file has no fix, the fixes for the
+    others are unsafe (all or none by default). `ONBUILD ENV`/`ONBUILD LABEL` triggers are
+    reported without a fix, and do not hold back the rest: dffix promises to leave
+    `ONBUILD` instructions as they are. `ARG` has no legacy form.
 
     ## References
     - Dockerfile reference: "ENV", "LABEL"
@@ -418,6 +420,7 @@ class LegacyKeyValueFormat(Rule):
     aliases = ("LegacyKeyValueFormat",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
+        found: list[tuple[Instruction, Fix | str]] = []
         for instr in df.all_instructions:
             target = instr.inner if instr.kind == "ONBUILD" and instr.inner is not None else instr
             if target.kind not in ("ENV", "LABEL") or len(target.values) != 2:
@@ -426,11 +429,19 @@ class LegacyKeyValueFormat(Rule):
             # The `key=value` form: BuildKit's parser decides by the first word.
             if not words or "=" in words[0]:
                 continue
-            msg = f"Legacy `{target.kind} key value` format; use `{target.kind} key=value`"
             # ONBUILD is one of the instructions dffix promises to leave as they are.
-            fix = self._fix(df, target) if target is instr else "dffix leaves `ONBUILD` triggers as they are"
+            found.append((target, self._fix(df, target) if target is instr else _ONBUILD_REASON))
+        # BuildKit warns while any legacy line is left: converting some lines of a file
+        # and not others still warns, so that waits for --unsafe-fixes and a look.
+        kept = next((i for i, f in found if isinstance(f, str) and f != _ONBUILD_REASON), None)
+        for target, fix in found:
+            msg = f"Legacy `{target.kind} key value` format; use `{target.kind} key=value`"
             if isinstance(fix, str):
                 yield self.violation(target.keyword_span, message=f"{msg}; no fix: {fix}")
+            elif kept is not None:
+                why = f"line {kept.start_line} stays legacy (no fix there), so BuildKit would still warn"
+                unsafe = Fix.unsafe(*fix.edits)
+                yield self.violation(target.keyword_span, unsafe, message=f"{msg}; unsafe fix: {why}")
             else:
                 yield self.violation(target.keyword_span, fix, message=msg)
 
@@ -442,21 +453,38 @@ class LegacyKeyValueFormat(Rule):
         if gap is None or not _PLAIN_KEY_RE.match(key) or instr.args[: gap.start()] != key:
             return "the key is not a plain name"
         gap_span = instr.offsets.span(instr.args_start + gap.start(), instr.args_start + gap.end())
-        # The gap runs over a line continuation (`ENV DEPS \` and the value on the next
-        # line): `=` replaces it all, joining the value's first line to the key's. Only when
-        # blanks are all it holds: a comment line there would be lost.
-        source = df.text[gap_span.start : gap_span.end]
-        if gap_span.end - gap_span.start != gap.end() - gap.start() and set(source) - {
-            df.escape,
-            " ",
-            "\t",
-            "\r",
-            "\n",
-        }:
-            return "a comment line follows the key inside the line continuation"
+        # The gap may run over a line continuation (`ENV DEPS \` and the value on the next
+        # line): `=` replaces it all, joining the value's first line to the key's.
+        edits = [Edit.replace(gap_span, "="), *_moved_comments(df, instr, gap_span)]
         if w.parse_words(f"{key}={value}", df.escape) == [f"{key}={value}"]:
-            return Fix.safe(Edit.replace(gap_span, "="))
+            return Fix.safe(*edits)
+        # Unquoted, BuildKit's lexer removes quotes and escapes; inside double quotes it
+        # keeps them: only a value with neither reads the same once quoted.
         if any(c in value for c in "\"'") or df.escape in value:
             return "the value has spaces and quotes or escapes, whose meaning would change inside new quotes"
+        # BuildKit joins continued lines (quotes or not) and hands the legacy value and
+        # the quoted one to the same expansion: `$` and every other character read the same.
         end = instr.offsets.end_to_source(instr.args_start + len(instr.args))
-        return Fix.unsafe(Edit.replace(gap_span, '="'), Edit.insert(end, '"'))
+        return Fix.safe(Edit.replace(gap_span, '="'), *edits[1:], Edit.insert(end, '"'))
+
+
+_ONBUILD_REASON = "dffix leaves `ONBUILD` triggers as they are"
+
+
+def _moved_comments(df: Dockerfile, instr: Instruction, gap: Span) -> list[Edit]:
+    """Return edits moving the comment lines inside `instr`'s continuation above it.
+
+    BuildKit drops them, quoted value or not, but inside `KEY="..."` they would read as
+    part of the value. Those inside `gap` go with the gap's own replacement.
+    """
+    comments = [ln for ln in instr.lines if ln.kind is LineKind.COMMENT]
+    if not comments:
+        return []
+    nl = df.newline
+    indent = df.indent(instr)
+    text = "".join(f"{indent}{df.text[ln.start : ln.end].strip()}{nl}" for ln in comments)
+    line_start = df.text.rfind("\n", 0, instr.keyword_span.start) + 1
+    moved = [Edit.insert(max(line_start, instr.span.start), text)]
+    return moved + [
+        Edit.delete(Span(ln.start, ln.eol)) for ln in comments if not gap.start <= ln.start < gap.end
+    ]

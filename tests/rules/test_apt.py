@@ -43,8 +43,8 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged, snippe
             "RUN echo 'deb http://x/ y main' > /etc/apt/sources.list.d/x.list \\\n"
             "    && apt-get update\nRUN apt-get install -y x",
             "RUN echo 'deb http://x/ y main' > /etc/apt/sources.list.d/x.list \\\n"
-            "    && apt-get update && apt-get install -y x",
-            id="first RUN ends its && chain with the update",
+            "    && apt-get update \\\n    && apt-get install -y x",
+            id="first RUN ends its && chain with the update: the install is a new line of it",
         ),
         pytest.param(
             "RUN apt-get update;\nRUN apt-get install -y x",
@@ -855,3 +855,75 @@ def test_both_rules_multi_line() -> None:
             && rm -rf /var/lib/apt/lists/*
         """
     )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            # github-dockerfiles/rpappalax__dockerfiles__0
+            """
+            #Update the package manager and upgrade the system
+            RUN apt-get update && \\
+            apt-get upgrade -y && \\
+            apt-get update
+
+            # Install supervisor
+            RUN apt-get install -y supervisor
+            """,
+            """
+            #Update the package manager and upgrade the system
+            RUN apt-get update && \\
+            apt-get upgrade -y && \\
+            apt-get update && \\
+            # Install supervisor
+            apt-get install -y supervisor
+            """,
+            id="trailing && style: the install and its comment become lines of the RUN",
+        ),
+        pytest.param(
+            # github-dockerfiles/slpcat__docker-images__435
+            """
+            RUN curl -fsSL https://x/key | apt-key add - \\
+             && echo 'deb https://x/ stable main' > /etc/apt/sources.list.d/x.list \\
+             && apt-get update
+
+            # ccache - speed up C and C++ compilation
+            # lsof - roachprod monitor
+            RUN apt-get install -y --no-install-recommends \\
+                ccache \\
+                lsof
+            """,
+            """
+            RUN curl -fsSL https://x/key | apt-key add - \\
+             && echo 'deb https://x/ stable main' > /etc/apt/sources.list.d/x.list \\
+             && apt-get update \\
+            # ccache - speed up C and C++ compilation
+            # lsof - roachprod monitor
+             && apt-get install -y --no-install-recommends \\
+                ccache \\
+                lsof
+            """,
+            id="leading && style: the package comments stay above the install",
+        ),
+        pytest.param(
+            "RUN apt-get clean; \\\n    apt-get update\nRUN apt-get install -y x",
+            "RUN apt-get clean; \\\n    apt-get update && \\\n    apt-get install -y x",
+            id="lines ending in an operator: the install line ends the same way",
+        ),
+    ],
+)
+def test_a_multi_line_update_run_gets_the_install_as_a_line_of_its_own(before: str, after: str) -> None:
+    assert_fixes(AptGetSplitAcrossRuns(), "FROM debian\n" + snippet(before), "FROM debian\n" + snippet(after))
+
+
+def test_a_lint_pragma_above_the_install_stays_above_the_merged_run() -> None:
+    before = (
+        "FROM debian\nRUN echo x > /etc/apt/sources.list.d/x.list \\\n    && apt-get update\n"
+        "# the tools\n# dffix: ignore=DF102\nRUN apt-get install -y curl\n"
+    )
+    after = (
+        "FROM debian\n# dffix: ignore=DF102\nRUN echo x > /etc/apt/sources.list.d/x.list \\\n"
+        "    && apt-get update \\\n# the tools\n    && apt-get install -y curl\n"
+    )
+    assert_fixes(AptGetSplitAcrossRuns(), before, after)

@@ -393,6 +393,9 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
         return "the update `RUN` does not end on its last line"
     b_start = second.args_span.start
     indent = df.indent(first)
+    layout = _chain_style(df, first, a)
+    if layout is not None:
+        return _merge_as_line(df, first, second, layout, (a_end, last.end), adjacent)
     if adjacent:
         moved = comment_lines(df, first.span.end, b_start, second, indent)
         edits = [Edit.replace(Span(a_end, b_start), " && ")]
@@ -403,6 +406,50 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
         edits = [Edit.replace(Span(a_end, last.end), " && " + command), _delete_block(df, above, second)]
     if moved:
         edits.append(Edit.insert(first.span.start, moved))
+    return Fix.safe(*edits)
+
+
+_PRAGMA = lazy_re(r"\s*#\s*(?:dffix\s*:|hadolint\b|checkov:|trivy:)", re.IGNORECASE)
+
+
+def _chain_style(df: Dockerfile, instr: Instruction, script: Script) -> Layout | None:
+    """Return the continuation style of a RUN that puts its commands on lines of their own
+    (a line starts with `&&`, or ends with `&& \\` before a fresh line), else None."""
+    fresh = fresh_lines(instr, script)
+    if not fresh:
+        return None
+    code = [line for line in instr.lines if line.kind is LineKind.CODE]
+    starts = {line.start for line in fresh}
+    own_lines = any(_starts_with_operator(df, line) for line in fresh) or any(
+        code[k + 1].start in starts and _ends_with_operator(df, line) for k, line in enumerate(code[:-1])
+    )
+    return continuation_style(df, instr, script) if own_lines else None
+
+
+def _merge_as_line(
+    df: Dockerfile, first: Instruction, second: Instruction, layout: Layout, ends: tuple[int, int], adjacent: bool
+) -> Fix:
+    """Return the merge that adds the install as a new continuation line of a multi-line
+    update RUN, in its style, with the install's comment lines right above that line
+    (inside the RUN: BuildKit drops comment lines of a continued instruction)."""
+    a_end, last_end = ends
+    b_start = second.args_span.start
+    esc, nl = df.escape, df.newline
+    trailing, indent = layout
+    above = first.span.end if adjacent else comments_above(df, second)
+    lines = comment_lines(df, above, b_start, second, "").splitlines(keepends=True)
+    # Linter pragmas (`# hadolint ignore=...`, `# dffix: ignore=...`) name the instruction
+    # below them: they go above the merged RUN, not inside it.
+    pragmas = "".join(df.indent(first) + line for line in lines if _PRAGMA.match(line))
+    comments = "".join(line for line in lines if not _PRAGMA.match(line))
+    lead = f" && {esc}{nl}{comments}{indent}" if trailing else f" {esc}{nl}{comments}{indent}&& "
+    if adjacent:
+        edits = [Edit.replace(Span(a_end, b_start), lead)]
+    else:
+        command = df.text[b_start : second.args_span.end]
+        edits = [Edit.replace(Span(a_end, last_end), lead + command), _delete_block(df, above, second)]
+    if pragmas:
+        edits.append(Edit.insert(first.span.start, pragmas))
     return Fix.safe(*edits)
 
 
@@ -476,9 +523,24 @@ class AptGetSplitAcrossRuns(Rule):
     - the second `RUN` is one `&&` chain of simple commands or pipelines, so a failed update
       still stops it (`update && a; b` would run `b` anyway, `|| true` would hide it).
 
-    Comment lines between the two `RUN`s move above the merged `RUN`; blank lines between
-    adjacent `RUN`s are dropped. The install's lines are kept as written, so the merged
-    `RUN` keeps the file's continuation style. Otherwise the install is reported without a
+    When the update `RUN` already puts its commands on lines of their own (a line starts
+    with `&&`, or ends with `&& \\`), the install becomes a new continuation line in that
+    style, and the comment lines directly above the install move with it, into the `RUN`
+    right above its line (BuildKit drops comment lines inside a continued instruction),
+    so a comment stays next to the packages it describes (a `# hadolint ignore=` or
+    `# dffix: ignore=` line names the instruction below it, so it goes above the `RUN`):
+
+    ```dockerfile
+    RUN curl -fsSL https://example.com/key | apt-key add - \\
+     && apt-get update \\
+    # ccache - faster C builds
+     && apt-get install -y ccache
+    ```
+
+    In other cases ` && <install>` goes on the update's last line and the comment lines
+    between the two `RUN`s move above the merged `RUN`. Blank lines between adjacent
+    `RUN`s are dropped. The install's lines are kept as written, so the merged
+    `RUN` keeps the file's continuation style. When a guard fails, the install is reported without a
     fix, and the message says which of these stops it.
 
     ## References

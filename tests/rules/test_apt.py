@@ -857,6 +857,7 @@ def test_both_rules_multi_line() -> None:
     )
 
 
+
 @pytest.mark.parametrize(
     ("before", "after"),
     [
@@ -874,20 +875,19 @@ def test_both_rules_multi_line() -> None:
             """
             #Update the package manager and upgrade the system
             RUN apt-get update && \\
-            apt-get upgrade -y && \\
-            apt-get update && \\
+            apt-get upgrade -y
+
             # Install supervisor
-            apt-get install -y supervisor
+            RUN apt-get update && apt-get install -y supervisor
             """,
-            id="trailing && style: the install and its comment become lines of the RUN",
+            id="an install with its own comment gets the update; both comments stay put",
         ),
         pytest.param(
             # github-dockerfiles/slpcat__docker-images__435
             """
             RUN curl -fsSL https://x/key | apt-key add - \\
              && echo 'deb https://x/ stable main' > /etc/apt/sources.list.d/x.list \\
-             && apt-get update
-
+             && apt-get update -qq
             # ccache - speed up C and C++ compilation
             # lsof - roachprod monitor
             RUN apt-get install -y --no-install-recommends \\
@@ -896,15 +896,29 @@ def test_both_rules_multi_line() -> None:
             """,
             """
             RUN curl -fsSL https://x/key | apt-key add - \\
-             && echo 'deb https://x/ stable main' > /etc/apt/sources.list.d/x.list \\
-             && apt-get update \\
+             && echo 'deb https://x/ stable main' > /etc/apt/sources.list.d/x.list
             # ccache - speed up C and C++ compilation
             # lsof - roachprod monitor
-             && apt-get install -y --no-install-recommends \\
+            RUN apt-get update -qq && apt-get install -y --no-install-recommends \\
                 ccache \\
                 lsof
             """,
-            id="leading && style: the package comments stay above the install",
+            id="the package comments stay above the packages, not above the repository keys",
+        ),
+        pytest.param(
+            "RUN apt-get clean; \\\n    apt-get update\n# tools\nRUN apt-get install -y x",
+            "# tools\nRUN apt-get clean; \\\n    apt-get update && \\\n    apt-get install -y x",
+            id="after `;` the update stays: a merge, the comment above it",
+        ),
+        pytest.param(
+            "RUN echo x > /etc/apt/sources.list.d/x.list \\\n    && apt-get update\nRUN apt-get install -y x",
+            "RUN echo x > /etc/apt/sources.list.d/x.list \\\n    && apt-get update \\\n    && apt-get install -y x",
+            id="no comment: the install becomes a new line in the leading && style",
+        ),
+        pytest.param(
+            "RUN apt-get clean && \\\n    apt-get update\n\nRUN apt-get install -y \\\n    x",
+            "RUN apt-get clean && \\\n    apt-get update && \\\n    apt-get install -y \\\n    x",
+            id="no comment: the install becomes a new line in the trailing && style",
         ),
         pytest.param(
             "RUN apt-get clean; \\\n    apt-get update\nRUN apt-get install -y x",
@@ -917,13 +931,8 @@ def test_a_multi_line_update_run_gets_the_install_as_a_line_of_its_own(before: s
     assert_fixes(AptGetSplitAcrossRuns(), "FROM debian\n" + snippet(before), "FROM debian\n" + snippet(after))
 
 
-def test_a_lint_pragma_above_the_install_stays_above_the_merged_run() -> None:
-    before = (
-        "FROM debian\nRUN echo x > /etc/apt/sources.list.d/x.list \\\n    && apt-get update\n"
-        "# the tools\n# dffix: ignore=DF102\nRUN apt-get install -y curl\n"
-    )
-    after = (
-        "FROM debian\n# dffix: ignore=DF102\nRUN echo x > /etc/apt/sources.list.d/x.list \\\n"
-        "    && apt-get update \\\n# the tools\n    && apt-get install -y curl\n"
-    )
+def test_a_comment_line_inside_the_update_run_keeps_it_a_merge() -> None:
+    # Moving the update down would take the comment line between it and `echo` along.
+    before = "FROM debian\nRUN echo x > /etc/apt/sources.list.d/x.list \\\n# refresh\n    && apt-get update\n# t\nRUN apt-get install -y x\n"
+    after = "FROM debian\n# t\nRUN echo x > /etc/apt/sources.list.d/x.list \\\n# refresh\n    && apt-get update \\\n    && apt-get install -y x\n"
     assert_fixes(AptGetSplitAcrossRuns(), before, after)

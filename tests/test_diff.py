@@ -30,7 +30,9 @@ def test_same_hunks_as_difflib_when_no_line_is_junk() -> None:
 
 def test_insertion_at_the_start_and_deletion_to_nothing() -> None:
     assert unified_diff("", "FROM a\n", "Df") == "--- a/Df\n+++ b/Df\n@@ -0,0 +1 @@\n+FROM a\n"
-    assert unified_diff("FROM a\nRUN b\n", "", "Df") == "--- a/Df\n+++ b/Df\n@@ -1,2 +0,0 @@\n-FROM a\n-RUN b\n"
+    assert (
+        unified_diff("FROM a\nRUN b\n", "", "Df") == "--- a/Df\n+++ b/Df\n@@ -1,2 +0,0 @@\n-FROM a\n-RUN b\n"
+    )
 
 
 def test_equal_texts_give_no_diff() -> None:

@@ -857,7 +857,6 @@ def test_both_rules_multi_line() -> None:
     )
 
 
-
 @pytest.mark.parametrize(
     ("before", "after"),
     [
@@ -912,7 +911,8 @@ def test_both_rules_multi_line() -> None:
         ),
         pytest.param(
             "RUN echo x > /etc/apt/sources.list.d/x.list \\\n    && apt-get update\nRUN apt-get install -y x",
-            "RUN echo x > /etc/apt/sources.list.d/x.list \\\n    && apt-get update \\\n    && apt-get install -y x",
+            "RUN echo x > /etc/apt/sources.list.d/x.list \\\n"
+            "    && apt-get update \\\n    && apt-get install -y x",
             id="no comment: the install becomes a new line in the leading && style",
         ),
         pytest.param(
@@ -933,6 +933,7 @@ def test_a_multi_line_update_run_gets_the_install_as_a_line_of_its_own(before: s
 
 def test_a_comment_line_inside_the_update_run_keeps_it_a_merge() -> None:
     # Moving the update down would take the comment line between it and `echo` along.
-    before = "FROM debian\nRUN echo x > /etc/apt/sources.list.d/x.list \\\n# refresh\n    && apt-get update\n# t\nRUN apt-get install -y x\n"
-    after = "FROM debian\n# t\nRUN echo x > /etc/apt/sources.list.d/x.list \\\n# refresh\n    && apt-get update \\\n    && apt-get install -y x\n"
+    run = "RUN echo x > /etc/apt/sources.list.d/x.list \\\n# refresh\n    && apt-get update"
+    before = f"FROM debian\n{run}\n# t\nRUN apt-get install -y x\n"
+    after = f"FROM debian\n# t\n{run} \\\n    && apt-get install -y x\n"
     assert_fixes(AptGetSplitAcrossRuns(), before, after)

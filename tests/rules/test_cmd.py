@@ -485,7 +485,9 @@ def test_a_cmd_two_stages_below_a_shell_form_entrypoint_makes_its_fix_unsafe() -
 @pytest.mark.parametrize(
     ("source", "words"),
     [
-        pytest.param("FROM aleksaubry/swift-apns\nCMD swift run", "`aleksaubry/swift-apns`", id="unknown image"),
+        pytest.param(
+            "FROM aleksaubry/swift-apns\nCMD swift run", "`aleksaubry/swift-apns`", id="unknown image"
+        ),
         pytest.param("FROM myorg/redis:7\nCMD redis-server", "`myorg/redis:7`", id="not the official image"),
         pytest.param("ARG BASE=alpine\nFROM $BASE\nCMD app", "`$BASE`", id="base from an ARG"),
         pytest.param("FROM myorg/app AS base\nFROM base\nCMD app", "`myorg/app`", id="through a stage"),

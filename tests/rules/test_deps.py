@@ -1327,14 +1327,18 @@ def test_an_unseen_requirements_file_in_a_folder_is_copied_with_its_folder() -> 
     # shipwright/406586f: requirements/development.txt says `-r base.txt`; copied alone,
     # the include is missing at `pip install`. Unseen, the whole folder is copied.
     before = PY + "COPY . .\nRUN pip install -r requirements/development.txt\n"
-    after = PY + "COPY requirements/ ./requirements/\nRUN pip install -r requirements/development.txt\nCOPY . .\n"
+    after = (
+        PY + "COPY requirements/ ./requirements/\nRUN pip install -r requirements/development.txt\nCOPY . .\n"
+    )
     assert_fixes(CopyAllBeforeInstall(), before, after, unsafe=True)
 
 
 def test_two_unseen_requirements_files_of_one_folder_share_one_copy(tmp_path: Path) -> None:
     # The folder beside the Dockerfile holds only the Dockerfile: it is not the context.
     folder = context(tmp_path, {"Dockerfile": ""})
-    source = PY + "COPY . /app\nRUN pip install -r requirements/a.txt\nRUN pip install -r requirements/b.txt\n"
+    source = (
+        PY + "COPY . /app\nRUN pip install -r requirements/a.txt\nRUN pip install -r requirements/b.txt\n"
+    )
     result = fixed_in(folder, source, Applicability.UNSAFE)
     assert result.text == snippet(
         PY
@@ -1346,7 +1350,9 @@ def test_two_unseen_requirements_files_of_one_folder_share_one_copy(tmp_path: Pa
 @pytest.mark.parametrize(
     ("files", "narrow"),
     [
-        pytest.param({"Gemfile": "gem 'rack'\n", "Gemfile.lock": "x\n"}, "COPY Gemfile Gemfile.lock ./", id="lock"),
+        pytest.param(
+            {"Gemfile": "gem 'rack'\n", "Gemfile.lock": "x\n"}, "COPY Gemfile Gemfile.lock ./", id="lock"
+        ),
         pytest.param({"Gemfile": "gem 'rack'\n", "app.rb": "x\n"}, "COPY Gemfile .", id="no lock committed"),
     ],
 )
@@ -1362,7 +1368,9 @@ def test_a_visible_context_says_whether_the_gemfile_lock_is_copied(
 def test_an_unseen_gemfile_lock_is_copied_by_a_wildcard() -> None:
     # shipwright/d2780c: `COPY Gemfile Gemfile.lock ./` fails when no lock is committed.
     before = "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install --jobs 4\n"
-    after = "FROM ruby:3.3\nWORKDIR /app\nCOPY Gemfile Gemfile.lock* ./\nRUN bundle install --jobs 4\nCOPY . .\n"
+    after = (
+        "FROM ruby:3.3\nWORKDIR /app\nCOPY Gemfile Gemfile.lock* ./\nRUN bundle install --jobs 4\nCOPY . .\n"
+    )
     assert_fixes(CopyAllBeforeInstall(), before, after, unsafe=True)
 
 

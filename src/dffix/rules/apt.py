@@ -406,7 +406,10 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
         edits = [Edit.replace(Span(a_end, b_start), _joint(df, layout))]
     else:
         command = df.text[b_start : second.args_span.end]
-        edits = [Edit.replace(Span(a_end, last.end), _joint(df, layout) + command), _delete_block(df, above, second)]
+        edits = [
+            Edit.replace(Span(a_end, last.end), _joint(df, layout) + command),
+            _delete_block(df, above, second),
+        ]
     if moved:
         edits.append(Edit.insert(first.span.start, moved))
     return Fix.safe(*edits)
@@ -423,7 +426,9 @@ def _joint(df: Dockerfile, layout: Layout | None) -> str:
     return f" {df.escape}{df.newline}{indent}&& "
 
 
-def _update_moved_down(df: Dockerfile, first: Instruction, second: Instruction, a: Script, a_end: int) -> Fix | None:
+def _update_moved_down(
+    df: Dockerfile, first: Instruction, second: Instruction, a: Script, a_end: int
+) -> Fix | None:
     """Return the fix that moves the final `&& apt-get update` of a RUN of several commands
     to the front of the install RUN (`apt-get update && apt-get install ...`), or None.
 

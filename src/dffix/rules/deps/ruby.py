@@ -77,5 +77,8 @@ def gemfile_content(text: str) -> str | None:
     if found.group(0).strip() == "gemspec":
         # The gemspec names the gem's files (often `git ls-files` or a Dir glob) and its
         # version file: copying the *.gemspec alone does not give the install what it reads.
-        return "the Gemfile's `gemspec` line installs the project's own gem, whose *.gemspec reads its source files"
+        return (
+            "the Gemfile's `gemspec` line installs the project's own gem, "
+            "whose *.gemspec reads its source files"
+        )
     return f"the Gemfile reads other files (`{found.group(0).strip()}`)"

@@ -43,8 +43,8 @@ from tests.helpers import assert_fixes, assert_reports, assert_unchanged, snippe
             "RUN echo 'deb http://x/ y main' > /etc/apt/sources.list.d/x.list \\\n"
             "    && apt-get update\nRUN apt-get install -y x",
             "RUN echo 'deb http://x/ y main' > /etc/apt/sources.list.d/x.list \\\n"
-            "    && apt-get update && apt-get install -y x",
-            id="first RUN ends its && chain with the update",
+            "    && apt-get update \\\n    && apt-get install -y x",
+            id="first RUN ends its && chain with the update: the install is a new line of it",
         ),
         pytest.param(
             "RUN apt-get update;\nRUN apt-get install -y x",
@@ -855,3 +855,85 @@ def test_both_rules_multi_line() -> None:
             && rm -rf /var/lib/apt/lists/*
         """
     )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            # github-dockerfiles/rpappalax__dockerfiles__0
+            """
+            #Update the package manager and upgrade the system
+            RUN apt-get update && \\
+            apt-get upgrade -y && \\
+            apt-get update
+
+            # Install supervisor
+            RUN apt-get install -y supervisor
+            """,
+            """
+            #Update the package manager and upgrade the system
+            RUN apt-get update && \\
+            apt-get upgrade -y
+
+            # Install supervisor
+            RUN apt-get update && apt-get install -y supervisor
+            """,
+            id="an install with its own comment gets the update; both comments stay put",
+        ),
+        pytest.param(
+            # github-dockerfiles/slpcat__docker-images__435
+            """
+            RUN curl -fsSL https://x/key | apt-key add - \\
+             && echo 'deb https://x/ stable main' > /etc/apt/sources.list.d/x.list \\
+             && apt-get update -qq
+            # ccache - speed up C and C++ compilation
+            # lsof - roachprod monitor
+            RUN apt-get install -y --no-install-recommends \\
+                ccache \\
+                lsof
+            """,
+            """
+            RUN curl -fsSL https://x/key | apt-key add - \\
+             && echo 'deb https://x/ stable main' > /etc/apt/sources.list.d/x.list
+            # ccache - speed up C and C++ compilation
+            # lsof - roachprod monitor
+            RUN apt-get update -qq && apt-get install -y --no-install-recommends \\
+                ccache \\
+                lsof
+            """,
+            id="the package comments stay above the packages, not above the repository keys",
+        ),
+        pytest.param(
+            "RUN apt-get clean; \\\n    apt-get update\n# tools\nRUN apt-get install -y x",
+            "# tools\nRUN apt-get clean; \\\n    apt-get update && \\\n    apt-get install -y x",
+            id="after `;` the update stays: a merge, the comment above it",
+        ),
+        pytest.param(
+            "RUN echo x > /etc/apt/sources.list.d/x.list \\\n    && apt-get update\nRUN apt-get install -y x",
+            "RUN echo x > /etc/apt/sources.list.d/x.list \\\n"
+            "    && apt-get update \\\n    && apt-get install -y x",
+            id="no comment: the install becomes a new line in the leading && style",
+        ),
+        pytest.param(
+            "RUN apt-get clean && \\\n    apt-get update\n\nRUN apt-get install -y \\\n    x",
+            "RUN apt-get clean && \\\n    apt-get update && \\\n    apt-get install -y \\\n    x",
+            id="no comment: the install becomes a new line in the trailing && style",
+        ),
+        pytest.param(
+            "RUN apt-get clean; \\\n    apt-get update\nRUN apt-get install -y x",
+            "RUN apt-get clean; \\\n    apt-get update && \\\n    apt-get install -y x",
+            id="lines ending in an operator: the install line ends the same way",
+        ),
+    ],
+)
+def test_a_multi_line_update_run_gets_the_install_as_a_line_of_its_own(before: str, after: str) -> None:
+    assert_fixes(AptGetSplitAcrossRuns(), "FROM debian\n" + snippet(before), "FROM debian\n" + snippet(after))
+
+
+def test_a_comment_line_inside_the_update_run_keeps_it_a_merge() -> None:
+    # Moving the update down would take the comment line between it and `echo` along.
+    run = "RUN echo x > /etc/apt/sources.list.d/x.list \\\n# refresh\n    && apt-get update"
+    before = f"FROM debian\n{run}\n# t\nRUN apt-get install -y x\n"
+    after = f"FROM debian\n# t\n{run} \\\n    && apt-get install -y x\n"
+    assert_fixes(AptGetSplitAcrossRuns(), before, after)

@@ -7,7 +7,7 @@ import pytest
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.fixer import FixResult, check, fix
-from dffix.rules.cmd import ENTRYPOINT_BRANCHES, ShellFormCmd, plain_words
+from dffix.rules.cmd import ENTRYPOINT_BRANCHES, NO_ENTRYPOINT, ShellFormCmd, plain_words
 from dffix.rules.user import posix_shell
 from dffix.syntax import ParseError, parse
 from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
@@ -96,7 +96,7 @@ FROM = "FROM python:3.12-slim\n"
             id="a SHELL after the CMD does not count",
         ),
         pytest.param("CMD a\nCMD b", 'CMD ["a"]\nCMD ["b"]', id="every cmd of a stage"),
-        pytest.param("FROM x AS two\nCMD b", 'FROM x AS two\nCMD ["b"]', id="earlier stages too"),
+        pytest.param("FROM debian AS two\nCMD b", 'FROM debian AS two\nCMD ["b"]', id="earlier stages too"),
     ],
 )
 def test_shell_form_cmd_fixes(before: str, after: str) -> None:
@@ -397,7 +397,6 @@ def test_official_entrypoint_branching_on_the_program_makes_the_fix_unsafe(sourc
         pytest.param("FROM redis:7\nCMD redis-cli ping", id="redis program the script does not look at"),
         pytest.param("FROM node:20\nCMD npm start", id="node with a program"),
         pytest.param("FROM memcached:1\nCMD memcached -m 64", id="memcached by name"),
-        pytest.param("FROM myorg/redis:7\nCMD redis-server", id="not the official image"),
         pytest.param("FROM python:3.12\nCMD postgres", id="an image without such a script"),
     ],
 )
@@ -481,3 +480,50 @@ def test_a_cmd_two_stages_below_a_shell_form_entrypoint_makes_its_fix_unsafe() -
     source = snippet("FROM alpine AS a\nENTRYPOINT /usr/bin/app\nFROM a AS b\nRUN true\nFROM b\nCMD serve")
     assert "ENTRYPOINT /usr/bin/app" in fixed(ShellFormCmd(), source).text
     assert 'ENTRYPOINT ["/usr/bin/app"]' in fixed(ShellFormCmd(), source, unsafe=True).text
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        pytest.param(
+            "FROM aleksaubry/swift-apns\nCMD swift run", "`aleksaubry/swift-apns`", id="unknown image"
+        ),
+        pytest.param("FROM myorg/redis:7\nCMD redis-server", "`myorg/redis:7`", id="not the official image"),
+        pytest.param("ARG BASE=alpine\nFROM $BASE\nCMD app", "`$BASE`", id="base from an ARG"),
+        pytest.param("FROM myorg/app AS base\nFROM base\nCMD app", "`myorg/app`", id="through a stage"),
+        pytest.param("FROM maven:3\nCMD mvn package", "the official image `maven`", id="official, not read"),
+    ],
+)
+def test_a_base_image_that_may_set_an_entrypoint_makes_the_fix_unsafe(source: str, words: str) -> None:
+    source = snippet(source)
+    [message] = assert_reports(ShellFormCmd(), source, fixable=True)
+    assert "unsafe" in message and "sets an ENTRYPOINT" in message and words in message, message
+    assert fixed(ShellFormCmd(), source).text == source
+    assert fixed(ShellFormCmd(), source, unsafe=True).text != source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM scratch\nCOPY app /app\nCMD /app", id="scratch"),
+        pytest.param("FROM ubuntu:24.04 AS a\nFROM a\nCMD app", id="a stage on an image without one"),
+        pytest.param("FROM docker.io/library/golang:1.23\nCMD app", id="official by its full path"),
+        pytest.param("FROM eclipse-temurin:21\nCMD java -jar app.jar", id="an entrypoint that runs its args"),
+        pytest.param("FROM tomcat:10\nCMD catalina run", id="an image that resets its entrypoint"),
+    ],
+)
+def test_a_base_image_known_to_have_no_entrypoint_keeps_the_safe_fix(source: str) -> None:
+    source = snippet(source)
+    assert fixed(ShellFormCmd(), source).text != source
+
+
+def test_a_shell_form_entrypoint_on_an_unknown_image_is_still_safe() -> None:
+    # The file's own ENTRYPOINT replaces the inherited one and resets the inherited CMD.
+    source = snippet("FROM myorg/app\nENTRYPOINT /usr/bin/app")
+    assert fixed(ShellFormCmd(), source).text == snippet('FROM myorg/app\nENTRYPOINT ["/usr/bin/app"]')
+
+
+def test_the_images_without_entrypoint_are_in_the_docs() -> None:
+    doc = " ".join((ShellFormCmd.__doc__ or "").split())
+    for image in NO_ENTRYPOINT:
+        assert f"`{image}`" in doc, image

@@ -14,7 +14,7 @@ from dffix.rules.deps.model import Cd, Tool, Writes
 from dffix.rules.deps.pip import pip_content
 from dffix.rules.deps.planner import MAX_WINDOW
 from dffix.syntax import ParseError, parse
-from tests.helpers import Run, assert_fixes, assert_reports, assert_unchanged, snippet
+from tests.helpers import Run, assert_fixes, assert_reports, assert_unchanged, fixed, snippet
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "example"
 
@@ -191,7 +191,7 @@ def messages_in(folder: Path, source: str) -> list[tuple[str, Applicability | No
             """
             FROM ruby:3.3
             WORKDIR /app
-            COPY Gemfile Gemfile.lock ./
+            COPY Gemfile Gemfile.lock* ./
             RUN bundle install
             COPY . .
             """,
@@ -803,7 +803,7 @@ def test_each_stage_is_fixed(tmp_path: Path) -> None:
         pytest.param(
             {"Gemfile": "source 'https://rubygems.org'\ngemspec\n"},
             "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\n",
-            "the Gemfile reads other files (`gemspec`)",
+            "`gemspec` line installs the project's own gem",
             id="Gemfile with gemspec",
         ),
         pytest.param(
@@ -1073,7 +1073,8 @@ def test_never_moves_a_copy_below_a_run_that_reads_it(tmp_path: Path) -> None:
     result = fix(source, [CopyAllBeforeInstall()], Applicability.UNSAFE, BuildContext(tmp_path))
     assert not isinstance(result, ParseError)
     lines = result.text.splitlines()
-    dev_copy = next(i for i, line in enumerate(lines) if "COPY requirements/development.txt" in line)
+    assert lines.count("COPY requirements/ /app/requirements/") == 1, result.text
+    dev_copy = lines.index("COPY requirements/ /app/requirements/")
     dev_install = lines.index("RUN pip install -r ./requirements/development.txt")
     assert dev_copy < dev_install
     again = fix(result.text, [CopyAllBeforeInstall()], Applicability.UNSAFE, BuildContext(tmp_path))
@@ -1317,3 +1318,72 @@ def test_installs_in_one_paragraph_are_not_split_by_the_moved_copy(tmp_path: Pat
         "\nCOPY dev.txt .\nRUN pip install -r dev.txt\nCOPY prod.txt .\nRUN pip install -r prod.txt\n"
         "COPY . .\n\nCMD x\n"
     )
+
+
+# -- second review: manifests the narrow COPY must bring ---------------------------------
+
+
+def test_an_unseen_requirements_file_in_a_folder_is_copied_with_its_folder() -> None:
+    # shipwright/406586f: requirements/development.txt says `-r base.txt`; copied alone,
+    # the include is missing at `pip install`. Unseen, the whole folder is copied.
+    before = PY + "COPY . .\nRUN pip install -r requirements/development.txt\n"
+    after = (
+        PY + "COPY requirements/ ./requirements/\nRUN pip install -r requirements/development.txt\nCOPY . .\n"
+    )
+    assert_fixes(CopyAllBeforeInstall(), before, after, unsafe=True)
+
+
+def test_two_unseen_requirements_files_of_one_folder_share_one_copy(tmp_path: Path) -> None:
+    # The folder beside the Dockerfile holds only the Dockerfile: it is not the context.
+    folder = context(tmp_path, {"Dockerfile": ""})
+    source = (
+        PY + "COPY . /app\nRUN pip install -r requirements/a.txt\nRUN pip install -r requirements/b.txt\n"
+    )
+    result = fixed_in(folder, source, Applicability.UNSAFE)
+    assert result.text == snippet(
+        PY
+        + "COPY requirements/ /app/requirements/\n"
+        + "RUN pip install -r requirements/a.txt\nRUN pip install -r requirements/b.txt\nCOPY . /app\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "narrow"),
+    [
+        pytest.param(
+            {"Gemfile": "gem 'rack'\n", "Gemfile.lock": "x\n"}, "COPY Gemfile Gemfile.lock ./", id="lock"
+        ),
+        pytest.param({"Gemfile": "gem 'rack'\n", "app.rb": "x\n"}, "COPY Gemfile .", id="no lock committed"),
+    ],
+)
+def test_a_visible_context_says_whether_the_gemfile_lock_is_copied(
+    tmp_path: Path, files: dict[str, str], narrow: str
+) -> None:
+    folder = context(tmp_path, files)
+    source = "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\n"
+    result = fixed_in(folder, source)
+    assert result.text == snippet(f"FROM ruby:3.3\nWORKDIR /app\n{narrow}\nRUN bundle install\nCOPY . .\n")
+
+
+def test_an_unseen_gemfile_lock_is_copied_by_a_wildcard() -> None:
+    # shipwright/d2780c: `COPY Gemfile Gemfile.lock ./` fails when no lock is committed.
+    before = "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install --jobs 4\n"
+    after = (
+        "FROM ruby:3.3\nWORKDIR /app\nCOPY Gemfile Gemfile.lock* ./\nRUN bundle install --jobs 4\nCOPY . .\n"
+    )
+    assert_fixes(CopyAllBeforeInstall(), before, after, unsafe=True)
+
+
+def test_a_copy_the_install_does_not_read_is_not_moved_and_says_why() -> None:
+    # shipwright/de7ce67: `npm install` in / never read /server, and nothing brings /package.json.
+    source = "FROM node:20\nADD / /server\nWORKDIR /\nRUN npm install --production\n"
+    [message] = assert_reports(CopyAllBeforeInstall(), source)
+    assert "reads none of what the copy brings" in message and "/package.json" in message, message
+    assert fixed(CopyAllBeforeInstall(), source, unsafe=True).text == source
+
+
+def test_a_code_copy_beside_a_copied_manifest_still_moves() -> None:
+    # The copy does not hold the manifest, but another copy brings it: the classic case.
+    before = PY + "COPY app.py .\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    after = PY + "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY app.py .\n"
+    assert_fixes(CopyAllBeforeInstall(), before, after, unsafe=True)

@@ -393,17 +393,71 @@ def merge_runs(df: Dockerfile, first: Instruction, second: Instruction, adjacent
         return "the update `RUN` does not end on its last line"
     b_start = second.args_span.start
     indent = df.indent(first)
+    above = first.span.end if adjacent else comments_above(df, second)
+    moved = comment_lines(df, above, b_start, second, indent)
+    if moved:
+        # The install has comments of its own: moving them above the merged RUN would put
+        # them over the update's other commands. Move the update down to the install.
+        fix = _update_moved_down(df, first, second, a, a_end)
+        if fix is not None:
+            return fix
+    layout = _chain_style(df, first, a)
     if adjacent:
-        moved = comment_lines(df, first.span.end, b_start, second, indent)
-        edits = [Edit.replace(Span(a_end, b_start), " && ")]
+        edits = [Edit.replace(Span(a_end, b_start), _joint(df, layout))]
     else:
-        above = comments_above(df, second)
-        moved = comment_lines(df, above, b_start, second, indent)
         command = df.text[b_start : second.args_span.end]
-        edits = [Edit.replace(Span(a_end, last.end), " && " + command), _delete_block(df, above, second)]
+        edits = [
+            Edit.replace(Span(a_end, last.end), _joint(df, layout) + command),
+            _delete_block(df, above, second),
+        ]
     if moved:
         edits.append(Edit.insert(first.span.start, moved))
     return Fix.safe(*edits)
+
+
+def _joint(df: Dockerfile, layout: Layout | None) -> str:
+    """Return what joins the install to the update: ` && ` on the update's line, or a
+    new continuation line in the update RUN's style (`layout`, see `_chain_style`)."""
+    if layout is None:
+        return " && "
+    trailing, indent = layout
+    if trailing:
+        return f" && {df.escape}{df.newline}{indent}"
+    return f" {df.escape}{df.newline}{indent}&& "
+
+
+def _update_moved_down(
+    df: Dockerfile, first: Instruction, second: Instruction, a: Script, a_end: int
+) -> Fix | None:
+    """Return the fix that moves the final `&& apt-get update` of a RUN of several commands
+    to the front of the install RUN (`apt-get update && apt-get install ...`), or None.
+
+    Both RUNs and their comments keep their places. The commands before the update run as
+    before and the install runs right after a fresh update, as in the merge. Only after
+    `&&`: after `;` the first RUN's status would become that of the command before it.
+    """
+    ops = a.operators[:-1] if a.trailing is not None else a.operators
+    if len(a.commands) < 2 or not ops or ops[-1].text != "&&":
+        return None
+    cut = first.offsets.end_to_source(first.args_start + a.commands[-2].end)
+    if any(line.kind is LineKind.COMMENT and cut <= line.start < a_end for line in first.lines):
+        return None  # a comment line between the two commands would go too
+    update = " ".join(first.args[a.commands[-1].start : a.commands[-1].end].split())
+    return Fix.safe(Edit.delete(Span(cut, a_end)), Edit.insert(second.args_span.start, update + " && "))
+
+
+def _chain_style(df: Dockerfile, instr: Instruction, script: Script) -> Layout | None:
+    """Return the continuation style of a RUN that puts its commands on lines of their own
+    (a line starts with `&&`, or ends with `&& \\` before a fresh line), else None."""
+    fresh = fresh_lines(instr, script)
+    if not fresh:
+        return None
+    code = [line for line in instr.lines if line.kind is LineKind.CODE]
+    starts = {line.start for line in fresh}
+    own_lines = any(_starts_with_operator(df, line) for line in fresh) or any(
+        code[k + 1].start in starts and _ends_with_operator(df, line) for k, line in enumerate(code[:-1])
+    )
+    return continuation_style(df, instr, script) if own_lines else None
 
 
 def _delete_block(df: Dockerfile, start: int, instr: Instruction) -> Edit:
@@ -455,8 +509,9 @@ class AptGetSplitAcrossRuns(Rule):
     ```
 
     ## Fix safety
-    The fix appends ` && <install command>` to the update `RUN` (on its last line; the
-    install's own lines follow unchanged) and deletes the install `RUN`. Merging changes
+    The fix appends ` && <install command>` to the update `RUN` (the install's own lines
+    follow unchanged) and deletes the install `RUN`, or moves the update into the install
+    `RUN` (see below). Merging changes
     layers, not what ends up in them, so it is safe when all of these hold:
 
     - both `RUN`s are shell form, without heredocs, with the same flags (`--mount`,
@@ -476,9 +531,30 @@ class AptGetSplitAcrossRuns(Rule):
     - the second `RUN` is one `&&` chain of simple commands or pipelines, so a failed update
       still stops it (`update && a; b` would run `b` anyway, `|| true` would hide it).
 
-    Comment lines between the two `RUN`s move above the merged `RUN`; blank lines between
+    When the install `RUN` has comment lines of its own above it and the update `RUN`
+    runs other commands before a final `&& apt-get update`, the update moves down
+    instead: it is cut from the first `RUN` and put in front of the install
+    (`RUN apt-get update && apt-get install ...`), so both `RUN`s and their comments keep
+    their places and a comment about the packages does not end up above, say, the
+    repository keys. The commands before the update run as before, and the install runs
+    right after a fresh update, as in the merge. (Not after `;`: the first `RUN`'s status
+    would become that of the command before the update.)
+
+    ```dockerfile
+    RUN curl -fsSL https://example.com/key | apt-key add - \\
+     && echo "deb https://example.com/ stable main" > /etc/apt/sources.list.d/x.list
+
+    # ccache - faster C builds
+    RUN apt-get update && apt-get install -y ccache
+    ```
+
+    Otherwise the install is merged. When the update `RUN` puts its commands on lines
+    of their own (a line starts with `&&`, or ends with `&& \\`), the install becomes a
+    new continuation line in that style; else ` && <install>` goes on the update's last
+    line. Comment lines between the two `RUN`s move above the merged `RUN` (comment lines
+    inside a `RUN` are dropped by BuildKit, and read as dead text). Blank lines between
     adjacent `RUN`s are dropped. The install's lines are kept as written, so the merged
-    `RUN` keeps the file's continuation style. Otherwise the install is reported without a
+    `RUN` keeps the file's continuation style. When a guard fails, the install is reported without a
     fix, and the message says which of these stops it.
 
     ## References

@@ -90,6 +90,22 @@ ENTRYPOINT_BRANCHES: dict[str, Branch] = {
 }
 
 
+# Official images known to set no ENTRYPOINT, so that a CMD in exec form runs as it is:
+# read from each image's Dockerfiles (docker-library and the images' own repos). The
+# operating-system images are root filesystems with only a `CMD`. `tomcat` resets the
+# ENTRYPOINT of its base (`ENTRYPOINT []`). `eclipse-temurin` sets
+# `/__cacert_entrypoint.sh`, which may import certificates and then runs `exec "$@"`
+# without looking at its arguments, so it runs a command in either form the same way.
+NO_ENTRYPOINT = frozenset(
+    {
+        *("debian", "ubuntu", "alpine", "busybox", "centos", "fedora", "amazonlinux"),
+        *("rockylinux", "almalinux", "oraclelinux", "buildpack-deps"),
+        *("python", "pypy", "golang", "openjdk", "eclipse-temurin", "ruby", "rust", "gcc"),
+        *("perl", "erlang", "httpd", "tomcat"),
+    }
+)
+
+
 class Word(NamedTuple):
     """A word of a command: its value after the shell's unquoting, and [start, end) in the command."""
 
@@ -195,6 +211,11 @@ class ShellFormCmd(Rule):
       below). In shell form that argument was `/bin/sh`, which matches nothing, so the
       script just ran the command; in exec form the script sees the program and, say,
       chowns the data folder and drops root (`FROM redis` + `CMD redis-server ...`);
+    - the fix is for a `CMD`, no `ENTRYPOINT` of the file is in force, and the stage
+      is built (following `FROM <stage>`) on an image that may set one: any image but
+      `scratch`, the official images in the table below and those listed after it.
+      An inherited ENTRYPOINT would get the words instead of `/bin/sh -c "<command>"`
+      (`FROM someone/swift-app` + `CMD swift run`);
     - the fix is for an `ENTRYPOINT` and the stage, or a later stage built on it that
       sets no `ENTRYPOINT` of its own, has a `CMD`: the `CMD`, ignored by a shell-form
       `ENTRYPOINT`, becomes its arguments. (An inherited `CMD` is reset by
@@ -245,6 +266,16 @@ class ShellFormCmd(Rule):
     | `memcached` | `-*` | runs `memcached` with the options |
     | `php` | `-*` | runs `php` (or `php-fpm`, `apache2-foreground`) with the options |
     | `telegraf` | `-*` | runs `telegraf` with the options |
+
+    Official images known to set no ENTRYPOINT (read from their Dockerfiles), so a
+    `CMD` in exec form runs as written: `debian`, `ubuntu`, `alpine`, `busybox`,
+    `centos`, `fedora`, `amazonlinux`, `rockylinux`, `almalinux`, `oraclelinux` and
+    `buildpack-deps` (root filesystems with only a `CMD`), `python`, `pypy`, `golang`,
+    `openjdk`, `ruby`, `rust`, `gcc`, `perl`, `erlang`, `httpd`, and `tomcat` (which
+    resets its base's with `ENTRYPOINT []`). `eclipse-temurin` sets
+    `/__cacert_entrypoint.sh`, which may import CA certificates and then runs
+    `exec "$@"` without looking at its arguments, so it counts as none. Other official
+    images are treated as unknown (`maven`, for one, sets `mvn-entrypoint.sh`).
 
     A command that needs the shell (variables, command substitution, redirections) but
     is a single simple command gets an unsafe fix that keeps the shell and adds `exec`,
@@ -373,9 +404,9 @@ def _plain_risks(
     if instr.kind == "CMD" and facts.stage_index("entrypoint", _has_entrypoint, stage):
         reasons.append('the `ENTRYPOINT` gets these words instead of `/bin/sh -c "…"`')
     elif instr.kind == "CMD":
-        branch = _image_branch(base_image(facts, stage), name)
-        if branch:
-            reasons.append(branch)
+        inherited = _inherited_entrypoint(base_image(facts, stage), name)
+        if inherited:
+            reasons.append(inherited)
     if instr.kind == "ENTRYPOINT" and _cmd_in_children(facts, stage):
         reasons.append("a stage built on this one sets a `CMD`, which becomes its arguments")
     if name in _TWIN_BUILTINS and any(w.value.startswith("-") for w in words[1:]):
@@ -423,6 +454,23 @@ def official_name(ref: str) -> str | None:
     if not path or "$" in path or not is_official_image(path):
         return None
     return path.rsplit("/", 1)[-1].lower()
+
+
+def _inherited_entrypoint(ref: str, program: str) -> str | None:
+    """Return how an ENTRYPOINT the base image may set would run the exec-form CMD
+    `program ...` differently from `/bin/sh -c "…"`, or None when it provably does not."""
+    if ref.lower() == "scratch":
+        return None  # an empty image: no ENTRYPOINT to inherit
+    image = official_name(ref)
+    if image in NO_ENTRYPOINT:
+        return None
+    if image in ENTRYPOINT_BRANCHES:
+        return _image_branch(ref, program)
+    what = f"the official image `{image}`" if image else f"`{ref}`"
+    return (
+        f"dffix does not know whether {what} sets an ENTRYPOINT; one would get these "
+        'words instead of `/bin/sh -c "…"`'
+    )
 
 
 def _image_branch(ref: str, program: str) -> str | None:

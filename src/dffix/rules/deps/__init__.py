@@ -99,7 +99,17 @@ class CopyAllBeforeInstall(Rule):
     copied along when present. When the context is not visible or a manifest is
     missing from it, the fix is unsafe, and the message says which file could not be
     seen. The image then gets the lock file from the context, even if an install such
-    as `npm install` rewrote it.
+    as `npm install` rewrote it. Unseen, the narrow `COPY` takes the files each tool
+    needs the way that works whatever the context holds: a requirements file in a folder
+    brings its folder (`COPY requirements/ requirements/`), since it may include files
+    beside it with `-r base.txt`; lock files that may not be committed are wildcards
+    (`package*.json`, `Gemfile.lock*`), which match nothing without failing the build.
+    A `gemspec` line in a visible Gemfile means no fix: the gem's `*.gemspec` reads the
+    project's source files.
+
+    There is no fix when the install reads none of what the code copies bring and no
+    copy before it brings its manifests (`ADD / /server`, then `npm install` in `/`):
+    moving the copy would not give the install anything it reads.
 
     A copy is not moved when anything between it and the install could notice the
     move: a `RUN`

@@ -122,13 +122,13 @@ def _source_mapping(source: str, dest: Loc, into_dir: bool, view: View) -> tuple
     if any(has_glob(p) for p in parts):
         return Mapping(dest, None), None
     kind = view.presence(parts)
-    if kind is Presence.DIR or (kind is Presence.UNKNOWN and source.endswith("/")):
+    # Missing from a visible context: the build would fail, so it is not the real context.
+    missing = f"cannot see `{source}` in the build context" if kind is Presence.ABSENT else None
+    if kind is Presence.DIR or (kind is not Presence.FILE and source.endswith("/")):
         # A trailing slash names a folder: a file there fails the build.
-        return Mapping(dest, parts), None
+        return Mapping(dest, parts), missing
     if kind is Presence.UNKNOWN and into_dir and not looks_like_file(parts[-1]):
         # A folder's files land in `dest`, a file lands in `dest/name`: unclear.
         return Mapping(dest, None), f"cannot tell whether `{source}` is a file or a folder"
     target = dest.join(parts[-1:]) if into_dir else dest
-    # Missing from a visible context: the build would fail, so it is not the real context.
-    missing = f"cannot see `{source}` in the build context" if kind is Presence.ABSENT else None
     return Mapping(target, parts), missing

@@ -131,14 +131,17 @@ def narrow_copy(sv: StageView, copies: dict[int, CopyInfo], install: Instruction
 
 
 def _lock_glob(sources: list[str]) -> list[str]:
-    """Return `package*.json` for package.json + package-lock.json: the lock may be absent."""
+    """Return `package*.json` for package.json + package-lock.json, and `Gemfile.lock*`
+    for Gemfile.lock: a lock file may not be committed, and a COPY of a missing file
+    fails the build, while a wildcard that matches nothing beside a file that exists does not."""
     for source in sources:
         if source.endswith("package.json"):
             lock = source[: -len("package.json")] + "package-lock.json"
             if lock in sources:
                 merged = source[: -len("package.json")] + "package*.json"
-                return [merged if s == source else s for s in sources if s != lock]
-    return sources
+                sources = [merged if s == source else s for s in sources if s != lock]
+                break
+    return [s + "*" if s.rsplit("/", 1)[-1] == "Gemfile.lock" else s for s in sources]
 
 
 def dest_text(c: CopyInfo, folder: Loc, count: int) -> str:

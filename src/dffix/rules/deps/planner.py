@@ -153,12 +153,13 @@ class Finding(NamedTuple):
 class Review:
     """What moving one code copy below one install would change, gathered by the checks."""
 
-    __slots__ = ("hidden", "narrow", "problems", "unsure")
+    __slots__ = ("hidden", "narrow", "problems", "unprovided", "unsure")
 
     def __init__(self) -> None:
         self.problems: list[str] = []
         self.unsure: list[str] = []
         self.hidden: list[str] = []  # manifests that cannot be seen
+        self.unprovided: list[Loc] = []  # manifests no copy before the install brings
         self.narrow: list[tuple[tuple[str, ...], Loc, int]] = []  # source, target, copy index
 
     def record(self, clash: Clash, sure: str, possible: str) -> None:
@@ -332,6 +333,8 @@ def check_reads(sv: StageView, k: int, lo: int, moving: frozenset[int], review: 
         if source is None:
             if r.role is Role.MANIFEST:
                 review.hidden.append(r.name)
+                if provider(sv.steps, path, k - 1, lo) is None:
+                    review.unprovided.append(path)
             continue
         for nested in judge_read(sv.view, t, r, source, needed, review):
             queue.append((t, nested))
@@ -428,7 +431,12 @@ def judge_read(
         # (then the folder is not the real build context).
         unseen = presence is Presence.UNKNOWN or r.role is Role.MANIFEST or bool(review.hidden)
         if needed is not None and r.blind and unseen:
-            review.narrow.append((source, r.at(t.where), needed))
+            target = r.at(t.where)
+            if t.kind == "pip" and len(source) > 1:
+                # An unseen requirements file may include others beside it (`-r base.txt`):
+                # copy its whole folder (`requirements/`), so the includes are there too.
+                source, target = (*source[:-1], ""), Loc(target.root, (*target.parts[:-1], ""))
+            review.narrow.append((source, target, needed))
         return []
     if needed is not None:
         review.narrow.append((source, r.at(t.where), needed))
@@ -560,6 +568,14 @@ def plan_install(sv: StageView, k: int, lo: int, claimed: frozenset[int]) -> lis
     moving = frozenset(c.at for c in found if c.kept is None)
     if moving:
         check_reads(sv, k, lo, moving, review)
+        if review.unprovided and not _moving_may_bring(sv, moving, tools):
+            # `ADD / /server` before `WORKDIR /` + `npm install`: the install never read
+            # the copy, and nothing gives it a manifest; moving the copy fixes nothing.
+            names = ", ".join(p.show() for p in dict.fromkeys(review.unprovided))
+            review.problems.append(
+                f"`{short(tools[0].words)}` reads none of what the copy brings, "
+                f"and no copy before it brings {names}"
+            )
         if (chain := later_installs(sv, k)) >= MAX_CHAIN:
             review.problems.append(f"{chain} more installs follow it; move the copies by hand")
     kept = [
@@ -576,6 +592,12 @@ def plan_install(sv: StageView, k: int, lo: int, claimed: frozenset[int]) -> lis
     unsure = review.why_unsafe() or next((c.unsure for c in found if c.unsure), None)
     top = copies[0].instr
     return [Finding(top, tools[0], edits, unsure, None, len(copies) - 1, tuple(order)), *kept]
+
+
+def _moving_may_bring(sv: StageView, moving: frozenset[int], tools: tuple[Tool, ...]) -> bool:
+    """Return whether a moving copy may write a manifest the install reads."""
+    manifests = [p for _, _, p in reads_of(tools, Role.MANIFEST)]
+    return any(m.covers(p) is not False for i in moving for m in _copy(sv, i).mappings for p in manifests)
 
 
 def _finding(sv: StageView, j: int, tool: Tool, problem: str | None) -> Finding:

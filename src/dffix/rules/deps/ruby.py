@@ -72,4 +72,13 @@ def gem_command(args: tuple[str, ...], words: str) -> Effect | None:
 def gemfile_content(text: str) -> str | None:
     """Return why a Gemfile makes the install read more than manifests, or None."""
     found = _GEMFILE_LOCAL.search(text)
-    return f"the Gemfile reads other files (`{found.group(0).strip()}`)" if found else None
+    if found is None:
+        return None
+    if found.group(0).strip() == "gemspec":
+        # The gemspec names the gem's files (often `git ls-files` or a Dir glob) and its
+        # version file: copying the *.gemspec alone does not give the install what it reads.
+        return (
+            "the Gemfile's `gemspec` line installs the project's own gem, "
+            "whose *.gemspec reads its source files"
+        )
+    return f"the Gemfile reads other files (`{found.group(0).strip()}`)"

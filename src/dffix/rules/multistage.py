@@ -20,6 +20,7 @@ from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.deps.context import View
 from dffix.rules.practices import RunCommand, installed_packages, is_build_tool, simple_commands
+from dffix.rules.runtime import env_pairs
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
 # Instructions that only set what the image is (not what is in it): the final stage repeats
@@ -300,13 +301,9 @@ def env_value(stage: Stage, name: str, before: Instruction) -> str | None:
         if instr.span.start >= before.span.start:
             break
         if instr.kind == "ENV":
-            pairs = instr.values
-            if len(pairs) == 2 and "=" not in instr.args.split(None, 1)[0]:
-                pairs = (f"{pairs[0]}={pairs[1]}",)
-            for pair in pairs:
-                key, _, val = pair.partition("=")
+            for key, val in env_pairs(instr):
                 if key == name:
-                    value = val.strip("\"'")
+                    value = val
     return value
 
 
@@ -781,7 +778,7 @@ class SingleStageBuild(Rule):
 
     code = "DF502"
     name = "single-stage-build"
-    message = "The image is built and shipped in one stage: the build tools stay in it"
+    message = "The final stage builds the program it ships: the build tools stay in the image"
     fix_title = "Move the build to a `build` stage and ship only its output"
     fixability = Fixability.SOMETIMES
 
@@ -789,7 +786,7 @@ class SingleStageBuild(Rule):
         stage = facts.final_stage
         if stage is None:
             return
-        found = self._pattern(stage)
+        found = self._pattern(facts, stage)
         if found is None:
             return
         kind, span, splitter = found
@@ -819,12 +816,19 @@ class SingleStageBuild(Rule):
         return split_fix(df, stage, split, name_fix)
 
     @staticmethod
-    def _pattern(stage: Stage) -> tuple[str, Span, Splitter] | None:
-        """Return the pattern the stage matches: a label, where to report, the splitter."""
-        if stage.base_name == "golang":
-            found = go_commands(stage)
+    def _pattern(facts: Facts, stage: Stage) -> tuple[str, Span, Splitter] | None:
+        """Return the pattern the stage matches: a label, where to report, the splitter.
+
+        A final stage built FROM an earlier stage of the file is looked at through that
+        chain, to report the build with the reason there is no fix.
+        """
+        root = facts.root(stage)
+        if root.base_name == "golang":
+            found = [c for s in facts.chain(stage) for c in go_commands(s)]
             if found:
                 return "Go", found[0][1].span, go_split
+        if root is not stage:
+            return None
         if stage.base_name == "python":
             apt = apt_build_run(stage)
             pips = pip_runs(stage)
@@ -836,10 +840,14 @@ class SingleStageBuild(Rule):
         return None
 
 
+def _lib(name: str) -> str:
+    return f"`{name}`" if name else "(none: the base image has it)"
+
+
 def _table() -> str:
     rows = []
     for dev, libs in RUNTIME_LIBRARIES.items():
-        shown = "; ".join(f"{v or '(none)'}" if k == "*" else f"{v} ({k})" for k, v in libs.items())
+        shown = "; ".join(_lib(v) if k == "*" else f"{_lib(v)} ({k})" for k, v in libs.items())
         rows.append(f"    | `{dev}` | {shown} |")
     return "\n".join(rows).lstrip()
 

@@ -1,0 +1,345 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dffix.edits import Applicability
+from dffix.facts import BuildContext
+from dffix.fixer import check, fix
+from dffix.rules import ALL_RULES
+from dffix.rules.multistage import RUNTIME_LIBRARIES, SingleStageBuild, runtime_library
+from dffix.syntax import ParseError, parse
+from tests.helpers import snippet
+
+RULE = SingleStageBuild()
+
+GO_MAIN = 'package main\n\nimport "net/http"\n\nfunc main() { http.ListenAndServe(":8080", nil) }\n'
+CGO_MAIN = 'package main\n\n// #include <stdio.h>\nimport "C"\n\nfunc main() {}\n'
+
+
+def context(tmp_path: Path, files: dict[str, str]) -> BuildContext:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return BuildContext(tmp_path, "Dockerfile")
+
+
+def fixed(source: str, ctx: BuildContext | None, *, level: Applicability = Applicability.UNSAFE) -> str:
+    result = fix(snippet(source), [RULE], level, ctx)
+    assert not isinstance(result, ParseError)
+    assert not result.bugs, result.bugs
+    return result.text
+
+
+def assert_converts(source: str, after: str, ctx: BuildContext | None) -> None:
+    out = fixed(source, ctx)
+    assert out == snippet(after)
+    assert not isinstance(parse(out), ParseError)
+    assert fixed(out, ctx) == out, "not idempotent"
+
+
+def messages(source: str, ctx: BuildContext | None) -> list[tuple[str, bool]]:
+    df = parse(snippet(source))
+    assert not isinstance(df, ParseError)
+    return [(v.message, v.fix is not None) for v in check(df, [RULE], ctx)]
+
+
+def refusal(source: str, ctx: BuildContext | None) -> str:
+    [(message, fixable)] = messages(source, ctx)
+    assert not fixable
+    assert fixed(source, ctx) == snippet(source)
+    return message
+
+
+# -- pattern 1: Go ----------------------------------------------------------------
+
+GO_APP = """
+    FROM golang:1.22
+    WORKDIR /src
+    COPY go.mod go.sum ./
+    RUN go mod download
+    COPY . .
+    # the server
+    RUN go build -o /bin/app ./cmd/app
+    EXPOSE 8080
+    CMD ["/bin/app"]
+"""
+
+
+def test_go_static_build_moves_to_distroless_and_sets_cgo_off(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "go.sum": "", "cmd/app/main.go": GO_MAIN})
+    after = """
+        FROM golang:1.22 AS build
+        WORKDIR /src
+        COPY go.mod go.sum ./
+        RUN go mod download
+        COPY . .
+        # the server
+        RUN CGO_ENABLED=0 go build -o /bin/app ./cmd/app
+
+        FROM gcr.io/distroless/static-debian12
+        WORKDIR /src
+        COPY --from=build /bin/app /bin/app
+        EXPOSE 8080
+        CMD ["/bin/app"]
+    """
+    assert_converts(GO_APP, after, ctx)
+
+
+def test_go_fix_is_unsafe_only(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "main.go": GO_MAIN})
+    assert fixed(GO_APP, ctx, level=Applicability.SAFE) == snippet(GO_APP)
+    assert fixed(GO_APP, ctx) != snippet(GO_APP)
+
+
+def test_go_runtime_files_are_copied_docs_and_ignored_files_are_not(tmp_path: Path) -> None:
+    files = {
+        "go.mod": "module x\n",
+        "cmd/app/main.go": GO_MAIN,
+        "templates/index.html": "<p>hi</p>",
+        "config.yaml": "port: 8080\n",
+        "README.md": "# x\n",
+        "Dockerfile": "FROM scratch\n",
+        "secret.env": "X=1\n",
+        ".dockerignore": "secret.env\n",
+    }
+    out = fixed(GO_APP, context(tmp_path, files))
+    assert "COPY --from=build /src/config.yaml /src/config.yaml\n" in out
+    assert "COPY --from=build /src/templates /src/templates\n" in out
+    assert "README" not in out and "secret.env" not in out and "/src/Dockerfile" not in out
+
+
+def test_go_explicit_cgo_off_needs_no_context() -> None:
+    source = """
+        FROM golang:1.22-bookworm
+        ENV CGO_ENABLED=0
+        WORKDIR /src
+        COPY go.mod go.sum main.go ./
+        RUN go build -o app .
+        ENTRYPOINT ["./app"]
+    """
+    after = """
+        FROM golang:1.22-bookworm AS build
+        ENV CGO_ENABLED=0
+        WORKDIR /src
+        COPY go.mod go.sum main.go ./
+        RUN go build -o app .
+
+        FROM gcr.io/distroless/static-debian12
+        ENV CGO_ENABLED=0
+        WORKDIR /src
+        COPY --from=build /src/app /src/app
+        ENTRYPOINT ["./app"]
+    """
+    assert_converts(source, after, None)
+
+
+def test_go_cgo_build_goes_to_the_same_debian_release_slim(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "main.go": CGO_MAIN})
+    source = """
+        FROM golang:1.22-bookworm AS app
+        WORKDIR /src
+        COPY *.go go.mod ./
+        RUN go build -o /usr/local/bin/app .
+        CMD app --serve
+    """
+    after = """
+        FROM golang:1.22-bookworm AS build
+        WORKDIR /src
+        COPY *.go go.mod ./
+        RUN go build -o /usr/local/bin/app .
+
+        FROM debian:bookworm-slim AS app
+        WORKDIR /src
+        COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/
+        COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo
+        COPY --from=build /usr/local/bin/app /usr/local/bin/app
+        CMD app --serve
+    """
+    assert_converts(source, after, ctx)
+
+
+def test_go_install_binary_goes_on_the_final_path(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "cmd/hello/main.go": GO_MAIN})
+    source = """
+        FROM golang:1.22
+        WORKDIR /src
+        COPY go.mod ./
+        COPY cmd cmd
+        RUN go install ./cmd/hello
+        CMD ["hello"]
+    """
+    out = fixed(source, ctx)
+    assert "COPY --from=build /go/bin/hello /usr/local/bin/hello\n" in out
+    assert "RUN CGO_ENABLED=0 go install ./cmd/hello\n" in out
+
+
+def test_go_stage_name_goes_to_the_final_stage_and_build_is_not_reused(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "main.go": GO_MAIN})
+    source = "FROM --platform=linux/amd64 golang:1.22 AS build\nCOPY main.go go.mod ./\n"
+    source += 'RUN go build -o /app .\nCMD ["/app"]'
+    out = fixed(source, ctx)
+    assert out.startswith("FROM --platform=linux/amd64 golang:1.22 AS builder\n")
+    assert "FROM --platform=linux/amd64 gcr.io/distroless/static-debian12 AS build\n" in out
+    assert "COPY --from=builder /app /app\n" in out
+
+
+def test_go_keeps_crlf_and_arg_before_from(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "main.go": GO_MAIN})
+    source = 'ARG GO=1.22\r\nFROM golang:${GO}\r\nCOPY main.go go.mod ./\r\nRUN go build -o /app .\r\nCMD ["/app"]\r\n'
+    result = fix(source, [RULE], Applicability.UNSAFE, ctx)
+    assert not isinstance(result, ParseError)
+    assert result.text.startswith("ARG GO=1.22\r\nFROM golang:${GO} AS build\r\n")
+    assert "\r\n\r\nFROM gcr.io/distroless/static-debian12\r\n" in result.text
+    assert "\n" not in result.text.replace("\r\n", "")
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param(
+            'FROM golang:1.22 AS b\nCOPY main.go .\nRUN go build -o /app .\nFROM b\nCMD ["/app"]',
+            "already has 2 stages",
+            id="already multi-stage",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nCOPY main.go .\nRUN go build -o /app .\nRUN /app migrate\nCMD ["/app"]',
+            "`RUN` on line 4 runs after the build",
+            id="a RUN after the build",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nCOPY main.go .\nRUN go build .\nCMD ["./main"]',
+            "without `-o`",
+            id="output path not written",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nCOPY main.go .\nRUN go build -o $OUT .\nCMD ["/app"]',
+            "cannot be read",
+            id="output path from a variable",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nCOPY main.go .\nRUN go build -o /a ./a && go build -o /b ./b\nCMD ["/a"]',
+            "several `go build`",
+            id="two binaries",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nCOPY main.go .\nRUN go build -o /app .\nCMD ["go", "run", "."]',
+            "runs `go`, not the binary",
+            id="CMD runs the toolchain",
+        ),
+        pytest.param(
+            "FROM golang:1.22\nENV CGO_ENABLED=0\nCOPY main.go .\nRUN go build -o /app .\nCMD /app",
+            "needs `/bin/sh`",
+            id="shell form CMD on distroless",
+        ),
+        pytest.param(
+            "FROM golang:1.22\nENV CGO_ENABLED=0\nCOPY main.go .\nRUN go build -o /app .\n"
+            'HEALTHCHECK CMD curl -f http://localhost/\nCMD ["/app"]',
+            "`HEALTHCHECK` runs `curl`",
+            id="health check with curl",
+        ),
+        pytest.param(
+            "FROM golang:1.22\nENV CGO_ENABLED=0\nCOPY main.go .\nRUN go build -o /app . && useradd app\n"
+            'USER app\nCMD ["/app"]',
+            "`USER app`",
+            id="named user",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nCOPY main.go .\nRUN go build -o /app .\nCMD ["/app"]',
+            "Debian release of `golang:1.22`",
+            id="cgo unknown without context and no release in the tag",
+        ),
+        pytest.param(
+            'FROM golang:1.22-alpine\nCOPY main.go .\nRUN go build -o /app .\nCMD ["/app"]',
+            "Alpine",
+            id="alpine cgo build",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nENV CGO_ENABLED=0\nCOPY . .\nRUN go build -o /app .\nCMD ["/app"]',
+            "build context is not visible",
+            id="whole-context copy without a context",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nENV CGO_ENABLED=0\nCOPY main.go .\nRUN go build -race -o /app .\nCMD ["/app"]',
+            "`-race` needs cgo",
+            id="race detector",
+        ),
+        pytest.param(
+            'FROM golang:1.22\nENV CGO_ENABLED=0\nCOPY main.go .\nSHELL ["/bin/bash", "-c"]\n'
+            'RUN go build -o /app .\nCMD ["/app"]',
+            "`SHELL`",
+            id="SHELL",
+        ),
+        pytest.param(
+            "FROM golang:1.22\nENV CGO_ENABLED=0\nWORKDIR $DIR\nCOPY main.go .\nRUN go build -o app .\n"
+            'CMD ["./app"]',
+            "`WORKDIR` of the build uses a variable",
+            id="relative output under a variable WORKDIR",
+        ),
+    ],
+)
+def test_go_refusals_say_why(source: str, reason: str) -> None:
+    message = refusal(source, None)
+    assert "; no fix: " in message and reason in message, message
+
+
+def test_go_cgo_import_in_context_keeps_cgo_and_needs_the_release(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "main.go": CGO_MAIN})
+    message = refusal('FROM golang:1.22\nCOPY main.go .\nRUN go build -o /app .\nCMD ["/app"]', ctx)
+    assert "may use cgo" in message
+
+
+def test_go_module_known_to_need_cgo_is_not_static(tmp_path: Path) -> None:
+    gomod = "module x\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n"
+    ctx = context(tmp_path, {"go.mod": gomod, "main.go": GO_MAIN})
+    message = refusal('FROM golang:1.22\nCOPY go.mod main.go .\nRUN go build -o /app .\nCMD ["/app"]', ctx)
+    assert "may use cgo" in message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param('FROM golang:1.22\nRUN go version\nCMD ["go"]', id="no build"),
+        pytest.param('FROM debian:12\nRUN go build -o /app .\nCMD ["/app"]', id="not a golang image"),
+        pytest.param(
+            "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n"
+            'CMD ["/app"]',
+            id="already multi-stage with a small final stage",
+        ),
+    ],
+)
+def test_go_not_reported(source: str) -> None:
+    assert messages(source, None) == []
+
+
+# -- every rule together ------------------------------------------------------------
+
+
+def all_fixed(source: str, ctx: BuildContext | None) -> str:
+    rules = [r() for r in ALL_RULES]
+    result = fix(snippet(source), rules, Applicability.UNSAFE, ctx)
+    assert not isinstance(result, ParseError)
+    assert not result.bugs, result.bugs
+    again = fix(result.text, rules, Applicability.UNSAFE, ctx)
+    assert not isinstance(again, ParseError)
+    assert again.text == result.text, "a second run with every rule changes the file"
+    return result.text
+
+
+def test_go_with_every_rule_is_stable(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "go.sum": "", "cmd/app/main.go": GO_MAIN})
+    out = all_fixed(GO_APP, ctx)
+    assert "FROM gcr.io/distroless/static-debian12\n" in out
+
+
+def test_runtime_library_table() -> None:
+    assert runtime_library("libpq-dev", None) == "libpq5"
+    assert runtime_library("libssl-dev", "trixie") == "libssl3t64"
+    assert runtime_library("libssl-dev", None) is None
+    assert runtime_library("libfoo-dev", "bookworm") is None
+    assert all(
+        name.endswith("-dev") or name.endswith("-compat") or name == "python-dev-is-python3"
+        for name in RUNTIME_LIBRARIES
+    )

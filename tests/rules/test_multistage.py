@@ -188,7 +188,8 @@ def test_go_stage_name_goes_to_the_final_stage_and_build_is_not_reused(tmp_path:
 
 def test_go_keeps_crlf_and_arg_before_from(tmp_path: Path) -> None:
     ctx = context(tmp_path, {"go.mod": "module x\n", "main.go": GO_MAIN})
-    source = 'ARG GO=1.22\r\nFROM golang:${GO}\r\nCOPY main.go go.mod ./\r\nRUN go build -o /app .\r\nCMD ["/app"]\r\n'
+    source = "ARG GO=1.22\r\nFROM golang:${GO}\r\nCOPY main.go go.mod ./\r\n"
+    source += 'RUN go build -o /app .\r\nCMD ["/app"]\r\n'
     result = fix(source, [RULE], Applicability.UNSAFE, ctx)
     assert not isinstance(result, ParseError)
     assert result.text.startswith("ARG GO=1.22\r\nFROM golang:${GO} AS build\r\n")
@@ -314,6 +315,156 @@ def test_go_not_reported(source: str) -> None:
     assert messages(source, None) == []
 
 
+# -- pattern 2: Python with compilers ----------------------------------------------
+
+PY_APP = """
+    FROM python:3.12-slim-bookworm
+    ENV PYTHONUNBUFFERED=1
+    WORKDIR /app
+    # headers for psycopg2
+    RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev curl \\
+        && rm -rf /var/lib/apt/lists/*
+    COPY requirements.txt .
+    RUN pip install --no-cache-dir -r requirements.txt
+    COPY . .
+    RUN python -m compileall .
+    CMD ["gunicorn", "app:app"]
+"""
+
+
+def test_python_builds_a_virtualenv_and_installs_runtime_libraries() -> None:
+    after = """
+        FROM python:3.12-slim-bookworm AS build
+        ENV PYTHONUNBUFFERED=1
+        WORKDIR /app
+        # headers for psycopg2
+        RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev curl \\
+            && rm -rf /var/lib/apt/lists/*
+        COPY requirements.txt .
+        RUN python -m venv /opt/venv
+        ENV PATH="/opt/venv/bin:$PATH"
+        RUN pip install --no-cache-dir -r requirements.txt
+
+        FROM python:3.12-slim-bookworm
+        ENV PYTHONUNBUFFERED=1
+        WORKDIR /app
+        RUN apt-get update \\
+            && apt-get install -y --no-install-recommends libpq5 curl \\
+            && rm -rf /var/lib/apt/lists/*
+        COPY requirements.txt .
+        COPY --from=build /opt/venv /opt/venv
+        ENV PATH="/opt/venv/bin:$PATH"
+        COPY . .
+        RUN python -m compileall .
+        CMD ["gunicorn", "app:app"]
+    """
+    assert_converts(PY_APP, after, None)
+
+
+def test_python_only_compilers_leave_no_apt_run_in_the_final_stage() -> None:
+    source = """
+        FROM python:3.11
+        RUN apt-get update && apt-get install -y build-essential
+        RUN useradd app
+        COPY requirements.txt /tmp/
+        RUN pip install --upgrade pip && pip install -r /tmp/requirements.txt
+        CMD ["python", "-m", "app"]
+    """
+    out = fixed(source, None)
+    final = out.split("\n\nFROM python:3.11\n", 1)[1]
+    assert "apt-get" not in final and "build-essential" not in final
+    assert "RUN useradd app\n" in final  # a RUN before the install is repeated
+    assert final.startswith("RUN useradd app\nCOPY requirements.txt /tmp/\nCOPY --from=build /opt/venv")
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libfoo-dev\n"
+            'RUN pip install x\nCMD ["x"]',
+            "no runtime package is known for `libfoo-dev`",
+            id="dev package not in the table",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libssl-dev\n"
+            'RUN pip install x\nCMD ["x"]',
+            "depends on the Debian release",
+            id="runtime name differs between releases",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc\n"
+            'RUN pip install x\nRUN gcc -o /ext ext.c\nCMD ["x"]',
+            "runs `gcc` after the install",
+            id="a RUN after the install uses the compiler",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc\n"
+            'RUN pip install x\nCOPY . .\nRUN pip install .\nCMD ["x"]',
+            "",
+            id="a later pip install moves the split after the code copy",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc\n"
+            'RUN pip install --user x\nCMD ["x"]',
+            "outside a virtualenv",
+            id="pip --user",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc && make\n"
+            'RUN pip install x\nCMD ["x"]',
+            "also runs `make`",
+            id="the apt RUN builds something too",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nENV PATH=/x:$PATH\nRUN apt-get update && apt-get install -y gcc\n"
+            'RUN pip install x\nCMD ["x"]',
+            "sets `PATH`",
+            id="own PATH",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc\n"
+            'RUN pip install x\nCMD ["/usr/local/bin/python", "-m", "x"]',
+            "system python",
+            id="CMD names the system python",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim AS base\nRUN apt-get update && apt-get install -y gcc\n"
+            "RUN pip install x\nFROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc\n"
+            'RUN pip install y\nCMD ["y"]',
+            "already has 2 stages",
+            id="already multi-stage",
+        ),
+    ],
+)
+def test_python_refusals_say_why(source: str, reason: str) -> None:
+    found = messages(source, None)
+    if not reason:  # the split still works: the later install is in the build stage
+        assert [fixable for _, fixable in found] == [True]
+        out = fixed(source, None)
+        assert out.index("COPY . .") < out.index("RUN pip install .") < out.index("\n\nFROM ")
+        return
+    message = refusal(source, None)
+    assert "; no fix: " in message and reason in message, message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param('FROM python:3.12\nRUN pip install flask\nCMD ["flask"]', id="no compilers"),
+        pytest.param(
+            'FROM python:3.12\nRUN apt-get update && apt-get install -y gcc\nCMD ["python"]', id="no pip"
+        ),
+        pytest.param(
+            'FROM python:3.12-alpine\nRUN apk add gcc musl-dev\nRUN pip install x\nCMD ["x"]',
+            id="alpine is DF709's",
+        ),
+    ],
+)
+def test_python_not_reported(source: str) -> None:
+    assert messages(source, None) == []
+
+
 # -- every rule together ------------------------------------------------------------
 
 
@@ -332,6 +483,12 @@ def test_go_with_every_rule_is_stable(tmp_path: Path) -> None:
     ctx = context(tmp_path, {"go.mod": "module x\n", "go.sum": "", "cmd/app/main.go": GO_MAIN})
     out = all_fixed(GO_APP, ctx)
     assert "FROM gcr.io/distroless/static-debian12\n" in out
+
+
+def test_python_with_every_rule_is_stable(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"requirements.txt": "psycopg2==2.9.9\n", "app.py": "print(1)\n"})
+    out = all_fixed(PY_APP, ctx)
+    assert "COPY --from=build /opt/venv /opt/venv" in out
 
 
 def test_runtime_library_table() -> None:

@@ -595,6 +595,28 @@ def _apt_housekeeping(argv: tuple[str, ...]) -> bool:
     return False
 
 
+_COMPILERS = frozenset({"gcc", "g++", "cc", "c++", "clang", "make", "cmake", "ld", "cargo", "rustc", "go"})
+
+
+def compiles(instr: Instruction) -> str | None:
+    """Return the build tool a RUN uses (a compiler, `pip install`, `setup.py`), or None.
+
+    A RUN whose commands cannot be read gives `?`: it may use them.
+    """
+    if instr.heredocs:
+        return "a heredoc script"
+    for cmd in simple_commands(instr):
+        argv = cmd.argv
+        if not argv:
+            continue
+        if argv[0] in _COMPILERS or pip_install(cmd) or "setup.py" in argv:
+            return " ".join(argv[:2]) if pip_install(cmd) or "setup.py" in argv[1:2] else argv[0]
+        packages = installed_packages(argv)
+        if packages and any(is_build_tool(p) for p in packages):
+            return " ".join(argv[:2])
+    return None
+
+
 def python_release(stage: Stage) -> str | None:
     """Return the Debian release of a python image, from its tag, or None."""
     m = _CODENAME_RE.search(stage.base_tag or "")
@@ -610,20 +632,19 @@ def python_split(df: Dockerfile, facts: Facts, stage: Stage, build_name: str, ow
     if last.span.start < apt.instr.span.start:
         return "the `pip install` runs before the build tools are installed"
     for instr in stage.instructions:
-        if instr.span.start >= last.span.start:
-            break
-        if instr.kind == "RUN" and instr is not apt.instr and instr not in pips:
-            return f"the `RUN` on line {instr.start_line} before the install would not be in the final stage"
         if instr.kind in ("COPY", "ADD") and (instr.flag("from") or instr.heredocs):
             return f"the `{instr.kind}` on line {instr.start_line} cannot be repeated in the final stage"
+        if instr.kind != "RUN" or instr is apt.instr or instr in pips:
+            continue
+        if (tool := compiles(instr)) is not None:
+            when = "before" if instr.span.start < last.span.start else "after"
+            return f"the `RUN` on line {instr.start_line} runs `{tool}` {when} the install"
     for instr in pips:
         for cmd in simple_commands(instr):
             if not pip_install(cmd) and cmd.argv[:1] != ("pip",):
                 return f"the `RUN` on line {instr.start_line} also runs `{cmd.argv[0]}`"
             if any(a.split("=", 1)[0] in _PIP_NOT_VENV for a in cmd.argv):
                 return f"the `pip install` on line {instr.start_line} installs outside a virtualenv"
-    if (why := later_refusal(stage, last, "compilers")) is not None:
-        return why
     if any(i.kind == "ENV" and re.search(r"\bPATH\b|VIRTUAL_ENV", i.args) for i in stage.instructions):
         return "the stage sets `PATH` or `VIRTUAL_ENV` itself"
     for i in stage.instructions:
@@ -648,6 +669,8 @@ def runtime_packages(apt: AptRun, release: str | None) -> tuple[str, ...] | str:
         if not re.split(r"[=:]", package, maxsplit=1)[0].endswith(("-dev", "-devel")):
             continue  # a compiler or make: only the build needs it
         lib = runtime_library(package, release)
+        if lib is None and package.split("=", 1)[0].lower() in RUNTIME_LIBRARIES:
+            return f"the runtime package of `{package}` depends on the Debian release; the tag names none"
         if lib is None:
             return f"no runtime package is known for `{package}` (see the table in the rule's docs)"
         if lib:
@@ -681,11 +704,11 @@ def python_final(
         if instr is apt.instr:
             if runtime:
                 flags = " --no-install-recommends" if apt.no_recommends else ""
-                lines.append(
-                    f"RUN apt-get update && apt-get install -y{flags} {' '.join(runtime)}"
-                    " && rm -rf /var/lib/apt/lists/*"
-                )
-        elif instr.kind != "RUN":
+                esc, nl = df.escape, df.newline
+                install = f"apt-get install -y{flags} {' '.join(runtime)}"
+                clean = "rm -rf /var/lib/apt/lists/*"
+                lines.append(f"RUN apt-get update {esc}{nl}    && {install} {esc}{nl}    && {clean}")
+        elif instr not in pips:
             lines.append(instr_text(df, instr))
     lines.append(f"COPY --from={build_name} {_VENV} {_VENV}")
     lines.append(f'ENV PATH="{_VENV}/bin:$PATH"')

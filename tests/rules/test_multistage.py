@@ -465,6 +465,163 @@ def test_python_not_reported(source: str) -> None:
     assert messages(source, None) == []
 
 
+# -- pattern 3: Node with a build step ----------------------------------------------
+
+NODE_APP = """
+    FROM node:20-slim
+    ENV NODE_ENV=production
+    WORKDIR /app
+    COPY package.json package-lock.json ./
+    RUN npm ci
+    COPY . .
+    # compile the TypeScript
+    RUN npm run build
+    EXPOSE 3000
+    CMD ["node", "dist/server.js"]
+"""
+
+
+def test_node_final_stage_installs_production_dependencies_and_copies_the_build() -> None:
+    after = """
+        FROM node:20-slim AS build
+        ENV NODE_ENV=production
+        WORKDIR /app
+        COPY package.json package-lock.json ./
+        RUN npm ci
+        COPY . .
+        # compile the TypeScript
+        RUN npm run build
+
+        FROM node:20-slim
+        ENV NODE_ENV=production
+        WORKDIR /app
+        COPY package.json package-lock.json ./
+        RUN npm ci --omit=dev
+        COPY . .
+        COPY --from=build /app/dist /app/dist
+        EXPOSE 3000
+        CMD ["node", "dist/server.js"]
+    """
+    assert_converts(NODE_APP, after, None)
+
+
+@pytest.mark.parametrize(
+    ("install", "build", "expected"),
+    [
+        pytest.param(
+            "yarn install --frozen-lockfile",
+            "yarn build",
+            "yarn install --frozen-lockfile --production",
+            id="yarn",
+        ),
+        pytest.param(
+            "pnpm install --frozen-lockfile",
+            "pnpm run build",
+            "pnpm install --frozen-lockfile --prod",
+            id="pnpm",
+        ),
+        pytest.param("npm install", "npm run build:prod", "npm install --omit=dev", id="npm install"),
+        pytest.param(
+            "npm ci && npm cache clean --force",
+            "npm run build",
+            "npm ci --omit=dev && npm cache clean --force",
+            id="cache cleaned in the same RUN",
+        ),
+    ],
+)
+def test_node_production_install_per_manager(install: str, build: str, expected: str) -> None:
+    source = (
+        f'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN {install}\nRUN {build}\nCMD ["node", "build/index.js"]'
+    )
+    out = fixed(source, None)
+    assert out.endswith(
+        f'RUN {expected}\nCOPY --from=build /app/build /app/build\nCMD ["node", "build/index.js"]\n'
+    )
+
+
+def test_node_old_npm_uses_production_flag() -> None:
+    source = 'FROM node:14\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nCMD ["node", "dist/a.js"]'
+    assert "RUN npm ci --production\n" in fixed(source, None)
+
+
+def test_node_start_script_read_from_package_json(tmp_path: Path) -> None:
+    package = '{"scripts": {"build": "tsc", "start": "node lib/main.js"}}'
+    ctx = context(tmp_path, {"package.json": package})
+    source = 'FROM node:20\nWORKDIR /srv\nCOPY . .\nRUN npm ci\nRUN npm run build\nCMD ["npm", "start"]'
+    assert "COPY --from=build /srv/lib /srv/lib\n" in fixed(source, ctx)
+    message = refusal(source, None)
+    assert "build output path cannot be read" in message
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param(
+            'FROM node:20\nCOPY . .\nRUN npm ci\nRUN npm run build\nCMD ["node", "server.js"]',
+            "a file of the source",
+            id="CMD starts a source file",
+        ),
+        pytest.param(
+            "FROM node:20\nCOPY . .\nRUN npm ci\nRUN npm run build\nRUN npm prune --production\n"
+            'CMD ["node", "dist/a.js"]',
+            "`RUN` on line 5 after the install",
+            id="a RUN after the build",
+        ),
+        pytest.param(
+            "FROM node:20\nCOPY . .\nRUN npm ci\nRUN npx prisma generate\nRUN npm run build\n"
+            'CMD ["node", "dist/a.js"]',
+            "may use or change the dev dependencies",
+            id="a RUN between install and build",
+        ),
+        pytest.param(
+            "FROM node:20\nRUN apt-get update && apt-get install -y python3 make g++\nCOPY . .\nRUN npm ci\n"
+            'RUN npm run build\nCMD ["node", "dist/a.js"]',
+            "production dependencies may need it",
+            id="node-gyp tools before the install",
+        ),
+        pytest.param(
+            'FROM node:20\nCOPY . .\nRUN npm ci --omit=dev\nRUN npm run build\nCMD ["node", "dist/a.js"]',
+            "already leaves out the dev dependencies",
+            id="install already production only",
+        ),
+        pytest.param(
+            'FROM node:20\nCOPY . .\nRUN npm ci && npm test\nRUN npm run build\nCMD ["node", "dist/a.js"]',
+            "runs more than the install",
+            id="install RUN runs tests too",
+        ),
+        pytest.param(
+            "FROM node:20\nCOPY . .\nRUN npm ci\nRUN npm run build\nRUN npm run build:css\n"
+            'CMD ["node", "dist/a.js"]',
+            "one build step",
+            id="two builds",
+        ),
+        pytest.param(
+            "FROM node:20 AS deps\nCOPY . .\nRUN npm ci\nFROM node:20\nCOPY . .\nRUN npm ci\n"
+            'RUN npm run build\nCMD ["node", "dist/a.js"]',
+            "already has 2 stages",
+            id="already multi-stage",
+        ),
+    ],
+)
+def test_node_refusals_say_why(source: str, reason: str) -> None:
+    message = refusal(source, None)
+    assert "; no fix: " in message and reason in message, message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param('FROM node:20\nCOPY . .\nRUN npm ci\nCMD ["node", "index.js"]', id="no build step"),
+        pytest.param('FROM node:20\nCOPY . .\nRUN npm run build\nCMD ["node", "dist/a.js"]', id="no install"),
+        pytest.param(
+            'FROM node:20\nRUN npm install -g serve\nRUN npm run build\nCMD ["serve"]', id="global install"
+        ),
+    ],
+)
+def test_node_not_reported(source: str) -> None:
+    assert messages(source, None) == []
+
+
 # -- every rule together ------------------------------------------------------------
 
 
@@ -489,6 +646,12 @@ def test_python_with_every_rule_is_stable(tmp_path: Path) -> None:
     ctx = context(tmp_path, {"requirements.txt": "psycopg2==2.9.9\n", "app.py": "print(1)\n"})
     out = all_fixed(PY_APP, ctx)
     assert "COPY --from=build /opt/venv /opt/venv" in out
+
+
+def test_node_with_every_rule_is_stable(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"package.json": '{"scripts": {"build": "tsc"}}', "src/server.ts": ""})
+    out = all_fixed(NODE_APP, ctx)
+    assert "RUN npm ci --omit=dev" in out and "COPY --from=build /app/dist /app/dist" in out
 
 
 def test_runtime_library_table() -> None:

@@ -8,6 +8,7 @@ reported with the reason and no fix.
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
@@ -715,14 +716,188 @@ def python_final(
     return lines
 
 
+# -- pattern 3: Node with a build step ---------------------------------------------
+
+_NODE_MANAGERS = frozenset({"npm", "yarn", "pnpm"})
+
+
+class NodeStep(NamedTuple):
+    """A RUN of the Node pattern: the dependencies install or the build."""
+
+    instr: Instruction
+    command: RunCommand
+
+
+def node_install(argv: tuple[str, ...]) -> bool:
+    """Return whether a command installs a project's dependencies (`npm ci`, `yarn`, ...)."""
+    if not argv or argv[0] not in _NODE_MANAGERS:
+        return False
+    words = [a for a in argv[1:] if not a.startswith("-")]
+    if argv[0] == "npm":
+        return bool(words) and words[0] in ("ci", "install", "i") and len(words) == 1
+    if argv[0] == "yarn":
+        return not words or words == ["install"]
+    return words in (["install"], ["i"])
+
+
+def node_build(argv: tuple[str, ...]) -> bool:
+    """Return whether a command runs the project's build script (`npm run build`, `yarn build`)."""
+    if not argv or argv[0] not in _NODE_MANAGERS:
+        return False
+    words = [a for a in argv[1:] if not a.startswith("-")]
+    if words[:1] in (["run"], ["run-script"]):
+        words = words[1:]
+    elif argv[0] == "npm":
+        return False
+    return bool(words) and words[0].startswith("build")
+
+
+def node_steps(stage: Stage) -> tuple[list[NodeStep], list[NodeStep]]:
+    """Return the stage's dependency installs and builds."""
+    installs: list[NodeStep] = []
+    builds: list[NodeStep] = []
+    for instr in stage.instructions:
+        if instr.kind != "RUN":
+            continue
+        for cmd in simple_commands(instr):
+            if node_install(cmd.argv):
+                installs.append(NodeStep(instr, cmd))
+            elif node_build(cmd.argv):
+                builds.append(NodeStep(instr, cmd))
+    return installs, builds
+
+
+def production_flag(stage: Stage, manager: str) -> str:
+    """Return the install flag that leaves out the dev dependencies."""
+    if manager == "yarn":
+        return "--production"
+    if manager == "pnpm":
+        return "--prod"
+    major = re.match(r"(\d+)", stage.base_tag or "")
+    return "--production" if major and int(major.group(1)) < 16 else "--omit=dev"  # npm 6 has no --omit
+
+
+def build_output(facts: Facts, stage: Stage) -> str | tuple[str] | None:
+    """Return the folder (relative to the WORKDIR) the started program lives in.
+
+    Read from `CMD`/`ENTRYPOINT` (`node dist/server.js`), or from the `start` script of a
+    visible package.json when they run `npm start`. None when it cannot be read; a
+    one-tuple holding the reason when the program is not a built file.
+    """
+    start = last_of(stage, "ENTRYPOINT") or last_of(stage, "CMD")
+    if start is None:
+        return None
+    words = list(start.values) if start.is_json else start.args.split()
+    if words[:2] in (["npm", "start"], ["npm", "run"], ["yarn", "start"], ["pnpm", "start"]):
+        if words[:2] == ["npm", "run"] and words[2:3] != ["start"]:
+            return None
+        script = _start_script(facts.context)
+        if script is None:
+            return None
+        words = script.split()
+    if not words or words[0] != "node":
+        return None
+    path = next((w for w in words[1:] if not w.startswith("-")), None)
+    if path is None:
+        return None
+    path = posixpath.normpath(path)
+    if path.startswith("/"):
+        cwd = workdirs(stage).get(start.span.start)
+        if cwd is None or not path.startswith(cwd.rstrip("/") + "/"):
+            return None
+        path = posixpath.relpath(path, cwd)
+    if "/" not in path or path.startswith("..") or "$" in path:
+        return (f"`node {path}` starts a file of the source, not of the build",)
+    return path.split("/", 1)[0]
+
+
+def _start_script(context: BuildContext | None) -> str | None:
+    if context is None:
+        return None
+    try:
+        data = json.loads(context.read_text("package.json") or "null")
+    except ValueError:
+        return None
+    scripts = data.get("scripts") if isinstance(data, dict) else None
+    start = scripts.get("start") if isinstance(scripts, dict) else None
+    return start if isinstance(start, str) and not re.search(r"[;&|$`<>]", start) else None
+
+
+def node_split(df: Dockerfile, facts: Facts, stage: Stage, build_name: str, own: str | None) -> Split | str:
+    """Return how the Node stage is split, or why it cannot be."""
+    installs, builds = node_steps(stage)
+    if len(installs) != 1 or len(builds) != 1:
+        return "dffix needs one dependencies install and one build step"
+    install, build = installs[0], builds[0]
+    if build.instr.span.start <= install.instr.span.start:
+        return "the build runs before the dependencies are installed"
+    if any(a in ("--omit=dev", "--production", "--prod", "--only=production") for a in install.command.argv):
+        return "the install already leaves out the dev dependencies"
+    others = [c for c in simple_commands(install.instr) if c is not install.command]
+    if any(c.argv[:1] != ("npm",) or c.argv[1:3] != ("cache", "clean") for c in others):
+        return f"the `RUN` on line {install.instr.start_line} runs more than the install"
+    for instr in stage.instructions:
+        if instr.kind != "RUN" or instr in (install.instr, build.instr):
+            continue
+        line = instr.start_line
+        if instr.span.start > install.instr.span.start:
+            return f"the `RUN` on line {line} after the install may use or change the dev dependencies"
+        if (tool := compiles(instr)) is not None:
+            return f"the `RUN` on line {line} installs `{tool}`: production dependencies may need it"
+        if instr.heredocs:
+            return f"the `RUN` on line {line} cannot be read"
+    if (why := later_refusal(stage, build.instr, "the dev dependencies")) is not None:
+        return why
+    for instr in stage.instructions:
+        if instr.kind in ("COPY", "ADD") and (instr.flag("from") or instr.heredocs):
+            return f"the `{instr.kind}` on line {instr.start_line} cannot be repeated in the final stage"
+    out = build_output(facts, stage)
+    if out is None:
+        return "the build output path cannot be read from the `CMD` (nor from package.json's `start`)"
+    if isinstance(out, tuple):
+        return out[0]
+    cwd = workdirs(stage).get(build.instr.span.start)
+    if cwd is None:
+        return "the `WORKDIR` of the build uses a variable"
+    flag = production_flag(stage, install.command.argv[0])
+    final = node_final(df, stage, (install, build), flag, posixpath.join(cwd, out), (build_name, own))
+    return Split(build.instr, tuple(final))
+
+
+def node_final(
+    df: Dockerfile,
+    stage: Stage,
+    steps: tuple[NodeStep, NodeStep],
+    flag: str,
+    out: str,
+    names: tuple[str, str | None],
+) -> list[str]:
+    """Return the final stage's lines: the instructions up to the build, the production
+    install and the build output."""
+    install, build = steps
+    build_name, own = names
+    lines = [from_line(df, stage, stage.base, own)]
+    for instr in stage.instructions:
+        if instr is build.instr:
+            break
+        if instr is install.instr:
+            at = install.command.span.end - instr.span.start
+            text = instr_text(df, instr)
+            lines.append(text[:at] + f" {flag}" + text[at:])
+        else:
+            lines.append(instr_text(df, instr))
+    lines.append(f"COPY --from={build_name} {out} {out}")
+    return lines
+
+
 # -- the rule ----------------------------------------------------------------------
 
 
 class SingleStageBuild(Rule):
     """## What it does
     Flags a single-stage build that compiles in the image it ships: a Go program built on
-    a `golang` image, or Python requirements compiled with `gcc`/`build-essential` and
-    `-dev` packages installed in the final stage.
+    a `golang` image, Python requirements compiled with `gcc`/`build-essential` and `-dev`
+    packages installed in the final stage, or a Node app built with its dev dependencies.
 
     ## Why is this bad?
     The compilers, headers and module caches are needed to build, not to run. Left in the
@@ -780,6 +955,15 @@ class SingleStageBuild(Rule):
     the packages that were not build tools plus the runtime library of each `-dev` package
     (table below), copies the virtualenv and puts it first on `PATH`.
 
+    **Node**: one dependencies install (`npm ci`/`npm install`, `yarn [install]`, `pnpm
+    install`, alone in its `RUN` or with `npm cache clean`) followed by one build script
+    (`npm run build*`, `yarn build`, `pnpm build`), on a `node` image. The build output is
+    the folder of the file the `CMD`/`ENTRYPOINT` starts (`node dist/server.js`), or of the
+    `start` script of a visible package.json for `npm start`. The final stage, on the same
+    base, repeats the instructions up to the build with the install made production-only
+    (`--omit=dev`; `--production` for npm 6 and yarn; `--prod` for pnpm), so it stays
+    cached on the manifests, then copies the build output from the `build` stage.
+
     | `-dev` package | runtime package |
     |---|---|
     TABLE
@@ -790,8 +974,10 @@ class SingleStageBuild(Rule):
     for a shell-form `CMD` or a `HEALTHCHECK` needing tools on a distroless base; for a
     `USER` or `--chown` naming a user the stage creates; for a cgo build whose Debian
     release is not in the tag, or an Alpine one; for a `-dev` package not in the table;
-    for `pip install --user`/`--target`/`-e`; and for `RUN`s before the install that the
-    final stage would miss.
+    for `pip install --user`/`--target`/`-e`; for a `RUN` before the install that compiles;
+    for a Node `RUN` between the install and the build (it may write into
+    `node_modules`), build tools installed for native modules, or a `CMD` starting a file
+    of the source rather than of the build.
 
     ## References
     - Docker docs: "Multi-stage builds"
@@ -860,6 +1046,10 @@ class SingleStageBuild(Rule):
                     reason = apt
                     return "Python", pips[-1].keyword_span, lambda *_: reason
                 return "Python", apt.instr.keyword_span, python_split
+        if stage.base_name == "node":
+            installs, builds = node_steps(stage)
+            if installs and builds:
+                return "Node", builds[-1].command.span, node_split
         return None
 
 

@@ -487,19 +487,30 @@ def go_split(df: Dockerfile, facts: Facts, stage: Stage, build_name: str, own: s
 
 # -- pattern 2: Python with compilers ----------------------------------------------
 
-# A `-dev` package's runtime library, by Debian release (`*` when all releases agree).
-# Headers of libraries the python images already hold map to nothing.
+# A `-dev` package's runtime library, by Debian release (`*`: the same name from buster to
+# trixie, the releases python images have been built on since Python 3.8). Headers of
+# libraries the python images already hold map to nothing.
 RUNTIME_LIBRARIES: dict[str, dict[str, str]] = {
     "libpq-dev": {"*": "libpq5"},
     "default-libmysqlclient-dev": {"*": "libmariadb3"},
     "libmariadb-dev": {"*": "libmariadb3"},
     "libmariadb-dev-compat": {"*": "libmariadb3"},
-    "libffi-dev": {"*": "libffi8"},
-    "libssl-dev": {"bookworm": "libssl3", "trixie": "libssl3t64"},
+    "libffi-dev": {"buster": "libffi6", "bullseye": "libffi7", "bookworm": "libffi8", "trixie": "libffi8"},
+    "libssl-dev": {
+        "buster": "libssl1.1",
+        "bullseye": "libssl1.1",
+        "bookworm": "libssl3",
+        "trixie": "libssl3t64",
+    },
     "zlib1g-dev": {"*": "zlib1g"},
     "libjpeg-dev": {"*": "libjpeg62-turbo"},
     "libjpeg62-turbo-dev": {"*": "libjpeg62-turbo"},
-    "libpng-dev": {"bookworm": "libpng16-16", "trixie": "libpng16-16t64"},
+    "libpng-dev": {
+        "buster": "libpng16-16",
+        "bullseye": "libpng16-16",
+        "bookworm": "libpng16-16",
+        "trixie": "libpng16-16t64",
+    },
     "libfreetype-dev": {"*": "libfreetype6"},
     "libfreetype6-dev": {"*": "libfreetype6"},
     "libxml2-dev": {"*": "libxml2"},
@@ -511,13 +522,32 @@ RUNTIME_LIBRARIES: dict[str, dict[str, str]] = {
     "liblzma-dev": {"*": "liblzma5"},
     "libzstd-dev": {"*": "libzstd1"},
     "libsasl2-dev": {"*": "libsasl2-2"},
-    "libldap2-dev": {"bookworm": "libldap-2.5-0", "trixie": "libldap2"},
+    "libldap2-dev": {
+        "buster": "libldap-2.4-2",
+        "bullseye": "libldap-2.4-2",
+        "bookworm": "libldap-2.5-0",
+        "trixie": "libldap2",
+    },
     "libkrb5-dev": {"*": "libkrb5-3"},
-    "libcurl4-openssl-dev": {"bookworm": "libcurl4", "trixie": "libcurl4t64"},
-    "libgeos-dev": {"bookworm": "libgeos-c1v5", "trixie": "libgeos-c1t64"},
-    "libmagic-dev": {"bookworm": "libmagic1", "trixie": "libmagic1t64"},
+    "libcurl4-openssl-dev": {
+        "buster": "libcurl4",
+        "bullseye": "libcurl4",
+        "bookworm": "libcurl4",
+        "trixie": "libcurl4t64",
+    },
+    "libgeos-dev": {
+        "buster": "libgeos-c1v5",
+        "bullseye": "libgeos-c1v5",
+        "bookworm": "libgeos-c1v5",
+        "trixie": "libgeos-c1t64",
+    },
+    "libmagic-dev": {
+        "buster": "libmagic1",
+        "bullseye": "libmagic1",
+        "bookworm": "libmagic1",
+        "trixie": "libmagic1t64",
+    },
     "libsnappy-dev": {"*": "libsnappy1v5"},
-    "libpcre3-dev": {"*": "libpcre3"},
     "libc6-dev": {"*": ""},
     "linux-libc-dev": {"*": ""},
     "python3-dev": {"*": ""},
@@ -624,6 +654,18 @@ def python_release(stage: Stage) -> str | None:
     return m.group(1) if m else None
 
 
+_OLD_PYTHON_RE = lazy_re(r"^(2(\.|-|$)|3\.[0-7](\.|-|$))|jessie|stretch|wheezy")
+
+
+def old_release_refusal(stage: Stage) -> str | None:
+    """Return why the table cannot name the runtime packages of the image's release, or None."""
+    if _OLD_PYTHON_RE.search(stage.base_tag or ""):
+        return (
+            f"`{stage.base}` is built on a Debian release older than buster, which the table does not cover"
+        )
+    return None
+
+
 def python_split(df: Dockerfile, facts: Facts, stage: Stage, build_name: str, own: str | None) -> Split | str:
     """Return how the Python stage is split, or why it cannot be."""
     apt = apt_build_run(stage)
@@ -651,6 +693,8 @@ def python_split(df: Dockerfile, facts: Facts, stage: Stage, build_name: str, ow
     for i in stage.instructions:
         if i.kind in ("CMD", "ENTRYPOINT", "HEALTHCHECK") and re.search(r"/usr/(local/)?bin/python", i.args):
             return f"the `{i.kind}` names the system python, which would not see the virtualenv"
+    if (why := old_release_refusal(stage)) is not None and any(p.endswith("-dev") for p in apt.packages):
+        return why
     runtime = runtime_packages(apt, python_release(stage))
     if isinstance(runtime, str):
         return runtime

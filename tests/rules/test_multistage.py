@@ -405,6 +405,11 @@ def test_python_only_compilers_leave_no_apt_run_in_the_final_stage() -> None:
             id="a later pip install moves the split after the code copy",
         ),
         pytest.param(
+            'FROM python:3.4\nRUN apt-get install -y libjpeg62-turbo-dev\nRUN pip install x\nCMD ["x"]',
+            "older than buster",
+            id="python 3.4 image on an old Debian release",
+        ),
+        pytest.param(
             "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc\n"
             'RUN pip install --user x\nCMD ["x"]',
             "outside a virtualenv",
@@ -657,6 +662,7 @@ def test_node_with_every_rule_is_stable(tmp_path: Path) -> None:
 def test_runtime_library_table() -> None:
     assert runtime_library("libpq-dev", None) == "libpq5"
     assert runtime_library("libssl-dev", "trixie") == "libssl3t64"
+    assert runtime_library("libffi-dev", "bullseye") == "libffi7"
     assert runtime_library("libssl-dev", None) is None
     assert runtime_library("libfoo-dev", "bookworm") is None
     assert all(

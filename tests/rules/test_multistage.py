@@ -279,6 +279,18 @@ def test_go_keeps_crlf_and_arg_before_from(tmp_path: Path) -> None:
             "`WORKDIR` of the build uses a variable",
             id="relative output under a variable WORKDIR",
         ),
+        pytest.param(
+            "FROM golang:1.22\nENV CGO_ENABLED=0\nCOPY main.go .\nRUN mkdir /data && chown 1000 /data\n"
+            'RUN go build -o /app .\nCMD ["/app"]',
+            "runs `mkdir`, which may write files",
+            id="a RUN before the build that prepares the image",
+        ),
+        pytest.param(
+            "FROM golang:1.22\nENV CGO_ENABLED=0 GOBIN=/out\nCOPY main.go .\nRUN go install ./cmd/app\n"
+            'CMD ["app"]',
+            "sets `GOBIN`",
+            id="GOBIN moves go install",
+        ),
     ],
 )
 def test_go_refusals_say_why(source: str, reason: str) -> None:

@@ -436,6 +436,35 @@ def _is_binary(word: str, output: str, cwd: str | None) -> bool:
     return posixpath.normpath(word) == output
 
 
+# Commands a RUN before the Go build may run: they fetch or check code and tools for the
+# build. Anything else may write files the program reads, which the final stage would miss.
+_GO_PREP = frozenset({"go", "apt-get", "apt", "apk", "git", "cd", "export", "set", "true", "echo"})
+
+
+def go_earlier_refusal(stage: Stage, build: GoBuild) -> str | None:
+    """Return why what runs before the build may matter to the final stage, or None."""
+    for name in ("GOBIN", "GOPATH"):
+        if env_value(stage, name, build.instr) is not None:
+            return f"the stage sets `{name}`, which moves the binary `go install` writes"
+    for instr in stage.instructions:
+        if instr.span.start >= build.instr.span.start:
+            break
+        if instr.kind != "RUN":
+            continue
+        for cmd in simple_commands(instr):
+            name = cmd.argv[0] if cmd.argv else "?"
+            if instr.heredocs or (name not in _GO_PREP and not _cleans_apt(cmd.argv)):
+                line = instr.start_line
+                return f"the `RUN` on line {line} runs `{name}`, which may write files the program needs"
+    return None
+
+
+def _cleans_apt(argv: tuple[str, ...]) -> bool:
+    return argv[:2] in (("rm", "-rf"), ("rm", "-fr")) and all(
+        a.startswith(("/var/lib/apt/lists", "/var/cache/apt", "/tmp")) for a in argv[2:]
+    )
+
+
 def go_final_base(stage: Stage, static: bool) -> str:
     """Return the final stage's image: distroless static, else the same Debian release, slim."""
     if static:
@@ -459,6 +488,8 @@ def go_split(df: Dockerfile, facts: Facts, stage: Stage, build_name: str, own: s
     if isinstance(build, str):
         return build
     if (why := later_refusal(stage, build.instr, "the Go toolchain")) is not None:
+        return why
+    if (why := go_earlier_refusal(stage, build)) is not None:
         return why
     if (why := user_refusal(stage)) is not None:
         return why
@@ -621,9 +652,7 @@ def _apt_housekeeping(argv: tuple[str, ...]) -> bool:
     if argv[:1] and argv[0] in _APT:
         words = [a for a in argv[1:] if not a.startswith("-")]
         return bool(words) and words[0] in ("update", "install", "clean", "autoclean")
-    if argv[:2] == ("rm", "-rf") or argv[:2] == ("rm", "-fr"):
-        return all(a.startswith(("/var/lib/apt/lists", "/var/cache/apt", "/tmp")) for a in argv[2:])
-    return False
+    return _cleans_apt(argv)
 
 
 _COMPILERS = frozenset({"gcc", "g++", "cc", "c++", "clang", "make", "cmake", "ld", "cargo", "rustc", "go"})

@@ -1044,6 +1044,8 @@ class SingleStageBuild(Rule):
     There is no fix, and the message says why, when the file already has several
     stages; for `ONBUILD` or `SHELL`; when a `RUN` comes after the build (it would run
     without the tools); when the binary's path or the program `CMD` runs cannot be read;
+    for a `RUN` before the Go build that runs anything but `go`, `apt-get`/`apk` or `git`
+    (it may write files the program reads); for `GOBIN`/`GOPATH` set in the stage;
     for a shell-form `CMD` or a `HEALTHCHECK` needing tools on a distroless base; for a
     `USER` or `--chown` naming a user the stage creates; for a cgo build whose Debian
     release is not in the tag, or an Alpine one; for a `-dev` package not in the table;

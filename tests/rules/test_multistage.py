@@ -304,6 +304,12 @@ def test_go_cgo_import_in_context_keeps_cgo_and_needs_the_release(tmp_path: Path
     assert "may use cgo" in message
 
 
+def test_go_context_without_go_files_does_not_prove_a_static_build(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"Dockerfile": "FROM golang:1.22\n"})
+    message = refusal('FROM golang:1.22\nCOPY main.go .\nRUN go build -o /app .\nCMD ["/app"]', ctx)
+    assert "may use cgo" in message
+
+
 def test_go_module_known_to_need_cgo_is_not_static(tmp_path: Path) -> None:
     gomod = "module x\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n"
     ctx = context(tmp_path, {"go.mod": gomod, "main.go": GO_MAIN})

@@ -338,17 +338,21 @@ def go_cgo(df: Dockerfile, facts: Facts, stage: Stage, build: GoBuild) -> Cgo:
 
 
 def _uses_cgo(context: BuildContext) -> bool:
-    """Return whether any Go file of the context imports "C" or go.mod needs a cgo module."""
+    """Return whether the context's Go code may use cgo: a Go file imports "C", go.mod needs a
+    cgo module, or no Go file is there to read."""
     gomod = context.read_text("go.mod") or ""
     if any(m in gomod for m in _CGO_MODULES):
         return True
+    seen = False
     try:
         for rel in context_files(context, "."):
-            if rel.endswith(".go") and _CGO_IMPORT.search(context.read_text(rel, 200_000) or ""):
-                return True
+            if rel.endswith(".go"):
+                seen = True
+                if _CGO_IMPORT.search(context.read_text(rel, 200_000) or ""):
+                    return True
     except OverflowError:
         return True
-    return False
+    return not seen  # no Go source in sight: the context is not the one the build sees
 
 
 def runtime_copies(facts: Facts, stage: Stage, build: GoBuild) -> list[str] | str:

@@ -111,6 +111,42 @@ def test_go_runtime_files_are_copied_docs_and_ignored_files_are_not(tmp_path: Pa
     assert "README" not in out and "secret.env" not in out and "/src/Dockerfile" not in out
 
 
+def test_go_single_runtime_file_keeps_its_copied_name(tmp_path: Path) -> None:
+    files = {"go.mod": "module x\n", "main.go": GO_MAIN, "conf/app.yaml": "a: 1\n", "ui.html": "<p>"}
+    source = """
+        FROM golang:1.22
+        WORKDIR /src
+        COPY go.mod main.go ./
+        COPY conf/app.yaml /etc/app/config.yaml
+        COPY ui.html /srv/
+        RUN go build -o /app .
+        CMD ["/app"]
+    """
+    out = fixed(source, context(tmp_path, files))
+    assert "COPY --from=build /etc/app/config.yaml /etc/app/config.yaml\n" in out
+    assert "COPY --from=build /srv/ui.html /srv/ui.html\n" in out
+
+
+def test_go_exec_form_build_is_not_given_a_cgo_prefix(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"go.mod": "module x\n", "main.go": GO_MAIN})
+    source = "FROM golang:1.22-bookworm\nCOPY main.go go.mod ./\n"
+    source += 'RUN ["go", "build", "-o", "/app", "."]\nCMD ["/app"]'
+    out = fixed(source, ctx)
+    assert 'RUN ["go", "build", "-o", "/app", "."]\n' in out and "FROM debian:bookworm-slim\n" in out
+
+
+def test_python_venv_goes_above_the_comments_of_the_install() -> None:
+    source = """
+        FROM python:3.12-slim
+        RUN apt-get update && apt-get install -y gcc
+        # the app's dependencies
+        RUN pip install -r requirements.txt
+        CMD ["python"]
+    """
+    out = fixed(source, None)
+    assert 'RUN python -m venv /opt/venv\nENV PATH="/opt/venv/bin:$PATH"\n# the app' in out
+
+
 def test_go_explicit_cgo_off_needs_no_context() -> None:
     source = """
         FROM golang:1.22-bookworm
@@ -251,6 +287,18 @@ def test_go_keeps_crlf_and_arg_before_from(tmp_path: Path) -> None:
             'FROM golang:1.22\nCOPY main.go .\nRUN go build -o /app .\nCMD ["/app"]',
             "Debian release of `golang:1.22`",
             id="cgo unknown without context and no release in the tag",
+        ),
+        pytest.param(
+            "FROM golang:1.22-windowsservercore\nENV CGO_ENABLED=0\nCOPY main.go .\n"
+            "RUN go build -o C:/app.exe .\n"
+            'CMD ["C:/app.exe"]',
+            "Windows image",
+            id="windows",
+        ),
+        pytest.param(
+            'FROM node:20\nCOPY . .\nRUN ["npm", "ci"]\nRUN npm run build\nCMD ["node", "dist/a.js"]',
+            "exec-form `RUN`",
+            id="node exec-form install",
         ),
         pytest.param(
             'FROM golang:1.22-alpine\nCOPY main.go .\nRUN go build -o /app .\nCMD ["/app"]',

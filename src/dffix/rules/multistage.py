@@ -18,9 +18,10 @@ from typing import NamedTuple
 from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.rules.apt import comments_above
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.deps.context import View
-from dffix.rules.practices import RunCommand, installed_packages, is_build_tool, simple_commands
+from dffix.rules.practices import RunCommand, installed_packages, is_build_tool, is_windows, simple_commands
 from dffix.rules.runtime import env_pairs
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
@@ -97,6 +98,8 @@ def common_refusal(df: Dockerfile, facts: Facts, stage: Stage) -> str | None:
     """Return why no stage of this file can be split, or None."""
     if len(facts.stages) > 1:
         return f"the file already has {len(facts.stages)} stages"
+    if is_windows(facts, stage):
+        return "a Windows image: the small final images are Linux ones"
     kinds = stage.kinds
     if "ONBUILD" in kinds:
         return "`ONBUILD` makes the image a base for other builds"
@@ -332,7 +335,8 @@ def go_cgo(df: Dockerfile, facts: Facts, stage: Stage, build: GoBuild) -> Cgo:
         value = exported.group(1).strip("\"';&")
     if value is not None:
         return Cgo(value == "0")
-    if facts.context is None or _uses_cgo(facts.context):
+    # An exec-form RUN has no place for a `NAME=value` prefix.
+    if build.instr.is_json or facts.context is None or _uses_cgo(facts.context):
         return Cgo(False)
     return Cgo(True, Edit.insert(build.command.span.start, "CGO_ENABLED=0 "))
 
@@ -385,7 +389,12 @@ def runtime_copies(facts: Facts, stage: Stage, build: GoBuild) -> list[str] | st
                 return found
             into_dir = dest.endswith("/") or len(sources) > 1
             for entry in found:
-                paths.append(posixpath.join(dest_abs, entry) if into_dir or entry else dest_abs)
+                if entry == ".":  # the source is a file: where COPY put it
+                    paths.append(
+                        posixpath.join(dest_abs, posixpath.basename(source)) if into_dir else dest_abs
+                    )
+                else:
+                    paths.append(posixpath.join(dest_abs, entry))
     return sorted(dict.fromkeys(paths))
 
 
@@ -401,11 +410,11 @@ def _runtime_entries(context: BuildContext, view: View, source: str) -> list[str
             if view.ignored(parts):
                 continue
             inner = rel if base == "." else posixpath.relpath(rel, base)
-            if inner == ".":
-                inner = posixpath.basename(rel)
-            if _GO_SOURCE.search(inner.rsplit("/", 1)[-1]) or _NOT_RUNTIME.search(inner):
+            if _GO_SOURCE.search(rel.rsplit("/", 1)[-1]) or _NOT_RUNTIME.search(
+                rel if inner == "." else inner
+            ):
                 continue
-            entries.append(inner.split("/", 1)[0])
+            entries.append("." if inner == "." else inner.split("/", 1)[0])
     except OverflowError:
         return f"`{source}` holds more than {_MAX_WALK} files"
     return sorted(dict.fromkeys(entries))
@@ -761,7 +770,7 @@ def venv_edits(df: Dockerfile, pips: list[Instruction]) -> tuple[Edit, ...]:
     first = pips[0]
     nl = df.newline
     text = f'RUN python -m venv {_VENV}{nl}ENV PATH="{_VENV}/bin:$PATH"{nl}'
-    return (Edit.insert(first.span.start, text),)
+    return (Edit.insert(comments_above(df, first), text),)  # the install's comments stay on it
 
 
 def python_final(
@@ -908,6 +917,8 @@ def node_split(df: Dockerfile, facts: Facts, stage: Stage, build_name: str, own:
     install, build = installs[0], builds[0]
     if build.instr.span.start <= install.instr.span.start:
         return "the build runs before the dependencies are installed"
+    if install.instr.is_json:
+        return "the install is an exec-form `RUN`"
     if any(a in ("--omit=dev", "--production", "--prod", "--only=production") for a in install.command.argv):
         return "the install already leaves out the dev dependencies"
     others = [c for c in simple_commands(install.instr) if c is not install.command]

@@ -1094,7 +1094,7 @@ class SingleStageBuild(Rule):
             yield self.violation(span, message=f"{self.message} ({kind}); no fix: {result}")
             return
         yield self.violation(
-            span, result, message=f"{self.message} ({kind})", isolation=f"stage{stage.index}"
+            span, result, message=f"{self.message} ({kind})", isolation=f"stage:{stage.index}"
         )
 
     @staticmethod

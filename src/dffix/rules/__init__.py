@@ -20,6 +20,7 @@ from dffix.rules.deps import CopyAllBeforeInstall
 from dffix.rules.dockerignore import MissingDockerignore
 from dffix.rules.images import FullBaseImage
 from dffix.rules.layers import ConsecutiveRunInstructions
+from dffix.rules.multistage import SingleStageBuild
 from dffix.rules.packages import (
     ApkCacheKept,
     AptGetInstallRecommends,
@@ -80,6 +81,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RootFinalUser,
     ShellFormCmd,
     FullBaseImage,
+    SingleStageBuild,
     DeprecatedMaintainer,
     FromAsCaseMismatch,
     MixedInstructionCase,

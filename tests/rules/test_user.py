@@ -446,10 +446,10 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
         ),
         pytest.param(
             "FROM debian:12\nVOLUME /data\nCOPY seed.json /data/\nCMD run",
-            "FROM debian:12\nVOLUME /data\n"
+            "FROM debian:12\n"
             "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
             " && mkdir -p /data && chown 10001:10001 /data\n"
-            f"{USER}\nCOPY --chown=10001:10001 seed.json /data/\nCMD run",
+            f"VOLUME /data\n{USER}\nCOPY --chown=10001:10001 seed.json /data/\nCMD run",
             id="a copy into the user's folder gets --chown",
         ),
         pytest.param(
@@ -505,6 +505,25 @@ def test_a_user_that_works(before: str, after: str) -> None:
             id="no chown under a non-POSIX shell",
         ),
         pytest.param("FROM amazonlinux:2023\nCMD app", "no `useradd`", id="amazon linux"),
+        pytest.param(
+            'FROM python:3.12\nCOPY . /app\nENTRYPOINT ["/bin/bash"]',
+            "bare `/bin/bash`",
+            id="bash entrypoint",
+        ),
+        pytest.param(
+            'FROM python:3.12\nCOPY . /app\nCMD "/bin/bash"', "bare `/bin/bash`", id="quoted bash CMD"
+        ),
+        pytest.param(
+            "FROM alpine:3.19\nRUN apk add --no-cache docker-cli\nCOPY . /app\nCMD /app/run",
+            "`docker-cli`",
+            id="docker client installed",
+        ),
+        pytest.param(
+            'FROM debian\nLABEL com.github.actions.name="x"\nCOPY entrypoint.sh /\n'
+            'ENTRYPOINT ["/entrypoint.sh"]',
+            "GitHub Action",
+            id="github action",
+        ),
         pytest.param(
             'FROM python:3.6-onbuild\nEXPOSE 5000\nCMD ["python", "app.py"]',
             "ONBUILD triggers",
@@ -654,8 +673,9 @@ def test_an_existing_user_is_given_its_folders_before_the_code_copy() -> None:
         "CMD php /srv/a.php\n"
     )
     after = (
-        "FROM php:8.2-cli\nRUN chown -R www-data /srv\nVOLUME /data\n"
-        "RUN mkdir -p /data && chown www-data /data\nCOPY . /srv\nRUN make -C /srv\nUSER www-data\n"
+        "FROM php:8.2-cli\nRUN chown -R www-data /srv\n"
+        "RUN mkdir -p /data && chown www-data /data\nVOLUME /data\nCOPY . /srv\nRUN make -C /srv\n"
+        "USER www-data\n"
         "CMD php /srv/a.php\n"
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
@@ -697,11 +717,11 @@ def test_folders_named_by_variables_options_and_home_are_owned() -> None:
         'ENTRYPOINT ["consul-like", "agent", "-data-dir=/consul"]\n'
     )
     after = (
-        "FROM debian:12\nENV BB_CONTENT=/var/lib/nodebb HOME=/opt/svc\nVOLUME $BB_CONTENT\n"
+        "FROM debian:12\nENV BB_CONTENT=/var/lib/nodebb HOME=/opt/svc\n"
         "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
         " && mkdir -p /opt/svc /var/lib/nodebb /consul"
         " && chown 10001:10001 /opt/svc /var/lib/nodebb /consul\n"
-        f"{USER}\nCOPY . /app\n"
+        f"VOLUME $BB_CONTENT\n{USER}\nCOPY . /app\n"
         'ENTRYPOINT ["consul-like", "agent", "-data-dir=/consul"]\n'
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
@@ -714,5 +734,26 @@ def test_rails_gets_its_log_and_tmp_folders() -> None:
         "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
         " && mkdir -p /app/log /app/tmp && chown 10001:10001 /app/log /app/tmp\n"
         f'{USER}\nCOPY . .\nCMD ["rails", "server", "-b", "0.0.0.0"]\n'
+    )
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
+def test_old_node_tags_have_no_node_user() -> None:
+    # docker-node added the `node` user in November 2016: node:4 and node:6 builds lack it.
+    fixed_text = fixed(
+        RootFinalUser(), snippet("FROM node:5\nCOPY . /app\nCMD node /app/a.js"), unsafe=True
+    ).text
+    assert "useradd" in fixed_text and "USER 10001:10001" in fixed_text
+    assert "USER node" in fixed(RootFinalUser(), snippet("FROM node:18\nCMD node a.js"), unsafe=True).text
+
+
+def test_a_volume_is_owned_before_its_volume_line() -> None:
+    # The legacy builder drops what a RUN below a VOLUME line changes in it.
+    before = "FROM debian:12\nRUN apt-get install -y x\nVOLUME /data\nCOPY . /app\nCMD /app/run\n"
+    after = (
+        "FROM debian:12\nRUN apt-get install -y x\n"
+        "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
+        " && mkdir -p /data && chown 10001:10001 /data\n"
+        f"VOLUME /data\n{USER}\nCOPY . /app\nCMD /app/run\n"
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)

@@ -70,10 +70,11 @@ _MANAGER = lazy_re(
 )
 # Servers that start as root and drop privileges (or need root), as the packages that install them.
 _SERVER_PACKAGE = lazy_re(
-    r"\b(?:install|add)\b[^;&|]*?(?<![\w.-])(nginx|supervisor|openssh-server|apache2|httpd|haproxy|tomcat\d*"
-    r"|docker-ce|docker\.io|docker-engine|postfix|dovecot-core|bind9|squid|vsftpd|samba|mysql-server"
-    r"|mariadb-server|postgresql(?:-\d+)?|mongodb-org|cron|cronie|rsyslog|xinetd|runit|s6|redis-server"
-    r"|consul)(?=\s|$)"
+    r"\b(?:install|add)\b[^;&|]*?(?<![\w.-])(nginx(?:-[\w]+)?|supervisor|openssh-server|apache2|httpd|haproxy"
+    r"|tomcat\d*|docker(?:-ce|-cli|-engine|\.io)?|postfix|dovecot-core|bind9|squid|vsftpd|samba"
+    r"|[\w]*mysql[\w]*-server|mariadb-server|postgresql(?:-\d+)?|mongodb-org|cron|cronie|rsyslog|xinetd"
+    r"|runit|s6|redis-server|consul|influxdb|mumble-server|murmur[\w-]*|tor|rabbitmq-server|solr|tcpdump"
+    r"|libpcap[\w.-]*)(?=\s|$)"
 )
 # A CMD that is only an interpreter or a shell: the image is a base for others to build on.
 _BARE = frozenset(
@@ -153,10 +154,16 @@ def base_for_others(chain: tuple[Stage, ...]) -> str | None:
     entrypoint, cmd = start_command(chain)
     if entrypoint is None and cmd is None:
         return "it sets no `CMD` or `ENTRYPOINT`"
+    if entrypoint is not None and cmd is None:
+        words = [
+            w.strip("\"'") for w in (entrypoint.values if entrypoint.is_json else entrypoint.args.split())
+        ]
+        if words and words[0].rsplit("/", 1)[-1] in _BARE and all(w.startswith("-") for w in words[1:]):
+            return f"its `ENTRYPOINT` is a bare `{' '.join(words)}`"
     # An ENTRYPOINT that hands its arguments on (`docker-php-entrypoint`, tini) runs the CMD.
     passes_on = entrypoint is None or bool(_PASS_ON.search(_text(entrypoint)))
     if passes_on and cmd is not None:
-        words = list(cmd.values) if cmd.is_json else cmd.args.split()
+        words = [w.strip("\"'") for w in (cmd.values if cmd.is_json else cmd.args.split())]
         if words and words[0].rsplit("/", 1)[-1] in _BARE and all(w.startswith("-") for w in words[1:]):
             return f"its `CMD` is a bare `{' '.join(words)}`"
     return None
@@ -164,7 +171,10 @@ def base_for_others(chain: tuple[Stage, ...]) -> str | None:
 
 _PASS_ON = lazy_re(r"^\S*(?:entrypoint[\w.-]*|tini|dumb-init)(?:\s+--)?\s*$")
 # The Docker socket (or a client of it): root owns the socket the container gets.
-_DOCKER_SOCKET = lazy_re(r"docker\.sock|DOCKER_HOST=?\s*unix://|\bpip3?\s+install\b[^;&|]*\bdocker(?:-py)?\b")
+_DOCKER_SOCKET = lazy_re(
+    r"docker\.sock|DOCKER_HOST=?\s*unix://|DOCKER_SOCKET|\bpip3?\s+install\b[^;&|]*\bdocker(?:-py)?\b"
+    r"|/usr/(?:local/)?bin/docker\b|download\.docker\.com"
+)
 
 
 def docker_socket(chain: tuple[Stage, ...]) -> str | None:

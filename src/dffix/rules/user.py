@@ -454,7 +454,7 @@ class RootFinalUser(Rule):
 
       | base image | user |
       | --- | --- |
-      | `node` (every tag) | `node` (uid 1000) |
+      | `node` (8 and later; older tags lack it) | `node` (uid 1000) |
       | `oven/bun` | `bun` (uid 1000) |
       | `denoland/deno` | `deno` (uid 1993) |
       | `gcr.io/distroless/...`, `scratch` | `65532:65532` (distroless' `nonroot`) |
@@ -478,7 +478,8 @@ class RootFinalUser(Rule):
       folder given to a data or log option in `CMD`/`ENTRYPOINT` (`-data-dir=/consul`,
       `--log-dir /logs`) and Rails' `log/` and `tmp/`; a `COPY` into one of them gets
       `--chown`. A `VOLUME` named by a variable is read from the stage's `ENV` (no fix
-      when it cannot be).
+      when it cannot be); a `VOLUME`'s folder is owned above the `VOLUME` line (the
+      legacy builder drops what a later `RUN` changes in it).
       The code, system folders and folders the file already `chown`s stay as they are.
 
     No fix, with the reason in the message, when a non-root `USER` would break the
@@ -486,9 +487,11 @@ class RootFinalUser(Rule):
     - the image looks like a base for other images, which install packages as root:
       it has `ONBUILD` triggers, sets no `CMD`/`ENTRYPOINT` of its own, or its `CMD`
       is a bare interpreter or shell (`python3`, `php -a`, `bash`, `node`), also behind
-      an `ENTRYPOINT` that hands its arguments on (`docker-php-entrypoint`, tini);
+      an `ENTRYPOINT` that hands its arguments on (`docker-php-entrypoint`, tini), or
+      its only `ENTRYPOINT` is one (`["/bin/bash"]`);
+    - it is a GitHub Action (`com.github.actions` labels): GitHub runs those as root;
     - the app talks to the Docker socket (`docker.sock`, `DOCKER_HOST=unix://`, the
-      `docker` Python client), which only root may open;
+      `docker` client installed, the `docker` Python client), which only root may open;
     - the last `USER` is an explicit `USER root` (or `0`) the author wrote;
     - the base is an `*-onbuild` image: its triggers copy the code before the file's first
       line, so the user's `RUN` would re-run on every code change;
@@ -628,6 +631,8 @@ class RootFinalUser(Rule):
             return "it has `ONBUILD` triggers, so it is a base for other images, which choose their user"
         if last is not None:
             return f"`USER {last.values[0]}` says the author chose root on purpose"
+        if any(i.kind == "LABEL" and "com.github.actions" in i.args for i in stage.instructions):
+            return "it is a GitHub Action (its `com.github.actions` labels), and GitHub runs actions as root"
         # `python:3-onbuild` and the like copy the code when `FROM` runs, before any line of
         # this file: a user's RUN would come after the code and re-run on every change.
         if re.search(r":[^@/]*onbuild", chain[-1].base.lower()):
@@ -643,13 +648,13 @@ class RootFinalUser(Rule):
             return f"it installs `{dropper}`, so its entrypoint probably starts as root on purpose"
         manager = process_manager(chain)
         if manager:
-            return f"it starts `{manager}`, which expects to start as root (and drops privileges itself)"
+            return f"it starts `{manager}`, which expects to start as root"
         socket = docker_socket(chain)
         if socket:
             return f"`{socket}` talks to the Docker socket, which only root may open"
         server = server_package(chain)
         if server:
-            return f"it installs `{server}`, a server that starts as root (and drops privileges itself)"
+            return f"it installs `{server}`, which expects to start as root (a wrapper script may start it)"
         port = low_port(chain) or low_port_in_code(facts)
         if port:
             return f"the app binds a port below 1024 ({port}), which only root may do"
@@ -708,6 +713,22 @@ class RootFinalUser(Rule):
         named_owner = not owner.split(":", 1)[0].isdigit()
         if setup:
             anchor = early
+            # The legacy builder drops what a RUN changes below a VOLUME: own it before.
+            volume = next(
+                (
+                    i
+                    for i in stage.instructions
+                    if i.kind == "VOLUME" and any(f.why == f"`VOLUME {p}`" for p in i.values for f in premade)
+                ),
+                None,
+            )
+            if (
+                volume is not None
+                and (anchor is None or volume.span.start < anchor.span.start)
+                and (at_tail is None or volume.span.start < at_tail.span.start)
+                and not any(i.kind == "USER" for i in stage.instructions if i.span.start < volume.span.start)
+            ):
+                anchor = volume
             if anchor is not None and named_owner and create is None and _created_from(stage, anchor, owner):
                 anchor = None  # the named user is created later in the stage: after it, at the tail
             shell = shell_in_force(facts, stage, anchor if anchor is not None else at_tail)
@@ -785,8 +806,13 @@ def base_user(ref: str) -> BaseUser | None:
     path = ref.lower().split("@", 1)[0]
     if ":" in path.rsplit("/", 1)[-1]:
         path = path.rsplit(":", 1)[0]
+    tag = ref.lower().split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
     for prefix in ("docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"):
         path = path.removeprefix(prefix)
+    # The node images got their `node` user in November 2016 (node 7; 4.x and 6.x tags
+    # built before then lack it): only a major version of 8 or later is sure to have it.
+    if path == "node" and tag and _major(tag) < 8 and re.match(r"\d", tag):
+        return None
     return _BASE_USERS.get(path)
 
 

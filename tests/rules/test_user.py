@@ -431,7 +431,7 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             "FROM debian:12\nCOPY . /app\nVOLUME /data\nCMD /app/run",
             "FROM debian:12\n"
             "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
-            " && mkdir -p /data && chown 10001:10001 /data\n"
+            " && mkdir -p /data && chown -R 10001:10001 /data\n"
             f"{USER}\nCOPY . /app\nVOLUME /data\nCMD /app/run",
             id="a VOLUME is made and owned early",
         ),
@@ -440,7 +440,7 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             "COPY . /app\nCMD /app/run",
             "FROM debian:12\nENV LOG_DIR=/logs DATABASE_URL=sqlite:////var/lib/app/app.db\n"
             "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
-            " && mkdir -p /logs /var/lib/app && chown 10001:10001 /logs /var/lib/app\n"
+            " && mkdir -p /logs /var/lib/app && chown -R 10001:10001 /logs /var/lib/app\n"
             f"{USER}\nCOPY . /app\nCMD /app/run",
             id="log and database folders named in ENV",
         ),
@@ -448,7 +448,7 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             "FROM debian:12\nVOLUME /data\nCOPY seed.json /data/\nCMD run",
             "FROM debian:12\n"
             "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
-            " && mkdir -p /data && chown 10001:10001 /data\n"
+            " && mkdir -p /data && chown -R 10001:10001 /data\n"
             f"VOLUME /data\n{USER}\nCOPY --chown=10001:10001 seed.json /data/\nCMD run",
             id="a copy into the user's folder gets --chown",
         ),
@@ -674,7 +674,7 @@ def test_an_existing_user_is_given_its_folders_before_the_code_copy() -> None:
     )
     after = (
         "FROM php:8.2-cli\nRUN chown -R www-data /srv\n"
-        "RUN mkdir -p /data && chown www-data /data\nVOLUME /data\nCOPY . /srv\nRUN make -C /srv\n"
+        "RUN mkdir -p /data && chown -R www-data /data\nVOLUME /data\nCOPY . /srv\nRUN make -C /srv\n"
         "USER www-data\n"
         "CMD php /srv/a.php\n"
     )
@@ -720,7 +720,7 @@ def test_folders_named_by_variables_options_and_home_are_owned() -> None:
         "FROM debian:12\nENV BB_CONTENT=/var/lib/nodebb HOME=/opt/svc\n"
         "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
         " && mkdir -p /opt/svc /var/lib/nodebb /consul"
-        " && chown 10001:10001 /opt/svc /var/lib/nodebb /consul\n"
+        " && chown -R 10001:10001 /opt/svc /var/lib/nodebb /consul\n"
         f"VOLUME $BB_CONTENT\n{USER}\nCOPY . /app\n"
         'ENTRYPOINT ["consul-like", "agent", "-data-dir=/consul"]\n'
     )
@@ -732,7 +732,7 @@ def test_rails_gets_its_log_and_tmp_folders() -> None:
     after = (
         "FROM ruby:3.3\nWORKDIR /app\n"
         "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
-        " && mkdir -p /app/log /app/tmp && chown 10001:10001 /app/log /app/tmp\n"
+        " && mkdir -p /app/log /app/tmp && chown -R 10001:10001 /app/log /app/tmp\n"
         f'{USER}\nCOPY . .\nCMD ["rails", "server", "-b", "0.0.0.0"]\n'
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
@@ -753,7 +753,19 @@ def test_a_volume_is_owned_before_its_volume_line() -> None:
     after = (
         "FROM debian:12\nRUN apt-get install -y x\n"
         "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app"
-        " && mkdir -p /data && chown 10001:10001 /data\n"
+        " && mkdir -p /data && chown -R 10001:10001 /data\n"
         f"VOLUME /data\n{USER}\nCOPY . /app\nCMD /app/run\n"
+    )
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
+def test_a_folder_a_later_run_fills_is_given_away_by_that_run() -> None:
+    # An early chown would leave root-owned the files the later RUN puts there.
+    before = (
+        "FROM debian:12\nENV DATA_DIR=/var/lib/app\nCOPY . /app\nRUN cp -r /app/seed /var/lib/app\nCMD run\n"
+    )
+    after = (
+        f"FROM debian:12\nENV DATA_DIR=/var/lib/app\n{CREATE}\nCOPY . /app\n"
+        f"RUN cp -r /app/seed /var/lib/app && chown -R 10001:10001 /var/lib/app\n{USER}\nCMD run\n"
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)

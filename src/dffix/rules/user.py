@@ -479,7 +479,8 @@ class RootFinalUser(Rule):
       `--log-dir /logs`) and Rails' `log/` and `tmp/`; a `COPY` into one of them gets
       `--chown`. A `VOLUME` named by a variable is read from the stage's `ENV` (no fix
       when it cannot be); a `VOLUME`'s folder is owned above the `VOLUME` line (the
-      legacy builder drops what a later `RUN` changes in it).
+      legacy builder drops what a later `RUN` changes in it), and a folder that a later
+      `RUN` fills gets its `chown -R` at the end of that `RUN`.
       The code, system folders and folders the file already `chown`s stay as they are.
 
     No fix, with the reason in the message, when a non-root `USER` would break the
@@ -698,6 +699,8 @@ class RootFinalUser(Rule):
         """
         tail = _tail_start(stage)
         early, at_tail = _early_anchor(stage, tail), _tail_anchor(stage, tail)
+        # A folder a later RUN fills (unpacks into, installs into) is given away by that RUN.
+        folders = [_filled_by(stage, f, early) for f in folders]
         made = [f for f in folders if f.made_by is not None]
         premade = [f for f in folders if f.made_by is None]
         setup: list[str] = []
@@ -705,7 +708,7 @@ class RootFinalUser(Rule):
             setup.append(create)
         if premade:
             paths = " ".join(f.path for f in premade)
-            setup.append(f"mkdir -p {paths} && chown {owner} {paths}")
+            setup.append(f"mkdir -p {paths} && chown -R {owner} {paths}")
         edits: list[Edit] = []
         user_line = f"{same_case_as_file(df, 'USER')} {value}"
         tail_lines = [user_line]
@@ -780,6 +783,19 @@ class RootFinalUser(Rule):
 def _command(text: str) -> Callable[[Sequence[Command]], str]:
     """Return a cleanup callback (see `append_cleanup`) that appends `text`."""
     return lambda _commands: text
+
+
+def _filled_by(stage: Stage, folder: Writable, early: Instruction | None) -> Writable:
+    """Return `folder` as made by the last RUN after `early` that writes into it, if any."""
+    if folder.made_by is not None or early is None:
+        return folder
+    after, last = False, None
+    pattern = re.compile(rf"(?:^|[\s=\"':]){re.escape(folder.path)}(?:/|[\s\"';&|]|$)")
+    for instr in stage.instructions:
+        after = after or instr is early
+        if after and instr.kind == "RUN" and pattern.search(instr.args):
+            last = instr
+    return folder if last is None else folder._replace(made_by=last)
 
 
 def _whys(folders: list[Writable]) -> str:

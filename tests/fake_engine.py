@@ -12,7 +12,10 @@ the canned behaviour of `config.json`:
 
 A build entry is {"rc": 0, "cached": 2, "steps": 5}; an image entry is {"size": "2.5 MB",
 "bytes": 2500000, "layers": 4, "user": "app", "cmd": [...], "entrypoint": [...]}; a start
-entry is {"print": ["line", ...], "sleep": 1.0, "rc": 0}.
+entry is {"print": ["line", ...], "sleep": 1.0, "rc": 0}. A side's "stages": [3, 4] makes
+its builds multi-stage, printed as buildah prints them (`[1/2] STEP 1/3: FROM base`); its
+rebuild then takes only its "unsettled" count of steps from the cache unless a build with
+the cache (tag `...-warm`, untouched) came between, as buildah after a --no-cache build.
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ def load(name: str, default: Any) -> Any:
             return json.load(handle)
     except FileNotFoundError:
         return default
+
+
+def read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return ""
 
 
 def save_state(state: dict[str, Any]) -> None:
@@ -64,18 +75,42 @@ def main(args: list[str]) -> int:
         tag = args[args.index("-t") + 1]
         dockerfile = args[args.index("-f") + 1]
         side = os.path.basename(os.path.dirname(dockerfile))
-        phase = "rebuild" if tag.endswith("-rebuild") else "cold"
+        phase = next((p for p in ("rebuild", "warm") if tag.endswith(f"-{p}")), "cold")
         if config.get("interrupt") == f"{side}-{phase}":
             os.kill(os.getppid(), signal.SIGINT)
             time.sleep(5)
         spec = config.get(side, {}).get(phase, {})
-        steps = spec.get("steps", 4)
+        stages = config.get(side, {}).get("stages")  # [steps of stage 1, ...]: multi-stage
+        steps = sum(stages) if stages else spec.get("steps", 4)
         cached = spec.get("cached", 0)
         if phase == "cold" and "--no-cache" not in args:
             print("cold build without --no-cache", file=sys.stderr)
             return 3
-        for n in range(1, steps + 1):
-            print(f"STEP {n}/{steps}: RUN step {n}")
+        if phase == "warm" and "--no-cache" in args:
+            print("warm build with --no-cache", file=sys.stderr)
+            return 3
+        if phase == "warm" and "dffix prove" in read_text(os.path.join(args[-1], "app.py")):
+            print("warm build after the touch", file=sys.stderr)
+            return 3
+        names = [
+            (f"[{i + 1}/{len(stages)}] STEP {k}/{total}", k == 1)
+            for i, total in enumerate(stages or [])
+            for k in range(1, total + 1)
+        ] or [(f"STEP {n}/{steps}", False) for n in range(1, steps + 1)]
+        warmed = state.setdefault("warmed", [])
+        if phase == "warm":
+            warmed.append(side)
+        elif phase == "rebuild" and stages and side not in warmed:
+            # As buildah after a --no-cache build of stages that start alike: the
+            # rebuild follows the other stage's layers and reruns the rest.
+            cached = spec.get("unsettled", cached)
+        n = 0
+        for name, is_from in names:
+            if is_from:
+                print(f"{name}: FROM base")
+                continue
+            n += 1
+            print(f"{name}: RUN step {n}")
             if n <= cached:
                 # As buildah prints it: the full id, then the short one again.
                 print(f"--> Using cache {'f' * 64}\n--> {'f' * 11}")

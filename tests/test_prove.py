@@ -154,6 +154,76 @@ def test_a_layer_taken_from_the_cache_is_not_removed(env: Env) -> None:
     assert ["buildah", "rmi", "f" * 11] not in env.calls()
 
 
+# As buildah 1.28 printed the rebuild of a DF502 file (FROM, ENV, WORKDIR alike in both
+# stages) after a --no-cache build: the final stage reran from its first unshared step.
+BUILDAH_MULTI_STAGE = """\
+[1/2] STEP 1/3: FROM localhost/python:3.12-slim-bookworm AS build
+[1/2] STEP 2/3: WORKDIR /app
+--> Using cache a10f5764066c160fda8cec6ea773fba63381f64d93886c131f45bdd6377ae591
+--> a10f5764066
+[1/2] STEP 3/3: RUN pip install --no-cache-dir -r requirements.txt
+--> Using cache 11625da12eaf93644e6d70b532b2bf2c6eb8f766e98b655bcb098dfb4aac9be4
+--> 11625da12ea
+[2/2] STEP 1/5: FROM localhost/python:3.12-slim-bookworm
+[2/2] STEP 2/5: WORKDIR /app
+--> Using cache a10f5764066c160fda8cec6ea773fba63381f64d93886c131f45bdd6377ae591
+--> a10f5764066
+[2/2] STEP 3/5: COPY --from=build /opt/venv /opt/venv
+--> e497a931aa5
+[2/2] STEP 4/5: COPY . .
+--> 158d8976625
+[2/2] STEP 5/5: CMD ["python", "app.py"]
+[2/2] COMMIT localhost/dffix-prove-0123456789:fixed-rebuild
+--> 46ae876e0d6
+Successfully tagged localhost/dffix-prove-0123456789:fixed-rebuild
+"""
+
+
+def test_stages_are_read_from_buildah_output() -> None:
+    assert prove.count_stages(BUILDAH_MULTI_STAGE) == 2
+    assert prove.count_steps(BUILDAH_MULTI_STAGE) == 8
+    assert prove.count_cached(BUILDAH_MULTI_STAGE) == 3
+    assert prove.new_layers(BUILDAH_MULTI_STAGE) == ["e497a931aa5", "158d8976625", "46ae876e0d6"]
+    assert prove.count_stages("STEP 1/2: FROM a\nSTEP 2/2: RUN x\n--> 0123456789a\n") == 1
+
+
+MULTI_STAGE: dict[str, Any] = {
+    "original": {**IMPROVES["original"], "rebuild": {"cached": 2}},
+    "fixed": {
+        **IMPROVES["fixed"],
+        "stages": [8, 12],
+        "rebuild": {"cached": 14, "unsettled": 9},
+    },
+}
+
+
+def test_a_multi_stage_file_is_built_with_the_cache_before_the_touch(env: Env) -> None:
+    # buildah after a --no-cache build of stages that start alike reruns more of the
+    # rebuild than it does for a user building with the cache (9 of 20, not 14 of 20).
+    env.configure(MULTI_STAGE)
+    done = env.run("--output-format", "json", "Dockerfile")
+    assert done.returncode == 0, done.stderr
+    proof = json.loads(done.stdout)
+    assert (proof["fixed"]["cached_steps"], proof["fixed"]["steps"]) == (14, 20)
+    assert proof["original"]["cached_steps"] == 2
+    builds = [c for c in env.calls() if c[1] == "build"]
+    tags = [b[b.index("-t") + 1].rsplit(":", 1)[1] for b in builds]
+    # Only the multi-stage side gets the build with the cache, between its cold build and the touch.
+    assert tags == ["original", "original-rebuild", "fixed", "fixed-warm", "fixed-rebuild"]
+    assert "--no-cache" not in builds[3]
+    assert "building the fixed file again with the cache (untouched)" in done.stderr
+    assert env.left_behind() == ([], {}, [])
+
+
+def test_docker_builds_a_multi_stage_file_only_cold_and_after_the_touch(tmp_path: Path) -> None:
+    # BuildKit keys its cache by content: a --no-cache build leaves nothing to follow astray.
+    env = Env(tmp_path, engines=("docker",))
+    env.configure({**MULTI_STAGE, "fixed": {**MULTI_STAGE["fixed"], "rebuild": {"cached": 14}}})
+    assert env.run("Dockerfile").returncode == 0
+    tags = [c[c.index("-t") + 1] for c in env.calls() if c[1] == "build"]
+    assert not any(t.endswith("-warm") for t in tags) and len(tags) == 4
+
+
 def test_a_failed_rebuild_exits_1_with_its_last_lines(env: Env) -> None:
     env.configure({**IMPROVES, "fixed": {**IMPROVES["fixed"], "rebuild": {"rc": 1}}})
     done = env.run("Dockerfile")

@@ -142,3 +142,47 @@ def test_prove_with_buildah_builds_rebuilds_and_starts_both(base_image: str, tmp
     images = _buildah("images", "--format", "{{.Name}}").stdout
     containers = _buildah("containers", "--format", "{{.ContainerName}}").stdout
     assert "dffix-prove-" not in images and "dffix-prove-" not in containers
+
+
+def test_a_multi_stage_rebuild_counts_the_cache_a_user_build_leaves(base_image: str, tmp_path: Path) -> None:
+    # Both stages start alike (FROM, WORKDIR), as DF502 writes them. After the --no-cache
+    # build alone, buildah's rebuild took the final stage's WORKDIR from the build stage
+    # and reran everything after it; a user building with the cache reruns only the code
+    # copy and what follows it.
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / ".dffix.toml").write_text("")
+    (app / "requirements.txt").write_text("flask==3.0.0\n")
+    (app / "app.py").write_text("print('hello')\n")
+    dockerfile = (
+        f"FROM {base_image} AS build\n"
+        "WORKDIR /app\n"
+        "ADD requirements.txt /app/requirements.txt\n"
+        "RUN pip install -r requirements.txt\n"
+        "\n"
+        f"FROM {base_image}\n"
+        "WORKDIR /app\n"
+        "RUN echo runtime > /runtime.txt\n"
+        "COPY --from=build /installed.txt /installed.txt\n"
+        "COPY . /app\n"
+        'CMD ["cat", "/installed.txt"]\n'
+    )
+    (app / "Dockerfile").write_text(dockerfile)
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "dffix", "prove", "--engine", "buildah", "--output-format", "json"),
+            *("--select", "DF201", "Dockerfile"),
+        ],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    proof = json.loads(done.stdout)
+    assert proof["touched"] == "app.py"
+    for side in ("original", "fixed"):
+        # 10 steps, 2 of them FROM (never cached); COPY . /app and CMD rerun.
+        assert (proof[side]["cached_steps"], proof[side]["steps"]) == (6, 10), (side, done.stderr)
+    # What prove leaves behind is checked by the test above (and with the fake engine).

@@ -4,7 +4,9 @@ The fix is made on a copy (the user's file is never written), with the settings 
 plain `dffix` command would use for that path. Both files are then built cold with
 the container engine found (docker, podman or buildah, through their own CLIs), one
 source file is touched in a temporary copy of the context, both are rebuilt to count
-the cached steps, and with `--run N` both images are started with the network off.
+the cached steps (with buildah and podman, a multi-stage file is built once more with the
+cache before the touch: see Engine.settle_stages), and with `--run N` both images are
+started with the network off.
 Everything made on the way (images, containers, the temporary folder) is removed at
 the end, also after a failure or Ctrl-C.
 
@@ -439,6 +441,8 @@ _USING_CACHE = re.compile(r"^(?:--> Using cache|\s*---> Using cache|#\d+ CACHED\
 # buildah/podman `STEP 2/5:` (`[1/3] STEP 2/5:` in a multi-stage build); docker's classic
 # builder `Step 2/5 :`, numbered across all stages.
 _STEP = re.compile(r"^(?:\[\d+/\d+\] )?(?:STEP|Step) (\d+)/(\d+) ?:", re.MULTILINE)
+# buildah/podman's `[2/3] STEP 1/5:`: the stage of a multi-stage build and how many there are.
+_STAGE = re.compile(r"^\[\d+/(\d+)\] STEP \d+/\d+:", re.MULTILINE)
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[([^\]]*?) ?\d+/(\d+)\]", re.MULTILINE)
 _GONE = re.compile(r"image not known|no such image|not found", re.IGNORECASE)
 _CREATED = re.compile(r"\s*-{2,3}> ([0-9a-f]{11,64})\s*$")
@@ -469,6 +473,11 @@ def count_cached(output: str) -> int:
     return len(_USING_CACHE.findall(output))
 
 
+def count_stages(output: str) -> int:
+    """Return the number of stages a buildah or podman build printed (1 when it does not say)."""
+    return max((int(total) for total in _STAGE.findall(output)), default=1)
+
+
 def count_steps(output: str) -> int | None:
     """Return the number of steps of the build, when its output says (buildah, podman, docker)."""
     # buildah and podman number each stage's steps on their own (STEP 1/3 ... STEP 1/4):
@@ -485,6 +494,14 @@ class Engine:
 
     name = ""
     build_env: ClassVar[dict[str, str] | None] = None
+    # buildah (and podman, which builds with buildah's code) looks a step up in its cache by
+    # the parent layer and the instruction. After a --no-cache build of a multi-stage file,
+    # a stage that starts like an earlier one (the same FROM, ENV, WORKDIR: what DF502
+    # writes) has two copies of those first layers, and the next cached build follows the
+    # earlier stage's copy, where the rest of this stage was never built: it reruns every
+    # step after the shared ones. A user who builds with the cache never sees that, so a
+    # multi-stage file is built once more, with the cache and untouched, before the touch.
+    settle_stages: ClassVar[bool] = False
 
     def __init__(self, binary: str) -> None:
         self.binary = binary
@@ -708,6 +725,7 @@ class Podman(Docker):
 
     name = "podman"
     build_env = None
+    settle_stages = True
 
     @classmethod
     def probe(cls, binary: str) -> str | None:
@@ -763,6 +781,7 @@ class Buildah(Engine):
     """buildah: daemonless; layered builds, `from` + `run` to start an image."""
 
     name = "buildah"
+    settle_stages = True
 
     def __init__(self, binary: str) -> None:
         super().__init__(binary)
@@ -1177,6 +1196,12 @@ def _one_side(
         return Side(False, cold)
     info = engine.inspect(tag)
     side = Side(True, cold, None, info, runs_as(info.user, engine.passwd(tag)))
+    if touched is not None and engine.settle_stages and count_stages(cold.output) > 1:
+        # See Engine.settle_stages: the cache a user's own builds would leave.
+        say(f"building the {which} file again with the cache (untouched), as a user's build leaves it")
+        warm = engine.build(path, ctx, tag + "-warm", False, args.target, ignore)
+        if not warm.ok:
+            say(f"the {which} build with the cache failed: {_first_line(warm.output)}")
     if touched is not None:
         say(f"rebuilding the {which} file after touching {touched}")
         full = os.path.join(ctx, touched)

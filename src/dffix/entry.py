@@ -6,8 +6,9 @@ and the options in `OPTIONS`) itself; anything else (`--help`, `--explain`,
 `--list-rules`, unknown or malformed options, usage errors) goes to the typer app in
 `dffix.cli`, which is built from the same `OPTIONS` and ends in the same `run()`.
 
-This module and `dffix.cli` are the shell: they read, write and print. The fixing is
-the pure `dffix.fixer.fix()`; `fix_text` and `check_text` below are pure too.
+This module and `dffix.cli` are the shell: they read, write and print. The engine is
+`dffix.api` (settings for a path, the pure `fix_text` and `check_text`), which the
+language server (`dffix server`, in `dffix.server`) uses too.
 
 The small records here are NamedTuples, not frozen dataclasses: they are just as
 immutable and typed, and cost a tenth of the time to define, on every run.
@@ -21,19 +22,24 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
 
-from dffix.config import (
-    ConfigError,
-    Selection,
-    Settings,
-    find_config,
-    find_hadolint_config,
-    read_config,
-    read_hadolint_ignored,
-    rules_for,
-    selector_error,
-    selector_note,
+from dffix.api import (
+    MARK_NONE,
+    MARK_SAFE,
+    MARK_UNSAFE,
+    Diagnostic,
+    Fixed,
+    Overrides,
+    RuleSet,
+    check_text,  # noqa: F401 (kept importable from here, as before dffix.api)
+    check_violations,
+    config_files,
+    fix_text,
+    line_col,
+    load_rule_set,
+    marker,
+    severities,
 )
-from dffix.edits import Applicability
+from dffix.config import ConfigError, selector_error, selector_note
 from dffix.facts import BuildContext, compute_facts
 from dffix.files import MAX_BYTES, FileError, Target, decode, discover, encode, read_source, write_atomic
 from dffix.syntax import ParseError, parse
@@ -41,7 +47,6 @@ from dffix.syntax import ParseError, parse
 if TYPE_CHECKING:
     from dffix.progress import Progress
     from dffix.report import Finding
-    from dffix.rules.base import Rule, Violation
 
 # dffix.fixer imports the rule registry (every rule module): loaded on first use, so
 # `--version`, `--help` and usage errors load no rule.
@@ -50,10 +55,6 @@ EXIT_OK = 0
 EXIT_FOUND = 1  # --diff found a diff, --check found a problem
 EXIT_ERROR = 2  # bad input, bad config, usage
 
-# Markers after a --check diagnostic (documented in docs/user-guide.md).
-MARK_SAFE = "[*]"  # `dffix PATH` fixes it
-MARK_UNSAFE = "[~]"  # `dffix --unsafe-fixes PATH` fixes it
-MARK_NONE = "[-]"  # no automatic fix: needs a person
 
 
 class OutputMode(Enum):
@@ -208,6 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dffix.prove import main as prove
 
         return prove(args[1:])
+    if args[:1] == ["server"]:
+        # The language server speaks LSP on stdin/stdout; it never loads typer.
+        from dffix.server import main as serve
+
+        return serve(args[1:])
     try:
         opts = parse_argv(args)
         if opts is None:
@@ -341,115 +347,7 @@ def _one(raw: object) -> str | None:
     return raw if isinstance(raw, str) else None
 
 
-# -- pure: one text in, what to report out --------------------------------------
-
-
-class RuleSet(NamedTuple):
-    """The rules for one file and the fix level its settings ask for."""
-
-    rules: tuple[Rule, ...]
-    level: Applicability
-
-
-class Fixed(NamedTuple):
-    """The result of fixing one text."""
-
-    text: str
-    fixes: int  # fixes applied
-    unsafe_left: int  # fixes left that --unsafe-fixes would apply
-    manual_left: int  # problems left with no automatic fix
-    bugs: tuple[str, ...]  # dffix bugs, as messages
-    applied: tuple[Violation, ...] = ()  # the fixes made, for --show-fixes
-    remaining: tuple[Violation, ...] = ()  # the problems of `text`, for reports
-
-
-class Diagnostic(NamedTuple):
-    """One problem to print in --check mode (1-based line and column)."""
-
-    line: int
-    col: int
-    code: str
-    message: str
-    marker: str
-
-
-def fix_text(text: str, rule_set: RuleSet, context: BuildContext | None = None) -> Fixed | ParseError:
-    """Return the fixed text and what is left, or the ParseError of the input.
-
-    `context` is the Dockerfile's folder, for rules that look at files beside it.
-    """
-    from dffix.fixer import fix
-
-    result = fix(text, rule_set.rules, rule_set.level, context)
-    if isinstance(result, ParseError):
-        return result
-    left = [v for v in result.remaining if _applicable(v) < rule_set.level]
-    unsafe_left = sum(1 for v in left if _applicable(v) is Applicability.UNSAFE)
-    bugs = tuple(_bug_text(b.message, b.codes) for b in result.bugs)
-    return Fixed(
-        result.text,
-        len(result.applied),
-        unsafe_left,
-        len(left) - unsafe_left,
-        bugs,
-        result.applied,
-        result.remaining,
-    )
-
-
-def _bug_text(message: str, codes: tuple[str, ...]) -> str:
-    # Name the rules involved, unless the message already does.
-    if all(code in message for code in codes):
-        return message
-    return f"{message} ({', '.join(codes)})"
-
-
-def check_text(
-    text: str, rule_set: RuleSet, context: BuildContext | None = None
-) -> list[Diagnostic] | ParseError:
-    """Return the problems in `text` as written (not after fixing), or its ParseError."""
-    violations = check_violations(text, rule_set, context)
-    if isinstance(violations, ParseError):
-        return violations
-    found = []
-    for v in violations:
-        line, col = line_col(text, v.span.start)
-        found.append(Diagnostic(line, col, v.code, v.message, marker(v)))
-    return found
-
-
-def check_violations(
-    text: str, rule_set: RuleSet, context: BuildContext | None = None
-) -> list[Violation] | ParseError:
-    """Return the violations in `text` as written, in file order, or its ParseError."""
-    df = parse(text)
-    if isinstance(df, ParseError):
-        return df
-    from dffix.fixer import check
-
-    return check(df, rule_set.rules, context)
-
-
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    """Return the 1-based line and column of `offset`; a UTF-8 BOM is not a column."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    col = offset - line_start + 1
-    if line_start == 0 and text.startswith("\ufeff") and offset > 0:
-        col -= 1
-    return text.count("\n", 0, offset) + 1, col
-
-
-def marker(v: Violation) -> str:
-    """Return the --check marker saying whether and how `v` can be fixed."""
-    level = _applicable(v)
-    if level is Applicability.SAFE:
-        return MARK_SAFE
-    return MARK_UNSAFE if level is Applicability.UNSAFE else MARK_NONE
-
-
-def _applicable(v: Violation) -> Applicability:
-    # A violation without a fix counts as display-only: nothing would apply it.
-    return v.fix.applicability if v.fix is not None else Applicability.DISPLAY_ONLY
+# -- pure: one text in, what to report out (in dffix.api) ------------------------
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -530,7 +428,7 @@ class _Configs:
     def for_folder(self, folder: str) -> RuleSet | None:
         """Return the rules for files in `folder`, or None (reported) when the config is bad."""
         if folder not in self.by_folder:
-            self.by_folder[folder] = (self.opts.config or find_config(folder), find_hadolint_config(folder))
+            self.by_folder[folder] = config_files(folder, self.opts.config)
         key = self.by_folder[folder]
         if key not in self.by_file:
             self.by_file[key] = self._load(*key)
@@ -543,32 +441,9 @@ class _Configs:
         return found
 
     def _load(self, path: str | None, hadolint: str | None) -> RuleSet | ConfigError:
-        settings = Settings() if path is None else read_config(path, _relative(path))
-        if isinstance(settings, ConfigError):
-            return settings
         opts = self.opts
-        if opts.verbose and path is not None:
-            self.tally.err(f"note: using config {_relative(path)}")
-        if hadolint is not None and settings.hadolint_config and not settings.sets_ignore:
-            # A project moving from hadolint keeps its ignore list until dffix's config has one.
-            ignored = read_hadolint_ignored(hadolint, _relative(hadolint))
-            if isinstance(ignored, ConfigError):
-                return ignored
-            known = tuple(word for word in ignored if not selector_error(word))
-            if opts.verbose:
-                self.tally.err(
-                    f"note: using 'ignored' of {_relative(hadolint)}: {', '.join(known) or 'empty'}"
-                )
-            if known:
-                settings = settings._replace(selections=(*settings.selections, Selection(None, known)))
-        if opts.verbose:
-            for layer in settings.selections:
-                for word in (*(layer.select or ()), *layer.ignore):
-                    if note := selector_note(word):
-                        self.tally.err(f"note: {note}")
-        settings = settings.with_overrides(opts.select, opts.ignore, opts.unsafe_fixes)
-        level = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
-        return RuleSet(tuple(rules_for(settings)), level)
+        overrides = Overrides(opts.select, opts.ignore, opts.unsafe_fixes)
+        return load_rule_set(path, hadolint, overrides, self.tally.err if opts.verbose else None, _relative)
 
 
 def _folder(path: str) -> str:
@@ -862,7 +737,7 @@ def _collect_fixed(
 
 
 def _severities(rule_set: RuleSet) -> dict[str, str]:
-    return {rule.code: rule.severity for rule in rule_set.rules}
+    return severities(rule_set.rules)
 
 
 def _new_dockerignore(

@@ -29,6 +29,7 @@ from dffix.config import (
 )
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
+from dffix.files import MAX_BYTES, FileError
 from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:
@@ -161,6 +162,22 @@ def build_context(path: str | None) -> BuildContext | None:
 
 
 # -- fix and check: one text in, what to report out -----------------------------
+
+
+def text_error(text: str, shown: str) -> FileError | None:
+    """Return why a text from an editor is not one dffix works on, as `dffix -` would say.
+
+    A NUL character means a binary file (with the line and column of the first one); a
+    text over MAX_BYTES is not read. None for a text dffix takes.
+    """
+    nul = text.find("\0")
+    if nul >= 0:
+        line_start = text.rfind("\n", 0, nul) + 1
+        message = "NUL byte: this looks like a binary file, not a Dockerfile"
+        return FileError(shown, message, text.count("\n", 0, nul) + 1, nul - line_start + 1)
+    if len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogateescape")) > MAX_BYTES:
+        return FileError(shown, f"larger than {MAX_BYTES >> 20} MiB; not read")
+    return None
 
 
 def fix_text(text: str, rule_set: RuleSet, context: BuildContext | None = None) -> Fixed | ParseError:

@@ -1,0 +1,112 @@
+"""`dffix server`'s parts in-process (positions, edits, settings), and the command itself:
+its imports, usage errors and end of input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lsprotocol import types as lsp
+
+from dffix import api
+from dffix.server import Lines, overrides_from, uri_path, whole_text_edits
+
+SERVER = [sys.executable, "-m", "dffix", "server"]
+
+
+def apply_lsp(text: str, edit: lsp.TextEdit, encoding: str) -> str:
+    lines = Lines(text, encoding)
+    return text[: lines.offset(edit.range.start)] + edit.new_text + text[lines.offset(edit.range.end) :]
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "encoding", "line", "character"),
+    [
+        pytest.param("ab\ncd", 4, "utf-16", 1, 1, id="after a newline"),
+        pytest.param("ab\r\ncd", 5, "utf-16", 1, 1, id="after a CRLF"),
+        pytest.param("ab\rcd", 4, "utf-16", 1, 1, id="a lone CR ends a line in LSP"),
+        pytest.param("a\U0001f433b", 2, "utf-16", 0, 3, id="an emoji is two UTF-16 units"),
+        pytest.param("a\U0001f433b", 2, "utf-32", 0, 2, id="one UTF-32 unit"),
+        pytest.param("a\U0001f433b", 2, "utf-8", 0, 5, id="four UTF-8 bytes"),
+        pytest.param("ab\x0ccd", 4, "utf-16", 0, 4, id="a form feed is no line break in LSP"),
+        pytest.param("ab", 99, "utf-16", 0, 2, id="past the end is the end"),
+    ],
+)
+def test_lines_positions(text: str, offset: int, encoding: str, line: int, character: int) -> None:
+    lines = Lines(text, encoding)
+    assert lines.position(offset) == lsp.Position(line, character)
+    assert lines.offset(lsp.Position(line, character)) == min(offset, len(text))
+
+
+def test_lines_offset_clamps_a_character_past_the_line() -> None:
+    assert Lines("ab\r\ncd\n").offset(lsp.Position(0, 40)) == 2
+    assert Lines("ab\ncd").offset(lsp.Position(7, 0)) == 5
+
+
+pieces = st.sampled_from(["a", "b", " ", "\n", "\r\n", "\r", "\\", "\U0001f433", "é"])
+texts = st.lists(pieces, max_size=20).map("".join)
+
+
+@given(old=texts, new=texts, encoding=st.sampled_from(["utf-8", "utf-16", "utf-32"]))
+def test_whole_text_edits_turn_old_into_new(old: str, new: str, encoding: str) -> None:
+    edits = whole_text_edits(old, new, Lines(old, encoding))
+    if old == new:
+        assert edits == []
+        return
+    assert len(edits) == 1
+    assert apply_lsp(old, edits[0], encoding) == new
+
+
+def test_whole_text_edits_send_only_the_changed_middle() -> None:
+    old = "FROM a\nADD x /y\nCMD z\n"
+    (edit,) = whole_text_edits(old, old.replace("ADD", "COPY"), Lines(old))
+    assert edit.range == lsp.Range(lsp.Position(1, 0), lsp.Position(1, 3))
+    assert edit.new_text == "COPY"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(None, api.Overrides(), id="nothing"),
+        pytest.param({"select": "DF1, DF201"}, api.Overrides(select=("DF1", "DF201")), id="comma string"),
+        pytest.param({"ignore": ["DF301"]}, api.Overrides(ignore=("DF301",)), id="list"),
+        pytest.param({"unsafeFixes": True}, api.Overrides(unsafe_fixes=True), id="camel case"),
+        pytest.param({"unsafe-fixes": False}, api.Overrides(unsafe_fixes=False), id="as in the config"),
+        pytest.param({"unsafeFixes": "yes"}, api.Overrides(), id="not a bool: left out"),
+        pytest.param({"dffix": {"ignore": "DF1"}}, api.Overrides(ignore=("DF1",)), id="nested section"),
+        pytest.param(
+            {"config": "ci/dffix.toml"}, api.Overrides(config="/w/ci/dffix.toml"), id="relative config"
+        ),
+        pytest.param({"config": "/etc/d.toml"}, api.Overrides(config="/etc/d.toml"), id="absolute config"),
+    ],
+)
+def test_overrides_from_editor_settings(raw: object, expected: api.Overrides) -> None:
+    assert overrides_from(raw, "/w") == expected
+
+
+def test_uri_path() -> None:
+    assert uri_path("file:///w/my%20app/Dockerfile") == "/w/my app/Dockerfile"
+    assert uri_path("untitled:Untitled-1") is None
+
+
+def test_importing_the_server_does_not_import_typer() -> None:
+    code = "import sys, dffix.server; print('typer' in sys.modules, 'dffix.rules' in sys.modules)"
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == ["False", "False"]
+
+
+def test_server_usage_errors_exit_2() -> None:
+    ran = subprocess.run([*SERVER, "--tcp"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert ran.returncode == 2
+    assert "dffix server takes no '--tcp'" in ran.stderr
+    helped = subprocess.run([*SERVER, "--help"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert (helped.returncode, helped.stdout.startswith("usage: dffix server")) == (0, True)
+
+
+def test_end_of_input_without_exit_ends_the_server() -> None:
+    ran = subprocess.run(SERVER, capture_output=True, stdin=subprocess.DEVNULL, timeout=30)
+    assert ran.returncode in (0, 1)
+    assert b"Traceback" not in ran.stderr

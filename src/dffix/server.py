@@ -189,7 +189,10 @@ class Analysis(NamedTuple):
     rule_set: api.RuleSet | None
     found: list[Violation] | ParseError | FileError  # FileError: a text or config dffix refuses
     df: Dockerfile | None
-    context: BuildContext | None = None
+    context: BuildContext | None
+    # The fix-all edits, computed on first use (a list of none or one): a save asks for
+    # a code action and for formatting of the same text, and the fixer runs once for both.
+    fixed: list[list[lsp.TextEdit]]
 
 
 class DffixServer(LanguageServer):
@@ -244,16 +247,16 @@ class DffixServer(LanguageServer):
         rule_set = self.rule_set(path)
         refused = api.text_error(text, path or uri)
         if isinstance(rule_set, ConfigError) or refused is not None:
-            result = Analysis(text, lines, None, refused or rule_set, None)  # type: ignore[arg-type]
+            result = Analysis(text, lines, None, refused or rule_set, None, None, [])  # type: ignore[arg-type]
         else:
             df = parse(text)
             if isinstance(df, ParseError):
-                result = Analysis(text, lines, rule_set, df, None)
+                result = Analysis(text, lines, rule_set, df, None, None, [])
             else:
                 from dffix.fixer import check
 
                 found = check(df, rule_set.rules, api.build_context(path))
-                result = Analysis(text, lines, rule_set, found, df, api.build_context(path))
+                result = Analysis(text, lines, rule_set, found, df, api.build_context(path), [])
         self.analyses[uri] = result
         return result
 
@@ -450,10 +453,12 @@ def fix_all_edits(analysis: Analysis) -> list[lsp.TextEdit]:
     """Return the edits giving the text `dffix -` prints (none for a broken text or a dffix bug)."""
     if analysis.rule_set is None or not isinstance(analysis.found, list):
         return []
-    fixed = api.fix_text(analysis.text, analysis.rule_set, analysis.context)
-    if isinstance(fixed, ParseError) or fixed.bugs:
-        return []
-    return whole_text_edits(analysis.text, fixed.text, analysis.lines)
+    if not analysis.fixed:
+        fixed = api.fix_text(analysis.text, analysis.rule_set, analysis.context)
+        ok = not isinstance(fixed, ParseError) and not fixed.bugs
+        edits = whole_text_edits(analysis.text, fixed.text, analysis.lines) if ok else []  # type: ignore[union-attr]
+        analysis.fixed.append(edits)
+    return analysis.fixed[0]
 
 
 def hover(analysis: Analysis, position: lsp.Position) -> lsp.Hover | None:
@@ -505,6 +510,10 @@ def make_server() -> DffixServer:
             except Exception as exc:  # the client said no: config changes need a restart
                 ls.log(f"cannot watch config files: {exc}", lsp.MessageType.Warning)
         await read_configuration(ls)
+        # Load the rules now, while the user has not opened anything yet, rather than
+        # on the first document (about as long as Python's own start).
+        await asyncio.sleep(0)
+        ls.guarded("loading the rules", None, _load_rules)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: DffixServer, params: lsp.DidChangeConfigurationParams) -> None:
@@ -576,6 +585,10 @@ def make_server() -> DffixServer:
         return ls.guarded("a hover request", None, lambda: hover(ls.analysis(uri), params.position))
 
     return server
+
+
+def _load_rules() -> None:
+    import dffix.fixer  # noqa: F401 (imports every rule module)
 
 
 async def read_configuration(ls: DffixServer) -> None:

@@ -1,0 +1,193 @@
+"""Time a Dockerfile language server per request over the corpus, through a real LSP client.
+
+Run from the repository root with the project's virtualenv:
+
+    .venv/bin/python benchmarks/lsp_latency.py                       # dffix server
+    .venv/bin/python benchmarks/lsp_latency.py --peer "tally lsp --stdio"
+
+For each corpus file: open it and time the first diagnostics (a pull request when the
+server offers pull diagnostics, else the pushed ones), a code action request over the
+whole file, and a formatting request. Prints p50/p95/max per request, then the server's
+resident memory after warming up and after `--cycles` open/close cycles of one typical
+file. The client is pygls' own; every server gets the same client and the same files.
+Prints numbers and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.lsp.client import LanguageClient
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+TYPICAL = Path("shipwright/0b4a729fc9437a3f057304d8f8d0407fabc8330a/Dockerfile")
+DFFIX = f"{shlex.quote(sys.executable)} -m dffix server"
+
+
+def capabilities() -> lsp.ClientCapabilities:
+    """A client that can take pushed and pulled diagnostics, code actions and formatting."""
+    return lsp.ClientCapabilities(
+        text_document=lsp.TextDocumentClientCapabilities(
+            diagnostic=lsp.DiagnosticClientCapabilities(),
+            publish_diagnostics=lsp.PublishDiagnosticsClientCapabilities(),
+            code_action=lsp.CodeActionClientCapabilities(
+                code_action_literal_support=lsp.ClientCodeActionLiteralOptions(
+                    lsp.ClientCodeActionKindOptions(["quickfix", "source.fixAll"])
+                )
+            ),
+            formatting=lsp.DocumentFormattingClientCapabilities(),
+        ),
+    )
+
+
+class Bench:
+    """One server process and the client talking to it."""
+
+    def __init__(self, command: str) -> None:
+        self.command = shlex.split(command)
+        self.client = LanguageClient("dffix-bench", "1")
+        self.pushed: dict[str, asyncio.Future[None]] = {}
+        self.pull = False
+
+        @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def published(params: lsp.PublishDiagnosticsParams) -> None:
+            waiter = self.pushed.pop(params.uri, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+        @self.client.feature(lsp.WINDOW_LOG_MESSAGE)
+        def logged(params: lsp.LogMessageParams) -> None:
+            pass
+
+        @self.client.feature(lsp.WORKSPACE_CONFIGURATION)
+        def configuration(params: lsp.ConfigurationParams) -> list[object]:
+            return [None for _ in params.items]
+
+    async def start(self, root: Path) -> None:
+        await self.client.start_io(*self.command)
+        result = await self.client.initialize_async(
+            lsp.InitializeParams(capabilities=capabilities(), root_uri=root.as_uri(), process_id=None)
+        )
+        self.pull = result.capabilities.diagnostic_provider is not None
+        self.client.initialized(lsp.InitializedParams())
+
+    async def open(self, uri: str, text: str) -> float:
+        """Open a document; return the seconds until its diagnostics are in."""
+        loop = asyncio.get_running_loop()
+        start = time.perf_counter()
+        if not self.pull:
+            self.pushed[uri] = loop.create_future()
+        self.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "dockerfile", 1, text))
+        )
+        if self.pull:
+            await self.client.text_document_diagnostic_async(
+                lsp.DocumentDiagnosticParams(lsp.TextDocumentIdentifier(uri))
+            )
+        else:
+            await asyncio.wait_for(self.pushed[uri], 30)
+        return time.perf_counter() - start
+
+    async def code_action(self, uri: str, text: str) -> float:
+        lines = text.count("\n") + 1
+        whole = lsp.Range(lsp.Position(0, 0), lsp.Position(lines, 0))
+        start = time.perf_counter()
+        await self.client.text_document_code_action_async(
+            lsp.CodeActionParams(lsp.TextDocumentIdentifier(uri), whole, lsp.CodeActionContext([]))
+        )
+        return time.perf_counter() - start
+
+    async def formatting(self, uri: str) -> float:
+        start = time.perf_counter()
+        await self.client.text_document_formatting_async(
+            lsp.DocumentFormattingParams(lsp.TextDocumentIdentifier(uri), lsp.FormattingOptions(4, True))
+        )
+        return time.perf_counter() - start
+
+    def close(self, uri: str) -> None:
+        self.client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri)))
+
+    def rss_mib(self) -> float:
+        """Return the server process's resident memory (Linux /proc), in MiB."""
+        server = self.client._server
+        if server is None:
+            return float("nan")
+        try:
+            status = Path(f"/proc/{server.pid}/status").read_text()
+        except OSError:
+            return float("nan")
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        return kib / 1024
+
+    async def stop(self) -> None:
+        await self.client.shutdown_async(None)
+        self.client.exit(None)
+        await self.client.stop()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def measure(command: str, files: list[Path], corpus: Path, cycles: int) -> None:
+    bench = Bench(command)
+    start = time.perf_counter()
+    await bench.start(corpus)
+    started = time.perf_counter() - start
+    times: dict[str, list[float]] = {"diagnostics after open": [], "codeAction": [], "formatting": []}
+    for path in files:
+        text = path.read_bytes().decode("utf-8", "replace")
+        uri = path.resolve().as_uri()
+        times["diagnostics after open"].append(await bench.open(uri, text))
+        times["codeAction"].append(await bench.code_action(uri, text))
+        times["formatting"].append(await bench.formatting(uri))
+        bench.close(uri)
+    mode = "pull" if bench.pull else "push"
+    print(f"\n{command}\n  {len(files)} files, initialize {started * 1000:.0f} ms, diagnostics by {mode}")
+    print(f"  {'request':<24} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name, values in times.items():
+        ms = [v * 1000 for v in values]
+        p50, p95 = statistics.median(ms), percentile(ms, 95)
+        print(f"  {name:<24} {p50:>8.1f} {p95:>8.1f} {max(ms):>8.1f}")
+    typical = corpus / TYPICAL
+    if not typical.is_file():
+        typical = files[0]
+    text = typical.read_text(encoding="utf-8", errors="replace")
+    uri = typical.resolve().as_uri()
+    before = bench.rss_mib()
+    for _ in range(cycles):
+        await bench.open(uri, text)
+        bench.close(uri)
+    after = bench.rss_mib()
+    print(f"  memory: {before:.1f} MiB after the corpus, {after:.1f} MiB after {cycles} open/close cycles")
+    await bench.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--server", default=DFFIX, help="the server command (default: dffix server)")
+    parser.add_argument("--peer", action="append", default=[], help="another server command to compare")
+    parser.add_argument("--cycles", type=int, default=1000, help="open/close cycles for the memory line")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N corpus files")
+    args = parser.parse_args()
+    files = sorted(p for p in args.corpus.rglob("Dockerfile") if p.is_file())
+    if args.limit:
+        files = files[: args.limit]
+    if not files:
+        sys.exit(f"no Dockerfile under {args.corpus}")
+    for command in (args.server, *args.peer):
+        asyncio.run(measure(command, files, args.corpus, args.cycles))
+
+
+if __name__ == "__main__":
+    main()

@@ -397,3 +397,32 @@ async def test_hostile_texts_do_not_crash_it(client: LanguageClient, tmp_path: P
         assert await diagnostics_of(client, doc) == []
     other = open_doc(client, tmp_path / "Dockerfile", CLEAN)
     assert await diagnostics_of(client, other) == []
+
+
+def rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+async def test_memory_stays_flat_over_1000_open_close_cycles(tmp_path: Path) -> None:
+    """pygls 2.1 kept a future per notification (about 4 MiB per 1,000 cycles); no more."""
+    client = await start(caps=pull_capabilities(), root=tmp_path)
+    try:
+        server = client._server
+        assert server is not None
+        uri = (tmp_path / "Dockerfile").as_uri()
+        params = lsp.DocumentDiagnosticParams(lsp.TextDocumentIdentifier(uri))
+        warm = 0
+        for cycle in range(1000):
+            if cycle == 300:  # after the allocator has settled
+                warm = rss_kib(server.pid)
+            open_doc(client, tmp_path / "Dockerfile", BAD)
+            report = await client.text_document_diagnostic_async(params)
+            assert isinstance(report, lsp.RelatedFullDocumentDiagnosticReport) and len(report.items) == 6
+            client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri)))
+        grown = rss_kib(server.pid) - warm
+        assert grown < 1536, f"{grown} KiB more after 700 cycles"
+    finally:
+        await client.shutdown_session()
+        await client.stop()

@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from dffix import HOMEPAGE, __version__, api
 from dffix.config import ConfigError
@@ -195,13 +196,32 @@ class Analysis(NamedTuple):
     fixed: list[list[lsp.TextEdit]]
 
 
+class _Protocol(LanguageServerProtocol):
+    """pygls' protocol, without keeping the future of every notification forever.
+
+    pygls 2.1 files the future of a notification whose handler is a generator or a
+    coroutine (didOpen, didClose, didChange...) among the pending requests and never
+    takes it out: about 1 KiB per notification, 4 MiB over 1,000 open/close cycles.
+    Finished ones are dropped after each notification; a request's own future is
+    popped by pygls when it answers, so only notifications' are ever found here.
+    """
+
+    def _handle_notification(self, method_name: str, params: object) -> None:
+        super()._handle_notification(method_name, params)  # type: ignore[misc]
+        futures = self._request_futures
+        for key in [key for key, future in futures.items() if future.done()]:
+            del futures[key]
+
+
 class DffixServer(LanguageServer):
     """The language server, with settings, a rule-set cache and per-document analyses."""
 
     def __init__(self) -> None:
         # Full sync: the client sends the whole text on each change, and the server
         # never has to apply ranges split the way Python splits lines.
-        super().__init__(SOURCE, __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
+        super().__init__(
+            SOURCE, __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full, protocol_cls=_Protocol
+        )
         self.overrides = api.Overrides()
         self.init_overrides = api.Overrides()
         self.root: str | None = None

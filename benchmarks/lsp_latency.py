@@ -57,17 +57,17 @@ class Bench:
         self.pushed: dict[str, asyncio.Future[None]] = {}
         self.pull = False
 
-        @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)  # type: ignore[untyped-decorator]
         def published(params: lsp.PublishDiagnosticsParams) -> None:
             waiter = self.pushed.pop(params.uri, None)
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
 
-        @self.client.feature(lsp.WINDOW_LOG_MESSAGE)
+        @self.client.feature(lsp.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
         def logged(params: lsp.LogMessageParams) -> None:
             pass
 
-        @self.client.feature(lsp.WORKSPACE_CONFIGURATION)
+        @self.client.feature(lsp.WORKSPACE_CONFIGURATION)  # type: ignore[untyped-decorator]
         def configuration(params: lsp.ConfigurationParams) -> list[object]:
             return [None for _ in params.items]
 
@@ -130,7 +130,7 @@ class Bench:
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
         self.client.exit(None)
-        await self.client.stop()
+        await self.client.stop()  # type: ignore[no-untyped-call]
 
 
 def percentile(values: list[float], p: float) -> float:

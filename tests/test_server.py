@@ -100,7 +100,7 @@ async def client(tmp_path: Path) -> AsyncIterator[LanguageClient]:
     c = await start(root=tmp_path)
     yield c
     await c.shutdown_session()
-    await c.stop()
+    await c.stop()  # type: ignore[no-untyped-call]
 
 
 def open_doc(client: LanguageClient, path: Path, text: str, version: int = 1) -> str:
@@ -215,7 +215,7 @@ async def test_the_whole_session(tmp_path: Path) -> None:
     server = client._server
     assert server is not None
     assert server.returncode == 0
-    await client.stop()
+    await client.stop()  # type: ignore[no-untyped-call]
 
 
 async def test_unsafe_fixes_are_marked_and_never_preferred(client: LanguageClient, tmp_path: Path) -> None:
@@ -268,7 +268,7 @@ async def test_unsafe_fixes_setting_and_config_discovery(tmp_path: Path) -> None
         assert apply(BAD, await formatting(client, uri)) == cli_fix(BAD, "--unsafe-fixes", name=str(path))
     finally:
         await client.shutdown_session()
-        await client.stop()
+        await client.stop()  # type: ignore[no-untyped-call]
 
 
 async def test_workspace_configuration_select(tmp_path: Path) -> None:
@@ -286,7 +286,7 @@ async def test_workspace_configuration_select(tmp_path: Path) -> None:
         assert [d.code for d in await diagnostics_of(client, uri)] == ["DF201"]
     finally:
         await client.shutdown_session()
-        await client.stop()
+        await client.stop()  # type: ignore[no-untyped-call]
 
 
 async def test_a_bad_config_file_is_one_error_diagnostic(client: LanguageClient, tmp_path: Path) -> None:
@@ -312,7 +312,7 @@ async def test_pull_diagnostics(tmp_path: Path) -> None:
         assert uri not in client.diagnostics  # a pull client is not pushed to as well
     finally:
         await client.shutdown_session()
-        await client.stop()
+        await client.stop()  # type: ignore[no-untyped-call]
 
 
 async def test_debounced_changes_publish_once(client: LanguageClient, tmp_path: Path) -> None:
@@ -371,7 +371,7 @@ async def test_an_exception_in_a_rule_is_logged_and_the_server_goes_on(tmp_path:
         assert len(await diagnostics_of(client, other)) == 6
     finally:
         await client.shutdown_session()
-        await client.stop()
+        await client.stop()  # type: ignore[no-untyped-call]
 
 
 async def test_hostile_texts_do_not_crash_it(client: LanguageClient, tmp_path: Path) -> None:
@@ -425,4 +425,4 @@ async def test_memory_stays_flat_over_1000_open_close_cycles(tmp_path: Path) -> 
         assert grown < 1536, f"{grown} KiB more after 700 cycles"
     finally:
         await client.shutdown_session()
-        await client.stop()
+        await client.stop()  # type: ignore[no-untyped-call]

@@ -56,7 +56,6 @@ EXIT_FOUND = 1  # --diff found a diff, --check found a problem
 EXIT_ERROR = 2  # bad input, bad config, usage
 
 
-
 class OutputMode(Enum):
     """What a run does with the fixed text."""
 

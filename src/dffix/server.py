@@ -146,21 +146,21 @@ def overrides_from(raw: object, root: str | None = None) -> api.Overrides:
     """
     if not isinstance(raw, Mapping):
         return api.Overrides()
-    if isinstance(raw.get("dffix"), Mapping):  # {"dffix": {...}}, as some clients nest it
-        raw = raw["dffix"]
-    select = _words(raw.get("select"))
-    unsafe = next(
-        (raw[k] for k in ("unsafeFixes", "unsafe-fixes", "unsafe_fixes") if isinstance(raw.get(k), bool)),
-        None,
-    )
-    config = raw.get("config") or raw.get("configuration")
+    table: Mapping[str, object] = raw
+    nested = table.get("dffix")
+    if isinstance(nested, Mapping):  # {"dffix": {...}}, as some clients nest it
+        table = nested
+    select = _words(table.get("select"))
+    keys = ("unsafeFixes", "unsafe-fixes", "unsafe_fixes")
+    unsafe = next((value for k in keys if isinstance(value := table.get(k), bool)), None)
+    config = table.get("config") or table.get("configuration")
     if not isinstance(config, str) or not config:
         config = None
     elif root and not os.path.isabs(os.path.expanduser(config)):
         config = os.path.join(root, config)
     elif config:
         config = os.path.expanduser(config)
-    return api.Overrides(select or None, _words(raw.get("ignore")), unsafe, config)
+    return api.Overrides(select or None, _words(table.get("ignore")), unsafe, config)
 
 
 def _words(value: object) -> tuple[str, ...]:
@@ -207,7 +207,7 @@ class _Protocol(LanguageServerProtocol):
     """
 
     def _handle_notification(self, method_name: str, params: object) -> None:
-        super()._handle_notification(method_name, params)  # type: ignore[misc]
+        super()._handle_notification(method_name, params)
         futures = self._request_futures
         for key in [key for key, future in futures.items() if future.done()]:
             del futures[key]
@@ -304,7 +304,8 @@ class DffixServer(LanguageServer):
         if self.pulls_diagnostics:
             return
         version = self.workspace.get_text_document(uri).version
-        items = self.guarded("diagnostics", [], lambda: diagnostics(self.analysis(uri)))
+        none: list[lsp.Diagnostic] = []
+        items = self.guarded("diagnostics", none, lambda: diagnostics(self.analysis(uri)))
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, items, version))
 
     def publish_later(self, uri: str) -> None:
@@ -423,6 +424,7 @@ def code_actions(
 
 
 def _quick_fix(v: Violation, diag: lsp.Diagnostic, uri: str, lines: Lines) -> lsp.CodeAction:
+    assert v.fix is not None, v
     # An unsafe fix may change what the image does: the user has to choose it.
     safe = v.fix.applicability is Applicability.SAFE
     title = v.fix_title or f"Fix {v.code}"
@@ -578,7 +580,8 @@ def make_server() -> DffixServer:
         ls: DffixServer, params: lsp.DocumentDiagnosticParams
     ) -> lsp.RelatedFullDocumentDiagnosticReport:
         uri = params.text_document.uri
-        items = ls.guarded("diagnostics", [], lambda: diagnostics(ls.analysis(uri)))
+        none: list[lsp.Diagnostic] = []
+        items = ls.guarded("diagnostics", none, lambda: diagnostics(ls.analysis(uri)))
         return lsp.RelatedFullDocumentDiagnosticReport(items)
 
     @server.feature(

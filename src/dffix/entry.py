@@ -29,15 +29,25 @@ from dffix.api import (
     Diagnostic,
     Fixed,
     Overrides,
-    RuleSet,
-    check_text,  # noqa: F401 (kept importable from here, as before dffix.api)
     check_violations,
     config_files,
-    fix_text,
-    line_col,
     load_rule_set,
-    marker,
     severities,
+)
+from dffix.api import (
+    RuleSet as RuleSet,  # re-exported: importable from here, as before dffix.api
+)
+from dffix.api import (
+    check_text as check_text,
+)
+from dffix.api import (
+    fix_text as fix_text,
+)
+from dffix.api import (
+    line_col as line_col,
+)
+from dffix.api import (
+    marker as marker,
 )
 from dffix.config import ConfigError, selector_error, selector_note
 from dffix.facts import BuildContext, compute_facts

@@ -202,7 +202,7 @@ def fix_copy(args: ProveArgs) -> FixedCopy:
         raise ProveError(str(settings))
     settings = settings.with_overrides(args.select, args.ignore, args.unsafe_fixes)
     level = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
-    from dffix.entry import RuleSet, fix_text
+    from dffix.api import RuleSet, fix_text
 
     rule_set = RuleSet(tuple(rules_for(settings)), level)
     context = BuildContext(folder, os.path.basename(path))

@@ -337,8 +337,8 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                     elif _FILE_KEY.search(key.upper()):
                         add(posixpath.dirname(value), f"`ENV {key}`")
     # Rails writes log/ and tmp/ (pids, cache) in the app's folder at start.
-    entrypoint, cmd = start_command((stage,))
-    if _RAILS.search(f"{_text(entrypoint)} {_text(cmd)}"):
+    start, args = start_command((stage,))
+    if _RAILS.search(f"{_text(start)} {_text(args)}"):
         workdir = _final_workdir(stage)
         if workdir != "/":
             add(f"{workdir}/log", "Rails' log folder")

@@ -96,13 +96,21 @@ _HOST_PORT = lazy_re(
 _PORT_ENV = lazy_re(r"^(?:[A-Z_]*_)?PORT$")
 
 
-def dropping_image(ref: str) -> str | None:
-    """Return why an official image must start as root (see DROPPING_IMAGES), or None."""
+def image_path_tag(ref: str) -> tuple[str, str]:
+    """Return an image reference's path without Docker Hub's `docker.io/library/` prefixes,
+    and its tag (empty when none), lower case, the digest dropped: `node:20-slim` ->
+    (`node`, `20-slim`)."""
     path = ref.lower().split("@", 1)[0]
     tag = path.rsplit(":", 1)[1] if ":" in path.rsplit("/", 1)[-1] else ""
     path = path.removesuffix(":" + tag) if tag else path
     for prefix in ("docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"):
         path = path.removeprefix(prefix)
+    return path, tag
+
+
+def dropping_image(ref: str) -> str | None:
+    """Return why an official image must start as root (see DROPPING_IMAGES), or None."""
+    path, tag = image_path_tag(ref)
     if path == "php" and _PHP_SERVER_TAG.search(tag):
         return "its server (Apache or php-fpm) starts as root and drops to `www-data` itself"
     return DROPPING_IMAGES.get(path)
@@ -414,16 +422,6 @@ def _mkdir_paths(cmd: Command) -> list[str]:
         elif not arg.startswith("-"):
             paths.append(arg)
     return paths
-
-
-def mkdir_without_parents(instr: Instruction, path: str) -> bool:
-    """Return whether a RUN makes `path` with `mkdir` without `-p` (which fails if it exists)."""
-    script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
-    for cmd in script.commands if script else ():
-        paths = [posixpath.normpath(p) for p in _mkdir_paths(cmd) if p.startswith("/")]
-        if path in paths and not any(a in ("-p", "--parents") or re.match(r"-\w*p", a) for a in cmd.argv[1:]):
-            return True
-    return False
 
 
 _RAILS = lazy_re(r"(?:^|[\s/\"'])(?:rails|puma|unicorn|passenger)(?=$|[\s\"'])")

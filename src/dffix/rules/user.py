@@ -19,6 +19,7 @@ from dffix.rules.runtime import (
     chown_target,
     docker_socket,
     dropping_image,
+    image_path_tag,
     low_port,
     low_port_in_code,
     process_manager,
@@ -599,17 +600,17 @@ class RootFinalUser(Rule):
                 f"{folders}: the user could not write it; give the user that folder and set `USER` yourself"
             )
         if existing:
-            return self._switch(df, facts, stage, existing[0], existing[0], folders)
+            return self._place(df, facts, stage, existing[0], existing[0], folders, None)
         shipped = base_user(chain[-1].base)
         if shipped is not None:
-            return self._switch(df, facts, stage, shipped.user, shipped.owner, folders)
+            return self._place(df, facts, stage, shipped.user, shipped.owner, folders, None)
         family = _family(chain)
         if isinstance(family, str):
             return family
         if family in (Family.DISTROLESS, Family.SCRATCH):
             if folders:
                 return "it has no shell to give the user its folders (" + _whys(folders) + ")"
-            return self._switch(df, facts, stage, _DISTROLESS_USER, _DISTROLESS_USER, [])
+            return self._place(df, facts, stage, _DISTROLESS_USER, _DISTROLESS_USER, [], None)
         options = self._options()
         if isinstance(options, str):
             return options
@@ -672,12 +673,6 @@ class RootFinalUser(Rule):
         if base is not None:
             return f"{base}, so it looks like a base for other images, which install packages as root"
         return None
-
-    def _switch(
-        self, df: Dockerfile, facts: Facts, stage: Stage, value: str, owner: str, folders: list[Writable]
-    ) -> Fix | str:
-        """Return a fix switching to an existing user `value` (its folders owned by `owner`)."""
-        return self._place(df, facts, stage, value, owner, folders, None)
 
     def _place(
         self,
@@ -819,12 +814,7 @@ _BASE_USERS = {
 
 def base_user(ref: str) -> BaseUser | None:
     """Return the non-root user the image `ref` ships (node's `node`, ...), or None."""
-    path = ref.lower().split("@", 1)[0]
-    if ":" in path.rsplit("/", 1)[-1]:
-        path = path.rsplit(":", 1)[0]
-    tag = ref.lower().split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
-    for prefix in ("docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"):
-        path = path.removeprefix(prefix)
+    path, tag = image_path_tag(ref)
     # The node images got their `node` user in November 2016 (node 7; 4.x and 6.x tags
     # built before then lack it): only a major version of 8 or later is sure to have it.
     if path == "node" and tag and _major(tag) < 8 and re.match(r"\d", tag):
@@ -832,35 +822,31 @@ def base_user(ref: str) -> BaseUser | None:
     return _BASE_USERS.get(path)
 
 
+def _creates(instr: Instruction, name: str) -> bool:
+    """Return whether `instr` is a RUN that creates (useradd/adduser) the user `name`."""
+    return (
+        instr.kind == "RUN"
+        and bool(_USER_TOOLS.search(instr.args))
+        and bool(re.search(rf"\b{re.escape(name)}\b", instr.args))
+    )
+
+
 def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:
-    """Return whether the stage's RUNs before `instr` create the user `owner` names."""
+    """Return whether a RUN of the stage before `instr` creates the user `owner` names."""
     name = owner.split(":", 1)[0]
     for other in stage.instructions:
         if other is instr:
             return False
-        if (
-            other.kind == "RUN"
-            and _USER_TOOLS.search(other.args)
-            and re.search(rf"\b{re.escape(name)}\b", other.args)
-        ):
+        if _creates(other, name):
             return True
-    return True  # created in a stage this one is built on
+    return True  # `instr` is in a stage this one is built on
 
 
 def _created_from(stage: Stage, instr: Instruction, owner: str) -> bool:
     """Return whether a RUN at or after `instr` in the stage creates the user `owner` names."""
     name = owner.split(":", 1)[0]
-    after = False
-    for other in stage.instructions:
-        after = after or other is instr
-        if (
-            after
-            and other.kind == "RUN"
-            and _USER_TOOLS.search(other.args)
-            and re.search(rf"\b{re.escape(name)}\b", other.args)
-        ):
-            return True
-    return False
+    at = next(i for i, other in enumerate(stage.instructions) if other is instr)
+    return any(_creates(o, name) for o in stage.instructions[at:])
 
 
 def _early_anchor(stage: Stage, tail: int) -> Instruction | None:

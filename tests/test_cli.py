@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dffix import cli, entry
-from dffix import rules as registry
+from dffix import cli, entry, rules as registry
 from dffix.docs import rule_markdown
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from dffix import entry, files
-from dffix import rules as registry
+from dffix import entry, files, rules as registry
 from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts
 from dffix.fixer import FixResult, check, fix

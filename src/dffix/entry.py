@@ -29,25 +29,15 @@ from dffix.api import (
     Diagnostic,
     Fixed,
     Overrides,
+    RuleSet as RuleSet,  # re-exported: importable from here, as before dffix.api
+    check_text as check_text,
     check_violations,
     config_files,
-    load_rule_set,
-    severities,
-)
-from dffix.api import (
-    RuleSet as RuleSet,  # re-exported: importable from here, as before dffix.api
-)
-from dffix.api import (
-    check_text as check_text,
-)
-from dffix.api import (
     fix_text as fix_text,
-)
-from dffix.api import (
     line_col as line_col,
-)
-from dffix.api import (
+    load_rule_set,
     marker as marker,
+    severities,
 )
 from dffix.config import ConfigError, selector_error, selector_note
 from dffix.facts import BuildContext, compute_facts

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from dffix.files import FileError
+from dffix.lazy import lazy_re
 
 if TYPE_CHECKING:
     from dffix.rules.base import Rule
@@ -421,6 +422,9 @@ def find_hadolint_config(start: str | os.PathLike[str]) -> str | None:
     return None
 
 
+_IGNORED_KEY = lazy_re(r"ignored\s*:(.*)$")  # `.hadolint.yaml`: the `ignored:` key
+
+
 def read_hadolint_ignored(path: str, shown: str | None = None) -> tuple[str, ...] | ConfigError:
     """Return the `ignored` list of a hadolint config file (empty when it has none).
 
@@ -428,7 +432,6 @@ def read_hadolint_ignored(path: str, shown: str | None = None) -> tuple[str, ...
     anything else in the file is hadolint's business. A list dffix cannot read is a
     ConfigError naming the line.
     """
-    import re
 
     shown = path if shown is None else shown
     try:
@@ -437,7 +440,7 @@ def read_hadolint_ignored(path: str, shown: str | None = None) -> tuple[str, ...
     except (OSError, UnicodeDecodeError) as exc:
         return ConfigError(shown, f"cannot read hadolint config: {exc}")
     for number, line in enumerate(lines, 1):
-        m = re.match(r"ignored\s*:(.*)$", line)
+        m = _IGNORED_KEY.match(line)
         if m is None:
             continue
         inline = _yaml_uncomment(m.group(1)).strip()

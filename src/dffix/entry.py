@@ -34,6 +34,7 @@ from dffix.api import (
     check_violations,
     config_files,
     fix_text as fix_text,
+    folder_of,
     line_col as line_col,
     load_rule_set,
     marker as marker,
@@ -445,9 +446,7 @@ class _Configs:
         return load_rule_set(path, hadolint, overrides, self.tally.err if opts.verbose else None, _relative)
 
 
-def _folder(path: str) -> str:
-    """Return the folder a file is in (`.` for a bare file name)."""
-    return os.path.dirname(path) or "."
+_folder = folder_of  # the folder a file is in (`.` for a bare file name)
 
 
 def _relative(path: str) -> str:

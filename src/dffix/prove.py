@@ -489,6 +489,11 @@ def count_steps(output: str) -> int | None:
     return sum(stages.values()) if stages else None
 
 
+def _fresh_name() -> str:
+    """Return a new name for an image or container this run makes (`dffix-prove-<hex>`)."""
+    return f"dffix-prove-{uuid.uuid4().hex[:10]}"
+
+
 class Engine:
     """A container engine driven through its own command line."""
 
@@ -691,7 +696,7 @@ class Docker(Engine):
         )
 
     def passwd(self, tag: str) -> tuple[str, str] | None:
-        name = f"dffix-prove-{uuid.uuid4().hex[:10]}"
+        name = _fresh_name()
         # `create` makes a container without running anything in it.
         done = run_cmd([self.binary, "create", "--pull", "never", "--name", name, tag, "true"], timeout=60)
         if done.rc != 0:
@@ -710,7 +715,7 @@ class Docker(Engine):
                 self.containers.remove(name)
 
     def start(self, tag: str, info: ImageInfo, seconds: float, ready: re.Pattern[str] | None) -> Start:
-        name = f"dffix-prove-{uuid.uuid4().hex[:10]}"
+        name = _fresh_name()
         self.containers.append(name)
         argv = [self.binary, "run", "--name", name, "--network", "none", "--pull", "never", tag]
         how, rc, tail = _watch(argv, seconds, ready)
@@ -836,7 +841,7 @@ class Buildah(Engine):
         return run_cmd([self.binary, "rm", name], timeout=60).rc == 0
 
     def _container(self, tag: str) -> str | None:
-        name = f"dffix-prove-{uuid.uuid4().hex[:10]}"
+        name = _fresh_name()
         done = run_cmd([self.binary, "from", "--pull=never", "--name", name, tag], timeout=120)
         if done.rc != 0:
             return None
@@ -1116,20 +1121,18 @@ def _prove_in(
         path = os.path.join(folder, "Dockerfile")
         with open(path, "wb") as handle:
             handle.write(encode(text))  # the bytes dffix would write, BOM and CRLF kept
-        ignore: str | None = None
+        ignore_file = os.path.join(folder, "Dockerfile.dockerignore")
         if which == "fixed" and fc.new_ignore is not None:
-            ignore = os.path.join(folder, "Dockerfile.dockerignore")
-            with open(ignore, "w", encoding="utf-8") as handle:
+            with open(ignore_file, "w", encoding="utf-8") as handle:
                 handle.write(fc.new_ignore)
         elif os.path.isfile(own_ignore):
-            ignore = os.path.join(folder, "Dockerfile.dockerignore")
-            shutil.copyfile(own_ignore, ignore)
-        files[which] = (path, ignore)
+            shutil.copyfile(own_ignore, ignore_file)
+        files[which] = (path, ignore_file if os.path.isfile(ignore_file) else None)
 
     touched = _touch_target(args, fc, context, ctx, files["fixed"][1])
     if touched is None:
         say("no source file to touch: the build copies nothing from the context; no rebuild")
-    tag = f"localhost/dffix-prove-{uuid.uuid4().hex[:10]}"
+    tag = f"localhost/{_fresh_name()}"
     sides: dict[str, Side] = {}
     for which in ("original", "fixed"):
         path, ignore = files[which]

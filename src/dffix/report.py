@@ -75,11 +75,9 @@ class Finding(NamedTuple):
 
 def position(text: str, offset: int) -> Position:
     """Return the 1-based line and column of `offset` in `text` (a BOM is no column)."""
-    start = text.rfind("\n", 0, offset) + 1
-    column = offset - start + 1
-    if start == 0 and text.startswith("\ufeff") and offset > 0:
-        column -= 1
-    return Position(text.count("\n", 0, offset) + 1, column)
+    from dffix.api import line_col
+
+    return Position(*line_col(text, offset))
 
 
 def finding(v: Violation, text: str, filename: str, severity: str = "warning") -> Finding:

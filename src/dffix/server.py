@@ -275,8 +275,9 @@ class DffixServer(LanguageServer):
             else:
                 from dffix.fixer import check
 
-                found = check(df, rule_set.rules, api.build_context(path))
-                result = Analysis(text, lines, rule_set, found, df, api.build_context(path), [])
+                context = api.build_context(path)
+                found = check(df, rule_set.rules, context)
+                result = Analysis(text, lines, rule_set, found, df, context, [])
         self.analyses[uri] = result
         return result
 

@@ -174,8 +174,6 @@ def program(instr: Instruction | None) -> str | None:
         if not values or values[0].upper() != "CMD":
             return None
         values = values[1:]
-        if instr.is_json:
-            return values[0] if values else None
     if instr.is_json:
         return values[0] if values else None
     words = instr.args.split()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Iterator
 
@@ -51,10 +52,11 @@ def _diff_lines(a: list[str], b: list[str], old_name: str, new_name: str, contex
     Unlike `difflib.unified_diff`, no line is treated as junk: difflib's default
     heuristic ignores lines that make up over 1 % of a file of 200 lines or more, so
     in a long Dockerfile the blank lines never anchor a match and an unchanged blank
-    line shows as removed and added again.
+    line shows as removed and added again. Without that heuristic difflib takes time
+    in proportion to len(a) * len(b) (and more with many repeated lines), so long texts
+    are first cut at anchor lines (see `_matching_blocks`).
     """
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for n, group in enumerate(matcher.get_grouped_opcodes(context)):
+    for n, group in enumerate(_Matcher(a, b).get_grouped_opcodes(context)):
         if n == 0:
             yield f"--- {old_name}\n"
             yield f"+++ {new_name}\n"
@@ -68,6 +70,120 @@ def _diff_lines(a: list[str], b: list[str], old_name: str, new_name: str, contex
                 yield from ("-" + line for line in a[i1:i2])
             if tag in ("replace", "insert"):
                 yield from ("+" + line for line in b[j1:j2])
+
+
+# Up to this many pairs of lines (len(a) * len(b)) difflib compares the texts whole:
+# every Dockerfile of the shared corpus is far below it, and 1,000 lines against 1,000
+# take ~0.1 s at worst (all lines alike).
+_WHOLE = 1_000_000
+
+
+class _Matcher(difflib.SequenceMatcher[str]):
+    """difflib's matcher (its opcodes and hunks) on matching blocks found in linear-ish time."""
+
+    def __init__(self, a: list[str], b: list[str]) -> None:
+        super().__init__(None, a, b, autojunk=False)
+        self._lines = (a, b)
+        self._blocks: list[difflib.Match] | None = None
+
+    def get_matching_blocks(self) -> list[difflib.Match]:
+        a, b = self._lines
+        if len(a) * len(b) <= _WHOLE:
+            return super().get_matching_blocks()
+        if self._blocks is None:
+            blocks: list[tuple[int, int, int]] = []
+            _matching_blocks(a, b, 0, len(a), 0, len(b), blocks)
+            self._blocks = _joined(blocks, len(a), len(b))
+        return self._blocks
+
+
+def _matching_blocks(
+    a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int, out: list[tuple[int, int, int]]
+) -> None:
+    """Append to `out`, in order, blocks (i, j, n) with a[i:i+n] == b[j:j+n] in the ranges.
+
+    The common head and tail match; a middle small enough goes to difflib whole; a
+    larger one is cut at anchors: lines that occur as often in the middle of `a` as in
+    that of `b` pair up in order (the k-th with the k-th, as patience diff pairs lines
+    that occur once), and the longest run of pairs in order on both sides splits the
+    middle into gaps, each matched the same way.
+    """
+    head = 0
+    while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+        head += 1
+    if head:
+        out.append((alo, blo, head))
+        alo, blo = alo + head, blo + head
+    tail = 0
+    while alo < ahi - tail and blo < bhi - tail and a[ahi - tail - 1] == b[bhi - tail - 1]:
+        tail += 1
+    ahi, bhi = ahi - tail, bhi - tail
+    if alo < ahi and blo < bhi:
+        if (ahi - alo) * (bhi - blo) <= _WHOLE:
+            whole = difflib.SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+            out.extend((alo + i, blo + j, n) for i, j, n in whole.get_matching_blocks() if n)
+        else:
+            anchors = _anchors(a, b, alo, ahi, blo, bhi)
+            if not anchors:
+                # Nothing pairs up: difflib with its junk heuristic, which stays fast.
+                rough = difflib.SequenceMatcher(None, a[alo:ahi], b[blo:bhi])
+                out.extend((alo + i, blo + j, n) for i, j, n in rough.get_matching_blocks() if n)
+            else:
+                i0, j0 = alo, blo
+                for i, j in anchors:
+                    _matching_blocks(a, b, i0, i, j0, j, out)
+                    out.append((i, j, 1))
+                    i0, j0 = i + 1, j + 1
+                _matching_blocks(a, b, i0, ahi, j0, bhi, out)
+    if tail:
+        out.append((ahi, bhi, tail))
+
+
+def _anchors(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:
+    """Return the longest list of anchor pairs (i, j) increasing in both i and j."""
+    in_a: dict[str, list[int]] = {}
+    for i in range(alo, ahi):
+        in_a.setdefault(a[i], []).append(i)
+    in_b: dict[str, list[int]] = {}
+    for j in range(blo, bhi):
+        in_b.setdefault(b[j], []).append(j)
+    pairs = sorted(
+        pair
+        for line, where in in_a.items()
+        if len(in_b.get(line, ())) == len(where)
+        for pair in zip(where, in_b[line], strict=True)
+    )
+    # Longest increasing run of j (pairs are sorted by i), patience sorting in n log n.
+    tops: list[int] = []  # tops[k]: the smallest j ending a run of k + 1 pairs
+    ends: list[int] = []  # ends[k]: index in `pairs` of that pair
+    before: list[int] = [-1] * len(pairs)
+    for n, (_, j) in enumerate(pairs):
+        k = bisect.bisect_left(tops, j)
+        before[n] = ends[k - 1] if k else -1
+        if k == len(tops):
+            tops.append(j)
+            ends.append(n)
+        else:
+            tops[k] = j
+            ends[k] = n
+    run: list[tuple[int, int]] = []
+    n = ends[-1] if ends else -1
+    while n >= 0:
+        run.append(pairs[n])
+        n = before[n]
+    run.reverse()
+    return run
+
+
+def _joined(blocks: list[tuple[int, int, int]], la: int, lb: int) -> list[difflib.Match]:
+    """Return `blocks` with adjacent ones merged and difflib's closing (la, lb, 0)."""
+    merged: list[list[int]] = []
+    for i, j, n in blocks:
+        if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
+            merged[-1][2] += n
+        else:
+            merged.append([i, j, n])
+    return [difflib.Match(i, j, n) for i, j, n in merged] + [difflib.Match(la, lb, 0)]
 
 
 def _paint(line: str, *, header: bool) -> str:

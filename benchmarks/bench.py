@@ -277,11 +277,20 @@ def instructions_file(n: int) -> str:
 
 
 def long_run_file(n: int) -> str:
-    """Return a Dockerfile whose one RUN is continued over `n` lines of apt-get and echo."""
-    body = " \\\n".join(
-        f"    apt-get install -y pkg{i}" if i % 3 == 0 else f"    echo step {i} >> /log" for i in range(n)
-    )
-    return f'FROM debian:bookworm\nRUN apt-get update && \\\n{body}\nCMD ["sh"]\n'
+    """Return a Dockerfile whose one RUN is continued over `n` lines: apt-get installs of
+    nine packages, one a line, each group followed by an `echo`, joined with `&&`."""
+    lines = []
+    for i in range(n):
+        if i % 10 == 0:
+            lines.append(
+                f"    {'&&' if i else 'apt-get update &&'} apt-get install -y --no-install-recommends"
+            )
+        elif i % 10 == 9:
+            lines.append(f"    && echo step {i} >> /log")
+        else:
+            lines.append(f"        pkg{i}")
+    body = " \\\n".join(lines)
+    return f'FROM debian:bookworm\nRUN {body.lstrip()}\nCMD ["sh"]\n'
 
 
 def bench_scaling(

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
@@ -769,3 +771,33 @@ def test_a_folder_a_later_run_fills_is_given_away_by_that_run() -> None:
         f"RUN cp -r /app/seed /var/lib/app && chown -R 10001:10001 /var/lib/app\n{USER}\nCMD run\n"
     )
     assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
+_SERVER_WORDS = ["apt-get", "install", "add", "-y", "nginx", "nginx-full", "supervisor", "x.nginx", "cron"]
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_SERVER_WORDS, "&&", ";", "|", "&", "echo", "\n", "tor", "mysql-server", "apk"]),
+        max_size=14,
+    ),
+    st.booleans(),
+)
+def test_server_package_searched_piece_by_piece_is_the_whole_text_search(words, glue) -> None:
+    from dffix.rules import runtime
+
+    text = (";" if glue else " ").join(words)
+    whole = re.compile(runtime._SERVER_PACKAGE.pattern).search(text)
+    assert runtime._server_package_in(text) == (whole.group(1) if whole else None)
+
+
+def test_a_run_of_thousands_of_lines_without_separators_names_its_server() -> None:
+    # Searched whole, each `install` scanned to the end of the RUN: minutes at 10,000 lines.
+    lines = " \\\n".join(f"    apt-get install -y pkg{i}" for i in range(10_000))
+    df = parse(f'FROM debian\nRUN {lines} nginx\nCMD ["app"]\n')
+    assert not isinstance(df, ParseError)
+    from dffix.facts import compute_facts
+    from dffix.rules import runtime
+
+    facts = compute_facts(df)
+    assert runtime.server_package((facts.stages[0],)) == "nginx"

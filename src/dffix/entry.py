@@ -583,6 +583,13 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
     # fork: the workers start with dffix already imported (Linux, macOS with fork).
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    if context.get_start_method() == "fork":
+        import gc
+
+        # The workers share the parent's pages (every module and rule table is loaded by
+        # now) until they write to them, and the collector's bookkeeping writes to every
+        # object it scans; frozen objects are never scanned, so those pages stay shared.
+        gc.freeze()
     chunk = max(1, len(work) // (jobs * 8))
     done = 0
     try:

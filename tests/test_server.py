@@ -131,6 +131,14 @@ async def actions(
     return [a for a in result if isinstance(a, lsp.CodeAction)]
 
 
+async def resolved_edits(client: LanguageClient, action: lsp.CodeAction, uri: str) -> list[lsp.TextEdit]:
+    """Return the edits of `uri` in `action`, asking codeAction/resolve when it has none."""
+    if action.edit is None:
+        action = await client.code_action_resolve_async(action)
+    assert action.edit is not None and action.edit.changes is not None
+    return list(action.edit.changes[uri])
+
+
 def line_range(line: int) -> lsp.Range:
     return lsp.Range(lsp.Position(line, 0), lsp.Position(line, 1))
 
@@ -176,13 +184,12 @@ async def test_the_whole_session(tmp_path: Path) -> None:
     assert quick.edit is not None and quick.edit.changes is not None
     assert apply(BAD, list(quick.edit.changes[uri])) == BAD.replace("ADD app.py", "COPY app.py")
 
-    # Fix-all gives exactly the text of `dffix -`.
+    # Fix-all gives exactly the text of `dffix -` (Neovim resolves the edit when it is picked).
     fix_all = await actions(client, uri, line_range(0), only=["source.fixAll"])
     assert [a.kind for a in fix_all] == ["source.fixAll.dffix"]
-    assert fix_all[0].edit is not None and fix_all[0].edit.changes is not None
     expected = cli_fix(BAD, name=str(path))
     assert expected != BAD
-    assert apply(BAD, list(fix_all[0].edit.changes[uri])) == expected
+    assert apply(BAD, await resolved_edits(client, fix_all[0], uri)) == expected
 
     # Formatting: the same text.
     assert apply(BAD, await formatting(client, uri)) == expected
@@ -216,6 +223,88 @@ async def test_the_whole_session(tmp_path: Path) -> None:
     assert server is not None
     assert server.returncode == 0
     await client.stop()  # type: ignore[no-untyped-call]
+
+
+def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            lsp.VersionedTextDocumentIdentifier(version, uri), [lsp.TextDocumentContentChangeWholeDocument(text)]
+        )
+    )
+
+
+async def test_fix_all_edit_comes_on_resolve_for_a_client_that_resolves(tmp_path: Path) -> None:
+    """VS Code resolves `edit`: fix-all comes without one, and codeAction/resolve gives the
+    edit of `dffix -`; quick fixes keep theirs. A text with nothing to fix gets no fix-all."""
+    client = await ClientServerConfig(server_command=SERVER).start()
+    assert isinstance(client, LanguageClient)
+    init = await client.initialize_session(
+        lsp.InitializeParams(capabilities=pull_capabilities(), root_uri=tmp_path.as_uri())
+    )
+    try:
+        provider = init.capabilities.code_action_provider
+        assert isinstance(provider, lsp.CodeActionOptions) and provider.resolve_provider
+        path = tmp_path / "Dockerfile"
+        uri = open_doc(client, path, BAD)
+        got = await actions(client, uri, line_range(3))
+        fix_all = [a for a in got if a.kind == "source.fixAll.dffix"]
+        assert len(fix_all) == 1 and fix_all[0].edit is None and fix_all[0].data == {"uri": uri}
+        assert all(a.edit is not None for a in got if a.kind == lsp.CodeActionKind.QuickFix)
+        edits = await resolved_edits(client, fix_all[0], uri)
+        assert apply(BAD, edits) == cli_fix(BAD, name=str(path))
+        # Only DF301's unsafe fix is left in the fixed text: nothing for fix-all to do.
+        change(client, uri, 2, apply(BAD, edits))
+        assert await actions(client, uri, line_range(0), only=["source.fixAll"]) == []
+    finally:
+        await client.shutdown_session()
+        await client.stop()  # type: ignore[no-untyped-call]
+
+
+async def test_fix_all_edit_comes_eagerly_without_resolve_support(tmp_path: Path) -> None:
+    client = await start(caps=client_capabilities("emacs@v29.1"), root=tmp_path)  # eglot: no resolve
+    try:
+        path = tmp_path / "Dockerfile"
+        uri = open_doc(client, path, BAD)
+        fix_all = await actions(client, uri, line_range(0), only=["source.fixAll"])
+        assert [a.kind for a in fix_all] == ["source.fixAll.dffix"]
+        assert fix_all[0].edit is not None and fix_all[0].edit.changes is not None
+        assert apply(BAD, list(fix_all[0].edit.changes[uri])) == cli_fix(BAD, name=str(path))
+    finally:
+        await client.shutdown_session()
+        await client.stop()  # type: ignore[no-untyped-call]
+
+
+async def test_a_changed_text_or_setting_is_never_answered_from_the_cache(tmp_path: Path) -> None:
+    """Each answer is computed once per text and settings, then shared; a change of either
+    drops it (a stale fix would undo the user's typing, a stale setting ignore nothing)."""
+    client = await start(caps=pull_capabilities(), root=tmp_path)
+    try:
+        path = tmp_path / "Dockerfile"
+        uri = open_doc(client, path, BAD)
+        report = lsp.DocumentDiagnosticParams(lsp.TextDocumentIdentifier(uri))
+        fix_all = (await actions(client, uri, line_range(0), only=["source.fixAll"]))[0]
+        assert apply(BAD, await formatting(client, uri)) == cli_fix(BAD, name=str(path))
+
+        # A change, asked about at once (before any debounced check): the new text's fix,
+        # even through the action the old text gave.
+        new = BAD.replace("ADD app.py", "ADD main.py").replace("CMD python", "USER 1\nCMD python")
+        change(client, uri, 2, new)
+        expected = cli_fix(new, name=str(path))
+        assert expected != cli_fix(BAD, name=str(path))
+        assert apply(new, await formatting(client, uri)) == expected
+        assert apply(new, await resolved_edits(client, fix_all, uri)) == expected
+
+        # Settings: ignoring DF201 leaves its ADD alone and its diagnostic out.
+        client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams({"dffix": {"ignore": ["DF201"]}}))
+        ignored = cli_fix(new, "--ignore", "DF201", name=str(path))
+        assert ignored != expected and "ADD main.py" in ignored
+        assert apply(new, await formatting(client, uri)) == ignored
+        found = await client.text_document_diagnostic_async(report)
+        assert isinstance(found, lsp.RelatedFullDocumentDiagnosticReport)
+        assert "DF201" not in [d.code for d in found.items] and found.items
+    finally:
+        await client.shutdown_session()
+        await client.stop()  # type: ignore[no-untyped-call]
 
 
 async def test_unsafe_fixes_are_marked_and_never_preferred(client: LanguageClient, tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:
     from dffix.rules.base import Rule, Violation
+    from dffix.syntax.tree import Dockerfile
 
 # dffix.fixer imports the rule registry (every rule module): loaded on first use, so
 # `dffix --version` and a server's `initialize` load no rule.
@@ -180,15 +181,21 @@ def text_error(text: str, shown: str) -> FileError | None:
     return None
 
 
-def fix_text(text: str, rule_set: RuleSet, context: BuildContext | None = None) -> Fixed | ParseError:
+def fix_text(
+    text: str,
+    rule_set: RuleSet,
+    context: BuildContext | None = None,
+    checked: tuple[Dockerfile, list[Violation]] | None = None,
+) -> Fixed | ParseError:
     """Return the fixed text and what is left, or the ParseError of the input.
 
     `context` is the Dockerfile's folder, for rules that look at files beside it. The
-    text is the one `dffix -` prints for the same input and settings.
+    text is the one `dffix -` prints for the same input and settings. `checked` is
+    `text` parsed and checked already with these rules and context (saves a pass).
     """
     from dffix.fixer import fix
 
-    result = fix(text, rule_set.rules, rule_set.level, context)
+    result = fix(text, rule_set.rules, rule_set.level, context, checked)
     if isinstance(result, ParseError):
         return result
     left = [v for v in result.remaining if applicability(v) < rule_set.level]

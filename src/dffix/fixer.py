@@ -142,14 +142,17 @@ def fix(
     rules: Sequence[Rule],
     level: Applicability = Applicability.SAFE,
     context: BuildContext | None = None,
+    checked: tuple[Dockerfile, list[Violation]] | None = None,
 ) -> FixResult | ParseError:
     """Fix `text` with `rules` at `level` until nothing applicable is left.
 
     Returns a ParseError when the input itself does not parse. A fix whose output does
     not parse is reported in `bugs`, and so is a run that does not settle within
     MAX_PASSES passes; then the result holds the input unchanged (see FixResult).
+    `checked` is `text` already parsed and checked with the same rules and context
+    (the language server has it): the first pass starts from it.
     """
-    df = parse(text)
+    df = parse(text) if checked is None else checked[0]
     if isinstance(df, ParseError):
         return df
     if suppressions(df).skip_file:
@@ -157,7 +160,7 @@ def fix(
     applied: list[Violation] = []
     bugs: list[FixerBug] = []
     banned: set[object] = set()
-    found = check(df, rules, context)
+    found = check(df, rules, context) if checked is None else checked[1]
     first_found = found
     recent: list[set[str]] = []  # codes applied in each pass, to name rules that never settle
     for _ in range(MAX_PASSES):

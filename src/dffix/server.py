@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 SOURCE = "dffix"
 FIX_ALL = "source.fixAll.dffix"
+FIX_ALL_TITLE = "Fix all dffix problems"
 RULE_DOCS = f"{HOMEPAGE}/blob/main/docs/rules/"
 # Diagnostics after a change wait this long for the next keystroke.
 DEBOUNCE_SECONDS = 0.15
@@ -300,6 +301,15 @@ class DffixServer(LanguageServer):
         caps = self.client_capabilities.text_document
         return caps is not None and caps.diagnostic is not None
 
+    @property
+    def resolves_edits(self) -> bool:
+        """Return whether the client fills in a code action's edit with codeAction/resolve."""
+        caps = self.client_capabilities.text_document
+        actions = caps.code_action if caps is not None else None
+        if actions is None or not actions.data_support or actions.resolve_support is None:
+            return False
+        return "edit" in actions.resolve_support.properties
+
     def publish(self, uri: str) -> None:
         """Send the diagnostics of document `uri` (push clients only)."""
         if self.pulls_diagnostics:
@@ -379,12 +389,14 @@ def diagnostic(v: Violation, lines: Lines, severity: str) -> lsp.Diagnostic:
 
 
 def code_actions(
-    analysis: Analysis, uri: str, where: lsp.Range, only: Sequence[str] | None
+    analysis: Analysis, uri: str, where: lsp.Range, only: Sequence[str] | None, resolve: bool = False
 ) -> list[lsp.CodeAction]:
     """Return the quick fixes and disable actions for problems in `where`, and fix-all.
 
     `only` (the kinds the client asks for) filters them, as LSP says: a kind counts
     when it is one of `only` or below one (`source` includes `source.fixAll.dffix`).
+    With `resolve` (the client resolves an action's edit), fix-all comes without its
+    edit and `data` names the document; `resolve_action` fills it in.
     """
 
     def wanted(kind: str) -> bool:
@@ -412,16 +424,33 @@ def code_actions(
             if disable is not None:
                 actions.append(disable)
     if wanted(FIX_ALL):
-        edits = fix_all_edits(analysis)
-        if edits:
-            actions.append(
-                lsp.CodeAction(
-                    "Fix all dffix problems",
-                    kind=FIX_ALL,
-                    edit=lsp.WorkspaceEdit(changes={uri: edits}),
-                )
-            )
+        if not resolve:
+            edits = fix_all_edits(analysis)
+            if edits:
+                actions.append(fix_all_action(uri, edits))
+        elif bool(analysis.fixed[0]) if analysis.fixed else _fixes_something(analysis):
+            # The client asks for the edit with codeAction/resolve, when the user picks
+            # the action or saves: no fixer run on every cursor move.
+            actions.append(lsp.CodeAction(FIX_ALL_TITLE, kind=FIX_ALL, data={"uri": uri}))
     return actions
+
+
+def fix_all_action(uri: str, edits: list[lsp.TextEdit]) -> lsp.CodeAction:
+    """Return the fix-all action with its edit."""
+    return lsp.CodeAction(FIX_ALL_TITLE, kind=FIX_ALL, edit=lsp.WorkspaceEdit(changes={uri: edits}))
+
+
+def _fixes_something(analysis: Analysis) -> bool:
+    """Return whether the fixer's first pass would apply a fix (fix-all is worth offering).
+
+    The same choice `dffix -` makes first; only a fix that turns out to break the file
+    (a dffix bug) makes the resolved action empty.
+    """
+    from dffix.fixer import select_fixes
+
+    if analysis.rule_set is None or not isinstance(analysis.found, list):
+        return False
+    return bool(select_fixes(analysis.found, analysis.rule_set.level, set(), analysis.text))
 
 
 def _quick_fix(v: Violation, diag: lsp.Diagnostic, uri: str, lines: Lines) -> lsp.CodeAction:
@@ -474,14 +503,31 @@ def _instruction_at(df: Dockerfile, offset: int) -> Instruction | None:
 
 def fix_all_edits(analysis: Analysis) -> list[lsp.TextEdit]:
     """Return the edits giving the text `dffix -` prints (none for a broken text or a dffix bug)."""
-    if analysis.rule_set is None or not isinstance(analysis.found, list):
+    if analysis.rule_set is None or not isinstance(analysis.found, list) or analysis.df is None:
         return []
     if not analysis.fixed:
-        fixed = api.fix_text(analysis.text, analysis.rule_set, analysis.context)
+        # The fixer's first pass starts from this analysis's parse and check.
+        checked = (analysis.df, analysis.found)
+        fixed = api.fix_text(analysis.text, analysis.rule_set, analysis.context, checked)
         ok = not isinstance(fixed, ParseError) and not fixed.bugs
         edits = whole_text_edits(analysis.text, fixed.text, analysis.lines) if ok else []  # type: ignore[union-attr]
         analysis.fixed.append(edits)
     return analysis.fixed[0]
+
+
+def resolve_action(ls: DffixServer, action: lsp.CodeAction) -> lsp.CodeAction:
+    """Return fix-all with its edit, for the document's text now (other actions as they are).
+
+    A document closed since has no edit to give: the action comes back as it was.
+    """
+    data = action.data
+    uri = data.get("uri") if isinstance(data, Mapping) else None
+    if action.kind != FIX_ALL or action.edit is not None or not isinstance(uri, str):
+        return action
+    if uri not in ls.workspace.text_documents:
+        return action
+    edits = fix_all_edits(ls.analysis(uri))
+    return fix_all_action(uri, edits)
 
 
 def hover(analysis: Analysis, position: lsp.Position) -> lsp.Hover | None:
@@ -587,16 +633,21 @@ def make_server() -> DffixServer:
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]),
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=True),
     )
     def code_action(ls: DffixServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         uri = params.text_document.uri
-        only = params.context.only
+        only = None if params.context.only is None else list(params.context.only)
+        resolve = ls.resolves_edits
         return ls.guarded(
             "a code action request",
             [],
-            lambda: code_actions(ls.analysis(uri), uri, params.range, None if only is None else list(only)),
+            lambda: code_actions(ls.analysis(uri), uri, params.range, only, resolve),
         )
+
+    @server.feature(lsp.CODE_ACTION_RESOLVE)
+    def code_action_resolve(ls: DffixServer, action: lsp.CodeAction) -> lsp.CodeAction:
+        return ls.guarded("a code action resolve request", action, lambda: resolve_action(ls, action))
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: DffixServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:

@@ -228,7 +228,8 @@ async def test_the_whole_session(tmp_path: Path) -> None:
 def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
     client.text_document_did_change(
         lsp.DidChangeTextDocumentParams(
-            lsp.VersionedTextDocumentIdentifier(version, uri), [lsp.TextDocumentContentChangeWholeDocument(text)]
+            lsp.VersionedTextDocumentIdentifier(version, uri),
+            [lsp.TextDocumentContentChangeWholeDocument(text)],
         )
     )
 
@@ -277,7 +278,12 @@ async def test_fix_all_edit_comes_eagerly_without_resolve_support(tmp_path: Path
 async def test_a_changed_text_or_setting_is_never_answered_from_the_cache(tmp_path: Path) -> None:
     """Each answer is computed once per text and settings, then shared; a change of either
     drops it (a stale fix would undo the user's typing, a stale setting ignore nothing)."""
-    client = await start(caps=pull_capabilities(), root=tmp_path)
+    caps = pull_capabilities()
+    assert caps.workspace is not None
+    # No workspace/configuration: the settings read after `initialized` would drop the
+    # cache at a time of their own, and hide a stale answer.
+    caps.workspace.configuration = False
+    client = await start(caps=caps, root=tmp_path)
     try:
         path = tmp_path / "Dockerfile"
         uri = open_doc(client, path, BAD)
@@ -295,7 +301,9 @@ async def test_a_changed_text_or_setting_is_never_answered_from_the_cache(tmp_pa
         assert apply(new, await resolved_edits(client, fix_all, uri)) == expected
 
         # Settings: ignoring DF201 leaves its ADD alone and its diagnostic out.
-        client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams({"dffix": {"ignore": ["DF201"]}}))
+        client.workspace_did_change_configuration(
+            lsp.DidChangeConfigurationParams({"dffix": {"ignore": ["DF201"]}})
+        )
         ignored = cli_fix(new, "--ignore", "DF201", name=str(path))
         assert ignored != expected and "ADD main.py" in ignored
         assert apply(new, await formatting(client, uri)) == ignored

@@ -195,6 +195,9 @@ class Analysis(NamedTuple):
     # The fix-all edits, computed on first use (a list of none or one): a save asks for
     # a code action and for formatting of the same text, and the fixer runs once for both.
     fixed: list[list[lsp.TextEdit]]
+    # The diagnostics, computed on first use (none or one list): pulled or pushed, then
+    # the code actions' own, for the same text.
+    diags: list[list[lsp.Diagnostic]]
 
 
 class _Protocol(LanguageServerProtocol):
@@ -268,17 +271,17 @@ class DffixServer(LanguageServer):
         rule_set = self.rule_set(path)
         refused = api.text_error(text, path or uri)
         if isinstance(rule_set, ConfigError) or refused is not None:
-            result = Analysis(text, lines, None, refused or rule_set, None, None, [])  # type: ignore[arg-type]
+            result = Analysis(text, lines, None, refused or rule_set, None, None, [], [])  # type: ignore[arg-type]
         else:
             df = parse(text)
             if isinstance(df, ParseError):
-                result = Analysis(text, lines, rule_set, df, None, None, [])
+                result = Analysis(text, lines, rule_set, df, None, None, [], [])
             else:
                 from dffix.fixer import check
 
                 context = api.build_context(path)
                 found = check(df, rule_set.rules, context)
-                result = Analysis(text, lines, rule_set, found, df, context, [])
+                result = Analysis(text, lines, rule_set, found, df, context, [], [])
         self.analyses[uri] = result
         return result
 
@@ -353,11 +356,18 @@ class DffixServer(LanguageServer):
 
 
 def diagnostics(analysis: Analysis) -> list[lsp.Diagnostic]:
-    """Return the LSP diagnostics of one checked text.
+    """Return the LSP diagnostics of one checked text (the same list on each call).
 
     A text that does not parse, or whose config cannot be used, gets one error at the
-    place of the problem, so a broken buffer never looks clean.
+    place of the problem, so a broken buffer never looks clean. For a text that
+    parses, the list has one diagnostic per violation, in the same order.
     """
+    if not analysis.diags:
+        analysis.diags.append(_diagnostics(analysis))
+    return analysis.diags[0]
+
+
+def _diagnostics(analysis: Analysis) -> list[lsp.Diagnostic]:
     found, lines = analysis.found, analysis.lines
     if isinstance(found, ParseError):
         at = lines.offset(lsp.Position(max(found.line - 1, 0), max(found.col - 1, 0)))
@@ -409,15 +419,13 @@ def code_actions(
     # A problem counts when it is on a line of the range: a cursor anywhere on a line
     # gets that line's fixes, as editors ask with an empty range at the cursor.
     first, last = where.start.line, max(where.end.line, where.start.line)
-    severity = api.severities(analysis.rule_set.rules if analysis.rule_set else ())
     if wanted(lsp.CodeActionKind.QuickFix):
-        for v in found:
-            span = lines.range(v.span.start, v.span.end)
+        for v, diag in zip(found, diagnostics(analysis), strict=True):
+            span = diag.range
             # A span ending with its line's newline ends on that line, not the next.
             end_line = span.end.line - (span.end.character == 0 and span.end.line > span.start.line)
             if span.start.line > last or end_line < first:
                 continue
-            diag = diagnostic(v, lines, severity.get(v.code, "warning"))
             if v.fix is not None and v.fix.applicability >= Applicability.UNSAFE:
                 actions.append(_quick_fix(v, diag, uri, lines))
             disable = _disable_action(v, diag, uri, analysis)
@@ -633,7 +641,9 @@ def make_server() -> DffixServer:
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=True),
+        lsp.CodeActionOptions(
+            code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=True
+        ),
     )
     def code_action(ls: DffixServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         uri = params.text_document.uri

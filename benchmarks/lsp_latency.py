@@ -7,10 +7,13 @@ Run from the repository root with the project's virtualenv:
 
 For each corpus file: open it and time the first diagnostics (a pull request when the
 server offers pull diagnostics, else the pushed ones), a code action request over the
-whole file, and a formatting request. Prints p50/p95/max per request, the same for one
-typical file opened 100 times, then the server's resident memory before and after
-`--cycles` open/close cycles of that file. The client is pygls' own; every server gets
-the same client and the same files. Prints numbers and asserts nothing.
+whole file, the resolve of its fix-all action (when the server left the edit for
+codeAction/resolve, as VS Code and Neovim let it) and a formatting request. Prints
+p50/p95/max per request, the same for one typical file opened 100 times, then the
+server's resident memory before and after `--cycles` open/close cycles of that file.
+The client is pygls' own; every server gets the same client and the same files
+(`--no-resolve`: a client that takes every edit at once, as Emacs 29's eglot does).
+Prints numbers and asserts nothing.
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ TYPICAL = Path("shipwright/0b4a729fc9437a3f057304d8f8d0407fabc8330a/Dockerfile")
 DFFIX = f"{shlex.quote(sys.executable)} -m dffix server"
 
 
-def capabilities() -> lsp.ClientCapabilities:
-    """A client that can take pushed and pulled diagnostics, code actions and formatting."""
+def capabilities(resolve: bool = True) -> lsp.ClientCapabilities:
+    """A client that can take pushed and pulled diagnostics, code actions and formatting.
+
+    With `resolve`, it fills in an action's edit with codeAction/resolve (VS Code, Neovim).
+    """
     return lsp.ClientCapabilities(
         text_document=lsp.TextDocumentClientCapabilities(
             diagnostic=lsp.DiagnosticClientCapabilities(),
@@ -41,7 +47,9 @@ def capabilities() -> lsp.ClientCapabilities:
             code_action=lsp.CodeActionClientCapabilities(
                 code_action_literal_support=lsp.ClientCodeActionLiteralOptions(
                     lsp.ClientCodeActionKindOptions(["quickfix", "source.fixAll"])
-                )
+                ),
+                data_support=resolve or None,
+                resolve_support=lsp.ClientCodeActionResolveOptions(["edit"]) if resolve else None,
             ),
             formatting=lsp.DocumentFormattingClientCapabilities(),
         ),
@@ -51,8 +59,9 @@ def capabilities() -> lsp.ClientCapabilities:
 class Bench:
     """One server process and the client talking to it."""
 
-    def __init__(self, command: str) -> None:
+    def __init__(self, command: str, resolve: bool = True) -> None:
         self.command = shlex.split(command)
+        self.resolve = resolve
         self.client = LanguageClient("dffix-bench", "1")
         self.pushed: dict[str, asyncio.Future[None]] = {}
         self.pull = False
@@ -74,7 +83,9 @@ class Bench:
     async def start(self, root: Path) -> None:
         await self.client.start_io(*self.command)
         result = await self.client.initialize_async(
-            lsp.InitializeParams(capabilities=capabilities(), root_uri=root.as_uri(), process_id=None)
+            lsp.InitializeParams(
+                capabilities=capabilities(self.resolve), root_uri=root.as_uri(), process_id=None
+            )
         )
         self.pull = result.capabilities.diagnostic_provider is not None
         self.client.initialized(lsp.InitializedParams())
@@ -96,14 +107,26 @@ class Bench:
             await asyncio.wait_for(self.pushed[uri], 30)
         return time.perf_counter() - start
 
-    async def code_action(self, uri: str, text: str) -> float:
+    async def code_action(self, uri: str, text: str) -> tuple[float, float | None]:
+        """Ask for the actions over the whole file; return the seconds it took, and those
+        of resolving the fix-all action (None when it came with its edit, or none came)."""
         lines = text.count("\n") + 1
         whole = lsp.Range(lsp.Position(0, 0), lsp.Position(lines, 0))
         start = time.perf_counter()
-        await self.client.text_document_code_action_async(
+        got = await self.client.text_document_code_action_async(
             lsp.CodeActionParams(lsp.TextDocumentIdentifier(uri), whole, lsp.CodeActionContext([]))
         )
-        return time.perf_counter() - start
+        took = time.perf_counter() - start
+        unresolved = [
+            a
+            for a in got or []
+            if isinstance(a, lsp.CodeAction) and (a.kind or "").startswith("source.fixAll") and a.edit is None
+        ]
+        if not unresolved:
+            return took, None
+        start = time.perf_counter()
+        await self.client.code_action_resolve_async(unresolved[0])
+        return took, time.perf_counter() - start
 
     async def formatting(self, uri: str) -> float:
         start = time.perf_counter()
@@ -138,41 +161,54 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def measure(command: str, files: list[Path], corpus: Path, cycles: int) -> None:
-    bench = Bench(command)
+REQUESTS = ("diagnostics after open", "codeAction", "codeAction/resolve", "formatting")
+
+
+async def one_file(bench: Bench, uri: str, text: str, times: dict[str, list[float]]) -> None:
+    """Open, ask what an editor asks of a fresh file (resolving fix-all as a save would), close."""
+    times["diagnostics after open"].append(await bench.open(uri, text))
+    took, resolved = await bench.code_action(uri, text)
+    times["codeAction"].append(took)
+    if resolved is not None:
+        times["codeAction/resolve"].append(resolved)
+    times["formatting"].append(await bench.formatting(uri))
+    bench.close(uri)
+
+
+def table(times: dict[str, list[float]]) -> None:
+    for name, values in times.items():
+        if values:
+            ms = [v * 1000 for v in values]
+            n = f" ({len(ms)})" if name == "codeAction/resolve" else ""
+            print(
+                f"  {name + n:<24} {statistics.median(ms):>8.1f} {percentile(ms, 95):>8.1f} {max(ms):>8.1f}"
+            )
+
+
+async def measure(command: str, files: list[Path], corpus: Path, cycles: int, resolve: bool = True) -> None:
+    bench = Bench(command, resolve)
     start = time.perf_counter()
     await bench.start(corpus)
     started = time.perf_counter() - start
-    times: dict[str, list[float]] = {"diagnostics after open": [], "codeAction": [], "formatting": []}
+    times: dict[str, list[float]] = {name: [] for name in REQUESTS}
     for path in files:
-        text = path.read_bytes().decode("utf-8", "replace")
-        uri = path.resolve().as_uri()
-        times["diagnostics after open"].append(await bench.open(uri, text))
-        times["codeAction"].append(await bench.code_action(uri, text))
-        times["formatting"].append(await bench.formatting(uri))
-        bench.close(uri)
+        await one_file(bench, path.resolve().as_uri(), path.read_bytes().decode("utf-8", "replace"), times)
     mode = "pull" if bench.pull else "push"
+    client = "resolves code action edits" if resolve else "takes every edit at once"
     print(f"\n{command}\n  {len(files)} files, initialize {started * 1000:.0f} ms, diagnostics by {mode}")
+    print(f"  a client that {client}")
     print(f"  {'request':<24} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for name, values in times.items():
-        ms = [v * 1000 for v in values]
-        p50, p95 = statistics.median(ms), percentile(ms, 95)
-        print(f"  {name:<24} {p50:>8.1f} {p95:>8.1f} {max(ms):>8.1f}")
+    table(times)
     typical = corpus / TYPICAL
     if not typical.is_file():
         typical = files[0]
     text = typical.read_text(encoding="utf-8", errors="replace")
     uri = typical.resolve().as_uri()
-    one: dict[str, list[float]] = {"diagnostics after open": [], "codeAction": [], "formatting": []}
+    one: dict[str, list[float]] = {name: [] for name in REQUESTS}
     for _ in range(100):
-        one["diagnostics after open"].append(await bench.open(uri, text))
-        one["codeAction"].append(await bench.code_action(uri, text))
-        one["formatting"].append(await bench.formatting(uri))
-        bench.close(uri)
+        await one_file(bench, uri, text, one)
     print(f"  the typical file ({text.count(chr(10))} lines), 100 times:")
-    for name, values in one.items():
-        ms = [v * 1000 for v in values]
-        print(f"  {name:<24} {statistics.median(ms):>8.1f} {percentile(ms, 95):>8.1f} {max(ms):>8.1f}")
+    table(one)
     before = bench.rss_mib()
     for _ in range(cycles):
         await bench.open(uri, text)
@@ -189,6 +225,9 @@ def main() -> None:
     parser.add_argument("--peer", action="append", default=[], help="another server command to compare")
     parser.add_argument("--cycles", type=int, default=1000, help="open/close cycles for the memory line")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N corpus files")
+    parser.add_argument(
+        "--no-resolve", action="store_true", help="a client without codeAction/resolve (Emacs 29's eglot)"
+    )
     args = parser.parse_args()
     files = sorted(p for p in args.corpus.rglob("Dockerfile") if p.is_file())
     if args.limit:
@@ -196,7 +235,7 @@ def main() -> None:
     if not files:
         sys.exit(f"no Dockerfile under {args.corpus}")
     for command in (args.server, *args.peer):
-        asyncio.run(measure(command, files, args.corpus, args.cycles))
+        asyncio.run(measure(command, files, args.corpus, args.cycles, not args.no_resolve))
 
 
 if __name__ == "__main__":

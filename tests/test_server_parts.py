@@ -12,6 +12,7 @@ from lsprotocol import types as lsp
 
 from dffix import api
 from dffix.server import Lines, overrides_from, uri_path, whole_text_edits
+from tests.corpus import corpus_files, decode
 
 SERVER = [sys.executable, "-m", "dffix", "server"]
 
@@ -109,3 +110,26 @@ def test_end_of_input_without_exit_ends_the_server() -> None:
     ran = subprocess.run(SERVER, capture_output=True, stdin=subprocess.DEVNULL, timeout=30)
     assert ran.returncode in (0, 1)
     assert b"Traceback" not in ran.stderr
+
+
+@pytest.mark.skipif(not corpus_files(), reason="../shared/corpus not present")
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+def test_fixing_from_the_servers_check_gives_what_fixing_from_scratch_gives(unsafe: bool) -> None:
+    """The server hands the fixer the parse and check it made for diagnostics (`checked=`):
+    on every other corpus file the result, to the last remaining violation, is the same."""
+    from dffix.fixer import check
+    from dffix.syntax import ParseError, parse
+
+    compared = 0
+    for path in corpus_files()[::2]:
+        text = decode(path.read_bytes())
+        rule_set = api.rule_set_for(str(path), api.Overrides(unsafe_fixes=unsafe))
+        assert isinstance(rule_set, api.RuleSet)
+        context = api.build_context(str(path))
+        df = parse(text)
+        if isinstance(df, ParseError):
+            continue
+        checked = (df, check(df, rule_set.rules, context))
+        assert api.fix_text(text, rule_set, context, checked) == api.fix_text(text, rule_set, context), path
+        compared += 1
+    assert compared > 150

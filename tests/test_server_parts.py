@@ -133,3 +133,58 @@ def test_fixing_from_the_servers_check_gives_what_fixing_from_scratch_gives(unsa
         assert api.fix_text(text, rule_set, context, checked) == api.fix_text(text, rule_set, context), path
         compared += 1
     assert compared > 150
+
+
+def _read_all(make_reader: object, data: bytes) -> tuple[list[object], int]:
+    """Run pygls' message loop over `data` with a reader; return the messages and the hops."""
+    import asyncio
+    import io
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pygls.io_ import run_async
+
+    class Counting(ThreadPoolExecutor):
+        hops = 0
+
+        def submit(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def,override]
+            Counting.hops += 1
+            return super().submit(*args, **kwargs)  # type: ignore[arg-type]
+
+    class Protocol:
+        def __init__(self) -> None:
+            self.got: list[object] = []
+
+        def structure_message(self, data: object) -> object:
+            return data
+
+        def handle_message(self, message: object) -> None:
+            self.got.append(message)
+
+    protocol = Protocol()
+    with Counting(1) as pool:
+        reader = make_reader(io.BufferedReader(io.BytesIO(data)), pool)  # type: ignore[operator]
+        asyncio.run(run_async(threading.Event(), reader, protocol))  # type: ignore[arg-type]
+    return protocol.got, Counting.hops
+
+
+def test_the_stdin_reader_reads_what_pygls_reads_in_one_hop_a_message() -> None:
+    from pygls.io_ import StdinAsyncReader
+
+    from dffix.server import _MessageReader
+
+    def message(body: bytes, extra: bytes = b"") -> bytes:
+        return b"Content-Length: %d\r\n%s\r\n%s" % (len(body), extra, body)
+
+    data = (
+        message(b'{"jsonrpc": "2.0", "method": "a", "params": {"t": "\\u00e9\\r\\n"}}')
+        + b"\r\n"  # a stray blank line before the next header
+        + message(b'{"jsonrpc": "2.0", "id": 1, "method": "b"}', b"Content-Type: application/json\r\n")
+        + message(b'{"jsonrpc": "2.0", "method": "c"}')
+        + b"Content-Length: 99\r\n\r\n{"  # cut off: the end of input
+    )
+    ours, our_hops = _read_all(_MessageReader, data)
+    theirs, their_hops = _read_all(StdinAsyncReader, data)
+    assert [m["method"] for m in ours] == ["a", "b", "c"]  # type: ignore[index]
+    assert ours == theirs
+    assert our_hops == 5 < their_hops  # three messages, the cut-off one, the end

@@ -22,12 +22,16 @@ import bisect
 import os
 import re
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TypeVar
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -217,6 +221,49 @@ class _Protocol(LanguageServerProtocol):
             del futures[key]
 
 
+class _MessageReader:
+    """Stdin for pygls' message loop, one thread-pool hop per message.
+
+    pygls reads each header line and then the body in its thread pool: three hops, and
+    three wake-ups of the event loop, per message, each a chance to wait for a core on
+    a busy machine. This reads a whole message (its header lines and its body, ended
+    the way pygls ends them) in one hop and hands the loop its pieces from memory.
+    """
+
+    _LENGTH = re.compile(rb"Content-Length: (\d+)\r\n")  # pygls' own header pattern
+
+    def __init__(self, stdin: BinaryIO, executor: ThreadPoolExecutor) -> None:
+        self.stdin = stdin
+        self.executor = executor
+        self.pieces: deque[bytes] = deque()
+
+    def _message(self) -> list[bytes]:
+        pieces: list[bytes] = []
+        length = 0
+        while True:
+            line = self.stdin.readline()
+            pieces.append(line)
+            if not line:  # end of input
+                return pieces
+            if not length and (m := self._LENGTH.fullmatch(line)):
+                length = int(m.group(1))
+            if length and not line.strip():
+                pieces.append(self.stdin.read(length))
+                return pieces
+
+    async def _next(self) -> bytes:
+        if not self.pieces:
+            loop = asyncio.get_running_loop()
+            self.pieces.extend(await loop.run_in_executor(self.executor, self._message))
+        return self.pieces.popleft()
+
+    def readline(self) -> Awaitable[bytes]:
+        return self._next()
+
+    def readexactly(self, n: int) -> Awaitable[bytes]:
+        return self._next()  # the body, which _message read with the header's length
+
+
 class DffixServer(LanguageServer):
     """The language server, with settings, a rule-set cache and per-document analyses."""
 
@@ -233,6 +280,27 @@ class DffixServer(LanguageServer):
         self.folders: dict[str, tuple[str | None, str | None]] = {}
         self.analyses: dict[str, Analysis] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
+
+    def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' stdio loop, reading through `_MessageReader`."""
+        self._stop_event = threading.Event()
+        reader = _MessageReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=reader,
+                    protocol=self.protocol,
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            pass  # the client is gone
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     # -- settings
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import shlex
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -218,6 +220,77 @@ async def measure(command: str, files: list[Path], corpus: Path, cycles: int, re
     await bench.stop()
 
 
+def work_per_request(corpus: Path, resolve: bool, opens: int = 200) -> None:
+    """Run dffix's handlers in this process on the typical file, fresh on each open, and
+    print per request the Python function calls (cProfile's count: the same on a busy
+    machine) and the median CPU time, serialization to JSON included. With PYTHONPATH
+    set to another checkout's src, it measures that one (resolve only where it exists)."""
+    import cProfile
+    import json
+    import pstats
+
+    from pygls.workspace import Workspace
+
+    from dffix import server
+
+    path = corpus / TYPICAL
+    text, uri = path.read_text(encoding="utf-8"), path.resolve().as_uri()
+    ls = server.DffixServer()
+    ls.protocol._workspace = Workspace(None, position_encoding=lsp.PositionEncodingKind.Utf16)
+    ls.protocol.client_capabilities = capabilities(resolve)
+    server._load_rules()
+    whole = lsp.Range(lsp.Position(0, 0), lsp.Position(text.count("\n") + 1, 0))
+    resolves = getattr(ls, "resolves_edits", False)
+
+    def send(answer: object) -> object:
+        json.dumps(ls.protocol._converter.unstructure(answer))
+        return answer
+
+    def diagnostics() -> object:
+        return send(lsp.RelatedFullDocumentDiagnosticReport(server.diagnostics(ls.analysis(uri))))
+
+    def code_action() -> object:
+        extra = (resolves,) if resolves else ()
+        actions = send(server.code_actions(ls.analysis(uri), uri, whole, None, *extra))
+        assert isinstance(actions, list)
+        return [a for a in actions if a.kind == server.FIX_ALL and a.edit is None]
+
+    def resolve_one(action: lsp.CodeAction) -> object:
+        return send(server.resolve_action(ls, action))
+
+    def formatting() -> object:
+        return send(server.fix_all_edits(ls.analysis(uri)))
+
+    def timed(name: str, run: Callable[[], object], count: bool) -> object:
+        if count:
+            profile = cProfile.Profile()
+            profile.enable()
+            run()
+            profile.disable()
+            calls[name] = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+        start = time.process_time()
+        got = run()
+        cpu.setdefault(name, []).append(time.process_time() - start)
+        return got
+
+    calls: dict[str, int] = {}
+    cpu: dict[str, list[float]] = {}
+    for i in range(opens):
+        ls.workspace.put_text_document(lsp.TextDocumentItem(uri, "dockerfile", 1, text))
+        count = i == 3  # after warming up; then the request again, from its cache
+        timed("diagnostics", diagnostics, count)
+        unresolved = timed("codeAction", code_action, count)
+        if isinstance(unresolved, list) and unresolved:
+            timed("codeAction/resolve", functools.partial(resolve_one, unresolved[0]), count)
+        timed("formatting", formatting, count)
+        ls.workspace.remove_text_document(uri)
+        ls.analyses.pop(uri, None)
+    print(f"\n{server.__file__}: handlers in-process, the typical file opened {opens} times")
+    print(f"  {'request':<24} {'calls':>8} {'CPU p50 ms':>11}")
+    for name, values in cpu.items():
+        print(f"  {name:<24} {calls.get(name, 0):>8} {statistics.median(values) * 1000:>11.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -228,7 +301,15 @@ def main() -> None:
     parser.add_argument(
         "--no-resolve", action="store_true", help="a client without codeAction/resolve (Emacs 29's eglot)"
     )
+    parser.add_argument(
+        "--work",
+        action="store_true",
+        help="dffix's handlers in-process: function calls and CPU time per request",
+    )
     args = parser.parse_args()
+    if args.work:
+        work_per_request(args.corpus, not args.no_resolve)
+        return
     files = sorted(p for p in args.corpus.rglob("Dockerfile") if p.is_file())
     if args.limit:
         files = files[: args.limit]

@@ -4,8 +4,10 @@ LSP messages in, `dffix.api` calls, LSP edits out: the server never runs the com
 line and keeps no config or context logic of its own, so a fix-all in the editor gives
 the text `dffix -` prints. It publishes diagnostics (or answers pull diagnostics),
 offers a quick fix per fixable problem, a "Disable DFxxx for this line" action,
-`source.fixAll.dffix`, formatting (the same edits as fix-all: format-on-save) and
-hover docs on rule codes in suppression comments.
+`source.fixAll.dffix` (its edit on `codeAction/resolve` for a client that resolves
+edits), formatting (the same edits as fix-all: format-on-save) and hover docs on rule
+codes in suppression comments. Each version of a document is parsed and checked once,
+and fixed at most once, for all of these.
 
 It never touches a broken buffer: a text that does not parse gets one error
 diagnostic and no edit. An exception inside dffix is logged with `window/logMessage`,

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,7 +240,7 @@ def bench_in_process(files: list[Path], run: Callable[[str, str | None], object]
     texts = [(read(p), str(p.parent)) for p in files]
     for text, folder in texts[:20]:  # warm up imports and regex caches
         run(text, folder)
-    timed = sorted((_timed(lambda t=t, f=f: run(t, f)), p) for (t, f), p in zip(texts, files, strict=True))
+    timed = sorted((_timed(partial(run, t, f)), p) for (t, f), p in zip(texts, files, strict=True))
     times = [t for t, _ in timed]
     print(f"in-process parse + fix, all rules, safe, build context beside each: {len(texts)} files")
     print(f"    total      {ms(sum(times))}   ({sum(times) / len(times) * 1000:.2f} ms a file)")
@@ -297,17 +298,16 @@ def bench_scaling(
     typical: str | None, run: Callable[[str, str | None], object], tools: Tools, runs: int
 ) -> None:
     print("scaling: parse + fix in-process (median), and one whole `dffix --diff` process")
-    cases: list[tuple[str, str, int]] = []
+    cases: list[tuple[str, str, str, int]] = []
     if typical is not None:
         one = typical if typical.endswith("\n") else typical + "\n"
-        cases += [(f"typical file x{n}", one * n, n) for n in (1, 10, 100)]
-    cases += [(f"{n:,} instructions", instructions_file(n), n // 1000) for n in (1_000, 10_000)]
-    cases += [(f"one RUN of {n:,} lines", long_run_file(n), n // 10_000) for n in (10_000, 100_000)]
+        cases += [("typical", f"typical file x{n}", one * n, n) for n in (1, 10, 100)]
+    cases += [("instr", f"{n:,} instructions", instructions_file(n), n // 1000) for n in (1_000, 10_000)]
+    cases += [("run", f"one RUN of {n:,} lines", long_run_file(n), n // 10_000) for n in (10_000, 100_000)]
     first: dict[str, float] = {}
-    for label, text, size in cases:
-        family = label.split(" x")[0].split(" ", 1)[1] if " x" not in label else "typical"
+    for family, label, text, size in cases:
         n = max(1, min(runs, 3) if size >= 10 else 3)
-        seconds = statistics.median(_timed(lambda t=text: run(t, None)) for _ in range(n))
+        seconds = statistics.median(_timed(partial(run, text, None)) for _ in range(n))
         unit = first.setdefault(family, seconds / size)
         per_unit = seconds / size / unit
         line = f"    {label:24} {text.count(chr(10)):7d} lines {ms(seconds)}   {per_unit:5.2f}x per unit"

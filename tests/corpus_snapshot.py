@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from dffix import api
+from dffix.config import ConfigError
 from dffix.syntax import ParseError
 from tests.corpus import CORPUS, corpus_files, decode
 
@@ -45,7 +46,7 @@ def digests(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for level, unsafe in (("safe", False), ("unsafe", True)):
         rule_set = api.rule_set_for(str(path), api.Overrides(unsafe_fixes=unsafe))
-        assert not isinstance(rule_set, api.ConfigError), rule_set
+        assert not isinstance(rule_set, ConfigError), rule_set
         fixed = api.fix_text(text, rule_set, context)
         record: list[object]
         if isinstance(fixed, ParseError):

@@ -7,6 +7,7 @@ when a change is meant to change what dffix says.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ _RECORDED: dict[str, dict[str, str]] = json.loads(SNAPSHOT.read_text()) if SNAPS
 
 
 @pytest.mark.parametrize("path", corpus_params())
-def test_every_output_is_as_recorded(path) -> None:
+def test_every_output_is_as_recorded(path: Path) -> None:
     key = str(path.relative_to(CORPUS))
     assert key in _RECORDED, f"{key} not in {SNAPSHOT.name}: python -m tests.corpus_snapshot --write"
     assert digests(path) == _RECORDED[key], (

@@ -783,7 +783,9 @@ _SERVER_WORDS = ["apt-get", "install", "add", "-y", "nginx", "nginx-full", "supe
     ),
     st.booleans(),
 )
-def test_server_package_searched_piece_by_piece_is_the_whole_text_search(words, glue) -> None:
+def test_server_package_searched_piece_by_piece_is_the_whole_text_search(
+    words: list[str], glue: bool
+) -> None:
     from dffix.rules import runtime
 
     text = (";" if glue else " ").join(words)

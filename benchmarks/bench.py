@@ -29,7 +29,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 # 40 lines: apt-get split over several RUNs, a long continued RUN, ONBUILD ADD, CMD.
 TYPICAL = Path("shipwright/0b4a729fc9437a3f057304d8f8d0407fabc8330a/Dockerfile")
 BIN = Path(sys.executable).parent
-PARTS = ("start", "file", "batch", "process", "scale")
+PARTS = ("start", "file", "batch", "process", "scale", "instructions")
 
 # Runs a command (stdin from argv[1], "-" for none); prints its wall time (s), its CPU
 # time (user + system, s), the peak RSS (KiB) of the largest process in it and, when
@@ -173,6 +173,48 @@ def bench_one_file(path: Path, tools: Tools, runs: int) -> None:
             row(f"{name} --diff FILE", measure([exe, "--diff", str(copy)], runs), base, "hadolint")
             row(f"{name} - < FILE", measure([exe, "-"], runs, stdin=copy), base, "hadolint")
             row(f"{name} --check FILE", measure([exe, "--check", str(copy)], runs), base, "hadolint")
+
+
+def instructions(cmd: Sequence[str], stdin: Path | None = None) -> int:
+    """Return the machine instructions `cmd` executes, counted by valgrind's callgrind.
+
+    Unlike times, the count does not depend on what else the machine is doing.
+    """
+    with open(stdin, "rb") if stdin else open(os.devnull, "rb") as given:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+            stdin=given,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    counts = [line.rsplit(":", 1)[1] for line in done.stderr.splitlines() if "Collected :" in line]
+    return int(counts[-1].strip()) if counts else 0
+
+
+def bench_instructions(path: Path, tools: Tools) -> None:
+    print("instructions executed (valgrind callgrind; independent of the machine's load), millions")
+    bare = instructions([sys.executable, "-c", "pass"])
+    hadolint = instructions([tools.hadolint, "--no-fail", str(path)]) if tools.hadolint else 0
+
+    def show(label: str, count: int) -> None:
+        ratios = f"   {count / bare:5.2f}x python -c pass" if bare else ""
+        ratios += f"   {count / hadolint:5.2f}x hadolint FILE" if hadolint else ""
+        print(f"    {label:30} {count / 1e6:9.1f}M{ratios}")
+
+    show("python -c pass", bare)
+    if hadolint:
+        show("hadolint FILE", hadolint)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "Dockerfile"
+        shutil.copyfile(path, copy)
+        for name, exe in tools.dffixes():
+            for flag in ("--version", "--help"):
+                show(f"{name} {flag}", instructions([exe, flag]))
+            show(f"{name} --diff FILE", instructions([exe, "--diff", str(copy)]))
+            show(f"{name} - < FILE", instructions([exe, "-"], stdin=copy))
+            show(f"{name} --check FILE", instructions([exe, "--check", str(copy)]))
 
 
 # -- the corpus in one call -----------------------------------------------------
@@ -354,6 +396,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
     if "batch" in parts and tools.dffix and files:
         bench_batch(corpus, files, tools, max(1, args.runs // 5), args.hadolint_runs)
+        print()
+    if "instructions" in parts and tools.dffix and typical.is_file() and shutil.which("valgrind"):
+        bench_instructions(typical, tools)
         print()
     run = fixer() if parts & {"process", "scale"} else None
     if "process" in parts and run and files:

@@ -61,16 +61,47 @@ def _root_of(stage: Stage, parent_root: Stage | None) -> Stage:
     return stage if parent_root is None else parent_root
 
 
-class BuildContext(NamedTuple):
+class BuildContext:
     """The folder the Dockerfile sits in, read lazily when a rule needs to look.
 
     The build context is usually this folder. Rules may read small files from it
     (requirements.txt, package.json, .dockerignore) to prove a fix safe, but must
     never require them: a missing file means "cannot tell", never an error.
+
+    One BuildContext stands for the folder during one run over one Dockerfile (every
+    fixer pass and the checks around them): what it reads, lists and finds is kept,
+    so each pass sees the same folder and reads each file once. Make a new one to look
+    again after the folder changed.
     """
 
-    root: str | os.PathLike[str]
-    dockerfile: str | None = None  # the Dockerfile's file name in `root`, when known
+    __slots__ = ("_memo", "dockerfile", "root")
+
+    def __init__(self, root: str | os.PathLike[str], dockerfile: str | None = None) -> None:
+        self.root = root
+        self.dockerfile = dockerfile  # the Dockerfile's file name in `root`, when known
+        self._memo: dict[object, object] = {}
+
+    def __repr__(self) -> str:
+        return f"BuildContext(root={self.root!r}, dockerfile={self.dockerfile!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BuildContext):
+            return NotImplemented
+        return (self.root, self.dockerfile) == (other.root, other.dockerfile)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.dockerfile))
+
+    def cached(self, key: object, build: Callable[[], T]) -> T:
+        """Return `build()`, built once for this context under `key`.
+
+        For what rules derive from the folder alone (a listing, a parsed ignore file):
+        it is the same on every pass of the run.
+        """
+        memo = self._memo
+        if key not in memo:
+            memo[key] = build()
+        return memo[key]  # type: ignore[return-value]
 
     def ignore_text(self) -> str | None:
         """Return the text of the ignore file a build with this Dockerfile uses, or None.
@@ -95,8 +126,15 @@ class BuildContext(NamedTuple):
     def read_bytes(self, relative: str, limit: int) -> bytes | None:
         """Return the first `limit` bytes of a regular file inside the context, or None
         when it is absent, not a regular file, outside the context or unreadable."""
+        key = ("read", relative, limit)
+        memo = self._memo
+        if key not in memo:
+            memo[key] = self._read(relative, limit)
+        return memo[key]  # type: ignore[return-value]
+
+    def _read(self, relative: str, limit: int) -> bytes | None:
         try:
-            root = os.path.realpath(self.root)
+            root = self.cached("realpath", lambda: os.path.realpath(self.root))
             path = os.path.realpath(self._path(relative))
             if os.path.commonpath((root, path)) != root or not os.path.isfile(path):
                 return None
@@ -107,6 +145,9 @@ class BuildContext(NamedTuple):
 
     def exists(self, relative: str) -> bool:
         """Return whether a path exists in the context."""
+        return self.cached(("exists", relative), lambda: self._exists(relative))
+
+    def _exists(self, relative: str) -> bool:
         try:
             return os.path.exists(self._path(relative))
         except (OSError, ValueError):
@@ -114,6 +155,9 @@ class BuildContext(NamedTuple):
 
     def names(self) -> tuple[str, ...]:
         """Return the names of the entries at the top of the context, sorted."""
+        return self.cached("names", self._names)
+
+    def _names(self) -> tuple[str, ...]:
         try:
             return tuple(sorted(os.listdir(self.root)))
         except OSError:

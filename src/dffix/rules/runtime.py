@@ -581,8 +581,13 @@ def _relative_sqlite(text: str) -> bool:
     return bool(_RELATIVE_DB.search(text))
 
 
-def _context_files(context: BuildContext) -> Iterator[str]:
-    """Yield up to _MAX_FILES regular files of the context's top two levels, sorted."""
+def _context_files(context: BuildContext) -> tuple[str, ...]:
+    """Return up to _MAX_FILES regular files of the context's top two levels, sorted
+    (listed once per context: the same on every fixer pass)."""
+    return context.cached("runtime.context_files", lambda: tuple(_list_context_files(context)))
+
+
+def _list_context_files(context: BuildContext) -> Iterator[str]:
     seen = 0
     root = os.fspath(context.root)
     for top in context.names():

@@ -69,7 +69,10 @@ def ignore_rules(text: str) -> tuple[tuple[bool, re.Pattern[str]], ...]:
 
 
 class View:
-    """The build context as the rule may see it, with .dockerignore applied. One per check."""
+    """The build context as the rule may see it, with .dockerignore applied.
+
+    One per BuildContext (see `of`): what it finds is the same on every fixer pass.
+    """
 
     __slots__ = ("_seen", "context", "rules")
 
@@ -82,9 +85,13 @@ class View:
 
     @classmethod
     def of(cls, context: BuildContext | None) -> View:
-        """Return a view of `context`, reading its ignore file when there is one."""
-        ignore = context.ignore_text() if context is not None else None
-        return cls(context, ignore_rules(ignore or ""))
+        """Return the view of `context`, reading its ignore file when there is one.
+
+        Built once per context: the folder does not change during a run.
+        """
+        if context is None:
+            return cls(None, ignore_rules(""))
+        return context.cached("deps.view", lambda: cls(context, ignore_rules(context.ignore_text() or "")))
 
     @property
     def visible(self) -> bool:

@@ -1,0 +1,120 @@
+"""Time each rule's checks while fixing the shared corpus, in one process.
+
+Run from the repository root with the project's virtualenv:
+
+    .venv/bin/python benchmarks/rule_times.py [--runs N] [--level safe|unsafe]
+    .venv/bin/python benchmarks/rule_times.py --profile out.pstats   # cProfile of one run
+
+Every corpus file is fixed as the command line fixes it (its rules from the config
+search, its folder as the build context), with each rule's `check` and the facts
+timed. Prints the median per rule over `--runs` runs, then the whole-run median.
+Times are the process's CPU time, which other processes on the machine disturb less
+than wall time; still compare medians of several runs. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+sys.path.insert(0, str(ROOT / "src"))
+
+from dffix import api, fixer  # noqa: E402
+
+
+def _jobs(corpus: Path, unsafe: bool, every: bool) -> list[tuple[str, api.RuleSet, str]]:
+    jobs = []
+    select = ("ALL",) if every else None
+    for path in sorted(p for p in corpus.rglob("Dockerfile") if p.is_file()):
+        rule_set = api.rule_set_for(str(path), api.Overrides(select=select, unsafe_fixes=unsafe))
+        assert not isinstance(rule_set, api.ConfigError), rule_set
+        jobs.append((path.read_bytes().decode("utf-8", "surrogateescape"), rule_set, str(path)))
+    return jobs
+
+
+def _timed_check(check: Callable[..., Iterator[object]], into: list[float]) -> Callable[..., Iterator[object]]:
+    def run(*args: object) -> Iterator[object]:
+        start = time.process_time()
+        found = list(check(*args))
+        into[0] += time.process_time() - start
+        return iter(found)
+
+    return run
+
+
+def one_run(jobs: list[tuple[str, api.RuleSet, str]]) -> tuple[dict[str, float], float]:
+    """Fix every job once; return seconds per rule code (and "facts") and the total."""
+    spent: dict[str, list[float]] = defaultdict(lambda: [0.0])
+    patched = []
+    for _, rule_set, _ in jobs:
+        for rule in rule_set.rules:
+            if "check" not in vars(rule):
+                rule.check = _timed_check(rule.check, spent[rule.code])  # type: ignore[method-assign]
+                patched.append(rule)
+    compute = fixer.compute_facts
+
+    def facts(*args: object, **kwargs: object) -> object:
+        start = time.process_time()
+        try:
+            return compute(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            spent["facts"][0] += time.process_time() - start
+
+    fixer.compute_facts = facts  # type: ignore[assignment]
+    start = time.process_time()
+    try:
+        for text, rule_set, path in jobs:
+            api.fix_text(text, rule_set, api.build_context(path))
+    finally:
+        total = time.process_time() - start
+        fixer.compute_facts = compute
+        for rule in patched:
+            del rule.check  # type: ignore[misc]
+    return {code: t[0] for code, t in spent.items()}, total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--level", choices=("safe", "unsafe"), default="safe")
+    parser.add_argument("--all", action="store_true", help="every rule, also those off by default")
+    parser.add_argument("--once", action="store_true", help="fix every file once, time nothing (for callgrind)")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of one plain run here")
+    args = parser.parse_args()
+    jobs = _jobs(args.corpus, args.level == "unsafe", args.all)
+    for text, rule_set, path in jobs[:20]:  # warm up imports and regex caches
+        api.fix_text(text, rule_set, api.build_context(path))
+    if args.once:
+        for text, rule_set, path in jobs:
+            api.fix_text(text, rule_set, api.build_context(path))
+        return
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.enable()
+        for text, rule_set, path in jobs:
+            api.fix_text(text, rule_set, api.build_context(path))
+        profile.disable()
+        profile.dump_stats(args.profile)
+        print(f"profile written to {args.profile}")
+        return
+    runs = [one_run(jobs) for _ in range(args.runs)]
+    codes = {code for per_rule, _ in runs for code in per_rule}
+    medians = {code: statistics.median(r[0].get(code, 0.0) for r in runs) for code in codes}
+    print(f"{len(jobs)} files, {args.level} level, median of {args.runs} runs (ms)")
+    for code, seconds in sorted(medians.items(), key=lambda kv: -kv[1]):
+        print(f"  {code:6} {seconds * 1000:8.1f}")
+    print(f"  checks {sum(medians.values()) * 1000:8.1f}")
+    print(f"  whole  {statistics.median(t for _, t in runs) * 1000:8.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -64,7 +64,13 @@ def package_runs(facts: Facts, *, image_only: bool) -> Iterator[Run]:
 
     With `image_only`, skip stages whose layers never reach an image (only copied from).
     The shell reader understands POSIX shells only: other SHELLs are not looked at.
+    Found once per check: every package rule asks.
     """
+    key = "packages.image_runs" if image_only else "packages.runs"
+    return iter(facts.cached(key, lambda: tuple(_package_runs(facts, image_only))))
+
+
+def _package_runs(facts: Facts, image_only: bool) -> Iterator[Run]:
     # Without a SHELL instruction every RUN uses /bin/sh: no need to look for one per RUN.
     shells = any(instr.kind == "SHELL" for stage in facts.stages for instr in stage.instructions)
     for stage in facts.stages:

@@ -40,7 +40,9 @@ def _jobs(corpus: Path, unsafe: bool, every: bool) -> list[tuple[str, api.RuleSe
     return jobs
 
 
-def _timed_check(check: Callable[..., Iterator[object]], into: list[float]) -> Callable[..., Iterator[object]]:
+def _timed_check(
+    check: Callable[..., Iterator[object]], into: list[float]
+) -> Callable[..., Iterator[object]]:
     def run(*args: object) -> Iterator[object]:
         start = time.process_time()
         found = list(check(*args))
@@ -87,7 +89,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--level", choices=("safe", "unsafe"), default="safe")
     parser.add_argument("--all", action="store_true", help="every rule, also those off by default")
-    parser.add_argument("--once", action="store_true", help="fix every file once, time nothing (for callgrind)")
+    parser.add_argument(
+        "--once", action="store_true", help="fix every file once, time nothing (for callgrind)"
+    )
     parser.add_argument("--profile", type=Path, help="write a cProfile of one plain run here")
     args = parser.parse_args()
     jobs = _jobs(args.corpus, args.level == "unsafe", args.all)

@@ -154,15 +154,45 @@ def _shell_text(instr: Instruction) -> str:
     return "\n".join([head, *(h.content for h in instr.heredocs)])
 
 
-@lru_cache(maxsize=4096)
+class _Shape:
+    """A RUN as `run_actions` reads it: kind, form, values, arguments and heredoc bodies,
+    never where it is. Two RUNs of one shape make the same apt calls, so a RUN that a fix
+    above it moved (or one repeated in another file) is read once."""
+
+    __slots__ = ("_hash", "instr", "key")
+
+    def __init__(self, instr: Instruction) -> None:
+        self.instr = instr
+        self.key = (
+            instr.kind,
+            instr.is_json,
+            instr.values,
+            instr.args,
+            tuple(h.content for h in instr.heredocs),
+        )
+        self._hash = hash(self.key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shape) and self.key == other.key
+
+
 def run_actions(instr: Instruction, *, precise: bool) -> tuple[AptAction, ...]:
     """Return the apt calls of a RUN (or ONBUILD RUN), in order.
 
     `precise` reads the commands when the shell reader understands the line, so
     `echo "apt-get install"` is not a call; otherwise (and always when False, the
-    cautious choice) any `apt-get` in the text counts.
+    cautious choice) any `apt-get` in the text counts. Cached by the RUN's shape.
     """
     target = instr.inner if instr.inner is not None else instr
+    return _shaped_actions(_Shape(target), precise)
+
+
+@lru_cache(maxsize=4096)
+def _shaped_actions(shape: _Shape, precise: bool) -> tuple[AptAction, ...]:
+    target = shape.instr
     if target.kind != "RUN":
         return ()
     script = _script(target) if precise else None

@@ -93,7 +93,33 @@ def _script_commands(
     return found
 
 
-@lru_cache(maxsize=2048)
+class _Shape:
+    """What `commands` reads of an instruction: form, values, arguments, whether it has
+    heredocs, and where its arguments are (the commands' spans come from them). A cache
+    key cheaper to hash than the whole instruction, which holds every line."""
+
+    __slots__ = ("_hash", "instr", "key")
+
+    def __init__(self, instr: Instruction) -> None:
+        self.instr = instr
+        self.key = (
+            instr.is_json,
+            instr.values,
+            bool(instr.heredocs),
+            instr.args,
+            instr.args_start,
+            instr.args_span,
+            instr.offsets,
+        )
+        self._hash = hash(self.key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shape) and self.key == other.key
+
+
 def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None] | None:
     """Return the simple commands an instruction runs, and the shell script read, if any.
 
@@ -104,6 +130,12 @@ def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None]
     `["sh", "-c", "..."]`. Returns None when the shell reader is unsure (a rule then
     reports nothing: better silent than wrong).
     """
+    return _shaped_commands(_Shape(instr))
+
+
+@lru_cache(maxsize=4096)
+def _shaped_commands(shape: _Shape) -> tuple[tuple[RunCommand, ...], Script | None] | None:
+    instr = shape.instr
     if instr.is_json:
         argv = instr.values
         if not argv:
@@ -169,10 +201,15 @@ def fallback_commands(
     return found
 
 
-@lru_cache(maxsize=2048)
 def simple_commands(instr: Instruction) -> tuple[RunCommand, ...]:
     """Return the commands of an instruction: read by `commands`, else by the word scan."""
-    found = commands(instr)
+    return _shaped_simple_commands(_Shape(instr))
+
+
+@lru_cache(maxsize=4096)
+def _shaped_simple_commands(shape: _Shape) -> tuple[RunCommand, ...]:
+    instr = shape.instr
+    found = _shaped_commands(shape)
     if found is not None:
         return found[0]
     if instr.is_json:

@@ -1,13 +1,14 @@
-"""Time each rule's checks while fixing the shared corpus, in one process.
+"""Time each rule's checks while fixing the shared corpus, one pass as one CLI call makes it.
 
 Run from the repository root with the project's virtualenv:
 
-    .venv/bin/python benchmarks/rule_times.py [--runs N] [--level safe|unsafe]
+    .venv/bin/python benchmarks/rule_times.py [--runs N] [--level safe|unsafe] [--all]
     .venv/bin/python benchmarks/rule_times.py --profile out.pstats   # cProfile of one run
 
 Every corpus file is fixed as the command line fixes it (its rules from the config
 search, its folder as the build context), with each rule's `check` and the facts
-timed. Prints the median per rule over `--runs` runs, then the whole-run median.
+timed. Prints the median per rule over `--runs` runs (each in a fresh process, as one
+CLI call over the corpus: no cache warm from an earlier run), then the whole-run median.
 Times are the process's CPU time, which other processes on the machine disturb less
 than wall time; still compare medians of several runs. Asserts nothing.
 """
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -93,31 +96,43 @@ def main() -> None:
         "--once", action="store_true", help="fix every file once, time nothing (for callgrind)"
     )
     parser.add_argument("--profile", type=Path, help="write a cProfile of one plain run here")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    jobs = _jobs(args.corpus, args.level == "unsafe", args.all)
-    for text, rule_set, path in jobs[:20]:  # warm up imports and regex caches
-        api.fix_text(text, rule_set, api.build_context(path))
-    if args.once:
-        for text, rule_set, path in jobs:
-            api.fix_text(text, rule_set, api.build_context(path))
+    if not (args.child or args.once or args.profile):
+        _report(args)
         return
-    if args.profile:
-        profile = cProfile.Profile()
+    jobs = _jobs(args.corpus, args.level == "unsafe", args.all)
+    if args.child:
+        per_rule, total = one_run(jobs)
+        print(json.dumps({**per_rule, "whole": total}))
+        return
+    profile = cProfile.Profile() if args.profile else None
+    if profile is not None:
         profile.enable()
-        for text, rule_set, path in jobs:
-            api.fix_text(text, rule_set, api.build_context(path))
+    for text, rule_set, path in jobs:
+        api.fix_text(text, rule_set, api.build_context(path))
+    if profile is not None:
         profile.disable()
         profile.dump_stats(args.profile)
         print(f"profile written to {args.profile}")
-        return
-    runs = [one_run(jobs) for _ in range(args.runs)]
-    codes = {code for per_rule, _ in runs for code in per_rule}
-    medians = {code: statistics.median(r[0].get(code, 0.0) for r in runs) for code in codes}
-    print(f"{len(jobs)} files, {args.level} level, median of {args.runs} runs (ms)")
+
+
+def _report(args: argparse.Namespace) -> None:
+    """Run each timed pass over the corpus in a fresh process, as one CLI call makes it:
+    the caches of a pass before would make the next look faster than any real run."""
+    child = [sys.executable, __file__, "--child", "--corpus", str(args.corpus), "--level", args.level]
+    child += ["--all"] if args.all else []
+    runs = [
+        json.loads(subprocess.run(child, capture_output=True, check=True).stdout) for _ in range(args.runs)
+    ]
+    whole = statistics.median(r.pop("whole") for r in runs)
+    codes = {code for r in runs for code in r}
+    medians = {code: statistics.median(r.get(code, 0.0) for r in runs) for code in codes}
+    print(f"{args.corpus}: {args.level} level, median of {args.runs} runs, each in a fresh process (CPU ms)")
     for code, seconds in sorted(medians.items(), key=lambda kv: -kv[1]):
         print(f"  {code:6} {seconds * 1000:8.1f}")
     print(f"  checks {sum(medians.values()) * 1000:8.1f}")
-    print(f"  whole  {statistics.median(t for _, t in runs) * 1000:8.1f}")
+    print(f"  whole  {whole * 1000:8.1f}")
 
 
 if __name__ == "__main__":

@@ -531,6 +531,13 @@ class AptGetInstallRecommends(Rule):
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         if _APT_RECOMMENDS_SETTING.search(df.text):
             return
+        runs = [
+            run
+            for run in package_runs(facts, image_only=True)
+            if any(c.manager is Manager.APT and c.subcommand == "install" for c in run.found.calls)
+        ]
+        if not runs:
+            return  # no apt install: the stage indexes below are not worth building
         configured = {
             s.index: facts.stage_index("apt-configured", _apt_configured_at, s) for s in facts.stages
         }
@@ -538,7 +545,7 @@ class AptGetInstallRecommends(Rule):
         ca_at = {
             s.index: facts.stage_index("ca-certificates", _ca_certificates_at(facts), s) for s in facts.stages
         }
-        for run in package_runs(facts, image_only=True):
+        for run in runs:
             if run.instr.span.start > configured[run.stage.index]:
                 continue
             for call in run.found.calls:

@@ -29,8 +29,9 @@ from dffix.edits import Fix
 from dffix.facts import Facts, Stage
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.deps.context import View
-from dffix.rules.deps.layout import layout
-from dffix.rules.deps.planner import Finding, install_findings, short, stage_view
+from dffix.rules.deps.layout import Layout, layout
+from dffix.rules.deps.planner import Finding, install_findings, short, stage_view, workdirs
+from dffix.rules.deps.run import run_plan
 from dffix.syntax.tree import Dockerfile
 
 
@@ -146,9 +147,13 @@ class CopyAllBeforeInstall(Rule):
     fixability = Fixability.SOMETIMES
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        view = View.of(facts.context)
-        lines = layout(df)
+        view: View | None = None
+        lines: Layout | None = None
         for stage in facts.stages:
+            if not _installs(stage):
+                continue  # every finding starts from an install: the copies need no reading
+            if view is None or lines is None:
+                view, lines = View.of(facts.context), layout(df)
             sv = stage_view(df, stage, view, lines)
             reported: set[int] = set()
             claimed: set[int] = set()  # copies an earlier install in the stage reports
@@ -173,3 +178,12 @@ class CopyAllBeforeInstall(Rule):
             return self.violation(span, fix, message=base, isolation=f"stage:{stage.index}")
         fix = Fix.unsafe(*found.edits)
         return self.violation(span, fix, message=f"{base}; {found.unsure}", isolation=f"stage:{stage.index}")
+
+
+def _installs(stage: Stage) -> bool:
+    """Return whether a RUN of the stage runs an install tool (as `stage_view` reads it)."""
+    wds = workdirs(stage)
+    return any(
+        i.kind == "RUN" and (plan := run_plan(i, stage.shell_at(i), wds[n])) is not None and bool(plan.tools)
+        for n, i in enumerate(stage.instructions)
+    )

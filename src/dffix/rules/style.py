@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts
@@ -362,6 +363,14 @@ class MixedInstructionCase(Rule):
         yield self.violation(instr.keyword_span, fix, message=msg)
 
 
+@lru_cache(maxsize=4096)
+def _legacy_words(args: str, escape: str) -> bool:
+    """Return whether BuildKit reads `ENV`/`LABEL` arguments in the legacy `key value`
+    form: the first word has no `=`. Cached: the same lines are read on every pass."""
+    words = w.parse_words(args, escape)
+    return bool(words) and "=" not in words[0]
+
+
 class LegacyKeyValueFormat(Rule):
     """## What it does
     Flags `ENV` and `LABEL` written in the legacy `key value` form instead of `key=value`.
@@ -425,9 +434,8 @@ class LegacyKeyValueFormat(Rule):
             target = instr.inner if instr.kind == "ONBUILD" and instr.inner is not None else instr
             if target.kind not in ("ENV", "LABEL") or len(target.values) != 2:
                 continue
-            words = w.parse_words(target.args, df.escape)
             # The `key=value` form: BuildKit's parser decides by the first word.
-            if not words or "=" in words[0]:
+            if not _legacy_words(target.args, df.escape):
                 continue
             # ONBUILD is one of the instructions dffix promises to leave as they are.
             found.append((target, self._fix(df, target) if target is instr else _ONBUILD_REASON))

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from dffix.records import NamedTuple
 
 if TYPE_CHECKING:
     from dffix.rules.base import Rule

@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from dffix.api import (
     MARK_NONE,
@@ -43,6 +43,7 @@ from dffix.api import (
 from dffix.config import ConfigError, selector_error, selector_note
 from dffix.facts import BuildContext, compute_facts
 from dffix.files import MAX_BYTES, FileError, Target, decode, discover, encode, read_source, write_atomic
+from dffix.records import NamedTuple
 from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:

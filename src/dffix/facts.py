@@ -6,8 +6,9 @@ import bisect
 import json
 import os
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
+from dffix.records import NamedTuple
 from dffix.syntax.tree import Dockerfile, Instruction
 
 T = TypeVar("T")

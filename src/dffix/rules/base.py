@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from enum import Enum
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from dffix.edits import Fix
 from dffix.facts import Facts
+from dffix.records import NamedTuple
 from dffix.syntax.tree import Dockerfile, Span
 
 

@@ -9,10 +9,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
+from dffix.records import NamedTuple
 from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.pm import (

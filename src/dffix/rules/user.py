@@ -6,11 +6,12 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.runtime import (

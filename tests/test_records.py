@@ -7,6 +7,7 @@ import pickle
 import pkgutil
 import sys
 import typing
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -153,3 +154,29 @@ def test_a_record_round_trips_through_pickle() -> None:
     edit = Edit(1, 3, "x")
     again = pickle.loads(pickle.dumps(edit))
     assert again == edit and type(again) is Edit
+
+
+def test_the_stand_ins_for_typevar_and_generic_add_nothing_at_run_time() -> None:
+    from dffix.rules import pm
+
+    assert records.TypeVar("V") == "V"  # type: ignore[comparison-overlap]
+    assert pm._Index.__bases__ == (tuple,)
+    assert pm._Index._fields == ("starts", "values", "inherited", "final")
+
+
+def test_the_command_never_imports_typing(tmp_path: Path) -> None:
+    """A whole `--diff` run over a file using every rule module, without a config file."""
+    import subprocess
+
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc\nCOPY . /app\n"
+        "RUN pip install -r /app/requirements.txt\nCMD python /app/main.py\n"
+    )
+    code = (
+        "import sys; from dffix.launch import main; main(sys.argv[1:]); "
+        "print(sorted(m for m in sys.modules if m in ('typing', 'dataclasses')), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--diff", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.stdout.startswith("---") and done.stderr.splitlines()[-1] == "[]", done.stderr

@@ -22,7 +22,6 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from dffix.api import (
     MARK_NONE,
@@ -55,7 +54,7 @@ from dffix.options import (
     Takes as Takes,
     option as option,
 )
-from dffix.records import NamedTuple
+from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:

@@ -122,3 +122,35 @@ def test_prove_help_and_completion_still_answer() -> None:
 def test_the_entry_still_answers_version_and_help_itself(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert entry.main(["--version"]) == 0
     assert capsysbinary.readouterr().out == f"dffix {__version__}\n".encode()
+
+
+def test_exiting_without_teardown_loses_no_output_and_keeps_the_code(tmp_path: Path) -> None:
+    # Long output through a pipe, on both streams: everything arrives before the process ends.
+    body = "".join(f"RUN apt-get install -y pkg{i}\n" for i in range(400))
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\n" + body)
+    done = subprocess.run(
+        [str(DFFIX), "--diff", "--unsafe-fixes", "--show-fixes", "Dockerfile"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    code = "import sys; from dffix.entry import main; c = main(sys.argv[1:]); sys.stdout.flush(); sys.exit(c)"
+    same = subprocess.run(
+        [sys.executable, "-c", code, "--diff", "--unsafe-fixes", "--show-fixes", "Dockerfile"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == same.returncode == 1
+    assert done.stdout == same.stdout and len(done.stdout) > 20_000
+    assert done.stderr == same.stderr and b"would fix Dockerfile" in done.stderr
+
+
+def test_a_closed_pipe_is_reported_as_before(tmp_path: Path) -> None:
+    body = "".join(f"RUN apt-get install -y pkg{i}\n" for i in range(2000))
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\n" + body)
+    done = subprocess.run(
+        f"'{DFFIX}' --check Dockerfile | head -1", shell=True, cwd=tmp_path, capture_output=True, check=False
+    )
+    assert done.stdout.startswith(b"Dockerfile:") and done.stdout.count(b"\n") == 1
+    assert b"Traceback" not in done.stderr and b"Exception ignored" not in done.stderr

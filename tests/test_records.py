@@ -180,3 +180,34 @@ def test_the_command_never_imports_typing(tmp_path: Path) -> None:
         [sys.executable, "-c", code, "--diff", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
     )
     assert done.stdout.startswith("---") and done.stderr.splitlines()[-1] == "[]", done.stderr
+
+
+def test_every_records_new_is_the_function_namedtuples_eval_makes() -> None:
+    import inspect
+
+    records_found = [
+        value
+        for module in _modules()
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__bases__ == (tuple,) and hasattr(value, "_fields")
+    ]
+    for record in (*records_found, *_build(records.NamedTuple).values()):
+        fields = record._fields
+        arg_list = ", ".join(fields) + ("," if len(fields) == 1 else "")
+        namespace = {
+            "_tuple_new": tuple.__new__,
+            "__builtins__": {},
+            "__name__": f"namedtuple_{record.__name__}",
+        }
+        real = eval(f"lambda _cls, {arg_list}: _tuple_new(_cls, ({arg_list}))", namespace)
+        mine = record.__new__
+        for attr in ("co_code", "co_consts", "co_names", "co_varnames", "co_argcount", "co_flags", "co_name"):
+            assert getattr(mine.__code__, attr) == getattr(real.__code__, attr), (record, attr)
+        assert mine.__globals__ == namespace, record
+        assert (mine.__name__, mine.__doc__) == (
+            "__new__",
+            f"Create new instance of {record.__name__}({arg_list})",
+        )
+        assert list(inspect.signature(mine).parameters) == ["_cls", *fields], record
+        assert mine.__defaults__ == tuple(record._field_defaults.values()), record
+    assert not hasattr(__import__("collections"), "eval")  # namedtuple's own eval is back

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
 
 from dffix.config import (
     ConfigError,
@@ -30,6 +29,7 @@ from dffix.config import (
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.files import MAX_BYTES, FileError
+from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:

@@ -1,7 +1,9 @@
-"""The typer app: `--help`, `--explain`, `--list-rules` and every command line the fast path in
-`dffix.entry` does not take (unknown options, usage errors).
+"""The typer app: `--explain`, `--list-rules`, completion and every command line the fast path
+in `dffix.entry` does not take (unknown options, usage errors). `dffix --help` alone is
+printed by `dffix.launch` from the same table, without loading typer; `run_typer(["--help"])`
+still prints typer's own (tests/test_launch.py compares the two).
 
-Options come from `dffix.entry.OPTIONS` (names and help) and end in `entry.build_options`
+Options come from `dffix.options.OPTIONS` (names and help) and end in `entry.build_options`
 and `entry.run`, so both paths parse and behave the same; tests/test_entry.py checks it.
 """
 
@@ -13,7 +15,8 @@ from typing import Annotated
 import typer
 
 from dffix import entry
-from dffix.entry import EXIT_ERROR, EXIT_OK, option
+from dffix.entry import EXIT_ERROR, EXIT_OK
+from dffix.options import COMMAND_HELP, EXPLAIN, LIST_RULES, option
 
 
 def _help(flag: str) -> str:
@@ -33,14 +36,7 @@ app = typer.Typer(
 
 
 @app.command(
-    help=(
-        "Fix the Dockerfiles named by PATH... in place with safe fixes. A PATH is a Dockerfile, a folder "
-        "(searched for Dockerfile, Containerfile, *.Dockerfile, *.dockerfile and Dockerfile.*) or - to read "
-        "stdin and print the fixed text. "
-        "Exit codes: 0 ok, 1 diff or problems found (--diff, --check), 2 error. "
-        "`dffix prove DOCKERFILE` builds the original and the fixed file and compares them "
-        "(see `dffix prove --help`)."
-    ),
+    help=COMMAND_HELP,
     no_args_is_help=False,
 )
 def dffix(
@@ -96,9 +92,9 @@ def dffix(
     version: Annotated[bool, typer.Option("--version", help=_help("--version"))] = False,
     explain: Annotated[
         str | None,
-        typer.Option("--explain", metavar="RULE", help="Print a rule's documentation (code, name or alias)."),
+        typer.Option(EXPLAIN.flag, metavar=EXPLAIN.metavar, help=EXPLAIN.help),
     ] = None,
-    list_rules: Annotated[bool, typer.Option("--list-rules", help="Print a table of all rules.")] = False,
+    list_rules: Annotated[bool, typer.Option(LIST_RULES.flag, help=LIST_RULES.help)] = False,
 ) -> None:
     """Run dffix: the typer side of `dffix.entry.main`."""
     if explain is not None:

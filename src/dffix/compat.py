@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+
+from dffix.records import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from dffix.rules.base import Rule

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
 
 from dffix.files import FileError
 from dffix.lazy import lazy_re
+from dffix.records import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from dffix.rules.base import Rule

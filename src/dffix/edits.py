@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import NamedTuple
 
+from dffix.records import NamedTuple
 from dffix.syntax.tree import Span
 
 

@@ -2,9 +2,11 @@
 
 Start-up time is a feature: importing typer (with click and rich) costs more than
 fixing a typical Dockerfile. `main()` therefore reads the common command lines (paths
-and the options in `OPTIONS`) itself; anything else (`--help`, `--explain`,
-`--list-rules`, unknown or malformed options, usage errors) goes to the typer app in
-`dffix.cli`, which is built from the same `OPTIONS` and ends in the same `run()`.
+and the options in `OPTIONS`, from `dffix.options`) itself; anything else (`--help`,
+`--explain`, `--list-rules`, unknown or malformed options, usage errors) goes to the
+typer app in `dffix.cli`, which is built from the same `OPTIONS` and ends in the same
+`run()`. The console script and `python -m dffix` start in `dffix.launch`, which answers
+`dffix --version` and `dffix --help` alone before this module is loaded.
 
 This module and `dffix.cli` are the shell: they read, write and print. The engine is
 `dffix.api` (settings for a path, the pure `fix_text` and `check_text`), which the
@@ -20,7 +22,6 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple
 
 from dffix.api import (
     MARK_NONE,
@@ -43,6 +44,17 @@ from dffix.api import (
 from dffix.config import ConfigError, selector_error, selector_note
 from dffix.facts import BuildContext, compute_facts
 from dffix.files import MAX_BYTES, FileError, Target, decode, discover, encode, read_source, write_atomic
+from dffix.options import (
+    BY_FLAG as _BY_FLAG,
+    COLOR_CHOICES as COLOR_CHOICES,
+    OPTIONS as OPTIONS,
+    OUTPUT_FORMATS as OUTPUT_FORMATS,
+    TYPER_ONLY_OPTIONS as TYPER_ONLY_OPTIONS,
+    OptionSpec as OptionSpec,
+    Takes as Takes,
+    option as option,
+)
+from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:
@@ -64,113 +76,6 @@ class OutputMode(Enum):
     DIFF = "diff"  # print a unified diff, write nothing
     CHECK = "check"  # print diagnostics, write nothing
     STDIN = "stdin"  # read stdin, print the whole fixed text on stdout
-
-
-class Takes(Enum):
-    """What an option takes from the command line."""
-
-    NOTHING = "nothing"  # a flag
-    ONE = "one"  # one value; given twice, the last wins
-    MANY = "many"  # repeatable; values may also be comma-separated
-
-
-class OptionSpec(NamedTuple):
-    """One command-line option, shared by the fast parser and the typer app."""
-
-    flag: str
-    dest: str
-    takes: Takes
-    help: str
-    const: bool = True  # the value a flag sets
-    metavar: str = ""
-
-
-OPTIONS: tuple[OptionSpec, ...] = (
-    OptionSpec(
-        "--diff", "diff", Takes.NOTHING, "Print a unified diff of the fixes; write nothing. Exit 1 if any."
-    ),
-    OptionSpec("--check", "check", Takes.NOTHING, "Print every problem found; write nothing. Exit 1 if any."),
-    OptionSpec(
-        "--unsafe-fixes", "unsafe_fixes", Takes.NOTHING, "Also apply fixes that may change the image."
-    ),
-    OptionSpec("--no-unsafe-fixes", "unsafe_fixes", Takes.NOTHING, "Apply safe fixes only.", const=False),
-    OptionSpec(
-        "--select", "select", Takes.MANY, "Rules to use: codes, names, aliases, DF2, ALL.", metavar="RULES"
-    ),
-    OptionSpec("--ignore", "ignore", Takes.MANY, "Rules to leave out.", metavar="RULES"),
-    OptionSpec("--config", "config", Takes.ONE, "Use this config file instead of searching.", metavar="FILE"),
-    OptionSpec(
-        "--stdin-filename",
-        "stdin_filename",
-        Takes.ONE,
-        "File name for stdin: config and messages.",
-        metavar="NAME",
-    ),
-    OptionSpec("--quiet", "quiet", Takes.NOTHING, "Print no summaries, only errors, diffs and problems."),
-    OptionSpec(
-        "--verbose",
-        "verbose",
-        Takes.NOTHING,
-        "Also say which config files are used and what selectors select.",
-    ),
-    OptionSpec(
-        "--write-dockerignore",
-        "write_dockerignore",
-        Takes.NOTHING,
-        "Write the .dockerignore DF203 proposes (with --diff: show it); never overwrites.",
-    ),
-    OptionSpec(
-        "--jobs", "jobs", Takes.ONE, "Files to work on at once (default: the number of CPUs).", metavar="N"
-    ),
-    OptionSpec(
-        "--output-format",
-        "output_format",
-        Takes.ONE,
-        "How to print problems: text, json, sarif, github or gitlab (default: text).",
-        metavar="FORMAT",
-    ),
-    OptionSpec(
-        "--statistics",
-        "statistics",
-        Takes.NOTHING,
-        "Print the number of problems per rule and how many are fixable.",
-    ),
-    OptionSpec(
-        "--show-fixes", "show_fixes", Takes.NOTHING, "Say which fixes were made (or would be), per file."
-    ),
-    OptionSpec("--exit-zero", "exit_zero", Takes.NOTHING, "Exit 0 even when problems or a diff are found."),
-    OptionSpec(
-        "--exit-non-zero-on-fix",
-        "exit_non_zero_on_fix",
-        Takes.NOTHING,
-        "Exit 1 when a fix was made, even if nothing is left.",
-    ),
-    OptionSpec(
-        "--color",
-        "color",
-        Takes.ONE,
-        "Colour diffs and problems: auto, always or never (default: auto).",
-        metavar="WHEN",
-    ),
-    OptionSpec("--version", "version", Takes.NOTHING, "Print the version and exit."),
-)
-OUTPUT_FORMATS = ("text", "json", "sarif", "github", "gitlab")
-COLOR_CHOICES = ("auto", "always", "never")
-# Options only the typer app knows; the fast parser hands them over.
-TYPER_ONLY_OPTIONS = (
-    "--explain",
-    "--list-rules",
-    "--help",
-    "-h",
-    "--install-completion",
-    "--show-completion",
-)
-_BY_FLAG = {spec.flag: spec for spec in OPTIONS}
-
-
-def option(flag: str) -> OptionSpec:
-    """Return the spec of an option in OPTIONS."""
-    return _BY_FLAG[flag]
 
 
 class Options(NamedTuple):

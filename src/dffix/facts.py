@@ -6,8 +6,8 @@ import bisect
 import json
 import os
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
 
+from dffix.records import NamedTuple, TypeVar
 from dffix.syntax.tree import Dockerfile, Instruction
 
 T = TypeVar("T")

@@ -14,7 +14,8 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+
+from dffix.records import NamedTuple
 
 # The largest file dffix reads: far above any real Dockerfile, low enough that a
 # mistaken path (a log, an image) is refused before it fills memory.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from dffix.edits import Applicability, Edit, apply_edits
 from dffix.facts import BuildContext, compute_facts
+from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.suppress import suppressions
 from dffix.syntax.parser import ParseError, parse

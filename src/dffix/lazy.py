@@ -8,7 +8,11 @@ command they look for; compiling them all at import cost ~8 ms on every run.
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+
+from dffix.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _LazyPattern:
@@ -32,4 +36,4 @@ class _LazyPattern:
 
 def lazy_re(source: str, flags: int = 0) -> re.Pattern[str]:
     """Return a pattern that compiles itself on first use (use its methods, not re.*)."""
-    return cast("re.Pattern[str]", _LazyPattern(source, flags))
+    return _LazyPattern(source, flags)  # type: ignore[return-value]

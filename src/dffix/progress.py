@@ -11,7 +11,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TextIO
+
+from dffix.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 AFTER = 0.5  # seconds before the first redraw: short runs show nothing
 EVERY = 0.1  # seconds between redraws

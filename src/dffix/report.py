@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
 
 from dffix import HOMEPAGE, __version__
 from dffix.edits import Applicability
+from dffix.records import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from dffix.rules.base import Rule, Violation

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import NamedTuple
 
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.syntax.tree import Directive, Dockerfile, Instruction, LineKind, Trivia
 
 _IGNORE_RE = lazy_re(r"#\s*(?:dffix:|hadolint)\s*ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)

@@ -7,14 +7,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from functools import lru_cache
-from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia
+
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 LISTS_DIR = "/var/lib/apt/lists"

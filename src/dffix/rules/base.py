@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from enum import Enum
-from typing import ClassVar, NamedTuple
 
 from dffix.edits import Fix
 from dffix.facts import Facts
+from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.syntax.tree import Dockerfile, Span
+
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class Fixability(Enum):

@@ -9,10 +9,10 @@ import json
 import posixpath
 import string
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
+from dffix.records import NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.user import (
     PosixShell,

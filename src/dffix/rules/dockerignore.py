@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from dffix.facts import BuildContext, Facts
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.tree import Dockerfile, Instruction
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.practices import installed_packages, is_build_tool, simple_commands
 from dffix.rules.user import is_official_image, is_windows_image

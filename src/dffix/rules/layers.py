@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.rules.apt import (
     Layout,
     comment_lines,

@@ -13,11 +13,11 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.rules.apt import comments_above
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.deps.context import View

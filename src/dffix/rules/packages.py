@@ -9,10 +9,10 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
+from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.pm import (
@@ -47,6 +47,9 @@ from dffix.rules.pm import (
 from dffix.rules.user import base_image, is_official_image, shell_in_force
 from dffix.syntax.shell import Command, Kind, Token
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
+
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 CACHE_STYLES = ("clean", "mount")
 

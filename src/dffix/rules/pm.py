@@ -12,11 +12,11 @@ import re
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from functools import lru_cache
-from typing import Generic, NamedTuple, TypeVar
 
 from dffix.edits import Edit
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.records import Generic, NamedTuple, TypeVar
 from dffix.rules.apt import ListUse, comments_above, list_use, logical_lines, mount_target, unwrap
 from dffix.rules.user import base_image, is_official_image
 from dffix.syntax.shell import Command, Script, Token, split_commands

@@ -6,10 +6,10 @@ import itertools
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import NamedTuple
 
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import words as w
 from dffix.syntax.shell import Script, split_commands, unquote

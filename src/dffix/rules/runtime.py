@@ -13,10 +13,10 @@ import os
 import posixpath
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Instruction
 

@@ -6,11 +6,11 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
-from typing import ClassVar, NamedTuple
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
+from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.runtime import (
@@ -30,6 +30,9 @@ from dffix.rules.runtime import (
 )
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction
+
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class Family(Enum):

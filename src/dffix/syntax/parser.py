@@ -10,9 +10,9 @@ a `ParseError` naming the line, never raise.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
 
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 from dffix.syntax import words as w
 from dffix.syntax.shell import unquote
 from dffix.syntax.tree import (

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from enum import Enum
 from functools import lru_cache
-from typing import NamedTuple
 
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 
 
 class Kind(Enum):

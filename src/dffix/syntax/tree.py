@@ -10,7 +10,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from enum import Enum
-from typing import NamedTuple
+
+from dffix.records import NamedTuple
 
 
 class Span(NamedTuple):

@@ -7,9 +7,8 @@ does; `tests/test_buildkit_agreement.py` holds them to that over the whole corpu
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from dffix.lazy import lazy_re
+from dffix.records import NamedTuple
 
 # Go's unicode.IsSpace: what BuildKit trims and splits on. Python's str.isspace also
 # counts \x1c-\x1f, which Go does not, so the set is spelled out.

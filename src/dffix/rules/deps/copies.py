@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import NamedTuple
 
+from dffix.records import NamedTuple
 from dffix.rules.copy import is_archive, is_remote
 from dffix.rules.deps.context import Presence, View
 from dffix.rules.deps.paths import Loc, has_glob, resolve, split_path

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
-from typing import TYPE_CHECKING, NamedTuple
 
 from dffix.edits import Edit
+from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.copy import same_case
 from dffix.rules.deps.copies import CopyInfo
 from dffix.rules.deps.paths import ABS, Loc, has_glob

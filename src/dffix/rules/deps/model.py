@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 from enum import IntEnum
-from typing import NamedTuple
 
+from dffix.records import NamedTuple
 from dffix.rules.deps.paths import ABS, WORKDIR, Loc
 
 

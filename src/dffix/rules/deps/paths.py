@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dffix.records import NamedTuple
 
 ABS = "/"
 WORKDIR = "w"  # below the working directory of the stage when no WORKDIR says where

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 from enum import IntEnum
-from typing import NamedTuple
 
 from dffix.edits import Edit
 from dffix.facts import Stage
+from dffix.records import NamedTuple
 from dffix.rules.deps.commands import project_content
 from dffix.rules.deps.context import Presence, View
 from dffix.rules.deps.copies import CopyInfo, Mapping, copy_info

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
 
+from dffix.records import NamedTuple
 from dffix.rules.deps.commands import command_effect
 from dffix.rules.deps.model import Cd, Tool
 from dffix.rules.deps.paths import ABS, Loc, resolve

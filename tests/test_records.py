@@ -1,0 +1,213 @@
+"""dffix.records.NamedTuple builds the same classes as typing.NamedTuple, cheaper."""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import pkgutil
+import sys
+import typing
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import dffix
+from dffix import records
+
+
+def _build(base: Any) -> dict[str, Any]:
+    """Define the same records on `base` (typing's or dffix's NamedTuple)."""
+
+    class Plain(base):  # type: ignore[misc]
+        a: int
+        b: str
+
+    class WithDefaults(base):  # type: ignore[misc]
+        """A record with a docstring, defaults, a method, a property and a class attribute."""
+
+        a: int
+        b: tuple[str, ...] = ()
+        c: str | None = None
+        KIND = "kind"
+
+        @property
+        def size(self) -> int:
+            return self.a + len(self.b)
+
+        def shown(self) -> str:
+            return f"{self.a}:{self.c}"
+
+    class Empty(base):  # type: ignore[misc]
+        pass
+
+    return {"Plain": Plain, "WithDefaults": WithDefaults, "Empty": Empty}
+
+
+def _same(mine: type, theirs: type) -> None:
+    assert issubclass(mine, tuple)
+    assert mine.__bases__ == theirs.__bases__ == (tuple,)
+    assert mine._fields == theirs._fields  # type: ignore[attr-defined]
+    assert mine._field_defaults == theirs._field_defaults  # type: ignore[attr-defined]
+    assert mine.__doc__ == theirs.__doc__
+    assert mine.__module__ == theirs.__module__
+    assert mine.__qualname__.rsplit(".", 1)[-1] == theirs.__qualname__.rsplit(".", 1)[-1]
+    assert list(mine.__annotations__) == list(theirs.__annotations__)
+    own = {k for k in vars(theirs) if not k.startswith("__") or k in ("__doc__", "__orig_bases__")}
+    assert own == {k for k in vars(mine) if not k.startswith("__") or k in ("__doc__", "__orig_bases__")}
+
+
+def test_the_same_classes_as_typing() -> None:
+    theirs = _build(typing.NamedTuple)
+    mine = _build(records.NamedTuple)
+    for name in theirs:
+        _same(mine[name], theirs[name])
+    a, b = mine["WithDefaults"](1, ("x",)), theirs["WithDefaults"](1, ("x",))
+    assert a == b == (1, ("x",), None)
+    assert repr(a).replace("WithDefaults", "") == repr(b).replace("WithDefaults", "")
+    assert (a.size, a.shown(), a.KIND) == (b.size, b.shown(), b.KIND) == (2, "1:None", "kind")
+    assert a._replace(c="z") == (1, ("x",), "z")
+    assert a._asdict() == b._asdict()
+    assert mine["Plain"]._make([1, "b"]) == (1, "b")
+    with pytest.raises(TypeError):
+        mine["Plain"](1)
+    with pytest.raises(AttributeError):
+        a.a = 2
+
+
+def test_refuses_what_typing_refuses() -> None:
+    for base in (typing.NamedTuple, records.NamedTuple):
+        with pytest.raises(TypeError, match="Non-default namedtuple field b cannot follow default field a"):
+
+            class Late(base):  # type: ignore[misc, valid-type]
+                a: int = 0
+                b: int
+
+        with pytest.raises(AttributeError, match="Cannot overwrite NamedTuple attribute _replace"):
+
+            class Replaced(base):  # type: ignore[misc, valid-type]
+                a: int
+
+                def _replace(self) -> None:
+                    pass
+
+        with pytest.raises(TypeError):
+
+            class TwoBases(base, int):  # type: ignore[misc, valid-type]
+                a: int
+
+    with pytest.raises(TypeError):
+        records.NamedTuple("Functional", [("a", int)])
+
+
+def test_a_generic_record_as_typing_builds_it() -> None:
+    T = typing.TypeVar("T")
+
+    def build(base: Any) -> type:
+        class Box(base, typing.Generic[T]):  # type: ignore[misc]
+            item: T
+
+        return Box
+
+    mine, theirs = build(records.NamedTuple), build(typing.NamedTuple)
+    assert mine.__bases__ == theirs.__bases__ == (tuple, typing.Generic)
+    assert mine[int](3) == theirs[int](3) == (3,)  # type: ignore[index]
+    assert mine.__parameters__ == theirs.__parameters__ == (T,)  # type: ignore[attr-defined]
+
+
+def _modules() -> list[ModuleType]:
+    names = [m.name for m in pkgutil.walk_packages(dffix.__path__, "dffix.")]
+    return [importlib.import_module(name) for name in names if name.split(".")[1] not in ("server", "prove")]
+
+
+def test_every_dffix_record_uses_the_cheap_base_and_pickles() -> None:
+    found: list[type] = []
+    for module in _modules():
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and value.__bases__ in ((tuple,), (tuple, typing.Generic))
+                and value.__module__ == module.__name__
+            ):
+                found.append(value)
+    assert len(found) > 60
+    for record in found:
+        assert hasattr(record, "_fields"), record
+        assert list(record.__annotations__) == list(record._fields), record
+        # Records cross process boundaries (--jobs): a class pickles by module and name.
+        assert getattr(sys.modules[record.__module__], record.__name__) is record
+
+
+def test_no_record_on_the_hot_path_pays_for_typing_namedtuple() -> None:
+    """Every module the command loads defines its records with dffix.records."""
+    offenders: list[str] = []
+    for module in _modules():
+        if getattr(module, "NamedTuple", None) is typing.NamedTuple:
+            offenders.append(module.__name__)
+    assert offenders == []
+
+
+def test_a_record_round_trips_through_pickle() -> None:
+    from dffix.edits import Edit
+
+    edit = Edit(1, 3, "x")
+    again = pickle.loads(pickle.dumps(edit))
+    assert again == edit and type(again) is Edit
+
+
+def test_the_stand_ins_for_typevar_and_generic_add_nothing_at_run_time() -> None:
+    from dffix.rules import pm
+
+    assert records.TypeVar("V") == "V"  # type: ignore[comparison-overlap]
+    assert pm._Index.__bases__ == (tuple,)
+    assert pm._Index._fields == ("starts", "values", "inherited", "final")
+
+
+def test_the_command_never_imports_typing(tmp_path: Path) -> None:
+    """A whole `--diff` run over a file using every rule module, without a config file."""
+    import subprocess
+
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc\nCOPY . /app\n"
+        "RUN pip install -r /app/requirements.txt\nCMD python /app/main.py\n"
+    )
+    code = (
+        "import sys; from dffix.launch import main; main(sys.argv[1:]); "
+        "print(sorted(m for m in sys.modules if m in ('typing', 'dataclasses')), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--diff", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.stdout.startswith("---") and done.stderr.splitlines()[-1] == "[]", done.stderr
+
+
+def test_every_records_new_is_the_function_namedtuples_eval_makes() -> None:
+    import inspect
+
+    records_found = [
+        value
+        for module in _modules()
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__bases__ == (tuple,) and hasattr(value, "_fields")
+    ]
+    for record in (*records_found, *_build(records.NamedTuple).values()):
+        fields = record._fields
+        arg_list = ", ".join(fields) + ("," if len(fields) == 1 else "")
+        namespace = {
+            "_tuple_new": tuple.__new__,
+            "__builtins__": {},
+            "__name__": f"namedtuple_{record.__name__}",
+        }
+        real = eval(f"lambda _cls, {arg_list}: _tuple_new(_cls, ({arg_list}))", namespace)
+        mine = record.__new__
+        for attr in ("co_code", "co_consts", "co_names", "co_varnames", "co_argcount", "co_flags", "co_name"):
+            assert getattr(mine.__code__, attr) == getattr(real.__code__, attr), (record, attr)
+        assert mine.__globals__ == namespace, record
+        assert (mine.__name__, mine.__doc__) == (
+            "__new__",
+            f"Create new instance of {record.__name__}({arg_list})",
+        )
+        assert list(inspect.signature(mine).parameters) == ["_cls", *fields], record
+        assert mine.__defaults__ == tuple(record._field_defaults.values()), record
+    assert not hasattr(__import__("collections"), "eval")  # namedtuple's own eval is back

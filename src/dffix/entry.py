@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 
+from dffix import memo
 from dffix.api import (
     MARK_NONE,
     MARK_SAFE,
@@ -549,6 +550,8 @@ def _work_one(item: tuple[Target, RuleSet], opts: Options) -> _Tally:
 
 def _run_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -> None:
     _guarded(target.shown, tally, lambda: _fix_file(target, opts, rule_set, tally))
+    # What the rules cached about this file's RUNs is of no use to the next file.
+    memo.forget()
 
 
 def _guarded(shown: str, tally: _Tally, work: Callable[[], None]) -> None:

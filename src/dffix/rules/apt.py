@@ -6,11 +6,11 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
-from functools import lru_cache
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.memo import file_cache
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, Script, split_commands, unquote
@@ -193,7 +193,7 @@ def run_actions(instr: Instruction, *, precise: bool) -> tuple[AptAction, ...]:
     return _shaped_actions(_Shape(target), precise)
 
 
-@lru_cache(maxsize=4096)
+@file_cache(4096)
 def _shaped_actions(shape: _Shape, precise: bool) -> tuple[AptAction, ...]:
     target = shape.instr
     if target.kind != "RUN":
@@ -1013,7 +1013,7 @@ def _run_units(target: Instruction) -> list[str]:
     return units
 
 
-@lru_cache(maxsize=4096)
+@file_cache(4096)
 def later_use(instr: Instruction) -> LaterUse | None:
     """Return what a RUN (or ONBUILD RUN) does with lists an earlier RUN left, or None.
 

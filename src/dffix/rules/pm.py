@@ -16,6 +16,7 @@ from functools import lru_cache
 from dffix.edits import Edit
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.memo import file_cache
 from dffix.records import Generic, NamedTuple, TypeVar
 from dffix.rules.apt import ListUse, comments_above, list_use, logical_lines, mount_target, unwrap
 from dffix.rules.user import base_image, is_official_image
@@ -374,7 +375,7 @@ def _takes_value(word: str, spec: Options) -> bool | None:
 # -- reading the calls of a RUN -------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
+@file_cache(4096)
 def calls_in_line(args: str) -> tuple[Call, ...] | None:
     """Return the package-manager calls of a shell-form RUN line; None when it is unreadable.
 

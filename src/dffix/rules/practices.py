@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.memo import file_cache
 from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import words as w
@@ -133,7 +133,7 @@ def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None]
     return _shaped_commands(_Shape(instr))
 
 
-@lru_cache(maxsize=4096)
+@file_cache(4096)
 def _shaped_commands(shape: _Shape) -> tuple[tuple[RunCommand, ...], Script | None] | None:
     instr = shape.instr
     if instr.is_json:
@@ -206,7 +206,7 @@ def simple_commands(instr: Instruction) -> tuple[RunCommand, ...]:
     return _shaped_simple_commands(_Shape(instr))
 
 
-@lru_cache(maxsize=4096)
+@file_cache(4096)
 def _shaped_simple_commands(shape: _Shape) -> tuple[RunCommand, ...]:
     instr = shape.instr
     found = _shaped_commands(shape)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from dffix.memo import file_cache
 from dffix.records import NamedTuple
 from dffix.rules.deps.commands import command_effect
 from dffix.rules.deps.model import Cd, Tool
@@ -57,7 +58,7 @@ def run_plan(instr: Instruction, shell: tuple[str, ...], workdir: Loc) -> RunPla
     return _shaped_plan(_Shape(instr), shell, workdir)
 
 
-@lru_cache(maxsize=4096)
+@file_cache(4096)
 def _shaped_plan(shape: _Shape, shell: tuple[str, ...], workdir: Loc) -> RunPlan | None:
     instr = shape.instr
     if any(f.name not in _RUN_FLAGS for f in instr.flags):

@@ -1,0 +1,40 @@
+"""Caches of what several rules read from the same RUN, kept for one file at a time.
+
+Every fixer pass parses the file again and several rules ask for the same RUN's
+commands, apt calls or install plan: those analyses are cached by what they read (the
+RUN's text, its flags), so a RUN that no fix touched is read once per file, however
+many passes and rules ask. Across files the entries are almost never asked for again,
+yet they held ~25 MiB per process by the end of the shared corpus: the command line
+calls `forget()` after each file, which empties them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from dffix.records import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from functools import _lru_cache_wrapper
+
+T = TypeVar("T")
+
+_CACHES: list[_lru_cache_wrapper[object]] = []
+
+
+def file_cache(maxsize: int) -> Callable[[Callable[..., T]], _lru_cache_wrapper[T]]:
+    """Return a decorator: functools.lru_cache(maxsize) that `forget()` empties."""
+
+    def wrap(function: Callable[..., T]) -> _lru_cache_wrapper[T]:
+        cached = lru_cache(maxsize=maxsize)(function)
+        _CACHES.append(cached)
+        return cached
+
+    return wrap
+
+
+def forget() -> None:
+    """Empty every file cache (between files: what they hold is of no use to the next)."""
+    for cache in _CACHES:
+        cache.cache_clear()

@@ -33,8 +33,9 @@ PARTS = ("start", "file", "batch", "process", "scale", "instructions")
 
 # Runs a command (stdin from argv[1], "-" for none); prints its wall time (s), its CPU
 # time (user + system, s), the peak RSS (KiB) of the largest process in it and, when
-# argv[2] is "tree", the peak of the sum of the RSS of the whole process tree (KiB,
-# sampled every 2 ms from /proc, else 0); from a fresh process so no other child counts.
+# argv[2] is "tree", the peak of the memory of the whole process tree (the sum of each
+# process's PSS, KiB, sampled every 2 ms from /proc, else 0); from a fresh process so
+# no other child counts.
 _MEASURE = r"""
 import os, resource, subprocess, sys, time
 def tree(pid):
@@ -49,11 +50,13 @@ def tree(pid):
         except OSError:
             pass
     return out
-def rss(pid):
+def pss(pid):
+    # Proportional set size: pages shared by the parent and its forked workers count
+    # once in the sum, split between them (RSS would count them in each).
     try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-    except OSError:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+    except (OSError, StopIteration):
         return 0
 stdin = subprocess.DEVNULL if sys.argv[1] == "-" else open(sys.argv[1], "rb")
 t = time.perf_counter()
@@ -61,7 +64,7 @@ child = subprocess.Popen(sys.argv[3:], stdin=stdin, stdout=subprocess.DEVNULL, s
 peak = 0
 if sys.argv[2] == "tree":
     while child.poll() is None:
-        peak = max(peak, sum(rss(p) for p in tree(child.pid)))
+        peak = max(peak, sum(pss(p) for p in tree(child.pid)))
         time.sleep(0.002)
 child.wait()
 t = time.perf_counter() - t
@@ -223,7 +226,7 @@ def bench_instructions(path: Path, tools: Tools) -> None:
 def bench_batch(corpus: Path, files: list[Path], tools: Tools, runs: int, hadolint_runs: int) -> None:
     print(f"the corpus in one call ({len(files)} files), median of {runs} (hadolint: {hadolint_runs})")
     head = f"{'wall':>12} {'CPU':>12}   {'hadolint/x wall, CPU':>20}"
-    print(f"    {'':30} {head}   {'RSS max':>8}   {'RSS tree':>8}")
+    print(f"    {'':30} {head}   {'RSS max':>8}   {'PSS tree':>8}")
     base = None
     if tools.hadolint:
         base = measure([tools.hadolint, "--no-fail", *map(str, files)], hadolint_runs, tree=True)
@@ -235,12 +238,18 @@ def bench_batch(corpus: Path, files: list[Path], tools: Tools, runs: int, hadoli
         shutil.copytree(corpus, copy, symlinks=True)
         if tools.tally:
             results.append(
-                ("tally lint DIR", measure([tools.tally, "lint", "--fail-level", "none", str(copy)], 1))
+                (
+                    "tally lint DIR",
+                    measure([tools.tally, "lint", "--fail-level", "none", str(copy)], 1, tree=True),
+                )
             )
         for name, exe in tools.dffixes():
             results.append((f"{name} --diff DIR", measure([exe, "--diff", str(copy)], runs, tree=True)))
             results.append(
-                (f"{name} --diff --jobs 1 DIR", measure([exe, "--diff", "--jobs", "1", str(copy)], runs))
+                (
+                    f"{name} --diff --jobs 1 DIR",
+                    measure([exe, "--diff", "--jobs", "1", str(copy)], runs, tree=True),
+                )
             )
     for label, t in results:
         ratio = f"{base.seconds / t.seconds:8.1f}x {base.cpu / t.cpu:8.1f}x  " if base else " " * 20

@@ -13,6 +13,9 @@ from enum import Enum
 
 from dffix.records import NamedTuple
 
+# What a NamedTuple's __new__ calls, without its Python frame.
+_tuple_new = tuple.__new__
+
 
 class Span(NamedTuple):
     """A half-open range [start, end) of offsets into the decoded text."""
@@ -27,6 +30,11 @@ class Form(Enum):
     SHELL = "shell"
     JSON = "json"
 
+    # Enum's own __hash__ is Python code (hash of the name); the rules' caches hash whole
+    # instructions, form and every line's kind included. Members are singletons that
+    # compare by identity, so the identity hash agrees with ==.
+    __hash__ = object.__hash__
+
 
 class LineKind(Enum):
     """What a physical line inside an instruction is, to BuildKit."""
@@ -34,6 +42,8 @@ class LineKind(Enum):
     CODE = "code"  # part of the instruction
     COMMENT = "comment"  # a `#` line inside a continuation: dropped by BuildKit
     BLANK = "blank"  # an empty line inside a continuation: dropped by BuildKit
+
+    __hash__ = object.__hash__  # as Form's: C code, not a Python call per line hashed
 
 
 class PhysLine(NamedTuple):
@@ -101,8 +111,11 @@ class OffsetMap(NamedTuple):
 
     def to_source(self, index: int) -> int:
         """Return the source offset of logical index `index` (`length` maps past the end)."""
-        k = max(bisect.bisect_right(self.starts, index) - 1, 0)
-        return self.sources[k] + (index - self.starts[k])
+        starts = self.starts
+        k = bisect.bisect_right(starts, index) - 1 if len(starts) > 1 else 0
+        if k < 0:
+            k = 0
+        return self.sources[k] + (index - starts[k])
 
     def end_to_source(self, index: int) -> int:
         """Return the source offset just after logical index `index - 1`.
@@ -116,10 +129,17 @@ class OffsetMap(NamedTuple):
 
     def span(self, start: int, end: int) -> Span:
         """Return the source span covering logical range [start, end)."""
+        starts = self.starts
+        if len(starts) == 1:  # one run, as on every one-line instruction: no search
+            base = self.sources[0] - starts[0]
+            at = base + start
+            if end <= start:
+                return _tuple_new(Span, (at, at))
+            return _tuple_new(Span, (at, base + end if end > 0 else base))
         if end <= start:
             at = self.to_source(start)
-            return Span(at, at)
-        return Span(self.to_source(start), self.end_to_source(end))
+            return _tuple_new(Span, (at, at))
+        return _tuple_new(Span, (self.to_source(start), self.end_to_source(end)))
 
 
 class Instruction(NamedTuple):

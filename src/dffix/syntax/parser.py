@@ -40,6 +40,9 @@ _ALLOWED_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_KINDS = frozenset({"ADD", "COPY", "RUN"})
 _MAX_ONBUILD_DEPTH = 50
 _JSON_DECODER = json.JSONDecoder(parse_constant=lambda c: _raise_value_error(c))
+_CODE, _COMMENT, _BLANK = LineKind.CODE, LineKind.COMMENT, LineKind.BLANK
+# What a NamedTuple's __new__ calls: the same tuple, without a Python frame per node.
+_tuple_new = tuple.__new__
 
 
 def _raise_value_error(token: str) -> object:
@@ -62,32 +65,51 @@ class _Fail(Exception):
         self.error = error
 
 
-class _Line(NamedTuple):
-    start: int  # first character (after a BOM on line 1)
-    end: int  # end of content, trailing \r and \n removed
-    eol: int  # after the newline
+class _Lines(NamedTuple):
+    """The physical lines of a text, as parallel lists (one object per line is slower)."""
+
+    starts: list[int]  # first character (after a BOM on line 1)
+    ends: list[int]  # end of content, trailing \r and \n removed
+    eols: list[int]  # after the newline
+    lefts: list[int]  # first character that is not a Go space (`end` when none is)
 
 
-def _split_lines(text: str, first: int) -> list[_Line]:
-    """Split on \\n only (a lone \\r is an ordinary character to BuildKit)."""
-    lines: list[_Line] = []
-    pos, n = first, len(text)
-    while pos < n:
-        nl = text.find("\n", pos)
-        eol = n if nl < 0 else nl + 1
-        end = eol
-        while end > pos and text[end - 1] in "\r\n":
-            end -= 1
-        lines.append(_Line(pos, end, eol))
+def _split_lines(text: str, first: int) -> _Lines:
+    """Split on \n only (a lone \r is an ordinary character to BuildKit)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    eols: list[int] = []
+    lefts: list[int] = []
+    pos = first
+    pieces = (text[first:] if first else text).split("\n")
+    last = len(pieces) - 1
+    spaces = w.GO_SPACES
+    for k, piece in enumerate(pieces):
+        size = len(piece)
+        if k == last:
+            if not size:
+                break
+            eol = pos + size
+        else:
+            eol = pos + size + 1
+        end = pos + len(piece.rstrip("\r")) if piece.endswith("\r") else pos + size
+        starts.append(pos)
+        ends.append(end)
+        eols.append(eol)
+        if size and piece[0] in spaces:
+            left = pos + size - len(piece.lstrip(spaces))
+            lefts.append(left if left < end else end)
+        else:
+            lefts.append(pos)
         pos = eol
-    return lines
+    return _Lines(starts, ends, eols, lefts)
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.first = 1 if text.startswith("\ufeff") else 0
-        self.lines = _split_lines(text, self.first)
+        self.starts, self.ends, self.eols, self.lefts = _split_lines(text, self.first)
         self.escape = "\\"
         self.directives_done = False
         self.seen: set[str] = set()
@@ -107,20 +129,13 @@ class _Parser:
             return end - 1
         return None
 
-    def is_comment(self, line: _Line) -> bool:
-        i = w.lstrip_len(self.text, line.start, line.end)
-        return i < line.end and self.text[i] == "#"
-
-    def is_blank(self, line: _Line) -> bool:
-        return w.lstrip_len(self.text, line.start, line.end) == line.end
-
     def directive(self, index: int, left: int) -> Directive | None:
         """Read a parser directive from a top-level line, as BuildKit's DirectiveParser."""
         if self.directives_done:
             return None
-        line = self.lines[index]
-        m = _DIRECTIVE_RE.match(self.text, left, line.end)
-        value = _directive_value(m.group(2)) if m and m.end() == line.end else ""
+        end = self.ends[index]
+        m = _DIRECTIVE_RE.match(self.text, left, end)
+        value = _directive_value(m.group(2)) if m and m.end() == end else ""
         name = m.group(1).lower() if m else ""
         if not value or name not in _ALLOWED_DIRECTIVES:
             self.directives_done = True
@@ -133,26 +148,28 @@ class _Parser:
                 msg = f"invalid escape token {value!r} does not match ` or \\"
                 raise _Fail(ParseError(index + 1, 1, msg))
             self.escape = value
-        return Directive(name, value, Span(line.start, line.eol))
+        return Directive(name, value, Span(self.starts[index], self.eols[index]))
 
     # -- the main loop ------------------------------------------------------
 
     def parse(self) -> Dockerfile:
         items: list[Item] = []
         instructions: list[Instruction] = []
+        text, starts, ends, eols, lefts = self.text, self.starts, self.ends, self.eols, self.lefts
+        count = len(starts)
         i = 0
-        while i < len(self.lines):
-            line = self.lines[i]
-            left = w.lstrip_len(self.text, line.start, line.end)
-            directive = self.directive(i, left)
-            if directive is not None:
-                items.append(directive)
-                i += 1
-                continue
-            is_comment = left < line.end and self.text[left] == "#"
-            cont = None if is_comment else self.continuation(left, line.end)
-            if is_comment or (cont is None and left == line.end):
-                items.append(Trivia(is_comment, Span(line.start, line.eol)))
+        while i < count:
+            left, end = lefts[i], ends[i]
+            if not self.directives_done:
+                directive = self.directive(i, left)
+                if directive is not None:
+                    items.append(directive)
+                    i += 1
+                    continue
+            is_comment = left < end and text[left] == "#"
+            cont = None if is_comment else self.continuation(left, end)
+            if is_comment or (cont is None and left == end):
+                items.append(_tuple_new(Trivia, (is_comment, _tuple_new(Span, (starts[i], eols[i])))))
                 i += 1
                 continue
             instr, i = self.instruction(i, left, cont)
@@ -160,54 +177,62 @@ class _Parser:
             instructions.append(instr)
         if not instructions:
             raise _Fail(ParseError(1, 1, "file with no instructions"))
-        newline = "\r\n" if "\r\n" in self.text[: self.lines[0].eol] else "\n"
-        return Dockerfile(self.text, tuple(items), self.escape, newline, tuple(instructions))
+        newline = "\r\n" if "\r\n" in text[: eols[0]] else "\n"
+        return Dockerfile(text, tuple(items), self.escape, newline, tuple(instructions))
 
     def instruction(self, i: int, left: int, cont: int | None) -> tuple[Instruction, int]:
         """Read one instruction starting at line i; return it and the next line index."""
+        text, starts, ends, eols, lefts = self.text, self.starts, self.ends, self.eols, self.lefts
         first = i
-        phys = [PhysLine(LineKind.CODE, self.lines[i].start, self.lines[i].end, self.lines[i].eol, cont)]
-        pieces = [(left, self.lines[i].end if cont is None else cont)]
-        i += 1
-        while cont is not None and i < len(self.lines):
-            line = self.lines[i]
+        end = ends[i]
+        phys = [_tuple_new(PhysLine, (_CODE, starts[i], end, eols[i], cont))]
+        if cont is None:
+            # One line: the logical line is the line itself, one run of the source.
+            logical = text[left:end]
+            offsets = _tuple_new(OffsetMap, ((0,), (left,), end - left))
             i += 1
-            if self.is_comment(line):
-                phys.append(PhysLine(LineKind.COMMENT, line.start, line.end, line.eol, None))
-                continue
-            if self.is_blank(line):
-                phys.append(PhysLine(LineKind.BLANK, line.start, line.end, line.eol, None))
-                continue
-            cont = self.continuation(line.start, line.end)
-            phys.append(PhysLine(LineKind.CODE, line.start, line.end, line.eol, cont))
-            pieces.append((line.start, line.end if cont is None else cont))
-        logical, offsets = self.join(pieces)
+        else:
+            pieces = [(left, cont)]
+            i += 1
+            count = len(starts)
+            while cont is not None and i < count:
+                start, end, line_left = starts[i], ends[i], lefts[i]
+                if line_left < end and text[line_left] == "#":
+                    phys.append(_tuple_new(PhysLine, (_COMMENT, start, end, eols[i], None)))
+                elif line_left == end:
+                    phys.append(_tuple_new(PhysLine, (_BLANK, start, end, eols[i], None)))
+                else:
+                    cont = self.continuation(start, end)
+                    phys.append(_tuple_new(PhysLine, (_CODE, start, end, eols[i], cont)))
+                    pieces.append((start, end if cont is None else cont))
+                i += 1
+            logical, offsets = self.join(pieces)
         try:
             node = _node(logical, offsets, 0, self.escape)
         except _Fail as fail:
             raise _Fail(ParseError(first + 1, 1, fail.error.message)) from None
         heredocs: tuple[Heredoc, ...] = ()
-        if _can_contain_heredoc(node) and "<<" in logical:
+        if "<<" in logical and _can_contain_heredoc(node):
             heredocs, i = self.heredocs(logical, first, i)
-        last = self.lines[i - 1]
-        span = Span(self.lines[first].start, last.eol)
-        return _finish(node, phys, heredocs, span, first + 1, i, logical, offsets), i
+        span = _tuple_new(Span, (starts[first], eols[i - 1]))
+        return _finish(node, tuple(phys), heredocs, span, first + 1, i, logical, offsets), i
 
     def join(self, pieces: list[tuple[int, int]]) -> tuple[str, OffsetMap]:
         parts: list[str] = []
         starts: list[int] = []
         sources: list[int] = []
         length = 0
+        text = self.text
         for start, end in pieces:
             if end <= start:
                 continue
             starts.append(length)
             sources.append(start)
-            parts.append(self.text[start:end])
+            parts.append(text[start:end])
             length += end - start
         if not starts:
             starts, sources = [0], [pieces[0][0]]
-        return "".join(parts), OffsetMap(tuple(starts), tuple(sources), length)
+        return "".join(parts), _tuple_new(OffsetMap, (tuple(starts), tuple(sources), length))
 
     def heredocs(self, logical: str, first: int, i: int) -> tuple[tuple[Heredoc, ...], int]:
         """Read the bodies of the heredocs named on the logical line, from line i on."""
@@ -229,21 +254,22 @@ class _Parser:
                 continue
             chomp = m.group(2) == "-"
             expand = not any(q in rest for q in "'\"")
-            body_start = self.lines[i].start if i < len(self.lines) else len(self.text)
+            starts, ends, count = self.starts, self.ends, len(self.starts)
+            body_start = starts[i] if i < count else len(self.text)
             while True:
-                if i >= len(self.lines):
+                if i >= count:
                     raise _Fail(ParseError(first + 1, 1, f"unterminated heredoc <<{rest}"))
-                line = self.lines[i]
+                start, end = starts[i], ends[i]
                 i += 1
-                candidate = self.text[line.start : line.end]
+                candidate = self.text[start:end]
                 if chomp:
                     candidate = candidate.lstrip("\t")
                 if candidate == name:
                     break
-            content = self.text[body_start : line.start]
+            content = self.text[body_start:start]
             fd = int(m.group(1)) if m.group(1) else 0
-            body = Span(body_start, line.start)
-            found.append(Heredoc(name, chomp, expand, fd, body, Span(line.start, line.end), content))
+            body = Span(body_start, start)
+            found.append(Heredoc(name, chomp, expand, fd, body, Span(start, end), content))
         return tuple(found), i
 
 
@@ -273,20 +299,26 @@ class _Node(NamedTuple):
 
 def _node(line: str, offsets: OffsetMap, start: int, escape: str, depth: int = 0) -> _Node:
     """Split line[start:] as BuildKit's newNodeFromLine: keyword, flags, arguments."""
-    k0 = w.lstrip_len(line, start)
-    end = w.rstrip_len(line, k0)
+    spaces = w.GO_SPACE_SET
+    n = len(line)
+    # The strips and flag scans below are only called when the next character asks for them.
+    k0 = w.lstrip_len(line, start) if start < n and line[start] in spaces else start
+    end = w.rstrip_len(line, k0) if n > k0 and line[n - 1] in spaces else n
     m = w.WHITESPACE_RE.search(line, k0, end)
     k1 = m.start() if m else end
     keyword = line[k0:k1]
     flags: tuple[w.Word, ...] = ()
     a0 = a1 = end
     if m:
-        flags, a0 = w.builder_flags(line[:end], m.end())
-        a0 = w.lstrip_len(line, a0, end)
+        a0 = m.end()
+        if a0 >= end or line[a0] in w.FLAG_SPACE_SET or line.startswith("--", a0):
+            flags, a0 = w.builder_flags(line[:end], a0)
+        if a0 < end and line[a0] in spaces:
+            a0 = w.lstrip_len(line, a0, end)
         a1 = end
     rest = line[a0:a1]
     form, values, inner = _dispatch(keyword.lower(), rest, line, offsets, a0, escape, depth)
-    return _Node(keyword, k0, k1, flags, a0, a1, form, values, inner)
+    return _tuple_new(_Node, (keyword, k0, k1, flags, a0, a1, form, values, inner))
 
 
 def _dispatch(
@@ -412,7 +444,7 @@ def _can_contain_heredoc(node: _Node) -> bool:
 
 def _finish(
     node: _Node,
-    phys: list[PhysLine],
+    phys: tuple[PhysLine, ...],
     heredocs: tuple[Heredoc, ...],
     span: Span,
     start_line: int,
@@ -423,25 +455,33 @@ def _finish(
     inner = None
     if node.inner is not None:
         inner = _finish(node.inner, phys, heredocs, span, start_line, end_line, line, offsets)
-    flags = tuple(Flag(f.value, offsets.span(f.start, f.end)) for f in node.flags)
-    return Instruction(
-        keyword=node.keyword,
-        keyword_span=offsets.span(node.keyword_start, node.keyword_end),
-        flags=flags,
-        form=node.form,
-        args=line[node.args_start : node.args_end],
-        args_span=offsets.span(node.args_start, node.args_end),
-        args_start=node.args_start,
-        values=node.values,
-        heredocs=heredocs,
-        lines=tuple(phys),
-        span=span,
-        start_line=start_line,
-        end_line=end_line,
-        line=line,
-        offsets=offsets,
-        inner=inner,
-        kind=node.keyword.upper(),
+    keyword, keyword_start, keyword_end, raw_flags, args_start, args_end, form, values, _ = node
+    to_span = offsets.span
+    flags: tuple[Flag, ...] = ()
+    if raw_flags:
+        flags = tuple([_tuple_new(Flag, (f.value, to_span(f.start, f.end))) for f in raw_flags])
+    # The fields in Instruction's order, positionally: the same tuple as Instruction(...).
+    return _tuple_new(
+        Instruction,
+        (
+            keyword,
+            to_span(keyword_start, keyword_end),
+            flags,
+            form,
+            line[args_start:args_end],
+            to_span(args_start, args_end),
+            args_start,
+            values,
+            heredocs,
+            phys,
+            span,
+            start_line,
+            end_line,
+            line,
+            offsets,
+            inner,
+            keyword.upper(),
+        ),
     )
 
 

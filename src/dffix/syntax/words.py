@@ -12,10 +12,11 @@ from dffix.records import NamedTuple
 
 # Go's unicode.IsSpace: what BuildKit trims and splits on. Python's str.isspace also
 # counts \x1c-\x1f, which Go does not, so the set is spelled out.
-_GO_SPACE = frozenset(
+GO_SPACES = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
+)  # as a string, for str.strip
+_GO_SPACE = GO_SPACE_SET = frozenset(GO_SPACES)
 # reWhitespace in BuildKit: the separator between keyword and arguments.
 WHITESPACE_RE = lazy_re(r"[\t\v\f\r ]+")
 HEREDOC_RE = lazy_re(r"^(\d*)<<(-?)([^<]*)$")
@@ -55,7 +56,7 @@ class Word(NamedTuple):
 # as a rune: ASCII spaces, and the bytes 0x85 and 0xA0, which are spaces as runes. A
 # character that is not ASCII starts with a byte that is none of these; a lone 0x85 or
 # 0xA0 byte (not UTF-8) is a surrogate here.
-_FLAG_SPACE = frozenset("\t\n\v\f\r \udc85\udca0")
+_FLAG_SPACE = FLAG_SPACE_SET = frozenset("\t\n\v\f\r \udc85\udca0")
 
 
 def _cut_flag_word(ch: str) -> str | None:

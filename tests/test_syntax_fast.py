@@ -151,8 +151,8 @@ def test_generated_trees_are_plain(text: str) -> None:
 def test_corpus_trees_are_plain() -> None:
     for path in corpus_files()[::5]:
         df = parse(decode(path.read_bytes()))
-        assert isinstance(df, Dockerfile), path
-        assert_tree_is_plain(df)
+        if isinstance(df, Dockerfile):  # the corpus holds files BuildKit rejects too
+            assert_tree_is_plain(df)
 
 
 def test_enum_hash_agrees_with_equality() -> None:
@@ -166,3 +166,14 @@ def test_enum_hash_agrees_with_equality() -> None:
     assert one == two and one is not two
     assert hash(one.items) == hash(two.items)
     assert {one.all_instructions[1]: "run"}[two.all_instructions[1]] == "run"
+
+
+@given(
+    st.one_of(
+        st.text(st.sampled_from("ab =\t\r\n\x85\xa0\u3000\u2000\x1c"), max_size=30),  # the shortcut
+        st.text(st.sampled_from("ab =\t\r\n\x85\xa0\u3000\u2000\x1c\\`'\""), max_size=30),
+    ),
+    st.sampled_from("\\`"),
+)
+def test_words_without_quotes_split_as_the_loop_reads_them(rest: str, escape: str) -> None:
+    assert w.parse_words(rest, escape) == w._parse_words_loop(rest, escape)

@@ -10,6 +10,7 @@ a `ParseError` naming the line, never raise.
 from __future__ import annotations
 
 import json
+from itertools import accumulate
 
 from dffix.lazy import lazy_re
 from dffix.records import NamedTuple
@@ -76,32 +77,20 @@ class _Lines(NamedTuple):
 
 def _split_lines(text: str, first: int) -> _Lines:
     """Split on \n only (a lone \r is an ordinary character to BuildKit)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    eols: list[int] = []
-    lefts: list[int] = []
-    pos = first
     pieces = (text[first:] if first else text).split("\n")
-    last = len(pieces) - 1
+    ends_open = bool(pieces[-1])  # a last line without a newline
+    if not ends_open:
+        pieces.pop()
+    # Comprehensions over the pieces, not a loop of appends: each field in one pass.
+    eols = list(accumulate([len(piece) + 1 for piece in pieces], initial=first))
+    starts = eols[:-1]
+    del eols[0]
+    if ends_open:
+        eols[-1] -= 1
+    contents = [piece.rstrip("\r") for piece in pieces]
+    ends = [start + len(content) for start, content in zip(starts, contents, strict=True)]
     spaces = w.GO_SPACES
-    for k, piece in enumerate(pieces):
-        size = len(piece)
-        if k == last:
-            if not size:
-                break
-            eol = pos + size
-        else:
-            eol = pos + size + 1
-        end = pos + len(piece.rstrip("\r")) if piece.endswith("\r") else pos + size
-        starts.append(pos)
-        ends.append(end)
-        eols.append(eol)
-        if size and piece[0] in spaces:
-            left = pos + size - len(piece.lstrip(spaces))
-            lefts.append(left if left < end else end)
-        else:
-            lefts.append(pos)
-        pos = eol
+    lefts = [end - len(content.lstrip(spaces)) for end, content in zip(ends, contents, strict=True)]
     return _Lines(starts, ends, eols, lefts)
 
 
@@ -361,7 +350,8 @@ def _whitespace_split(rest: str) -> tuple[str, ...]:
 
 def _maybe_json(rest: str, *, as_list: bool) -> tuple[Form, tuple[str, ...], None]:
     """BuildKit's parseMaybeJSON / parseMaybeJSONToList."""
-    values = _json_array(rest)
+    # Only text starting with `[` after spaces can be an array: skip the decoder's call.
+    values = _json_array(rest) if rest and (rest[0] == "[" or rest[0] in w.GO_SPACE_SET) else None
     if values is not None:
         return Form.JSON, values, None
     if as_list:

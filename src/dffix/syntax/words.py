@@ -145,8 +145,19 @@ def _flag_word(line: str, pos: int) -> tuple[str, int]:
     return "".join(out), pos
 
 
+_GO_SPACE_RUN = lazy_re(f"[{GO_SPACES}]+")
+
+
 def parse_words(rest: str, escape: str) -> list[str]:
     """Split rest into words keeping quotes and escapes, as BuildKit's parseWords."""
+    if escape not in rest and "'" not in rest and '"' not in rest:
+        # Without quotes or escapes the words are the runs between spaces.
+        return [word for word in _GO_SPACE_RUN.split(rest) if word]
+    return _parse_words_loop(rest, escape)
+
+
+def _parse_words_loop(rest: str, escape: str) -> list[str]:
+    """parseWords character by character: quotes, escapes and the blanks they keep."""
     words: list[str] = []
     word: list[str] = []
     in_word = False

@@ -21,6 +21,7 @@ from dffix.syntax import (
     Span,
     parse,
     parser as p,
+    shell,
     words as w,
 )
 from tests.corpus import corpus_files, decode
@@ -118,7 +119,15 @@ def assert_tree_is_plain(df: Dockerfile) -> None:
     lines = reference_lines(text, 1 if text.startswith("\ufeff") else 0)
     by_start = {line[0]: line for line in lines}
     for instr in df.all_instructions:
+        keyword_at = 0
         for node in (instr, instr.inner) if instr.inner else (instr,):
+            while node.line[keyword_at : keyword_at + 1] in GO_SPACE:
+                keyword_at += 1
+            keyword_end = keyword_at + len(node.keyword)
+            assert node.keyword_span == reference_span(node.offsets, keyword_at, keyword_end)
+            args_end = node.args_start + len(node.args)
+            assert node.args_span == reference_span(node.offsets, node.args_start, args_end)
+            keyword_at = node.args_start  # an ONBUILD's instruction starts with its arguments
             assert type(node) is Instruction
             assert Instruction(**node._asdict()) == node
             assert node.kind == node.keyword.upper()
@@ -177,3 +186,8 @@ def test_enum_hash_agrees_with_equality() -> None:
 )
 def test_words_without_quotes_split_as_the_loop_reads_them(rest: str, escape: str) -> None:
     assert w.parse_words(rest, escape) == w._parse_words_loop(rest, escape)
+
+
+@given(st.text(st.sampled_from("ab $=\\'\"`"), max_size=20))
+def test_words_without_quotes_are_unquoted_as_the_loop_does(word: str) -> None:
+    assert shell.unquote(word) == shell._unquote_loop(word)

@@ -446,20 +446,35 @@ def _finish(
     if node.inner is not None:
         inner = _finish(node.inner, phys, heredocs, span, start_line, end_line, line, offsets)
     keyword, keyword_start, keyword_end, raw_flags, args_start, args_end, form, values, _ = node
-    to_span = offsets.span
     flags: tuple[Flag, ...] = ()
-    if raw_flags:
-        flags = tuple([_tuple_new(Flag, (f.value, to_span(f.start, f.end))) for f in raw_flags])
+    if len(offsets.starts) == 1:
+        # One run (a one-line instruction): OffsetMap.span of 0 <= start <= end, added up here.
+        base = offsets.sources[0] - offsets.starts[0]
+        keyword_span = _tuple_new(Span, (base + keyword_start, base + keyword_end))
+        args_span = _tuple_new(Span, (base + args_start, base + args_end))
+        if raw_flags:
+            flags = tuple(
+                [
+                    _tuple_new(Flag, (f.value, _tuple_new(Span, (base + f.start, base + f.end))))
+                    for f in raw_flags
+                ]
+            )
+    else:
+        to_span = offsets.span
+        keyword_span = to_span(keyword_start, keyword_end)
+        args_span = to_span(args_start, args_end)
+        if raw_flags:
+            flags = tuple([_tuple_new(Flag, (f.value, to_span(f.start, f.end))) for f in raw_flags])
     # The fields in Instruction's order, positionally: the same tuple as Instruction(...).
     return _tuple_new(
         Instruction,
         (
             keyword,
-            to_span(keyword_start, keyword_end),
+            keyword_span,
             flags,
             form,
             line[args_start:args_end],
-            to_span(args_start, args_end),
+            args_span,
             args_start,
             values,
             heredocs,

@@ -118,6 +118,12 @@ def _is_assignment(word: str) -> bool:
 
 def unquote(word: str) -> str:
     """Remove quotes and backslashes from a word; expansions (`$x`) stay as written."""
+    if "'" not in word and '"' not in word and "\\" not in word:
+        return word  # nothing to remove: most words
+    return _unquote_loop(word)
+
+
+def _unquote_loop(word: str) -> str:
     out: list[str] = []
     quote = ""
     i, n = 0, len(word)

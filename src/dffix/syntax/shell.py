@@ -10,9 +10,9 @@ does nothing. `tests/test_shell.py` holds it to tree-sitter-bash over the corpus
 from __future__ import annotations
 
 from enum import Enum
-from functools import lru_cache
 
 from dffix.lazy import lazy_re
+from dffix.memo import file_cache
 from dffix.records import NamedTuple
 
 
@@ -289,7 +289,7 @@ def _word_end(line: str, pos: int) -> int:
     return min(pos, n)
 
 
-@lru_cache(maxsize=4096)
+@file_cache(4096)
 def split_commands(line: str) -> Script | None:
     """Read a RUN command line into commands and operators; None when unsure.
 

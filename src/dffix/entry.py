@@ -61,6 +61,8 @@ from dffix.syntax import ParseError, parse
 if TYPE_CHECKING:
     from dffix.progress import Progress
     from dffix.report import Finding
+    from dffix.rules.base import Violation
+    from dffix.syntax import Dockerfile
 
 # dffix.fixer imports the rule registry (every rule module): loaded on first use, so
 # `--version`, `--help` and usage errors load no rule.
@@ -580,11 +582,12 @@ def _fix_file(target: Target, opts: Options, rule_set: RuleSet, tally: _Tally) -
     if opts.mode is OutputMode.CHECK:
         _report_check(text, target.shown, rule_set, context, tally, opts)
         return
-    fixed = _report_fix(text, target.shown, rule_set, context, tally)
+    checked = _checked_first(text, rule_set, context, opts)
+    fixed = _report_fix(text, target.shown, rule_set, context, tally, checked)
     if fixed is None or fixed.bugs:  # a dffix bug: the file and its folder stay as they are
         return
     if opts.collects:
-        _collect_fixed(text, fixed, target.shown, rule_set, context, tally, opts)
+        _collect_fixed(text, fixed, target.shown, rule_set, context, tally, opts, checked)
     if fixed.text != text:  # an unchanged file is not touched: its mtime stays
         _write_or_show(target, opts, text, fixed, tally)
     _new_dockerignore(target, opts, rule_set, fixed.text, context, tally)
@@ -621,6 +624,25 @@ def _show_fixes(opts: Options, tally: _Tally, fixed: Fixed) -> None:
         tally.err(f"    {n} × {code} {name}")  # noqa: RUF001 (the sign ruff prints too)
 
 
+def _checked_first(
+    text: str, rule_set: RuleSet, context: BuildContext | None, opts: Options
+) -> tuple[Dockerfile, list[Violation]] | None:
+    """Return `text` parsed and checked when --diff makes a report of the text as it is.
+
+    The report needs the problems of the file as written, which are what the fixer's
+    first pass finds: checked once here, both use them. None otherwise (and for a text
+    that does not parse: the fixer reports that).
+    """
+    if opts.mode is not OutputMode.DIFF or not opts.collects:
+        return None
+    df = parse(text)
+    if isinstance(df, ParseError):
+        return None
+    from dffix.fixer import check
+
+    return df, check(df, rule_set.rules, context)
+
+
 def _collect_fixed(
     text: str,
     fixed: Fixed,
@@ -629,6 +651,7 @@ def _collect_fixed(
     context: BuildContext | None,
     tally: _Tally,
     opts: Options,
+    checked: tuple[Dockerfile, list[Violation]] | None = None,
 ) -> None:
     """Gather the findings a report shows in write and diff modes.
 
@@ -639,7 +662,7 @@ def _collect_fixed(
     from dffix.report import finding
 
     if opts.mode is OutputMode.DIFF:
-        found = check_violations(text, rule_set, context)
+        found = check_violations(text, rule_set, context) if checked is None else checked[1]
         source = text
     else:
         found, source = list(fixed.remaining), fixed.text
@@ -712,13 +735,14 @@ def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
     if opts.mode is OutputMode.CHECK:
         _report_check(text, shown, rule_set, context, tally, opts)
         return
-    fixed = _report_fix(text, shown, rule_set, context, tally)
+    checked = _checked_first(text, rule_set, context, opts)
+    fixed = _report_fix(text, shown, rule_set, context, tally, checked)
     # An editor replaces its buffer with what we print: print nothing unless all went well.
     if fixed is None or tally.status == EXIT_ERROR:
         return
     tally.fixes += fixed.fixes
     if opts.collects:
-        _collect_fixed(text, fixed, shown, rule_set, context, tally, opts)
+        _collect_fixed(text, fixed, shown, rule_set, context, tally, opts, checked)
     if opts.mode is OutputMode.DIFF:
         if opts.output_format == "text":
             _print_diff(text, fixed.text, shown, tally, opts)
@@ -733,10 +757,18 @@ def _run_stdin(opts: Options, configs: _Configs, tally: _Tally) -> None:
 
 
 def _report_fix(
-    text: str, shown: str, rule_set: RuleSet, context: BuildContext | None, tally: _Tally
+    text: str,
+    shown: str,
+    rule_set: RuleSet,
+    context: BuildContext | None,
+    tally: _Tally,
+    checked: tuple[Dockerfile, list[Violation]] | None = None,
 ) -> Fixed | None:
-    """Fix one text; report a parse error (then return None) or dffix bugs; count what is left."""
-    fixed = fix_text(text, rule_set, context)
+    """Fix one text; report a parse error (then return None) or dffix bugs; count what is left.
+
+    `checked`: `text` parsed and checked already (see `_checked_first`).
+    """
+    fixed = fix_text(text, rule_set, context, checked)
     if isinstance(fixed, ParseError):
         tally.error(f"{shown}:{fixed.line}:{fixed.col}: error: {fixed.message}")
         return None

@@ -126,11 +126,7 @@ class BuildContext:
     def read_bytes(self, relative: str, limit: int) -> bytes | None:
         """Return the first `limit` bytes of a regular file inside the context, or None
         when it is absent, not a regular file, outside the context or unreadable."""
-        key = ("read", relative, limit)
-        memo = self._memo
-        if key not in memo:
-            memo[key] = self._read(relative, limit)
-        return memo[key]  # type: ignore[return-value]
+        return self.cached(("read", relative, limit), lambda: self._read(relative, limit))
 
     def _read(self, relative: str, limit: int) -> bytes | None:
         try:

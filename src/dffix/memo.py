@@ -18,6 +18,8 @@ from dffix.records import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from functools import _lru_cache_wrapper
 
+    from dffix.syntax.tree import Instruction
+
 T = TypeVar("T")
 
 _CACHES: list[_lru_cache_wrapper[object]] = []
@@ -32,6 +34,26 @@ def file_cache(maxsize: int) -> Callable[[Callable[..., T]], _lru_cache_wrapper[
         return cached
 
     return wrap
+
+
+class Shape:
+    """An instruction as a cache key: equal and hashed by `key`, what a cached function
+    reads of it (never, unless that function reads it, where it is); `instr` is the
+    instruction itself, for the function to read. The key is hashed once: cheaper than
+    hashing the whole instruction, which holds every line."""
+
+    __slots__ = ("_hash", "instr", "key")
+
+    def __init__(self, instr: Instruction, key: tuple[object, ...]) -> None:
+        self.instr = instr
+        self.key = key
+        self._hash = hash(key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shape) and self.key == other.key
 
 
 def forget() -> None:

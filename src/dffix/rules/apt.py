@@ -10,7 +10,7 @@ from enum import Enum
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
-from dffix.memo import file_cache
+from dffix.memo import Shape, file_cache
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, Script, split_commands, unquote
@@ -157,29 +157,12 @@ def _shell_text(instr: Instruction) -> str:
     return "\n".join([head, *(h.content for h in instr.heredocs)])
 
 
-class _Shape:
+def _shape(instr: Instruction) -> Shape:
     """A RUN as `run_actions` reads it: kind, form, values, arguments and heredoc bodies,
     never where it is. Two RUNs of one shape make the same apt calls, so a RUN that a fix
     above it moved (or one repeated in another file) is read once."""
-
-    __slots__ = ("_hash", "instr", "key")
-
-    def __init__(self, instr: Instruction) -> None:
-        self.instr = instr
-        self.key = (
-            instr.kind,
-            instr.is_json,
-            instr.values,
-            instr.args,
-            tuple(h.content for h in instr.heredocs),
-        )
-        self._hash = hash(self.key)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Shape) and self.key == other.key
+    heredocs = tuple(h.content for h in instr.heredocs)
+    return Shape(instr, (instr.kind, instr.is_json, instr.values, instr.args, heredocs))
 
 
 def run_actions(instr: Instruction, *, precise: bool) -> tuple[AptAction, ...]:
@@ -190,11 +173,11 @@ def run_actions(instr: Instruction, *, precise: bool) -> tuple[AptAction, ...]:
     cautious choice) any `apt-get` in the text counts. Cached by the RUN's shape.
     """
     target = instr.inner if instr.inner is not None else instr
-    return _shaped_actions(_Shape(target), precise)
+    return _shaped_actions(_shape(target), precise)
 
 
 @file_cache(4096)
-def _shaped_actions(shape: _Shape, precise: bool) -> tuple[AptAction, ...]:
+def _shaped_actions(shape: Shape, precise: bool) -> tuple[AptAction, ...]:
     target = shape.instr
     if target.kind != "RUN":
         return ()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
-from dffix.memo import file_cache
+from dffix.memo import Shape, file_cache
 from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import words as w
@@ -93,16 +93,12 @@ def _script_commands(
     return found
 
 
-class _Shape:
+def _shape(instr: Instruction) -> Shape:
     """What `commands` reads of an instruction: form, values, arguments, whether it has
-    heredocs, and where its arguments are (the commands' spans come from them). A cache
-    key cheaper to hash than the whole instruction, which holds every line."""
-
-    __slots__ = ("_hash", "instr", "key")
-
-    def __init__(self, instr: Instruction) -> None:
-        self.instr = instr
-        self.key = (
+    heredocs, and where its arguments are (the commands' spans come from them)."""
+    return Shape(
+        instr,
+        (
             instr.is_json,
             instr.values,
             bool(instr.heredocs),
@@ -110,14 +106,8 @@ class _Shape:
             instr.args_start,
             instr.args_span,
             instr.offsets,
-        )
-        self._hash = hash(self.key)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Shape) and self.key == other.key
+        ),
+    )
 
 
 def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None] | None:
@@ -130,11 +120,11 @@ def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None]
     `["sh", "-c", "..."]`. Returns None when the shell reader is unsure (a rule then
     reports nothing: better silent than wrong).
     """
-    return _shaped_commands(_Shape(instr))
+    return _shaped_commands(_shape(instr))
 
 
 @file_cache(4096)
-def _shaped_commands(shape: _Shape) -> tuple[tuple[RunCommand, ...], Script | None] | None:
+def _shaped_commands(shape: Shape) -> tuple[tuple[RunCommand, ...], Script | None] | None:
     instr = shape.instr
     if instr.is_json:
         argv = instr.values
@@ -203,11 +193,11 @@ def fallback_commands(
 
 def simple_commands(instr: Instruction) -> tuple[RunCommand, ...]:
     """Return the commands of an instruction: read by `commands`, else by the word scan."""
-    return _shaped_simple_commands(_Shape(instr))
+    return _shaped_simple_commands(_shape(instr))
 
 
 @file_cache(4096)
-def _shaped_simple_commands(shape: _Shape) -> tuple[RunCommand, ...]:
+def _shaped_simple_commands(shape: Shape) -> tuple[RunCommand, ...]:
     instr = shape.instr
     found = _shaped_commands(shape)
     if found is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from dffix.memo import file_cache
+from dffix.memo import Shape, file_cache
 from dffix.records import NamedTuple
 from dffix.rules.deps.commands import command_effect
 from dffix.rules.deps.model import Cd, Tool
@@ -25,41 +25,24 @@ _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _RUN_FLAGS = frozenset({"mount", "network", "security"})
 
 
-class _Shape:
+def _shape(instr: Instruction) -> Shape:
     """A RUN as `run_plan` reads it: its flags' text, form, values, arguments and whether
     it has heredocs, never where it is. Two RUNs of one shape have the same plan, so a RUN
     that a fix above it moved (or one repeated in another file) is read once."""
-
-    __slots__ = ("_hash", "instr", "key")
-
-    def __init__(self, instr: Instruction) -> None:
-        self.instr = instr
-        self.key = (
-            tuple(f.text for f in instr.flags),
-            instr.is_json,
-            instr.values,
-            bool(instr.heredocs),
-            instr.args,
-        )
-        self._hash = hash(self.key)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Shape) and self.key == other.key
+    flags = tuple(f.text for f in instr.flags)
+    return Shape(instr, (flags, instr.is_json, instr.values, bool(instr.heredocs), instr.args))
 
 
 def run_plan(instr: Instruction, shell: tuple[str, ...], workdir: Loc) -> RunPlan | None:
     """Return what a RUN does to the project folder, or None when it cannot be told.
 
-    Pure in the RUN's shape (see `_Shape`), the shell and the folder, and asked for again
+    Pure in the RUN's shape (see `_shape`), the shell and the folder, and asked for again
     on every fixer pass: cached."""
-    return _shaped_plan(_Shape(instr), shell, workdir)
+    return _shaped_plan(_shape(instr), shell, workdir)
 
 
 @file_cache(4096)
-def _shaped_plan(shape: _Shape, shell: tuple[str, ...], workdir: Loc) -> RunPlan | None:
+def _shaped_plan(shape: Shape, shell: tuple[str, ...], workdir: Loc) -> RunPlan | None:
     instr = shape.instr
     if any(f.name not in _RUN_FLAGS for f in instr.flags):
         return None

@@ -14,6 +14,7 @@ from dffix.config import (
     Selection,
     Settings,
     find_config,
+    find_hadolint_config,
     load_settings,
     read_config,
     rules_for,
@@ -231,6 +232,25 @@ def test_nearest_config_wins(tmp_path: Path) -> None:
     inner = write(tmp_path / "svc" / "api" / "pyproject.toml", "[tool.dffix]\nignore = ['DF201']\n")
     assert find_config(tmp_path / "svc" / "api") == str(inner)
     assert find_config(tmp_path / "svc") == str(tmp_path / ".dffix.toml")
+
+
+def test_one_run_shares_the_searches_of_the_folders_above(tmp_path: Path) -> None:
+    # A run over many folders passes the same `seen` to every search: each answer must
+    # be the one a search of its own gives, in whatever order the folders come.
+    write(tmp_path / ".dffix.toml", "select = ['DF2']\n")
+    write(tmp_path / "a" / "b" / "pyproject.toml", "[tool.dffix]\nignore = ['DF201']\n")
+    write(tmp_path / "a" / "pyproject.toml", "[project]\nname = 'x'\n")
+    write(tmp_path / "a" / "b" / "c" / ".hadolint.yaml", "ignored: [DL3008]\n")
+    folders = [tmp_path / p for p in ("a/b/c/d", "a", "a/b/c", "e/f", "a/b", "e", "")]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    alone = [(find_config(f), find_hadolint_config(f)) for f in folders]
+    seen: tuple[dict[str, str | None], dict[str, str | None]] = ({}, {})
+    for order in (folders, folders[::-1]):
+        shared = {f: (find_config(f, seen[0]), find_hadolint_config(f, seen[1])) for f in order}
+        assert [shared[f] for f in folders] == alone
+    assert alone[0] == (str(tmp_path / "a" / "b" / "pyproject.toml"), str(tmp_path / "a/b/c/.hadolint.yaml"))
+    assert alone[1][0] == str(tmp_path / ".dffix.toml")
 
 
 def test_pyproject_without_dffix_table_is_passed_over(tmp_path: Path) -> None:

@@ -86,12 +86,19 @@ class Diagnostic(NamedTuple):
 # -- settings -------------------------------------------------------------------
 
 
-def config_files(folder: str, config: str | None = None) -> tuple[str | None, str | None]:
+def config_files(
+    folder: str,
+    config: str | None = None,
+    seen: tuple[dict[str, str | None], dict[str, str | None]] | None = None,
+) -> tuple[str | None, str | None]:
     """Return the dffix config file and the `.hadolint.yaml` that apply to files in `folder`.
 
-    `config` (a path given by the user) wins over searching; either may be None.
+    `config` (a path given by the user) wins over searching; either may be None. `seen`
+    is one run's memory of the folders looked at (dffix's, hadolint's): files found in
+    many folders share the searches of the folders above them.
     """
-    return (config or find_config(folder), find_hadolint_config(folder))
+    ours, hadolint = ({}, {}) if seen is None else seen
+    return (config or find_config(folder, ours), find_hadolint_config(folder, hadolint))
 
 
 def load_rule_set(

@@ -157,21 +157,38 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 # -- finding and reading config files -------------------------------------------
 
 
-def find_config(start: str | os.PathLike[str]) -> str | None:
+def find_config(start: str | os.PathLike[str], seen: dict[str, str | None] | None = None) -> str | None:
     """Return the nearest config file in `start` or a folder above it, or None.
 
-    A pyproject.toml counts only when it has a `[tool.dffix]` table.
+    A pyproject.toml counts only when it has a `[tool.dffix]` table. `seen` keeps what
+    each folder looked at gave (one dict per run: folders share the ones above them).
     """
-    folder = os.path.abspath(start)
+    return _nearest(os.path.abspath(start), CONFIG_NAMES, _is_config, {} if seen is None else seen)
+
+
+def _is_config(path: str, name: str) -> bool:
+    return os.path.isfile(path) and (name != PYPROJECT or _mentions_dffix(path))
+
+
+def _nearest(
+    folder: str, names: tuple[str, ...], accept: Callable[[str, str], bool], seen: dict[str, str | None]
+) -> str | None:
+    """Return the first of `names` that `accept` takes in `folder` or a folder above it."""
+    walked: list[str] = []
+    found: str | None = None
     while True:
-        for name in CONFIG_NAMES:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path) and (name != PYPROJECT or _mentions_dffix(path)):
-                return path
+        if folder in seen:
+            found = seen[folder]
+            break
+        walked.append(folder)
+        found = next((path for name in names if accept(path := os.path.join(folder, name), name)), None)
         parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
+        if found is not None or parent == folder:
+            break
         folder = parent
+    for below in walked:
+        seen[below] = found
+    return found
 
 
 def _mentions_dffix(path: str) -> bool:
@@ -399,27 +416,26 @@ def _kind(value: object) -> str:
 # -- hadolint's config ------------------------------------------------------------
 
 
-def find_hadolint_config(start: str | os.PathLike[str]) -> str | None:
+def find_hadolint_config(
+    start: str | os.PathLike[str], seen: dict[str, str | None] | None = None
+) -> str | None:
     """Return hadolint's config file for Dockerfiles in `start`, or None.
 
     The nearest `.hadolint.yaml` (or `.yml`) in `start` or a folder above it, else the
-    first of hadolint's user-level files that exists.
+    first of hadolint's user-level files that exists. `seen` as for find_config.
     """
-    folder = os.path.abspath(start)
-    while True:
-        for name in HADOLINT_NAMES:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path):
-                return path
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
+    near = _nearest(os.path.abspath(start), HADOLINT_NAMES, _is_file, {} if seen is None else seen)
+    if near is not None:
+        return near
     for variable, rel in HADOLINT_USER_FILES:
         base = os.environ.get(variable)
         if base and os.path.isfile(os.path.join(base, rel)):
             return os.path.join(base, rel)
     return None
+
+
+def _is_file(path: str, name: str) -> bool:
+    return os.path.isfile(path)
 
 
 _IGNORED_KEY = lazy_re(r"ignored\s*:(.*)$")  # `.hadolint.yaml`: the `ignored:` key

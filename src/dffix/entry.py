@@ -332,11 +332,12 @@ class _Configs:
         # folder -> (dffix config, hadolint config): the files its settings come from
         self.by_folder: dict[str, tuple[str | None, str | None]] = {}
         self.by_file: dict[tuple[str | None, str | None], RuleSet | ConfigError] = {}
+        self.seen: tuple[dict[str, str | None], dict[str, str | None]] = ({}, {})  # folders searched
 
     def for_folder(self, folder: str) -> RuleSet | None:
         """Return the rules for files in `folder`, or None (reported) when the config is bad."""
         if folder not in self.by_folder:
-            self.by_folder[folder] = config_files(folder, self.opts.config)
+            self.by_folder[folder] = config_files(folder, self.opts.config, self.seen)
         key = self.by_folder[folder]
         if key not in self.by_file:
             self.by_file[key] = self._load(*key)
@@ -500,10 +501,19 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
         gc.freeze()
     chunk = max(1, len(work) // (jobs * 8))
     done = 0
+    global _SHARED
+    if context.get_start_method() == "fork":
+        # Forked workers already hold the work list: each is sent an index, not the file
+        # and its rule set (pickled per file, and rebuilt in the worker, rules and all).
+        _SHARED = (work, opts)
+        task: Callable[..., _Tally] = _work_at
+        items: tuple[Sequence[object], ...] = (range(len(work)),)
+    else:
+        task, items = _work_one, (work, [opts] * len(work))
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_in_worker) as pool:
             try:
-                for result in pool.map(_work_one, work, [opts] * len(work), chunksize=chunk):
+                for result in pool.map(task, *items, chunksize=chunk):
                     tally.merge(result)
                     done += 1
                     if _progress is not None:
@@ -539,6 +549,16 @@ def _in_worker() -> None:
     global _progress
     _progress = None
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_SHARED: tuple[list[tuple[Target, RuleSet]], Options] | None = None
+
+
+def _work_at(index: int) -> _Tally:
+    """Fix the file at `index` of the work list the worker was forked with."""
+    assert _SHARED is not None
+    work, opts = _SHARED
+    return _work_one(work[index], opts)
 
 
 def _work_one(item: tuple[Target, RuleSet], opts: Options) -> _Tally:

@@ -280,6 +280,9 @@ class DffixServer(LanguageServer):
         self.root: str | None = None
         self.rule_sets: dict[tuple[str | None, str | None, api.Overrides], api.RuleSet | ConfigError] = {}
         self.folders: dict[str, tuple[str | None, str | None]] = {}
+        # The folders the config searches looked at (dffix's, hadolint's): a document in a
+        # new folder only looks at the folders no earlier search went through.
+        self.searched: tuple[dict[str, str | None], dict[str, str | None]] = ({}, {})
         self.analyses: dict[str, Analysis] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
 
@@ -310,6 +313,8 @@ class DffixServer(LanguageServer):
         """Drop what was read from config files: they are read again on next use."""
         self.rule_sets.clear()
         self.folders.clear()
+        for searched in self.searched:
+            searched.clear()
         self.analyses.clear()
 
     def rule_set(self, path: str | None) -> api.RuleSet | ConfigError:
@@ -322,7 +327,7 @@ class DffixServer(LanguageServer):
                 return ConfigError("dffix settings", problem)
         folder = api.folder_of(path) if path else (self.root or os.getcwd())
         if folder not in self.folders:
-            self.folders[folder] = api.config_files(folder, overrides.config)
+            self.folders[folder] = api.config_files(folder, overrides.config, self.searched)
         key = (*self.folders[folder], overrides)
         if key not in self.rule_sets:
             self.rule_sets[key] = api.load_rule_set(key[0], key[1], overrides)

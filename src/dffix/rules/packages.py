@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
+from dffix.memo import Placed, file_cache
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell
 from dffix.rules.base import Fixability, Rule, Violation
@@ -193,90 +194,120 @@ class UnsortedPackageList(Rule):
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         for run in package_runs(facts, image_only=False):
-            for call in run.found.calls:
-                if call.subcommand in _SORTED.get(call.manager, ()):
-                    yield from self._check_call(df, run.instr, call)
+            if not any(call.subcommand in _SORTED.get(call.manager, ()) for call in run.found.calls):
+                continue
+            at = run.instr.span.start
+            for span, fix, message in _unsorted_lists(Placed(df, run.instr)):
+                moved = fix.shifted(at) if fix is not None else None
+                yield self.violation(Span(span.start + at, span.end + at), moved, message=message)
 
-    def _check_call(self, df: Dockerfile, instr: Instruction, call: Call) -> Iterator[Violation]:
-        args = sub_args(call)
-        if args is None or call.command is None:
-            return
-        words = call.command.words
-        packages = [a for a in args if a.kind is ArgKind.PACKAGE]
-        raw = [words[a.first].text for a in packages]
-        if not packages or not all(is_plain_package(t) for t in raw):
-            return
-        region = args[args.index(packages[0]) :]
-        groups = _groups(df, instr, words, region)
-        layout = _one_per_line_layout(df, instr, words, region)
-        # Laid out one per line, every option gets a line of its own at the front.
-        movable = [layout is not None or _options_may_move(df, instr, words, g) for g in groups]
-        desired = [
-            arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)
-        ]
-        problems = []
-        if any(_packages(g) != _packages(_sorted_group(g, words, True)) for g in groups):
-            problems.append("is not sorted")
-        moved = any(_options_after_packages(g) for g in groups)
-        if moved:
-            problems.append("has options after its packages")
-        twice = sorted(n for n, k in Counter(package_name(t) for t in raw).items() if k > 1)
+
+class _Found(NamedTuple):
+    """A problem found in one RUN, at offsets from the RUN's start (see `_unsorted_lists`)."""
+
+    span: Span
+    fix: Fix | None
+    message: str
+
+
+@file_cache(4096)
+def _unsorted_lists(placed: Placed) -> tuple[_Found, ...]:
+    """Return the problems of the RUN's package lists, at offsets from the RUN's start.
+
+    What they are reads only the RUN's own text and the file's escape and newline, never
+    where the RUN is or what else the file holds: cached by those (`Placed`), so a RUN no
+    fix touched is read once per file, whatever the passes moved it by.
+    """
+    df, instr = placed.df, placed.instr
+    found = run_calls(instr)
+    at = instr.span.start
+    problems = []
+    for call in found.calls if found is not None else ():
+        if call.subcommand in _SORTED.get(call.manager, ()):
+            problem = _check_call(df, instr, call)
+            if problem is not None:
+                span, fix, message = problem
+                moved = fix.shifted(-at) if fix is not None else None
+                problems.append(_Found(Span(span.start - at, span.end - at), moved, message))
+    return tuple(problems)
+
+
+def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None:
+    """Return the problem of one install's package list (at offsets in the file), or None."""
+    args = sub_args(call)
+    if args is None or call.command is None:
+        return None
+    words = call.command.words
+    packages = [a for a in args if a.kind is ArgKind.PACKAGE]
+    raw = [words[a.first].text for a in packages]
+    if not packages or not all(is_plain_package(t) for t in raw):
+        return None
+    region = args[args.index(packages[0]) :]
+    groups = _groups(df, instr, words, region)
+    layout = _one_per_line_layout(df, instr, words, region)
+    # Laid out one per line, every option gets a line of its own at the front.
+    movable = [layout is not None or _options_may_move(df, instr, words, g) for g in groups]
+    desired = [arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)]
+    problems = []
+    if any(_packages(g) != _packages(_sorted_group(g, words, True)) for g in groups):
+        problems.append("is not sorted")
+    moved = any(_options_after_packages(g) for g in groups)
+    if moved:
+        problems.append("has options after its packages")
+    twice = sorted(n for n, k in Counter(package_name(t) for t in raw).items() if k > 1)
+    if twice:
+        problems.append("names " + ", ".join(f"`{n}`" for n in twice) + " more than once")
+    if not problems:
+        return None
+    start = token_span(instr, words[packages[0].first]).start
+    end = token_span(instr, words[packages[-1].last]).end
+    message = f"`{call.label}` package list " + "; ".join(problems)
+    fix: Fix | str
+    if moved and call.manager in _ORDER_SENSITIVE:
+        fix = f"`{call.manager.value}` reads its options in order, so they stay where they are"
+    elif desired == list(region):
+        stuck = any(_options_after_packages(g) for g, move in zip(groups, movable, strict=True) if not move)
+        why = []
         if twice:
-            problems.append("names " + ", ".join(f"`{n}`" for n in twice) + " more than once")
-        if not problems:
-            return
-        start = token_span(instr, words[packages[0].first]).start
-        end = token_span(instr, words[packages[-1].last]).end
-        message = f"`{call.label}` package list " + "; ".join(problems)
-        fix: Fix | str
-        if moved and call.manager in _ORDER_SENSITIVE:
-            fix = f"`{call.manager.value}` reads its options in order, so they stay where they are"
-        elif desired == list(region):
-            stuck = any(
-                _options_after_packages(g) for g, move in zip(groups, movable, strict=True) if not move
+            why.append("dffix does not drop a package name: remove the repeated one")
+        if stuck:
+            why.append(
+                "the list puts several words or other text on a line, so dffix leaves its options there"
             )
-            why = []
-            if twice:
-                why.append("dffix does not drop a package name: remove the repeated one")
-            if stuck:
-                why.append(
-                    "the list puts several words or other text on a line, so dffix leaves its options there"
-                )
-            fix = "; ".join(why)
-        else:
-            fix = self._fix(df, instr, call, region, desired, layout)
-        if isinstance(fix, str):
-            yield self.violation(Span(start, end), message=f"{message}; no fix: {fix}")
-        else:
-            yield self.violation(Span(start, end), fix, message=message)
+        fix = "; ".join(why)
+    else:
+        fix = _fix(df, instr, call, region, desired, layout)
+    if isinstance(fix, str):
+        return _Found(Span(start, end), None, f"{message}; no fix: {fix}")
+    return _Found(Span(start, end), fix, message)
 
-    def _fix(
-        self,
-        df: Dockerfile,
-        instr: Instruction,
-        call: Call,
-        region: Sequence[Arg],
-        desired: list[Arg],
-        layout: _Layout | None,
-    ) -> Fix | str:
-        """Return the fix, or why there is none.
 
-        Without a one-per-line layout each word goes where the word of the same rank was:
-        every line keeps its number of words, its breaks and its indentation.
-        """
-        items = _items(df, instr, call, region)
-        if items is None:
-            return "a package or option spans lines, or a redirection sits among them"
-        by_arg = {item.arg: item for item in items}
-        if layout is not None:
-            edits = _one_per_line_edits(df, instr, call, region, [by_arg[a] for a in desired], layout)
-            return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
-        edits = [
-            Edit.replace(item.span, by_arg[want].text)
-            for item, want in zip(items, desired, strict=True)
-            if item.arg != want
-        ]
+def _fix(
+    df: Dockerfile,
+    instr: Instruction,
+    call: Call,
+    region: Sequence[Arg],
+    desired: list[Arg],
+    layout: _Layout | None,
+) -> Fix | str:
+    """Return the fix, or why there is none.
+
+    Without a one-per-line layout each word goes where the word of the same rank was:
+    every line keeps its number of words, its breaks and its indentation.
+    """
+    items = _items(df, instr, call, region)
+    if items is None:
+        return "a package or option spans lines, or a redirection sits among them"
+    by_arg = {item.arg: item for item in items}
+    if layout is not None:
+        edits = _one_per_line_edits(df, instr, call, region, [by_arg[a] for a in desired], layout)
         return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
+    edits = [
+        Edit.replace(item.span, by_arg[want].text)
+        for item, want in zip(items, desired, strict=True)
+        if item.arg != want
+    ]
+    return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
 
 
 class _Layout(NamedTuple):
@@ -532,14 +563,12 @@ class AptGetInstallRecommends(Rule):
     aliases = ("DL3015",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        if _APT_RECOMMENDS_SETTING.search(df.text):
-            return
         runs = [
             run
             for run in package_runs(facts, image_only=True)
             if any(c.manager is Manager.APT and c.subcommand == "install" for c in run.found.calls)
         ]
-        if not runs:
+        if not runs or _sets_recommends(df.text):
             return  # no apt install: the stage indexes below are not worth building
         configured = {
             s.index: facts.stage_index("apt-configured", _apt_configured_at, s) for s in facts.stages
@@ -575,6 +604,16 @@ class AptGetInstallRecommends(Rule):
 # line `APT::Install-Recommends "false";`, or `Install-Recommends "0";` inside `APT { }`;
 # not the command-line options `--no-install-recommends`/`--install-recommends`.
 _APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
+
+
+def _sets_recommends(text: str) -> bool:
+    """Return whether the text holds apt's setting (`_APT_RECOMMENDS_SETTING`).
+
+    A plain substring test first skips the regex on most files: a match holds
+    `tall-recommend` in any case, and those letters fold only to ASCII (unlike `i` and
+    `s` of the full word, which `(?i)` also matches as the dotless i U+0131, the dotted
+    I U+0130 and the long s U+017F), so the lower-cased text then holds it too."""
+    return "tall-recommend" in text.lower() and _APT_RECOMMENDS_SETTING.search(text) is not None
 
 
 # Packages whose HTTPS needs `ca-certificates`, which they only recommend (Debian, Ubuntu).

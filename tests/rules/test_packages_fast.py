@@ -18,9 +18,9 @@ from hypothesis import given, strategies as st
 
 from dffix import memo
 from dffix.facts import Facts, compute_facts
-from dffix.rules import ALL_RULES, packages
+from dffix.rules import ALL_RULES, apt, packages
 from dffix.rules.base import Rule, Violation
-from dffix.syntax import Dockerfile, parse
+from dffix.syntax import Dockerfile, Instruction, parse
 from tests.corpus import corpus_files, decode
 from tests.test_fuzz import dockerfiles, fuzz_settings, mutated
 
@@ -72,6 +72,19 @@ def _moved(text: str, index: int) -> str | None:
     return text[:at] + "# moved" + df.newline + text[at:]
 
 
+def _leaves_lists_fresh(instr: Instruction) -> bool:
+    """`apt.leaves_lists` without a cache."""
+    installs = any(a.installs for a in apt._shaped_actions.__wrapped__(apt._shape(instr), True))
+    return installs and not apt.removes_lists(instr, apt._script(instr))
+
+
+def _assert_shaped_as_fresh(text: str) -> None:
+    df = parse(text)
+    if isinstance(df, Dockerfile):
+        for instr in df.instructions("RUN"):
+            assert apt.leaves_lists(instr) is _leaves_lists_fresh(instr)
+
+
 def assert_cached_as_fresh(text: str, index: int) -> None:
     moved = _moved(text, index)
     if moved is None:
@@ -80,6 +93,8 @@ def assert_cached_as_fresh(text: str, index: int) -> None:
     assert _checked(text) == _reference(text)  # fills the caches with the RUNs where they are
     assert _checked(moved) == _reference(moved)
     assert _checked(text) == _reference(text)  # and back
+    for version in (text, moved):
+        _assert_shaped_as_fresh(version)
 
 
 def test_corpus_findings_survive_moves() -> None:
@@ -141,7 +156,18 @@ def test_the_same_run_text_under_another_escape_is_read_again() -> None:
 
 @given(
     st.lists(
-        st.sampled_from(["install-recommends", "INSTALL-Recommends", "\u0131", "\u0130", "\u017f", "-", "x"])
+        st.sampled_from(
+            [
+                "install-recommends",
+                "INSTALL-Recommends",
+                "tall-recommends",
+                "\u0131",
+                "\u0130",
+                "\u017f",
+                "-",
+                "x",
+            ]
+        )
         | st.text(st.sampled_from("instalrecomd-_ \u0131\u0130\u017f\u212aISTA"), max_size=8),
         max_size=6,
     ).map("".join)
@@ -154,7 +180,18 @@ def test_recommends_setting_prefilter_agrees_with_the_regex(text: str) -> None:
 def test_recommends_setting_prefilter_on_folded_letters() -> None:
     # `(?i)` matches the dotless i and the long s of the word; the lower-cased text keeps
     # `tall-recommend`, which the prefilter looks for.
-    for text in ("\u0131nstall-recommends", "in\u017ftall-recommends", "APT::Install-Recommends"):
+    for text in (
+        "\u0131nstall-recommends",
+        "in\u017ftall-recommends",
+        "APT::Install-Recommends",
+        "--no-install-recommends APT::Install-Recommends",
+        "\u0130 --no-install-recommends APT::Install-Recommends",  # lower-cased, U+0130 is two
+    ):
         assert packages._sets_recommends(text)
-    assert not packages._sets_recommends("--no-install-recommends")
-    assert not packages._sets_recommends("install_recommends")
+    for text in (
+        "--no-install-recommends",
+        "install_recommends",
+        "\u0130 --install-recommends",
+        "tall-recommends",
+    ):
+        assert not packages._sets_recommends(text)

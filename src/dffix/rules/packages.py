@@ -609,11 +609,24 @@ _APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
 def _sets_recommends(text: str) -> bool:
     """Return whether the text holds apt's setting (`_APT_RECOMMENDS_SETTING`).
 
-    A plain substring test first skips the regex on most files: a match holds
-    `tall-recommend` in any case, and those letters fold only to ASCII (unlike `i` and
-    `s` of the full word, which `(?i)` also matches as the dotless i U+0131, the dotted
-    I U+0130 and the long s U+017F), so the lower-cased text then holds it too."""
-    return "tall-recommend" in text.lower() and _APT_RECOMMENDS_SETTING.search(text) is not None
+    Most files with an apt install say `--no-install-recommends` and none says the
+    setting: the regex is tried only where the lower-cased text holds `tall-recommend`.
+    Every match holds it: those letters fold only to ASCII (unlike `i` and `s` of the
+    full word, which `(?i)` also matches as the dotless i U+0131, the dotted I U+0130 and
+    the long s U+017F). When lower-casing kept the length, every character lowered to
+    one, so offsets agree and the regex is tried at each place alone.
+    """
+    lowered = text.lower()
+    at = lowered.find("tall-recommend")
+    if at < 0:
+        return False
+    if len(lowered) != len(text):
+        return _APT_RECOMMENDS_SETTING.search(text) is not None
+    while at >= 0:
+        if at >= 3 and _APT_RECOMMENDS_SETTING.match(text, at - 3) is not None:
+            return True
+        at = lowered.find("tall-recommend", at + 1)
+    return False
 
 
 # Packages whose HTTPS needs `ca-certificates`, which they only recommend (Debian, Ubuntu).

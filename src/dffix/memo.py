@@ -63,14 +63,26 @@ class Placed(Shape):
     For a function that reads nothing of the file but that text (through the
     instruction's lines and offsets, which the parser builds from that text and the
     escape alone) and returns offsets made relative to `instr.span.start`: the caller
-    adds its own instruction's start back (`Fix.shifted`).
+    adds its own instruction's start back (`Fix.shifted`). The cache keeps the key it
+    computed for: that function calls `release()` when done, so no entry keeps a whole
+    file alive (the language server never empties its caches: only their size bounds them).
     """
 
-    __slots__ = ("df",)
+    __slots__ = ("_df",)
 
     def __init__(self, df: Dockerfile, instr: Instruction) -> None:
         super().__init__(instr, (df.text[instr.span.start : instr.span.end], df.escape, df.newline))
-        self.df = df
+        self._df: Dockerfile | None = df
+
+    @property
+    def df(self) -> Dockerfile:
+        """Return the file the instruction is in (only until `release()`)."""
+        assert self._df is not None, "read after release()"
+        return self._df
+
+    def release(self) -> None:
+        """Drop the file: the key stays, the text it was built from goes."""
+        self._df = None
 
 
 def forget() -> None:

@@ -195,3 +195,14 @@ def test_recommends_setting_prefilter_on_folded_letters() -> None:
         "tall-recommends",
     ):
         assert not packages._sets_recommends(text)
+
+
+def test_a_cached_entry_keeps_no_file_alive() -> None:
+    # The language server never empties its caches: an entry that held its file would keep
+    # every version of a document edited in it.
+    df = parse("FROM debian\nRUN apt-get install -y b a\n")
+    assert isinstance(df, Dockerfile)
+    placed = memo.Placed(df, df.all_instructions[1])
+    memo.forget()
+    assert packages._unsorted_lists(placed)
+    assert placed._df is None

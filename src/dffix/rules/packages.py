@@ -229,6 +229,7 @@ def _unsorted_lists(placed: Placed) -> tuple[_Found, ...]:
                 span, fix, message = problem
                 moved = fix.shifted(-at) if fix is not None else None
                 problems.append(_Found(Span(span.start - at, span.end - at), moved, message))
+    placed.release()
     return tuple(problems)
 
 
@@ -243,10 +244,11 @@ def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None
     if not packages or not all(is_plain_package(t) for t in raw):
         return None
     region = args[args.index(packages[0]) :]
-    groups = _groups(df, instr, words, region)
-    layout = _one_per_line_layout(df, instr, words, region)
+    at = _places(instr, words, region)
+    groups = _groups(df, instr, at, region)
+    layout = _one_per_line_layout(df, instr, at, region)
     # Laid out one per line, every option gets a line of its own at the front.
-    movable = [layout is not None or _options_may_move(df, instr, words, g) for g in groups]
+    movable = [layout is not None or _options_may_move(df, instr, at, g) for g in groups]
     desired = [arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)]
     problems = []
     if any(_packages(g) != _packages(_sorted_group(g, words, True)) for g in groups):
@@ -259,8 +261,7 @@ def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None
         problems.append("names " + ", ".join(f"`{n}`" for n in twice) + " more than once")
     if not problems:
         return None
-    start = token_span(instr, words[packages[0].first]).start
-    end = token_span(instr, words[packages[-1].last]).end
+    start, end = at[packages[0].first].start, at[packages[-1].first].end
     message = f"`{call.label}` package list " + "; ".join(problems)
     fix: Fix | str
     if moved and call.manager in _ORDER_SENSITIVE:
@@ -276,7 +277,7 @@ def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None
             )
         fix = "; ".join(why)
     else:
-        fix = _fix(df, instr, call, region, desired, layout)
+        fix = _fix(df, instr, call, at, region, desired, layout)
     if isinstance(fix, str):
         return _Found(Span(start, end), None, f"{message}; no fix: {fix}")
     return _Found(Span(start, end), fix, message)
@@ -286,6 +287,7 @@ def _fix(
     df: Dockerfile,
     instr: Instruction,
     call: Call,
+    at: Mapping[int, _ArgAt],
     region: Sequence[Arg],
     desired: list[Arg],
     layout: _Layout | None,
@@ -295,12 +297,12 @@ def _fix(
     Without a one-per-line layout each word goes where the word of the same rank was:
     every line keeps its number of words, its breaks and its indentation.
     """
-    items = _items(df, instr, call, region)
+    items = _items(df, call, at, region)
     if items is None:
         return "a package or option spans lines, or a redirection sits among them"
     by_arg = {item.arg: item for item in items}
     if layout is not None:
-        edits = _one_per_line_edits(df, instr, call, region, [by_arg[a] for a in desired], layout)
+        edits = _one_per_line_edits(df, instr, at, region, [by_arg[a] for a in desired], layout)
         return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
     edits = [
         Edit.replace(item.span, by_arg[want].text)
@@ -327,7 +329,7 @@ class _Layout(NamedTuple):
 
 
 def _one_per_line_layout(
-    df: Dockerfile, instr: Instruction, words: Sequence[Token], region: Sequence[Arg]
+    df: Dockerfile, instr: Instruction, at: Mapping[int, _ArgAt], region: Sequence[Arg]
 ) -> _Layout | None:
     """Return the layout of a list written one package per line, apart from the line with
     the command (at least two lines of its own hold packages, most of them just one);
@@ -337,22 +339,18 @@ def _one_per_line_layout(
     lone pair (`gnupg dirmngr`) or the command line's packages out of line."""
     rows: dict[int, list[Arg]] = {}
     for arg in region:
-        rows.setdefault(_line_index(instr, token_span(instr, words[arg.first]).start), []).append(arg)
+        rows.setdefault(at[arg.first].row, []).append(arg)
     lines = []
     for row, args in rows.items():
         line = instr.lines[row]
-        head = df.text[line.start : token_span(instr, words[args[0].first]).start]
+        head = df.text[line.start : at[args[0].first].start]
         if row >= 0 and not head.strip(" \t") and any(a.kind is ArgKind.PACKAGE for a in args):
             lines.append((line, head, args))
     single = [(line, head, args) for line, head, args in lines if len(args) == 1]
     if len(lines) < 2 or 2 * len(single) <= len(lines):
         return None
     indent = Counter(head for _, head, _ in lines).most_common(1)[0][0]
-    gaps = [
-        df.text[token_span(instr, words[args[0].last]).end : line.cont]
-        for line, _, args in single
-        if line.cont is not None
-    ]
+    gaps = [df.text[at[args[0].first].end : line.cont] for line, _, args in single if line.cont is not None]
     gap = gaps[0] if gaps and not gaps[0].strip(" \t") else " "
     # Escapes lined up in one column (`cmake        \`) stay lined up.
     columns = {line.cont - line.start for line, _, _ in single if line.cont is not None}
@@ -364,7 +362,7 @@ def _one_per_line_layout(
 def _one_per_line_edits(
     df: Dockerfile,
     instr: Instruction,
-    call: Call,
+    at: Mapping[int, _ArgAt],
     region: Sequence[Arg],
     ordered: list[_Item],
     layout: _Layout,
@@ -372,15 +370,12 @@ def _one_per_line_edits(
     """Return edits writing each group of the list one word per line, in `ordered` order.
 
     The command's line keeps the command and its options; its packages move down."""
-    assert call.command is not None
-    words = call.command.words
-    groups = _groups(df, instr, words, region)
-    edits, at = [], 0
+    groups = _groups(df, instr, at, region)
+    edits, taken = [], 0
     for group in groups:
-        items, at = ordered[at : at + len(group)], at + len(group)
-        start = token_span(instr, words[group[0].first]).start
-        end = token_span(instr, words[group[-1].last]).end
-        line = instr.lines[_line_index(instr, start)]
+        items, taken = ordered[taken : taken + len(group)], taken + len(group)
+        start, end = at[group[0].first].start, at[group[-1].first].end
+        line = instr.lines[at[group[0].first].row]
         lead = ""
         if df.text[line.start : start].strip(" \t"):  # the command's line: its packages move down
             lead = layout.joint(df.escape, "").lstrip(" \t")
@@ -409,13 +404,13 @@ def _sorted_group(group: Sequence[Arg], words: Sequence[Token], move_options: bo
 
 
 def _options_may_move(
-    df: Dockerfile, instr: Instruction, words: Sequence[Token], group: Sequence[Arg]
+    df: Dockerfile, instr: Instruction, at: Mapping[int, _ArgAt], group: Sequence[Arg]
 ) -> bool:
     """Return whether the options of a group can trade places with its packages without
     spoiling the layout: the group is on one line, or each word (an option with its
     value) is alone on its line, all with the same indentation."""
-    starts = [token_span(instr, words[a.first]).start for a in group]
-    rows = [_line_index(instr, offset) for offset in starts]
+    starts = [at[a.first].start for a in group]
+    rows = [at[a.first].row for a in group]
     if len(set(rows)) == 1:
         return True
     if len(set(rows)) < len(rows):
@@ -425,7 +420,7 @@ def _options_may_move(
         line = instr.lines[row]
         indent = df.text[line.start : offset]
         rest_end = line.cont if line.cont is not None else line.end
-        rest = df.text[token_span(instr, words[arg.last]).end : rest_end]
+        rest = df.text[at[arg.first].end : rest_end]
         if indent.strip(" \t") or rest.strip(" \t"):
             return False  # the command or other text shares the line
         indents.add(indent)
@@ -443,15 +438,14 @@ def _options_after_packages(group: Sequence[Arg]) -> bool:
 
 
 def _groups(
-    df: Dockerfile, instr: Instruction, words: Sequence[Token], region: Sequence[Arg]
+    df: Dockerfile, instr: Instruction, at: Mapping[int, _ArgAt], region: Sequence[Arg]
 ) -> list[list[Arg]]:
     """Split the list where an empty continuation line or a comment line sits between two
     words: the author grouped the packages there, and a comment describes the ones next
     to it, so nothing moves across such a line."""
     groups: list[list[Arg]] = [[region[0]]]
     for before, arg in itertools.pairwise(region):
-        after_line = _line_index(instr, token_span(instr, words[before.last]).end - 1)
-        line = _line_index(instr, token_span(instr, words[arg.first]).start)
+        after_line, line = at[before.first].end_row, at[arg.first].row
         if any(_separates(df, instr.lines[k]) for k in range(after_line + 1, line)):
             groups.append([])
         groups[-1].append(arg)
@@ -466,7 +460,7 @@ def _separates(df: Dockerfile, line: PhysLine) -> bool:
     return not df.text[line.start : end].strip()
 
 
-def _items(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]) -> list[_Item] | None:
+def _items(df: Dockerfile, call: Call, at: Mapping[int, _ArgAt], region: Sequence[Arg]) -> list[_Item] | None:
     """Return the list's options and packages with their source text; None when one spans
     lines or a redirection sits among them."""
     assert call.command is not None
@@ -476,12 +470,33 @@ def _items(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]
         return None
     items: list[_Item] = []
     for arg in region:
-        span = Span(token_span(instr, words[arg.first]).start, token_span(instr, words[arg.last]).end)
+        span = Span(at[arg.first].start, at[arg.first].end)
         text = df.text[span.start : span.end]
         if "\n" in text or "\r" in text:
             return None
         items.append(_Item(arg, span, text))
     return items
+
+
+class _ArgAt(NamedTuple):
+    """Where an option (with its value) or a package of a list is in the source: from the
+    start of its first word to the end of its last, and the indexes of their lines."""
+
+    start: int
+    end: int
+    row: int  # the line of `start`
+    end_row: int  # the line of the last character
+
+
+def _places(instr: Instruction, words: Sequence[Token], region: Sequence[Arg]) -> dict[int, _ArgAt]:
+    """Return where each word of the list is, by its first word's index: found once for
+    all the questions the rule asks of the layout."""
+    found = {}
+    for arg in region:
+        start = token_span(instr, words[arg.first]).start
+        end = token_span(instr, words[arg.last]).end
+        found[arg.first] = _ArgAt(start, end, _line_index(instr, start), _line_index(instr, end - 1))
+    return found
 
 
 def _line_index(instr: Instruction, offset: int) -> int:

@@ -60,6 +60,13 @@ class Fix(NamedTuple):
         """Return a fix that is shown but never applied."""
         return cls(tuple(sorted(edits, key=_order)), Applicability.DISPLAY_ONLY)
 
+    def shifted(self, by: int) -> Fix:
+        """Return this fix with every edit moved `by` characters (a fix cached for text
+        that now sits elsewhere in the file)."""
+        if by == 0:
+            return self
+        return Fix(tuple(Edit(e.start + by, e.end + by, e.text) for e in self.edits), self.applicability)
+
     @property
     def start(self) -> int:
         """Return the offset of the first edit."""

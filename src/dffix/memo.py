@@ -18,7 +18,7 @@ from dffix.records import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from functools import _lru_cache_wrapper
 
-    from dffix.syntax.tree import Instruction
+    from dffix.syntax.tree import Dockerfile, Instruction
 
 T = TypeVar("T")
 
@@ -54,6 +54,35 @@ class Shape:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Shape) and self.key == other.key
+
+
+class Placed(Shape):
+    """An instruction as a cache key by its source text (its lines and heredoc bodies) and
+    the file's escape character and newline, never where it is; `df` is its file.
+
+    For a function that reads nothing of the file but that text (through the
+    instruction's lines and offsets, which the parser builds from that text and the
+    escape alone) and returns offsets made relative to `instr.span.start`: the caller
+    adds its own instruction's start back (`Fix.shifted`). The cache keeps the key it
+    computed for: that function calls `release()` when done, so no entry keeps a whole
+    file alive (the language server never empties its caches: only their size bounds them).
+    """
+
+    __slots__ = ("_df",)
+
+    def __init__(self, df: Dockerfile, instr: Instruction) -> None:
+        super().__init__(instr, (df.text[instr.span.start : instr.span.end], df.escape, df.newline))
+        self._df: Dockerfile | None = df
+
+    @property
+    def df(self) -> Dockerfile:
+        """Return the file the instruction is in (only until `release()`)."""
+        assert self._df is not None, "read after release()"
+        return self._df
+
+    def release(self) -> None:
+        """Drop the file: the key stays, the text it was built from goes."""
+        self._df = None
 
 
 def forget() -> None:

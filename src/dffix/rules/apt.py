@@ -195,7 +195,12 @@ def _script(instr: Instruction) -> Script | None:
 
 def list_use(instr: Instruction, *, precise: bool = False) -> ListUse | None:
     """Return how a RUN (or ONBUILD RUN) uses the apt lists, or None when it does not."""
-    for action in run_actions(instr, precise=precise):
+    return actions_list_use(run_actions(instr, precise=precise))
+
+
+def actions_list_use(actions: tuple[AptAction, ...]) -> ListUse | None:
+    """Return how a RUN making these apt calls (in order) uses the apt lists, or None."""
+    for action in actions:
         if action.is_update:
             return ListUse.REFRESHES
         if action.reads_lists:
@@ -623,7 +628,7 @@ class AptGetSplitAcrossRuns(Rule):
                     barrier = instr
                 continue
             actions = run_actions(instr, precise=True)
-            if list_use(instr, precise=True) is ListUse.READS and updated is not None:
+            if actions_list_use(actions) is ListUse.READS and updated is not None:
                 found = self._merge(df, facts, updated, previous, barrier, instr, adjacent)
                 message = f"{self.message} (line {updated.start_line})"
                 if isinstance(found, str):
@@ -645,6 +650,20 @@ class AptGetSplitAcrossRuns(Rule):
 def _removes_lists_arg(word: str) -> bool:
     path = word.rstrip("/")
     return path.startswith(LISTS_DIR) or path in ("/var/lib/apt", "/var/lib/apt/*", "/var/lib", "/var")
+
+
+def leaves_lists(instr: Instruction) -> bool:
+    """Return whether a RUN installs with apt and does not remove the lists itself.
+
+    Cached by the RUN's shape: both read the RUN's commands, never where it is.
+    """
+    return _shaped_leaves_lists(_shape(instr))
+
+
+@file_cache(4096)
+def _shaped_leaves_lists(shape: Shape) -> bool:
+    installs = any(a.installs for a in _shaped_actions(shape, True))
+    return installs and not removes_lists(shape.instr, _script(shape.instr))
 
 
 def removes_lists(instr: Instruction, script: Script | None) -> bool:
@@ -1380,10 +1399,7 @@ class AptListsNotRemoved(Rule):
     def _check_run(
         self, df: Dockerfile, facts: Facts, stage: Stage, instr: Instruction
     ) -> Iterator[Violation]:
-        if not any(a.installs for a in run_actions(instr, precise=True)):
-            return
-        script = _script(instr)
-        if removes_lists(instr, script) or lists_mounted(instr):
+        if not leaves_lists(instr) or lists_mounted(instr):
             return
         reader = reader_after(facts, stage, instr)
         if reader is not None:
@@ -1405,6 +1421,7 @@ class AptListsNotRemoved(Rule):
             yield self.violation(instr.keyword_span, message=f"{self.message}; no fix: {why}")
             return
         fix = None
+        script = _script(instr)
         if script is not None:
             fix = append_cleanup(df, instr, script)
         elif instr.heredocs and not instr.is_json:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
+from dffix.memo import Placed, file_cache
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell
 from dffix.rules.base import Fixability, Rule, Violation
@@ -193,90 +194,122 @@ class UnsortedPackageList(Rule):
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         for run in package_runs(facts, image_only=False):
-            for call in run.found.calls:
-                if call.subcommand in _SORTED.get(call.manager, ()):
-                    yield from self._check_call(df, run.instr, call)
+            if not any(call.subcommand in _SORTED.get(call.manager, ()) for call in run.found.calls):
+                continue
+            at = run.instr.span.start
+            for span, fix, message in _unsorted_lists(Placed(df, run.instr)):
+                moved = fix.shifted(at) if fix is not None else None
+                yield self.violation(Span(span.start + at, span.end + at), moved, message=message)
 
-    def _check_call(self, df: Dockerfile, instr: Instruction, call: Call) -> Iterator[Violation]:
-        args = sub_args(call)
-        if args is None or call.command is None:
-            return
-        words = call.command.words
-        packages = [a for a in args if a.kind is ArgKind.PACKAGE]
-        raw = [words[a.first].text for a in packages]
-        if not packages or not all(is_plain_package(t) for t in raw):
-            return
-        region = args[args.index(packages[0]) :]
-        groups = _groups(df, instr, words, region)
-        layout = _one_per_line_layout(df, instr, words, region)
-        # Laid out one per line, every option gets a line of its own at the front.
-        movable = [layout is not None or _options_may_move(df, instr, words, g) for g in groups]
-        desired = [
-            arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)
-        ]
-        problems = []
-        if any(_packages(g) != _packages(_sorted_group(g, words, True)) for g in groups):
-            problems.append("is not sorted")
-        moved = any(_options_after_packages(g) for g in groups)
-        if moved:
-            problems.append("has options after its packages")
-        twice = sorted(n for n, k in Counter(package_name(t) for t in raw).items() if k > 1)
+
+class _Found(NamedTuple):
+    """A problem found in one RUN, at offsets from the RUN's start (see `_unsorted_lists`)."""
+
+    span: Span
+    fix: Fix | None
+    message: str
+
+
+@file_cache(4096)
+def _unsorted_lists(placed: Placed) -> tuple[_Found, ...]:
+    """Return the problems of the RUN's package lists, at offsets from the RUN's start.
+
+    What they are reads only the RUN's own text and the file's escape and newline, never
+    where the RUN is or what else the file holds: cached by those (`Placed`), so a RUN no
+    fix touched is read once per file, whatever the passes moved it by.
+    """
+    df, instr = placed.df, placed.instr
+    found = run_calls(instr)
+    at = instr.span.start
+    problems = []
+    for call in found.calls if found is not None else ():
+        if call.subcommand in _SORTED.get(call.manager, ()):
+            problem = _check_call(df, instr, call)
+            if problem is not None:
+                span, fix, message = problem
+                moved = fix.shifted(-at) if fix is not None else None
+                problems.append(_Found(Span(span.start - at, span.end - at), moved, message))
+    placed.release()
+    return tuple(problems)
+
+
+def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None:
+    """Return the problem of one install's package list (at offsets in the file), or None."""
+    args = sub_args(call)
+    if args is None or call.command is None:
+        return None
+    words = call.command.words
+    packages = [a for a in args if a.kind is ArgKind.PACKAGE]
+    raw = [words[a.first].text for a in packages]
+    if not packages or not all(is_plain_package(t) for t in raw):
+        return None
+    region = args[args.index(packages[0]) :]
+    at = _places(instr, words, region)
+    groups = _groups(df, instr, at, region)
+    layout = _one_per_line_layout(df, instr, at, region)
+    # Laid out one per line, every option gets a line of its own at the front.
+    movable = [layout is not None or _options_may_move(df, instr, at, g) for g in groups]
+    desired = [arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)]
+    problems = []
+    if any(_packages(g) != _packages(_sorted_group(g, words, True)) for g in groups):
+        problems.append("is not sorted")
+    moved = any(_options_after_packages(g) for g in groups)
+    if moved:
+        problems.append("has options after its packages")
+    twice = sorted(n for n, k in Counter(package_name(t) for t in raw).items() if k > 1)
+    if twice:
+        problems.append("names " + ", ".join(f"`{n}`" for n in twice) + " more than once")
+    if not problems:
+        return None
+    start, end = at[packages[0].first].start, at[packages[-1].first].end
+    message = f"`{call.label}` package list " + "; ".join(problems)
+    fix: Fix | str
+    if moved and call.manager in _ORDER_SENSITIVE:
+        fix = f"`{call.manager.value}` reads its options in order, so they stay where they are"
+    elif desired == list(region):
+        stuck = any(_options_after_packages(g) for g, move in zip(groups, movable, strict=True) if not move)
+        why = []
         if twice:
-            problems.append("names " + ", ".join(f"`{n}`" for n in twice) + " more than once")
-        if not problems:
-            return
-        start = token_span(instr, words[packages[0].first]).start
-        end = token_span(instr, words[packages[-1].last]).end
-        message = f"`{call.label}` package list " + "; ".join(problems)
-        fix: Fix | str
-        if moved and call.manager in _ORDER_SENSITIVE:
-            fix = f"`{call.manager.value}` reads its options in order, so they stay where they are"
-        elif desired == list(region):
-            stuck = any(
-                _options_after_packages(g) for g, move in zip(groups, movable, strict=True) if not move
+            why.append("dffix does not drop a package name: remove the repeated one")
+        if stuck:
+            why.append(
+                "the list puts several words or other text on a line, so dffix leaves its options there"
             )
-            why = []
-            if twice:
-                why.append("dffix does not drop a package name: remove the repeated one")
-            if stuck:
-                why.append(
-                    "the list puts several words or other text on a line, so dffix leaves its options there"
-                )
-            fix = "; ".join(why)
-        else:
-            fix = self._fix(df, instr, call, region, desired, layout)
-        if isinstance(fix, str):
-            yield self.violation(Span(start, end), message=f"{message}; no fix: {fix}")
-        else:
-            yield self.violation(Span(start, end), fix, message=message)
+        fix = "; ".join(why)
+    else:
+        fix = _fix(df, instr, call, at, region, desired, layout)
+    if isinstance(fix, str):
+        return _Found(Span(start, end), None, f"{message}; no fix: {fix}")
+    return _Found(Span(start, end), fix, message)
 
-    def _fix(
-        self,
-        df: Dockerfile,
-        instr: Instruction,
-        call: Call,
-        region: Sequence[Arg],
-        desired: list[Arg],
-        layout: _Layout | None,
-    ) -> Fix | str:
-        """Return the fix, or why there is none.
 
-        Without a one-per-line layout each word goes where the word of the same rank was:
-        every line keeps its number of words, its breaks and its indentation.
-        """
-        items = _items(df, instr, call, region)
-        if items is None:
-            return "a package or option spans lines, or a redirection sits among them"
-        by_arg = {item.arg: item for item in items}
-        if layout is not None:
-            edits = _one_per_line_edits(df, instr, call, region, [by_arg[a] for a in desired], layout)
-            return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
-        edits = [
-            Edit.replace(item.span, by_arg[want].text)
-            for item, want in zip(items, desired, strict=True)
-            if item.arg != want
-        ]
+def _fix(
+    df: Dockerfile,
+    instr: Instruction,
+    call: Call,
+    at: Mapping[int, _ArgAt],
+    region: Sequence[Arg],
+    desired: list[Arg],
+    layout: _Layout | None,
+) -> Fix | str:
+    """Return the fix, or why there is none.
+
+    Without a one-per-line layout each word goes where the word of the same rank was:
+    every line keeps its number of words, its breaks and its indentation.
+    """
+    items = _items(df, call, at, region)
+    if items is None:
+        return "a package or option spans lines, or a redirection sits among them"
+    by_arg = {item.arg: item for item in items}
+    if layout is not None:
+        edits = _one_per_line_edits(df, instr, at, region, [by_arg[a] for a in desired], layout)
         return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
+    edits = [
+        Edit.replace(item.span, by_arg[want].text)
+        for item, want in zip(items, desired, strict=True)
+        if item.arg != want
+    ]
+    return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
 
 
 class _Layout(NamedTuple):
@@ -296,7 +329,7 @@ class _Layout(NamedTuple):
 
 
 def _one_per_line_layout(
-    df: Dockerfile, instr: Instruction, words: Sequence[Token], region: Sequence[Arg]
+    df: Dockerfile, instr: Instruction, at: Mapping[int, _ArgAt], region: Sequence[Arg]
 ) -> _Layout | None:
     """Return the layout of a list written one package per line, apart from the line with
     the command (at least two lines of its own hold packages, most of them just one);
@@ -306,22 +339,18 @@ def _one_per_line_layout(
     lone pair (`gnupg dirmngr`) or the command line's packages out of line."""
     rows: dict[int, list[Arg]] = {}
     for arg in region:
-        rows.setdefault(_line_index(instr, token_span(instr, words[arg.first]).start), []).append(arg)
+        rows.setdefault(at[arg.first].row, []).append(arg)
     lines = []
     for row, args in rows.items():
         line = instr.lines[row]
-        head = df.text[line.start : token_span(instr, words[args[0].first]).start]
+        head = df.text[line.start : at[args[0].first].start]
         if row >= 0 and not head.strip(" \t") and any(a.kind is ArgKind.PACKAGE for a in args):
             lines.append((line, head, args))
     single = [(line, head, args) for line, head, args in lines if len(args) == 1]
     if len(lines) < 2 or 2 * len(single) <= len(lines):
         return None
     indent = Counter(head for _, head, _ in lines).most_common(1)[0][0]
-    gaps = [
-        df.text[token_span(instr, words[args[0].last]).end : line.cont]
-        for line, _, args in single
-        if line.cont is not None
-    ]
+    gaps = [df.text[at[args[0].first].end : line.cont] for line, _, args in single if line.cont is not None]
     gap = gaps[0] if gaps and not gaps[0].strip(" \t") else " "
     # Escapes lined up in one column (`cmake        \`) stay lined up.
     columns = {line.cont - line.start for line, _, _ in single if line.cont is not None}
@@ -333,7 +362,7 @@ def _one_per_line_layout(
 def _one_per_line_edits(
     df: Dockerfile,
     instr: Instruction,
-    call: Call,
+    at: Mapping[int, _ArgAt],
     region: Sequence[Arg],
     ordered: list[_Item],
     layout: _Layout,
@@ -341,15 +370,12 @@ def _one_per_line_edits(
     """Return edits writing each group of the list one word per line, in `ordered` order.
 
     The command's line keeps the command and its options; its packages move down."""
-    assert call.command is not None
-    words = call.command.words
-    groups = _groups(df, instr, words, region)
-    edits, at = [], 0
+    groups = _groups(df, instr, at, region)
+    edits, taken = [], 0
     for group in groups:
-        items, at = ordered[at : at + len(group)], at + len(group)
-        start = token_span(instr, words[group[0].first]).start
-        end = token_span(instr, words[group[-1].last]).end
-        line = instr.lines[_line_index(instr, start)]
+        items, taken = ordered[taken : taken + len(group)], taken + len(group)
+        start, end = at[group[0].first].start, at[group[-1].first].end
+        line = instr.lines[at[group[0].first].row]
         lead = ""
         if df.text[line.start : start].strip(" \t"):  # the command's line: its packages move down
             lead = layout.joint(df.escape, "").lstrip(" \t")
@@ -378,13 +404,13 @@ def _sorted_group(group: Sequence[Arg], words: Sequence[Token], move_options: bo
 
 
 def _options_may_move(
-    df: Dockerfile, instr: Instruction, words: Sequence[Token], group: Sequence[Arg]
+    df: Dockerfile, instr: Instruction, at: Mapping[int, _ArgAt], group: Sequence[Arg]
 ) -> bool:
     """Return whether the options of a group can trade places with its packages without
     spoiling the layout: the group is on one line, or each word (an option with its
     value) is alone on its line, all with the same indentation."""
-    starts = [token_span(instr, words[a.first]).start for a in group]
-    rows = [_line_index(instr, offset) for offset in starts]
+    starts = [at[a.first].start for a in group]
+    rows = [at[a.first].row for a in group]
     if len(set(rows)) == 1:
         return True
     if len(set(rows)) < len(rows):
@@ -394,7 +420,7 @@ def _options_may_move(
         line = instr.lines[row]
         indent = df.text[line.start : offset]
         rest_end = line.cont if line.cont is not None else line.end
-        rest = df.text[token_span(instr, words[arg.last]).end : rest_end]
+        rest = df.text[at[arg.first].end : rest_end]
         if indent.strip(" \t") or rest.strip(" \t"):
             return False  # the command or other text shares the line
         indents.add(indent)
@@ -412,15 +438,14 @@ def _options_after_packages(group: Sequence[Arg]) -> bool:
 
 
 def _groups(
-    df: Dockerfile, instr: Instruction, words: Sequence[Token], region: Sequence[Arg]
+    df: Dockerfile, instr: Instruction, at: Mapping[int, _ArgAt], region: Sequence[Arg]
 ) -> list[list[Arg]]:
     """Split the list where an empty continuation line or a comment line sits between two
     words: the author grouped the packages there, and a comment describes the ones next
     to it, so nothing moves across such a line."""
     groups: list[list[Arg]] = [[region[0]]]
     for before, arg in itertools.pairwise(region):
-        after_line = _line_index(instr, token_span(instr, words[before.last]).end - 1)
-        line = _line_index(instr, token_span(instr, words[arg.first]).start)
+        after_line, line = at[before.first].end_row, at[arg.first].row
         if any(_separates(df, instr.lines[k]) for k in range(after_line + 1, line)):
             groups.append([])
         groups[-1].append(arg)
@@ -435,7 +460,7 @@ def _separates(df: Dockerfile, line: PhysLine) -> bool:
     return not df.text[line.start : end].strip()
 
 
-def _items(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]) -> list[_Item] | None:
+def _items(df: Dockerfile, call: Call, at: Mapping[int, _ArgAt], region: Sequence[Arg]) -> list[_Item] | None:
     """Return the list's options and packages with their source text; None when one spans
     lines or a redirection sits among them."""
     assert call.command is not None
@@ -445,12 +470,33 @@ def _items(df: Dockerfile, instr: Instruction, call: Call, region: Sequence[Arg]
         return None
     items: list[_Item] = []
     for arg in region:
-        span = Span(token_span(instr, words[arg.first]).start, token_span(instr, words[arg.last]).end)
+        span = Span(at[arg.first].start, at[arg.first].end)
         text = df.text[span.start : span.end]
         if "\n" in text or "\r" in text:
             return None
         items.append(_Item(arg, span, text))
     return items
+
+
+class _ArgAt(NamedTuple):
+    """Where an option (with its value) or a package of a list is in the source: from the
+    start of its first word to the end of its last, and the indexes of their lines."""
+
+    start: int
+    end: int
+    row: int  # the line of `start`
+    end_row: int  # the line of the last character
+
+
+def _places(instr: Instruction, words: Sequence[Token], region: Sequence[Arg]) -> dict[int, _ArgAt]:
+    """Return where each word of the list is, by its first word's index: found once for
+    all the questions the rule asks of the layout."""
+    found = {}
+    for arg in region:
+        start = token_span(instr, words[arg.first]).start
+        end = token_span(instr, words[arg.last]).end
+        found[arg.first] = _ArgAt(start, end, _line_index(instr, start), _line_index(instr, end - 1))
+    return found
 
 
 def _line_index(instr: Instruction, offset: int) -> int:
@@ -532,14 +578,12 @@ class AptGetInstallRecommends(Rule):
     aliases = ("DL3015",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        if _APT_RECOMMENDS_SETTING.search(df.text):
-            return
         runs = [
             run
             for run in package_runs(facts, image_only=True)
             if any(c.manager is Manager.APT and c.subcommand == "install" for c in run.found.calls)
         ]
-        if not runs:
+        if not runs or _sets_recommends(df.text):
             return  # no apt install: the stage indexes below are not worth building
         configured = {
             s.index: facts.stage_index("apt-configured", _apt_configured_at, s) for s in facts.stages
@@ -575,6 +619,29 @@ class AptGetInstallRecommends(Rule):
 # line `APT::Install-Recommends "false";`, or `Install-Recommends "0";` inside `APT { }`;
 # not the command-line options `--no-install-recommends`/`--install-recommends`.
 _APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
+
+
+def _sets_recommends(text: str) -> bool:
+    """Return whether the text holds apt's setting (`_APT_RECOMMENDS_SETTING`).
+
+    Most files with an apt install say `--no-install-recommends` and none says the
+    setting: the regex is tried only where the lower-cased text holds `tall-recommend`.
+    Every match holds it: those letters fold only to ASCII (unlike `i` and `s` of the
+    full word, which `(?i)` also matches as the dotless i U+0131, the dotted I U+0130 and
+    the long s U+017F). When lower-casing kept the length, every character lowered to
+    one, so offsets agree and the regex is tried at each place alone.
+    """
+    lowered = text.lower()
+    at = lowered.find("tall-recommend")
+    if at < 0:
+        return False
+    if len(lowered) != len(text):
+        return _APT_RECOMMENDS_SETTING.search(text) is not None
+    while at >= 0:
+        if at >= 3 and _APT_RECOMMENDS_SETTING.match(text, at - 3) is not None:
+            return True
+        at = lowered.find("tall-recommend", at + 1)
+    return False
 
 
 # Packages whose HTTPS needs `ca-certificates`, which they only recommend (Debian, Ubuntu).

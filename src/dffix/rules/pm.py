@@ -38,6 +38,11 @@ class Manager(Enum):
     NPM = "npm"
     YARN = "yarn"
 
+    # Enum's own __hash__ is Python code (hash of the name), paid on every lookup of the
+    # per-manager tables (`_SPECS`, `INSTALLS`, the package rules' sets). Members are
+    # singletons that compare by identity, so the identity hash agrees with ==.
+    __hash__ = object.__hash__
+
 
 class Options(NamedTuple):
     """What a manager's options look like: which take a value, which do not.

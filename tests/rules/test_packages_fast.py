@@ -1,0 +1,208 @@
+"""The package rules' caches give what a fresh reading gives, wherever the RUN now sits.
+
+Some package rules cache what they find in a RUN by its text (`memo.Placed`), at offsets
+from the RUN's start, and add the start back on the way out (issue 14): a RUN that no fix
+touched is read once per file, even when a fix above it moved it. Each test here checks
+a file after the caches were filled from the same RUNs elsewhere (a line inserted above
+them) and compares with the plain computation, which reads each RUN where it is and
+caches nothing, on the corpus, generated files, mutations of them and hand-written
+hostile cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, strategies as st
+
+from dffix import memo
+from dffix.facts import Facts, compute_facts
+from dffix.rules import ALL_RULES, apt, packages
+from dffix.rules.base import Rule, Violation
+from dffix.syntax import Dockerfile, Instruction, parse
+from tests.corpus import corpus_files, decode
+from tests.test_fuzz import dockerfiles, fuzz_settings, mutated
+
+
+def unsorted_reference(rule: Rule, df: Dockerfile, facts: Facts) -> list[Violation]:
+    """DF104 without its cache: every install of every RUN read where it is."""
+    found = []
+    for run in packages.package_runs(facts, image_only=False):
+        for call in run.found.calls:
+            if call.subcommand in packages._SORTED.get(call.manager, ()):
+                problem = packages._check_call(df, run.instr, call)
+                if problem is not None:
+                    found.append(rule.violation(problem.span, problem.fix, message=problem.message))
+    return found
+
+
+# The rules whose findings in a RUN are cached by the RUN's text, and their plain computation.
+REFERENCES: dict[str, Callable[[Rule, Dockerfile, Facts], list[Violation]]] = {
+    "DF104": unsorted_reference,
+}
+RULES = [rule() for rule in ALL_RULES if rule.code in REFERENCES]
+
+texts = st.one_of(dockerfiles(), dockerfiles().flatmap(mutated)).map(decode)
+
+
+def _checked(text: str) -> list[list[Violation]] | None:
+    df = parse(text)
+    if not isinstance(df, Dockerfile):
+        return None
+    facts = compute_facts(df)
+    return [list(rule.check(df, facts)) for rule in RULES]
+
+
+def _reference(text: str) -> list[list[Violation]] | None:
+    df = parse(text)
+    if not isinstance(df, Dockerfile):
+        return None
+    facts = compute_facts(df)
+    return [REFERENCES[rule.code](rule, df, facts) for rule in RULES]
+
+
+def _moved(text: str, index: int) -> str | None:
+    """Return `text` with a comment line inserted before its `index`-th instruction (after
+    the parser directives, which stay in force), or None when it has no such instruction."""
+    df = parse(text)
+    if not isinstance(df, Dockerfile) or index >= len(df.all_instructions):
+        return None
+    at = df.all_instructions[index].span.start
+    return text[:at] + "# moved" + df.newline + text[at:]
+
+
+def _leaves_lists_fresh(instr: Instruction) -> bool:
+    """`apt.leaves_lists` without a cache."""
+    installs = any(a.installs for a in apt._shaped_actions.__wrapped__(apt._shape(instr), True))
+    return installs and not apt.removes_lists(instr, apt._script(instr))
+
+
+def _assert_shaped_as_fresh(text: str) -> None:
+    df = parse(text)
+    if isinstance(df, Dockerfile):
+        for instr in df.instructions("RUN"):
+            assert apt.leaves_lists(instr) is _leaves_lists_fresh(instr)
+
+
+def assert_cached_as_fresh(text: str, index: int) -> None:
+    moved = _moved(text, index)
+    if moved is None:
+        return
+    memo.forget()
+    assert _checked(text) == _reference(text)  # fills the caches with the RUNs where they are
+    assert _checked(moved) == _reference(moved)
+    assert _checked(text) == _reference(text)  # and back
+    for version in (text, moved):
+        _assert_shaped_as_fresh(version)
+
+
+def test_corpus_findings_survive_moves() -> None:
+    for path in corpus_files():
+        text = decode(path.read_bytes())
+        for index in (0, 3):
+            assert_cached_as_fresh(text, index)
+
+
+@fuzz_settings(300)
+@given(texts, st.integers(0, 6))
+def test_generated_findings_survive_moves(text: str, index: int) -> None:
+    assert_cached_as_fresh(text, index)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y \\\n    git \\\n    curl \\\n    ca-certificates\n",
+            id="one per line",
+        ),
+        pytest.param(
+            "FROM debian\r\nRUN apt-get install -y \\\r\n  git curl \\\r\n  # tools\r\n  bash awk\r\n",
+            id="crlf and a comment line",
+        ),
+        pytest.param(
+            "# escape=`\nFROM debian\nRUN apt-get install -y `\n    git `\n    curl\n",
+            id="backtick escape",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y zlib curl curl --no-install-recommends\n"
+            "RUN apt-get install -y zlib curl curl --no-install-recommends\n",
+            id="twice the same RUN",
+        ),
+        pytest.param(
+            "FROM python\nRUN pip install zope flask -q \\\n      && apk add b a",
+            id="two calls, no final newline",
+        ),
+    ],
+)
+def test_hostile_findings_survive_moves(text: str) -> None:
+    for index in range(3):
+        assert_cached_as_fresh(text, index)
+
+
+def test_the_same_run_text_under_another_escape_is_read_again() -> None:
+    # At the end of the file, a last line ending in the escape is a continuation: the same
+    # text holds the list `b a` with the default escape, and `b a \\` (not a package) after
+    # `# escape=\``.
+    run = "RUN apt-get install -y b a \\"
+    plain, ticked = "FROM debian\n" + run, "# escape=`\nFROM debian\n" + run
+    for first, second in ((plain, ticked), (ticked, plain)):
+        memo.forget()
+        assert _checked(first) == _reference(first)
+        assert _checked(second) == _reference(second)
+    assert _checked(plain) != _checked(ticked)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "install-recommends",
+                "INSTALL-Recommends",
+                "tall-recommends",
+                "\u0131",
+                "\u0130",
+                "\u017f",
+                "-",
+                "x",
+            ]
+        )
+        | st.text(st.sampled_from("instalrecomd-_ \u0131\u0130\u017f\u212aISTA"), max_size=8),
+        max_size=6,
+    ).map("".join)
+)
+def test_recommends_setting_prefilter_agrees_with_the_regex(text: str) -> None:
+    expected = packages._APT_RECOMMENDS_SETTING.search(text) is not None
+    assert packages._sets_recommends(text) is expected
+
+
+def test_recommends_setting_prefilter_on_folded_letters() -> None:
+    # `(?i)` matches the dotless i and the long s of the word; the lower-cased text keeps
+    # `tall-recommend`, which the prefilter looks for.
+    for text in (
+        "\u0131nstall-recommends",
+        "in\u017ftall-recommends",
+        "APT::Install-Recommends",
+        "--no-install-recommends APT::Install-Recommends",
+        "\u0130 --no-install-recommends APT::Install-Recommends",  # lower-cased, U+0130 is two
+    ):
+        assert packages._sets_recommends(text)
+    for text in (
+        "--no-install-recommends",
+        "install_recommends",
+        "\u0130 --install-recommends",
+        "tall-recommends",
+    ):
+        assert not packages._sets_recommends(text)
+
+
+def test_a_cached_entry_keeps_no_file_alive() -> None:
+    # The language server never empties its caches: an entry that held its file would keep
+    # every version of a document edited in it.
+    df = parse("FROM debian\nRUN apt-get install -y b a\n")
+    assert isinstance(df, Dockerfile)
+    placed = memo.Placed(df, df.all_instructions[1])
+    memo.forget()
+    assert packages._unsorted_lists(placed)
+    assert placed._df is None

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 sys.path.insert(0, str(ROOT / "src"))
 
-from dffix import api, fixer  # noqa: E402
+from dffix import api, fixer, memo  # noqa: E402
 
 
 def _jobs(corpus: Path, unsafe: bool, every: bool) -> list[tuple[str, api.RuleSet, str]]:
@@ -78,6 +78,7 @@ def one_run(jobs: list[tuple[str, api.RuleSet, str]]) -> tuple[dict[str, float],
     try:
         for text, rule_set, path in jobs:
             api.fix_text(text, rule_set, api.build_context(path))
+            memo.forget()  # as the command line does after each file
     finally:
         total = time.process_time() - start
         fixer.compute_facts = compute
@@ -111,6 +112,7 @@ def main() -> None:
         profile.enable()
     for text, rule_set, path in jobs:
         api.fix_text(text, rule_set, api.build_context(path))
+        memo.forget()
     if profile is not None:
         profile.disable()
         profile.dump_stats(args.profile)

@@ -98,7 +98,6 @@ class Script(NamedTuple):
         return all(c.depth == 0 for c in self.commands)
 
 
-_OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")")
 _OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "select": "done", "{": "}"}
 _MIDDLE = frozenset({"then", "elif", "else", "do"})
 _CLOSERS = frozenset({"fi", "done", "}"})
@@ -209,42 +208,97 @@ def _skip_group(line: str, i: int, open_: str, close: str, nesting: int) -> int:
     raise _Unsure
 
 
+_tuple_new = tuple.__new__  # what Token() calls, without a Python frame per token
+_WORD, _OPERATOR, _REDIRECT, _COMMENT = Kind.WORD, Kind.OPERATOR, Kind.REDIRECT, Kind.COMMENT
+
+# _TOKEN reads, after the spaces before it, one token of the common shapes, exactly as
+# the character loops (_redirect_len, _word_end) would read it; anything
+# else (a word with `$(` inside quotes, an unterminated quote, `<<`, a Unicode digit
+# before `>`, ...) matches the empty last group and goes to _token_at, which runs the
+# loops. Every part is possessive or atomic: a shorter word is never what the loops read.
+# The pieces of a word, each consumed as the loops consume it (`$` not before `(`/`{`
+# is a plain character, a backslash takes the next character, at the end too):
+_SQ = r"'[^']*+'"
+_BQ = r"`(?:[^`\\]++|\\[\s\S])*+`"
+_DQ_FLAT = r'"(?:[^"\\$`]++|\\[\s\S]|\$(?![({])|' + _BQ + r')*+"'  # no `$(`/`${` inside
+_IN_GROUP = r"|\$(?![({])|\\[\s\S]|" + _SQ + "|" + _BQ + "|" + _DQ_FLAT  # no `$(`/`${` either
+_SUB = r"\$\((?:[^()'\"`\\$]++" + _IN_GROUP + r")*+\)"
+_BRACE = r"\$\{(?:[^{}'\"`\\$]++" + _IN_GROUP + r")*+\}"
+_DQ = r'"(?:[^"\\$`]++|\\[\s\S]|\$(?![({])|' + "|".join((_BQ, _SUB, _BRACE)) + r')*+"'
+_WORD_RE = (
+    r"(?:[^ \t\n\r\v\f;&|()<>\\'\"`$]++|\$(?![({])|\\[\s\S]?|"
+    + "|".join((_SQ, _DQ, _BQ, _SUB, _BRACE))
+    + ")++"
+)
+# What may follow a word: the loops end it at an ASCII space or an operator character,
+# and give up at `<(`/`>(` (process substitution).
+_AFTER_WORD = r"(?=[ \t\n\r\v\f;&|()]|[<>](?!\()|\Z)"
+_TOKEN = lazy_re(
+    "".join(
+        (
+            r"[ \t\n\r\v\f]*+(?:",
+            r"(#[\s\S]*+)",  # 1: a comment, to the end of the line
+            r"|(&&|\|\||;;|\|&|[;|&()])",  # 2: an operator: && || ;; |& ; | & ( ), the longest first
+            # 3: a redirection with its target. The operator is the first that matches, as
+            # in _redirect_len (atomic: `<&` never backs off to `<`); ASCII digits only
+            # before it (_redirect_len takes any str.isdigit); `<<` is left to the loops.
+            r"|([0-9]*+(?>>>|>&|<&|<>|>\||>|<(?!<)))[ \t]*+(?:" + _WORD_RE + ")?+" + _AFTER_WORD,
+            # 4: a word; digits before `<`, `>` or a non-ASCII character may be a redirection
+            r"|(?![0-9]++[<>\x80-\U0010ffff])(" + _WORD_RE + ")" + _AFTER_WORD,
+            r"|())",  # 5: anything else, or the end of the line
+        )
+    )
+)
+_COMMENT_GROUP, _OPERATOR_GROUP, _REDIRECT_GROUP, _WORD_GROUP = 1, 2, 3, 4
+
+
 def tokenize(line: str) -> list[Token]:
     """Split a command line into tokens; raise _Unsure on what is not understood."""
     tokens: list[Token] = []
+    append = tokens.append
+    match = _TOKEN.match
     pos, n = 0, len(line)
-    while pos < n:
-        ch = line[pos]
-        if ch in _SPACE:
+    while True:
+        m = match(line, pos)
+        assert m is not None  # its last alternative matches the empty string
+        pos = m.end()
+        group = m.lastindex
+        if group == _WORD_GROUP:
+            text = m[group]
+            append(_tuple_new(Token, (_WORD, text, pos - len(text), pos)))
+        elif group == _OPERATOR_GROUP:
+            text = m[group]
+            append(_tuple_new(Token, (_OPERATOR, text, pos - len(text), pos)))
+        elif group == _REDIRECT_GROUP:
+            if pos == m.end(group):
+                raise _Unsure  # a redirection without a target
+            start = m.start(group)
+            append(_tuple_new(Token, (_REDIRECT, line[start:pos], start, pos)))
+        elif group == _COMMENT_GROUP:
+            text = m[group]
+            append(_tuple_new(Token, (_COMMENT, text, pos - len(text), n)))
+            return tokens
+        elif pos == n:
+            return tokens
+        else:
+            token = _token_at(line, pos)
+            append(token)
+            pos = token.end
+
+
+def _token_at(line: str, pos: int) -> Token:
+    """Read the redirection or word at line[pos] character by character (what _TOKEN leaves)."""
+    start = pos
+    redirect = _redirect_len(line, pos)
+    if redirect:
+        pos += redirect
+        while pos < len(line) and line[pos] in " \t":
             pos += 1
-            continue
-        if ch == "#":
-            tokens.append(Token(Kind.COMMENT, line[pos:], pos, n))
-            break
-        op = _operator_at(line, pos) if ch in ";&|()" else None
-        if op is not None:
-            tokens.append(Token(Kind.OPERATOR, op, pos, pos + len(op)))
-            pos += len(op)
-            continue
-        start = pos
-        redirect = _redirect_len(line, pos)
-        if redirect:
-            pos += redirect
-            while pos < n and line[pos] in " \t":
-                pos += 1
-        pos = _word_end(line, pos)
-        kind = Kind.REDIRECT if redirect else Kind.WORD
-        if kind is Kind.REDIRECT and pos == start + redirect and not line[start:pos].endswith("-"):
-            raise _Unsure  # a redirection without a target
-        tokens.append(Token(kind, line[start:pos], start, pos))
-    return tokens
-
-
-def _operator_at(line: str, pos: int) -> str | None:
-    for op in _OPERATORS:
-        if line.startswith(op, pos):
-            return op
-    return None
+    pos = _word_end(line, pos)
+    kind = Kind.REDIRECT if redirect else Kind.WORD
+    if kind is Kind.REDIRECT and pos == start + redirect and not line[start:pos].endswith("-"):
+        raise _Unsure  # a redirection without a target
+    return Token(kind, line[start:pos], start, pos)
 
 
 def _redirect_len(line: str, pos: int) -> int:
@@ -303,31 +357,35 @@ def split_commands(line: str) -> Script | None:
 
 
 def _script(tokens: list[Token]) -> Script:
-    comment = tokens.pop() if tokens and tokens[-1].kind is Kind.COMMENT else None
+    comment = tokens.pop() if tokens and tokens[-1].kind is _COMMENT else None
     commands: list[Command] = []
     operators: list[Token] = []
     stack: list[str] = []
-    current: list[Token] = []
+    current: list[Token] = []  # the words and redirections of the command being read
+    argv: list[str] = []  # and its words unquoted
     top_end = 0
     in_header = False  # the `x in a b c` of `for x in ...; do`: words, not a command
     after_closer = False  # redirections after `}`/`fi`/`done`/`)` belong to that compound
-
-    def flush() -> None:
-        if current:
-            argv = tuple(unquote(t.text) for t in current if t.kind is Kind.WORD)
-            commands.append(Command(tuple(current), len(stack), argv))
-            current.clear()
-
     for tok in tokens:
-        at_command_start = not current
-        if after_closer and tok.kind is Kind.REDIRECT:
-            top_end = tok.end if not stack else top_end
+        kind = tok.kind
+        if current and kind is not _OPERATOR:
+            # Inside a simple command (most tokens): no keyword, no header, no closer
+            # before it, since each of those leaves `current` empty.
+            current.append(tok)
+            if kind is _WORD:
+                word = tok.text
+                argv.append(_unquote_loop(word) if "'" in word or '"' in word or "\\" in word else word)
+            if not stack:
+                top_end = tok.end
             continue
-        after_closer = False
-        if tok.kind is Kind.OPERATOR:
-            if tok.text == "(" and current:
-                raise _Unsure  # `name() {`: a function definition
-            flush()
+        if kind is _OPERATOR:
+            if current:
+                if tok.text == "(":
+                    raise _Unsure  # `name() {`: a function definition
+                commands.append(Command(tuple(current), len(stack), tuple(argv)))
+                current = []
+                argv = []
+            after_closer = False
             if tok.text == ";;":
                 raise _Unsure
             if tok.text == "(":
@@ -339,11 +397,16 @@ def _script(tokens: list[Token]) -> Script:
                 after_closer = True
             operators.append(tok)
             continue
+        # The first word or redirection of a command.
+        if after_closer and kind is _REDIRECT:
+            top_end = tok.end if not stack else top_end
+            continue
+        after_closer = False
         word = tok.text
         if in_header:
             in_header = word != "do"
             continue
-        if at_command_start and tok.kind is Kind.WORD:
+        if kind is _WORD:
             if word in _UNSUPPORTED or word.endswith("()"):
                 raise _Unsure
             if word in _OPENERS:
@@ -363,10 +426,12 @@ def _script(tokens: list[Token]) -> Script:
                 continue
             if word == "!":
                 continue
+            argv.append(_unquote_loop(word) if "'" in word or '"' in word or "\\" in word else word)
         current.append(tok)
         if not stack:
             top_end = tok.end
-    flush()
+    if current:
+        commands.append(Command(tuple(current), len(stack), tuple(argv)))
     if stack:
         raise _Unsure
     trailing = operators[-1] if operators and operators[-1].start >= top_end else None

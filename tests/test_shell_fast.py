@@ -119,3 +119,9 @@ def test_mutated_corpus_runs_read_as_the_loops_read_them(data: st.DataObject) ->
         else:
             line = line[:at] + line[at + data.draw(st.integers(1, 5)) :]
     same(line)
+
+
+@fuzz_settings(1000)
+@given(st.one_of(shell_text, st.text(st.sampled_from("ab $\\'\"`\n"), max_size=20)))
+def test_words_are_unquoted_as_the_loop_unquotes_them(word: str) -> None:
+    assert shell.unquote(word) == ref.unquote(word)

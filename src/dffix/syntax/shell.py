@@ -117,8 +117,13 @@ def _is_assignment(word: str) -> bool:
 
 def unquote(word: str) -> str:
     """Remove quotes and backslashes from a word; expansions (`$x`) stay as written."""
-    if "'" not in word and '"' not in word and "\\" not in word:
-        return word  # nothing to remove: most words
+    if "\\" not in word:
+        # Without backslashes, a word quoted one way only loses every quote of that kind:
+        # each opens or closes a quoted part (most words have no quote at all).
+        if "'" not in word:
+            return word.replace('"', "")
+        if '"' not in word:
+            return word.replace("'", "")
     return _unquote_loop(word)
 
 
@@ -374,7 +379,7 @@ def _script(tokens: list[Token]) -> Script:
             current.append(tok)
             if kind is _WORD:
                 word = tok.text
-                argv.append(_unquote_loop(word) if "'" in word or '"' in word or "\\" in word else word)
+                argv.append(unquote(word) if "'" in word or '"' in word or "\\" in word else word)
             if not stack:
                 top_end = tok.end
             continue
@@ -426,7 +431,7 @@ def _script(tokens: list[Token]) -> Script:
                 continue
             if word == "!":
                 continue
-            argv.append(_unquote_loop(word) if "'" in word or '"' in word or "\\" in word else word)
+            argv.append(unquote(word) if "'" in word or '"' in word or "\\" in word else word)
         current.append(tok)
         if not stack:
             top_end = tok.end

@@ -29,7 +29,18 @@ PIECES = (
     *(" ", "  ", "\t", "\n", "\r\n", "\r", "\v", "\f", "\xa0", "\u3000", "\x1c", "\x85"),
     *("'", '"', "\\", "`", "$", "$(", "${", "$((", "))", ")", "}", "(", "{", "$x", "${x}", "$(x)", "`x`"),
     *('"$(x)"', '"${x:-y}"', "'a b'", '"a b"', '"\\""', "\\ ", "\\\n", '"$(a "b" c)"', "$(a 'b')"),
-    *('"x\\"', '\\"', "\\'", "$(a \\) b)", "${a\\}b}", "`a\\`b`", '"$(a "x\\")"', "'\\'"),
+    *(
+        '"x\\"',
+        '\\"',
+        "\\'",
+        "$(a \\) b)",
+        "${a\\}b}",
+        "`a\\`b`",
+        '"$(a "x\\")"',
+        "'\\'",
+        "${a$(})}",
+        "$(a${)})",
+    ),
     *("&&", "||", ";", ";;", "|", "|&", "&", "<", ">", ">>", "<<", "<<<", "<&", ">&", "<>", ">|"),
     *("&>", "&>>", "2>", "2>&1", ">&-", "2>>", "<(", ">(", "1²>", "0<&-", "<<-EOF", "> x", ">x"),
     *("if", "then", "elif", "else", "fi", "for", "in", "do", "done", "while", "until", "select"),
@@ -93,6 +104,7 @@ def test_fixture_instructions_read_as_the_loops_read_them() -> None:
 @example('x="$(a)"b"${c}" d')
 @example("> ;")  # a redirection's target is the empty word after its spaces
 @example("cat <(ls)")
+@example("${a$(})}")  # a `}` inside the `$( )` inside `${ }` does not close it
 @example("<&$(())")  # `<&` with a target the expression leaves to the loops: not `<` then `&`
 @example("a\\")
 @example('"$(a "x\\")"')  # an escaped quote inside a quoted string inside `$( )`

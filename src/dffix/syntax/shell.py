@@ -217,19 +217,20 @@ _tuple_new = tuple.__new__  # what Token() calls, without a Python frame per tok
 _WORD, _OPERATOR, _REDIRECT, _COMMENT = Kind.WORD, Kind.OPERATOR, Kind.REDIRECT, Kind.COMMENT
 
 # _TOKEN reads, after the spaces before it, one token of the common shapes, exactly as
-# the character loops (_redirect_len, _word_end) would read it; anything
-# else (a word with `$(` inside quotes, an unterminated quote, `<<`, a Unicode digit
-# before `>`, ...) matches the empty last group and goes to _token_at, which runs the
-# loops. Every part is possessive or atomic: a shorter word is never what the loops read.
+# the character loops (_redirect_len, _word_end) would read it. What it leaves (a quote
+# inside `$( )`, `$(` inside `$( )`, an unterminated quote, `<<`, a Unicode digit before
+# `>`, ...) matches no token group, and _token_at reads it with the loops. Every part is
+# possessive or atomic: it never backs off to a shorter token than the loops read.
 # The pieces of a word, each consumed as the loops consume it (`$` not before `(`/`{`
-# is a plain character, a backslash takes the next character, at the end too):
+# is a plain character, a backslash takes the next character, at the end too). Only the
+# shapes the corpus has often are spelled out: the longer the expression, the longer it
+# takes to compile (1 ms for this one), at the first RUN of every process.
 _SQ = r"'[^']*+'"
 _BQ = r"`(?:[^`\\]++|\\[\s\S])*+`"
-_DQ_FLAT = r'"(?:[^"\\$`]++|\\[\s\S]|\$(?![({])|' + _BQ + r')*+"'  # no `$(`/`${` inside
-_IN_GROUP = r"|\$(?![({])|\\[\s\S]|" + _SQ + "|" + _BQ + "|" + _DQ_FLAT  # no `$(`/`${` either
+_IN_GROUP = r"|\$(?![({])|\\[\s\S]|" + _SQ  # no quote but '...' inside `$( )` and `${ }`
 _SUB = r"\$\((?:[^()'\"`\\$]++" + _IN_GROUP + r")*+\)"
 _BRACE = r"\$\{(?:[^{}'\"`\\$]++" + _IN_GROUP + r")*+\}"
-_DQ = r'"(?:[^"\\$`]++|\\[\s\S]|\$(?![({])|' + "|".join((_BQ, _SUB, _BRACE)) + r')*+"'
+_DQ = r'"(?:[^"\\$`]++|\\[\s\S]|\$(?![({])|' + _SUB + "|" + _BRACE + r')*+"'
 _WORD_RE = (
     r"(?:[^ \t\n\r\v\f;&|()<>\\'\"`$]++|\$(?![({])|\\[\s\S]?|"
     + "|".join((_SQ, _DQ, _BQ, _SUB, _BRACE))
@@ -244,17 +245,24 @@ _TOKEN = lazy_re(
             r"[ \t\n\r\v\f]*+(?:",
             r"(#[\s\S]*+)",  # 1: a comment, to the end of the line
             r"|(&&|\|\||;;|\|&|[;|&()])",  # 2: an operator: && || ;; |& ; | & ( ), the longest first
-            # 3: a redirection with its target. The operator is the first that matches, as
-            # in _redirect_len (atomic: `<&` never backs off to `<`); ASCII digits only
-            # before it (_redirect_len takes any str.isdigit); `<<` is left to the loops.
-            r"|([0-9]*+(?>>>|>&|<&|<>|>\||>|<(?!<)))[ \t]*+(?:" + _WORD_RE + ")?+" + _AFTER_WORD,
-            # 4: a word; digits before `<`, `>` or a non-ASCII character may be a redirection
-            r"|(?![0-9]++[<>\x80-\U0010ffff])(" + _WORD_RE + ")" + _AFTER_WORD,
-            r"|())",  # 5: anything else, or the end of the line
+            # 3: a word, or a redirection and its target (one copy of the word's expression
+            # for both). 4: the redirection's operator: the first that matches, as in
+            # _redirect_len (atomic: `<&` never backs off to `<`), after ASCII digits only
+            # (_redirect_len takes any str.isdigit); `<<` is left to the loops. A word does
+            # not start with digits before `<`, `>` or a non-ASCII character, which may be a
+            # redirection (written as "not the rest of ASCII": a class up to U+10FFFF takes
+            # 2 ms to compile).
+            r"|((?>([0-9]*+(?>>>|>&|<&|<>|>\||>|<(?!<)))[ \t]*+|(?![0-9]++[^\x00-\x3b=\x3f-\x7f]))",
+            r"(?:" + _WORD_RE + ")?+)",
+            # 5: it is a redirection, and something follows its operator (else the loops
+            # give up; a target that ends in an escaped `<>&|` goes to them too); 6: a word
+            # (or nothing, at the end of the line or before what is left to the loops)
+            r"(?(4)(?<![<>&|])()|())" + _AFTER_WORD,
+            r"|())",  # 7: anything else
         )
     )
 )
-_COMMENT_GROUP, _OPERATOR_GROUP, _REDIRECT_GROUP, _WORD_GROUP = 1, 2, 3, 4
+_COMMENT_GROUP, _OPERATOR_GROUP, _TEXT_GROUP, _REDIRECT_GROUP, _WORD_GROUP = 1, 2, 3, 5, 6
 
 
 def tokenize(line: str) -> list[Token]:
@@ -269,26 +277,27 @@ def tokenize(line: str) -> list[Token]:
         pos = m.end()
         group = m.lastindex
         if group == _WORD_GROUP:
-            text = m[group]
-            append(_tuple_new(Token, (_WORD, text, pos - len(text), pos)))
+            text = m[_TEXT_GROUP]
+            if text:
+                append(_tuple_new(Token, (_WORD, text, pos - len(text), pos)))
+                continue
         elif group == _OPERATOR_GROUP:
             text = m[group]
             append(_tuple_new(Token, (_OPERATOR, text, pos - len(text), pos)))
+            continue
         elif group == _REDIRECT_GROUP:
-            if pos == m.end(group):
-                raise _Unsure  # a redirection without a target
-            start = m.start(group)
-            append(_tuple_new(Token, (_REDIRECT, line[start:pos], start, pos)))
+            text = m[_TEXT_GROUP]
+            append(_tuple_new(Token, (_REDIRECT, text, pos - len(text), pos)))
+            continue
         elif group == _COMMENT_GROUP:
             text = m[group]
             append(_tuple_new(Token, (_COMMENT, text, pos - len(text), n)))
             return tokens
-        elif pos == n:
+        if pos == n:
             return tokens
-        else:
-            token = _token_at(line, pos)
-            append(token)
-            pos = token.end
+        token = _token_at(line, pos)  # what _TOKEN leaves to the loops
+        append(token)
+        pos = token.end
 
 
 def _token_at(line: str, pos: int) -> Token:

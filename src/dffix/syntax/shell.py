@@ -213,7 +213,7 @@ def _skip_group(line: str, i: int, open_: str, close: str, nesting: int) -> int:
     raise _Unsure
 
 
-_tuple_new = tuple.__new__  # what Token() calls, without a Python frame per token
+_tuple_new = tuple.__new__  # what Token() and Command() call, without a Python frame per record
 _WORD, _OPERATOR, _REDIRECT, _COMMENT = Kind.WORD, Kind.OPERATOR, Kind.REDIRECT, Kind.COMMENT
 
 # _TOKEN reads, after the spaces before it, one token of the common shapes, exactly as
@@ -381,42 +381,40 @@ def _script(tokens: list[Token]) -> Script:
     in_header = False  # the `x in a b c` of `for x in ...; do`: words, not a command
     after_closer = False  # redirections after `}`/`fi`/`done`/`)` belong to that compound
     for tok in tokens:
-        kind = tok.kind
+        kind, word, _, end = tok
         if current and kind is not _OPERATOR:
             # Inside a simple command (most tokens): no keyword, no header, no closer
             # before it, since each of those leaves `current` empty.
             current.append(tok)
             if kind is _WORD:
-                word = tok.text
                 argv.append(unquote(word) if "'" in word or '"' in word or "\\" in word else word)
             if not stack:
-                top_end = tok.end
+                top_end = end
             continue
         if kind is _OPERATOR:
             if current:
-                if tok.text == "(":
+                if word == "(":
                     raise _Unsure  # `name() {`: a function definition
-                commands.append(Command(tuple(current), len(stack), tuple(argv)))
+                commands.append(_tuple_new(Command, (tuple(current), len(stack), tuple(argv))))
                 current = []
                 argv = []
             after_closer = False
-            if tok.text == ";;":
+            if word == ";;":
                 raise _Unsure
-            if tok.text == "(":
+            if word == "(":
                 stack.append(")")
-            elif tok.text == ")":
+            elif word == ")":
                 if not stack or stack.pop() != ")":
                     raise _Unsure
-                top_end = tok.end if not stack else top_end
+                top_end = end if not stack else top_end
                 after_closer = True
             operators.append(tok)
             continue
         # The first word or redirection of a command.
         if after_closer and kind is _REDIRECT:
-            top_end = tok.end if not stack else top_end
+            top_end = end if not stack else top_end
             continue
         after_closer = False
-        word = tok.text
         if in_header:
             in_header = word != "do"
             continue
@@ -435,7 +433,7 @@ def _script(tokens: list[Token]) -> Script:
                 if not stack or stack.pop() != word:
                     raise _Unsure
                 if not stack:
-                    top_end = tok.end
+                    top_end = end
                 after_closer = True
                 continue
             if word == "!":
@@ -443,9 +441,9 @@ def _script(tokens: list[Token]) -> Script:
             argv.append(unquote(word) if "'" in word or '"' in word or "\\" in word else word)
         current.append(tok)
         if not stack:
-            top_end = tok.end
+            top_end = end
     if current:
-        commands.append(Command(tuple(current), len(stack), tuple(argv)))
+        commands.append(_tuple_new(Command, (tuple(current), len(stack), tuple(argv))))
     if stack:
         raise _Unsure
     trailing = operators[-1] if operators and operators[-1].start >= top_end else None

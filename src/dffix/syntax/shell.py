@@ -98,7 +98,6 @@ class Script(NamedTuple):
         return all(c.depth == 0 for c in self.commands)
 
 
-_OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")")
 _OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "select": "done", "{": "}"}
 _MIDDLE = frozenset({"then", "elif", "else", "do"})
 _CLOSERS = frozenset({"fi", "done", "}"})
@@ -118,8 +117,13 @@ def _is_assignment(word: str) -> bool:
 
 def unquote(word: str) -> str:
     """Remove quotes and backslashes from a word; expansions (`$x`) stay as written."""
-    if "'" not in word and '"' not in word and "\\" not in word:
-        return word  # nothing to remove: most words
+    if "\\" not in word:
+        # Without backslashes, a word quoted one way only loses every quote of that kind:
+        # each opens or closes a quoted part (most words have no quote at all).
+        if "'" not in word:
+            return word.replace('"', "")
+        if '"' not in word:
+            return word.replace("'", "")
     return _unquote_loop(word)
 
 
@@ -209,42 +213,106 @@ def _skip_group(line: str, i: int, open_: str, close: str, nesting: int) -> int:
     raise _Unsure
 
 
+_tuple_new = tuple.__new__  # what Token() and Command() call, without a Python frame per record
+_WORD, _OPERATOR, _REDIRECT, _COMMENT = Kind.WORD, Kind.OPERATOR, Kind.REDIRECT, Kind.COMMENT
+
+# _TOKEN reads, after the spaces before it, one token of the common shapes, exactly as
+# the character loops (_redirect_len, _word_end) would read it. What it leaves (a quote
+# inside `$( )`, `$(` inside `$( )`, an unterminated quote, `<<`, a Unicode digit before
+# `>`, ...) matches no token group, and _token_at reads it with the loops. Every part is
+# possessive or atomic: it never backs off to a shorter token than the loops read.
+# The pieces of a word, each consumed as the loops consume it (`$` not before `(`/`{`
+# is a plain character, a backslash takes the next character, at the end too). Only the
+# shapes the corpus has often are spelled out: the longer the expression, the longer it
+# takes to compile (1 ms for this one), at the first RUN of every process.
+_SQ = r"'[^']*+'"
+_BQ = r"`(?:[^`\\]++|\\[\s\S])*+`"
+_IN_GROUP = r"|\$(?![({])|\\[\s\S]|" + _SQ  # no quote but '...' inside `$( )` and `${ }`
+_SUB = r"\$\((?:[^()'\"`\\$]++" + _IN_GROUP + r")*+\)"
+_BRACE = r"\$\{(?:[^{}'\"`\\$]++" + _IN_GROUP + r")*+\}"
+_DQ = r'"(?:[^"\\$`]++|\\[\s\S]|\$(?![({])|' + _SUB + "|" + _BRACE + r')*+"'
+_WORD_RE = (
+    r"(?:[^ \t\n\r\v\f;&|()<>\\'\"`$]++|\$(?![({])|\\[\s\S]?|"
+    + "|".join((_SQ, _DQ, _BQ, _SUB, _BRACE))
+    + ")++"
+)
+# What may follow a word: the loops end it at an ASCII space or an operator character,
+# and give up at `<(`/`>(` (process substitution).
+_AFTER_WORD = r"(?=[ \t\n\r\v\f;&|()]|[<>](?!\()|\Z)"
+_TOKEN = lazy_re(
+    "".join(
+        (
+            r"[ \t\n\r\v\f]*+(?:",
+            r"(#[\s\S]*+)",  # 1: a comment, to the end of the line
+            r"|(&&|\|\||;;|\|&|[;|&()])",  # 2: an operator: && || ;; |& ; | & ( ), the longest first
+            # 3: a word, or a redirection and its target (one copy of the word's expression
+            # for both). 4: the redirection's operator: the first that matches, as in
+            # _redirect_len (atomic: `<&` never backs off to `<`), after ASCII digits only
+            # (_redirect_len takes any str.isdigit); `<<` is left to the loops. A word does
+            # not start with digits before `<`, `>` or a non-ASCII character, which may be a
+            # redirection (written as "not the rest of ASCII": a class up to U+10FFFF takes
+            # 2 ms to compile).
+            r"|((?>([0-9]*+(?>>>|>&|<&|<>|>\||>|<(?!<)))[ \t]*+|(?![0-9]++[^\x00-\x3b=\x3f-\x7f]))",
+            r"(?:" + _WORD_RE + ")?+)",
+            # 5: it is a redirection, and something follows its operator (else the loops
+            # give up; a target that ends in an escaped `<>&|` goes to them too); 6: a word
+            # (or nothing, at the end of the line or before what is left to the loops)
+            r"(?(4)(?<![<>&|])()|())" + _AFTER_WORD,
+            r"|())",  # 7: anything else
+        )
+    )
+)
+_COMMENT_GROUP, _OPERATOR_GROUP, _TEXT_GROUP, _REDIRECT_GROUP, _WORD_GROUP = 1, 2, 3, 5, 6
+
+
 def tokenize(line: str) -> list[Token]:
     """Split a command line into tokens; raise _Unsure on what is not understood."""
     tokens: list[Token] = []
+    append = tokens.append
+    match = _TOKEN.match
     pos, n = 0, len(line)
-    while pos < n:
-        ch = line[pos]
-        if ch in _SPACE:
+    while True:
+        m = match(line, pos)
+        assert m is not None  # its last alternative matches the empty string
+        pos = m.end()
+        group = m.lastindex
+        if group == _WORD_GROUP:
+            text = m[_TEXT_GROUP]
+            if text:
+                append(_tuple_new(Token, (_WORD, text, pos - len(text), pos)))
+                continue
+        elif group == _OPERATOR_GROUP:
+            text = m[group]
+            append(_tuple_new(Token, (_OPERATOR, text, pos - len(text), pos)))
+            continue
+        elif group == _REDIRECT_GROUP:
+            text = m[_TEXT_GROUP]
+            append(_tuple_new(Token, (_REDIRECT, text, pos - len(text), pos)))
+            continue
+        elif group == _COMMENT_GROUP:
+            text = m[group]
+            append(_tuple_new(Token, (_COMMENT, text, pos - len(text), n)))
+            return tokens
+        if pos == n:
+            return tokens
+        token = _token_at(line, pos)  # what _TOKEN leaves to the loops
+        append(token)
+        pos = token.end
+
+
+def _token_at(line: str, pos: int) -> Token:
+    """Read the redirection or word at line[pos] character by character (what _TOKEN leaves)."""
+    start = pos
+    redirect = _redirect_len(line, pos)
+    if redirect:
+        pos += redirect
+        while pos < len(line) and line[pos] in " \t":
             pos += 1
-            continue
-        if ch == "#":
-            tokens.append(Token(Kind.COMMENT, line[pos:], pos, n))
-            break
-        op = _operator_at(line, pos) if ch in ";&|()" else None
-        if op is not None:
-            tokens.append(Token(Kind.OPERATOR, op, pos, pos + len(op)))
-            pos += len(op)
-            continue
-        start = pos
-        redirect = _redirect_len(line, pos)
-        if redirect:
-            pos += redirect
-            while pos < n and line[pos] in " \t":
-                pos += 1
-        pos = _word_end(line, pos)
-        kind = Kind.REDIRECT if redirect else Kind.WORD
-        if kind is Kind.REDIRECT and pos == start + redirect and not line[start:pos].endswith("-"):
-            raise _Unsure  # a redirection without a target
-        tokens.append(Token(kind, line[start:pos], start, pos))
-    return tokens
-
-
-def _operator_at(line: str, pos: int) -> str | None:
-    for op in _OPERATORS:
-        if line.startswith(op, pos):
-            return op
-    return None
+    pos = _word_end(line, pos)
+    kind = Kind.REDIRECT if redirect else Kind.WORD
+    if kind is Kind.REDIRECT and pos == start + redirect and not line[start:pos].endswith("-"):
+        raise _Unsure  # a redirection without a target
+    return Token(kind, line[start:pos], start, pos)
 
 
 def _redirect_len(line: str, pos: int) -> int:
@@ -303,47 +371,54 @@ def split_commands(line: str) -> Script | None:
 
 
 def _script(tokens: list[Token]) -> Script:
-    comment = tokens.pop() if tokens and tokens[-1].kind is Kind.COMMENT else None
+    comment = tokens.pop() if tokens and tokens[-1].kind is _COMMENT else None
     commands: list[Command] = []
     operators: list[Token] = []
     stack: list[str] = []
-    current: list[Token] = []
+    current: list[Token] = []  # the words and redirections of the command being read
+    argv: list[str] = []  # and its words unquoted
     top_end = 0
     in_header = False  # the `x in a b c` of `for x in ...; do`: words, not a command
     after_closer = False  # redirections after `}`/`fi`/`done`/`)` belong to that compound
-
-    def flush() -> None:
-        if current:
-            argv = tuple(unquote(t.text) for t in current if t.kind is Kind.WORD)
-            commands.append(Command(tuple(current), len(stack), argv))
-            current.clear()
-
     for tok in tokens:
-        at_command_start = not current
-        if after_closer and tok.kind is Kind.REDIRECT:
-            top_end = tok.end if not stack else top_end
+        kind, word, _, end = tok
+        if current and kind is not _OPERATOR:
+            # Inside a simple command (most tokens): no keyword, no header, no closer
+            # before it, since each of those leaves `current` empty.
+            current.append(tok)
+            if kind is _WORD:
+                argv.append(unquote(word) if "'" in word or '"' in word or "\\" in word else word)
+            if not stack:
+                top_end = end
             continue
-        after_closer = False
-        if tok.kind is Kind.OPERATOR:
-            if tok.text == "(" and current:
-                raise _Unsure  # `name() {`: a function definition
-            flush()
-            if tok.text == ";;":
+        if kind is _OPERATOR:
+            if current:
+                if word == "(":
+                    raise _Unsure  # `name() {`: a function definition
+                commands.append(_tuple_new(Command, (tuple(current), len(stack), tuple(argv))))
+                current = []
+                argv = []
+            after_closer = False
+            if word == ";;":
                 raise _Unsure
-            if tok.text == "(":
+            if word == "(":
                 stack.append(")")
-            elif tok.text == ")":
+            elif word == ")":
                 if not stack or stack.pop() != ")":
                     raise _Unsure
-                top_end = tok.end if not stack else top_end
+                top_end = end if not stack else top_end
                 after_closer = True
             operators.append(tok)
             continue
-        word = tok.text
+        # The first word or redirection of a command.
+        if after_closer and kind is _REDIRECT:
+            top_end = end if not stack else top_end
+            continue
+        after_closer = False
         if in_header:
             in_header = word != "do"
             continue
-        if at_command_start and tok.kind is Kind.WORD:
+        if kind is _WORD:
             if word in _UNSUPPORTED or word.endswith("()"):
                 raise _Unsure
             if word in _OPENERS:
@@ -358,15 +433,17 @@ def _script(tokens: list[Token]) -> Script:
                 if not stack or stack.pop() != word:
                     raise _Unsure
                 if not stack:
-                    top_end = tok.end
+                    top_end = end
                 after_closer = True
                 continue
             if word == "!":
                 continue
+            argv.append(unquote(word) if "'" in word or '"' in word or "\\" in word else word)
         current.append(tok)
         if not stack:
-            top_end = tok.end
-    flush()
+            top_end = end
+    if current:
+        commands.append(_tuple_new(Command, (tuple(current), len(stack), tuple(argv))))
     if stack:
         raise _Unsure
     trailing = operators[-1] if operators and operators[-1].start >= top_end else None

@@ -819,9 +819,12 @@ def removes_packages(argv: tuple[str, ...]) -> bool:
     return argv[0] in _YUM and any(s in argv for s in ("remove", "erase", "autoremove"))
 
 
+_VERSION_SEP = lazy_re(r"[=<>~:]")
+
+
 def is_build_tool(package: str) -> bool:
     """Return whether a package name is a compiler, build tool or headers package."""
-    name = re.split(r"[=<>~:]", package, maxsplit=1)[0].lower()
+    name = _VERSION_SEP.split(package, maxsplit=1)[0].lower()
     return name in _BUILD_TOOLS or name.endswith(("-dev", "-devel"))
 
 
@@ -950,11 +953,12 @@ _NOT_SECRET_WORDS = frozenset(
     }
 )
 _CAMEL_RE = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])")
+_NAME_SEP = lazy_re(r"[_\-.]+")
 
 
 def name_words(name: str) -> list[str]:
     """Return the lower-cased words of a variable name (`dbPassword_FILE` -> db, password, file)."""
-    return [p.lower() for p in re.split(r"[_\-.]+", _CAMEL_RE.sub("_", name)) if p]
+    return [p.lower() for p in _NAME_SEP.split(_CAMEL_RE.sub("_", name)) if p]
 
 
 def looks_secret(name: str) -> bool:

@@ -617,7 +617,7 @@ def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) 
     entrypoint, cmd = start_command(chain)
     for instr in (entrypoint, cmd):
         text = _text(instr)
-        if re.search(r"manage\.py\s+(?:migrate|syncdb)|\bflask\s+db\s+upgrade|\balembic\s+upgrade", text):
+        if _MIGRATES.search(text):
             return f"its {instr.kind if instr else 'CMD'} migrates a database at start-up"
         url = _SQLITE_URL.search(text)
         if url and not url.group(1):
@@ -641,6 +641,7 @@ def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) 
     return None
 
 
+_MIGRATES = lazy_re(r"manage\.py\s+(?:migrate|syncdb)|\bflask\s+db\s+upgrade|\balembic\s+upgrade")
 _RELATIVE_DB = lazy_re(
     r"sqlite[\w+]*:///(?!/)|sqlite3?\.connect\(\s*[\"'](?!/|:memory:)[^\"']+[\"']"
     r"|[\"'](?:\./)?[\w.-]+\.(?:db|sqlite3?)[\"']|BASE_DIR\s*/\s*[\"'][\w.-]+\.sqlite3"

@@ -77,6 +77,7 @@ _NONROOT_BASE = lazy_re(
     r"|^(?:docker\.io/(?:library/)?)?(?:memcached|solr|odoo|kibana|logstash)(?:[:@]|$)"
     r"|^docker\.elastic\.co/(?:kibana|logstash)/"
 )
+_ONBUILD_TAG = lazy_re(r":[^@/]*onbuild")
 _PACKAGE_MANAGERS = {
     "apt-get": Family.DEBIAN,
     "apt": Family.DEBIAN,
@@ -628,7 +629,7 @@ class RootFinalUser(Rule):
             return "it is a GitHub Action (its `com.github.actions` labels), and GitHub runs actions as root"
         # `python:3-onbuild` and the like copy the code when `FROM` runs, before any line of
         # this file: a user's RUN would come after the code and re-run on every change.
-        if re.search(r":[^@/]*onbuild", chain[-1].base.lower()):
+        if _ONBUILD_TAG.search(chain[-1].base.lower()):
             return (
                 f"`{chain[-1].base}` copies the code with its ONBUILD triggers before this file's first "
                 "line, so the user's RUN would re-run on every code change"

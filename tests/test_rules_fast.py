@@ -18,9 +18,10 @@ from hypothesis import given, strategies as st
 
 from dffix import api
 from dffix.facts import Facts, Stage, compute_facts
-from dffix.rules import runtime, user
+from dffix.rules import practices, runtime, user
 from dffix.syntax import Dockerfile, ParseError, parse
-from dffix.syntax.tree import Instruction
+from dffix.syntax.shell import Script, split_commands
+from dffix.syntax.tree import Instruction, Span
 from tests.corpus import corpus_files, decode
 from tests.test_fuzz import dockerfiles, fuzz_settings, mutated
 
@@ -178,3 +179,93 @@ def test_df301_chain_scans_agree_with_the_plain_scans(text: str) -> None:
     for df, facts in parsed([text]):
         assert_chain_scans_agree(facts)
         assert_traits_fresh(iter(df.all_instructions))
+
+
+# The reference: a RUN's commands read and placed in one go, as before the placed reads were cached.
+
+
+def reference_script_commands(
+    script: Script, line_start: int, instr: Instruction | None, fallback: Span
+) -> list[practices.RunCommand]:
+    found = []
+    for cmd in script.commands:
+        argv = cmd.argv
+        span = instr.offsets.span(line_start + cmd.start, line_start + cmd.end) if instr else fallback
+        found.append(
+            practices.RunCommand(practices.unwrap(argv), reference_command_word(argv), span, cmd.depth)
+        )
+    return found
+
+
+def reference_command_word(argv: tuple[str, ...]) -> str:
+    return next((word for word in argv if not practices._is_assignment(word)), "")
+
+
+def reference_commands(instr: Instruction) -> tuple[tuple[practices.RunCommand, ...], Script | None] | None:
+    if instr.is_json:
+        argv = instr.values
+        if not argv:
+            return (), None
+        script_text = practices._shell_c_script(argv)
+        if script_text is None:
+            return (
+                practices.RunCommand(
+                    practices.unwrap(argv), reference_command_word(argv), instr.args_span, 0
+                ),
+            ), None
+        script = split_commands(script_text)
+        if script is None:
+            return None
+        return tuple(reference_script_commands(script, 0, None, instr.args_span)), script
+    if instr.heredocs:
+        return None
+    script = split_commands(instr.args)
+    if script is None:
+        return None
+    return tuple(reference_script_commands(script, instr.args_start, instr, instr.args_span)), script
+
+
+def reference_simple_commands(instr: Instruction) -> tuple[practices.RunCommand, ...]:
+    found = reference_commands(instr)
+    if found is not None:
+        return found[0]
+    if instr.is_json:
+        script_text = practices._shell_c_script(instr.values)
+        return tuple(practices.fallback_commands(script_text or "", 0, None, instr.args_span))
+    return tuple(practices.fallback_commands(instr.args, instr.args_start, instr, instr.args_span))
+
+
+def assert_commands_agree(df: Dockerfile) -> None:
+    for instr in df.all_instructions:
+        for node in (instr, instr.inner) if instr.inner else (instr,):
+            assert practices.commands(node) == reference_commands(node)
+            assert practices.simple_commands(node) == reference_simple_commands(node)
+
+
+def shifted(text: str) -> str:
+    """Return `text` with a line above everything (every instruction moves, none changes)."""
+    return "# moved\n" + text if not text.startswith(("\ufeff", "#")) else text + "\nRUN true\n"
+
+
+def test_commands_placed_from_cached_reads_agree_with_the_plain_reading_on_the_corpus() -> None:
+    files = list(parsed(corpus_texts()))
+    for df, _ in files:  # fill the caches (reads and placed commands) with every file first
+        for instr in df.all_instructions:
+            practices.simple_commands(instr)
+    for df, _ in files:
+        assert_commands_agree(df)
+    for df, _ in parsed([shifted(df.text) for df, _ in files]):  # the reads, placed elsewhere
+        assert_commands_agree(df)
+
+
+@fuzz_settings(300)
+@given(texts)
+def test_commands_placed_from_cached_reads_agree_with_the_plain_reading(text: str) -> None:
+    for df, _ in parsed([text, shifted(text)]):
+        assert_commands_agree(df)
+
+
+@given(st.text(st.sampled_from("ab =;&|#'\"\\$-"), max_size=30))
+def test_command_word_shortcut_agrees_with_the_plain_scan(text: str) -> None:
+    argv = tuple(text.split(" "))
+    assert practices.command_word(argv) == reference_command_word(argv)

@@ -55,7 +55,7 @@ def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
     i, n = 0, len(argv)
     while i < n:
         word = argv[i]
-        if _is_assignment(word):
+        if "=" in word and _is_assignment(word):
             i += 1
         elif basename(word) in ("sudo", "env"):
             i += 1
@@ -69,7 +69,11 @@ def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
 
 def command_word(argv: tuple[str, ...]) -> str:
     """Return the first word that is not a `NAME=value` prefix ("" when there is none)."""
-    return next((word for word in argv if not _is_assignment(word)), "")
+    # A word without `=` is no assignment: the usual first word is answered without a call.
+    for word in argv:
+        if "=" not in word or not _is_assignment(word):
+            return word
+    return ""
 
 
 def _shell_c_script(argv: tuple[str, ...]) -> str | None:
@@ -79,18 +83,35 @@ def _shell_c_script(argv: tuple[str, ...]) -> str | None:
     return None
 
 
-def _script_commands(
-    script: Script, line_start: int, instr: Instruction | None, fallback: Span
-) -> list[RunCommand]:
-    found: list[RunCommand] = []
-    for cmd in script.commands:
-        argv = cmd.argv
-        if instr is not None:
-            span = instr.offsets.span(line_start + cmd.start, line_start + cmd.end)
-        else:
-            span = fallback
-        found.append(RunCommand(unwrap(argv), command_word(argv), span, cmd.depth))
-    return found
+class _Read(NamedTuple):
+    """A simple command as read from a text, before it is placed in the source: `start`
+    and `end` are offsets in the text read (an instruction's arguments, or a script
+    inside its JSON array)."""
+
+    argv: tuple[str, ...]
+    raw_name: str
+    start: int
+    end: int
+    depth: int
+
+
+def _script_reads(script: Script) -> tuple[_Read, ...]:
+    return tuple(
+        [
+            _Read(unwrap(cmd.argv), command_word(cmd.argv), cmd.start, cmd.end, cmd.depth)
+            for cmd in script.commands
+        ]
+    )
+
+
+def _placed(instr: Instruction, reads: tuple[_Read, ...]) -> tuple[RunCommand, ...]:
+    """Return the commands read from `instr`'s text, placed in the source: a shell-form
+    command at its own span, a command from inside a JSON array at the arguments'."""
+    if instr.is_json:
+        span = instr.args_span
+        return tuple([RunCommand(r.argv, r.raw_name, span, r.depth) for r in reads])
+    to_span, at = instr.offsets.span, instr.args_start
+    return tuple([RunCommand(r.argv, r.raw_name, to_span(at + r.start, at + r.end), r.depth) for r in reads])
 
 
 def _shape(instr: Instruction) -> Shape:
@@ -110,6 +131,13 @@ def _shape(instr: Instruction) -> Shape:
     )
 
 
+def _text_shape(instr: Instruction) -> Shape:
+    """What reading an instruction's commands (`_read_commands`) reads of it: form,
+    values, arguments and whether it has heredocs, never where it is. A RUN that a fix
+    above it moved is read once per file; only its commands' spans are placed again."""
+    return Shape(instr, (instr.is_json, instr.values, bool(instr.heredocs), instr.args))
+
+
 def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None] | None:
     """Return the simple commands an instruction runs, and the shell script read, if any.
 
@@ -125,6 +153,15 @@ def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None]
 
 @file_cache(4096)
 def _shaped_commands(shape: Shape) -> tuple[tuple[RunCommand, ...], Script | None] | None:
+    found = _read_commands(_text_shape(shape.instr))
+    if found is None:
+        return None
+    reads, script = found
+    return _placed(shape.instr, reads), script
+
+
+@file_cache(4096)
+def _read_commands(shape: Shape) -> tuple[tuple[_Read, ...], Script | None] | None:
     instr = shape.instr
     if instr.is_json:
         argv = instr.values
@@ -132,17 +169,17 @@ def _shaped_commands(shape: Shape) -> tuple[tuple[RunCommand, ...], Script | Non
             return (), None
         script_text = _shell_c_script(argv)
         if script_text is None:
-            return (RunCommand(unwrap(argv), command_word(argv), instr.args_span, 0),), None
+            return (_Read(unwrap(argv), command_word(argv), 0, 0, 0),), None
         script = split_commands(script_text)
         if script is None:
             return None
-        return tuple(_script_commands(script, 0, None, instr.args_span)), script
+        return _script_reads(script), script
     if instr.heredocs:
         return None  # the commands are in the heredoc body, which we keep opaque
     script = split_commands(instr.args)
     if script is None:
         return None
-    return tuple(_script_commands(script, instr.args_start, instr, instr.args_span)), script
+    return _script_reads(script), script
 
 
 # Words after which the next word is a command name, when they stand alone.
@@ -160,8 +197,20 @@ def fallback_commands(
     standalone operator (`&&`, `;`, `|`...), a word ending in one (`x;`, but not
     `\\;`), or a shell keyword at command position. Words glued to other syntax
     (`$(cd x)`, `a;cd`) are missed, never misread. A word starting with `#` ends the scan.
+
+    Spans are `line_start` + the word offsets mapped through `instr`'s offsets, or
+    `fallback` when `instr` is None.
     """
     found: list[RunCommand] = []
+    for r in _fallback_reads(line):
+        span = instr.offsets.span(line_start + r.start, line_start + r.end) if instr is not None else fallback
+        found.append(RunCommand(r.argv, r.raw_name, span, 0))
+    return found
+
+
+def _fallback_reads(line: str) -> list[_Read]:
+    """Return the commands `fallback_commands` finds in `line`, with offsets in `line`."""
+    found: list[_Read] = []
     current: list[w.Word] = []
 
     def flush(strip: str = "") -> None:
@@ -169,11 +218,7 @@ def fallback_commands(
             argv = tuple(unquote(x.value) for x in current)
             if strip:
                 argv = (*argv[:-1], argv[-1][: -len(strip)])
-            if instr is not None:
-                span = instr.offsets.span(line_start + current[0].start, line_start + current[-1].end)
-            else:
-                span = fallback
-            found.append(RunCommand(unwrap(argv), command_word(argv), span, 0))
+            found.append(_Read(unwrap(argv), command_word(argv), current[0].start, current[-1].end, 0))
             current.clear()
 
     for word in w.shell_words(line):
@@ -198,14 +243,18 @@ def simple_commands(instr: Instruction) -> tuple[RunCommand, ...]:
 
 @file_cache(4096)
 def _shaped_simple_commands(shape: Shape) -> tuple[RunCommand, ...]:
-    instr = shape.instr
     found = _shaped_commands(shape)
     if found is not None:
-        return found[0]
+        return found[0]  # the same commands `commands` gives, not copies
+    return _placed(shape.instr, _read_fallback(_text_shape(shape.instr)))
+
+
+@file_cache(4096)
+def _read_fallback(shape: Shape) -> tuple[_Read, ...]:
+    instr = shape.instr
     if instr.is_json:
-        script_text = _shell_c_script(instr.values)
-        return tuple(fallback_commands(script_text or "", 0, None, instr.args_span))
-    return tuple(fallback_commands(instr.args, instr.args_start, instr, instr.args_span))
+        return tuple(_fallback_reads(_shell_c_script(instr.values) or ""))
+    return tuple(_fallback_reads(instr.args))
 
 
 def _first_word_span(instr: Instruction) -> Span:

@@ -16,12 +16,14 @@ from functools import cache
 
 from hypothesis import given, strategies as st
 
-from dffix import api
+from dffix import api, suppress
+from dffix.compat import check_directive_skips
+from dffix.config import ConfigError
 from dffix.facts import Facts, Stage, compute_facts
 from dffix.rules import practices, runtime, user
 from dffix.syntax import Dockerfile, ParseError, parse
 from dffix.syntax.shell import Script, split_commands
-from dffix.syntax.tree import Instruction, Span
+from dffix.syntax.tree import Directive, Instruction, Span, Trivia
 from tests.corpus import corpus_files, decode
 from tests.test_fuzz import dockerfiles, fuzz_settings, mutated
 
@@ -31,7 +33,7 @@ def corpus_texts() -> tuple[str, ...]:
     """Return each corpus file as written and as fixed with unsafe fixes (their shapes differ)."""
     found: list[str] = []
     rule_set = api.rule_set_for(None, api.Overrides(select=("ALL",), unsafe_fixes=True))
-    assert not isinstance(rule_set, api.ConfigError)
+    assert not isinstance(rule_set, ConfigError)
     for path in corpus_files():
         text = decode(path.read_bytes())
         found.append(text)
@@ -269,3 +271,64 @@ def test_commands_placed_from_cached_reads_agree_with_the_plain_reading(text: st
 def test_command_word_shortcut_agrees_with_the_plain_scan(text: str) -> None:
     argv = tuple(text.split(" "))
     assert practices.command_word(argv) == reference_command_word(argv)
+
+
+# The reference: suppression comments read from every instruction's lines, looked up by search.
+
+
+def reference_suppressions(df: Dockerfile) -> tuple[bool, tuple[str, ...], tuple[object, ...]]:
+    skip, file_wide, by_instr, pending = False, [], [], []  # type: ignore[var-annotated]
+    for item in df.items:
+        if isinstance(item, Directive):
+            if item.name == "check":
+                file_wide += check_directive_skips(item.value)
+            continue
+        if isinstance(item, Trivia) and item.is_comment:
+            line = df.text[item.span.start : item.span.end].strip()
+            if suppress._SKIP_RE.match(line):
+                skip = True
+            elif m := suppress._GLOBAL_RE.match(line):
+                file_wide += suppress._words(m)
+            elif m := suppress._IGNORE_RE.match(line):
+                pending += suppress._words(m)
+            continue
+        if isinstance(item, Instruction):
+            words = (*pending, *suppress._inner(df, item))
+            if words:
+                by_instr.append((item.span.start, item.span.end, words))
+        pending = []
+    return skip, tuple(file_wide), tuple(by_instr)
+
+
+def reference_selectors_for(sup: suppress.Suppressions, offset: int) -> tuple[str, ...]:
+    for start, end, words in sup.by_instruction:
+        if start <= offset < end:
+            return (*sup.file_wide, *words)
+    return sup.file_wide
+
+
+def assert_suppressions_agree(df: Dockerfile) -> None:
+    sup = suppress.suppressions(df)
+    assert tuple(sup) == reference_suppressions(df)
+    for offset in {0, len(df.text), *(o for i in df.all_instructions for o in (*i.span, i.span.end - 1))}:
+        assert sup.selectors_for(offset) == reference_selectors_for(sup, offset)
+
+
+def test_suppressions_agree_with_the_plain_reading_on_the_corpus() -> None:
+    for df, _ in parsed(corpus_texts()):
+        assert_suppressions_agree(df)
+
+
+ignores = st.sampled_from(
+    ("# dffix: ignore=DF301\n", "# hadolint ignore=DL3008, DL3009\n", "  # dffix: skip-file\n", "# x\n")
+)
+
+
+@fuzz_settings(300)
+@given(texts, st.lists(st.tuples(st.integers(0, 40), ignores), max_size=4))
+def test_suppressions_agree_with_the_plain_reading(text: str, inserts: list[tuple[int, str]]) -> None:
+    lines = text.splitlines(keepends=True)
+    for at, comment in inserts:  # ignore comments above instructions and inside continuations
+        lines.insert(min(at, len(lines)), comment)
+    for df, _ in parsed(["".join(lines)]):
+        assert_suppressions_agree(df)

@@ -332,3 +332,53 @@ def test_suppressions_agree_with_the_plain_reading(text: str, inserts: list[tupl
         lines.insert(min(at, len(lines)), comment)
     for df, _ in parsed(["".join(lines)]):
         assert_suppressions_agree(df)
+
+
+# The reference: DF706 and DF709 reading each RUN's commands on every check, as before their
+# answers were cached by the RUN's text.
+
+
+def reference_masks_failure(instr: Instruction) -> bool:
+    found = practices.commands(instr)
+    script = found[1] if found else None
+    if found is None or script is None:
+        return False
+    if any(c.argv and c.argv[0] == "set" and practices._sets_pipefail(c.argv) for c in found[0]):
+        return False
+    return practices._masking_pipe(script)
+
+
+def reference_build_tools(instr: Instruction) -> tuple[Span, tuple[str, ...]] | None:
+    cmds = practices.simple_commands(instr)
+    for i, cmd in enumerate(cmds):
+        tools = [p for p in practices.installed_packages(cmd.argv) or () if practices.is_build_tool(p)]
+        if not tools or any(practices.removes_packages(c.argv) for c in cmds[i + 1 :]):
+            continue
+        return cmd.span, tuple(tools)
+    return None
+
+
+def assert_run_answers_agree(df: Dockerfile) -> None:
+    for instr in df.all_instructions:
+        if instr.kind != "RUN":
+            continue
+        shape = practices._text_shape(instr)
+        assert practices._masks_failure(shape) is reference_masks_failure(instr)
+        found = practices._build_tools(shape)
+        placed = None if found is None else (practices.simple_commands(instr)[found[0]].span, found[1])
+        assert placed == reference_build_tools(instr)
+
+
+def test_run_answers_cached_by_text_agree_with_the_plain_reading_on_the_corpus() -> None:
+    files = list(parsed(corpus_texts()))
+    for df, _ in files:
+        assert_run_answers_agree(df)
+    for df, _ in parsed([shifted(df.text) for df, _ in files]):  # cached answers, placed elsewhere
+        assert_run_answers_agree(df)
+
+
+@fuzz_settings(300)
+@given(texts)
+def test_run_answers_cached_by_text_agree_with_the_plain_reading(text: str) -> None:
+    for df, _ in parsed([text, shifted(text)]):
+        assert_run_answers_agree(df)

@@ -86,9 +86,10 @@ def _mounts_context(instr: Instruction) -> bool:
 def whole_context_copy(df: Dockerfile) -> Instruction | None:
     """Return the first instruction that copies or mounts the whole build context, or None."""
     for instr in df.all_instructions:
-        if any(_whole(s) for s in _context_sources(instr)):
+        kind = instr.kind
+        if kind in ("COPY", "ADD") and any(_whole(s) for s in _context_sources(instr)):
             return instr
-        if instr.kind == "RUN" and _mounts_context(instr):
+        if kind == "RUN" and instr.flags and _mounts_context(instr):
             return instr
     return None
 
@@ -344,8 +345,11 @@ class MissingDockerignore(Rule):
         context = facts.context
         if context is None:
             return
+        # The folder's listing is read once per run: cheaper than the file's scan.
+        if has_ignore_file(context):
+            return
         instr = whole_context_copy(df)
-        if instr is None or has_ignore_file(context):
+        if instr is None:
             return
         notable = [n for n in context.names() if n in (*_VCS, "node_modules", ".venv", "venv", ".env")]
         holds = f" (the folder holds {', '.join(f'`{n}`' for n in notable)})" if notable else ""

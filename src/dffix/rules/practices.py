@@ -695,15 +695,22 @@ class PipeWithoutPipefail(Rule):
                 shell = stage.shell_at(instr)
                 if not shell or basename(shell[0]) not in _POSIX_SHELLS or _sets_pipefail(shell):
                     continue
-                found = commands(instr)
-                script = found[1] if found else None
-                if found is None or script is None:
-                    continue
-                cmds = found[0]
-                if any(c.argv and c.argv[0] == "set" and _sets_pipefail(c.argv) for c in cmds):
-                    continue
-                if _masking_pipe(script):
+                if _masks_failure(_text_shape(instr)):
                     yield self.violation(instr.keyword_span)
+
+
+@file_cache(4096)
+def _masks_failure(shape: Shape) -> bool:
+    """Return whether a RUN's script has a pipe whose failure is masked, with no `set -o
+    pipefail` of its own. Reads only the commands' words and the script, never where they
+    are: cached by the RUN's text (see `_text_shape`), for every fixer pass."""
+    found = commands(shape.instr)
+    script = found[1] if found else None
+    if found is None or script is None:
+        return False
+    if any(c.argv and c.argv[0] == "set" and _sets_pipefail(c.argv) for c in found[0]):
+        return False
+    return _masking_pipe(script)
 
 
 # -- DF707 ---------------------------------------------------------------------
@@ -935,18 +942,29 @@ class BuildToolsInFinalStage(Rule):
         for instr in stage.instructions:
             if instr.kind != "RUN":
                 continue
-            cmds = simple_commands(instr)
-            for i, cmd in enumerate(cmds):
-                tools = [p for p in installed_packages(cmd.argv) or () if is_build_tool(p)]
-                if not tools or any(removes_packages(c.argv) for c in cmds[i + 1 :]):
-                    continue
-                names = ", ".join(f"`{t}`" for t in tools[:3]) + (", ..." if len(tools) > 3 else "")
-                msg = (
-                    f"Build tools ({names}) installed in the final stage stay in the image: "
-                    "build in an earlier stage and copy only the results"
-                )
-                yield self.violation(cmd.span, message=msg)
-                break
+            found = _build_tools(_text_shape(instr))
+            if found is None:
+                continue
+            at, tools = found
+            names = ", ".join(f"`{t}`" for t in tools[:3]) + (", ..." if len(tools) > 3 else "")
+            msg = (
+                f"Build tools ({names}) installed in the final stage stay in the image: "
+                "build in an earlier stage and copy only the results"
+            )
+            yield self.violation(simple_commands(instr)[at].span, message=msg)
+
+
+@file_cache(4096)
+def _build_tools(shape: Shape) -> tuple[int, tuple[str, ...]] | None:
+    """Return the index of a RUN's first command that installs build tools no later command
+    of the RUN removes, and those tools; None when there is none. Reads only the commands'
+    words: cached by the RUN's text (see `_text_shape`), for every fixer pass."""
+    cmds = simple_commands(shape.instr)
+    for i, cmd in enumerate(cmds):
+        tools = [p for p in installed_packages(cmd.argv) or () if is_build_tool(p)]
+        if tools and not any(removes_packages(c.argv) for c in cmds[i + 1 :]):
+            return i, tuple(tools)
+    return None
 
 
 # -- DF710 ---------------------------------------------------------------------
@@ -1010,8 +1028,11 @@ def name_words(name: str) -> list[str]:
     return [p.lower() for p in _NAME_SEP.split(_CAMEL_RE.sub("_", name)) if p]
 
 
+@file_cache(1024)
 def looks_secret(name: str) -> bool:
-    """Return whether a variable name says it holds a secret (password, token, API key...)."""
+    """Return whether a variable name says it holds a secret (password, token, API key...).
+
+    Cached: the same ARG and ENV names are asked for on every fixer pass."""
     words = name_words(name)
     if any(word in _NOT_SECRET_WORDS for word in words):
         return False

@@ -167,7 +167,12 @@ def _server_package_in(text: str) -> str | None:
     scanned to its end (quadratic: minutes at 10,000 lines).
     """
     for piece in _COMMAND_PIECE.findall(text):
-        if (word := _INSTALL_WORD.search(piece)) and (m := _SERVER_PACKAGE.match(piece, word.start())):
+        # A piece without the literal `install` or `add` has no _INSTALL_WORD: no search.
+        if (
+            ("install" in piece or "add" in piece)
+            and (word := _INSTALL_WORD.search(piece))
+            and (m := _SERVER_PACKAGE.match(piece, word.start()))
+        ):
             return m.group(1)
     return None
 
@@ -260,7 +265,8 @@ def read_traits(instr: Instruction) -> Traits:
         and _DOCKER_SOCKET.search(f"{kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST="))
     )
     values = " ".join(instr.values) if kind == "RUN" else ""
-    managers = _PACKAGE_RE.findall(values) if any(m in values for m in _MANAGER_PARTS) else ()
+    named = "apt" in values or "apk" in values or "yum" in values or "dnf" in values
+    managers = _PACKAGE_RE.findall(values) if named else ()
     return Traits(
         sudo="sudo" in run_text and bool(_SUDO.search(run_text)),
         dropper=dropper.group(1) if dropper else None,
@@ -273,8 +279,8 @@ def read_traits(instr: Instruction) -> Traits:
 
 
 _SUDO = lazy_re(r"(?:^|[\s;&|(])sudo\s")
+# (Every name it finds starts with `apt`, `apk`, `yum` or `dnf`: see read_traits.)
 _PACKAGE_RE = lazy_re(r"(?:^|[\s;&|(])(apt-get|apt|apk|yum|dnf)\s+\S")
-_MANAGER_PARTS = ("apt", "apk", "yum", "dnf")  # what every name _PACKAGE_RE finds starts with
 # Tools an entrypoint uses to start as root (to fix volume ownership, say) and then drop
 # to a user itself, as the official database images do.
 _DROPS_ROOT = lazy_re(r"\b(gosu|su-exec|s6-overlay)\b")
@@ -626,6 +632,12 @@ def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) 
         i.kind in ("COPY", "ADD") and i.flag("from") is None for i in chain[0].instructions
     ):
         return None
+    return context.cached("runtime.context_writes", lambda: _context_writes(context))
+
+
+def _context_writes(context: BuildContext) -> str | None:
+    """Return how the context's files show the app writes next to its code, or None (the
+    folder alone decides: read once per context, not on every fixer pass)."""
     for relative in _context_files(context):
         name = posixpath.basename(relative)
         ext = posixpath.splitext(name)[1].lower()
@@ -672,6 +684,12 @@ def low_port_in_code(facts: Facts) -> str | None:
         i.kind in ("COPY", "ADD") and i.flag("from") is None for st in facts.stages for i in st.instructions
     ):
         return None
+    return context.cached("runtime.code_port", lambda: _code_port(context))
+
+
+def _code_port(context: BuildContext) -> str | None:
+    """Return where the context's code binds a port below 1024, or None (the folder alone
+    decides: read once per context, not on every fixer pass)."""
     for relative in _context_files(context):
         if posixpath.splitext(relative)[1].lower() not in _CODE_EXT:
             continue

@@ -14,9 +14,10 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
+import pytest
 from hypothesis import given, strategies as st
 
-from dffix import api, suppress
+from dffix import api, memo, suppress
 from dffix.compat import check_directive_skips
 from dffix.config import ConfigError
 from dffix.facts import Facts, Stage, compute_facts
@@ -48,6 +49,15 @@ def parsed(texts: tuple[str, ...] | list[str]) -> Iterator[tuple[Dockerfile, Fac
         df = parse(text)
         if isinstance(df, Dockerfile):
             yield df, compute_facts(df)
+
+
+@pytest.fixture(autouse=True)
+def _forget() -> Iterator[None]:
+    """Leave the file caches empty, as the command line does after each file: these tests
+    fill them with hundreds of files' instructions, and the rule caches that hold objects
+    of other caches (pm's calls hold split_commands' commands) must not outlive them."""
+    yield
+    memo.forget()
 
 
 texts = st.one_of(dockerfiles(), dockerfiles().flatmap(mutated)).map(decode)
@@ -382,3 +392,29 @@ def test_run_answers_cached_by_text_agree_with_the_plain_reading_on_the_corpus()
 def test_run_answers_cached_by_text_agree_with_the_plain_reading(text: str) -> None:
     for df, _ in parsed([text, shifted(text)]):
         assert_run_answers_agree(df)
+
+
+def reference_unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
+    i, n = 0, len(argv)
+    while i < n:
+        word = argv[i]
+        if practices._is_assignment(word):
+            i += 1
+        elif practices.basename(word) in ("sudo", "env"):
+            i += 1
+            while i < n and (argv[i].startswith("-") or practices._is_assignment(argv[i])):
+                i += 2 if argv[i] in practices._SUDO_ARG_OPTIONS else 1
+        else:
+            break
+    rest = argv[i:]
+    return (practices.basename(rest[0]), *rest[1:]) if rest else ()
+
+
+words = st.lists(
+    st.sampled_from(("sudo", "env", "-u", "x", "A=1", "/usr/bin/sudo", "/bin/ls", "a/b=c", "ls"))
+)
+
+
+@given(words)
+def test_unwrap_shortcut_agrees_with_the_plain_loop(argv: list[str]) -> None:
+    assert practices.unwrap(tuple(argv)) == reference_unwrap(tuple(argv))

@@ -52,6 +52,9 @@ _SUDO_ARG_OPTIONS = frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "
 
 def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
     """Return argv without `NAME=value` prefixes and `sudo`/`env` wrappers, name base-named."""
+    # The usual command: a bare program name first, nothing to drop or shorten.
+    if argv and "=" not in (first := argv[0]) and "/" not in first and first not in ("sudo", "env"):
+        return argv
     i, n = 0, len(argv)
     while i < n:
         word = argv[i]

@@ -345,11 +345,8 @@ class MissingDockerignore(Rule):
         context = facts.context
         if context is None:
             return
-        # The folder's listing is read once per run: cheaper than the file's scan.
-        if has_ignore_file(context):
-            return
         instr = whole_context_copy(df)
-        if instr is None:
+        if instr is None or has_ignore_file(context):
             return
         notable = [n for n in context.names() if n in (*_VCS, "node_modules", ".venv", "venv", ".env")]
         holds = f" (the folder holds {', '.join(f'`{n}`' for n in notable)})" if notable else ""

@@ -304,7 +304,7 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
                 entry,
                 starts,
                 values,
-                frozenset(i.kind for i in current),
+                frozenset([i.kind for i in current]),
             )
         )
         if name:
@@ -316,7 +316,8 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
             head, current = instr, []
             continue
         current.append(instr)
-        referenced.update(_references(instr))
+        if instr.flags:  # references are in `--from` and `--mount` flags: most have none
+            referenced.update(_references(instr))
     close()
     starts = tuple(s.from_instr.span.start for s in stages)
     return Facts(tuple(stages), frozenset(referenced), context, starts, {})

@@ -8,7 +8,7 @@ from dffix.edits import Applicability, Edit, apply_edits
 from dffix.facts import BuildContext, compute_facts
 from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
-from dffix.suppress import suppressions
+from dffix.suppress import Suppressions, suppressions
 from dffix.syntax.parser import ParseError, parse
 from dffix.syntax.tree import Dockerfile
 
@@ -52,15 +52,21 @@ def check(df: Dockerfile, rules: Sequence[Rule], context: BuildContext | None = 
 
     `context` is the folder beside the Dockerfile, for rules that look at files.
     """
-    facts = compute_facts(df, context)
-    sup = suppressions(df)
+    return _check(df, rules, context, suppressions(df))
+
+
+def _check(
+    df: Dockerfile, rules: Sequence[Rule], context: BuildContext | None, sup: Suppressions
+) -> list[Violation]:
+    """Return `check(df, rules, context)`, with `sup` the suppressions of `df` (already read)."""
     if sup.skip_file:
         return []
+    facts = compute_facts(df, context)
     found: list[Violation] = []
     for rule in rules:
         for v in rule.check(df, facts):
             silenced = sup.selectors_for(v.span.start)
-            if not any(rule.matches(word) for word in silenced):
+            if not silenced or not any(rule.matches(word) for word in silenced):
                 found.append(v)
     found.sort(key=lambda v: (v.span.start, v.code))
     return found
@@ -155,12 +161,13 @@ def fix(
     df = parse(text) if checked is None else checked[0]
     if isinstance(df, ParseError):
         return df
-    if suppressions(df).skip_file:
+    sup = suppressions(df)
+    if sup.skip_file:
         return FixResult(text, (), (), (), skipped=True)
     applied: list[Violation] = []
     bugs: list[FixerBug] = []
     banned: set[object] = set()
-    found = check(df, rules, context) if checked is None else checked[1]
+    found = _check(df, rules, context, sup) if checked is None else checked[1]
     first_found = found
     recent: list[set[str]] = []  # codes applied in each pass, to name rules that never settle
     for _ in range(MAX_PASSES):

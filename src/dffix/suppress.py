@@ -24,6 +24,8 @@ class Suppressions(NamedTuple):
 
     def selectors_for(self, offset: int) -> tuple[str, ...]:
         """Return the selectors silenced at `offset` (file-wide plus its instruction's)."""
+        if not self.by_instruction:  # the usual file: no ignore comment at all
+            return self.file_wide
         # Instructions are in file order and do not overlap: a binary search keeps a file
         # with thousands of suppressed instructions and diagnostics linear.
         i = bisect.bisect_right(self.by_instruction, offset, key=lambda entry: entry[0]) - 1
@@ -67,7 +69,8 @@ def suppressions(df: Dockerfile) -> Suppressions:
             continue
         if isinstance(item, Instruction):
             # Comments inside a continuation may carry an ignore for this instruction too.
-            words = (*pending, *_inner(df, item))
+            # (Only a continued instruction has lines of its own to read.)
+            words = (*pending, *_inner(df, item)) if len(item.lines) > 1 else tuple(pending)
             if words:
                 by_instr.append((item.span.start, item.span.end, words))
         pending = []

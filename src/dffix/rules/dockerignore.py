@@ -86,9 +86,10 @@ def _mounts_context(instr: Instruction) -> bool:
 def whole_context_copy(df: Dockerfile) -> Instruction | None:
     """Return the first instruction that copies or mounts the whole build context, or None."""
     for instr in df.all_instructions:
-        if any(_whole(s) for s in _context_sources(instr)):
+        kind = instr.kind
+        if kind in ("COPY", "ADD") and any(_whole(s) for s in _context_sources(instr)):
             return instr
-        if instr.kind == "RUN" and _mounts_context(instr):
+        if kind == "RUN" and instr.flags and _mounts_context(instr):
             return instr
     return None
 

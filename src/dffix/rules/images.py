@@ -345,9 +345,12 @@ def _runs_jar(stages: list[Stage]) -> bool:
     return bool(words) and words[0].rsplit("/", 1)[-1] == "java" and "-jar" in words
 
 
+_WORD = lazy_re(r"\S+")
+
+
 def _image_span(instr: Instruction) -> Span | None:
     """Return the source span of FROM's image word, or None when it is quoted or escaped."""
-    m = re.match(r"\S+", instr.args)
+    m = _WORD.match(instr.args)
     if m is None or not instr.values or m.group() != instr.values[0]:
         return None
     return instr.offsets.span(instr.args_start + m.start(), instr.args_start + m.end())

@@ -52,10 +52,13 @@ _SUDO_ARG_OPTIONS = frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "
 
 def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
     """Return argv without `NAME=value` prefixes and `sudo`/`env` wrappers, name base-named."""
+    # The usual command: a bare program name first, nothing to drop or shorten.
+    if argv and "=" not in (first := argv[0]) and "/" not in first and first not in ("sudo", "env"):
+        return argv
     i, n = 0, len(argv)
     while i < n:
         word = argv[i]
-        if _is_assignment(word):
+        if "=" in word and _is_assignment(word):
             i += 1
         elif basename(word) in ("sudo", "env"):
             i += 1
@@ -69,7 +72,11 @@ def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
 
 def command_word(argv: tuple[str, ...]) -> str:
     """Return the first word that is not a `NAME=value` prefix ("" when there is none)."""
-    return next((word for word in argv if not _is_assignment(word)), "")
+    # A word without `=` is no assignment: the usual first word is answered without a call.
+    for word in argv:
+        if "=" not in word or not _is_assignment(word):
+            return word
+    return ""
 
 
 def _shell_c_script(argv: tuple[str, ...]) -> str | None:
@@ -79,18 +86,35 @@ def _shell_c_script(argv: tuple[str, ...]) -> str | None:
     return None
 
 
-def _script_commands(
-    script: Script, line_start: int, instr: Instruction | None, fallback: Span
-) -> list[RunCommand]:
-    found: list[RunCommand] = []
-    for cmd in script.commands:
-        argv = cmd.argv
-        if instr is not None:
-            span = instr.offsets.span(line_start + cmd.start, line_start + cmd.end)
-        else:
-            span = fallback
-        found.append(RunCommand(unwrap(argv), command_word(argv), span, cmd.depth))
-    return found
+class _Read(NamedTuple):
+    """A simple command as read from a text, before it is placed in the source: `start`
+    and `end` are offsets in the text read (an instruction's arguments, or a script
+    inside its JSON array)."""
+
+    argv: tuple[str, ...]
+    raw_name: str
+    start: int
+    end: int
+    depth: int
+
+
+def _script_reads(script: Script) -> tuple[_Read, ...]:
+    return tuple(
+        [
+            _Read(unwrap(cmd.argv), command_word(cmd.argv), cmd.start, cmd.end, cmd.depth)
+            for cmd in script.commands
+        ]
+    )
+
+
+def _placed(instr: Instruction, reads: tuple[_Read, ...]) -> tuple[RunCommand, ...]:
+    """Return the commands read from `instr`'s text, placed in the source: a shell-form
+    command at its own span, a command from inside a JSON array at the arguments'."""
+    if instr.is_json:
+        span = instr.args_span
+        return tuple([RunCommand(r.argv, r.raw_name, span, r.depth) for r in reads])
+    to_span, at = instr.offsets.span, instr.args_start
+    return tuple([RunCommand(r.argv, r.raw_name, to_span(at + r.start, at + r.end), r.depth) for r in reads])
 
 
 def _shape(instr: Instruction) -> Shape:
@@ -110,6 +134,13 @@ def _shape(instr: Instruction) -> Shape:
     )
 
 
+def _text_shape(instr: Instruction) -> Shape:
+    """What reading an instruction's commands (`_read_commands`) reads of it: form,
+    values, arguments and whether it has heredocs, never where it is. A RUN that a fix
+    above it moved is read once per file; only its commands' spans are placed again."""
+    return Shape(instr, (instr.is_json, instr.values, bool(instr.heredocs), instr.args))
+
+
 def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None] | None:
     """Return the simple commands an instruction runs, and the shell script read, if any.
 
@@ -125,6 +156,15 @@ def commands(instr: Instruction) -> tuple[tuple[RunCommand, ...], Script | None]
 
 @file_cache(4096)
 def _shaped_commands(shape: Shape) -> tuple[tuple[RunCommand, ...], Script | None] | None:
+    found = _read_commands(_text_shape(shape.instr))
+    if found is None:
+        return None
+    reads, script = found
+    return _placed(shape.instr, reads), script
+
+
+@file_cache(4096)
+def _read_commands(shape: Shape) -> tuple[tuple[_Read, ...], Script | None] | None:
     instr = shape.instr
     if instr.is_json:
         argv = instr.values
@@ -132,17 +172,17 @@ def _shaped_commands(shape: Shape) -> tuple[tuple[RunCommand, ...], Script | Non
             return (), None
         script_text = _shell_c_script(argv)
         if script_text is None:
-            return (RunCommand(unwrap(argv), command_word(argv), instr.args_span, 0),), None
+            return (_Read(unwrap(argv), command_word(argv), 0, 0, 0),), None
         script = split_commands(script_text)
         if script is None:
             return None
-        return tuple(_script_commands(script, 0, None, instr.args_span)), script
+        return _script_reads(script), script
     if instr.heredocs:
         return None  # the commands are in the heredoc body, which we keep opaque
     script = split_commands(instr.args)
     if script is None:
         return None
-    return tuple(_script_commands(script, instr.args_start, instr, instr.args_span)), script
+    return _script_reads(script), script
 
 
 # Words after which the next word is a command name, when they stand alone.
@@ -160,8 +200,20 @@ def fallback_commands(
     standalone operator (`&&`, `;`, `|`...), a word ending in one (`x;`, but not
     `\\;`), or a shell keyword at command position. Words glued to other syntax
     (`$(cd x)`, `a;cd`) are missed, never misread. A word starting with `#` ends the scan.
+
+    Spans are `line_start` + the word offsets mapped through `instr`'s offsets, or
+    `fallback` when `instr` is None.
     """
     found: list[RunCommand] = []
+    for r in _fallback_reads(line):
+        span = instr.offsets.span(line_start + r.start, line_start + r.end) if instr is not None else fallback
+        found.append(RunCommand(r.argv, r.raw_name, span, 0))
+    return found
+
+
+def _fallback_reads(line: str) -> list[_Read]:
+    """Return the commands `fallback_commands` finds in `line`, with offsets in `line`."""
+    found: list[_Read] = []
     current: list[w.Word] = []
 
     def flush(strip: str = "") -> None:
@@ -169,11 +221,7 @@ def fallback_commands(
             argv = tuple(unquote(x.value) for x in current)
             if strip:
                 argv = (*argv[:-1], argv[-1][: -len(strip)])
-            if instr is not None:
-                span = instr.offsets.span(line_start + current[0].start, line_start + current[-1].end)
-            else:
-                span = fallback
-            found.append(RunCommand(unwrap(argv), command_word(argv), span, 0))
+            found.append(_Read(unwrap(argv), command_word(argv), current[0].start, current[-1].end, 0))
             current.clear()
 
     for word in w.shell_words(line):
@@ -198,14 +246,18 @@ def simple_commands(instr: Instruction) -> tuple[RunCommand, ...]:
 
 @file_cache(4096)
 def _shaped_simple_commands(shape: Shape) -> tuple[RunCommand, ...]:
-    instr = shape.instr
     found = _shaped_commands(shape)
     if found is not None:
-        return found[0]
+        return found[0]  # the same commands `commands` gives, not copies
+    return _placed(shape.instr, _read_fallback(_text_shape(shape.instr)))
+
+
+@file_cache(4096)
+def _read_fallback(shape: Shape) -> tuple[_Read, ...]:
+    instr = shape.instr
     if instr.is_json:
-        script_text = _shell_c_script(instr.values)
-        return tuple(fallback_commands(script_text or "", 0, None, instr.args_span))
-    return tuple(fallback_commands(instr.args, instr.args_start, instr, instr.args_span))
+        return tuple(_fallback_reads(_shell_c_script(instr.values) or ""))
+    return tuple(_fallback_reads(instr.args))
 
 
 def _first_word_span(instr: Instruction) -> Span:
@@ -646,15 +698,22 @@ class PipeWithoutPipefail(Rule):
                 shell = stage.shell_at(instr)
                 if not shell or basename(shell[0]) not in _POSIX_SHELLS or _sets_pipefail(shell):
                     continue
-                found = commands(instr)
-                script = found[1] if found else None
-                if found is None or script is None:
-                    continue
-                cmds = found[0]
-                if any(c.argv and c.argv[0] == "set" and _sets_pipefail(c.argv) for c in cmds):
-                    continue
-                if _masking_pipe(script):
+                if _masks_failure(_text_shape(instr)):
                     yield self.violation(instr.keyword_span)
+
+
+@file_cache(4096)
+def _masks_failure(shape: Shape) -> bool:
+    """Return whether a RUN's script has a pipe whose failure is masked, with no `set -o
+    pipefail` of its own. Reads only the commands' words and the script, never where they
+    are: cached by the RUN's text (see `_text_shape`), for every fixer pass."""
+    found = commands(shape.instr)
+    script = found[1] if found else None
+    if found is None or script is None:
+        return False
+    if any(c.argv and c.argv[0] == "set" and _sets_pipefail(c.argv) for c in found[0]):
+        return False
+    return _masking_pipe(script)
 
 
 # -- DF707 ---------------------------------------------------------------------
@@ -819,9 +878,12 @@ def removes_packages(argv: tuple[str, ...]) -> bool:
     return argv[0] in _YUM and any(s in argv for s in ("remove", "erase", "autoremove"))
 
 
+_VERSION_SEP = lazy_re(r"[=<>~:]")
+
+
 def is_build_tool(package: str) -> bool:
     """Return whether a package name is a compiler, build tool or headers package."""
-    name = re.split(r"[=<>~:]", package, maxsplit=1)[0].lower()
+    name = _VERSION_SEP.split(package, maxsplit=1)[0].lower()
     return name in _BUILD_TOOLS or name.endswith(("-dev", "-devel"))
 
 
@@ -883,18 +945,29 @@ class BuildToolsInFinalStage(Rule):
         for instr in stage.instructions:
             if instr.kind != "RUN":
                 continue
-            cmds = simple_commands(instr)
-            for i, cmd in enumerate(cmds):
-                tools = [p for p in installed_packages(cmd.argv) or () if is_build_tool(p)]
-                if not tools or any(removes_packages(c.argv) for c in cmds[i + 1 :]):
-                    continue
-                names = ", ".join(f"`{t}`" for t in tools[:3]) + (", ..." if len(tools) > 3 else "")
-                msg = (
-                    f"Build tools ({names}) installed in the final stage stay in the image: "
-                    "build in an earlier stage and copy only the results"
-                )
-                yield self.violation(cmd.span, message=msg)
-                break
+            found = _build_tools(_text_shape(instr))
+            if found is None:
+                continue
+            at, tools = found
+            names = ", ".join(f"`{t}`" for t in tools[:3]) + (", ..." if len(tools) > 3 else "")
+            msg = (
+                f"Build tools ({names}) installed in the final stage stay in the image: "
+                "build in an earlier stage and copy only the results"
+            )
+            yield self.violation(simple_commands(instr)[at].span, message=msg)
+
+
+@file_cache(4096)
+def _build_tools(shape: Shape) -> tuple[int, tuple[str, ...]] | None:
+    """Return the index of a RUN's first command that installs build tools no later command
+    of the RUN removes, and those tools; None when there is none. Reads only the commands'
+    words: cached by the RUN's text (see `_text_shape`), for every fixer pass."""
+    cmds = simple_commands(shape.instr)
+    for i, cmd in enumerate(cmds):
+        tools = [p for p in installed_packages(cmd.argv) or () if is_build_tool(p)]
+        if tools and not any(removes_packages(c.argv) for c in cmds[i + 1 :]):
+            return i, tuple(tools)
+    return None
 
 
 # -- DF710 ---------------------------------------------------------------------
@@ -950,15 +1023,19 @@ _NOT_SECRET_WORDS = frozenset(
     }
 )
 _CAMEL_RE = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])")
+_NAME_SEP = lazy_re(r"[_\-.]+")
 
 
 def name_words(name: str) -> list[str]:
     """Return the lower-cased words of a variable name (`dbPassword_FILE` -> db, password, file)."""
-    return [p.lower() for p in re.split(r"[_\-.]+", _CAMEL_RE.sub("_", name)) if p]
+    return [p.lower() for p in _NAME_SEP.split(_CAMEL_RE.sub("_", name)) if p]
 
 
+@file_cache(1024)
 def looks_secret(name: str) -> bool:
-    """Return whether a variable name says it holds a secret (password, token, API key...)."""
+    """Return whether a variable name says it holds a secret (password, token, API key...).
+
+    Cached: the same ARG and ENV names are asked for on every fixer pass."""
     words = name_words(name)
     if any(word in _NOT_SECRET_WORDS for word in words):
         return False

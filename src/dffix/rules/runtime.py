@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
+from dffix.memo import Shape, file_cache
 from dffix.records import NamedTuple
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Instruction
@@ -149,11 +150,7 @@ def process_manager(chain: tuple[Stage, ...]) -> str | None:
 
 def server_package(chain: tuple[Stage, ...]) -> str | None:
     """Return a server package (nginx, supervisor, openssh-server, ...) the chain's RUNs install."""
-    for stage in chain:
-        for instr in stage.instructions:
-            if instr.kind == "RUN" and (found := _server_package_in(" ".join(instr.values) or instr.args)):
-                return found
-    return None
+    return chain_traits(chain).server
 
 
 _COMMAND_PIECE = lazy_re(r"[^;&|]*[;&|]?")
@@ -170,7 +167,12 @@ def _server_package_in(text: str) -> str | None:
     scanned to its end (quadratic: minutes at 10,000 lines).
     """
     for piece in _COMMAND_PIECE.findall(text):
-        if (word := _INSTALL_WORD.search(piece)) and (m := _SERVER_PACKAGE.match(piece, word.start())):
+        # A piece without the literal `install` or `add` has no _INSTALL_WORD: no search.
+        if (
+            ("install" in piece or "add" in piece)
+            and (word := _INSTALL_WORD.search(piece))
+            and (m := _SERVER_PACKAGE.match(piece, word.start()))
+        ):
             return m.group(1)
     return None
 
@@ -206,38 +208,131 @@ _DOCKER_SOCKET = lazy_re(
 
 def docker_socket(chain: tuple[Stage, ...]) -> str | None:
     """Return the instruction that shows the app talks to the Docker socket, or None."""
+    return chain_traits(chain).socket
+
+
+class Traits(NamedTuple):
+    """What one instruction's text says about how the app must start (see `traits`)."""
+
+    sudo: bool  # a RUN that calls `sudo`
+    dropper: str | None  # the privilege-dropping tool a RUN, COPY or ADD names (gosu, su-exec)
+    socket: str | None  # the instruction's line, stripped, when it shows the Docker socket
+    server: str | None  # the server package a RUN installs
+    low_port: str | None  # how an EXPOSE or ENV declares a port below 1024
+    root_home: bool  # a runtime instruction that points into /root, or files put there
+    managers: tuple[str, ...]  # the package managers a RUN calls, in order (repeats kept)
+
+
+_NO_TRAITS = Traits(False, None, None, None, None, False, ())
+# The instructions `traits` reads anything of: any other one has none.
+_TRAIT_KINDS = frozenset(
+    {"RUN", "COPY", "ADD", "ENV", "VOLUME", "CMD", "ENTRYPOINT", "EXPOSE", "WORKDIR", "HEALTHCHECK"}
+)
+
+
+def traits(instr: Instruction) -> Traits:
+    """Return what `instr` says about how the app must start.
+
+    Pure in the instruction's keyword, values, arguments and logical line, never where
+    it is; DF301 asks for every instruction of the final stage on every fixer pass, so
+    the answer is cached by those (`memo.Shape`): an instruction no fix touched is read
+    once per file."""
+    if instr.kind not in _TRAIT_KINDS:
+        return _NO_TRAITS
+    return _shaped_traits(Shape(instr, (instr.kind, instr.values, instr.args, instr.line)))
+
+
+@file_cache(4096)
+def _shaped_traits(shape: Shape) -> Traits:
+    return read_traits(shape.instr)
+
+
+def read_traits(instr: Instruction) -> Traits:
+    """Return `traits(instr)`, computed (not cached).
+
+    Each pattern is searched only where its literal part is in the text (a substring test
+    is many times cheaper than a search, and most instructions name none of them)."""
+    kind, line = instr.kind, instr.line
+    text = " ".join(instr.values) if instr.values else instr.args
+    run_text = (" ".join(instr.values) or instr.args) if kind == "RUN" else ""
+    dropper = None
+    if kind in ("RUN", "COPY", "ADD") and ("gosu" in line or "su-exec" in line or "s6-overlay" in line):
+        dropper = _DROPS_ROOT.search(line)
+    # Every alternative of _DOCKER_SOCKET spells `docker` or `DOCKER`.
+    socket = (
+        kind in ("ENV", "VOLUME", "CMD", "ENTRYPOINT", "RUN")
+        and ("docker" in text or "DOCKER" in text)
+        and _DOCKER_SOCKET.search(f"{kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST="))
+    )
+    values = " ".join(instr.values) if kind == "RUN" else ""
+    named = "apt" in values or "apk" in values or "yum" in values or "dnf" in values
+    managers = _PACKAGE_RE.findall(values) if named else ()
+    return Traits(
+        sudo="sudo" in run_text and bool(_SUDO.search(run_text)),
+        dropper=dropper.group(1) if dropper else None,
+        socket=line.strip() if socket else None,
+        server=_server_package_in(run_text) if "install" in run_text or "add" in run_text else None,
+        low_port=_declared_low_port(instr) if kind in ("EXPOSE", "ENV") else None,
+        root_home=_points_into_root_home(instr),
+        managers=tuple(managers),
+    )
+
+
+_SUDO = lazy_re(r"(?:^|[\s;&|(])sudo\s")
+# (Every name it finds starts with `apt`, `apk`, `yum` or `dnf`: see read_traits.)
+_PACKAGE_RE = lazy_re(r"(?:^|[\s;&|(])(apt-get|apt|apk|yum|dnf)\s+\S")
+# Tools an entrypoint uses to start as root (to fix volume ownership, say) and then drop
+# to a user itself, as the official database images do.
+_DROPS_ROOT = lazy_re(r"\b(gosu|su-exec|s6-overlay)\b")
+# Instructions whose text says where the app runs from and reads its files.
+_RUNTIME_KINDS = frozenset({"CMD", "ENTRYPOINT", "WORKDIR", "ENV", "HEALTHCHECK"})
+_ROOT_HOME = lazy_re(r"(?:^|[\s\"'=:])(?:/root|~)(?:/|\s|\"|'|$)")
+
+
+def _points_into_root_home(instr: Instruction) -> bool:
+    """Return whether a runtime instruction points into root's home, or a COPY, ADD or
+    VOLUME puts files there (for the app to read)."""
+    if instr.kind in _RUNTIME_KINDS and ("/root" in instr.args or "~" in instr.args):
+        return bool(_ROOT_HOME.search(instr.args))
+    if instr.kind in ("COPY", "ADD", "VOLUME") and instr.values:
+        dests = instr.values if instr.kind == "VOLUME" else instr.values[-1:]
+        return any(_ROOT_HOME.search(" " + d) for d in dests if "/root" in d or "~" in d)
+    return False
+
+
+def chain_traits(chain: tuple[Stage, ...]) -> Traits:
+    """Return the traits of the chain's instructions, in order: whether any calls `sudo`,
+    the first of each other finding, every package manager called."""
+    sudo, root_home = False, False
+    dropper = socket = server = port = None
+    managers: list[str] = []
     for stage in chain:
         for instr in stage.instructions:
-            text = " ".join(instr.values) if instr.values else instr.args
-            if instr.kind in ("ENV", "VOLUME", "CMD", "ENTRYPOINT", "RUN") and _DOCKER_SOCKET.search(
-                f"{instr.kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST=")
-            ):
-                return instr.line.strip()
-    return None
+            found = traits(instr)
+            if found is _NO_TRAITS:
+                continue
+            sudo = sudo or found.sudo
+            dropper = dropper or found.dropper
+            socket = socket or found.socket
+            server = server or found.server
+            port = port or found.low_port
+            root_home = root_home or found.root_home
+            managers += found.managers
+    return Traits(sudo, dropper, socket, server, port, root_home, tuple(managers))
 
 
 def uses_sudo(chain: tuple[Stage, ...]) -> bool:
     """Return whether a RUN of the chain calls `sudo`: the base then runs as a non-root user."""
-    return any(
-        instr.kind == "RUN" and re.search(r"(?:^|[\s;&|(])sudo\s", " ".join(instr.values) or instr.args)
-        for stage in chain
-        for instr in stage.instructions
-    )
+    return chain_traits(chain).sudo
 
 
 def low_port(chain: tuple[Stage, ...]) -> str | None:
     """Return how the app shows it binds a port below 1024 (`EXPOSE 80`, `--port 80`), or None."""
-    for stage in chain:
-        for instr in stage.instructions:
-            if instr.kind == "EXPOSE":
-                for word in instr.args.split():
-                    m = re.match(r"(\d{1,5})(?:-\d+)?(?:/\w+)?$", word)
-                    if m and 0 < int(m.group(1)) < 1024:
-                        return f"`EXPOSE {word}`"
-            elif instr.kind == "ENV":
-                for key, value in env_pairs(instr):
-                    if _PORT_ENV.match(key) and value.isdigit() and 0 < int(value) < 1024:
-                        return f"`ENV {key}={value}`"
+    return chain_traits(chain).low_port or bound_port(chain)
+
+
+def bound_port(chain: tuple[Stage, ...]) -> str | None:
+    """Return the bind argument below 1024 in the chain's CMD or ENTRYPOINT (`--port 80`), or None."""
     for start in start_command(chain):
         text = _text(start)
         for pattern in (_BIND_ARG, _HOST_PORT):
@@ -245,6 +340,24 @@ def low_port(chain: tuple[Stage, ...]) -> str | None:
                 if start is not None and 0 < int(m.group(1)) < 1024:
                     return f"`{m.group(0).strip()}` in its {start.kind}"
     return None
+
+
+def _declared_low_port(instr: Instruction) -> str | None:
+    """Return how an EXPOSE or ENV declares a port below 1024 (`EXPOSE 80`), or None."""
+    if instr.kind == "EXPOSE":
+        for word in instr.args.split():
+            m = _EXPOSED.match(word)
+            if m and 0 < int(m.group(1)) < 1024:
+                return f"`EXPOSE {word}`"
+    elif instr.kind == "ENV":
+        for key, value in env_pairs(instr):
+            # _PORT_ENV's keys end in PORT: most keys are ruled out without a match.
+            if key.endswith("PORT") and _PORT_ENV.match(key) and value.isdigit() and 0 < int(value) < 1024:
+                return f"`ENV {key}={value}`"
+    return None
+
+
+_EXPOSED = lazy_re(r"(\d{1,5})(?:-\d+)?(?:/\w+)?$")
 
 
 def env_pairs(instr: Instruction) -> Iterator[tuple[str, str]]:
@@ -510,7 +623,7 @@ def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) 
     entrypoint, cmd = start_command(chain)
     for instr in (entrypoint, cmd):
         text = _text(instr)
-        if re.search(r"manage\.py\s+(?:migrate|syncdb)|\bflask\s+db\s+upgrade|\balembic\s+upgrade", text):
+        if _MIGRATES.search(text):
             return f"its {instr.kind if instr else 'CMD'} migrates a database at start-up"
         url = _SQLITE_URL.search(text)
         if url and not url.group(1):
@@ -519,6 +632,12 @@ def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) 
         i.kind in ("COPY", "ADD") and i.flag("from") is None for i in chain[0].instructions
     ):
         return None
+    return context.cached("runtime.context_writes", lambda: _context_writes(context))
+
+
+def _context_writes(context: BuildContext) -> str | None:
+    """Return how the context's files show the app writes next to its code, or None (the
+    folder alone decides: read once per context, not on every fixer pass)."""
     for relative in _context_files(context):
         name = posixpath.basename(relative)
         ext = posixpath.splitext(name)[1].lower()
@@ -534,6 +653,7 @@ def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) 
     return None
 
 
+_MIGRATES = lazy_re(r"manage\.py\s+(?:migrate|syncdb)|\bflask\s+db\s+upgrade|\balembic\s+upgrade")
 _RELATIVE_DB = lazy_re(
     r"sqlite[\w+]*:///(?!/)|sqlite3?\.connect\(\s*[\"'](?!/|:memory:)[^\"']+[\"']"
     r"|[\"'](?:\./)?[\w.-]+\.(?:db|sqlite3?)[\"']|BASE_DIR\s*/\s*[\"'][\w.-]+\.sqlite3"
@@ -564,6 +684,12 @@ def low_port_in_code(facts: Facts) -> str | None:
         i.kind in ("COPY", "ADD") and i.flag("from") is None for st in facts.stages for i in st.instructions
     ):
         return None
+    return context.cached("runtime.code_port", lambda: _code_port(context))
+
+
+def _code_port(context: BuildContext) -> str | None:
+    """Return where the context's code binds a port below 1024, or None (the folder alone
+    decides: read once per context, not on every fixer pass)."""
     for relative in _context_files(context):
         if posixpath.splitext(relative)[1].lower() not in _CODE_EXT:
             continue

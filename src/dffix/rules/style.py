@@ -344,23 +344,28 @@ class MixedInstructionCase(Rule):
         lower = sum(1 for k in keywords if k.islower())
         upper = sum(1 for k in keywords if k.isupper())
         to_lower = lower > upper
-        for instr in instrs:
+        for instr, keyword in zip(instrs, keywords, strict=True):
             fixable = instr.kind not in UNTOUCHED_KINDS
-            yield from self._check_keyword(df, instr, to_lower, fixable)
-            if instr.inner is not None and instr.inner.kind in INSTRUCTIONS:
-                yield from self._check_keyword(df, instr.inner, to_lower, fixable=False)
+            found = self._check_keyword(instr, keyword, to_lower, fixable)
+            if found is not None:
+                yield found
+            inner = instr.inner
+            if inner is not None and inner.kind in INSTRUCTIONS:
+                found = self._check_keyword(inner, _keyword(df, inner), to_lower, fixable=False)
+                if found is not None:
+                    yield found
 
     def _check_keyword(
-        self, df: Dockerfile, instr: Instruction, to_lower: bool, fixable: bool
-    ) -> Iterator[Violation]:
-        keyword = _keyword(df, instr)
+        self, instr: Instruction, keyword: str, to_lower: bool, fixable: bool
+    ) -> Violation | None:
+        """Return the violation of `instr`, whose keyword is written `keyword`, or None."""
         wanted = keyword.lower() if to_lower else keyword.upper()
         if keyword == wanted:
-            return
+            return None
         case = "lowercase" if to_lower else "uppercase"
         msg = f"`{keyword}` should be {case}, like most instructions in this file"
         fix = Fix.safe(Edit.replace(instr.keyword_span, wanted)) if fixable else None
-        yield self.violation(instr.keyword_span, fix, message=msg)
+        return self.violation(instr.keyword_span, fix, message=msg)
 
 
 @lru_cache(maxsize=4096)

@@ -14,17 +14,17 @@ from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.runtime import (
+    Traits,
     Writable,
     base_for_others,
+    bound_port,
+    chain_traits,
     chown_target,
-    docker_socket,
     dropping_image,
     image_path_tag,
-    low_port,
     low_port_in_code,
     process_manager,
-    server_package,
-    uses_sudo,
+    traits,
     writable_folders,
     writes_next_to_code,
 )
@@ -77,6 +77,7 @@ _NONROOT_BASE = lazy_re(
     r"|^(?:docker\.io/(?:library/)?)?(?:memcached|solr|odoo|kibana|logstash)(?:[:@]|$)"
     r"|^docker\.elastic\.co/(?:kibana|logstash)/"
 )
+_ONBUILD_TAG = lazy_re(r":[^@/]*onbuild")
 _PACKAGE_MANAGERS = {
     "apt-get": Family.DEBIAN,
     "apt": Family.DEBIAN,
@@ -84,11 +85,7 @@ _PACKAGE_MANAGERS = {
     "yum": Family.RHEL,
     "dnf": Family.RHEL,
 }
-_PACKAGE_RE = lazy_re(r"(?:^|[\s;&|(])(apt-get|apt|apk|yum|dnf)\s+\S")
 _USER_TOOLS = lazy_re(r"\b(?:useradd|adduser)\b")
-# Tools an entrypoint uses to start as root (to fix volume ownership, say) and then drop
-# to a user itself, as the official database images do.
-_DROPS_ROOT = lazy_re(r"\b(gosu|su-exec|s6-overlay)\b")
 # useradd / adduser (shadow, Debian, BusyBox) options that take a value.
 _SHORT_VALUE = frozenset("bcdefgGhkKpPRsuZ")
 _LONG_VALUE = frozenset(
@@ -214,18 +211,12 @@ def _major(tag: str) -> int:
     return int(m.group()) if m else 0
 
 
-def _package_family(chain: tuple[Stage, ...]) -> Family | str | None:
-    """Return the family the package manager used in the RUNs points to.
+def _package_family(managers: tuple[str, ...]) -> Family | str | None:
+    """Return the family the package managers the RUNs call (see `Traits.managers`) point to.
 
     Returns None when no RUN names one, a message when they disagree.
     """
-    found = {
-        _PACKAGE_MANAGERS[m.group(1)]
-        for stage in chain
-        for instr in stage.instructions
-        if instr.kind == "RUN"
-        for m in _PACKAGE_RE.finditer(" ".join(instr.values))
-    }
+    found = {_PACKAGE_MANAGERS[manager] for manager in managers}
     if len(found) > 1:
         return "its RUNs use the package managers of several distributions"
     return found.pop() if found else None
@@ -238,8 +229,8 @@ _NO_USERADD = lazy_re(
 )
 
 
-def _family(chain: tuple[Stage, ...]) -> Family | str:
-    """Return how the final stage adds users, or why we cannot tell."""
+def _family(chain: tuple[Stage, ...], seen: Traits) -> Family | str:
+    """Return how the final stage adds users, or why we cannot tell (`seen`: the chain's traits)."""
     ref = chain[-1].base
     if "$" in ref:
         return f"the base image `{ref}` is set by a variable"
@@ -247,7 +238,7 @@ def _family(chain: tuple[Stage, ...]) -> Family | str:
         return f"the base image `{ref}` is a placeholder, not an image name"
     if _NO_USERADD.search(ref.lower()):
         return f"`{ref}` has no `useradd` or `adduser`"
-    from_image, from_packages = image_family(ref), _package_family(chain)
+    from_image, from_packages = image_family(ref), _package_family(seen.managers)
     if isinstance(from_packages, str):
         return from_packages
     if from_image and from_packages and from_image is not from_packages:
@@ -256,15 +247,6 @@ def _family(chain: tuple[Stage, ...]) -> Family | str:
     if family is None:
         return f"dffix does not know how to add a user on `{ref}`"
     return family
-
-
-def _root_dropper(chain: tuple[Stage, ...]) -> str | None:
-    """Return the privilege-dropping tool (gosu, su-exec, s6-overlay) the chain installs, if any."""
-    for stage in chain:
-        for instr in stage.instructions:
-            if instr.kind in ("RUN", "COPY", "ADD") and (m := _DROPS_ROOT.search(instr.line)):
-                return m.group(1)
-    return None
 
 
 def _user_part(value: str) -> str:
@@ -565,16 +547,24 @@ class RootFinalUser(Rule):
         if df.escape == "`" or is_windows_image(ref):
             return
         last = _last_user(chain)
-        if last is None and (_NONROOT_BASE.search(ref.lower()) or uses_sudo(chain)):
-            return  # `RUN sudo ...` says the base runs as a user of its own
         value = last.values[0] if last else "root"
         # A user from a variable could be anyone; a non-root user is what we want.
         if "$" in value or not _is_root(value):
             return
+        fix: Fix | str
+        if last is None:
+            if _NONROOT_BASE.search(ref.lower()):
+                return
+            # What the chain's instructions say, read once for all the questions below.
+            seen = chain_traits(chain)
+            if seen.sudo:
+                return  # `RUN sudo ...` says the base runs as a user of its own
+            fix = self._fix(df, facts, chain, seen)
+        else:
+            fix = _onbuild_refusal(stage) or f"`USER {value}` says the author chose root on purpose"
         in_stage = last is not None and any(i is last for i in stage.instructions)
         at = last.keyword_span if last and in_stage else stage.from_instr.keyword_span
         said = f"`USER {value}` makes the final stage run as root" if in_stage else self.message
-        fix = self._fix(df, facts, chain, last)
         if isinstance(fix, str):
             yield self.violation(at, message=f"{said}; no fix: {fix}")
             return
@@ -584,12 +574,11 @@ class RootFinalUser(Rule):
         )
         yield self.violation(at, fix, message=f"{said}; {why}")
 
-    def _fix(
-        self, df: Dockerfile, facts: Facts, chain: tuple[Stage, ...], last: Instruction | None
-    ) -> Fix | str:
-        """Return the fix for the final stage `chain[0]`, or why there is none."""
+    def _fix(self, df: Dockerfile, facts: Facts, chain: tuple[Stage, ...], seen: Traits) -> Fix | str:
+        """Return the fix for the final stage `chain[0]`, where no `USER` is in force, or why
+        there is none (`seen`: the chain's traits)."""
         stage = chain[0]
-        reason = self._refusal(chain, facts, last)
+        reason = self._refusal(chain, facts, seen)
         if reason is not None:
             return reason
         existing = existing_users(chain)
@@ -607,7 +596,7 @@ class RootFinalUser(Rule):
         shipped = base_user(chain[-1].base)
         if shipped is not None:
             return self._place(df, facts, stage, shipped.user, shipped.owner, folders, None)
-        family = _family(chain)
+        family = _family(chain, seen)
         if isinstance(family, str):
             return family
         if family in (Family.DISTROLESS, Family.SCRATCH):
@@ -628,19 +617,19 @@ class RootFinalUser(Rule):
         }[family]
         return self._place(df, facts, stage, f"{uid}:{gid}", f"{uid}:{gid}", folders, create)
 
-    def _refusal(self, chain: tuple[Stage, ...], facts: Facts, last: Instruction | None) -> str | None:
+    def _refusal(self, chain: tuple[Stage, ...], facts: Facts, seen: Traits) -> str | None:
         """Return why a non-root USER would break the image or its users, or None."""
         stage = chain[0]
-        # An image with ONBUILD triggers is a base: the images built on it pick their user.
-        if any(i.kind == "ONBUILD" for i in stage.instructions):
-            return "it has `ONBUILD` triggers, so it is a base for other images, which choose their user"
-        if last is not None:
-            return f"`USER {last.values[0]}` says the author chose root on purpose"
-        if any(i.kind == "LABEL" and "com.github.actions" in i.args for i in stage.instructions):
+        onbuild = _onbuild_refusal(stage)
+        if onbuild is not None:
+            return onbuild
+        if "LABEL" in stage.kinds and any(
+            i.kind == "LABEL" and "com.github.actions" in i.args for i in stage.instructions
+        ):
             return "it is a GitHub Action (its `com.github.actions` labels), and GitHub runs actions as root"
         # `python:3-onbuild` and the like copy the code when `FROM` runs, before any line of
         # this file: a user's RUN would come after the code and re-run on every change.
-        if re.search(r":[^@/]*onbuild", chain[-1].base.lower()):
+        if _ONBUILD_TAG.search(chain[-1].base.lower()):
             return (
                 f"`{chain[-1].base}` copies the code with its ONBUILD triggers before this file's first "
                 "line, so the user's RUN would re-run on every code change"
@@ -648,19 +637,19 @@ class RootFinalUser(Rule):
         dropping = dropping_image(chain[-1].base)
         if dropping is not None:
             return f"`{chain[-1].base}` must start as root: {dropping}"
-        dropper = _root_dropper(chain)
+        dropper = seen.dropper
         if dropper:
             return f"it installs `{dropper}`, so its entrypoint probably starts as root on purpose"
         manager = process_manager(chain)
         if manager:
             return f"it starts `{manager}`, which expects to start as root"
-        socket = docker_socket(chain)
+        socket = seen.socket
         if socket:
             return f"`{socket}` talks to the Docker socket, which only root may open"
-        server = server_package(chain)
+        server = seen.server
         if server:
             return f"it installs `{server}`, which expects to start as root (a wrapper script may start it)"
-        port = low_port(chain) or low_port_in_code(facts)
+        port = seen.low_port or bound_port(chain) or low_port_in_code(facts)
         if port:
             return f"the app binds a port below 1024 ({port}), which only root may do"
         home = _uses_root_home(stage)
@@ -778,6 +767,14 @@ class RootFinalUser(Rule):
         return user, uid, gid
 
 
+def _onbuild_refusal(stage: Stage) -> str | None:
+    """Return why a stage with ONBUILD triggers gets no user, or None without them."""
+    # An image with ONBUILD triggers is a base: the images built on it pick their user.
+    if "ONBUILD" in stage.kinds:
+        return "it has `ONBUILD` triggers, so it is a base for other images, which choose their user"
+    return None
+
+
 def _command(text: str) -> Callable[[Sequence[Command]], str]:
     """Return a cleanup callback (see `append_cleanup`) that appends `text`."""
     return lambda _commands: text
@@ -888,26 +885,13 @@ def _copies_into(stage: Stage, folders: list[Writable]) -> list[Instruction]:
     return out
 
 
-# Instructions whose text says where the app runs from and reads its files.
-_RUNTIME_KINDS = frozenset({"CMD", "ENTRYPOINT", "WORKDIR", "ENV", "HEALTHCHECK"})
-_ROOT_HOME = lazy_re(r"(?:^|[\s\"'=:])(?:/root|~)(?:/|\s|\"|'|$)")
-
-
 def _uses_root_home(stage: Stage) -> str | None:
     """Return the first runtime instruction that points into root's home, else None.
 
     /root is mode 700: after `USER 10001` the app could no longer read files it keeps
     there, so the fix would break it for sure, not just maybe.
     """
-    for instr in stage.instructions:
-        if instr.kind in _RUNTIME_KINDS and _ROOT_HOME.search(instr.args):
-            return instr.line
-        # Files copied into /root, or a volume mounted there, are for the app to read.
-        if instr.kind in ("COPY", "ADD", "VOLUME") and instr.values:
-            dests = instr.values if instr.kind == "VOLUME" else instr.values[-1:]
-            if any(_ROOT_HOME.search(" " + d) for d in dests):
-                return instr.line
-    return None
+    return next((instr.line for instr in stage.instructions if traits(instr).root_home), None)
 
 
 def _tail_start(stage: Stage) -> int:

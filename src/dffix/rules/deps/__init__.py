@@ -182,6 +182,8 @@ class CopyAllBeforeInstall(Rule):
 
 def _installs(stage: Stage) -> bool:
     """Return whether a RUN of the stage runs an install tool (as `stage_view` reads it)."""
+    if "RUN" not in stage.kinds:
+        return False
     wds = workdirs(stage)
     return any(
         i.kind == "RUN" and (plan := run_plan(i, stage.shell_at(i), wds[n])) is not None and bool(plan.tools)

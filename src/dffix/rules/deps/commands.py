@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from dffix.lazy import lazy_re
 from dffix.rules.deps.golang import go_command, go_mod_content
 from dffix.rules.deps.model import SYSTEM_WRITES, USERS, Cd, Effect, Tool, Writes
 from dffix.rules.deps.node import node_content, npm_command, pnpm_command, yarn_command
@@ -33,10 +34,13 @@ def package_manager_effect(args: tuple[str, ...]) -> Effect | None:
     for arg in args:
         if arg.startswith("-"):
             continue
-        local = arg.startswith(("./", "../", "/", "~")) or re.search(r"\.(deb|rpm|apk)$", arg)
+        local = arg.startswith(("./", "../", "/", "~")) or ("." in arg and _PACKAGE_FILE.search(arg))
         if local and "://" not in arg:
             return None  # a package file: it may come from the project
     return SYSTEM_WRITES
+
+
+_PACKAGE_FILE = lazy_re(r"\.(deb|rpm|apk)$")
 
 
 def path_tool_effect(name: str, args: tuple[str, ...]) -> Effect | None:
@@ -101,7 +105,7 @@ def command_effect(argv: tuple[str, ...]) -> Effect | None:
 def _unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
     """Drop `NAME=value` prefixes and a plain `sudo`."""
     i = 0
-    while i < len(argv) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", argv[i]):
+    while i < len(argv) and "=" in argv[i] and _ASSIGNMENT.match(argv[i]):
         i += 1
     argv = argv[i:]
     if argv[:1] == ("sudo",) and len(argv) > 1 and not argv[1].startswith("-"):
@@ -109,15 +113,20 @@ def _unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
     return argv
 
 
+_ASSIGNMENT = lazy_re(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_PYTHON = lazy_re(r"python[0-9.]*")
+_PIP = lazy_re(r"pip[0-9.]*")
+
+
 def _tool_name(argv: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
     """Return the tool a command runs (`pip` for `python3 -m pip`) and its arguments."""
     name = argv[0].rsplit("/", 1)[-1]
     args = argv[1:]
-    if re.fullmatch(r"python[0-9.]*", name):
+    if name.startswith("python") and _PYTHON.fullmatch(name):
         if args[:1] == ("-m",) and len(args) > 1:
             return _tool_name(args[1:])
         return None, args
-    if re.fullmatch(r"pip[0-9.]*", name):
+    if name.startswith("pip") and _PIP.fullmatch(name):
         return "pip", args
     if name == "bundler":
         return "bundle", args

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from dffix import memo
+from dffix import api, memo
 from dffix.entry import main
 from dffix.rules import apt, practices
+from tests.corpus import CORPUS
 
 
 def test_forget_empties_every_file_cache() -> None:
@@ -49,3 +50,30 @@ def test_the_command_line_leaves_no_rule_cache_behind(
     assert len(held) == 2 and all(held)
     assert practices._shaped_commands.cache_info().currsize == 0
     assert apt._shaped_actions.cache_info().currsize == 0
+
+
+def _said(path: Path, rule_set: api.RuleSet) -> object:
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
+    fixed = api.fix_text(text, rule_set, api.build_context(str(path)))
+    if not isinstance(fixed, api.Fixed):
+        return fixed
+    return fixed.text, fixed.bugs, fixed.applied, fixed.remaining
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
+def test_what_dffix_says_does_not_depend_on_which_cache_let_go_of_what() -> None:
+    """Each cache lets go of its entries on its own (its size, or `forget`): a result
+    must never rest on two caches holding the same objects. For every corpus file, at
+    both fix levels, each cache in turn is emptied between two
+    fixes of the file, the others left full: both fixes say exactly the same."""
+    files = sorted(p for p in CORPUS.rglob("Dockerfile") if p.is_file())
+    for path in files:
+        for unsafe in (False, True):
+            rule_set = api.rule_set_for(str(path), api.Overrides(unsafe_fixes=unsafe))
+            assert isinstance(rule_set, api.RuleSet)
+            memo.forget()
+            first = _said(path, rule_set)
+            for cache in list(memo._CACHES):
+                cache.cache_clear()
+                assert _said(path, rule_set) == first, (path, unsafe, cache.__wrapped__.__qualname__)
+    memo.forget()

@@ -919,7 +919,9 @@ def node_split(df: Dockerfile, facts: Facts, stage: Stage, build_name: str, own:
         return "the install is an exec-form `RUN`"
     if any(a in ("--omit=dev", "--production", "--prod", "--only=production") for a in install.command.argv):
         return "the install already leaves out the dev dependencies"
-    others = [c for c in simple_commands(install.instr) if c is not install.command]
+    others = list(simple_commands(install.instr))
+    if install.command in others:  # equal, not the same object: caches may have let go of it
+        others.remove(install.command)
     if any(c.argv[:1] != ("npm",) or c.argv[1:3] != ("cache", "clean") for c in others):
         return f"the `RUN` on line {install.instr.start_line} runs more than the install"
     for instr in stage.instructions:

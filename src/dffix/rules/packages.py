@@ -1001,7 +1001,9 @@ def _apk_refreshes(run: Run, call: Call) -> bool:
         return True
     script = run.found.script
     for cmd in script.commands if script is not None else ():
-        if cmd is call.command:
+        # By position, never by identity: the call and the script may come from caches
+        # that let go of their entries at different times (a RUN's commands start apart).
+        if call.command is not None and cmd.start == call.command.start:
             break
         other = call_of(cmd.argv)
         if other is not None and other.manager is Manager.APK and other.subcommand == "update":

@@ -453,10 +453,13 @@ def _heredoc_calls(instr: Instruction) -> RunCalls | None:
 def commands_after(script: Script, call: Call) -> Iterator[Command]:
     """Yield the commands of a script that come after `call`'s command."""
     seen = False
+    at = call.command.start if call.command is not None else None
     for cmd in script.commands:
         if seen:
             yield cmd
-        seen = seen or cmd is call.command
+        # By position, never by identity: the call and the script may come from caches
+        # that let go of their entries at different times.
+        seen = seen or cmd.start == at
 
 
 # -- words and offsets -------------------------------------------------------------

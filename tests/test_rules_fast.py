@@ -21,7 +21,7 @@ from dffix import api, memo, suppress
 from dffix.compat import check_directive_skips
 from dffix.config import ConfigError
 from dffix.facts import Facts, Stage, compute_facts
-from dffix.rules import practices, runtime, user
+from dffix.rules import apt, practices, runtime, user
 from dffix.syntax import Dockerfile, ParseError, parse
 from dffix.syntax.shell import Script, split_commands
 from dffix.syntax.tree import Directive, Instruction, Span, Trivia
@@ -418,3 +418,67 @@ words = st.lists(
 @given(words)
 def test_unwrap_shortcut_agrees_with_the_plain_loop(argv: list[str]) -> None:
     assert practices.unwrap(tuple(argv)) == reference_unwrap(tuple(argv))
+
+
+def reference_apt_unwrap(argv: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        wrapper = word.rsplit("/", 1)[-1] in apt._WRAPPERS
+        if not (wrapper or apt._ASSIGNMENT_RE.match(word) or (i > 0 and word.startswith("-"))):
+            break
+        i += 1
+    return argv[:i], argv[i:]
+
+
+def reference_command_action(argv: tuple[str, ...]) -> apt.AptAction | None:
+    _, rest = reference_apt_unwrap(argv)
+    tool = rest[0].rsplit("/", 1)[-1] if rest else ""
+    return apt.AptAction(tool, apt._subcommand(list(rest[1:]))) if tool in apt._TOOLS else None
+
+
+apt_words = st.lists(
+    st.sampled_from(
+        (
+            "sudo",
+            "env",
+            "nice",
+            "-E",
+            "-y",
+            "x",
+            "A=1",
+            "=",
+            "/usr/bin/sudo",
+            "/usr/bin/apt-get",
+            "apt-get",
+            "apt",
+            "install",
+            "update",
+            "a/b=c",
+            "ls",
+        )
+    )
+)
+
+
+@given(apt_words)
+def test_apt_unwrap_and_command_action_shortcuts_agree_with_the_plain_loop(argv: list[str]) -> None:
+    words = tuple(argv)
+    assert apt.unwrap(words) == reference_apt_unwrap(words)
+    assert apt.command_action(_Cmd(words)) == reference_command_action(words)  # type: ignore[arg-type]
+
+
+class _Cmd:
+    """The one field `apt.command_action` reads of a command."""
+
+    def __init__(self, argv: tuple[str, ...]) -> None:
+        self.argv = argv
+
+
+def test_apt_command_actions_agree_with_the_plain_loop_on_the_corpus() -> None:
+    for df, _ in parsed(corpus_texts()):
+        for instr in df.instructions("RUN"):
+            script = None if instr.is_json or instr.heredocs else split_commands(instr.args)
+            for cmd in script.commands if script is not None else ():
+                assert apt.unwrap(cmd.argv) == reference_apt_unwrap(cmd.argv)
+                assert apt.command_action(cmd) == reference_command_action(cmd.argv)

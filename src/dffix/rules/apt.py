@@ -134,6 +134,10 @@ def unwrap(argv: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     `DEBIAN_FRONTEND=noninteractive sudo -E apt-get install x` gives
     (`DEBIAN_FRONTEND=noninteractive`, `sudo`, `-E`) and (`apt-get`, `install`, `x`).
     """
+    # The usual command: a bare program name first (no `=`, no `/`, no wrapper), so no
+    # wrapper words at all; answered without the loop (several rules ask per command).
+    if argv and "=" not in (first := argv[0]) and "/" not in first and first not in _WRAPPERS:
+        return (), argv
     i = 0
     while i < len(argv):
         word = argv[i]
@@ -146,7 +150,13 @@ def unwrap(argv: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def command_action(cmd: Command) -> AptAction | None:
     """Return the apt call a simple command makes (through sudo/env wrappers), or None."""
-    _, argv = unwrap(cmd.argv)
+    argv = cmd.argv
+    # Most commands start with a bare name that is neither apt nor a wrapper nor an
+    # assignment: no apt call, told without unwrapping.
+    first = argv[0] if argv else "="
+    if first not in _TOOLS and first not in _WRAPPERS and "=" not in first and "/" not in first:
+        return None
+    _, argv = unwrap(argv)
     tool = argv[0].rsplit("/", 1)[-1] if argv else ""
     return AptAction(tool, _subcommand(list(argv[1:]))) if tool in _TOOLS else None
 

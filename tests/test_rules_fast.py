@@ -11,7 +11,7 @@ files and on mutations of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 
 import pytest
@@ -22,6 +22,7 @@ from dffix.compat import check_directive_skips
 from dffix.config import ConfigError
 from dffix.facts import Facts, Stage, compute_facts
 from dffix.rules import apt, practices, runtime, user
+from dffix.rules.deps import run as deps_run
 from dffix.syntax import Dockerfile, ParseError, parse
 from dffix.syntax.shell import Script, split_commands
 from dffix.syntax.tree import Directive, Instruction, Span, Trivia
@@ -482,3 +483,35 @@ def test_apt_command_actions_agree_with_the_plain_loop_on_the_corpus() -> None:
             for cmd in script.commands if script is not None else ():
                 assert apt.unwrap(cmd.argv) == reference_apt_unwrap(cmd.argv)
                 assert apt.command_action(cmd) == reference_command_action(cmd.argv)
+
+
+def test_per_instruction_shapes_agree_with_a_fresh_build_on_the_corpus() -> None:
+    """Each module's `_shape` (built once per instruction object) against its plain build."""
+    plain: dict[Callable[[Instruction], memo.Shape], Callable[[Instruction], tuple[object, ...]]] = {
+        apt._shape: lambda i: (i.kind, i.is_json, i.values, i.args, tuple(h.content for h in i.heredocs)),
+        practices._shape: lambda i: (
+            i.is_json,
+            i.values,
+            bool(i.heredocs),
+            i.args,
+            i.args_start,
+            i.args_span,
+            i.offsets,
+        ),
+        deps_run._shape: lambda i: (
+            tuple(f.text for f in i.flags),
+            i.is_json,
+            i.values,
+            bool(i.heredocs),
+            i.args,
+        ),
+        runtime._shape: lambda i: (i.kind, i.values, i.args, i.line),
+    }
+    for df, _ in parsed(corpus_texts()):
+        for _ in range(2):  # the second round answers from the table
+            for instr in df.all_instructions:
+                for shape, key in plain.items():
+                    made = shape(instr)
+                    assert made.instr is instr
+                    assert made.key == key(instr)
+        memo.forget()

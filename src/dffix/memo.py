@@ -85,7 +85,40 @@ class Placed(Shape):
         self._df = None
 
 
+# Past this many instructions a `per_instruction` table starts over (the language
+# server never calls `forget()`); a file has far fewer.
+_PER_INSTRUCTION_MAX = 4096
+_TABLES: list[dict[int, tuple[Instruction, Shape]]] = []
+
+
+def per_instruction(build: Callable[[Instruction], Shape]) -> Callable[[Instruction], Shape]:
+    """Return `build`, answering again for the same instruction object without building.
+
+    Several rules ask a cached function about the same RUN on one pass, and each question
+    built (and hashed) its key anew: one per question per RUN per pass. The table is keyed
+    by the instruction's id, and each entry holds the instruction itself, so the id cannot
+    be reused by another object while the entry lives; the `is` test makes a hit the very
+    instruction the key was built from. `forget()` empties it with the caches."""
+    built: dict[int, tuple[Instruction, Shape]] = {}
+    _TABLES.append(built)
+
+    def shape(instr: Instruction) -> Shape:
+        hit = built.get(id(instr))
+        if hit is not None and hit[0] is instr:
+            return hit[1]
+        if len(built) >= _PER_INSTRUCTION_MAX:
+            built.clear()
+        made = build(instr)
+        built[id(instr)] = (instr, made)
+        return made
+
+    shape.__doc__ = build.__doc__
+    return shape
+
+
 def forget() -> None:
     """Empty every file cache (between files: what they hold is of no use to the next)."""
     for cache in _CACHES:
         cache.cache_clear()
+    for table in _TABLES:
+        table.clear()

@@ -10,7 +10,7 @@ from enum import Enum
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
-from dffix.memo import Shape, file_cache
+from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, Script, split_commands, unquote
@@ -167,6 +167,7 @@ def _shell_text(instr: Instruction) -> str:
     return "\n".join([head, *(h.content for h in instr.heredocs)])
 
 
+@per_instruction
 def _shape(instr: Instruction) -> Shape:
     """A RUN as `run_actions` reads it: kind, form, values, arguments and heredoc bodies,
     never where it is. Two RUNs of one shape make the same apt calls, so a RUN that a fix

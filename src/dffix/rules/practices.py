@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
-from dffix.memo import Shape, file_cache
+from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import words as w
@@ -117,6 +117,7 @@ def _placed(instr: Instruction, reads: tuple[_Read, ...]) -> tuple[RunCommand, .
     return tuple([RunCommand(r.argv, r.raw_name, to_span(at + r.start, at + r.end), r.depth) for r in reads])
 
 
+@per_instruction
 def _shape(instr: Instruction) -> Shape:
     """What `commands` reads of an instruction: form, values, arguments, whether it has
     heredocs, and where its arguments are (the commands' spans come from them)."""

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
-from dffix.memo import Shape, file_cache
+from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import NamedTuple
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Instruction
@@ -239,7 +239,12 @@ def traits(instr: Instruction) -> Traits:
     once per file."""
     if instr.kind not in _TRAIT_KINDS:
         return _NO_TRAITS
-    return _shaped_traits(Shape(instr, (instr.kind, instr.values, instr.args, instr.line)))
+    return _shaped_traits(_shape(instr))
+
+
+@per_instruction
+def _shape(instr: Instruction) -> Shape:
+    return Shape(instr, (instr.kind, instr.values, instr.args, instr.line))
 
 
 @file_cache(4096)

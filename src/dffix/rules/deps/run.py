@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from dffix.memo import Shape, file_cache
+from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import NamedTuple
 from dffix.rules.deps.commands import command_effect
 from dffix.rules.deps.model import Cd, Tool
@@ -25,6 +25,7 @@ _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _RUN_FLAGS = frozenset({"mount", "network", "security"})
 
 
+@per_instruction
 def _shape(instr: Instruction) -> Shape:
     """A RUN as `run_plan` reads it: its flags' text, form, values, arguments and whether
     it has heredocs, never where it is. Two RUNs of one shape have the same plan, so a RUN

@@ -10,7 +10,8 @@ a `ParseError` naming the line, never raise.
 from __future__ import annotations
 
 import json
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add, sub
 
 from dffix.lazy import lazy_re
 from dffix.records import NamedTuple
@@ -42,6 +43,8 @@ _HEREDOC_KINDS = frozenset({"ADD", "COPY", "RUN"})
 _MAX_ONBUILD_DEPTH = 50
 _JSON_DECODER = json.JSONDecoder(parse_constant=lambda c: _raise_value_error(c))
 _CODE, _COMMENT, _BLANK = LineKind.CODE, LineKind.COMMENT, LineKind.BLANK
+# The last characters of a line that continues: a blank after the escape, or either escape.
+_MAY_CONTINUE = frozenset(" \t\\`")
 # What a NamedTuple's __new__ calls: the same tuple, without a Python frame per node.
 _tuple_new = tuple.__new__
 
@@ -81,17 +84,27 @@ def _split_lines(text: str, first: int) -> _Lines:
     ends_open = bool(pieces[-1])  # a last line without a newline
     if not ends_open:
         pieces.pop()
-    # Comprehensions over the pieces, not a loop of appends: each field in one pass.
-    eols = list(accumulate([len(piece) + 1 for piece in pieces], initial=first))
+    # Each field in one pass of C iterators over the pieces (map, accumulate): no
+    # bytecode per line, as a comprehension has.
+    eols = list(accumulate(map(_plus_one, map(len, pieces)), initial=first))
     starts = eols[:-1]
     del eols[0]
+    if "\r" in text:
+        contents = list(map(str.rstrip, pieces, repeat("\r")))
+        ends = list(map(add, starts, map(len, contents)))
+    else:
+        # Nothing to trim: each line ends just before its newline (the last line's
+        # `eol` is moved back below, once it has no newline to be after).
+        contents = pieces
+        ends = list(map(_minus_one, eols))
     if ends_open:
         eols[-1] -= 1
-    contents = [piece.rstrip("\r") for piece in pieces]
-    ends = [start + len(content) for start, content in zip(starts, contents, strict=True)]
-    spaces = w.GO_SPACES
-    lefts = [end - len(content.lstrip(spaces)) for end, content in zip(ends, contents, strict=True)]
+    lefts = list(map(sub, ends, map(len, map(str.lstrip, contents, repeat(w.GO_SPACES)))))
     return _Lines(starts, ends, eols, lefts)
+
+
+_plus_one = (1).__add__
+_minus_one = (-1).__add__
 
 
 class _Parser:
@@ -155,12 +168,12 @@ class _Parser:
                     items.append(directive)
                     i += 1
                     continue
-            is_comment = left < end and text[left] == "#"
-            cont = None if is_comment else self.continuation(left, end)
-            if is_comment or (cont is None and left == end):
-                items.append(_tuple_new(Trivia, (is_comment, _tuple_new(Span, (starts[i], eols[i])))))
+            if left == end or text[left] == "#":  # a blank line never continues
+                items.append(_tuple_new(Trivia, (left < end, _tuple_new(Span, (starts[i], eols[i])))))
                 i += 1
                 continue
+            # Only a line ending in a blank or an escape (either one) can continue.
+            cont = self.continuation(left, end) if text[end - 1] in _MAY_CONTINUE else None
             instr, i = self.instruction(i, left, cont)
             items.append(instr)
             instructions.append(instr)
@@ -191,7 +204,7 @@ class _Parser:
                 elif line_left == end:
                     phys.append(_tuple_new(PhysLine, (_BLANK, start, end, eols[i], None)))
                 else:
-                    cont = self.continuation(start, end)
+                    cont = self.continuation(start, end) if text[end - 1] in _MAY_CONTINUE else None
                     phys.append(_tuple_new(PhysLine, (_CODE, start, end, eols[i], cont)))
                     pieces.append((start, end if cont is None else cont))
                 i += 1

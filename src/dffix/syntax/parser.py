@@ -14,6 +14,7 @@ from itertools import accumulate, repeat
 from operator import add, sub
 
 from dffix.lazy import lazy_re
+from dffix.memo import file_cache
 from dffix.records import NamedTuple
 from dffix.syntax import words as w
 from dffix.syntax.shell import unquote
@@ -197,20 +198,29 @@ class _Parser:
             pieces = [(left, cont)]
             i += 1
             count = len(starts)
+            esc = self.escape
             while cont is not None and i < count:
                 start, end, line_left = starts[i], ends[i], lefts[i]
-                if line_left < end and text[line_left] == "#":
-                    phys.append(_tuple_new(PhysLine, (_COMMENT, start, end, eols[i], None)))
-                elif line_left == end:
+                if line_left == end:
                     phys.append(_tuple_new(PhysLine, (_BLANK, start, end, eols[i], None)))
+                elif text[line_left] == "#":
+                    phys.append(_tuple_new(PhysLine, (_COMMENT, start, end, eols[i], None)))
                 else:
-                    cont = self.continuation(start, end) if text[end - 1] in _MAY_CONTINUE else None
+                    # continuation() in line for the usual ends: an escape right at the
+                    # end (not itself escaped), or no blank or escape there at all.
+                    last = text[end - 1]
+                    if last == esc:
+                        cont = end - 1 if end - 1 == start or text[end - 2] != esc else None
+                    elif last == " " or last == "\t":
+                        cont = self.continuation(start, end)
+                    else:
+                        cont = None
                     phys.append(_tuple_new(PhysLine, (_CODE, start, end, eols[i], cont)))
                     pieces.append((start, end if cont is None else cont))
                 i += 1
             logical, offsets = self.join(pieces)
         try:
-            node = _node(logical, offsets, 0, self.escape)
+            node = _line_node(logical, self.escape)
         except _Fail as fail:
             raise _Fail(ParseError(first + 1, 1, fail.error.message)) from None
         heredocs: tuple[Heredoc, ...] = ()
@@ -299,7 +309,7 @@ class _Node(NamedTuple):
     inner: _Node | None
 
 
-def _node(line: str, offsets: OffsetMap, start: int, escape: str, depth: int = 0) -> _Node:
+def _node(line: str, start: int, escape: str, depth: int = 0) -> _Node:
     """Split line[start:] as BuildKit's newNodeFromLine: keyword, flags, arguments."""
     spaces = w.GO_SPACE_SET
     n = len(line)
@@ -319,12 +329,23 @@ def _node(line: str, offsets: OffsetMap, start: int, escape: str, depth: int = 0
             a0 = w.lstrip_len(line, a0, end)
         a1 = end
     rest = line[a0:a1]
-    form, values, inner = _dispatch(keyword.lower(), rest, line, offsets, a0, escape, depth)
+    form, values, inner = _dispatch(keyword.lower(), rest, line, a0, escape, depth)
     return _tuple_new(_Node, (keyword, k0, k1, flags, a0, a1, form, values, inner))
 
 
+@file_cache(4096)
+def _line_node(line: str, escape: str) -> _Node:
+    """Return _node(line, 0, escape), once per logical line and escape in a file.
+
+    A node holds offsets into its logical line only (where the line is in the file is
+    added by _finish), so every parse of a fixer's passes reads each line no fix
+    touched once. An error is raised again each time: lru_cache keeps no exception.
+    """
+    return _node(line, 0, escape)
+
+
 def _dispatch(
-    kind: str, rest: str, line: str, offsets: OffsetMap, a0: int, escape: str, depth: int = 0
+    kind: str, rest: str, line: str, a0: int, escape: str, depth: int = 0
 ) -> tuple[Form, tuple[str, ...], _Node | None]:
     """Read the argument values the way BuildKit's dispatch table does for `kind`."""
     if kind in ("run", "cmd", "entrypoint", "shell"):
@@ -348,7 +369,7 @@ def _dispatch(
             # BuildKit's parser recurses as deep as asked; Python's stack does not. No
             # build gets that far anyway: Docker refuses `ONBUILD ONBUILD`.
             raise _Fail(ParseError(0, 0, f"ONBUILD nested more than {_MAX_ONBUILD_DEPTH} levels deep"))
-        inner = _node(line, offsets, a0, escape, depth + 1)
+        inner = _node(line, a0, escape, depth + 1)
         if inner.inner is not None and inner.keyword.lower() == "onbuild":
             # The arguments of a nested ONBUILD are an instruction, not words: BuildKit
             # holds them in an unnamed node, whose value is "".

@@ -119,5 +119,7 @@ def test_fix_texts_parse_as_before() -> None:
 @example("FROM a\r\nRUN b \\\r\n c\r\n")
 @example("FROM a\nRUN <<EOF\nx\nEOF\n")
 @example("FROM a\nONBUILD ONBUILD RUN x\n")
+@example("FROM a\nONBU\u0131LD RUN <<EOF\nx\nEOF\n")  # dotless i: upper-cased it is ONBUILD, lower-cased not
+@example("FROM a\nonbuild run <<EOF\nx\nEOF\n")
 def test_generated_files_parse_as_before(text: str) -> None:
     check(text)

@@ -307,6 +307,9 @@ class _Node(NamedTuple):
     form: Form
     values: tuple[str, ...]
     inner: _Node | None
+    args: str  # line[args_start:args_end]
+    kind: str  # the keyword upper-cased
+    # (the two Instruction fields made of the line alone: kept with the cached node)
 
 
 def _node(line: str, start: int, escape: str, depth: int = 0) -> _Node:
@@ -330,7 +333,7 @@ def _node(line: str, start: int, escape: str, depth: int = 0) -> _Node:
         a1 = end
     rest = line[a0:a1]
     form, values, inner = _dispatch(keyword.lower(), rest, line, a0, escape, depth)
-    return _tuple_new(_Node, (keyword, k0, k1, flags, a0, a1, form, values, inner))
+    return _tuple_new(_Node, (keyword, k0, k1, flags, a0, a1, form, values, inner, rest, keyword.upper()))
 
 
 @file_cache(4096)
@@ -462,8 +465,9 @@ def _health(rest: str) -> tuple[Form, tuple[str, ...], None]:
 
 def _can_contain_heredoc(node: _Node) -> bool:
     """Return whether BuildKit looks for heredocs on this instruction."""
+    # The keyword lower-cased, not `kind`: "onbu\u0131ld".upper() is ONBUILD, lower() is not onbuild.
     target = node.inner if node.keyword.lower() == "onbuild" and node.inner else node
-    return target.keyword.upper() in _HEREDOC_KINDS and target.form is Form.SHELL
+    return target.kind in _HEREDOC_KINDS and target.form is Form.SHELL
 
 
 def _finish(
@@ -479,7 +483,7 @@ def _finish(
     inner = None
     if node.inner is not None:
         inner = _finish(node.inner, phys, heredocs, span, start_line, end_line, line, offsets)
-    keyword, keyword_start, keyword_end, raw_flags, args_start, args_end, form, values, _ = node
+    keyword, keyword_start, keyword_end, raw_flags, args_start, args_end, form, values, _, args, kind = node
     flags: tuple[Flag, ...] = ()
     if len(offsets.starts) == 1:
         # One run (a one-line instruction): OffsetMap.span of 0 <= start <= end, added up here.
@@ -507,7 +511,7 @@ def _finish(
             keyword_span,
             flags,
             form,
-            line[args_start:args_end],
+            args,
             args_span,
             args_start,
             values,
@@ -519,7 +523,7 @@ def _finish(
             line,
             offsets,
             inner,
-            keyword.upper(),
+            kind,
         ),
     )
 

@@ -10,10 +10,12 @@ generated and mutated files.
 from __future__ import annotations
 
 from functools import cache
+from unittest.mock import patch
 
 from hypothesis import example, given, strategies as st
 
-from dffix import api, memo
+from dffix import api, fixer, memo
+from dffix.config import ConfigError
 from dffix.syntax import parser
 from tests import parser_reference as ref
 from tests.corpus import corpus_files, decode
@@ -91,19 +93,13 @@ def fix_texts() -> list[str]:
         seen.setdefault(text, None)
         return real(text)
 
-    from dffix import fixer
-
-    saved = fixer.parse, api.parse
-    fixer.parse = api.parse = record  # type: ignore[assignment]
-    try:
+    with patch.object(fixer, "parse", record), patch.object(api, "parse", record):
         for unsafe in (False, True):
             for path in corpus_files()[::4]:
                 rules = api.rule_set_for(str(path), api.Overrides(unsafe_fixes=unsafe))
-                assert not isinstance(rules, api.ConfigError)
+                assert not isinstance(rules, ConfigError)
                 api.fix_text(decode(path.read_bytes()), rules, api.build_context(str(path)))
                 memo.forget()
-    finally:
-        fixer.parse, api.parse = saved
     return list(seen)
 
 

@@ -10,9 +10,11 @@ a `ParseError` naming the line, never raise.
 from __future__ import annotations
 
 import json
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add, sub
 
 from dffix.lazy import lazy_re
+from dffix.memo import file_cache
 from dffix.records import NamedTuple
 from dffix.syntax import words as w
 from dffix.syntax.shell import unquote
@@ -42,6 +44,8 @@ _HEREDOC_KINDS = frozenset({"ADD", "COPY", "RUN"})
 _MAX_ONBUILD_DEPTH = 50
 _JSON_DECODER = json.JSONDecoder(parse_constant=lambda c: _raise_value_error(c))
 _CODE, _COMMENT, _BLANK = LineKind.CODE, LineKind.COMMENT, LineKind.BLANK
+# The last characters of a line that continues: a blank after the escape, or either escape.
+_MAY_CONTINUE = frozenset(" \t\\`")
 # What a NamedTuple's __new__ calls: the same tuple, without a Python frame per node.
 _tuple_new = tuple.__new__
 
@@ -81,17 +85,27 @@ def _split_lines(text: str, first: int) -> _Lines:
     ends_open = bool(pieces[-1])  # a last line without a newline
     if not ends_open:
         pieces.pop()
-    # Comprehensions over the pieces, not a loop of appends: each field in one pass.
-    eols = list(accumulate([len(piece) + 1 for piece in pieces], initial=first))
+    # Each field in one pass of C iterators over the pieces (map, accumulate): no
+    # bytecode per line, as a comprehension has.
+    eols = list(accumulate(map(_plus_one, map(len, pieces)), initial=first))
     starts = eols[:-1]
     del eols[0]
+    if "\r" in text:
+        contents = list(map(str.rstrip, pieces, repeat("\r")))
+        ends = list(map(add, starts, map(len, contents)))
+    else:
+        # Nothing to trim: each line ends just before its newline (the last line's
+        # `eol` is moved back below, once it has no newline to be after).
+        contents = pieces
+        ends = list(map(_minus_one, eols))
     if ends_open:
         eols[-1] -= 1
-    contents = [piece.rstrip("\r") for piece in pieces]
-    ends = [start + len(content) for start, content in zip(starts, contents, strict=True)]
-    spaces = w.GO_SPACES
-    lefts = [end - len(content.lstrip(spaces)) for end, content in zip(ends, contents, strict=True)]
+    lefts = list(map(sub, ends, map(len, map(str.lstrip, contents, repeat(w.GO_SPACES)))))
     return _Lines(starts, ends, eols, lefts)
+
+
+_plus_one = (1).__add__
+_minus_one = (-1).__add__
 
 
 class _Parser:
@@ -155,12 +169,12 @@ class _Parser:
                     items.append(directive)
                     i += 1
                     continue
-            is_comment = left < end and text[left] == "#"
-            cont = None if is_comment else self.continuation(left, end)
-            if is_comment or (cont is None and left == end):
-                items.append(_tuple_new(Trivia, (is_comment, _tuple_new(Span, (starts[i], eols[i])))))
+            if left == end or text[left] == "#":  # a blank line never continues
+                items.append(_tuple_new(Trivia, (left < end, _tuple_new(Span, (starts[i], eols[i])))))
                 i += 1
                 continue
+            # Only a line ending in a blank or an escape (either one) can continue.
+            cont = self.continuation(left, end) if text[end - 1] in _MAY_CONTINUE else None
             instr, i = self.instruction(i, left, cont)
             items.append(instr)
             instructions.append(instr)
@@ -184,20 +198,29 @@ class _Parser:
             pieces = [(left, cont)]
             i += 1
             count = len(starts)
+            esc = self.escape
             while cont is not None and i < count:
                 start, end, line_left = starts[i], ends[i], lefts[i]
-                if line_left < end and text[line_left] == "#":
-                    phys.append(_tuple_new(PhysLine, (_COMMENT, start, end, eols[i], None)))
-                elif line_left == end:
+                if line_left == end:
                     phys.append(_tuple_new(PhysLine, (_BLANK, start, end, eols[i], None)))
+                elif text[line_left] == "#":
+                    phys.append(_tuple_new(PhysLine, (_COMMENT, start, end, eols[i], None)))
                 else:
-                    cont = self.continuation(start, end)
+                    # continuation() in line for the usual ends: an escape right at the
+                    # end (not itself escaped), or no blank or escape there at all.
+                    last = text[end - 1]
+                    if last == esc:
+                        cont = end - 1 if end - 1 == start or text[end - 2] != esc else None
+                    elif last == " " or last == "\t":
+                        cont = self.continuation(start, end)
+                    else:
+                        cont = None
                     phys.append(_tuple_new(PhysLine, (_CODE, start, end, eols[i], cont)))
                     pieces.append((start, end if cont is None else cont))
                 i += 1
             logical, offsets = self.join(pieces)
         try:
-            node = _node(logical, offsets, 0, self.escape)
+            node = _line_node(logical, self.escape)
         except _Fail as fail:
             raise _Fail(ParseError(first + 1, 1, fail.error.message)) from None
         heredocs: tuple[Heredoc, ...] = ()
@@ -284,9 +307,12 @@ class _Node(NamedTuple):
     form: Form
     values: tuple[str, ...]
     inner: _Node | None
+    args: str  # line[args_start:args_end]
+    kind: str  # the keyword upper-cased
+    # (the two Instruction fields made of the line alone: kept with the cached node)
 
 
-def _node(line: str, offsets: OffsetMap, start: int, escape: str, depth: int = 0) -> _Node:
+def _node(line: str, start: int, escape: str, depth: int = 0) -> _Node:
     """Split line[start:] as BuildKit's newNodeFromLine: keyword, flags, arguments."""
     spaces = w.GO_SPACE_SET
     n = len(line)
@@ -306,12 +332,23 @@ def _node(line: str, offsets: OffsetMap, start: int, escape: str, depth: int = 0
             a0 = w.lstrip_len(line, a0, end)
         a1 = end
     rest = line[a0:a1]
-    form, values, inner = _dispatch(keyword.lower(), rest, line, offsets, a0, escape, depth)
-    return _tuple_new(_Node, (keyword, k0, k1, flags, a0, a1, form, values, inner))
+    form, values, inner = _dispatch(keyword.lower(), rest, line, a0, escape, depth)
+    return _tuple_new(_Node, (keyword, k0, k1, flags, a0, a1, form, values, inner, rest, keyword.upper()))
+
+
+@file_cache(4096)
+def _line_node(line: str, escape: str) -> _Node:
+    """Return _node(line, 0, escape), once per logical line and escape in a file.
+
+    A node holds offsets into its logical line only (where the line is in the file is
+    added by _finish), so every parse of a fixer's passes reads each line no fix
+    touched once. An error is raised again each time: lru_cache keeps no exception.
+    """
+    return _node(line, 0, escape)
 
 
 def _dispatch(
-    kind: str, rest: str, line: str, offsets: OffsetMap, a0: int, escape: str, depth: int = 0
+    kind: str, rest: str, line: str, a0: int, escape: str, depth: int = 0
 ) -> tuple[Form, tuple[str, ...], _Node | None]:
     """Read the argument values the way BuildKit's dispatch table does for `kind`."""
     if kind in ("run", "cmd", "entrypoint", "shell"):
@@ -335,7 +372,7 @@ def _dispatch(
             # BuildKit's parser recurses as deep as asked; Python's stack does not. No
             # build gets that far anyway: Docker refuses `ONBUILD ONBUILD`.
             raise _Fail(ParseError(0, 0, f"ONBUILD nested more than {_MAX_ONBUILD_DEPTH} levels deep"))
-        inner = _node(line, offsets, a0, escape, depth + 1)
+        inner = _node(line, a0, escape, depth + 1)
         if inner.inner is not None and inner.keyword.lower() == "onbuild":
             # The arguments of a nested ONBUILD are an instruction, not words: BuildKit
             # holds them in an unnamed node, whose value is "".
@@ -428,8 +465,9 @@ def _health(rest: str) -> tuple[Form, tuple[str, ...], None]:
 
 def _can_contain_heredoc(node: _Node) -> bool:
     """Return whether BuildKit looks for heredocs on this instruction."""
+    # The keyword lower-cased, not `kind`: "onbu\u0131ld".upper() is ONBUILD, lower() is not onbuild.
     target = node.inner if node.keyword.lower() == "onbuild" and node.inner else node
-    return target.keyword.upper() in _HEREDOC_KINDS and target.form is Form.SHELL
+    return target.kind in _HEREDOC_KINDS and target.form is Form.SHELL
 
 
 def _finish(
@@ -445,7 +483,7 @@ def _finish(
     inner = None
     if node.inner is not None:
         inner = _finish(node.inner, phys, heredocs, span, start_line, end_line, line, offsets)
-    keyword, keyword_start, keyword_end, raw_flags, args_start, args_end, form, values, _ = node
+    keyword, keyword_start, keyword_end, raw_flags, args_start, args_end, form, values, _, args, kind = node
     flags: tuple[Flag, ...] = ()
     if len(offsets.starts) == 1:
         # One run (a one-line instruction): OffsetMap.span of 0 <= start <= end, added up here.
@@ -473,7 +511,7 @@ def _finish(
             keyword_span,
             flags,
             form,
-            line[args_start:args_end],
+            args,
             args_span,
             args_start,
             values,
@@ -485,7 +523,7 @@ def _finish(
             line,
             offsets,
             inner,
-            keyword.upper(),
+            kind,
         ),
     )
 

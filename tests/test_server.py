@@ -523,3 +523,33 @@ async def test_memory_stays_flat_over_1000_open_close_cycles(tmp_path: Path) -> 
     finally:
         await client.shutdown_session()
         await client.stop()  # type: ignore[no-untyped-call]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+async def test_closed_documents_leave_no_rule_caches_behind(tmp_path: Path) -> None:
+    """The rules cache what they read of each RUN; the server empties those caches when
+    a document closes (as the command line does after each file), so a session that
+    opens many different files does not keep thousands of RUNs it will not see again."""
+    client = await start(caps=pull_capabilities(), root=tmp_path)
+    try:
+        server = client._server
+        assert server is not None
+        warm = 0
+        for n in range(400):
+            if n == 100:
+                warm = rss_kib(server.pid)
+            runs = "".join(
+                f"RUN apt-get update && apt-get install -y pkg{n}-{k} tool{k}-{n} && make -C /src/{n}/{k}\n"
+                for k in range(12)
+            )
+            path = tmp_path / f"d{n}" / "Dockerfile"
+            uri = open_doc(client, path, f"FROM debian:12\n{runs}")
+            params = lsp.DocumentDiagnosticParams(lsp.TextDocumentIdentifier(uri))
+            report = await client.text_document_diagnostic_async(params)
+            assert isinstance(report, lsp.RelatedFullDocumentDiagnosticReport) and report.items
+            client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri)))
+        grown = rss_kib(server.pid) - warm
+        assert grown < 1536, f"{grown} KiB more after 300 more documents"
+    finally:
+        await client.shutdown_session()
+        await client.stop()  # type: ignore[no-untyped-call]

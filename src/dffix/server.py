@@ -37,7 +37,7 @@ from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
-from dffix import HOMEPAGE, __version__, api
+from dffix import HOMEPAGE, __version__, api, memo
 from dffix.config import ConfigError
 from dffix.edits import Applicability, Edit
 from dffix.facts import BuildContext
@@ -699,6 +699,9 @@ def make_server() -> DffixServer:
         uri = params.text_document.uri
         ls.cancel_pending(uri)
         ls.analyses.pop(uri, None)
+        # The rules' per-RUN caches are sized for a file at a time (the command line
+        # empties them after each): a closed document's entries are of no more use.
+        memo.forget()
         if not ls.pulls_diagnostics:
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, []))
 

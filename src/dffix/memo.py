@@ -65,7 +65,8 @@ class Placed(Shape):
     escape alone) and returns offsets made relative to `instr.span.start`: the caller
     adds its own instruction's start back (`Fix.shifted`). The cache keeps the key it
     computed for: that function calls `release()` when done, so no entry keeps a whole
-    file alive (the language server never empties its caches: only their size bounds them).
+    file alive (the language server empties the caches only when a document closes: an
+    open document edited many times would otherwise keep every version of it).
     """
 
     __slots__ = ("_df",)
@@ -85,10 +86,12 @@ class Placed(Shape):
         self._df = None
 
 
-# Past this many instructions a `per_instruction` table starts over: the language server
-# never calls `forget()`, and each entry holds a parse's instruction alive (at 4096, RSS
-# grew 5.6 MiB over 700 open/close cycles in tests/test_server.py). One pass over a file
-# rarely asks more (the largest corpus file has 254 instructions; 15 on average).
+# Past this many instructions a `per_instruction` table starts over: each entry holds a
+# parse's instruction alive, and the language server calls `forget()` only when a
+# document closes, so an open document edited many times would pile up versions (at
+# 4096, before the server emptied the caches on close, RSS grew 5.6 MiB over 700
+# open/close cycles in tests/test_server.py). One pass over a file rarely asks more
+# (the largest corpus file has 254 instructions; 15 on average).
 _PER_INSTRUCTION_MAX = 256
 _TABLES: list[dict[int, tuple[Instruction, Shape]]] = []
 

@@ -134,9 +134,9 @@ def unwrap(argv: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     `DEBIAN_FRONTEND=noninteractive sudo -E apt-get install x` gives
     (`DEBIAN_FRONTEND=noninteractive`, `sudo`, `-E`) and (`apt-get`, `install`, `x`).
     """
-    # The usual command: a bare program name first (no `=`, no `/`, no wrapper), so no
-    # wrapper words at all; answered without the loop (several rules ask per command).
-    if argv and "=" not in (first := argv[0]) and "/" not in first and first not in _WRAPPERS:
+    # The usual command: a bare program name first, so no wrapper words at all; answered
+    # without the loop (several rules ask per command).
+    if argv and _bare(argv[0]):
         return (), argv
     i = 0
     while i < len(argv):
@@ -148,13 +148,18 @@ def unwrap(argv: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return argv[:i], argv[i:]
 
 
+def _bare(word: str) -> bool:
+    """Return whether a first word is a plain program name: no `NAME=value` prefix, no
+    directory, no wrapper (`unwrap` leaves such a command as it is)."""
+    return "=" not in word and "/" not in word and word not in _WRAPPERS
+
+
 def command_action(cmd: Command) -> AptAction | None:
     """Return the apt call a simple command makes (through sudo/env wrappers), or None."""
     argv = cmd.argv
-    # Most commands start with a bare name that is neither apt nor a wrapper nor an
-    # assignment: no apt call, told without unwrapping.
-    first = argv[0] if argv else "="
-    if first not in _TOOLS and first not in _WRAPPERS and "=" not in first and "/" not in first:
+    # Most commands start with a bare name that is not apt: no apt call, told without
+    # unwrapping.
+    if argv and _bare(argv[0]) and argv[0] not in _TOOLS:
         return None
     _, argv = unwrap(argv)
     tool = argv[0].rsplit("/", 1)[-1] if argv else ""

@@ -258,8 +258,9 @@ def read_traits(instr: Instruction) -> Traits:
     Each pattern is searched only where its literal part is in the text (a substring test
     is many times cheaper than a search, and most instructions name none of them)."""
     kind, line = instr.kind, instr.line
-    text = " ".join(instr.values) if instr.values else instr.args
-    run_text = (" ".join(instr.values) or instr.args) if kind == "RUN" else ""
+    joined = " ".join(instr.values)
+    text = joined if instr.values else instr.args
+    run_text = (joined or instr.args) if kind == "RUN" else ""
     dropper = None
     if kind in ("RUN", "COPY", "ADD") and ("gosu" in line or "su-exec" in line or "s6-overlay" in line):
         dropper = _DROPS_ROOT.search(line)
@@ -269,7 +270,7 @@ def read_traits(instr: Instruction) -> Traits:
         and ("docker" in text or "DOCKER" in text)
         and _DOCKER_SOCKET.search(f"{kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST="))
     )
-    values = " ".join(instr.values) if kind == "RUN" else ""
+    values = joined if kind == "RUN" else ""
     named = "apt" in values or "apk" in values or "yum" in values or "dnf" in values
     managers = _PACKAGE_RE.findall(values) if named else ()
     return Traits(

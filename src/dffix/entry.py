@@ -511,24 +511,31 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
     else:
         task, items = _work_one, (work, [opts] * len(work))
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_in_worker) as pool:
-            try:
-                for result in pool.map(task, *items, chunksize=chunk):
-                    tally.merge(result)
-                    done += 1
-                    if _progress is not None:
-                        _progress.step()
-            except KeyboardInterrupt:
-                # Ctrl-C: stop the workers now (they ignore SIGINT, so they print nothing)
-                # rather than let the pool finish every queued file on its way out. The
-                # pool's own thread then trips over the futures map() has just cancelled
-                # (InvalidStateError, a CPython quirk): we are exiting, keep it quiet.
-                import threading
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_in_worker)
+        interrupted = False
+        try:
+            for result in pool.map(task, *items, chunksize=chunk):
+                tally.merge(result)
+                done += 1
+                if _progress is not None:
+                    _progress.step()
+        except KeyboardInterrupt:
+            # Ctrl-C: stop the workers now (they ignore SIGINT, so they print nothing)
+            # rather than let the pool finish every queued file on its way out. The
+            # pool's own thread then trips over the futures map() has just cancelled
+            # (InvalidStateError, a CPython quirk): we are exiting, keep it quiet.
+            import threading
 
-                threading.excepthook = lambda args: None
-                for process in list((pool._processes or {}).values()):
-                    process.terminate()
-                raise
+            interrupted = True
+            threading.excepthook = lambda args: None
+            for process in list((pool._processes or {}).values()):
+                process.terminate()
+            raise
+        finally:
+            # A worker killed while it sent a result leaves half a message in the pipe, and
+            # the pool's own thread waits for the rest forever (1 run in 5 hung when Ctrl-C
+            # came early): after Ctrl-C the pool is not waited for; the process exits next.
+            pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
     except BrokenProcessPool:
         # A worker was killed (out of memory, a signal). Files are written atomically, so
         # each is either fixed or as it was; the run cannot say which of the rest.

@@ -99,19 +99,26 @@ def answers(exe: str | None, *args: str) -> str | None:
 def measure(cmd: Sequence[str], runs: int, stdin: Path | None = None, tree: bool = False) -> Timing:
     """Median wall and CPU seconds and peak memory of `runs` runs, after a warm-up run.
 
-    `tree`: also sample the memory of the whole process tree (costs CPU beside it).
+    `tree`: also take the memory of the whole process tree, in one more run of its own:
+    sampling /proc every 2 ms takes a core's share on this 2-core machine, so the
+    timed runs must not have the sampler beside them (it made a corpus call 15-20%
+    slower). The warm-up run writes the .pyc files an installed package has, even
+    where PYTHONDONTWRITEBYTECODE is set: stale bytecode cost 15 ms a call.
     """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     times, cpus, peaks, trees = [], [], [], []
-    for n in range(runs + 1):
-        args = [str(stdin or "-"), "tree" if tree else "one", *cmd]
-        out = subprocess.run([sys.executable, "-c", _MEASURE, *args], capture_output=True, text=True)
+    for n in range(runs + 1 + tree):
+        sampled = tree and n == runs + 1
+        args = [str(stdin or "-"), "tree" if sampled else "one", *cmd]
+        out = subprocess.run([sys.executable, "-c", _MEASURE, *args], capture_output=True, text=True, env=env)
         if n == 0:
             continue  # warms the page cache and .pyc files
         seconds, cpu, kib, tree_kib = out.stdout.split()
-        times.append(float(seconds))
-        cpus.append(float(cpu))
         peaks.append(int(kib) / 1024)
         trees.append(int(tree_kib) / 1024)
+        if not sampled:
+            times.append(float(seconds))
+            cpus.append(float(cpu))
     return Timing(statistics.median(times), statistics.median(cpus), max(peaks), max(trees))
 
 

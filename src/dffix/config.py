@@ -424,9 +424,19 @@ def find_hadolint_config(
     The nearest `.hadolint.yaml` (or `.yml`) in `start` or a folder above it, else the
     first of hadolint's user-level files that exists. `seen` as for find_config.
     """
-    near = _nearest(os.path.abspath(start), HADOLINT_NAMES, _is_file, {} if seen is None else seen)
+    seen = {} if seen is None else seen
+    near = _nearest(os.path.abspath(start), HADOLINT_NAMES, _is_file, seen)
     if near is not None:
         return near
+    # The user-level answer is the same for every folder: one run looks once (five
+    # stat calls a folder were a third of a corpus run's config search). Folders are
+    # absolute paths, so the empty key is free.
+    if "" not in seen:
+        seen[""] = _user_hadolint_config()
+    return seen[""]
+
+
+def _user_hadolint_config() -> str | None:
     for variable, rel in HADOLINT_USER_FILES:
         base = os.environ.get(variable)
         if base and os.path.isfile(os.path.join(base, rel)):

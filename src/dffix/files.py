@@ -136,38 +136,47 @@ def discover(paths: Sequence[str]) -> tuple[list[Target], list[FileError]]:
     errors: list[FileError] = []
     seen: set[str] = set()
     for given in paths:
-        found: list[Target] | FileError
+        found: list[tuple[Target, str]] | FileError
         if os.path.isdir(given):
             found = _search(given, errors)
         elif os.path.lexists(given):
-            found = [Target(given, given)]
+            found = [(Target(given, given), os.path.realpath(given))]
         else:
             found = FileError(given, "no such file or directory")
         if isinstance(found, FileError):
             errors.append(found)
             continue
-        for target in found:
-            real = os.path.realpath(target.path)
+        for target, real in found:
             if real not in seen:
                 seen.add(real)
                 targets.append(target)
     return targets, errors
 
 
-def _search(folder: str, errors: list[FileError]) -> list[Target] | FileError:
-    found = sorted(_walk(folder, errors), key=lambda rel: rel.split(os.sep))
+def _search(folder: str, errors: list[FileError]) -> list[tuple[Target, str]] | FileError:
+    """Return the Dockerfiles under `folder`, each with its real path (os.path.realpath)."""
+    found = sorted(_walk(folder, errors), key=lambda pair: pair[0].split(os.sep))
     if not found:
         patterns = ", ".join(DOCKERFILE_PATTERNS)
         return FileError(folder, f"no Dockerfiles found in this folder (looked for {patterns})")
     return [
-        Target(os.path.normpath(os.path.join(folder, rel)), os.path.join(folder, rel), named=False)
-        for rel in found
+        (Target(os.path.normpath(os.path.join(folder, rel)), os.path.join(folder, rel), named=False), real)
+        for rel, real in found
     ]
 
 
-def _walk(top: str, errors: list[FileError]) -> Iterator[str]:
-    """Yield Dockerfile paths under `top`, relative to it."""
+def _walk(top: str, errors: list[FileError]) -> Iterator[tuple[str, str]]:
+    """Yield the Dockerfiles under `top`: their paths relative to it, and their real paths.
+
+    The real path is os.path.realpath's, built down the tree: a folder or file that is
+    not a symlink is its parent's real path and its name (one lstat, where realpath
+    takes one per component of the whole path: a fifth of a corpus run's discovery).
+    """
     visited: set[tuple[int, int]] = set()
+    reals = {top: os.path.realpath(top)}
+    # os.walk joins each name to its folder with os.path.join: a folder below `top` is
+    # `top`, a separator (unless `top` ends with one) and its path relative to `top`.
+    head = len(os.path.join(top, ""))
 
     def on_error(exc: OSError) -> None:
         errors.append(FileError(exc.filename or top, f"cannot read folder: {os_reason(exc)}"))
@@ -184,10 +193,20 @@ def _walk(top: str, errors: list[FileError]) -> Iterator[str]:
             continue
         visited.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if not _skipped_dir(os.path.join(folder, d), d))
-        rel = os.path.relpath(folder, top)
+        real = reals.pop(folder)
+        for d in dirs:
+            below = os.path.join(folder, d)
+            reals[below] = _real_below(real, below, d)
+        rel = folder[head:] if folder != top else os.curdir
         for name in sorted(names):
-            if is_dockerfile_name(name) and os.path.isfile(os.path.join(folder, name)):
-                yield name if rel == os.curdir else os.path.join(rel, name)
+            if is_dockerfile_name(name) and os.path.isfile(path := os.path.join(folder, name)):
+                yield (name if rel == os.curdir else os.path.join(rel, name)), _real_below(real, path, name)
+
+
+def _real_below(real_folder: str, path: str, name: str) -> str:
+    """Return os.path.realpath(path) for `path`, the entry `name` of a folder whose real
+    path is `real_folder`: only a symlink needs resolving."""
+    return os.path.realpath(path) if os.path.islink(path) else os.path.join(real_folder, name)
 
 
 def _skipped_dir(path: str, name: str) -> bool:

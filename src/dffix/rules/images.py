@@ -11,7 +11,7 @@ from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.records import NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.rules.practices import installed_packages, is_build_tool, simple_commands
+from dffix.rules.practices import installed_packages, is_build_tool, simple_reads
 from dffix.rules.user import is_official_image, is_windows_image
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
@@ -161,7 +161,7 @@ def _installed(stages: Iterable[Stage]) -> set[str]:
     found: set[str] = set()
     for instr in _instructions(stages):
         if instr.kind == "RUN":
-            for cmd in simple_commands(instr):
+            for cmd in simple_reads(instr):
                 found.update(p.split("=", 1)[0].lower() for p in installed_packages(cmd.argv) or ())
     return found
 
@@ -258,7 +258,7 @@ def _native_dependency(stages: list[Stage], context: BuildContext | None) -> str
     for instr in _instructions(stages):
         if instr.kind != "RUN":
             continue
-        for cmd in simple_commands(instr):
+        for cmd in simple_reads(instr):
             argv = cmd.argv
             name = argv[0] if argv else ""
             if name in ("bundle", "gem") and "install" in argv:
@@ -284,7 +284,7 @@ def _onbuild_installs(stage: Stage) -> str | None:
     """Return the install command (`npm install`) an `ONBUILD RUN` of the stage runs, or None."""
     for instr in stage.instructions:
         inner = instr.inner if instr.kind == "ONBUILD" else None
-        for cmd in simple_commands(inner) if inner is not None and inner.kind == "RUN" else ():
+        for cmd in simple_reads(inner) if inner is not None and inner.kind == "RUN" else ():
             found = _install_command(cmd.argv)
             if found is not None:
                 return found

@@ -1,0 +1,166 @@
+"""The practices, style and image rules' shortcuts give what the plain computation gives.
+
+The rules that look for one command (`sudo`, `cd`, `supervisord`, a build tool) skip the
+RUNs whose text cannot hold it, read the commands without placing them in the source and
+place only the one they report; the word scan of the lines the shell reader gives up on
+is one regular expression. Each test computes the same answer the way it was computed
+before (kept here as the reference) and compares, on the corpus (as written, as fixed
+and moved by a line) and on generated and mutated files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import example, given, strategies as st
+
+from dffix import memo
+from dffix.rules import practices
+from dffix.syntax import Dockerfile, parse, words as w
+from dffix.syntax.tree import Instruction, Span
+from tests.test_fuzz import fuzz_settings
+from tests.test_rules_fast import corpus_texts, shifted, texts
+
+
+@pytest.fixture(autouse=True)
+def _forget() -> Iterator[None]:
+    """Leave the file caches empty, as the command line does after each file."""
+    yield
+    memo.forget()
+
+
+def _files(sources: list[str] | tuple[str, ...]) -> Iterator[Dockerfile]:
+    for text in sources:
+        df = parse(text)
+        if isinstance(df, Dockerfile):
+            yield df
+
+
+def _nodes(df: Dockerfile) -> Iterator[Instruction]:
+    for instr in df.all_instructions:
+        yield instr
+        if instr.inner is not None:
+            yield instr.inner
+
+
+# The reference: each rule's question asked of the placed commands of every instruction.
+
+
+def reference_sudo(instr: Instruction) -> Span | None:
+    found = next(
+        (c for c in practices.simple_commands(instr) if practices.basename(c.raw_name) == "sudo"), None
+    )
+    return found.span if found else None
+
+
+def reference_cd(instr: Instruction) -> Span | None:
+    found = next((c for c in practices.simple_commands(instr) if c.argv and c.argv[0] == "cd"), None)
+    return found.span if found else None
+
+
+def reference_supervisor(instr: Instruction) -> tuple[Span | None, bool]:
+    found = practices.commands(instr)
+    cmds, script = found if found is not None else (practices.simple_commands(instr), None)
+    sup = next((c for c in cmds if c.argv and c.argv[0] in practices._SUPERVISORS), None)
+    background = script is not None and any(op.text == "&" for op in script.operators)
+    return (sup.span if sup else None), background
+
+
+def reference_build_tools(instr: Instruction) -> tuple[Span, tuple[str, ...]] | None:
+    cmds = practices.simple_commands(instr)
+    for i, cmd in enumerate(cmds):
+        tools = [p for p in practices.installed_packages(cmd.argv) or () if practices.is_build_tool(p)]
+        if tools and not any(practices.removes_packages(c.argv) for c in cmds[i + 1 :]):
+            return cmd.span, tuple(tools)
+    return None
+
+
+def fast_sudo(instr: Instruction) -> Span | None:
+    if not practices.may_hold(instr, "sudo"):
+        return None
+    reads = practices.simple_reads(instr)
+    found = next((c for c in reads if practices.basename(c.raw_name) == "sudo"), None)
+    return practices._place(instr, found) if found else None
+
+
+def fast_cd(instr: Instruction) -> Span | None:
+    if not practices.may_hold(instr, "cd"):
+        return None
+    found = next((c for c in practices.simple_reads(instr) if c.argv and c.argv[0] == "cd"), None)
+    return practices._place(instr, found) if found else None
+
+
+def fast_build_tools(instr: Instruction) -> tuple[Span, tuple[str, ...]] | None:
+    if not practices._may_name_build_tool(instr):
+        return None
+    found = practices._build_tools(practices._text_shape(instr))
+    if found is None:
+        return None
+    return practices._place(instr, practices.simple_reads(instr)[found[0]]), found[1]
+
+
+def assert_answers_agree(df: Dockerfile) -> None:
+    for instr in _nodes(df):
+        reads, placed = practices.simple_reads(instr), practices.simple_commands(instr)
+        assert [(r.argv, r.raw_name, r.depth) for r in reads] == [
+            (c.argv, c.raw_name, c.depth) for c in placed
+        ]
+        assert [practices._place(instr, r) for r in reads] == [c.span for c in placed]
+        assert fast_sudo(instr) == reference_sudo(instr)
+        assert fast_cd(instr) == reference_cd(instr)
+        assert fast_build_tools(instr) == reference_build_tools(instr)
+        sup, background = reference_supervisor(instr)
+        if sup is not None or background:  # DF708's text test lets through what it must read
+            assert practices.may_hold(instr, "supervisord") or "&" in practices._read_text(instr)
+
+
+def test_rule_answers_from_unplaced_reads_agree_with_the_placed_commands_on_the_corpus() -> None:
+    files = list(_files(corpus_texts()))
+    for df in files:  # fill the caches with every file first
+        for instr in _nodes(df):
+            practices.simple_reads(instr)
+    for df in files:
+        assert_answers_agree(df)
+    for df in _files([shifted(df.text) for df in files]):  # the reads, placed elsewhere
+        assert_answers_agree(df)
+
+
+@fuzz_settings(300)
+@given(texts)
+def test_rule_answers_from_unplaced_reads_agree_with_the_placed_commands(text: str) -> None:
+    for df in _files([text, shifted(text)]):
+        assert_answers_agree(df)
+
+
+words_of = st.text(st.sampled_from("ab dc sudo;&|#'\"\\$-\t\n\x85\u3000/=\u212a"), max_size=40)
+
+
+@given(words_of)
+@example("su'do' x")
+@example('s"u"\\do "a \\" b" \'x')
+@example("a\\")
+@example('"a\\')
+def test_may_hold_is_false_only_when_no_command_word_holds_the_word(text: str) -> None:
+    for df in _files([f"FROM a\nRUN {text}\n", f"FROM a\nCMD {text}\n"]):
+        for instr in df.all_instructions[1:]:
+            for word in ("sudo", "cd", "d"):
+                if not practices.may_hold(instr, word):
+                    held = [x for c in practices.simple_commands(instr) for x in (*c.argv, c.raw_name)]
+                    assert not any(word in x for x in held), (text, word)
+
+
+@given(words_of)
+@example("\\")
+@example('a"b\\"c" d')
+@example("'unclosed x")
+@example('"\\\\" x')
+def test_shell_words_regex_agrees_with_the_character_loop(line: str) -> None:
+    assert practices.shell_words(line) == w.shell_words(line)
+
+
+def test_shell_words_regex_agrees_with_the_character_loop_on_the_corpus() -> None:
+    for df in _files(corpus_texts()):
+        for instr in _nodes(df):
+            for line in (instr.args, instr.line, *instr.values):
+                assert practices.shell_words(line) == w.shell_words(line)

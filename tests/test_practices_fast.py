@@ -164,3 +164,27 @@ def test_shell_words_regex_agrees_with_the_character_loop_on_the_corpus() -> Non
         for instr in _nodes(df):
             for line in (instr.args, instr.line, *instr.values):
                 assert practices.shell_words(line) == w.shell_words(line)
+
+
+tool_words = st.lists(
+    st.sampled_from(
+        (
+            *("apt-get", "install", "apk", "add", "yum", "-y", "G'CC'", "g\\++", "libssl-DEV", "cmake=3"),
+            *("x", "Build-Base", "&&", "make", '"clang"', "gcc-c++", "alpine-sdk", "sudo", "python3-devel"),
+        )
+    ),
+    max_size=8,
+)
+
+
+@given(tool_words)
+def test_build_tool_text_test_is_false_only_when_no_command_installs_one(argv: list[str]) -> None:
+    for df in _files([f"FROM a\nRUN {' '.join(argv)}\n", f"FROM a\nRUN {json_array(argv)}\n"]):
+        for instr in df.all_instructions[1:]:
+            if not practices._may_name_build_tool(instr):
+                for cmd in practices.simple_commands(instr):
+                    assert not any(map(practices.is_build_tool, practices.installed_packages(cmd.argv) or ()))
+
+
+def json_array(words: list[str]) -> str:
+    return "[" + ", ".join('"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"' for x in words) + "]"

@@ -233,9 +233,9 @@ def fallback_commands(
 # character along and a quote runs to its closing quote (a double quote's escaped ones
 # skipped) or to the end of the line.
 _SHELL_WORD = lazy_re(
-    r"""(?:[^{s}\\'"]++|\\[\s\S]?|"(?:[^"\\]++|\\[\s\S]?)*+(?:"|\Z)|'[^']*+(?:'|\Z))++""".format(
-        s=re.escape(w.GO_SPACES)
-    )
+    "(?:[^"
+    + re.escape(w.GO_SPACES)
+    + r"""\\'"]++|\\[\s\S]?|"(?:[^"\\]++|\\[\s\S]?)*+(?:"|\Z)|'[^']*+(?:'|\Z))++"""
 )
 
 
@@ -324,13 +324,17 @@ def may_hold(instr: Instruction, word: str) -> bool:
     not read the commands. Every command word is a piece of the arguments (a JSON
     instruction's values), quotes and backslashes removed (`shell.unquote`), the line's
     continuations already joined: such a word holds `word` only if the text does once
-    they are removed."""
-    text = _read_text(instr)
-    if word in text:
-        return True
+    they are removed (and `word` in the text is still there once they are)."""
+    return word in _bare_text(_read_text(instr))
+
+
+@file_cache(4096)
+def _bare_text(text: str) -> str:
+    """Return `text` without quotes and backslashes. Cached: several rules ask on every
+    pass, and an unchanged RUN's arguments are the same string from one pass to the next."""
     if "'" not in text and '"' not in text and "\\" not in text:
-        return False
-    return word in text.replace("'", "").replace('"', "").replace("\\", "")
+        return text
+    return text.replace("'", "").replace('"', "").replace("\\", "")
 
 
 def _first_word_span(instr: Instruction) -> Span:
@@ -1046,17 +1050,18 @@ class BuildToolsInFinalStage(Rule):
 
 
 # What every name `is_build_tool` accepts holds, lower-cased (`cmake` holds `make`).
-_BUILD_TOOL_PARTS = ("gcc", "g++", "make", "build-", "alpine-sdk", "clang", "-dev")
+_BUILD_TOOL_PART = lazy_re(r"gcc|g\+\+|make|build-|alpine-sdk|clang|-dev")
 
 
 def _may_name_build_tool(instr: Instruction) -> bool:
     """Return False only when no command word of `instr` can name a build tool (see
     `may_hold`: each is a piece of the text, quotes and backslashes removed)."""
-    text = _read_text(instr)
-    if "'" in text or '"' in text or "\\" in text:
-        text = text.replace("'", "").replace('"', "").replace("\\", "")
-    text = text.lower()
-    return any(part in text for part in _BUILD_TOOL_PARTS)
+    return _names_build_tool(_bare_text(_read_text(instr)))
+
+
+@file_cache(4096)
+def _names_build_tool(bare: str) -> bool:
+    return _BUILD_TOOL_PART.search(bare.lower()) is not None
 
 
 @file_cache(4096)

@@ -10,14 +10,16 @@ and moved by a line) and on generated and mutated files.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import example, given, strategies as st
 
 from dffix import memo
-from dffix.rules import practices
+from dffix.rules import practices, style
 from dffix.syntax import Dockerfile, parse, words as w
+from dffix.syntax.shell import Script
 from dffix.syntax.tree import Instruction, Span
 from tests.test_fuzz import fuzz_settings
 from tests.test_rules_fast import corpus_texts, shifted, texts
@@ -188,3 +190,111 @@ def test_build_tool_text_test_is_false_only_when_no_command_installs_one(argv: l
 
 def json_array(words: list[str]) -> str:
     return "[" + ", ".join('"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"' for x in words) + "]"
+
+
+# The reference: DF706's pipe test as it was, each command's bounds read per operator.
+
+
+def reference_masking_pipe(script: Script) -> bool:
+    cmds = script.commands
+    for op in script.operators:
+        if op.text not in ("|", "|&"):
+            continue
+        before = [c for c in cmds if c.end <= op.start]
+        after = [c for c in cmds if c.start >= op.end]
+        left = before[-1] if before else None
+        right = after[0] if after else None
+        if not ((left and left.depth == 0) or (right and right.depth == 0)):
+            continue
+        between = [o for o in script.operators if left and left.end <= o.start < op.start]
+        if left is None or between or left.depth != 0 or left.name not in practices._SAFE_PRODUCERS:
+            return True
+    return False
+
+
+def assert_pipes_agree(df: Dockerfile) -> None:
+    for instr in _nodes(df):
+        found = practices.commands(instr)
+        if found is not None and found[1] is not None:
+            assert practices._masking_pipe(found[1]) is reference_masking_pipe(found[1])
+
+
+def test_masking_pipe_agrees_with_the_plain_scan_on_the_corpus() -> None:
+    for df in _files(corpus_texts()):
+        assert_pipes_agree(df)
+
+
+pipelines = st.lists(
+    st.sampled_from(
+        ("echo x", "curl -f u", "true", "(", ")", "|", "|&", "&&", ";", "||", "if x; then", "fi", "a=1")
+    ),
+    max_size=12,
+)
+
+
+@given(pipelines)
+def test_masking_pipe_agrees_with_the_plain_scan(parts: list[str]) -> None:
+    for df in _files([f"FROM a\nRUN {' '.join(parts)}\n"]):
+        assert_pipes_agree(df)
+
+
+# The reference: DF710's name test without its text search first.
+
+
+def reference_looks_secret(name: str) -> bool:
+    words = practices.name_words(name)
+    if any(word in practices._NOT_SECRET_WORDS for word in words):
+        return False
+    if any(word in practices._SECRET_WORDS for word in words):
+        return True
+    return any(a in practices._KEY_QUALIFIERS and b in ("key", "keys") for a, b in itertools.pairwise(words))
+
+
+names = st.lists(
+    st.sampled_from(
+        ("API", "Key", "key", "KEYS", "PASSWORD", "passWd", "_", "-", ".", "Token", "x", "1", "\u212a")
+    ),
+    max_size=6,
+).map("".join)
+
+
+@given(names)
+@example("AWS_SECRET_ACCESS_KEY")
+@example("dbPassword_FILE")
+def test_looks_secret_agrees_with_the_plain_word_test(name: str) -> None:
+    assert practices.looks_secret(name) is reference_looks_secret(name)
+
+
+def test_looks_secret_agrees_with_the_plain_word_test_on_the_corpus() -> None:
+    for df in _files(corpus_texts()):
+        for instr in df.all_instructions:
+            if instr.kind in ("ARG", "ENV"):
+                for name in practices._arg_env_names(instr):
+                    assert practices.looks_secret(name) is reference_looks_secret(name)
+
+
+# The reference: DF604's legacy test reading every word of the arguments.
+
+
+def reference_legacy_words(args: str, escape: str) -> bool:
+    words = w.parse_words(args, escape)
+    return bool(words) and "=" not in words[0]
+
+
+@given(st.text(st.sampled_from("ab= \t\u3000\x85\\`'\"\n"), max_size=16), st.sampled_from("\\`"))
+@example("\\", "\\")
+@example("  `", "`")
+@example("\\ a=b", "\\")
+@example("a b=c", "\\")
+@example("=a", "\\")
+def test_legacy_words_shortcut_agrees_with_the_word_split(args: str, escape: str) -> None:
+    assert style._legacy_words.__wrapped__(args, escape) is reference_legacy_words(args, escape)
+
+
+def test_legacy_words_shortcut_agrees_with_the_word_split_on_the_corpus() -> None:
+    for df in _files(corpus_texts()):
+        for instr in _nodes(df):
+            for args in (instr.args, *instr.values):
+                assert style._legacy_words.__wrapped__(args, df.escape) is reference_legacy_words(
+                    args, df.escape
+                )

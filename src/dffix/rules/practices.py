@@ -705,17 +705,23 @@ def is_windows(facts: Facts, stage: Stage) -> bool:
 def _masking_pipe(script: Script) -> bool:
     """Return whether a top-level `|` follows a command that can fail."""
     cmds = script.commands
+    # Where each command starts and ends, read once (not once per operator and command).
+    starts = [c.tokens[0].start for c in cmds]
+    ends = [c.tokens[-1].end for c in cmds]
+    last = len(cmds) - 1
     for op in script.operators:
         if op.text not in ("|", "|&"):
             continue
-        before = [c for c in cmds if c.end <= op.start]
-        after = [c for c in cmds if c.start >= op.end]
-        left = before[-1] if before else None
-        right = after[0] if after else None
+        at, after_op = op.start, op.end
+        k = next((k for k in range(last, -1, -1) if ends[k] <= at), None)  # the last one before
+        left = cmds[k] if k is not None else None
+        right = next((cmds[j] for j in range(last + 1) if starts[j] >= after_op), None)
         if not ((left and left.depth == 0) or (right and right.depth == 0)):
             continue  # inside `( )`, `if`, a loop: not the RUN's own exit status
-        between = [o for o in script.operators if left and left.end <= o.start < op.start]
-        if left is None or between or left.depth != 0 or left.name not in _SAFE_PRODUCERS:
+        if left is None or k is None or left.depth != 0:
+            return True
+        left_end = ends[k]
+        if any(left_end <= o.start < at for o in script.operators) or left.name not in _SAFE_PRODUCERS:
             return True
     return False
 
@@ -927,6 +933,8 @@ _APK_ARG_OPTIONS = frozenset(
 )
 _YUM = frozenset({"yum", "dnf", "microdnf", "tdnf"})
 _YUM_ARG_OPTIONS = frozenset({"-c", "--config", "--installroot", "--releasever", "--setopt"})
+# The programs `installed_packages` reads an install of.
+_PACKAGE_MANAGERS = _APT | {"apk"} | _YUM
 
 
 def _packages(words: tuple[str, ...], arg_options: frozenset[str]) -> list[str]:
@@ -1071,6 +1079,9 @@ def _build_tools(shape: Shape) -> tuple[int, tuple[str, ...]] | None:
     words: cached by the RUN's text (see `_text_shape`), for every fixer pass."""
     cmds = _shape_reads(shape)
     for i, cmd in enumerate(cmds):
+        # Only a package manager installs anything: the other commands cost no call.
+        if not cmd.argv or cmd.argv[0] not in _PACKAGE_MANAGERS:
+            continue
         tools = [p for p in installed_packages(cmd.argv) or () if is_build_tool(p)]
         if tools and not any(removes_packages(c.argv) for c in cmds[i + 1 :]):
             return i, tuple(tools)
@@ -1129,6 +1140,8 @@ _NOT_SECRET_WORDS = frozenset(
         "location",
     }
 )
+# What every word `looks_secret` looks for holds (`passwd`, `apikey`, `key` after `api`).
+_SECRET_PART = lazy_re(r"pass|pword|secret|token|credential|key")
 _CAMEL_RE = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])")
 _NAME_SEP = lazy_re(r"[_\-.]+")
 
@@ -1143,6 +1156,9 @@ def looks_secret(name: str) -> bool:
     """Return whether a variable name says it holds a secret (password, token, API key...).
 
     Cached: the same ARG and ENV names are asked for on every fixer pass."""
+    # Each word is a piece of the name, lower-cased: most names hold no secret word.
+    if _SECRET_PART.search(name.lower()) is None:
+        return False
     words = name_words(name)
     if any(word in _NOT_SECRET_WORDS for word in words):
         return False
@@ -1212,7 +1228,9 @@ class SecretInArgOrEnv(Rule):
     aliases = ("SecretsUsedInArgOrEnv",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.instructions("ARG", "ENV"):
+        for instr in df.instruction_list:
+            if instr.kind != "ARG" and instr.kind != "ENV":
+                continue
             for name in _arg_env_names(instr):
                 if looks_secret(name):
                     msg = (

@@ -376,10 +376,25 @@ class MixedInstructionCase(Rule):
         return self.violation(instr.keyword_span, fix, message=msg)
 
 
+_GO_SPACE_RE = lazy_re(f"[{w.GO_SPACES}]")
+
+
 @lru_cache(maxsize=4096)
 def _legacy_words(args: str, escape: str) -> bool:
     """Return whether BuildKit reads `ENV`/`LABEL` arguments in the legacy `key value`
-    form: the first word has no `=`. Cached: the same lines are read on every pass."""
+    form: the first word has no `=`. Cached: the same lines are read on every pass.
+
+    parseWords keeps quotes and escapes in its words, and only a quote or an escape makes
+    a space part of a word: before the first `=`, without either, the first word holds it
+    unless a space ends that word first. With no `=` at all, the answer is whether there
+    is a word (only blanks and a lone final escape make none). Otherwise the words are read.
+    """
+    at = args.find("=")
+    if at < 0:
+        return args.lstrip(w.GO_SPACES) not in ("", escape)
+    before = args[:at]
+    if escape not in before and "'" not in before and '"' not in before:
+        return _GO_SPACE_RE.search(before.lstrip(w.GO_SPACES)) is not None
     words = w.parse_words(args, escape)
     return bool(words) and "=" not in words[0]
 

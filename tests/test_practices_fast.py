@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from dffix import memo
-from dffix.rules import practices, style
+from dffix.rules import buildable, practices, style
 from dffix.syntax import Dockerfile, parse, words as w
 from dffix.syntax.shell import Script
 from dffix.syntax.tree import Instruction, Span
@@ -298,3 +298,19 @@ def test_legacy_words_shortcut_agrees_with_the_word_split_on_the_corpus() -> Non
                 assert style._legacy_words.__wrapped__(args, df.escape) is reference_legacy_words(
                     args, df.escape
                 )
+
+
+def test_count_problem_has_nothing_to_say_outside_the_counted_kinds() -> None:
+    for df in _files(corpus_texts()):
+        for instr in _nodes(df):
+            if instr.kind not in buildable._COUNTED:
+                assert buildable._count_problem(instr) is None
+
+
+@fuzz_settings(300)
+@given(texts)
+def test_count_problem_has_nothing_to_say_outside_the_counted_kinds_generated(text: str) -> None:
+    for df in _files([text]):
+        for instr in _nodes(df):
+            if instr.kind not in buildable._COUNTED:
+                assert buildable._count_problem(instr) is None

@@ -13,7 +13,7 @@ from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import words as w
 from dffix.syntax.shell import Script, split_commands, unquote
-from dffix.syntax.tree import Dockerfile, Instruction, Span
+from dffix.syntax.tree import Dockerfile, Form, Instruction, Span
 
 # What a NamedTuple's __new__ calls, without its Python frame (one record per command read).
 _tuple_new = tuple.__new__
@@ -315,7 +315,7 @@ def _shape_reads(shape: Shape) -> tuple[_Read, ...]:
 def _read_text(instr: Instruction) -> str:
     """Return the text the commands of `instr` are read from: the arguments, or a JSON
     instruction's values (decoded: `\\u0026` is `&`) one a line."""
-    return "\n".join(instr.values) if instr.is_json else instr.args
+    return "\n".join(instr.values) if instr.form is Form.JSON else instr.args
 
 
 def may_hold(instr: Instruction, word: str) -> bool:
@@ -781,13 +781,19 @@ class PipeWithoutPipefail(Rule):
             if is_windows(facts, stage):
                 continue
             for instr in stage.instructions:
-                if instr.kind != "RUN" or instr.is_json or "|" not in instr.args:
+                if instr.kind != "RUN" or "|" not in instr.args or instr.form is Form.JSON:
                     continue
-                shell = stage.shell_at(instr)
-                if not shell or basename(shell[0]) not in _POSIX_SHELLS or _sets_pipefail(shell):
+                if not _pipefail_missing(stage.shell_at(instr)):
                     continue
                 if _masks_failure(_text_shape(instr)):
                     yield self.violation(instr.keyword_span)
+
+
+@file_cache(64)
+def _pipefail_missing(shell: tuple[str, ...]) -> bool:
+    """Return whether `shell` (a `SHELL` in force) is a POSIX shell without `-o pipefail`.
+    Cached: every piped RUN of a stage asks of the same few shells."""
+    return bool(shell) and basename(shell[0]) in _POSIX_SHELLS and not _sets_pipefail(shell)
 
 
 @file_cache(4096)
@@ -1057,10 +1063,6 @@ class BuildToolsInFinalStage(Rule):
             yield self.violation(_place(instr, simple_reads(instr)[at]), message=msg)
 
 
-# What every name `is_build_tool` accepts holds, lower-cased (`cmake` holds `make`).
-_BUILD_TOOL_PART = lazy_re(r"gcc|g\+\+|make|build-|alpine-sdk|clang|-dev")
-
-
 def _may_name_build_tool(instr: Instruction) -> bool:
     """Return False only when no command word of `instr` can name a build tool (see
     `may_hold`: each is a piece of the text, quotes and backslashes removed)."""
@@ -1069,7 +1071,18 @@ def _may_name_build_tool(instr: Instruction) -> bool:
 
 @file_cache(4096)
 def _names_build_tool(bare: str) -> bool:
-    return _BUILD_TOOL_PART.search(bare.lower()) is not None
+    # What every name `is_build_tool` accepts holds, lower-cased (`cmake` holds `make`):
+    # substring tests, each a C search (an alternation in one pattern was slower).
+    text = bare.lower()
+    return (
+        "gcc" in text
+        or "make" in text
+        or "-dev" in text
+        or "g++" in text
+        or "build-" in text
+        or "clang" in text
+        or "alpine-sdk" in text
+    )
 
 
 @file_cache(4096)

@@ -19,7 +19,7 @@ from hypothesis import example, given, strategies as st
 from dffix import memo
 from dffix.rules import buildable, practices, style
 from dffix.syntax import Dockerfile, parse, words as w
-from dffix.syntax.shell import Script
+from dffix.syntax.shell import Script, unquote
 from dffix.syntax.tree import Instruction, Span
 from tests.test_fuzz import fuzz_settings
 from tests.test_rules_fast import corpus_texts, shifted, texts
@@ -314,3 +314,57 @@ def test_count_problem_has_nothing_to_say_outside_the_counted_kinds_generated(te
         for instr in _nodes(df):
             if instr.kind not in buildable._COUNTED:
                 assert buildable._count_problem(instr) is None
+
+
+# The reference: the cautious word scan as it was, over words.shell_words' character loop.
+
+
+def reference_fallback_reads(line: str) -> list[tuple[tuple[str, ...], str, int, int, int]]:
+    found: list[tuple[tuple[str, ...], str, int, int, int]] = []
+    current: list[w.Word] = []
+
+    def flush(strip: str = "") -> None:
+        if current:
+            argv = tuple(unquote(x.value) for x in current)
+            if strip:
+                argv = (*argv[:-1], argv[-1][: -len(strip)])
+            found.append(
+                (practices.unwrap(argv), practices.command_word(argv), current[0].start, current[-1].end, 0)
+            )
+            current.clear()
+
+    for word in w.shell_words(line):
+        text = word.value
+        if text.startswith("#"):
+            break
+        if text in practices._OPERATOR_WORDS or (not current and text in practices._KEYWORDS):
+            flush()
+            continue
+        current.append(word)
+        glued = next((g for g in practices._GLUED if text.endswith(g)), None)
+        if glued and text != glued and not text.endswith("\\;"):
+            flush(glued)
+    flush()
+    return found
+
+
+scan_lines = st.lists(
+    st.sampled_from(
+        ("a", "sudo", "A=1", "/bin/x", "env", " ", ";", "&&", "|", "&", "#", "'", '"', "\\", "if", "(", "x;")
+    ),
+    max_size=20,
+).map("".join)
+
+
+@given(scan_lines)
+@example("a\\; b")
+@example("x&& sudo y || z|")
+def test_fallback_reads_agree_with_the_plain_scan(line: str) -> None:
+    assert [tuple(r) for r in practices._fallback_reads(line)] == reference_fallback_reads(line)
+
+
+def test_fallback_reads_agree_with_the_plain_scan_on_the_corpus() -> None:
+    for df in _files(corpus_texts()):
+        for instr in _nodes(df):
+            for line in (instr.args, *instr.values):
+                assert [tuple(r) for r in practices._fallback_reads(line)] == reference_fallback_reads(line)

@@ -252,10 +252,15 @@ def _fallback_reads(line: str) -> list[_Read]:
 
     def flush(strip: str = "") -> None:
         if current:
-            argv = tuple([unquote(x) for x in current])
+            # A word without quotes or backslashes is its own value (no call, as in shell._script).
+            argv = tuple([unquote(x) if "'" in x or '"' in x or "\\" in x else x for x in current])
             if strip:
                 argv = (*argv[:-1], argv[-1][: -len(strip)])
-            found.append(_tuple_new(_Read, (unwrap(argv), command_word(argv), start, end, 0)))
+            first = argv[0]
+            if "=" in first or "/" in first or first == "sudo" or first == "env":
+                found.append(_tuple_new(_Read, (unwrap(argv), command_word(argv), start, end, 0)))
+            else:  # a bare program name first: unwrap and command_word give argv and it
+                found.append(_tuple_new(_Read, (argv, first, start, end, 0)))
             current.clear()
 
     for m in _SHELL_WORD.finditer(line):

@@ -126,11 +126,16 @@ def _place(instr: Instruction, read: _Read) -> Span:
 def _placed(instr: Instruction, reads: tuple[_Read, ...]) -> tuple[RunCommand, ...]:
     """Return the commands read from `instr`'s text, placed in the source: a shell-form
     command at its own span, a command from inside a JSON array at the arguments'."""
-    if instr.is_json:
+    if instr.form is Form.JSON:
         span = instr.args_span
-        return tuple([RunCommand(r.argv, r.raw_name, span, r.depth) for r in reads])
+        return tuple([_tuple_new(RunCommand, (argv, raw, span, depth)) for argv, raw, _, _, depth in reads])
     to_span, at = instr.offsets.span, instr.args_start
-    return tuple([RunCommand(r.argv, r.raw_name, to_span(at + r.start, at + r.end), r.depth) for r in reads])
+    return tuple(
+        [
+            _tuple_new(RunCommand, (argv, raw, to_span(at + start, at + end), depth))
+            for argv, raw, start, end, depth in reads
+        ]
+    )
 
 
 @per_instruction
@@ -783,11 +788,14 @@ class PipeWithoutPipefail(Rule):
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         for stage in facts.stages:
-            if is_windows(facts, stage):
-                continue
+            windows: bool | None = None  # asked only once a piped RUN is found in the stage
             for instr in stage.instructions:
                 if instr.kind != "RUN" or "|" not in instr.args or instr.form is Form.JSON:
                     continue
+                if windows is None:
+                    windows = is_windows(facts, stage)
+                if windows:
+                    break
                 if not _pipefail_missing(stage.shell_at(instr)):
                     continue
                 if _masks_failure(_text_shape(instr)):

@@ -94,8 +94,8 @@ class UnknownInstruction(Rule):
     severity = "error"
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.all_instructions:
-            if _known(instr):
+        for instr in df.instruction_list:
+            if instr.kind in INSTRUCTIONS:
                 continue
             close = _closest(instr.kind, INSTRUCTIONS)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
@@ -198,6 +198,13 @@ class MissingFrom(Rule):
         yield self.violation(first.keyword_span, message=msg)
 
 
+# The kinds `_count_problem` has something to say about.
+_COUNTED = frozenset(
+    {"FROM", "COPY", "ADD", "USER", "WORKDIR", "MAINTAINER", "STOPSIGNAL", "ENV", "LABEL", "ARG"}
+    | {"EXPOSE", "VOLUME", "HEALTHCHECK", "ONBUILD", "SHELL"}
+)
+
+
 def _count_problem(instr: Instruction) -> str | None:
     """Return what BuildKit says about the number or form of `instr`'s arguments, or None."""
     kind, values = instr.kind, instr.values
@@ -265,7 +272,10 @@ class WrongArgumentCount(Rule):
     severity = "error"
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.all_instructions:
+        for instr in df.instruction_list:
+            # RUN, CMD, ENTRYPOINT (and unknown words) take any arguments: no call for them.
+            if instr.kind not in _COUNTED:
+                continue
             problem = _count_problem(instr)
             if problem:
                 msg = f"{problem}: the build stops here; no fix: only you know what was meant"
@@ -307,8 +317,11 @@ class UnknownFlag(Rule):
     severity = "error"
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.all_instructions:
-            # STOPSIGNAL and HEALTHCHECK NONE never parse their flags in BuildKit.
+        for instr in df.instruction_list:
+            # Most instructions have no flag (nothing to look at); STOPSIGNAL and
+            # HEALTHCHECK NONE never parse their flags in BuildKit.
+            if not instr.flags:
+                continue
             if not _known(instr) or instr.kind == "STOPSIGNAL" or _is_healthcheck_none(instr):
                 continue
             known = FLAGS.get(instr.kind, frozenset())
@@ -334,6 +347,8 @@ def _is_healthcheck_none(instr: Instruction) -> bool:
 def _stage_refs(stage: Stage) -> Iterator[tuple[Instruction, str]]:
     """Yield each `COPY --from=` and `RUN --mount=...,from=` of a stage with its value."""
     for instr in stage.instructions:
+        if not instr.flags:  # most instructions: neither `--from` nor `--mount`
+            continue
         flag = instr.flag("from") if instr.kind in ("COPY", "ADD") else None
         if flag is not None and flag.value:
             yield instr, flag.value

@@ -24,7 +24,7 @@ from dffix.rules.user import (
     stage_chain,
 )
 from dffix.syntax.shell import Command, split_commands
-from dffix.syntax.tree import Dockerfile, Instruction
+from dffix.syntax.tree import Dockerfile, Form, Instruction
 
 # Characters a POSIX shell passes through unchanged outside quotes. Everything else
 # ($ * ? [ ] | & ; < > ( ) { } \ ' " ` ~ # ! and odd spaces) may mean something to it.
@@ -313,10 +313,15 @@ class ShellFormCmd(Rule):
     aliases = ("DL3025", "JSONArgsRecommended")
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.instructions("CMD", "ENTRYPOINT"):
+        for instr in df.instruction_list:
+            if instr.kind != "CMD" and instr.kind != "ENTRYPOINT":
+                continue
+            # Empty CMD, exec form, flags (BuildKit rejects them) or before FROM: nothing to
+            # do (the stage looked up only for the rest).
+            if instr.form is Form.JSON or not instr.values or instr.flags:
+                continue
             stage = facts.stage_of(instr)
-            # Empty CMD, exec form, flags (BuildKit rejects them) or before FROM: nothing to do.
-            if instr.is_json or not instr.values or instr.flags or stage is None:
+            if stage is None:
                 continue
             yield self._check_one(df, facts, stage, instr)
 

@@ -11,7 +11,7 @@ from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.records import NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.rules.practices import installed_packages, is_build_tool, simple_commands
+from dffix.rules.practices import installed_packages, is_build_tool, simple_reads
 from dffix.rules.user import is_official_image, is_windows_image
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
@@ -22,6 +22,7 @@ _NODE_LINES = "lts|current|argon|boron|carbon|dubnium|erbium|fermium|gallium|hyd
 # have a `-slim` variant: where the `slim` word goes in the tag.
 _SLIM_BEFORE_CODENAME = frozenset({"python", "ruby"})  # 3.12-slim-bookworm
 _SLIM_LAST = frozenset({"node"})  # 20-bookworm-slim
+_SLIM_NAMES = _SLIM_BEFORE_CODENAME | _SLIM_LAST
 # Images that are a compiler toolchain: the final stage should hold the build output only.
 _TOOLCHAINS = {"golang": "Go", "rust": "Rust"}
 # Java versions with an `eclipse-temurin:<major>-jre` image (the LTS releases).
@@ -114,7 +115,7 @@ def slim_tag(name: str, tag: str | None) -> str | None:
 
     `python:3.12-bookworm` gives `3.12-slim-bookworm`, `node:20-bookworm` `20-bookworm-slim`.
     """
-    if name not in _SLIM_BEFORE_CODENAME | _SLIM_LAST:
+    if name not in _SLIM_NAMES:
         return None
     if tag is None or tag == "latest":
         return "slim"
@@ -132,7 +133,9 @@ def slim_tag(name: str, tag: str | None) -> str | None:
 def _copied_from(df: Dockerfile, stage: Stage) -> bool:
     """Return whether an instruction copies or mounts files from `stage` (`--from=`)."""
     names = {str(stage.index), *([stage.name] if stage.name else [])}
-    for instr in df.all_instructions:
+    for instr in df.instruction_list:
+        if not instr.flags:  # most instructions: neither `--from` nor `--mount`
+            continue
         values = [f.value or "" for f in instr.flags_named("from")]
         values += [p[5:] for f in instr.flags_named("mount") for p in (f.value or "").split(",")]
         if any(v.lower() in names for v in values if v):
@@ -161,7 +164,7 @@ def _installed(stages: Iterable[Stage]) -> set[str]:
     found: set[str] = set()
     for instr in _instructions(stages):
         if instr.kind == "RUN":
-            for cmd in simple_commands(instr):
+            for cmd in simple_reads(instr):
                 found.update(p.split("=", 1)[0].lower() for p in installed_packages(cmd.argv) or ())
     return found
 
@@ -193,11 +196,16 @@ def _requirement_lines(context: BuildContext | None, path: str) -> list[str]:
     return []
 
 
+# Compiled once: asked of every command of the stages (re's own cache is a lookup per call).
+_PYTHON_NAME = lazy_re(r"python[\d.]*")
+_PIP_NAME_RE = lazy_re(r"pip[\d.]*")
+
+
 def _pip_install_args(argv: tuple[str, ...]) -> tuple[str, ...] | None:
     """Return the words after `install` of `pip install` (pip, pip3, python -m pip), or None."""
-    if argv[:1] and re.fullmatch(r"python[\d.]*", argv[0]) and argv[1:3] == ("-m", "pip"):
+    if argv[:1] and _PYTHON_NAME.fullmatch(argv[0]) and argv[1:3] == ("-m", "pip"):
         argv = argv[2:]
-    if argv[:1] and re.fullmatch(r"pip[\d.]*", argv[0]) and "install" in argv:
+    if argv[:1] and _PIP_NAME_RE.fullmatch(argv[0]) and "install" in argv:
         return argv[argv.index("install") + 1 :]
     return None
 
@@ -258,7 +266,7 @@ def _native_dependency(stages: list[Stage], context: BuildContext | None) -> str
     for instr in _instructions(stages):
         if instr.kind != "RUN":
             continue
-        for cmd in simple_commands(instr):
+        for cmd in simple_reads(instr):
             argv = cmd.argv
             name = argv[0] if argv else ""
             if name in ("bundle", "gem") and "install" in argv:
@@ -284,7 +292,7 @@ def _onbuild_installs(stage: Stage) -> str | None:
     """Return the install command (`npm install`) an `ONBUILD RUN` of the stage runs, or None."""
     for instr in stage.instructions:
         inner = instr.inner if instr.kind == "ONBUILD" else None
-        for cmd in simple_commands(inner) if inner is not None and inner.kind == "RUN" else ():
+        for cmd in simple_reads(inner) if inner is not None and inner.kind == "RUN" else ():
             found = _install_command(cmd.argv)
             if found is not None:
                 return found
@@ -471,12 +479,13 @@ class FullBaseImage(Rule):
 
     def _smaller(self, ref: ImageRef) -> str | None:
         """Return the smaller image to use, or None when there is none to propose."""
-        if ref.name == "openjdk":
+        name = ref.name
+        if name == "openjdk":
             major = re.fullmatch(r"(\d+)(?:-jdk)?", ref.tag or "")
             if major is None or major.group(1) not in _TEMURIN_JRE:
                 return None
             return ref.with_tag(f"{major.group(1)}-jre", "eclipse-temurin")
-        tag = slim_tag(ref.name, ref.tag)
+        tag = slim_tag(name, ref.tag)
         return ref.with_tag(tag) if tag is not None else None
 
     def _reason(self, df: Dockerfile, facts: Facts, root: Stage, ref: ImageRef, new: str) -> str | None:

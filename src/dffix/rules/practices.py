@@ -13,7 +13,10 @@ from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.syntax import words as w
 from dffix.syntax.shell import Script, split_commands, unquote
-from dffix.syntax.tree import Dockerfile, Instruction, Span
+from dffix.syntax.tree import Dockerfile, Form, Instruction, Span
+
+# What a NamedTuple's __new__ calls, without its Python frame (one record per command read).
+_tuple_new = tuple.__new__
 
 # BuildKit splits FROM's arguments on these, not on Unicode spaces.
 _WORD_RE = lazy_re(r"[^\t\v\f\r ]+")
@@ -99,22 +102,40 @@ class _Read(NamedTuple):
 
 
 def _script_reads(script: Script) -> tuple[_Read, ...]:
-    return tuple(
-        [
-            _Read(unwrap(cmd.argv), command_word(cmd.argv), cmd.start, cmd.end, cmd.depth)
-            for cmd in script.commands
-        ]
-    )
+    found: list[_Read] = []
+    for tokens, depth, argv in script.commands:
+        first = argv[0] if argv else "="
+        # The usual command, a bare program name first: what unwrap and command_word
+        # would give is argv as it is and its first word (no call for either).
+        if "=" in first or "/" in first or first == "sudo" or first == "env":
+            read = (unwrap(argv), command_word(argv), tokens[0].start, tokens[-1].end, depth)
+        else:
+            read = (argv, first, tokens[0].start, tokens[-1].end, depth)
+        found.append(_tuple_new(_Read, read))
+    return tuple(found)
+
+
+def _place(instr: Instruction, read: _Read) -> Span:
+    """Return the source span of one command read from `instr`'s text (as `_placed` does)."""
+    if instr.is_json:
+        return instr.args_span
+    at = instr.args_start
+    return instr.offsets.span(at + read.start, at + read.end)
 
 
 def _placed(instr: Instruction, reads: tuple[_Read, ...]) -> tuple[RunCommand, ...]:
     """Return the commands read from `instr`'s text, placed in the source: a shell-form
     command at its own span, a command from inside a JSON array at the arguments'."""
-    if instr.is_json:
+    if instr.form is Form.JSON:
         span = instr.args_span
-        return tuple([RunCommand(r.argv, r.raw_name, span, r.depth) for r in reads])
+        return tuple([_tuple_new(RunCommand, (argv, raw, span, depth)) for argv, raw, _, _, depth in reads])
     to_span, at = instr.offsets.span, instr.args_start
-    return tuple([RunCommand(r.argv, r.raw_name, to_span(at + r.start, at + r.end), r.depth) for r in reads])
+    return tuple(
+        [
+            _tuple_new(RunCommand, (argv, raw, to_span(at + start, at + end), depth))
+            for argv, raw, start, end, depth in reads
+        ]
+    )
 
 
 @per_instruction
@@ -212,30 +233,56 @@ def fallback_commands(
     return found
 
 
+# `words.shell_words` as one regular expression (its character loop took most of the
+# word scan's time): a run of what is not a Go space, where a backslash takes the next
+# character along and a quote runs to its closing quote (a double quote's escaped ones
+# skipped) or to the end of the line.
+_SHELL_WORD = lazy_re(
+    "(?:[^"
+    + re.escape(w.GO_SPACES)
+    + r"""\\'"]++|\\[\s\S]?|"(?:[^"\\]++|\\[\s\S]?)*+(?:"|\Z)|'[^']*+(?:'|\Z))++"""
+)
+
+
+def shell_words(line: str) -> list[w.Word]:
+    """Return `words.shell_words(line)` (tests/test_practices_fast.py holds it to that)."""
+    return [_tuple_new(w.Word, (m.group(), m.start(), m.end())) for m in _SHELL_WORD.finditer(line)]
+
+
 def _fallback_reads(line: str) -> list[_Read]:
     """Return the commands `fallback_commands` finds in `line`, with offsets in `line`."""
     found: list[_Read] = []
-    current: list[w.Word] = []
+    current: list[str] = []  # the words of the command being read, as written
+    start = end = 0
 
     def flush(strip: str = "") -> None:
         if current:
-            argv = tuple(unquote(x.value) for x in current)
+            # A word without quotes or backslashes is its own value (no call, as in shell._script).
+            argv = tuple([unquote(x) if "'" in x or '"' in x or "\\" in x else x for x in current])
             if strip:
                 argv = (*argv[:-1], argv[-1][: -len(strip)])
-            found.append(_Read(unwrap(argv), command_word(argv), current[0].start, current[-1].end, 0))
+            first = argv[0]
+            if "=" in first or "/" in first or first == "sudo" or first == "env":
+                found.append(_tuple_new(_Read, (unwrap(argv), command_word(argv), start, end, 0)))
+            else:  # a bare program name first: unwrap and command_word give argv and it
+                found.append(_tuple_new(_Read, (argv, first, start, end, 0)))
             current.clear()
 
-    for word in w.shell_words(line):
-        text = word.value
-        if text.startswith("#"):
+    for m in _SHELL_WORD.finditer(line):
+        text = m.group()
+        if text[0] == "#":
             break
         if text in _OPERATOR_WORDS or (not current and text in _KEYWORDS):
             flush()
             continue
-        current.append(word)
-        glued = next((g for g in _GLUED if text.endswith(g)), None)
-        if glued and text != glued and not text.endswith("\\;"):
-            flush(glued)
+        if not current:
+            start = m.start()
+        current.append(text)
+        end = m.end()
+        if text.endswith(_GLUED):
+            glued = next(g for g in _GLUED if text.endswith(g))
+            if text != glued and not text.endswith("\\;"):
+                flush(glued)
     flush()
     return found
 
@@ -259,6 +306,45 @@ def _read_fallback(shape: Shape) -> tuple[_Read, ...]:
     if instr.is_json:
         return tuple(_fallback_reads(_shell_c_script(instr.values) or ""))
     return tuple(_fallback_reads(instr.args))
+
+
+def simple_reads(instr: Instruction) -> tuple[_Read, ...]:
+    """Return the commands `simple_commands` gives, not placed in the source: their argv
+    and raw names, with offsets in the text read. For a rule that reads only the words
+    (and places the one command it reports, `_place`): cached by the RUN's text, so a RUN
+    a fix above it moved is not placed again."""
+    return _shape_reads(_text_shape(instr))
+
+
+def _shape_reads(shape: Shape) -> tuple[_Read, ...]:
+    """Return `simple_reads` of the instruction of a `_text_shape` (both readers are cached)."""
+    found = _read_commands(shape)
+    return found[0] if found is not None else _read_fallback(shape)
+
+
+def _read_text(instr: Instruction) -> str:
+    """Return the text the commands of `instr` are read from: the arguments, or a JSON
+    instruction's values (decoded: `\\u0026` is `&`) one a line."""
+    return "\n".join(instr.values) if instr.form is Form.JSON else instr.args
+
+
+def may_hold(instr: Instruction, word: str) -> bool:
+    """Return False only when no word of the commands `simple_commands` reads from `instr`
+    holds `word` (a text without quotes or backslashes): then a rule looking for it need
+    not read the commands. Every command word is a piece of the arguments (a JSON
+    instruction's values), quotes and backslashes removed (`shell.unquote`), the line's
+    continuations already joined: such a word holds `word` only if the text does once
+    they are removed (and `word` in the text is still there once they are)."""
+    return word in _bare_text(_read_text(instr))
+
+
+@file_cache(4096)
+def _bare_text(text: str) -> str:
+    """Return `text` without quotes and backslashes. Cached: several rules ask on every
+    pass, and an unchanged RUN's arguments are the same string from one pass to the next."""
+    if "'" not in text and '"' not in text and "\\" not in text:
+        return text
+    return text.replace("'", "").replace('"', "").replace("\\", "")
 
 
 def _first_word_span(instr: Instruction) -> Span:
@@ -477,10 +563,13 @@ class SudoInRun(Rule):
     aliases = ("DL3004",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.instructions("RUN"):
-            sudo = next((c for c in simple_commands(instr) if basename(c.raw_name) == "sudo"), None)
+        for instr in df.instruction_list:
+            # Most RUNs never say `sudo`: their commands are not read for this rule.
+            if instr.kind != "RUN" or not may_hold(instr, "sudo"):
+                continue
+            sudo = next((c for c in simple_reads(instr) if basename(c.raw_name) == "sudo"), None)
             if sudo is not None:
-                yield self.violation(sudo.span)
+                yield self.violation(_place(instr, sudo))
 
 
 # -- DF704 ---------------------------------------------------------------------
@@ -528,10 +617,12 @@ class CdInRun(Rule):
     aliases = ("DL3003",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.instructions("RUN"):
-            cd = next((c for c in simple_commands(instr) if c.argv and c.argv[0] == "cd"), None)
+        for instr in df.instruction_list:
+            if instr.kind != "RUN" or not may_hold(instr, "cd"):
+                continue
+            cd = next((c for c in simple_reads(instr) if c.argv and c.argv[0] == "cd"), None)
             if cd is not None:
-                yield self.violation(cd.span)
+                yield self.violation(_place(instr, cd))
 
 
 # -- DF705 ---------------------------------------------------------------------
@@ -624,17 +715,23 @@ def is_windows(facts: Facts, stage: Stage) -> bool:
 def _masking_pipe(script: Script) -> bool:
     """Return whether a top-level `|` follows a command that can fail."""
     cmds = script.commands
+    # Where each command starts and ends, read once (not once per operator and command).
+    starts = [c.tokens[0].start for c in cmds]
+    ends = [c.tokens[-1].end for c in cmds]
+    last = len(cmds) - 1
     for op in script.operators:
         if op.text not in ("|", "|&"):
             continue
-        before = [c for c in cmds if c.end <= op.start]
-        after = [c for c in cmds if c.start >= op.end]
-        left = before[-1] if before else None
-        right = after[0] if after else None
+        at, after_op = op.start, op.end
+        k = next((k for k in range(last, -1, -1) if ends[k] <= at), None)  # the last one before
+        left = cmds[k] if k is not None else None
+        right = next((cmds[j] for j in range(last + 1) if starts[j] >= after_op), None)
         if not ((left and left.depth == 0) or (right and right.depth == 0)):
             continue  # inside `( )`, `if`, a loop: not the RUN's own exit status
-        between = [o for o in script.operators if left and left.end <= o.start < op.start]
-        if left is None or between or left.depth != 0 or left.name not in _SAFE_PRODUCERS:
+        if left is None or k is None or left.depth != 0:
+            return True
+        left_end = ends[k]
+        if any(left_end <= o.start < at for o in script.operators) or left.name not in _SAFE_PRODUCERS:
             return True
     return False
 
@@ -691,16 +788,25 @@ class PipeWithoutPipefail(Rule):
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         for stage in facts.stages:
-            if is_windows(facts, stage):
-                continue
+            windows: bool | None = None  # asked only once a piped RUN is found in the stage
             for instr in stage.instructions:
-                if instr.kind != "RUN" or instr.is_json or "|" not in instr.args:
+                if instr.kind != "RUN" or "|" not in instr.args or instr.form is Form.JSON:
                     continue
-                shell = stage.shell_at(instr)
-                if not shell or basename(shell[0]) not in _POSIX_SHELLS or _sets_pipefail(shell):
+                if windows is None:
+                    windows = is_windows(facts, stage)
+                if windows:
+                    break
+                if not _pipefail_missing(stage.shell_at(instr)):
                     continue
                 if _masks_failure(_text_shape(instr)):
                     yield self.violation(instr.keyword_span)
+
+
+@file_cache(64)
+def _pipefail_missing(shell: tuple[str, ...]) -> bool:
+    """Return whether `shell` (a `SHELL` in force) is a POSIX shell without `-o pipefail`.
+    Cached: every piped RUN of a stage asks of the same few shells."""
+    return bool(shell) and basename(shell[0]) in _POSIX_SHELLS and not _sets_pipefail(shell)
 
 
 @file_cache(4096)
@@ -708,7 +814,7 @@ def _masks_failure(shape: Shape) -> bool:
     """Return whether a RUN's script has a pipe whose failure is masked, with no `set -o
     pipefail` of its own. Reads only the commands' words and the script, never where they
     are: cached by the RUN's text (see `_text_shape`), for every fixer pass."""
-    found = commands(shape.instr)
+    found = _read_commands(shape)
     script = found[1] if found else None
     if found is None or script is None:
         return False
@@ -816,14 +922,21 @@ class MultipleProcessesInContainer(Rule):
     message = "Several processes in one container"
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.instructions("CMD", "ENTRYPOINT"):
-            found = commands(instr)
+        for instr in df.instruction_list:
+            if instr.kind != "CMD" and instr.kind != "ENTRYPOINT":
+                continue
+            # Neither `supervisord` nor `&` written: nothing to read (each operator is a
+            # piece of the text too).
+            if not may_hold(instr, "supervisord") and "&" not in _read_text(instr):
+                continue
+            shape = _text_shape(instr)
+            found = _read_commands(shape)
             # Unsure of the shell: still find `supervisord`, but no `&` without the operators.
-            cmds, script = found if found is not None else (simple_commands(instr), None)
+            cmds, script = found if found is not None else (_read_fallback(shape), None)
             sup = next((c for c in cmds if c.argv and c.argv[0] in _SUPERVISORS), None)
             if sup is not None:
                 msg = f"`{instr.kind}` starts `supervisord`, which runs several processes in one container"
-                yield self.violation(sup.span, message=msg)
+                yield self.violation(_place(instr, sup), message=msg)
             elif script is not None and any(op.text == "&" for op in script.operators):
                 msg = f"`{instr.kind}` starts a process in the background with `&`; Docker won't watch it"
                 yield self.violation(instr.keyword_span, message=msg)
@@ -839,6 +952,8 @@ _APK_ARG_OPTIONS = frozenset(
 )
 _YUM = frozenset({"yum", "dnf", "microdnf", "tdnf"})
 _YUM_ARG_OPTIONS = frozenset({"-c", "--config", "--installroot", "--releasever", "--setopt"})
+# The programs `installed_packages` reads an install of.
+_PACKAGE_MANAGERS = _APT | {"apk"} | _YUM
 
 
 def _packages(words: tuple[str, ...], arg_options: frozenset[str]) -> list[str]:
@@ -946,6 +1061,9 @@ class BuildToolsInFinalStage(Rule):
         for instr in stage.instructions:
             if instr.kind != "RUN":
                 continue
+            # A build tool is named in the text (in any case): most RUNs name none.
+            if not _may_name_build_tool(instr):
+                continue
             found = _build_tools(_text_shape(instr))
             if found is None:
                 continue
@@ -955,7 +1073,29 @@ class BuildToolsInFinalStage(Rule):
                 f"Build tools ({names}) installed in the final stage stay in the image: "
                 "build in an earlier stage and copy only the results"
             )
-            yield self.violation(simple_commands(instr)[at].span, message=msg)
+            yield self.violation(_place(instr, simple_reads(instr)[at]), message=msg)
+
+
+def _may_name_build_tool(instr: Instruction) -> bool:
+    """Return False only when no command word of `instr` can name a build tool (see
+    `may_hold`: each is a piece of the text, quotes and backslashes removed)."""
+    return _names_build_tool(_bare_text(_read_text(instr)))
+
+
+@file_cache(4096)
+def _names_build_tool(bare: str) -> bool:
+    # What every name `is_build_tool` accepts holds, lower-cased (`cmake` holds `make`):
+    # substring tests, each a C search (an alternation in one pattern was slower).
+    text = bare.lower()
+    return (
+        "gcc" in text
+        or "make" in text
+        or "-dev" in text
+        or "g++" in text
+        or "build-" in text
+        or "clang" in text
+        or "alpine-sdk" in text
+    )
 
 
 @file_cache(4096)
@@ -963,8 +1103,11 @@ def _build_tools(shape: Shape) -> tuple[int, tuple[str, ...]] | None:
     """Return the index of a RUN's first command that installs build tools no later command
     of the RUN removes, and those tools; None when there is none. Reads only the commands'
     words: cached by the RUN's text (see `_text_shape`), for every fixer pass."""
-    cmds = simple_commands(shape.instr)
+    cmds = _shape_reads(shape)
     for i, cmd in enumerate(cmds):
+        # Only a package manager installs anything: the other commands cost no call.
+        if not cmd.argv or cmd.argv[0] not in _PACKAGE_MANAGERS:
+            continue
         tools = [p for p in installed_packages(cmd.argv) or () if is_build_tool(p)]
         if tools and not any(removes_packages(c.argv) for c in cmds[i + 1 :]):
             return i, tuple(tools)
@@ -1023,6 +1166,8 @@ _NOT_SECRET_WORDS = frozenset(
         "location",
     }
 )
+# What every word `looks_secret` looks for holds (`passwd`, `apikey`, `key` after `api`).
+_SECRET_PART = lazy_re(r"pass|pword|secret|token|credential|key")
 _CAMEL_RE = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])")
 _NAME_SEP = lazy_re(r"[_\-.]+")
 
@@ -1037,6 +1182,9 @@ def looks_secret(name: str) -> bool:
     """Return whether a variable name says it holds a secret (password, token, API key...).
 
     Cached: the same ARG and ENV names are asked for on every fixer pass."""
+    # Each word is a piece of the name, lower-cased: most names hold no secret word.
+    if _SECRET_PART.search(name.lower()) is None:
+        return False
     words = name_words(name)
     if any(word in _NOT_SECRET_WORDS for word in words):
         return False
@@ -1106,7 +1254,9 @@ class SecretInArgOrEnv(Rule):
     aliases = ("SecretsUsedInArgOrEnv",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        for instr in df.instructions("ARG", "ENV"):
+        for instr in df.instruction_list:
+            if instr.kind != "ARG" and instr.kind != "ENV":
+                continue
             for name in _arg_env_names(instr):
                 if looks_secret(name):
                     msg = (

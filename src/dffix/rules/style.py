@@ -339,16 +339,20 @@ class MixedInstructionCase(Rule):
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         # Unknown words (template placeholders) are not instructions: leave them alone.
-        instrs = [i for i in df.all_instructions if i.kind in INSTRUCTIONS]
-        keywords = [_keyword(df, i) for i in instrs]
-        lower = sum(1 for k in keywords if k.islower())
-        upper = sum(1 for k in keywords if k.isupper())
+        instrs = [i for i in df.instruction_list if i.kind in INSTRUCTIONS]
+        text = df.text
+        keywords = [text[i.keyword_span.start : i.keyword_span.end] for i in instrs]
+        lower = upper = 0
+        for k in keywords:
+            if k.isupper():
+                upper += 1
+            elif k.islower():
+                lower += 1
         to_lower = lower > upper
         for instr, keyword in zip(instrs, keywords, strict=True):
-            fixable = instr.kind not in UNTOUCHED_KINDS
-            found = self._check_keyword(instr, keyword, to_lower, fixable)
-            if found is not None:
-                yield found
+            # The usual keyword is in the file's case already: no call for it.
+            if keyword != (keyword.lower() if to_lower else keyword.upper()):
+                yield self._violation_of(instr, keyword, to_lower, instr.kind not in UNTOUCHED_KINDS)
             inner = instr.inner
             if inner is not None and inner.kind in INSTRUCTIONS:
                 found = self._check_keyword(inner, _keyword(df, inner), to_lower, fixable=False)
@@ -359,19 +363,38 @@ class MixedInstructionCase(Rule):
         self, instr: Instruction, keyword: str, to_lower: bool, fixable: bool
     ) -> Violation | None:
         """Return the violation of `instr`, whose keyword is written `keyword`, or None."""
-        wanted = keyword.lower() if to_lower else keyword.upper()
-        if keyword == wanted:
+        if keyword == (keyword.lower() if to_lower else keyword.upper()):
             return None
+        return self._violation_of(instr, keyword, to_lower, fixable)
+
+    def _violation_of(self, instr: Instruction, keyword: str, to_lower: bool, fixable: bool) -> Violation:
+        """Return the violation of `instr`, whose keyword `keyword` is not in the file's case."""
+        wanted = keyword.lower() if to_lower else keyword.upper()
         case = "lowercase" if to_lower else "uppercase"
         msg = f"`{keyword}` should be {case}, like most instructions in this file"
         fix = Fix.safe(Edit.replace(instr.keyword_span, wanted)) if fixable else None
         return self.violation(instr.keyword_span, fix, message=msg)
 
 
+_GO_SPACE_RE = lazy_re(f"[{w.GO_SPACES}]")
+
+
 @lru_cache(maxsize=4096)
 def _legacy_words(args: str, escape: str) -> bool:
     """Return whether BuildKit reads `ENV`/`LABEL` arguments in the legacy `key value`
-    form: the first word has no `=`. Cached: the same lines are read on every pass."""
+    form: the first word has no `=`. Cached: the same lines are read on every pass.
+
+    parseWords keeps quotes and escapes in its words, and only a quote or an escape makes
+    a space part of a word: before the first `=`, without either, the first word holds it
+    unless a space ends that word first. With no `=` at all, the answer is whether there
+    is a word (only blanks and a lone final escape make none). Otherwise the words are read.
+    """
+    at = args.find("=")
+    if at < 0:
+        return args.lstrip(w.GO_SPACES) not in ("", escape)
+    before = args[:at]
+    if escape not in before and "'" not in before and '"' not in before:
+        return _GO_SPACE_RE.search(before.lstrip(w.GO_SPACES)) is not None
     words = w.parse_words(args, escape)
     return bool(words) and "=" not in words[0]
 

@@ -30,8 +30,9 @@ from dffix.facts import Facts, Stage
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.deps.context import View
 from dffix.rules.deps.layout import Layout, layout
+from dffix.rules.deps.paths import Loc
 from dffix.rules.deps.planner import Finding, install_findings, short, stage_view, workdirs
-from dffix.rules.deps.run import run_plan
+from dffix.rules.deps.run import may_install, run_plan
 from dffix.syntax.tree import Dockerfile
 
 
@@ -184,8 +185,12 @@ def _installs(stage: Stage) -> bool:
     """Return whether a RUN of the stage runs an install tool (as `stage_view` reads it)."""
     if "RUN" not in stage.kinds:
         return False
-    wds = workdirs(stage)
-    return any(
-        i.kind == "RUN" and (plan := run_plan(i, stage.shell_at(i), wds[n])) is not None and bool(plan.tools)
-        for n, i in enumerate(stage.instructions)
-    )
+    wds: list[Loc] | None = None
+    for n, instr in enumerate(stage.instructions):
+        if instr.kind != "RUN" or not may_install(instr):
+            continue  # no install tool in its text: its plan has none
+        wds = wds or workdirs(stage)
+        plan = run_plan(instr, stage.shell_at(instr), wds[n])
+        if plan is not None and plan.tools:
+            return True
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from dffix.lazy import lazy_re
 from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import NamedTuple
 from dffix.rules.deps.commands import command_effect
@@ -71,6 +72,37 @@ def _shaped_plan(shape: Shape, shell: tuple[str, ...], workdir: Loc) -> RunPlan 
         else:
             writes.extend(_locs(effect.paths))
     return RunPlan(tuple(tools), tuple(writes))
+
+
+def may_install(instr: Instruction) -> bool:
+    """Return False when no command of the RUN can be an install tool (its plan has no
+    `tools`, whatever the shell and folder); True when one may be.
+
+    Nine RUNs in ten run no package manager DF202 knows, and a stage without an install
+    needs no plan at all: this test on the text spares their reading (`run_plan`)."""
+    return _may_install(" ".join(instr.values) if instr.is_json else instr.args)
+
+
+@file_cache(4096)
+def _may_install(text: str) -> bool:
+    # A command's words are its tokens' text less some quotes and backslashes, so with
+    # every quote and backslash taken out a tool's name (the last `/` part of a word,
+    # after `NAME=value`, `sudo` or `python -m`) is in the text, between two characters
+    # that cannot continue a word it ends or starts (an ASCII space, an operator, `/`).
+    text = text.replace('"', "").replace("'", "").replace("\\", "")
+    if not any(name in text for name in _INSTALLER_PARTS):
+        return False  # the plain search first: the pattern tries every position
+    return _INSTALLER_WORD.search(text) is not None
+
+
+# The command names `commands.command_effect` hands to a reader that may return a Tool
+# (`_HANDLERS` but `cd`; `pip3.11` is pip, `bundler` is bundle), and parts of them that
+# every one holds (`pipenv` holds `pip`, `pnpm` `npm`).
+_INSTALLER_WORD = lazy_re(
+    r"(?<![A-Za-z0-9_.-])(?:pip[0-9.]*|pipenv|uv|poetry|pdm|npm|yarn|pnpm|go|bundler?|gem|composer)"
+    r"(?![A-Za-z0-9_.-])"
+)
+_INSTALLER_PARTS = ("pip", "uv", "poetry", "pdm", "npm", "yarn", "go", "bundle", "gem", "composer")
 
 
 @lru_cache(maxsize=256)

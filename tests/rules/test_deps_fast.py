@@ -1,0 +1,179 @@
+"""DF202's shortcuts give what the plain computation gives (issue 14).
+
+Each test holds a shortcut to the computation it stands for (the code as it was, kept
+here as the reference): on the corpus as written and as fixed, and on generated RUNs
+that spell the install tools' names in odd ways (quoted, escaped, behind a path, `sudo`,
+`python -m`, in exec form).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, strategies as st
+
+from dffix import memo
+from dffix.facts import Stage, compute_facts
+from dffix.rules import deps
+from dffix.rules.deps.paths import WORKDIR, Loc
+from dffix.rules.deps.planner import workdirs
+from dffix.rules.deps.run import may_install, run_plan
+from dffix.syntax import Dockerfile, parse
+from dffix.syntax.tree import Instruction
+from tests.test_fuzz import fuzz_settings
+from tests.test_rules_fast import corpus_texts, parsed
+
+
+@pytest.fixture(autouse=True)
+def _forget() -> Iterator[None]:
+    """Leave the file caches empty, as the command line does after each file."""
+    yield
+    memo.forget()
+
+
+def reference_installs(stage: Stage) -> bool:
+    """`deps._installs` as it was: every RUN's plan read until one has a tool."""
+    if "RUN" not in stage.kinds:
+        return False
+    wds = workdirs(stage)
+    return any(
+        i.kind == "RUN" and (plan := run_plan(i, stage.shell_at(i), wds[n])) is not None and bool(plan.tools)
+        for n, i in enumerate(stage.instructions)
+    )
+
+
+def has_tools(instr: Instruction, shell: tuple[str, ...] = ("/bin/sh", "-c")) -> bool:
+    plan = run_plan(instr, shell, Loc(WORKDIR, ()))
+    return plan is not None and bool(plan.tools)
+
+
+def test_may_install_misses_no_tool_on_the_corpus() -> None:
+    seen = passed = 0
+    for _df, facts in parsed(corpus_texts()):
+        for stage in facts.stages:
+            wds = workdirs(stage)
+            for n, instr in enumerate(stage.instructions):
+                if instr.kind != "RUN":
+                    continue
+                seen += 1
+                plan = run_plan(instr, stage.shell_at(instr), wds[n])
+                if may_install(instr):
+                    passed += 1
+                else:
+                    assert plan is None or not plan.tools, instr.line
+        memo.forget()
+    assert passed < seen / 3  # the test spares most RUNs (331 of 2,049 in the corpus)
+
+
+def test_installs_is_the_plain_reading_on_the_corpus() -> None:
+    for _df, facts in parsed(corpus_texts()):
+        for stage in facts.stages:
+            assert deps._installs(stage) == reference_installs(stage)
+        memo.forget()
+
+
+# Generated RUNs: install commands (and near misses) with their words spelled as a shell
+# reads them back to the same name.
+
+_INSTALLS = (
+    "pip install -r requirements.txt",
+    "pip3.11 install -r requirements.txt",
+    "pipenv install --deploy",
+    "poetry install --no-root",
+    "uv sync --no-install-project",
+    "pdm install --no-self",
+    "npm ci",
+    "npm install",
+    "yarn install",
+    "pnpm install",
+    "pnpm fetch",
+    "go mod download",
+    "bundle install",
+    "bundler install",
+    "gem install bundler",
+    "composer install --no-scripts --no-autoloader",
+)
+_OTHERS = ("apt-get update", "echo go", "cargo build", "mongod --version", "gosu app true", "rm -rf /tmp/x")
+
+
+@st.composite
+def spelled(draw: st.DrawFn, word: str) -> str:
+    """Return `word` with quotes and backslashes the shell takes out again."""
+    out: list[str] = []
+    for ch in word:
+        how = draw(st.sampled_from(("", "", "", '"', "'", "\\", "''", '""')))
+        if how in ('"', "'"):
+            out.append(how + ch + how)
+        elif how == "\\":
+            out.append("\\" + ch)
+        else:
+            out.append(how + ch)
+    return "".join(out)
+
+
+@st.composite
+def command(draw: st.DrawFn) -> str:
+    words = draw(st.sampled_from(_INSTALLS + _OTHERS)).split()
+    name = words[0]
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(("/usr/local/bin/", "./", "/opt/x/bin/"))) + name
+    words = [draw(spelled(name)) if draw(st.booleans()) else name, *words[1:]]
+    prefix = draw(st.sampled_from(("", "sudo ", "FOO=1 ", "A=b C=d sudo ", "python3 -m ", "python -m ")))
+    return prefix + " ".join(words)
+
+
+@st.composite
+def run_line(draw: st.DrawFn) -> str:
+    commands = draw(st.lists(command(), min_size=1, max_size=3))
+    if draw(st.integers(0, 4)) == 0:
+        return "RUN " + json.dumps(commands[0].split())
+    ops = draw(st.lists(st.sampled_from((" && ", "; ", " || ", ";", "&&", " | ")), min_size=2, max_size=2))
+    script = commands[0]
+    for op, cmd in zip(ops, commands[1:], strict=False):
+        script += op + cmd
+    return "RUN " + script
+
+
+@fuzz_settings(400)
+@given(run_line())
+def test_may_install_misses_no_tool_in_generated_runs(line: str) -> None:
+    df = parse(line + "\n")
+    assert isinstance(df, Dockerfile)
+    facts = compute_facts(df)
+    for stage in facts.stages:
+        assert deps._installs(stage) == reference_installs(stage)
+    for instr in df.all_instructions:
+        if instr.kind == "RUN" and not may_install(instr):
+            assert not has_tools(instr), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'RUN "pip" install -r requirements.txt',
+        "RUN p'i'p install -r requirements.txt",
+        "RUN \\npm ci",
+        'RUN ["/usr/bin/npm", "ci"]',
+        "RUN python3 -m pip install -r requirements.txt",
+        "RUN FOO=1 sudo go mod download",
+        "RUN cd /app&&bundler install",
+    ],
+)
+def test_may_install_reads_odd_spellings(line: str) -> None:
+    df = parse(line + "\n")
+    assert isinstance(df, Dockerfile)
+    (instr,) = df.all_instructions
+    assert may_install(instr)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["RUN apt-get install -y golang", "RUN cargo build", "RUN echo pipe > /tmp/x", "RUN gosu app true"],
+)
+def test_may_install_spares_other_runs(line: str) -> None:
+    df = parse(line + "\n")
+    assert isinstance(df, Dockerfile)
+    (instr,) = df.all_instructions
+    assert not may_install(instr)

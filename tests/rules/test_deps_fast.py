@@ -17,10 +17,12 @@ from hypothesis import given, strategies as st
 from dffix import memo
 from dffix.facts import Stage, compute_facts
 from dffix.rules import deps
+from dffix.rules.deps import run
 from dffix.rules.deps.paths import WORKDIR, Loc
 from dffix.rules.deps.planner import workdirs
 from dffix.rules.deps.run import may_install, run_plan
 from dffix.syntax import Dockerfile, parse
+from dffix.syntax.shell import Kind, split_commands
 from dffix.syntax.tree import Instruction
 from tests.test_fuzz import fuzz_settings
 from tests.test_rules_fast import corpus_texts, parsed
@@ -42,6 +44,27 @@ def reference_installs(stage: Stage) -> bool:
         i.kind == "RUN" and (plan := run_plan(i, stage.shell_at(i), wds[n])) is not None and bool(plan.tools)
         for n, i in enumerate(stage.instructions)
     )
+
+
+def reference_run_commands(
+    instr: Instruction, shell: tuple[str, ...]
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]] | None:
+    """`run._run_commands` as it was: every command's words searched for a substitution,
+    every command's tokens for redirections."""
+    if instr.is_json:
+        return [(instr.values, ())] if instr.values else None
+    if instr.heredocs or not run._posix(shell):
+        return None
+    script = split_commands(instr.args)
+    if script is None or not script.is_flat or any(op.text in ("&", "|&") for op in script.operators):
+        return None
+    out: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for cmd in script.commands:
+        if any("`" in w.text or "$(" in w.text for w in cmd.words):
+            return None
+        redirects = tuple(t.text for t in cmd.tokens if t.kind is Kind.REDIRECT)
+        out.append((cmd.argv, redirects))
+    return out
 
 
 def has_tools(instr: Instruction, shell: tuple[str, ...] = ("/bin/sh", "-c")) -> bool:
@@ -74,6 +97,16 @@ def test_installs_is_the_plain_reading_on_the_corpus() -> None:
         memo.forget()
 
 
+def test_run_commands_is_the_plain_reading_on_the_corpus() -> None:
+    for df, _ in parsed(corpus_texts()):
+        for instr in df.all_instructions:
+            if instr.kind == "RUN":
+                assert run._run_commands(instr, SH) == reference_run_commands(instr, SH)
+
+
+SH = ("/bin/sh", "-c")
+
+
 # Generated RUNs: install commands (and near misses) with their words spelled as a shell
 # reads them back to the same name.
 
@@ -95,7 +128,10 @@ _INSTALLS = (
     "gem install bundler",
     "composer install --no-scripts --no-autoloader",
 )
-_OTHERS = ("apt-get update", "echo go", "cargo build", "mongod --version", "gosu app true", "rm -rf /tmp/x")
+_OTHERS = (
+    *("apt-get update", "echo go", "cargo build", "mongod --version", "gosu app true", "rm -rf /tmp/x"),
+    *("echo x > /tmp/f", "cat </etc/x 2>&1", "echo `id`", "echo $(id) >>/tmp/log", "npm ci >/dev/null"),
+)
 
 
 @st.composite
@@ -145,6 +181,7 @@ def test_may_install_misses_no_tool_in_generated_runs(line: str) -> None:
     for stage in facts.stages:
         assert deps._installs(stage) == reference_installs(stage)
     for instr in df.all_instructions:
+        assert run._run_commands(instr, SH) == reference_run_commands(instr, SH)
         if instr.kind == "RUN" and not may_install(instr):
             assert not has_tools(instr), line
 

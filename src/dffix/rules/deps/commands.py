@@ -79,14 +79,13 @@ def command_effect(argv: tuple[str, ...]) -> Effect | None:
     if not argv:
         return None
     name, args = _tool_name(argv)
-    words = " ".join(argv)
     if name is None:
         return None
     if args in _VERSION_ARGS:
         return Writes()
     handler = _HANDLERS.get(name)
     if handler is not None:
-        return handler(args, words)
+        return handler(args, " ".join(argv))  # the command as messages show it
     if name in _PACKAGE_MANAGERS:
         return package_manager_effect(args)
     if name in _SYSTEM_TOOLS:

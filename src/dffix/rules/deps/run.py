@@ -136,12 +136,18 @@ def _run_commands(
     script = split_commands(instr.args)
     if script is None or not script.is_flat or any(op.text in ("&", "|&") for op in script.operators):
         return None
+    # Every token is a piece of the script: a word holds a substitution, and a token is a
+    # redirection (`>`, `2>&1`, `<in`), only if the script holds its characters.
+    text = instr.args
+    substitutes = "`" in text or "$(" in text
+    redirects = "<" in text or ">" in text
     out: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for cmd in script.commands:
-        if any("`" in w.text or "$(" in w.text for w in cmd.words):
+        if substitutes and any("`" in w.text or "$(" in w.text for w in cmd.words):
             return None  # a command substitution runs a command we do not see
-        redirects = tuple(t.text for t in cmd.tokens if t.kind is Kind.REDIRECT)
-        out.append((cmd.argv, redirects))
+        out.append(
+            (cmd.argv, tuple(t.text for t in cmd.tokens if t.kind is Kind.REDIRECT) if redirects else ())
+        )
     return out
 
 

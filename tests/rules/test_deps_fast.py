@@ -8,6 +8,7 @@ that spell the install tools' names in odd ways (quoted, escaped, behind a path,
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Iterator
 
@@ -18,8 +19,11 @@ from dffix import memo
 from dffix.facts import Stage, compute_facts
 from dffix.rules import deps
 from dffix.rules.deps import run
-from dffix.rules.deps.paths import WORKDIR, Loc
-from dffix.rules.deps.planner import workdirs
+from dffix.rules.deps.context import Presence, View
+from dffix.rules.deps.copies import Mapping
+from dffix.rules.deps.layout import Lines
+from dffix.rules.deps.paths import ABS, WORKDIR, Loc, has_glob
+from dffix.rules.deps.planner import Clash, _glob_prefix, mapping_clash, stage_view, workdirs
 from dffix.rules.deps.run import may_install, run_plan
 from dffix.syntax import Dockerfile, parse
 from dffix.syntax.shell import Kind, split_commands
@@ -67,6 +71,29 @@ def reference_run_commands(
     return out
 
 
+def reference_mapping_clash(m: Mapping, path: Loc, view: View) -> Clash:
+    """`planner.mapping_clash` as it was, without the test of the first names."""
+    target, written = m.target.as_abs(), path.as_abs()
+    if _glob_prefix(written, target):
+        return Clash.SURE
+    if not target.contains(written):
+        return Clash.NONE
+    rest = target.below(written)
+    if m.pattern and rest and not has_glob(rest[0]) and not fnmatch.fnmatchcase(rest[0], m.pattern):
+        return Clash.NONE
+    if m.source is None:
+        return Clash.SURE if view.visible else Clash.POSSIBLE
+    plain: list[str] = []
+    for name in rest:
+        if has_glob(name):
+            break
+        plain.append(name)
+    presence = view.presence(m.source + tuple(plain))
+    if presence is Presence.ABSENT:
+        return Clash.NONE
+    return Clash.POSSIBLE if presence is Presence.UNKNOWN else Clash.SURE
+
+
 def has_tools(instr: Instruction, shell: tuple[str, ...] = ("/bin/sh", "-c")) -> bool:
     plan = run_plan(instr, shell, Loc(WORKDIR, ()))
     return plan is not None and bool(plan.tools)
@@ -93,7 +120,7 @@ def test_may_install_misses_no_tool_on_the_corpus() -> None:
 def test_installs_is_the_plain_reading_on_the_corpus() -> None:
     for _df, facts in parsed(corpus_texts()):
         for stage in facts.stages:
-            assert deps._installs(stage) == reference_installs(stage)
+            assert (deps._installs(stage) is not None) == reference_installs(stage)
         memo.forget()
 
 
@@ -105,6 +132,39 @@ def test_run_commands_is_the_plain_reading_on_the_corpus() -> None:
 
 
 SH = ("/bin/sh", "-c")
+
+
+def test_mapping_clash_is_the_plain_reading_on_the_corpus() -> None:
+    view = View.of(None)
+    for df, facts in parsed(corpus_texts()):
+        for stage in facts.stages:
+            sv = stage_view(df, stage, view, Lines(df))
+            mappings = [m for s in sv.steps if s is not None and s.copy for m in s.copy.mappings]
+            writes = [p for s in sv.steps if s is not None and s.plan for p in s.plan.writes]
+            for m in mappings:
+                for path in {*writes, *(n.target for n in mappings)}:
+                    assert mapping_clash(m, path, view) == reference_mapping_clash(m, path, view)
+        memo.forget()
+
+
+_names = st.lists(
+    st.sampled_from(("app", "usr", "etc", "*", "a*", "[ab]", "?", "a", "b", "root", ".*")), max_size=3
+)
+_locs = st.builds(Loc, st.sampled_from((ABS, WORKDIR)), _names.map(tuple))
+
+
+@given(
+    st.builds(
+        Mapping,
+        _locs,
+        st.one_of(st.none(), _names.map(tuple)),
+        st.one_of(st.none(), st.sampled_from(("*.txt", "a", "[ab]*"))),
+    ),
+    _locs,
+)
+def test_mapping_clash_is_the_plain_reading_on_generated_paths(m: Mapping, path: Loc) -> None:
+    view = View.of(None)
+    assert mapping_clash(m, path, view) == reference_mapping_clash(m, path, view)
 
 
 # Generated RUNs: install commands (and near misses) with their words spelled as a shell
@@ -179,7 +239,7 @@ def test_may_install_misses_no_tool_in_generated_runs(line: str) -> None:
     assert isinstance(df, Dockerfile)
     facts = compute_facts(df)
     for stage in facts.stages:
-        assert deps._installs(stage) == reference_installs(stage)
+        assert (deps._installs(stage) is not None) == reference_installs(stage)
     for instr in df.all_instructions:
         assert run._run_commands(instr, SH) == reference_run_commands(instr, SH)
         if instr.kind == "RUN" and not may_install(instr):

@@ -11,7 +11,7 @@ from dffix.records import NamedTuple
 from dffix.rules.deps.commands import project_content
 from dffix.rules.deps.context import Presence, View
 from dffix.rules.deps.copies import CopyInfo, Mapping, copy_info
-from dffix.rules.deps.layout import Layout, move_edits, narrow_copy
+from dffix.rules.deps.layout import Lines, move_edits, narrow_copy
 from dffix.rules.deps.model import Read, Role, Tool, is_manifest_name
 from dffix.rules.deps.paths import WORKDIR, Loc, has_glob, resolve, split_path
 from dffix.rules.deps.pip import pip_content
@@ -84,6 +84,11 @@ def _glob_prefix(outer: Loc, inner: Loc) -> bool:
 
 def mapping_clash(m: Mapping, path: Loc, view: View) -> Clash:
     """Return whether writing `path` meets what mapping `m` copies."""
+    tp, wp = m.target.parts, path.parts
+    if tp and wp and tp[0] != wp[0] and not has_glob(wp[0]):
+        # Apart from their first names: neither is at or below the other (most writes
+        # are system folders, most copies go below the project's).
+        return Clash.NONE
     target, written = m.target.as_abs(), path.as_abs()
     if _glob_prefix(written, target):
         return Clash.SURE  # the write covers the whole copy
@@ -135,7 +140,7 @@ class StageView(NamedTuple):
     stage: Stage
     steps: tuple[Step | None, ...]
     view: View
-    layout: Layout
+    lines: Lines
 
 
 class Finding(NamedTuple):
@@ -689,8 +694,10 @@ def install_findings(sv: StageView, k: int, claimed: frozenset[int]) -> list[Fin
     return [barrier] if barrier is not None else []
 
 
-def stage_view(df: Dockerfile, stage: Stage, view: View, lines: Layout) -> StageView:
-    """Return the analysed steps of a stage."""
-    wds = workdirs(stage)
+def stage_view(
+    df: Dockerfile, stage: Stage, view: View, lines: Lines, wds: list[Loc] | None = None
+) -> StageView:
+    """Return the analysed steps of a stage; `wds` are its `workdirs`, when known already."""
+    wds = workdirs(stage) if wds is None else wds
     steps = tuple(analyse(i, stage, wds[n], view) for n, i in enumerate(stage.instructions))
     return StageView(df, stage, steps, view, lines)

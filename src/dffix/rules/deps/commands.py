@@ -155,6 +155,16 @@ _HANDLERS: dict[str, Callable[[tuple[str, ...], str], Effect | None]] = {
 }
 
 
+# The commands whose readers may return a Tool (`cd` gives a Cd).
+_INSTALLERS = frozenset(_HANDLERS) - {"cd"}
+
+
+def is_installer(argv: tuple[str, ...]) -> bool:
+    """Return whether `command_effect(argv)` may be an install Tool (False: it is not)."""
+    argv = _unwrap(argv)
+    return bool(argv) and _tool_name(argv)[0] in _INSTALLERS
+
+
 def project_content(tool: Tool, text: str) -> str | None:
     """Return why a manifest makes the install read more than manifests, or None."""
     kind = tool.kind

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from dffix.lazy import lazy_re
 from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import NamedTuple
-from dffix.rules.deps.commands import command_effect
+from dffix.rules.deps.commands import command_effect, is_installer
 from dffix.rules.deps.model import Cd, Tool
 from dffix.rules.deps.paths import ABS, Loc, resolve
 from dffix.syntax.shell import Kind, split_commands
@@ -75,34 +74,23 @@ def _shaped_plan(shape: Shape, shell: tuple[str, ...], workdir: Loc) -> RunPlan 
 
 
 def may_install(instr: Instruction) -> bool:
-    """Return False when no command of the RUN can be an install tool (its plan has no
-    `tools`, whatever the shell and folder); True when one may be.
+    """Return False when no command of the RUN is an install tool (its plan has no `tools`,
+    whatever the shell and folder); True when one may be.
 
     Nine RUNs in ten run no package manager DF202 knows, and a stage without an install
-    needs no plan at all: this test on the text spares their reading (`run_plan`)."""
-    return _may_install(" ".join(instr.values) if instr.is_json else instr.args)
+    needs no plan at all: this look at the commands' names spares their reading (`run_plan`).
+    """
+    if instr.is_json:
+        return is_installer(instr.values)
+    return not instr.heredocs and _may_install(instr.args)
 
 
 @file_cache(4096)
 def _may_install(text: str) -> bool:
-    # A command's words are its tokens' text less some quotes and backslashes, so with
-    # every quote and backslash taken out a tool's name (the last `/` part of a word,
-    # after `NAME=value`, `sudo` or `python -m`) is in the text, between two characters
-    # that cannot continue a word it ends or starts (an ASCII space, an operator, `/`).
-    text = text.replace('"', "").replace("'", "").replace("\\", "")
-    if not any(name in text for name in _INSTALLER_PARTS):
-        return False  # the plain search first: the pattern tries every position
-    return _INSTALLER_WORD.search(text) is not None
-
-
-# The command names `commands.command_effect` hands to a reader that may return a Tool
-# (`_HANDLERS` but `cd`; `pip3.11` is pip, `bundler` is bundle), and parts of them that
-# every one holds (`pipenv` holds `pip`, `pnpm` `npm`).
-_INSTALLER_WORD = lazy_re(
-    r"(?<![A-Za-z0-9_.-])(?:pip[0-9.]*|pipenv|uv|poetry|pdm|npm|yarn|pnpm|go|bundler?|gem|composer)"
-    r"(?![A-Za-z0-9_.-])"
-)
-_INSTALLER_PARTS = ("pip", "uv", "poetry", "pdm", "npm", "yarn", "go", "bundle", "gem", "composer")
+    # split_commands is cached, and the apt rules before this one split every RUN already
+    # (a RUN's plan reads the script too): only the names are read here.
+    script = split_commands(text)
+    return script is not None and any(is_installer(cmd.argv) for cmd in script.commands)
 
 
 @lru_cache(maxsize=256)

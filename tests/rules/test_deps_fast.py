@@ -251,14 +251,30 @@ _WORDS = (
     *("pip", "pip3", "python3", "-m", "sudo", "FOO=1", "npm", "ci", "install", "go", "mod", "download"),
     *("bundler", "bundle", "uv", "sync", "cd", "/app", "-r", "requirements.txt", "/usr/bin/pip", "composer"),
     *("--version", "gem", "poetry", "pdm", "pnpm", "fetch", "yarn", "pipenv", "echo", "apt-get", "$PIP"),
+    *("python", "/usr/bin/python3.11", "pip3.11", "pipx", "b", "p", "", "/", "./bundler", "a=b", "sudo -u"),
 )
 
 
 @fuzz_settings(400)
 @given(st.lists(st.sampled_from(_WORDS), max_size=6).map(tuple))
 def test_is_installer_misses_no_tool(argv: tuple[str, ...]) -> None:
+    assert commands.is_installer(argv) == reference_is_installer(argv)
     if not commands.is_installer(argv):
         assert not isinstance(commands.command_effect(argv), Tool)
+
+
+def reference_is_installer(argv: tuple[str, ...]) -> bool:
+    """`commands.is_installer` read the plain way: the tool name command_effect reads."""
+    argv = commands._unwrap(argv)
+    return bool(argv) and commands._tool_name(argv)[0] in commands._INSTALLERS
+
+
+def test_is_installer_is_the_plain_reading_on_the_corpus() -> None:
+    for df, _ in parsed(corpus_texts()):
+        for instr in df.all_instructions:
+            script = split_commands(instr.args) if instr.kind == "RUN" else None
+            for cmd in script.commands if script else ():
+                assert commands.is_installer(cmd.argv) == reference_is_installer(cmd.argv)
 
 
 @pytest.mark.parametrize(

@@ -160,9 +160,23 @@ _INSTALLERS = frozenset(_HANDLERS) - {"cd"}
 
 
 def is_installer(argv: tuple[str, ...]) -> bool:
-    """Return whether `command_effect(argv)` may be an install Tool (False: it is not)."""
-    argv = _unwrap(argv)
-    return bool(argv) and _tool_name(argv)[0] in _INSTALLERS
+    """Return whether `command_effect(argv)` may be an install Tool (False: it is not).
+
+    Asked of every command of every RUN: a bare first word is not unwrapped, and only a
+    name `_tool_name` may read as another (`python3 -m pip`, `pip3.11`, `bundler`) goes
+    to it; any other name is its own."""
+    if not argv:
+        return False
+    first = argv[0]
+    if "=" in first or first == "sudo":
+        argv = _unwrap(argv)
+        if not argv:
+            return False
+        first = argv[0]
+    name = first[first.rfind("/") + 1 :]
+    if name in _INSTALLERS:
+        return True
+    return name.startswith(("p", "b")) and _tool_name(argv)[0] in _INSTALLERS
 
 
 def project_content(tool: Tool, text: str) -> str | None:

@@ -90,7 +90,11 @@ def _may_install(text: str) -> bool:
     # split_commands is cached, and the apt rules before this one split every RUN already
     # (a RUN's plan reads the script too): only the names are read here.
     script = split_commands(text)
-    return script is not None and any(is_installer(cmd.argv) for cmd in script.commands)
+    if script is not None:
+        for cmd in script.commands:
+            if is_installer(cmd.argv):
+                return True
+    return False
 
 
 @lru_cache(maxsize=256)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
 
 from dffix import memo
-from dffix.facts import Stage, compute_facts
+from dffix.facts import BuildContext, Stage, compute_facts
 from dffix.rules import deps
 from dffix.rules.deps import commands, run
-from dffix.rules.deps.context import Presence, View
+from dffix.rules.deps.context import Presence, View, ignore_rules
 from dffix.rules.deps.copies import Mapping
 from dffix.rules.deps.layout import Lines
 from dffix.rules.deps.model import Tool
@@ -305,3 +306,35 @@ def test_may_install_spares_other_runs(line: str) -> None:
     assert isinstance(df, Dockerfile)
     (instr,) = df.all_instructions
     assert not may_install(instr)
+
+
+@pytest.mark.parametrize(
+    ("files", "dockerfile"),
+    [
+        pytest.param({"Dockerfile": ""}, "Dockerfile", id="no ignore file"),
+        pytest.param({"Dockerfile": "", ".dockerignore": "node_modules\n"}, "Dockerfile", id="dockerignore"),
+        pytest.param(
+            {"app.Dockerfile": "", "app.Dockerfile.dockerignore": "x\n"}, "app.Dockerfile", id="own"
+        ),
+        pytest.param({"Dockerfile": "", "other.dockerignore": "x\n"}, "Dockerfile", id="another's"),
+        pytest.param({"Dockerfile": "", ".DockerIgnore": "x\n"}, "Dockerfile", id="other case"),
+        pytest.param({"Dockerfile": "", ".dockerignore/": ""}, "Dockerfile", id="a folder"),
+        pytest.param(
+            {"sub/Dockerfile": "", "sub/Dockerfile.dockerignore": "x\n"}, "sub/Dockerfile", id="below"
+        ),
+        pytest.param({}, "Dockerfile", id="empty folder"),
+        pytest.param({".dockerignore": "x\n"}, None, id="no Dockerfile name"),
+    ],
+)
+def test_view_reads_the_ignore_file_the_plain_way(
+    tmp_path: Path, files: dict[str, str], dockerfile: str | None
+) -> None:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith("/"):
+            path.mkdir()
+        else:
+            path.write_text(text)
+    plain = ignore_rules(BuildContext(tmp_path, dockerfile).ignore_text() or "")
+    assert View.of(BuildContext(tmp_path, dockerfile)).rules == plain

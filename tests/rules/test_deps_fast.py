@@ -18,7 +18,7 @@ from hypothesis import given, strategies as st
 
 from dffix import memo
 from dffix.facts import BuildContext, Stage, compute_facts
-from dffix.rules import deps
+from dffix.rules import deps, dockerignore
 from dffix.rules.deps import commands, run
 from dffix.rules.deps.context import Presence, View, ignore_rules
 from dffix.rules.deps.copies import Mapping
@@ -338,3 +338,48 @@ def test_view_reads_the_ignore_file_the_plain_way(
             path.write_text(text)
     plain = ignore_rules(BuildContext(tmp_path, dockerfile).ignore_text() or "")
     assert View.of(BuildContext(tmp_path, dockerfile)).rules == plain
+
+
+# DF203 (rules/dockerignore.py) reads a copy's flags only for a copy of a whole folder.
+
+
+def reference_whole_context_copy(df: Dockerfile) -> Instruction | None:
+    """`dockerignore.whole_context_copy` as it was: every copy's flags read first."""
+    for instr in df.all_instructions:
+        kind = instr.kind
+        if kind in ("COPY", "ADD") and any(
+            dockerignore._whole(s) for s in dockerignore._context_sources(instr)
+        ):
+            return instr
+        if kind == "RUN" and instr.flags and dockerignore._mounts_context(instr):
+            return instr
+    return None
+
+
+_COPIES = st.lists(
+    st.sampled_from(
+        (
+            *("COPY . /app", "COPY --from=build . /app", "ADD ./ /src/", "COPY app.py ./", "COPY * ."),
+            *(
+                "COPY <<EOF .\nx\nEOF",
+                "RUN --mount=type=bind,target=/src make",
+                "COPY --chown=a . .",
+                "ADD / /x",
+            ),
+            *("RUN --mount=type=cache,target=/root/.cache pip install x", "COPY ./. .", 'COPY [".", "/a"]'),
+        )
+    ),
+    max_size=4,
+)
+
+
+@given(_COPIES)
+def test_whole_context_copy_is_the_plain_reading(lines: list[str]) -> None:
+    df = parse("FROM a\n" + "".join(line + "\n" for line in lines))
+    assert isinstance(df, Dockerfile)
+    assert dockerignore.whole_context_copy(df) is reference_whole_context_copy(df)
+
+
+def test_whole_context_copy_is_the_plain_reading_on_the_corpus() -> None:
+    for df, _ in parsed(corpus_texts()):
+        assert dockerignore.whole_context_copy(df) is reference_whole_context_copy(df)

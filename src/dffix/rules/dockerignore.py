@@ -87,7 +87,13 @@ def whole_context_copy(df: Dockerfile) -> Instruction | None:
     """Return the first instruction that copies or mounts the whole build context, or None."""
     for instr in df.all_instructions:
         kind = instr.kind
-        if kind in ("COPY", "ADD") and any(_whole(s) for s in _context_sources(instr)):
+        # `_context_sources`, its flag and heredoc tests only for a copy of a whole folder
+        # (most copies name files: their flags need no reading).
+        if (
+            kind in ("COPY", "ADD")
+            and any(_whole(s) for s in instr.values[:-1])
+            and any(_whole(s) for s in _context_sources(instr))
+        ):
             return instr
         if kind == "RUN" and instr.flags and _mounts_context(instr):
             return instr

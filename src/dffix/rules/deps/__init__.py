@@ -29,9 +29,10 @@ from dffix.edits import Fix
 from dffix.facts import Facts, Stage
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.deps.context import View
-from dffix.rules.deps.layout import Layout, layout
+from dffix.rules.deps.layout import Lines
+from dffix.rules.deps.paths import Loc
 from dffix.rules.deps.planner import Finding, install_findings, short, stage_view, workdirs
-from dffix.rules.deps.run import run_plan
+from dffix.rules.deps.run import may_install, run_plan
 from dffix.syntax.tree import Dockerfile
 
 
@@ -148,13 +149,14 @@ class CopyAllBeforeInstall(Rule):
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         view: View | None = None
-        lines: Layout | None = None
+        lines: Lines | None = None
         for stage in facts.stages:
-            if not _installs(stage):
+            wds = _installs(stage)
+            if wds is None:
                 continue  # every finding starts from an install: the copies need no reading
             if view is None or lines is None:
-                view, lines = View.of(facts.context), layout(df)
-            sv = stage_view(df, stage, view, lines)
+                view, lines = View.of(facts.context), Lines(df)
+            sv = stage_view(df, stage, view, lines, wds)
             reported: set[int] = set()
             claimed: set[int] = set()  # copies an earlier install in the stage reports
             for k in range(len(sv.steps)):
@@ -180,12 +182,17 @@ class CopyAllBeforeInstall(Rule):
         return self.violation(span, fix, message=f"{base}; {found.unsure}", isolation=f"stage:{stage.index}")
 
 
-def _installs(stage: Stage) -> bool:
-    """Return whether a RUN of the stage runs an install tool (as `stage_view` reads it)."""
+def _installs(stage: Stage) -> list[Loc] | None:
+    """Return the stage's `workdirs` when a RUN of it runs an install tool (as `stage_view`
+    reads it), None when none does."""
     if "RUN" not in stage.kinds:
-        return False
-    wds = workdirs(stage)
-    return any(
-        i.kind == "RUN" and (plan := run_plan(i, stage.shell_at(i), wds[n])) is not None and bool(plan.tools)
-        for n, i in enumerate(stage.instructions)
-    )
+        return None
+    wds: list[Loc] | None = None
+    for n, instr in enumerate(stage.instructions):
+        if instr.kind != "RUN" or not may_install(instr):
+            continue  # no install tool in its text: its plan has none
+        wds = wds or workdirs(stage)
+        plan = run_plan(instr, stage.shell_at(instr), wds[n])
+        if plan is not None and plan.tools:
+            return wds
+    return None

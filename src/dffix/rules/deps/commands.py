@@ -79,14 +79,13 @@ def command_effect(argv: tuple[str, ...]) -> Effect | None:
     if not argv:
         return None
     name, args = _tool_name(argv)
-    words = " ".join(argv)
     if name is None:
         return None
     if args in _VERSION_ARGS:
         return Writes()
     handler = _HANDLERS.get(name)
     if handler is not None:
-        return handler(args, words)
+        return handler(args, " ".join(argv))  # the command as messages show it
     if name in _PACKAGE_MANAGERS:
         return package_manager_effect(args)
     if name in _SYSTEM_TOOLS:
@@ -154,6 +153,30 @@ _HANDLERS: dict[str, Callable[[tuple[str, ...], str], Effect | None]] = {
     "gem": gem_command,
     "composer": composer_effect,
 }
+
+
+# The commands whose readers may return a Tool (`cd` gives a Cd).
+_INSTALLERS = frozenset(_HANDLERS) - {"cd"}
+
+
+def is_installer(argv: tuple[str, ...]) -> bool:
+    """Return whether `command_effect(argv)` may be an install Tool (False: it is not).
+
+    Asked of every command of every RUN: a bare first word is not unwrapped, and only a
+    name `_tool_name` may read as another (`python3 -m pip`, `pip3.11`, `bundler`) goes
+    to it; any other name is its own."""
+    if not argv:
+        return False
+    first = argv[0]
+    if "=" in first or first == "sudo":
+        argv = _unwrap(argv)
+        if not argv:
+            return False
+        first = argv[0]
+    name = first[first.rfind("/") + 1 :]
+    if name in _INSTALLERS:
+        return True
+    return name.startswith(("p", "b")) and _tool_name(argv)[0] in _INSTALLERS
 
 
 def project_content(tool: Tool, text: str) -> str | None:

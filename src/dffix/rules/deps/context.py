@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from enum import Enum
@@ -68,6 +69,22 @@ def ignore_rules(text: str) -> tuple[tuple[bool, re.Pattern[str]], ...]:
     return tuple(rules)
 
 
+def _ignore_text(context: BuildContext) -> str | None:
+    """Return `context.ignore_text()`, without its two reads when the context's listing
+    (read once per run) has no file named like an ignore file.
+
+    Each read of a missing file resolves its path one folder at a time (a syscall each).
+    The names are compared lower-cased, as a case-insensitive file system finds them; an
+    empty listing (an unreadable folder) and a Dockerfile name with a folder in it (its
+    ignore file is not at the top) are read as before."""
+    names = context.names()
+    own = context.dockerfile or ""
+    listed = bool(names) and "/" not in own and os.sep not in own
+    if listed and not any(name.lower().endswith(".dockerignore") for name in names):
+        return None
+    return context.ignore_text()
+
+
 class View:
     """The build context as the rule may see it, with .dockerignore applied.
 
@@ -91,7 +108,7 @@ class View:
         """
         if context is None:
             return cls(None, ignore_rules(""))
-        return context.cached("deps.view", lambda: cls(context, ignore_rules(context.ignore_text() or "")))
+        return context.cached("deps.view", lambda: cls(context, ignore_rules(_ignore_text(context) or "")))
 
     @property
     def visible(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from dffix.records import NamedTuple
 
 ABS = "/"
@@ -53,8 +55,12 @@ def split_path(text: str) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
+@lru_cache(maxsize=1024)
 def resolve(base: Loc, text: str) -> Loc | None:
-    """Return `text` resolved against `base`; None for variables, `~` or climbing out."""
+    """Return `text` resolved against `base`; None for variables, `~` or climbing out.
+
+    Pure in its two values, and asked again for every WORKDIR and copy destination of an
+    install's stage on every fixer pass: cached (the same few folders in every file)."""
     if not text or any(c in text for c in "$`\\") or text.startswith("~"):
         return None
     if text.startswith("/"):
@@ -66,4 +72,4 @@ def resolve(base: Loc, text: str) -> Loc | None:
 
 def has_glob(name: str) -> bool:
     """Return whether a path name is a wildcard pattern."""
-    return any(c in name for c in "*?[")
+    return "*" in name or "?" in name or "[" in name

@@ -11,7 +11,7 @@ from dffix.records import NamedTuple
 from dffix.rules.deps.commands import project_content
 from dffix.rules.deps.context import Presence, View
 from dffix.rules.deps.copies import CopyInfo, Mapping, copy_info
-from dffix.rules.deps.layout import Layout, move_edits, narrow_copy
+from dffix.rules.deps.layout import Lines, move_edits, narrow_copy
 from dffix.rules.deps.model import Read, Role, Tool, is_manifest_name
 from dffix.rules.deps.paths import WORKDIR, Loc, has_glob, resolve, split_path
 from dffix.rules.deps.pip import pip_content
@@ -84,6 +84,11 @@ def _glob_prefix(outer: Loc, inner: Loc) -> bool:
 
 def mapping_clash(m: Mapping, path: Loc, view: View) -> Clash:
     """Return whether writing `path` meets what mapping `m` copies."""
+    tp, wp = m.target.parts, path.parts
+    if tp and wp and tp[0] != wp[0] and not has_glob(wp[0]):
+        # Apart from their first names: neither is at or below the other (most writes
+        # are system folders, most copies go below the project's).
+        return Clash.NONE
     target, written = m.target.as_abs(), path.as_abs()
     if _glob_prefix(written, target):
         return Clash.SURE  # the write covers the whole copy
@@ -135,7 +140,7 @@ class StageView(NamedTuple):
     stage: Stage
     steps: tuple[Step | None, ...]
     view: View
-    layout: Layout
+    lines: Lines
 
 
 class Finding(NamedTuple):
@@ -263,40 +268,53 @@ def window_start(steps: tuple[Step | None, ...], k: int) -> int:
     return lo
 
 
-def check_writes(c: CopyInfo, plan: RunPlan, label: str, view: View, review: Review) -> None:
-    """Note where a RUN writes into what the copy brings (install folders, system paths)."""
+def check_writes(c: CopyInfo, plan: RunPlan, between: Instruction | None, view: View, review: Review) -> None:
+    """Note where a RUN writes into what the copy brings (install folders, system paths).
+
+    `between` is the RUN when it is between the copy and the install (None: the install).
+    The messages are written only for a clash: most writes (the ~30 system folders of a
+    package manager) meet no copy."""
     for t in plan.tools:
         for out in t.outputs:
             path = t.where.join(split_path(out) or (out,))
-            review.record(
-                copy_clash(c, path, view),
-                f"the copy would put {out} from the build context over what `{short(t.words)}` writes",
-                f"cannot see whether the build context holds {out}",
-            )
+            clash = copy_clash(c, path, view)
+            if clash is not Clash.NONE:
+                review.record(
+                    clash,
+                    f"the copy would put {out} from the build context over what `{short(t.words)}` writes",
+                    f"cannot see whether the build context holds {out}",
+                )
     for path in plan.writes:
-        review.record(
-            copy_clash(c, path, view),
-            f"{label} writes {path.show()}, where the copy puts files",
-            f"cannot see whether the build context holds files for {path.show()}",
-        )
+        clash = copy_clash(c, path, view)
+        if clash is not Clash.NONE:
+            review.record(
+                clash,
+                f"{_label(between)} writes {path.show()}, where the copy puts files",
+                f"cannot see whether the build context holds files for {path.show()}",
+            )
+
+
+def _label(between: Instruction | None) -> str:
+    """Return how messages name an instruction between the copy and the install (None: the install)."""
+    return "the install" if between is None else f"`{short(between.line)}` between them"
 
 
 def check_between(c: CopyInfo, step: Step, view: View, review: Review) -> None:
     """Note what an instruction between the copy and the install has to do with the copy."""
-    label = f"`{short(step.instr.line)}` between them"
     if step.copy is not None:
         for mc in step.copy.mappings:
             for m in c.mappings:
                 if not overlap(m, mc) or (agree(m, mc) and step.copy.owner == c.owner):
                     continue
                 clash = Clash.SURE if mc.pattern else mapping_clash(m, mc.target, view)
+                label = _label(step.instr)
                 review.record(
                     clash, f"{label} writes where the copy does", f"cannot see what {label} overwrites"
                 )
     if step.plan is not None:
         for t, r, path in reads_of(step.plan.tools):
             check_read_between(c, t, r, path, view, review)
-        check_writes(c, step.plan, label, view, review)
+        check_writes(c, step.plan, step.instr, view, review)
 
 
 def check_read_between(c: CopyInfo, t: Tool, r: Read, path: Loc, view: View, review: Review) -> None:
@@ -505,7 +523,7 @@ def review_copy(sv: StageView, j: int, k: int, paths: list[Loc], moving: frozens
         assert step is not None
         if index not in moving:
             check_between(c, step, sv.view, review)
-    check_writes(c, install_step.plan, "the install", sv.view, review)
+    check_writes(c, install_step.plan, None, sv.view, review)
     check_own_reads(sv, j, k, paths, moving, review)
     return review
 
@@ -676,8 +694,10 @@ def install_findings(sv: StageView, k: int, claimed: frozenset[int]) -> list[Fin
     return [barrier] if barrier is not None else []
 
 
-def stage_view(df: Dockerfile, stage: Stage, view: View, lines: Layout) -> StageView:
-    """Return the analysed steps of a stage."""
-    wds = workdirs(stage)
+def stage_view(
+    df: Dockerfile, stage: Stage, view: View, lines: Lines, wds: list[Loc] | None = None
+) -> StageView:
+    """Return the analysed steps of a stage; `wds` are its `workdirs`, when known already."""
+    wds = workdirs(stage) if wds is None else wds
     steps = tuple(analyse(i, stage, wds[n], view) for n, i in enumerate(stage.instructions))
     return StageView(df, stage, steps, view, lines)

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import NamedTuple
-from dffix.rules.deps.commands import command_effect
+from dffix.rules.deps.commands import command_effect, is_installer
 from dffix.rules.deps.model import Cd, Tool
 from dffix.rules.deps.paths import ABS, Loc, resolve
 from dffix.syntax.shell import Kind, split_commands
@@ -73,6 +73,30 @@ def _shaped_plan(shape: Shape, shell: tuple[str, ...], workdir: Loc) -> RunPlan 
     return RunPlan(tuple(tools), tuple(writes))
 
 
+def may_install(instr: Instruction) -> bool:
+    """Return False when no command of the RUN is an install tool (its plan has no `tools`,
+    whatever the shell and folder); True when one may be.
+
+    Nine RUNs in ten run no package manager DF202 knows, and a stage without an install
+    needs no plan at all: this look at the commands' names spares their reading (`run_plan`).
+    """
+    if instr.is_json:
+        return is_installer(instr.values)
+    return not instr.heredocs and _may_install(instr.args)
+
+
+@file_cache(4096)
+def _may_install(text: str) -> bool:
+    # split_commands is cached, and the apt rules before this one split every RUN already
+    # (a RUN's plan reads the script too): only the names are read here.
+    script = split_commands(text)
+    if script is not None:
+        for cmd in script.commands:
+            if is_installer(cmd.argv):
+                return True
+    return False
+
+
 @lru_cache(maxsize=256)
 def _locs(paths: tuple[str, ...]) -> tuple[Loc, ...]:
     """Return the absolute paths as Locs. Cached: most are the same ~30 system folders
@@ -104,12 +128,18 @@ def _run_commands(
     script = split_commands(instr.args)
     if script is None or not script.is_flat or any(op.text in ("&", "|&") for op in script.operators):
         return None
+    # Every token is a piece of the script: a word holds a substitution, and a token is a
+    # redirection (`>`, `2>&1`, `<in`), only if the script holds its characters.
+    text = instr.args
+    substitutes = "`" in text or "$(" in text
+    redirects = "<" in text or ">" in text
     out: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for cmd in script.commands:
-        if any("`" in w.text or "$(" in w.text for w in cmd.words):
+        if substitutes and any("`" in w.text or "$(" in w.text for w in cmd.words):
             return None  # a command substitution runs a command we do not see
-        redirects = tuple(t.text for t in cmd.tokens if t.kind is Kind.REDIRECT)
-        out.append((cmd.argv, redirects))
+        out.append(
+            (cmd.argv, tuple(t.text for t in cmd.tokens if t.kind is Kind.REDIRECT) if redirects else ())
+        )
     return out
 
 

@@ -11,16 +11,20 @@ hostile cases.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 from hypothesis import given, strategies as st
 
 from dffix import memo
+from dffix.edits import Applicability
 from dffix.facts import Facts, compute_facts
-from dffix.rules import ALL_RULES, apt, packages
+from dffix.fixer import fix
+from dffix.rules import ALL_RULES, apt, packages, pm
 from dffix.rules.base import Rule, Violation
-from dffix.syntax import Dockerfile, Instruction, parse
+from dffix.rules.pm import Arg, ArgKind, sort_key, token_span
+from dffix.syntax import Dockerfile, Instruction, ParseError, parse
+from dffix.syntax.shell import Token
 from tests.corpus import corpus_files, decode
 from tests.test_fuzz import dockerfiles, fuzz_settings, mutated
 
@@ -206,3 +210,97 @@ def test_a_cached_entry_keeps_no_file_alive() -> None:
     memo.forget()
     assert packages._unsorted_lists(placed)
     assert placed._df is None
+
+
+# -- DF104's cold path: where the words are, and their order -----------------------------
+
+
+def _places_reference(instr: Instruction, words: Sequence[Token], region: Sequence[Arg]) -> dict[int, object]:
+    """`packages._places` the plain way: `token_span` per word, each line tried in turn."""
+
+    def line_of(offset: int) -> int:
+        for k, line in enumerate(instr.lines):
+            if line.end >= offset:
+                return k if line.start <= offset else -1
+        return -1
+
+    found: dict[int, object] = {}
+    for arg in region:
+        start = token_span(instr, words[arg.first]).start
+        end = token_span(instr, words[arg.last]).end
+        found[arg.first] = packages._ArgAt(start, end, line_of(start), line_of(end - 1))
+    return found
+
+
+def _sorted_group_reference(group: Sequence[Arg], words: Sequence[Token], move_options: bool) -> list[Arg]:
+    """`packages._sorted_group` as it was: the group's packages sorted by `sort_key` of their text."""
+    ordered = iter(sorted(packages._packages(group), key=lambda a: sort_key(words[a.first].text)))
+    if move_options:
+        return [*(a for a in group if a.kind is ArgKind.OPTION), *ordered]
+    return [next(ordered) if a.kind is ArgKind.PACKAGE else a for a in group]
+
+
+def _lists(text: str) -> Iterator[tuple[Dockerfile, Instruction, Sequence[Token], tuple[Arg, ...]]]:
+    """Yield each install's list that DF104 reads past its first test (plain packages)."""
+    df = parse(text)
+    if not isinstance(df, Dockerfile):
+        return
+    for instr in df.instructions("RUN"):
+        found = pm.run_calls(instr)
+        for call in found.calls if found is not None else ():
+            args = pm.sub_args(call)
+            if call.command is None or args is None:
+                continue
+            words = call.command.words
+            listed = [a for a in args if a.kind is ArgKind.PACKAGE]
+            if listed and all(pm.is_plain_package(words[a.first].text) for a in listed):
+                yield df, instr, words, args[args.index(listed[0]) :]
+
+
+def assert_lists_read_as_plainly(text: str) -> None:
+    for df, instr, words, region in _lists(text):
+        at = packages._places(instr, words, region)
+        assert at == _places_reference(instr, words, region)
+        keys = {a.first: sort_key(words[a.first].text) for a in packages._packages(region)}
+        for group in packages._groups(df, instr, at, region):
+            ordered = packages._sorted_packages(group, keys)
+            assert ordered == packages._packages(_sorted_group_reference(group, words, True))
+            for move in (True, False):
+                assert packages._sorted_group(group, ordered, move) == _sorted_group_reference(
+                    group, words, move
+                )
+
+
+def _fixed_versions(text: str) -> list[str]:
+    """Return the text and what every rule's unsafe fixes make of it (lists sorted by DF104)."""
+    result = fix(text, EVERY_RULE, Applicability.UNSAFE)
+    return [text] if isinstance(result, ParseError) else [text, result.text]
+
+
+EVERY_RULE = [rule() for rule in ALL_RULES]
+
+
+def test_corpus_lists_read_as_plainly() -> None:
+    for path in corpus_files():
+        for text in _fixed_versions(decode(path.read_bytes())):
+            assert_lists_read_as_plainly(text)
+
+
+@fuzz_settings(300)
+@given(texts)
+def test_generated_lists_read_as_plainly(text: str) -> None:
+    assert_lists_read_as_plainly(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM debian\nRUN apt-get install -y cu\\\nrl \\\n  # c\n\n  b\\\n \\\n  a=1 a A a\n",
+        "FROM debian\r\nRUN apt-get install -y \\\r\n  z \\\r\n  --no-install-recommends y x\r\n",
+        "# escape=`\nFROM debian\nRUN apt-get install -y z `\n  y `\n`\n  x --quiet\n",
+        "FROM alpine\nRUN apk add --no-cache b a ''  && pip install B b a==1 A\n",
+        "FROM debian\nRUN apt-get install -y \\\n\tb \\\n\ta\n",
+    ],
+)
+def test_hostile_lists_read_as_plainly(text: str) -> None:
+    assert_lists_read_as_plainly(text)

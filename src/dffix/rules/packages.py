@@ -247,16 +247,27 @@ def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None
     at = _places(instr, words, region)
     groups = _groups(df, instr, at, region)
     layout = _one_per_line_layout(df, instr, at, region)
+    # Each package's key built once: it sorts by it, and its first part is the name
+    # whose repeats are reported.
+    sort_keys = [sort_key(t) for t in raw]
+    names = [k[0] for k in sort_keys]
+    keys = dict(zip((a.first for a in packages), sort_keys, strict=True))
+    # Each group's packages sorted once: the order the fix writes and the question asked.
+    ordered = [_sorted_packages(g, keys) for g in groups]
     # Laid out one per line, every option gets a line of its own at the front.
     movable = [layout is not None or _options_may_move(df, instr, at, g) for g in groups]
-    desired = [arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)]
+    desired = [
+        arg
+        for g, sorted_packages, move in zip(groups, ordered, movable, strict=True)
+        for arg in _sorted_group(g, sorted_packages, move)
+    ]
     problems = []
-    if any(_packages(g) != _packages(_sorted_group(g, words, True)) for g in groups):
+    if any(_packages(g) != sorted_packages for g, sorted_packages in zip(groups, ordered, strict=True)):
         problems.append("is not sorted")
     moved = any(_options_after_packages(g) for g in groups)
     if moved:
         problems.append("has options after its packages")
-    twice = sorted(n for n, k in Counter(package_name(t) for t in raw).items() if k > 1)
+    twice = sorted(n for n, k in Counter(names).items() if k > 1)
     if twice:
         problems.append("names " + ", ".join(f"`{n}`" for n in twice) + " more than once")
     if not problems:
@@ -394,10 +405,20 @@ def _packages(group: Sequence[Arg]) -> list[Arg]:
     return [a for a in group if a.kind is ArgKind.PACKAGE]
 
 
-def _sorted_group(group: Sequence[Arg], words: Sequence[Token], move_options: bool) -> list[Arg]:
-    """Return a group in the order the fix writes it: its packages sorted, after its
-    options (in their order) when they may move, else around the options where they are."""
-    ordered = iter(sorted(_packages(group), key=lambda a: sort_key(words[a.first].text)))
+def _sorted_packages(group: Sequence[Arg], keys: Mapping[int, tuple[str, str, str]]) -> list[Arg]:
+    """Return the packages of a group sorted by `keys` (their `sort_key`, by first word)."""
+    found = _packages(group)
+    order = [keys[a.first] for a in found]
+    # Sorting the positions by their keys (a C key function) keeps ties in order, as
+    # sorting the packages by key would.
+    return [found[i] for i in sorted(range(len(found)), key=order.__getitem__)]
+
+
+def _sorted_group(group: Sequence[Arg], sorted_packages: Sequence[Arg], move_options: bool) -> list[Arg]:
+    """Return a group in the order the fix writes it: its packages (`sorted_packages`, as
+    `_sorted_packages` gives them), after its options (in their order) when they may
+    move, else around the options where they are."""
+    ordered = iter(sorted_packages)
     if move_options:
         return [*(a for a in group if a.kind is ArgKind.OPTION), *ordered]
     return [next(ordered) if a.kind is ArgKind.PACKAGE else a for a in group]
@@ -491,11 +512,34 @@ class _ArgAt(NamedTuple):
 def _places(instr: Instruction, words: Sequence[Token], region: Sequence[Arg]) -> dict[int, _ArgAt]:
     """Return where each word of the list is, by its first word's index: found once for
     all the questions the rule asks of the layout."""
+    # `token_span` and `_line_index` worked out inline, two of each per word: the logical
+    # line's runs (`OffsetMap.to_source`, most RUNs with a list have several) and the
+    # lines' ends searched by bisect in C, with no Python call or key function per step.
+    offsets, lines, base = instr.offsets, instr.lines, instr.args_start
+    starts, sources = offsets.starts, offsets.sources
+    runs = len(starts) > 1
+    ends = [line.end for line in lines]
+    count = len(lines)
     found = {}
     for arg in region:
-        start = token_span(instr, words[arg.first]).start
-        end = token_span(instr, words[arg.last]).end
-        found[arg.first] = _ArgAt(start, end, _line_index(instr, start), _line_index(instr, end - 1))
+        first, last = words[arg.first], words[arg.last]
+        index = base + first.start
+        k = max(bisect.bisect_right(starts, index) - 1, 0) if runs else 0
+        start = sources[k] + index - starts[k]
+        index, stop = base + last.start, base + last.end
+        after = 0  # an empty token ends where it starts
+        if stop > index:  # else the end is just after the last character's place
+            index, after = stop - 1, 1
+        k = max(bisect.bisect_right(starts, index) - 1, 0) if runs else 0
+        end = sources[k] + index - starts[k] + after
+        row = bisect.bisect_left(ends, start)
+        end_row = bisect.bisect_left(ends, end - 1)
+        found[arg.first] = _ArgAt(
+            start,
+            end,
+            row if row < count and lines[row].start <= start else -1,
+            end_row if end_row < count and lines[end_row].start <= end - 1 else -1,
+        )
     return found
 
 

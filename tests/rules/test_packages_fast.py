@@ -17,12 +17,12 @@ import pytest
 from hypothesis import given, strategies as st
 
 from dffix import memo
-from dffix.edits import Applicability
+from dffix.edits import Applicability, Fix
 from dffix.facts import Facts, compute_facts
 from dffix.fixer import fix
 from dffix.rules import ALL_RULES, apt, packages, pm
 from dffix.rules.base import Rule, Violation
-from dffix.rules.pm import Arg, ArgKind, sort_key, token_span
+from dffix.rules.pm import Arg, ArgKind, Manager, sort_key, token_span
 from dffix.syntax import Dockerfile, Instruction, ParseError, parse
 from dffix.syntax.shell import Token
 from tests.corpus import corpus_files, decode
@@ -41,9 +41,61 @@ def unsorted_reference(rule: Rule, df: Dockerfile, facts: Facts) -> list[Violati
     return found
 
 
-# The rules whose findings in a RUN are cached by the RUN's text, and their plain computation.
+def recommends_reference(rule: Rule, df: Dockerfile, facts: Facts) -> list[Violation]:
+    """DF105 as it was: every install of every RUN read where it is, each stage index
+    built for every stage, the ENV/ARG mentions and `ca-certificates` read up front."""
+    runs = [
+        run
+        for run in packages.package_runs(facts, image_only=True)
+        if any(c.manager is Manager.APT and c.subcommand == "install" for c in run.found.calls)
+    ]
+    if not runs or packages._APT_RECOMMENDS_SETTING.search(df.text) is not None:
+        return []
+    configured = {
+        s.index: facts.stage_index("apt-configured", packages._apt_configured_at, s) for s in facts.stages
+    }
+    variables = packages._variable_mentions_recommends(df)
+    ca_at = {
+        s.index: facts.stage_index("ca-certificates", packages._ca_certificates_at(facts), s)
+        for s in facts.stages
+    }
+    found = []
+    for run in runs:
+        if run.instr.span.start > configured[run.stage.index]:
+            continue
+        for call in run.found.calls:
+            if call.manager is not Manager.APT or call.subcommand != "install":
+                continue
+            if call.has_option("--no-install-recommends", "--install-recommends"):
+                continue
+            if any("$" in w for w in call.argv[call.tool + 1 :]) and (
+                variables or "install-recommends" in run.instr.line.lower()
+            ):
+                continue
+            token = call.sub_token()
+            message = f"`{call.label}` without `--no-install-recommends`"
+            has_ca = run.instr.span.start > ca_at[run.stage.index] or packages._official_with_ca(
+                facts, run.stage
+            )
+            why, https = packages._recommends_needed(packages._named_packages(call))
+            if why is None and https is not None and not has_ca:
+                why = packages._https_needs_ca(https)
+            span = packages._call_span(run.instr, call)
+            if why is not None:
+                found.append(rule.violation(span, message=f"{message}; no fix: {why}"))
+            elif token is not None:
+                fix = Fix.unsafe(pm.insert_after(run.instr, token, " --no-install-recommends"))
+                found.append(rule.violation(span, fix, message=message))
+            else:
+                found.append(rule.violation(span, message=message))
+    return found
+
+
+# The rules whose findings in a RUN are cached by the RUN's text (DF104), or whose readings of
+# the rest of the file are made only when a finding asks (DF105), and their plain computation.
 REFERENCES: dict[str, Callable[[Rule, Dockerfile, Facts], list[Violation]]] = {
     "DF104": unsorted_reference,
+    "DF105": recommends_reference,
 }
 RULES = [rule() for rule in ALL_RULES if rule.code in REFERENCES]
 
@@ -137,6 +189,23 @@ def test_generated_findings_survive_moves(text: str, index: int) -> None:
         pytest.param(
             "FROM python\nRUN pip install zope flask -q \\\n      && apk add b a",
             id="two calls, no final newline",
+        ),
+        pytest.param(
+            "FROM debian AS base\nRUN apt-get install -y ca-certificates\n"
+            "FROM base\nRUN apt-get install -y curl\nFROM debian\nRUN apt-get install -y curl\n"
+            "RUN apt-get install -y git ca-certificates\nRUN apt-get install -y curl\n",
+            id="ca-certificates before, in a parent stage, in the list",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y $OPTS curl\nENV OPTS=--no-install-recommends\n"
+            "FROM debian\nRUN apt-get install -y $OPTS git\n"
+            "RUN O=--no-install-recommends; apt-get install $O x && apt install -y y\n",
+            id="variables that may hold the option",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y a\nCOPY apt.conf /etc/apt/\nRUN apt-get install -y b\n"
+            "FROM ubuntu\nRUN apt-get install -y python3-pip xorg\nRUN apt-get install <<EOF\nx\nEOF\n",
+            id="apt configured, meta-packages, a heredoc",
         ),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import json
 import math
@@ -70,16 +71,21 @@ def package_runs(facts: Facts, *, image_only: bool) -> Iterator[Run]:
     The shell reader understands POSIX shells only: other SHELLs are not looked at.
     Found once per check: every package rule asks.
     """
-    key = "packages.image_runs" if image_only else "packages.runs"
-    return iter(facts.cached(key, lambda: tuple(_package_runs(facts, image_only))))
+    if image_only:
+        return iter(facts.cached("packages.image_runs", lambda: _image_runs(facts)))
+    return iter(facts.cached("packages.runs", lambda: tuple(_package_runs(facts))))
 
 
-def _package_runs(facts: Facts, image_only: bool) -> Iterator[Run]:
+def _image_runs(facts: Facts) -> tuple[Run, ...]:
+    # The same RUNs in the same order, less those of stages out of the image: read from
+    # the list of all of them (built once per check too), not from every instruction again.
+    return tuple(run for run in package_runs(facts, image_only=False) if in_image(facts, run.stage))
+
+
+def _package_runs(facts: Facts) -> Iterator[Run]:
     # Without a SHELL instruction every RUN uses /bin/sh: no need to look for one per RUN.
     shells = any(instr.kind == "SHELL" for stage in facts.stages for instr in stage.instructions)
     for stage in facts.stages:
-        if image_only and not in_image(facts, stage):
-            continue
         for instr in stage.instructions:
             found = run_calls(instr) if instr.kind == "RUN" else None
             if found is None or (shells and not is_posix_shell(shell_in_force(facts, stage, instr))):
@@ -629,34 +635,38 @@ class AptGetInstallRecommends(Rule):
         ]
         if not runs or _sets_recommends(df.text):
             return  # no apt install: the stage indexes below are not worth building
-        configured = {
-            s.index: facts.stage_index("apt-configured", _apt_configured_at, s) for s in facts.stages
-        }
-        variables = _variable_mentions_recommends(df)
-        ca_at = {
-            s.index: facts.stage_index("ca-certificates", _ca_certificates_at(facts), s) for s in facts.stages
-        }
+        # What the file around the RUNs says is read only when a finding asks (most have no
+        # `$` word, and most lists no package that needs `ca-certificates`), and the stage
+        # indexes only for the stages of these RUNs (and the stages they are built on).
+        variables = functools.partial(
+            facts.cached, "packages.recommends-variables", lambda: _variable_mentions_recommends(df)
+        )
         for run in runs:
-            if run.instr.span.start > configured[run.stage.index]:
+            if run.instr.span.start > facts.stage_index("apt-configured", _apt_configured_at, run.stage):
                 continue
             for call in run.found.calls:
                 if call.manager is not Manager.APT or call.subcommand != "install":
                     continue
                 if call.has_option("--no-install-recommends", "--install-recommends"):
                     continue
-                if _may_hold_the_option(call, run.instr, variables):
+                if _has_variable_word(call) and (
+                    variables() or "install-recommends" in run.instr.line.lower()
+                ):
                     continue
-                token = call.sub_token()
                 message = f"`{call.label}` without `--no-install-recommends`"
-                has_ca = run.instr.span.start > ca_at[run.stage.index] or _official_with_ca(facts, run.stage)
-                why = _recommends_needed(_named_packages(call), has_ca)
+                why, https = _recommends_needed(_named_packages(call))
+                if why is None and https is not None and not _has_ca(facts, run):
+                    why = _https_needs_ca(https)
+                token = call.sub_token()
+                # The span of `_call_span`, from the token already found.
+                span = token_span(run.instr, token) if token is not None else run.instr.keyword_span
                 if why is not None:
-                    message = f"{message}; no fix: {why}"
+                    yield self.violation(span, message=f"{message}; no fix: {why}")
                 elif token is not None:
                     fix = Fix.unsafe(insert_after(run.instr, token, " --no-install-recommends"))
-                    yield self.violation(_call_span(run.instr, call), fix, message=message)
-                    continue
-                yield self.violation(_call_span(run.instr, call), message=message)
+                    yield self.violation(span, fix, message=message)
+                else:
+                    yield self.violation(span, message=message)
 
 
 # apt's setting in any form a file can hold: `-o APT::Install-Recommends=0`, an apt.conf
@@ -708,23 +718,36 @@ def _named_packages(call: Call) -> frozenset[str]:
     return frozenset(package_name(w) for w in call.argv[call.sub + 1 :] if not w.startswith("-"))
 
 
-def _recommends_needed(names: frozenset[str], has_ca: bool) -> str | None:
+def _recommends_needed(names: frozenset[str]) -> tuple[str | None, str | None]:
     """Return why leaving out the recommended packages of `names` would break the image,
-    or None when nothing dffix knows of would."""
+    or None when nothing dffix knows of would; and, when that holds only if nothing
+    installs `ca-certificates` before, the package that needs it (`_https_needs_ca`)."""
     meta = sorted(n for n in names if n in _META or _META_RE.match(n))
     if meta:
-        return f"`{meta[0]}` is a meta-package: what it recommends is most of what it installs"
+        return f"`{meta[0]}` is a meta-package: what it recommends is most of what it installs", None
     pips = sorted(n for n in names if n in ("python3-pip", "python-pip"))
     if pips:
-        return _PIP_RECOMMENDS.format(name=pips[0])
+        return _PIP_RECOMMENDS.format(name=pips[0]), None
     https = sorted(n for n in names if n in _NEEDS_CA or n.startswith("libcurl"))
-    if https and not has_ca and "ca-certificates" not in names:
-        return (
-            f"`{https[0]}` only recommends `ca-certificates`, and nothing installs it before: without"
-            " it HTTPS fails (`git clone https://...`, `curl https://...`); add `ca-certificates`"
-            " to the list, then the option"
-        )
-    return None
+    if https and "ca-certificates" not in names:
+        return None, https[0]
+    return None, None
+
+
+def _https_needs_ca(name: str) -> str:
+    """Return why there is no fix for a list naming `name`, which needs `ca-certificates`."""
+    return (
+        f"`{name}` only recommends `ca-certificates`, and nothing installs it before: without"
+        " it HTTPS fails (`git clone https://...`, `curl https://...`); add `ca-certificates`"
+        " to the list, then the option"
+    )
+
+
+def _has_ca(facts: Facts, run: Run) -> bool:
+    """Return whether `ca-certificates` is in the image before the RUN: an earlier install
+    of the stage or of a stage it is built on, or its official base image."""
+    at = facts.stage_index("ca-certificates", _ca_certificates_at(facts), run.stage)
+    return run.instr.span.start > at or _official_with_ca(facts, run.stage)
 
 
 def _ca_certificates_at(facts: Facts) -> Callable[[Stage, float | None], float]:
@@ -762,12 +785,11 @@ def _variable_mentions_recommends(df: Dockerfile) -> bool:
     )
 
 
-def _may_hold_the_option(call: Call, instr: Instruction, variables: bool) -> bool:
-    """Return whether a `$VAR` word of the call may hold `--no-install-recommends`: one
-    set by ENV/ARG, or in the RUN itself (`OPTS=--no-install-recommends; apt-get install $OPTS`)."""
-    if not any("$" in w for w in call.argv[call.tool + 1 :]):
-        return False
-    return variables or "install-recommends" in instr.line.lower()
+def _has_variable_word(call: Call) -> bool:
+    """Return whether a word after the tool holds a `$`: a variable that may hold
+    `--no-install-recommends`, set by ENV/ARG or in the RUN itself
+    (`OPTS=--no-install-recommends; apt-get install $OPTS`)."""
+    return any("$" in w for w in call.argv[call.tool + 1 :])
 
 
 def _apt_configured_at(stage: Stage, parent: float | None) -> float:

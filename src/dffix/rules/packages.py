@@ -98,8 +98,14 @@ def _call_span(instr: Instruction, call: Call) -> Span:
     return token_span(instr, token) if token is not None else instr.keyword_span
 
 
-def _mentions(df: Dockerfile, needle: str) -> bool:
-    return needle.lower() in df.text.lower()
+def _mentions(df: Dockerfile, facts: Facts, needle: str) -> bool:
+    return needle.lower() in _lowered(df, facts)
+
+
+def _lowered(df: Dockerfile, facts: Facts) -> str:
+    """Return the file's text lower-cased, once per check (DF105, DF106, DF108 and DF113
+    each search it)."""
+    return facts.cached("packages.lowered", df.text.lower)
 
 
 # -- DF104 -------------------------------------------------------------------------
@@ -633,7 +639,7 @@ class AptGetInstallRecommends(Rule):
             for run in package_runs(facts, image_only=True)
             if any(c.manager is Manager.APT and c.subcommand == "install" for c in run.found.calls)
         ]
-        if not runs or _sets_recommends(df.text):
+        if not runs or _sets_recommends(df.text, _lowered(df, facts)):
             return  # no apt install: the stage indexes below are not worth building
         # What the file around the RUNs says is read only when a finding asks (most have no
         # `$` word, and most lists no package that needs `ca-certificates`), and the stage
@@ -675,7 +681,7 @@ class AptGetInstallRecommends(Rule):
 _APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
 
 
-def _sets_recommends(text: str) -> bool:
+def _sets_recommends(text: str, lowered: str | None = None) -> bool:
     """Return whether the text holds apt's setting (`_APT_RECOMMENDS_SETTING`).
 
     Most files with an apt install say `--no-install-recommends` and none says the
@@ -683,9 +689,11 @@ def _sets_recommends(text: str) -> bool:
     Every match holds it: those letters fold only to ASCII (unlike `i` and `s` of the
     full word, which `(?i)` also matches as the dotless i U+0131, the dotted I U+0130 and
     the long s U+017F). When lower-casing kept the length, every character lowered to
-    one, so offsets agree and the regex is tried at each place alone.
+    one, so offsets agree and the regex is tried at each place alone. `lowered` is
+    `text.lower()`, when the caller has it already.
     """
-    lowered = text.lower()
+    if lowered is None:
+        lowered = text.lower()
     at = lowered.find("tall-recommend")
     if at < 0:
         return False
@@ -888,7 +896,7 @@ class AptGetWithoutYes(Rule):
     aliases = ("DL3014",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        if _mentions(df, "Assume-Yes"):
+        if _mentions(df, facts, "Assume-Yes"):
             return
         for run in package_runs(facts, image_only=False):
             for call in run.found.calls:
@@ -1199,7 +1207,7 @@ class PipCacheKept(CacheRule):
     aliases = ("DL3042",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        pip_config = _mentions(df, "pip config") and _mentions(df, "no-cache-dir")
+        pip_config = _mentions(df, facts, "pip config") and _mentions(df, facts, "no-cache-dir")
         runs = list(package_runs(facts, image_only=True))
         # Every RUN that may upgrade pip before an install, read once (DF108 looks back).
         known = {run.instr.span.start: run.found for run in runs}
@@ -1208,17 +1216,19 @@ class PipCacheKept(CacheRule):
             if not calls:
                 continue
             names = env_names(facts, run.stage, run.instr)
-            last = {dirs: _last_removal(run, dirs) for dirs in (_PIP_CACHE, _UV_CACHE)}
+            # Where the RUN last removes each cache: read once per RUN, for the first call
+            # that gets as far as asking (most never do: `--no-cache-dir`, pip alone).
+            last: dict[tuple[str, ...], int] = {}
             for call in calls:
                 pip = call.manager is Manager.PIP
                 if pip_config and pip:
                     continue
-                if self._handled(run, call, names, last[_PIP_CACHE if pip else _UV_CACHE]):
+                if self._handled(run, call, names, last):
                     continue
                 yield self._violation(df, facts, run, call, names, known)
 
     @staticmethod
-    def _handled(run: Run, call: Call, names: frozenset[str], last_removal: int) -> bool:
+    def _handled(run: Run, call: Call, names: frozenset[str], last: dict[tuple[str, ...], int]) -> bool:
         pip = call.manager is Manager.PIP
         options = ("--no-cache-dir", "--cache-dir") if pip else ("--no-cache", "-n", "--cache-dir")
         settings = ("PIP_NO_CACHE_DIR", "PIP_CONFIG_FILE") if pip else ("UV_NO_CACHE",)
@@ -1226,7 +1236,10 @@ class PipCacheKept(CacheRule):
             return True
         if _home_cache_mounted(run.instr, "pip" if pip else "uv"):
             return True
-        return _cleaned_after(run, call, _PIP_CACHE if pip else _UV_CACHE, last_removal)
+        dirs = _PIP_CACHE if pip else _UV_CACHE
+        if dirs not in last:
+            last[dirs] = _last_removal(run, dirs)
+        return _cleaned_after(run, call, dirs, last[dirs])
 
     def _violation(
         self,
@@ -2076,7 +2089,7 @@ class PackageInstallWithoutYes(Rule):
     aliases = ("DL3030", "DL3038", "DL3034")
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        rpm_configured = _mentions(df, "assumeyes")
+        rpm_configured = _mentions(df, facts, "assumeyes")
         for run in package_runs(facts, image_only=False):
             for call in run.found.calls:
                 if call.manager in (Manager.YUM, Manager.DNF) and not rpm_configured:

@@ -22,7 +22,7 @@ from dffix.facts import Facts, compute_facts
 from dffix.fixer import fix
 from dffix.rules import ALL_RULES, apt, packages, pm
 from dffix.rules.base import Rule, Violation
-from dffix.rules.pm import Arg, ArgKind, Manager, sort_key, token_span
+from dffix.rules.pm import Arg, ArgKind, Call, Manager, sort_key, token_span
 from dffix.syntax import Dockerfile, Instruction, ParseError, parse
 from dffix.syntax.shell import Token
 from tests.corpus import corpus_files, decode
@@ -309,7 +309,7 @@ def _sorted_group_reference(group: Sequence[Arg], words: Sequence[Token], move_o
     return [next(ordered) if a.kind is ArgKind.PACKAGE else a for a in group]
 
 
-def _lists(text: str) -> Iterator[tuple[Dockerfile, Instruction, Sequence[Token], tuple[Arg, ...]]]:
+def _lists(text: str) -> Iterator[tuple[Dockerfile, Instruction, Call, Sequence[Token], tuple[Arg, ...]]]:
     """Yield each install's list that DF104 reads past its first test (plain packages)."""
     df = parse(text)
     if not isinstance(df, Dockerfile):
@@ -323,14 +323,20 @@ def _lists(text: str) -> Iterator[tuple[Dockerfile, Instruction, Sequence[Token]
             words = call.command.words
             listed = [a for a in args if a.kind is ArgKind.PACKAGE]
             if listed and all(pm.is_plain_package(words[a.first].text) for a in listed):
-                yield df, instr, words, args[args.index(listed[0]) :]
+                yield df, instr, call, words, args[args.index(listed[0]) :]
 
 
 def assert_lists_read_as_plainly(text: str) -> None:
-    for df, instr, words, region in _lists(text):
+    for df, instr, call, words, region in _lists(text):
         at = packages._places(instr, words, region)
         assert at == _places_reference(instr, words, region)
-        keys = {a.first: sort_key(words[a.first].text) for a in packages._packages(region)}
+        listed = packages._packages(region)
+        keys = {a.first: sort_key(words[a.first].text) for a in listed}
+        # A list in order is let go before its layout is read: reading it finds nothing.
+        whole = packages._check_list(df, instr, call, listed, list(keys.values()), region)
+        if packages._in_order(region, listed, list(keys.values())):
+            assert whole is None
+        assert packages._check_call(df, instr, call) == whole
         for group in packages._groups(df, instr, at, region):
             ordered = packages._sorted_packages(group, keys)
             assert ordered == packages._packages(_sorted_group_reference(group, words, True))

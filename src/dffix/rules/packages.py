@@ -256,12 +256,45 @@ def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None
     if not packages or not all(is_plain_package(t) for t in raw):
         return None
     region = args[args.index(packages[0]) :]
-    at = _places(instr, words, region)
-    groups = _groups(df, instr, at, region)
-    layout = _one_per_line_layout(df, instr, at, region)
     # Each package's key built once: it sorts by it, and its first part is the name
     # whose repeats are reported.
     sort_keys = [sort_key(t) for t in raw]
+    if _in_order(region, packages, sort_keys):
+        return None
+    return _check_list(df, instr, call, packages, sort_keys, region)
+
+
+def _in_order(
+    region: Sequence[Arg], packages: Sequence[Arg], sort_keys: Sequence[tuple[str, str, str]]
+) -> bool:
+    """Return whether a list has nothing to report, whatever its layout: no option after
+    its first package, its packages in order, no name twice (most lists, once fixed).
+
+    Then no group has options after its packages, and each group, a run of packages in
+    order, is what sorting it gives (a stable sort moves a word only past a greater one).
+    """
+    return (
+        len(region) == len(packages)
+        and all(a <= b for a, b in itertools.pairwise(sort_keys))
+        and len({k[0] for k in sort_keys}) == len(sort_keys)
+    )
+
+
+def _check_list(
+    df: Dockerfile,
+    instr: Instruction,
+    call: Call,
+    packages: Sequence[Arg],
+    sort_keys: Sequence[tuple[str, str, str]],
+    region: Sequence[Arg],
+) -> _Found | None:
+    """Return the problem of an install's list of plain packages (`region`, from the first
+    package on, with `sort_keys` those of `packages`), or None: `_check_call` past its tests."""
+    assert call.command is not None
+    words = call.command.words
+    at = _places(instr, words, region)
+    groups = _groups(df, instr, at, region)
+    layout = _one_per_line_layout(df, instr, at, region)
     names = [k[0] for k in sort_keys]
     keys = dict(zip((a.first for a in packages), sort_keys, strict=True))
     # Each group's packages sorted once: the order the fix writes and the question asked.

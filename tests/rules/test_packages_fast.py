@@ -23,6 +23,7 @@ from dffix.fixer import fix
 from dffix.rules import ALL_RULES, apt, packages, pm
 from dffix.rules.base import Rule, Violation
 from dffix.rules.pm import Arg, ArgKind, Call, Manager, sort_key, token_span
+from dffix.rules.user import shell_in_force
 from dffix.syntax import Dockerfile, Instruction, ParseError, parse
 from dffix.syntax.shell import Token
 from tests.corpus import corpus_files, decode
@@ -333,7 +334,7 @@ def assert_lists_read_as_plainly(text: str) -> None:
         listed = packages._packages(region)
         keys = {a.first: sort_key(words[a.first].text) for a in listed}
         # A list in order is let go before its layout is read: reading it finds nothing.
-        whole = packages._check_list(df, instr, call, listed, list(keys.values()), region)
+        whole = packages._check_list(df, instr, call, words, listed, list(keys.values()), region)
         if packages._in_order(region, listed, list(keys.values())):
             assert whole is None
         assert packages._check_call(df, instr, call) == whole
@@ -379,3 +380,48 @@ def test_generated_lists_read_as_plainly(text: str) -> None:
 )
 def test_hostile_lists_read_as_plainly(text: str) -> None:
     assert_lists_read_as_plainly(text)
+
+
+def _package_runs_reference(facts: Facts, image_only: bool) -> list[packages.Run]:
+    """`packages.package_runs` the plain way: every instruction of every stage read."""
+    shells = any(i.kind == "SHELL" for stage in facts.stages for i in stage.instructions)
+    found = []
+    for stage in facts.stages:
+        if image_only and not apt.in_image(facts, stage):
+            continue
+        for instr in stage.instructions:
+            calls = pm.run_calls(instr) if instr.kind == "RUN" else None
+            if calls is None:
+                continue
+            if shells and not apt.is_posix_shell(shell_in_force(facts, stage, instr)):
+                continue
+            found.append(packages.Run(stage, instr, calls))
+    return found
+
+
+def assert_runs_read_as_plainly(text: str) -> None:
+    df = parse(text)
+    if isinstance(df, Dockerfile):
+        facts = compute_facts(df)
+        for image_only in (True, False, True):
+            expected = _package_runs_reference(facts, image_only)
+            assert list(packages.package_runs(facts, image_only=image_only)) == expected
+
+
+def test_corpus_runs_read_as_plainly() -> None:
+    for path in corpus_files():
+        assert_runs_read_as_plainly(decode(path.read_bytes()))
+
+
+@fuzz_settings(300)
+@given(texts)
+def test_generated_runs_read_as_plainly(text: str) -> None:
+    assert_runs_read_as_plainly(text)
+
+
+def test_runs_under_another_shell_and_out_of_the_image() -> None:
+    assert_runs_read_as_plainly(
+        'FROM debian AS tools\nRUN apt-get install -y a\nFROM debian\nSHELL ["pwsh", "-c"]\n'
+        'RUN apt-get install -y b\nSHELL ["/bin/bash", "-c"]\nRUN apk add c\n'
+        "COPY --from=tools /a /a\nFROM scratch\nCOPY a b\n"
+    )

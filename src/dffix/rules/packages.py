@@ -84,8 +84,11 @@ def _image_runs(facts: Facts) -> tuple[Run, ...]:
 
 def _package_runs(facts: Facts) -> Iterator[Run]:
     # Without a SHELL instruction every RUN uses /bin/sh: no need to look for one per RUN.
-    shells = any(instr.kind == "SHELL" for stage in facts.stages for instr in stage.instructions)
+    # A stage's keywords are known (`Stage.kinds`): one without RUN is not read at all.
+    shells = any("SHELL" in stage.kinds for stage in facts.stages)
     for stage in facts.stages:
+        if "RUN" not in stage.kinds:
+            continue
         for instr in stage.instructions:
             found = run_calls(instr) if instr.kind == "RUN" else None
             if found is None or (shells and not is_posix_shell(shell_in_force(facts, stage, instr))):
@@ -261,7 +264,7 @@ def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None
     sort_keys = [sort_key(t) for t in raw]
     if _in_order(region, packages, sort_keys):
         return None
-    return _check_list(df, instr, call, packages, sort_keys, region)
+    return _check_list(df, instr, call, words, packages, sort_keys, region)
 
 
 def _in_order(
@@ -284,14 +287,14 @@ def _check_list(
     df: Dockerfile,
     instr: Instruction,
     call: Call,
+    words: Sequence[Token],
     packages: Sequence[Arg],
     sort_keys: Sequence[tuple[str, str, str]],
     region: Sequence[Arg],
 ) -> _Found | None:
     """Return the problem of an install's list of plain packages (`region`, from the first
-    package on, with `sort_keys` those of `packages`), or None: `_check_call` past its tests."""
-    assert call.command is not None
-    words = call.command.words
+    package on, with `sort_keys` those of `packages`; `words` those of the call's command),
+    or None: `_check_call` past its tests."""
     at = _places(instr, words, region)
     groups = _groups(df, instr, at, region)
     layout = _one_per_line_layout(df, instr, at, region)

@@ -425,3 +425,15 @@ def test_runs_under_another_shell_and_out_of_the_image() -> None:
         'RUN apt-get install -y b\nSHELL ["/bin/bash", "-c"]\nRUN apk add c\n'
         "COPY --from=tools /a /a\nFROM scratch\nCOPY a b\n"
     )
+
+
+@given(
+    st.lists(
+        st.sampled_from(["kde-", "task-", "-desktop", "-environment", "gnome", "x", "\n", "-", "Kde-"]),
+        max_size=5,
+    ).map("".join)
+    | st.text(st.sampled_from("kdetask-opnvim\n"), max_size=12)
+)
+def test_meta_package_prefilter_agrees_with_the_pattern(name: str) -> None:
+    expected = name in packages._META or packages._META_RE.match(name) is not None
+    assert packages._is_meta(name) is expected

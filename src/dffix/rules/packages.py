@@ -747,6 +747,19 @@ _NEEDS_CA = frozenset({"curl", "wget", "git", "git-core"})
 # Meta-packages whose point is mostly what they recommend: a desktop without it is not one.
 _META = frozenset({"gnome", "gnome-core", "xorg", "xfce4", "lxde", "lxqt", "mate-core", "cinnamon"})
 _META_RE = re.compile(r"^(kde-.*|task-.*|.*-desktop|.*-desktop-environment)$")
+
+
+def _is_meta(name: str) -> bool:
+    """Return whether a package name is a desktop meta-package (`_META`, `_META_RE`).
+
+    Every match of the pattern starts with `kde-` or `task-` or holds `-desktop`: the
+    pattern is tried only on those names (most names of a list are none of them).
+    """
+    if name in _META:
+        return True
+    return (name.startswith(("kde-", "task-")) or "-desktop" in name) and _META_RE.match(name) is not None
+
+
 # Official images whose Debian or Ubuntu tags install `ca-certificates` themselves.
 _BASES_WITH_CA = frozenset({"buildpack-deps", "python", "golang", "ruby", "php", "rust", "eclipse-temurin"})
 _PIP_RECOMMENDS = (
@@ -766,7 +779,7 @@ def _recommends_needed(names: frozenset[str]) -> tuple[str | None, str | None]:
     """Return why leaving out the recommended packages of `names` would break the image,
     or None when nothing dffix knows of would; and, when that holds only if nothing
     installs `ca-certificates` before, the package that needs it (`_https_needs_ca`)."""
-    meta = sorted(n for n in names if n in _META or _META_RE.match(n))
+    meta = sorted(n for n in names if _is_meta(n))
     if meta:
         return f"`{meta[0]}` is a meta-package: what it recommends is most of what it installs", None
     pips = sorted(n for n in names if n in ("python3-pip", "python-pip"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import json
 import math
@@ -70,15 +71,23 @@ def package_runs(facts: Facts, *, image_only: bool) -> Iterator[Run]:
     The shell reader understands POSIX shells only: other SHELLs are not looked at.
     Found once per check: every package rule asks.
     """
-    key = "packages.image_runs" if image_only else "packages.runs"
-    return iter(facts.cached(key, lambda: tuple(_package_runs(facts, image_only))))
+    if image_only:
+        return iter(facts.cached("packages.image_runs", lambda: _image_runs(facts)))
+    return iter(facts.cached("packages.runs", lambda: tuple(_package_runs(facts))))
 
 
-def _package_runs(facts: Facts, image_only: bool) -> Iterator[Run]:
+def _image_runs(facts: Facts) -> tuple[Run, ...]:
+    # The same RUNs in the same order, less those of stages out of the image: read from
+    # the list of all of them (built once per check too), not from every instruction again.
+    return tuple(run for run in package_runs(facts, image_only=False) if in_image(facts, run.stage))
+
+
+def _package_runs(facts: Facts) -> Iterator[Run]:
     # Without a SHELL instruction every RUN uses /bin/sh: no need to look for one per RUN.
-    shells = any(instr.kind == "SHELL" for stage in facts.stages for instr in stage.instructions)
+    # A stage's keywords are known (`Stage.kinds`): one without RUN is not read at all.
+    shells = any("SHELL" in stage.kinds for stage in facts.stages)
     for stage in facts.stages:
-        if image_only and not in_image(facts, stage):
+        if "RUN" not in stage.kinds:
             continue
         for instr in stage.instructions:
             found = run_calls(instr) if instr.kind == "RUN" else None
@@ -92,8 +101,14 @@ def _call_span(instr: Instruction, call: Call) -> Span:
     return token_span(instr, token) if token is not None else instr.keyword_span
 
 
-def _mentions(df: Dockerfile, needle: str) -> bool:
-    return needle.lower() in df.text.lower()
+def _mentions(df: Dockerfile, facts: Facts, needle: str) -> bool:
+    return needle.lower() in _lowered(df, facts)
+
+
+def _lowered(df: Dockerfile, facts: Facts) -> str:
+    """Return the file's text lower-cased, once per check (DF105, DF106, DF108 and DF113
+    each search it)."""
+    return facts.cached("packages.lowered", df.text.lower)
 
 
 # -- DF104 -------------------------------------------------------------------------
@@ -244,19 +259,63 @@ def _check_call(df: Dockerfile, instr: Instruction, call: Call) -> _Found | None
     if not packages or not all(is_plain_package(t) for t in raw):
         return None
     region = args[args.index(packages[0]) :]
+    # Each package's key built once: it sorts by it, and its first part is the name
+    # whose repeats are reported.
+    sort_keys = [sort_key(t) for t in raw]
+    if _in_order(region, packages, sort_keys):
+        return None
+    return _check_list(df, instr, call, words, packages, sort_keys, region)
+
+
+def _in_order(
+    region: Sequence[Arg], packages: Sequence[Arg], sort_keys: Sequence[tuple[str, str, str]]
+) -> bool:
+    """Return whether a list has nothing to report, whatever its layout: no option after
+    its first package, its packages in order, no name twice (most lists, once fixed).
+
+    Then no group has options after its packages, and each group, a run of packages in
+    order, is what sorting it gives (a stable sort moves a word only past a greater one).
+    """
+    return (
+        len(region) == len(packages)
+        and all(a <= b for a, b in itertools.pairwise(sort_keys))
+        and len({k[0] for k in sort_keys}) == len(sort_keys)
+    )
+
+
+def _check_list(
+    df: Dockerfile,
+    instr: Instruction,
+    call: Call,
+    words: Sequence[Token],
+    packages: Sequence[Arg],
+    sort_keys: Sequence[tuple[str, str, str]],
+    region: Sequence[Arg],
+) -> _Found | None:
+    """Return the problem of an install's list of plain packages (`region`, from the first
+    package on, with `sort_keys` those of `packages`; `words` those of the call's command),
+    or None: `_check_call` past its tests."""
     at = _places(instr, words, region)
     groups = _groups(df, instr, at, region)
     layout = _one_per_line_layout(df, instr, at, region)
+    names = [k[0] for k in sort_keys]
+    keys = dict(zip((a.first for a in packages), sort_keys, strict=True))
+    # Each group's packages sorted once: the order the fix writes and the question asked.
+    ordered = [_sorted_packages(g, keys) for g in groups]
     # Laid out one per line, every option gets a line of its own at the front.
     movable = [layout is not None or _options_may_move(df, instr, at, g) for g in groups]
-    desired = [arg for g, move in zip(groups, movable, strict=True) for arg in _sorted_group(g, words, move)]
+    desired = [
+        arg
+        for g, sorted_packages, move in zip(groups, ordered, movable, strict=True)
+        for arg in _sorted_group(g, sorted_packages, move)
+    ]
     problems = []
-    if any(_packages(g) != _packages(_sorted_group(g, words, True)) for g in groups):
+    if any(_packages(g) != sorted_packages for g, sorted_packages in zip(groups, ordered, strict=True)):
         problems.append("is not sorted")
     moved = any(_options_after_packages(g) for g in groups)
     if moved:
         problems.append("has options after its packages")
-    twice = sorted(n for n, k in Counter(package_name(t) for t in raw).items() if k > 1)
+    twice = sorted(n for n, k in Counter(names).items() if k > 1)
     if twice:
         problems.append("names " + ", ".join(f"`{n}`" for n in twice) + " more than once")
     if not problems:
@@ -394,10 +453,20 @@ def _packages(group: Sequence[Arg]) -> list[Arg]:
     return [a for a in group if a.kind is ArgKind.PACKAGE]
 
 
-def _sorted_group(group: Sequence[Arg], words: Sequence[Token], move_options: bool) -> list[Arg]:
-    """Return a group in the order the fix writes it: its packages sorted, after its
-    options (in their order) when they may move, else around the options where they are."""
-    ordered = iter(sorted(_packages(group), key=lambda a: sort_key(words[a.first].text)))
+def _sorted_packages(group: Sequence[Arg], keys: Mapping[int, tuple[str, str, str]]) -> list[Arg]:
+    """Return the packages of a group sorted by `keys` (their `sort_key`, by first word)."""
+    found = _packages(group)
+    order = [keys[a.first] for a in found]
+    # Sorting the positions by their keys (a C key function) keeps ties in order, as
+    # sorting the packages by key would.
+    return [found[i] for i in sorted(range(len(found)), key=order.__getitem__)]
+
+
+def _sorted_group(group: Sequence[Arg], sorted_packages: Sequence[Arg], move_options: bool) -> list[Arg]:
+    """Return a group in the order the fix writes it: its packages (`sorted_packages`, as
+    `_sorted_packages` gives them), after its options (in their order) when they may
+    move, else around the options where they are."""
+    ordered = iter(sorted_packages)
     if move_options:
         return [*(a for a in group if a.kind is ArgKind.OPTION), *ordered]
     return [next(ordered) if a.kind is ArgKind.PACKAGE else a for a in group]
@@ -491,11 +560,34 @@ class _ArgAt(NamedTuple):
 def _places(instr: Instruction, words: Sequence[Token], region: Sequence[Arg]) -> dict[int, _ArgAt]:
     """Return where each word of the list is, by its first word's index: found once for
     all the questions the rule asks of the layout."""
+    # `token_span` and `_line_index` worked out inline, two of each per word: the logical
+    # line's runs (`OffsetMap.to_source`, most RUNs with a list have several) and the
+    # lines' ends searched by bisect in C, with no Python call or key function per step.
+    offsets, lines, base = instr.offsets, instr.lines, instr.args_start
+    starts, sources = offsets.starts, offsets.sources
+    runs = len(starts) > 1
+    ends = [line.end for line in lines]
+    count = len(lines)
     found = {}
     for arg in region:
-        start = token_span(instr, words[arg.first]).start
-        end = token_span(instr, words[arg.last]).end
-        found[arg.first] = _ArgAt(start, end, _line_index(instr, start), _line_index(instr, end - 1))
+        first, last = words[arg.first], words[arg.last]
+        index = base + first.start
+        k = max(bisect.bisect_right(starts, index) - 1, 0) if runs else 0
+        start = sources[k] + index - starts[k]
+        index, stop = base + last.start, base + last.end
+        after = 0  # an empty token ends where it starts
+        if stop > index:  # else the end is just after the last character's place
+            index, after = stop - 1, 1
+        k = max(bisect.bisect_right(starts, index) - 1, 0) if runs else 0
+        end = sources[k] + index - starts[k] + after
+        row = bisect.bisect_left(ends, start)
+        end_row = bisect.bisect_left(ends, end - 1)
+        found[arg.first] = _ArgAt(
+            start,
+            end,
+            row if row < count and lines[row].start <= start else -1,
+            end_row if end_row < count and lines[end_row].start <= end - 1 else -1,
+        )
     return found
 
 
@@ -583,36 +675,40 @@ class AptGetInstallRecommends(Rule):
             for run in package_runs(facts, image_only=True)
             if any(c.manager is Manager.APT and c.subcommand == "install" for c in run.found.calls)
         ]
-        if not runs or _sets_recommends(df.text):
+        if not runs or _sets_recommends(df.text, _lowered(df, facts)):
             return  # no apt install: the stage indexes below are not worth building
-        configured = {
-            s.index: facts.stage_index("apt-configured", _apt_configured_at, s) for s in facts.stages
-        }
-        variables = _variable_mentions_recommends(df)
-        ca_at = {
-            s.index: facts.stage_index("ca-certificates", _ca_certificates_at(facts), s) for s in facts.stages
-        }
+        # What the file around the RUNs says is read only when a finding asks (most have no
+        # `$` word, and most lists no package that needs `ca-certificates`), and the stage
+        # indexes only for the stages of these RUNs (and the stages they are built on).
+        variables = functools.partial(
+            facts.cached, "packages.recommends-variables", lambda: _variable_mentions_recommends(df)
+        )
         for run in runs:
-            if run.instr.span.start > configured[run.stage.index]:
+            if run.instr.span.start > facts.stage_index("apt-configured", _apt_configured_at, run.stage):
                 continue
             for call in run.found.calls:
                 if call.manager is not Manager.APT or call.subcommand != "install":
                     continue
                 if call.has_option("--no-install-recommends", "--install-recommends"):
                     continue
-                if _may_hold_the_option(call, run.instr, variables):
+                if _has_variable_word(call) and (
+                    variables() or "install-recommends" in run.instr.line.lower()
+                ):
                     continue
-                token = call.sub_token()
                 message = f"`{call.label}` without `--no-install-recommends`"
-                has_ca = run.instr.span.start > ca_at[run.stage.index] or _official_with_ca(facts, run.stage)
-                why = _recommends_needed(_named_packages(call), has_ca)
+                why, https = _recommends_needed(_named_packages(call))
+                if why is None and https is not None and not _has_ca(facts, run):
+                    why = _https_needs_ca(https)
+                token = call.sub_token()
+                # The span of `_call_span`, from the token already found.
+                span = token_span(run.instr, token) if token is not None else run.instr.keyword_span
                 if why is not None:
-                    message = f"{message}; no fix: {why}"
+                    yield self.violation(span, message=f"{message}; no fix: {why}")
                 elif token is not None:
                     fix = Fix.unsafe(insert_after(run.instr, token, " --no-install-recommends"))
-                    yield self.violation(_call_span(run.instr, call), fix, message=message)
-                    continue
-                yield self.violation(_call_span(run.instr, call), message=message)
+                    yield self.violation(span, fix, message=message)
+                else:
+                    yield self.violation(span, message=message)
 
 
 # apt's setting in any form a file can hold: `-o APT::Install-Recommends=0`, an apt.conf
@@ -621,7 +717,7 @@ class AptGetInstallRecommends(Rule):
 _APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
 
 
-def _sets_recommends(text: str) -> bool:
+def _sets_recommends(text: str, lowered: str | None = None) -> bool:
     """Return whether the text holds apt's setting (`_APT_RECOMMENDS_SETTING`).
 
     Most files with an apt install say `--no-install-recommends` and none says the
@@ -629,9 +725,11 @@ def _sets_recommends(text: str) -> bool:
     Every match holds it: those letters fold only to ASCII (unlike `i` and `s` of the
     full word, which `(?i)` also matches as the dotless i U+0131, the dotted I U+0130 and
     the long s U+017F). When lower-casing kept the length, every character lowered to
-    one, so offsets agree and the regex is tried at each place alone.
+    one, so offsets agree and the regex is tried at each place alone. `lowered` is
+    `text.lower()`, when the caller has it already.
     """
-    lowered = text.lower()
+    if lowered is None:
+        lowered = text.lower()
     at = lowered.find("tall-recommend")
     if at < 0:
         return False
@@ -649,6 +747,19 @@ _NEEDS_CA = frozenset({"curl", "wget", "git", "git-core"})
 # Meta-packages whose point is mostly what they recommend: a desktop without it is not one.
 _META = frozenset({"gnome", "gnome-core", "xorg", "xfce4", "lxde", "lxqt", "mate-core", "cinnamon"})
 _META_RE = re.compile(r"^(kde-.*|task-.*|.*-desktop|.*-desktop-environment)$")
+
+
+def _is_meta(name: str) -> bool:
+    """Return whether a package name is a desktop meta-package (`_META`, `_META_RE`).
+
+    Every match of the pattern starts with `kde-` or `task-` or holds `-desktop`: the
+    pattern is tried only on those names (most names of a list are none of them).
+    """
+    if name in _META:
+        return True
+    return (name.startswith(("kde-", "task-")) or "-desktop" in name) and _META_RE.match(name) is not None
+
+
 # Official images whose Debian or Ubuntu tags install `ca-certificates` themselves.
 _BASES_WITH_CA = frozenset({"buildpack-deps", "python", "golang", "ruby", "php", "rust", "eclipse-temurin"})
 _PIP_RECOMMENDS = (
@@ -664,23 +775,36 @@ def _named_packages(call: Call) -> frozenset[str]:
     return frozenset(package_name(w) for w in call.argv[call.sub + 1 :] if not w.startswith("-"))
 
 
-def _recommends_needed(names: frozenset[str], has_ca: bool) -> str | None:
+def _recommends_needed(names: frozenset[str]) -> tuple[str | None, str | None]:
     """Return why leaving out the recommended packages of `names` would break the image,
-    or None when nothing dffix knows of would."""
-    meta = sorted(n for n in names if n in _META or _META_RE.match(n))
+    or None when nothing dffix knows of would; and, when that holds only if nothing
+    installs `ca-certificates` before, the package that needs it (`_https_needs_ca`)."""
+    meta = sorted(n for n in names if _is_meta(n))
     if meta:
-        return f"`{meta[0]}` is a meta-package: what it recommends is most of what it installs"
+        return f"`{meta[0]}` is a meta-package: what it recommends is most of what it installs", None
     pips = sorted(n for n in names if n in ("python3-pip", "python-pip"))
     if pips:
-        return _PIP_RECOMMENDS.format(name=pips[0])
+        return _PIP_RECOMMENDS.format(name=pips[0]), None
     https = sorted(n for n in names if n in _NEEDS_CA or n.startswith("libcurl"))
-    if https and not has_ca and "ca-certificates" not in names:
-        return (
-            f"`{https[0]}` only recommends `ca-certificates`, and nothing installs it before: without"
-            " it HTTPS fails (`git clone https://...`, `curl https://...`); add `ca-certificates`"
-            " to the list, then the option"
-        )
-    return None
+    if https and "ca-certificates" not in names:
+        return None, https[0]
+    return None, None
+
+
+def _https_needs_ca(name: str) -> str:
+    """Return why there is no fix for a list naming `name`, which needs `ca-certificates`."""
+    return (
+        f"`{name}` only recommends `ca-certificates`, and nothing installs it before: without"
+        " it HTTPS fails (`git clone https://...`, `curl https://...`); add `ca-certificates`"
+        " to the list, then the option"
+    )
+
+
+def _has_ca(facts: Facts, run: Run) -> bool:
+    """Return whether `ca-certificates` is in the image before the RUN: an earlier install
+    of the stage or of a stage it is built on, or its official base image."""
+    at = facts.stage_index("ca-certificates", _ca_certificates_at(facts), run.stage)
+    return run.instr.span.start > at or _official_with_ca(facts, run.stage)
 
 
 def _ca_certificates_at(facts: Facts) -> Callable[[Stage, float | None], float]:
@@ -718,12 +842,11 @@ def _variable_mentions_recommends(df: Dockerfile) -> bool:
     )
 
 
-def _may_hold_the_option(call: Call, instr: Instruction, variables: bool) -> bool:
-    """Return whether a `$VAR` word of the call may hold `--no-install-recommends`: one
-    set by ENV/ARG, or in the RUN itself (`OPTS=--no-install-recommends; apt-get install $OPTS`)."""
-    if not any("$" in w for w in call.argv[call.tool + 1 :]):
-        return False
-    return variables or "install-recommends" in instr.line.lower()
+def _has_variable_word(call: Call) -> bool:
+    """Return whether a word after the tool holds a `$`: a variable that may hold
+    `--no-install-recommends`, set by ENV/ARG or in the RUN itself
+    (`OPTS=--no-install-recommends; apt-get install $OPTS`)."""
+    return any("$" in w for w in call.argv[call.tool + 1 :])
 
 
 def _apt_configured_at(stage: Stage, parent: float | None) -> float:
@@ -822,7 +945,7 @@ class AptGetWithoutYes(Rule):
     aliases = ("DL3014",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        if _mentions(df, "Assume-Yes"):
+        if _mentions(df, facts, "Assume-Yes"):
             return
         for run in package_runs(facts, image_only=False):
             for call in run.found.calls:
@@ -1133,7 +1256,7 @@ class PipCacheKept(CacheRule):
     aliases = ("DL3042",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        pip_config = _mentions(df, "pip config") and _mentions(df, "no-cache-dir")
+        pip_config = _mentions(df, facts, "pip config") and _mentions(df, facts, "no-cache-dir")
         runs = list(package_runs(facts, image_only=True))
         # Every RUN that may upgrade pip before an install, read once (DF108 looks back).
         known = {run.instr.span.start: run.found for run in runs}
@@ -1142,17 +1265,19 @@ class PipCacheKept(CacheRule):
             if not calls:
                 continue
             names = env_names(facts, run.stage, run.instr)
-            last = {dirs: _last_removal(run, dirs) for dirs in (_PIP_CACHE, _UV_CACHE)}
+            # Where the RUN last removes each cache: read once per RUN, for the first call
+            # that gets as far as asking (most never do: `--no-cache-dir`, pip alone).
+            last: dict[tuple[str, ...], int] = {}
             for call in calls:
                 pip = call.manager is Manager.PIP
                 if pip_config and pip:
                     continue
-                if self._handled(run, call, names, last[_PIP_CACHE if pip else _UV_CACHE]):
+                if self._handled(run, call, names, last):
                     continue
                 yield self._violation(df, facts, run, call, names, known)
 
     @staticmethod
-    def _handled(run: Run, call: Call, names: frozenset[str], last_removal: int) -> bool:
+    def _handled(run: Run, call: Call, names: frozenset[str], last: dict[tuple[str, ...], int]) -> bool:
         pip = call.manager is Manager.PIP
         options = ("--no-cache-dir", "--cache-dir") if pip else ("--no-cache", "-n", "--cache-dir")
         settings = ("PIP_NO_CACHE_DIR", "PIP_CONFIG_FILE") if pip else ("UV_NO_CACHE",)
@@ -1160,7 +1285,10 @@ class PipCacheKept(CacheRule):
             return True
         if _home_cache_mounted(run.instr, "pip" if pip else "uv"):
             return True
-        return _cleaned_after(run, call, _PIP_CACHE if pip else _UV_CACHE, last_removal)
+        dirs = _PIP_CACHE if pip else _UV_CACHE
+        if dirs not in last:
+            last[dirs] = _last_removal(run, dirs)
+        return _cleaned_after(run, call, dirs, last[dirs])
 
     def _violation(
         self,
@@ -2010,7 +2138,7 @@ class PackageInstallWithoutYes(Rule):
     aliases = ("DL3030", "DL3038", "DL3034")
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        rpm_configured = _mentions(df, "assumeyes")
+        rpm_configured = _mentions(df, facts, "assumeyes")
         for run in package_runs(facts, image_only=False):
             for call in run.found.calls:
                 if call.manager in (Manager.YUM, Manager.DNF) and not rpm_configured:

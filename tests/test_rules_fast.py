@@ -505,7 +505,6 @@ def test_per_instruction_shapes_agree_with_a_fresh_build_on_the_corpus() -> None
             bool(i.heredocs),
             i.args,
         ),
-        runtime._shape: lambda i: (i.kind, i.values, i.args, i.line),
     }
     for df, _ in parsed(corpus_texts()):
         for _ in range(2):  # the second round answers from the table

@@ -248,3 +248,29 @@ def test_package_managers_agree_with_the_plain_findall_on_the_corpus() -> None:
             for instr in df.all_instructions if isinstance(df, Dockerfile) else ():
                 joined = " ".join(instr.values)
                 assert runtime._package_managers(joined) == tuple(_PLAIN_PACKAGE_RE.findall(joined))
+
+
+_SERVER_PIECES = st.sampled_from(
+    (
+        *("install", "add", "apt-get", "pip", "-y", "x", "nginx", "nginx-full", "tor", "s6", "cron"),
+        *("mysql-server", "xmysqlx-server", "docker.io", "libpcap0.8", "openssh-server", "addx"),
+        *(" ", "  ", "\t", "\n", "\xa0", *";&|=\"'.-/_"),
+    )
+)
+
+
+@fuzz_settings(3000)
+@given(st.lists(_SERVER_PIECES, max_size=30).map("".join))
+def test_server_package_agrees_with_the_whole_text_search(text: str) -> None:
+    whole = runtime._SERVER_PACKAGE.search(text)
+    expected = whole.group(1) if whole else None
+    assert runtime._server_package_in(text) == user_reference._server_package_in(text) == expected
+
+
+def test_server_package_agrees_with_the_plain_reading_on_the_corpus() -> None:
+    for _, texts in corpus_cases():
+        for text in texts:
+            df = parse(text)
+            for instr in df.all_instructions if isinstance(df, Dockerfile) else ():
+                joined = " ".join(instr.values) or instr.args
+                assert runtime._server_package_in(joined) == user_reference._server_package_in(joined)

@@ -160,27 +160,35 @@ def server_package(chain: tuple[Stage, ...]) -> str | None:
     return chain_traits(chain).server
 
 
-_COMMAND_PIECE = lazy_re(r"[^;&|]*[;&|]?")
+_INSTALL_LITERAL = lazy_re(r"install|add")
 _INSTALL_WORD = lazy_re(r"\b(?:install|add)\b")
+_SEPARATOR = lazy_re(r"[;&|]")
 
 
 def _server_package_in(text: str) -> str | None:
     """Return _SERVER_PACKAGE's first package in `text`, in time linear in its length.
 
-    A match never crosses `;`, `&` or `|`, so each piece up to and with its separator
-    gives the same first match as the whole text; and in a piece, a match from a later
-    `install` is reachable from the first one, so only the first is tried. Searched
-    whole, every `install` of a RUN continued over thousands of lines without `&&`
-    scanned to its end (quadratic: minutes at 10,000 lines).
+    A match never crosses `;`, `&` or `|`, so each piece of the text up to and with its
+    separator gives the same first match as the whole text; and in a piece, a match from
+    a later `install` is reachable from the first one, so only the first is tried, and
+    after it fails the search goes on past the piece's separator. Searched whole, every
+    `install` of a RUN continued over thousands of lines without `&&` scanned to its end
+    (quadratic: minutes at 10,000 lines). The words are found by their literal (which the
+    engine skips to; _INSTALL_WORD starts with `\b` and tried every position), and the
+    pieces are not cut out of the text.
     """
-    for piece in _COMMAND_PIECE.findall(text):
-        # A piece without the literal `install` or `add` has no _INSTALL_WORD: no search.
-        if (
-            ("install" in piece or "add" in piece)
-            and (word := _INSTALL_WORD.search(piece))
-            and (m := _SERVER_PACKAGE.match(piece, word.start()))
-        ):
+    after = 0  # where the piece after the last one tried starts
+    for literal in _INSTALL_LITERAL.finditer(text):
+        at = literal.start()
+        if at < after or _INSTALL_WORD.match(text, at) is None:
+            continue
+        m = _SERVER_PACKAGE.match(text, at)
+        if m:
             return m.group(1)
+        separator = _SEPARATOR.search(text, literal.end())
+        if separator is None:
+            return None
+        after = separator.end()
     return None
 
 
@@ -312,9 +320,19 @@ _SOCKET_KINDS = frozenset({"ENV", "VOLUME", "CMD", "ENTRYPOINT"})  # and RUN (_r
 
 def _shows_socket(kind: str, text: str) -> bool:
     """Return whether the instruction's text shows the Docker socket (_DOCKER_SOCKET)."""
-    # Every alternative of _DOCKER_SOCKET spells `docker` or `DOCKER`.
-    return ("docker" in text or "DOCKER" in text) and bool(
-        _DOCKER_SOCKET.search(f"{kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST="))
+    # Every alternative of _DOCKER_SOCKET spells `docker` or `DOCKER`, and one of the
+    # literals below (neither the keyword before the text nor the replace makes one): PHP's
+    # `docker-php-ext-install` alone is no reason to search.
+    return (
+        ("docker" in text or "DOCKER" in text)
+        and (
+            "docker.sock" in text
+            or "DOCKER_" in text
+            or "pip" in text
+            or "bin/docker" in text
+            or "download.docker.com" in text
+        )
+        and bool(_DOCKER_SOCKET.search(f"{kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST=")))
     )
 
 
@@ -374,9 +392,14 @@ def chain_traits(chain: tuple[Stage, ...]) -> Traits:
     sudo, root_home = False, False
     dropper = socket = server = port = None
     managers: list[str] = []
+    cached = _cached_traits
     for stage in chain:
         for instr in stage.instructions:
-            found = traits(instr)
+            kind = instr.kind
+            # `traits(instr)`, inline: one Python call less per instruction and check.
+            if kind not in _TRAIT_KINDS:
+                continue
+            found = cached(kind, instr.values, instr.args, instr.line)
             if found is _NO_TRAITS:  # most instructions: nothing to fold
                 continue
             sudo = sudo or found.sudo

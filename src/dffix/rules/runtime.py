@@ -156,8 +156,47 @@ def process_manager(chain: tuple[Stage, ...], start: Start | None = None) -> str
 
 
 def server_package(chain: tuple[Stage, ...]) -> str | None:
-    """Return a server package (nginx, supervisor, openssh-server, ...) the chain's RUNs install."""
-    return chain_traits(chain).server
+    """Return a server package (nginx, supervisor, openssh-server, ...) the chain's RUNs install.
+
+    Not one of the `traits`: DF301 asks only when no USER, base image, privilege dropper
+    or start command decided first (most files are decided before), and searching every
+    install list was the dearest of the reads."""
+    for stage in chain:
+        if "RUN" not in stage.kinds:
+            continue
+        for instr in stage.instructions:
+            if instr.kind == "RUN" and (found := _run_server(" ".join(instr.values) or instr.args)):
+                return found
+    return None
+
+
+def chain_managers(chain: tuple[Stage, ...]) -> tuple[str, ...]:
+    """Return the package managers the chain's RUNs call (apt-get, apk, yum, ...), in order,
+    repeats kept.
+
+    Not one of the `traits`: DF301 asks only to tell a base's family apart (a fifth of
+    the corpus's files get that far)."""
+    found: list[str] = []
+    for stage in chain:
+        if "RUN" not in stage.kinds:
+            continue
+        for instr in stage.instructions:
+            if instr.kind == "RUN":
+                found += _run_managers(" ".join(instr.values))
+    return tuple(found)
+
+
+# Keyed by the RUN's text: a one-value RUN's join is that value itself, whose hash the
+# string keeps, so a RUN no fix touched costs a lookup.
+@file_cache(4096)
+def _run_server(text: str) -> str | None:
+    return _server_package_in(text) if "install" in text or "add" in text else None
+
+
+@file_cache(4096)
+def _run_managers(joined: str) -> tuple[str, ...]:
+    named = "apt" in joined or "apk" in joined or "yum" in joined or "dnf" in joined
+    return _package_managers(joined) if named else ()
 
 
 _INSTALL_LITERAL = lazy_re(r"install|add")
@@ -233,13 +272,13 @@ class Traits(NamedTuple):
     sudo: bool  # a RUN that calls `sudo`
     dropper: str | None  # the privilege-dropping tool a RUN, COPY or ADD names (gosu, su-exec)
     socket: str | None  # the instruction's line, stripped, when it shows the Docker socket
-    server: str | None  # the server package a RUN installs
     low_port: str | None  # how an EXPOSE or ENV declares a port below 1024
     root_home: bool  # a runtime instruction that points into /root, or files put there
-    managers: tuple[str, ...]  # the package managers a RUN calls, in order (repeats kept)
+    # (The server packages and package managers RUNs name are read apart, only when asked:
+    # see `server_package` and `chain_managers`.)
 
 
-_NO_TRAITS = Traits(False, None, None, None, None, False, ())
+_NO_TRAITS = Traits(False, None, None, None, False)
 # The instructions `traits` reads anything of: any other one has none.
 _TRAIT_KINDS = frozenset(
     {"RUN", "COPY", "ADD", "ENV", "VOLUME", "CMD", "ENTRYPOINT", "EXPOSE", "WORKDIR", "HEALTHCHECK"}
@@ -282,29 +321,26 @@ def _read_traits(kind: str, values: tuple[str, ...], args: str, line: str) -> Tr
     joined = " ".join(values)
     text = joined if values else args
     if kind == "RUN":
-        return _run_traits(joined, joined or args, text, line)
+        return _run_traits(joined or args, text, line)
     dropper = _dropper(line) if kind in ("COPY", "ADD") else None
     socket = kind in _SOCKET_KINDS and _shows_socket(kind, text)
     low_port = _declared_low_port(kind, values, args) if kind in ("EXPOSE", "ENV") else None
     root_home = _points_into_root_home(kind, values, args)
     if not (dropper or socket or low_port or root_home):
         return _NO_TRAITS
-    return Traits(False, dropper, line.strip() if socket else None, None, low_port, root_home, ())
+    return Traits(False, dropper, line.strip() if socket else None, low_port, root_home)
 
 
-def _run_traits(joined: str, run_text: str, text: str, line: str) -> Traits:
-    """Return the traits of a RUN: `joined` its values joined (where package managers are
-    read), `run_text` that or, when empty, its arguments (`sudo`, servers), `text` the
-    joined values or, without values, its arguments (the socket); `line` its logical line."""
+def _run_traits(run_text: str, text: str, line: str) -> Traits:
+    """Return the traits of a RUN: `run_text` its values joined or, when that is empty, its
+    arguments (`sudo`), `text` the joined values or, without values, its arguments (the
+    socket); `line` its logical line."""
     sudo = "sudo" in run_text and bool(_SUDO.search(run_text))
     dropper = _dropper(line)
     socket = _shows_socket("RUN", text)
-    server = _server_package_in(run_text) if "install" in run_text or "add" in run_text else None
-    named = "apt" in joined or "apk" in joined or "yum" in joined or "dnf" in joined
-    managers = _package_managers(joined) if named else ()
-    if not (sudo or dropper or socket or server or managers):
+    if not (sudo or dropper or socket):
         return _NO_TRAITS
-    return Traits(sudo, dropper, line.strip() if socket else None, server, None, False, managers)
+    return Traits(sudo, dropper, line.strip() if socket else None, None, False)
 
 
 def _dropper(line: str) -> str | None:
@@ -387,11 +423,10 @@ def _points_into_root_home(kind: str, values: tuple[str, ...], args: str) -> boo
 
 
 def chain_traits(chain: tuple[Stage, ...]) -> Traits:
-    """Return the traits of the chain's instructions, in order: whether any calls `sudo`,
-    the first of each other finding, every package manager called."""
+    """Return the traits of the chain's instructions, in order: whether any calls `sudo`
+    or uses /root, the first of each other finding."""
     sudo, root_home = False, False
-    dropper = socket = server = port = None
-    managers: list[str] = []
+    dropper = socket = port = None
     cached = _cached_traits
     for stage in chain:
         for instr in stage.instructions:
@@ -405,11 +440,9 @@ def chain_traits(chain: tuple[Stage, ...]) -> Traits:
             sudo = sudo or found.sudo
             dropper = dropper or found.dropper
             socket = socket or found.socket
-            server = server or found.server
             port = port or found.low_port
             root_home = root_home or found.root_home
-            managers += found.managers
-    return Traits(sudo, dropper, socket, server, port, root_home, tuple(managers))
+    return Traits(sudo, dropper, socket, port, root_home)
 
 
 def uses_sudo(chain: tuple[Stage, ...]) -> bool:

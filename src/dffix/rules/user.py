@@ -19,12 +19,14 @@ from dffix.rules.runtime import (
     Writable,
     base_for_others,
     bound_port,
+    chain_managers,
     chain_traits,
     chown_target,
     dropping_image,
     image_path_tag,
     low_port_in_code,
     process_manager,
+    server_package,
     start_command,
     traits,
     writable_folders,
@@ -214,7 +216,7 @@ def _major(tag: str) -> int:
 
 
 def _package_family(managers: tuple[str, ...]) -> Family | str | None:
-    """Return the family the package managers the RUNs call (see `Traits.managers`) point to.
+    """Return the family the package managers the RUNs call (see `chain_managers`) point to.
 
     Returns None when no RUN names one, a message when they disagree.
     """
@@ -231,13 +233,13 @@ _NO_USERADD = lazy_re(
 )
 
 
-def _family(chain: tuple[Stage, ...], seen: Traits) -> Family | str:
-    """Return how the final stage adds users, or why we cannot tell (`seen`: the chain's traits)."""
+def _family(chain: tuple[Stage, ...]) -> Family | str:
+    """Return how the final stage adds users, or why we cannot tell."""
     ref = chain[-1].base
     from_image = _ref_family(ref)
     if isinstance(from_image, str):
         return from_image
-    from_packages = _package_family(seen.managers)
+    from_packages = _package_family(chain_managers(chain))
     if isinstance(from_packages, str):
         return from_packages
     if from_image and from_packages and from_image is not from_packages:
@@ -635,7 +637,7 @@ class RootFinalUser(Rule):
         shipped = base_user(chain[-1].base)
         if shipped is not None:
             return self._place(df, facts, stage, shipped.user, shipped.owner, folders, None)
-        family = _family(chain, seen)
+        family = _family(chain)
         if isinstance(family, str):
             return family
         if family in (Family.DISTROLESS, Family.SCRATCH):
@@ -687,7 +689,7 @@ class RootFinalUser(Rule):
         socket = seen.socket
         if socket:
             return f"`{socket}` talks to the Docker socket, which only root may open"
-        server = seen.server
+        server = server_package(chain)
         if server:
             return f"it installs `{server}`, which expects to start as root (a wrapper script may start it)"
         port = seen.low_port or bound_port(chain, start) or low_port_in_code(facts)

@@ -239,18 +239,27 @@ def base_for_others(chain: tuple[Stage, ...], start: Start | None = None) -> str
     if entrypoint is None and cmd is None:
         return "it sets no `CMD` or `ENTRYPOINT`"
     if entrypoint is not None and cmd is None:
-        words = [
-            w.strip("\"'") for w in (entrypoint.values if entrypoint.is_json else entrypoint.args.split())
-        ]
-        if words and words[0].rsplit("/", 1)[-1] in _BARE and all(w.startswith("-") for w in words[1:]):
-            return f"its `ENTRYPOINT` is a bare `{' '.join(words)}`"
+        bare = _bare(entrypoint)
+        if bare is not None:
+            return f"its `ENTRYPOINT` is a bare `{bare}`"
     # An ENTRYPOINT that hands its arguments on (`docker-php-entrypoint`, tini) runs the CMD.
     passes_on = entrypoint is None or bool(_PASS_ON.search(_text(entrypoint)))
     if passes_on and cmd is not None:
-        words = [w.strip("\"'") for w in (cmd.values if cmd.is_json else cmd.args.split())]
-        if words and words[0].rsplit("/", 1)[-1] in _BARE and all(w.startswith("-") for w in words[1:]):
-            return f"its `CMD` is a bare `{' '.join(words)}`"
+        bare = _bare(cmd)
+        if bare is not None:
+            return f"its `CMD` is a bare `{bare}`"
     return None
+
+
+def _bare(instr: Instruction) -> str | None:
+    """Return a CMD's or ENTRYPOINT's words, unquoted, when they are only an interpreter or
+    a shell and options (`python3`, `php -a`), else None."""
+    words = instr.values if instr.is_json else instr.args.split()
+    # The first word decides most: the others are unquoted only for a bare one.
+    if not words or words[0].strip("\"'").rsplit("/", 1)[-1] not in _BARE:
+        return None
+    unquoted = [w.strip("\"'") for w in words]
+    return " ".join(unquoted) if all(w.startswith("-") for w in unquoted[1:]) else None
 
 
 _PASS_ON = lazy_re(r"^\S*(?:entrypoint[\w.-]*|tini|dumb-init)(?:\s+--)?\s*$")
@@ -829,9 +838,10 @@ def _copies_context(stage: Stage) -> bool:
     """Return whether a COPY or ADD of the stage copies from the build context (no `--from`)."""
     if "COPY" not in stage.kinds and "ADD" not in stage.kinds:
         return False
-    return any(
-        i.kind in ("COPY", "ADD") and (not i.flags or i.flag("from") is None) for i in stage.instructions
-    )
+    for instr in stage.instructions:  # a loop, not any(): no generator step per instruction
+        if (instr.kind == "COPY" or instr.kind == "ADD") and (not instr.flags or instr.flag("from") is None):
+            return True
+    return False
 
 
 def _code_port(context: BuildContext) -> str | None:

@@ -619,7 +619,7 @@ class RootFinalUser(Rule):
         """Return the fix for the final stage `chain[0]`, where no `USER` is in force, or why
         there is none (`seen`: the chain's traits)."""
         stage = chain[0]
-        reason = self._refusal(chain, facts, seen)
+        reason = self._refusal(df, chain, facts, seen)
         if reason is not None:
             return reason
         existing = existing_users(chain)
@@ -658,14 +658,17 @@ class RootFinalUser(Rule):
         }[family]
         return self._place(df, facts, stage, f"{uid}:{gid}", f"{uid}:{gid}", folders, create)
 
-    def _refusal(self, chain: tuple[Stage, ...], facts: Facts, seen: Traits) -> str | None:
+    def _refusal(self, df: Dockerfile, chain: tuple[Stage, ...], facts: Facts, seen: Traits) -> str | None:
         """Return why a non-root USER would break the image or its users, or None."""
         stage = chain[0]
         onbuild = _onbuild_refusal(stage)
         if onbuild is not None:
             return onbuild
-        if "LABEL" in stage.kinds and any(
-            i.kind == "LABEL" and "com.github.actions" in i.args for i in stage.instructions
+        # The file's text says whether any LABEL could name an action: most say none.
+        if (
+            "LABEL" in stage.kinds
+            and "com.github.actions" in df.text
+            and any(i.kind == "LABEL" and "com.github.actions" in i.args for i in stage.instructions)
         ):
             return "it is a GitHub Action (its `com.github.actions` labels), and GitHub runs actions as root"
         image = _image(chain[-1].base)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
-from dffix.memo import Shape, file_cache, per_instruction
+from dffix.memo import file_cache
 from dffix.records import NamedTuple
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Instruction
@@ -121,6 +121,8 @@ def start_command(chain: tuple[Stage, ...]) -> tuple[Instruction | None, Instruc
     """Return the ENTRYPOINT and CMD in force at the end of the chain's first stage."""
     entrypoint = cmd = None
     for stage in chain:
+        if "ENTRYPOINT" not in stage.kinds and "CMD" not in stage.kinds:
+            continue  # nothing to find: no walk
         for instr in reversed(stage.instructions):
             if instr.kind == "ENTRYPOINT" and entrypoint is None:
                 entrypoint = instr
@@ -138,64 +140,126 @@ def _text(instr: Instruction | None) -> str:
     return " ".join(instr.values) if instr.values else instr.args
 
 
-def process_manager(chain: tuple[Stage, ...]) -> str | None:
-    """Return the process manager or daemon the container starts with, if any."""
-    entrypoint, cmd = start_command(chain)
-    for instr in (entrypoint, cmd):
-        m = _MANAGER.search(_text(instr))
+# The ENTRYPOINT and CMD of a chain (see start_command): the functions that read them take
+# them found already, when the caller asks several.
+Start = tuple[Instruction | None, Instruction | None]
+
+
+def process_manager(chain: tuple[Stage, ...], start: Start | None = None) -> str | None:
+    """Return the process manager or daemon the container starts with, if any (`start`:
+    the chain's `start_command`, when found already)."""
+    for instr in start or start_command(chain):
+        m = _MANAGER.search(_text(instr)) if instr is not None else None
         if m:
             return m.group(1)
     return None
 
 
 def server_package(chain: tuple[Stage, ...]) -> str | None:
-    """Return a server package (nginx, supervisor, openssh-server, ...) the chain's RUNs install."""
-    return chain_traits(chain).server
+    """Return a server package (nginx, supervisor, openssh-server, ...) the chain's RUNs install.
+
+    Not one of the `traits`: DF301 asks only when no USER, base image, privilege dropper
+    or start command decided first (most files are decided before), and searching every
+    install list was the dearest of the reads."""
+    for stage in chain:
+        if "RUN" not in stage.kinds:
+            continue
+        for instr in stage.instructions:
+            if instr.kind == "RUN" and (found := _run_server(" ".join(instr.values) or instr.args)):
+                return found
+    return None
 
 
-_COMMAND_PIECE = lazy_re(r"[^;&|]*[;&|]?")
+def chain_managers(chain: tuple[Stage, ...]) -> tuple[str, ...]:
+    """Return the package managers the chain's RUNs call (apt-get, apk, yum, ...), in order,
+    repeats kept.
+
+    Not one of the `traits`: DF301 asks only to tell a base's family apart (a fifth of
+    the corpus's files get that far)."""
+    found: list[str] = []
+    for stage in chain:
+        if "RUN" not in stage.kinds:
+            continue
+        for instr in stage.instructions:
+            if instr.kind == "RUN":
+                found += _run_managers(" ".join(instr.values))
+    return tuple(found)
+
+
+# Keyed by the RUN's text: a one-value RUN's join is that value itself, whose hash the
+# string keeps, so a RUN no fix touched costs a lookup.
+@file_cache(4096)
+def _run_server(text: str) -> str | None:
+    return _server_package_in(text) if "install" in text or "add" in text else None
+
+
+@file_cache(4096)
+def _run_managers(joined: str) -> tuple[str, ...]:
+    named = "apt" in joined or "apk" in joined or "yum" in joined or "dnf" in joined
+    return _package_managers(joined) if named else ()
+
+
+_INSTALL_LITERAL = lazy_re(r"install|add")
 _INSTALL_WORD = lazy_re(r"\b(?:install|add)\b")
+_SEPARATOR = lazy_re(r"[;&|]")
 
 
 def _server_package_in(text: str) -> str | None:
     """Return _SERVER_PACKAGE's first package in `text`, in time linear in its length.
 
-    A match never crosses `;`, `&` or `|`, so each piece up to and with its separator
-    gives the same first match as the whole text; and in a piece, a match from a later
-    `install` is reachable from the first one, so only the first is tried. Searched
-    whole, every `install` of a RUN continued over thousands of lines without `&&`
-    scanned to its end (quadratic: minutes at 10,000 lines).
+    A match never crosses `;`, `&` or `|`, so each piece of the text up to and with its
+    separator gives the same first match as the whole text; and in a piece, a match from
+    a later `install` is reachable from the first one, so only the first is tried, and
+    after it fails the search goes on past the piece's separator. Searched whole, every
+    `install` of a RUN continued over thousands of lines without `&&` scanned to its end
+    (quadratic: minutes at 10,000 lines). The words are found by their literal (which the
+    engine skips to; _INSTALL_WORD starts with `\b` and tried every position), and the
+    pieces are not cut out of the text.
     """
-    for piece in _COMMAND_PIECE.findall(text):
-        # A piece without the literal `install` or `add` has no _INSTALL_WORD: no search.
-        if (
-            ("install" in piece or "add" in piece)
-            and (word := _INSTALL_WORD.search(piece))
-            and (m := _SERVER_PACKAGE.match(piece, word.start()))
-        ):
+    after = 0  # where the piece after the last one tried starts
+    for literal in _INSTALL_LITERAL.finditer(text):
+        at = literal.start()
+        if at < after or _INSTALL_WORD.match(text, at) is None:
+            continue
+        m = _SERVER_PACKAGE.match(text, at)
+        if m:
             return m.group(1)
+        separator = _SEPARATOR.search(text, literal.end())
+        if separator is None:
+            return None
+        after = separator.end()
     return None
 
 
-def base_for_others(chain: tuple[Stage, ...]) -> str | None:
+def base_for_others(chain: tuple[Stage, ...], start: Start | None = None) -> str | None:
     """Return why the image looks like a base for other images: no CMD/ENTRYPOINT of its own,
-    or a CMD that is only an interpreter or a shell (`python3`, `php -a`, `bash`)."""
-    entrypoint, cmd = start_command(chain)
+    or a CMD that is only an interpreter or a shell (`python3`, `php -a`, `bash`) (`start`:
+    the chain's `start_command`, when found already)."""
+    entrypoint, cmd = start or start_command(chain)
     if entrypoint is None and cmd is None:
         return "it sets no `CMD` or `ENTRYPOINT`"
     if entrypoint is not None and cmd is None:
-        words = [
-            w.strip("\"'") for w in (entrypoint.values if entrypoint.is_json else entrypoint.args.split())
-        ]
-        if words and words[0].rsplit("/", 1)[-1] in _BARE and all(w.startswith("-") for w in words[1:]):
-            return f"its `ENTRYPOINT` is a bare `{' '.join(words)}`"
+        bare = _bare(entrypoint)
+        if bare is not None:
+            return f"its `ENTRYPOINT` is a bare `{bare}`"
     # An ENTRYPOINT that hands its arguments on (`docker-php-entrypoint`, tini) runs the CMD.
     passes_on = entrypoint is None or bool(_PASS_ON.search(_text(entrypoint)))
     if passes_on and cmd is not None:
-        words = [w.strip("\"'") for w in (cmd.values if cmd.is_json else cmd.args.split())]
-        if words and words[0].rsplit("/", 1)[-1] in _BARE and all(w.startswith("-") for w in words[1:]):
-            return f"its `CMD` is a bare `{' '.join(words)}`"
+        bare = _bare(cmd)
+        if bare is not None:
+            return f"its `CMD` is a bare `{bare}`"
     return None
+
+
+def _bare(instr: Instruction) -> str | None:
+    """Return a CMD's or ENTRYPOINT's words, unquoted, when they are only an interpreter or
+    a shell and options (`python3`, `php -a`), else None."""
+    words = instr.values if instr.is_json else instr.args.split()
+    # The first word decides most: the others are unquoted only for a bare one.
+    if not words or words[0].strip("\"'").rsplit("/", 1)[-1] not in _BARE:
+        return None
+    unquoted = [w.strip("\"'") for w in words]
+    return " ".join(unquoted) if all(w.startswith("-") for w in unquoted[1:]) else None
 
 
 _PASS_ON = lazy_re(r"^\S*(?:entrypoint[\w.-]*|tini|dumb-init)(?:\s+--)?\s*$")
@@ -217,13 +281,13 @@ class Traits(NamedTuple):
     sudo: bool  # a RUN that calls `sudo`
     dropper: str | None  # the privilege-dropping tool a RUN, COPY or ADD names (gosu, su-exec)
     socket: str | None  # the instruction's line, stripped, when it shows the Docker socket
-    server: str | None  # the server package a RUN installs
     low_port: str | None  # how an EXPOSE or ENV declares a port below 1024
     root_home: bool  # a runtime instruction that points into /root, or files put there
-    managers: tuple[str, ...]  # the package managers a RUN calls, in order (repeats kept)
+    # (The server packages and package managers RUNs name are read apart, only when asked:
+    # see `server_package` and `chain_managers`.)
 
 
-_NO_TRAITS = Traits(False, None, None, None, None, False, ())
+_NO_TRAITS = Traits(False, None, None, None, False)
 # The instructions `traits` reads anything of: any other one has none.
 _TRAIT_KINDS = frozenset(
     {"RUN", "COPY", "ADD", "ENV", "VOLUME", "CMD", "ENTRYPOINT", "EXPOSE", "WORKDIR", "HEALTHCHECK"}
@@ -235,58 +299,119 @@ def traits(instr: Instruction) -> Traits:
 
     Pure in the instruction's keyword, values, arguments and logical line, never where
     it is; DF301 asks for every instruction of the final stage on every fixer pass, so
-    the answer is cached by those (`memo.Shape`): an instruction no fix touched is read
-    once per file."""
+    the answer is cached by those: an instruction no fix touched is read once per file."""
     if instr.kind not in _TRAIT_KINDS:
         return _NO_TRAITS
-    return _shaped_traits(_shape(instr))
+    return _cached_traits(instr.kind, instr.values, instr.args, instr.line)
 
 
-@per_instruction
-def _shape(instr: Instruction) -> Shape:
-    return Shape(instr, (instr.kind, instr.values, instr.args, instr.line))
-
-
+# The four fields themselves are the key: lru_cache builds and hashes it in C, with no
+# key object and no Python call per question (a memo.Shape key cost five calls per
+# instruction on every check, and every pass's parse makes new instruction objects).
+# The parser shares the strings and values of a line no fix touched between passes, so
+# their hashes are already computed.
 @file_cache(4096)
-def _shaped_traits(shape: Shape) -> Traits:
-    return read_traits(shape.instr)
+def _cached_traits(kind: str, values: tuple[str, ...], args: str, line: str) -> Traits:
+    return _read_traits(kind, values, args, line)
 
 
 def read_traits(instr: Instruction) -> Traits:
-    """Return `traits(instr)`, computed (not cached).
+    """Return `traits(instr)`, computed (not cached)."""
+    return _read_traits(instr.kind, instr.values, instr.args, instr.line)
+
+
+def _read_traits(kind: str, values: tuple[str, ...], args: str, line: str) -> Traits:
+    """Return the traits of the instruction with these fields (see `read_traits`).
 
     Each pattern is searched only where its literal part is in the text (a substring test
-    is many times cheaper than a search, and most instructions name none of them)."""
-    kind, line = instr.kind, instr.line
-    joined = " ".join(instr.values)
-    text = joined if instr.values else instr.args
-    run_text = (joined or instr.args) if kind == "RUN" else ""
-    dropper = None
-    if kind in ("RUN", "COPY", "ADD") and ("gosu" in line or "su-exec" in line or "s6-overlay" in line):
-        dropper = _DROPS_ROOT.search(line)
-    # Every alternative of _DOCKER_SOCKET spells `docker` or `DOCKER`.
-    socket = (
-        kind in ("ENV", "VOLUME", "CMD", "ENTRYPOINT", "RUN")
-        and ("docker" in text or "DOCKER" in text)
-        and _DOCKER_SOCKET.search(f"{kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST="))
-    )
-    values = joined if kind == "RUN" else ""
-    named = "apt" in values or "apk" in values or "yum" in values or "dnf" in values
-    managers = _PACKAGE_RE.findall(values) if named else ()
-    return Traits(
-        sudo="sudo" in run_text and bool(_SUDO.search(run_text)),
-        dropper=dropper.group(1) if dropper else None,
-        socket=line.strip() if socket else None,
-        server=_server_package_in(run_text) if "install" in run_text or "add" in run_text else None,
-        low_port=_declared_low_port(instr) if kind in ("EXPOSE", "ENV") else None,
-        root_home=_points_into_root_home(instr),
-        managers=tuple(managers),
+    is many times cheaper than a search, and most instructions name none of them), and
+    only for the keywords it concerns. An instruction with none of them gets _NO_TRAITS
+    itself, which chain_traits skips."""
+    joined = " ".join(values)
+    text = joined if values else args
+    if kind == "RUN":
+        return _run_traits(joined or args, text, line)
+    dropper = _dropper(line) if kind in ("COPY", "ADD") else None
+    socket = kind in _SOCKET_KINDS and _shows_socket(kind, text)
+    low_port = _declared_low_port(kind, values, args) if kind in ("EXPOSE", "ENV") else None
+    root_home = _points_into_root_home(kind, values, args)
+    if not (dropper or socket or low_port or root_home):
+        return _NO_TRAITS
+    return Traits(False, dropper, line.strip() if socket else None, low_port, root_home)
+
+
+def _run_traits(run_text: str, text: str, line: str) -> Traits:
+    """Return the traits of a RUN: `run_text` its values joined or, when that is empty, its
+    arguments (`sudo`), `text` the joined values or, without values, its arguments (the
+    socket); `line` its logical line."""
+    sudo = "sudo" in run_text and bool(_SUDO.search(run_text))
+    dropper = _dropper(line)
+    socket = _shows_socket("RUN", text)
+    if not (sudo or dropper or socket):
+        return _NO_TRAITS
+    return Traits(sudo, dropper, line.strip() if socket else None, None, False)
+
+
+def _dropper(line: str) -> str | None:
+    """Return the privilege-dropping tool (_DROPS_ROOT) a RUN, COPY or ADD line names, or None."""
+    if "gosu" in line or "su-exec" in line or "s6-overlay" in line:
+        m = _DROPS_ROOT.search(line)
+        return m.group(1) if m else None
+    return None
+
+
+_SOCKET_KINDS = frozenset({"ENV", "VOLUME", "CMD", "ENTRYPOINT"})  # and RUN (_run_traits)
+
+
+def _shows_socket(kind: str, text: str) -> bool:
+    """Return whether the instruction's text shows the Docker socket (_DOCKER_SOCKET)."""
+    # Every alternative of _DOCKER_SOCKET spells `docker` or `DOCKER`, and one of the
+    # literals below (neither the keyword before the text nor the replace makes one): PHP's
+    # `docker-php-ext-install` alone is no reason to search.
+    return (
+        ("docker" in text or "DOCKER" in text)
+        and (
+            "docker.sock" in text
+            or "DOCKER_" in text
+            or "pip" in text
+            or "bin/docker" in text
+            or "download.docker.com" in text
+        )
+        and bool(_DOCKER_SOCKET.search(f"{kind} {text}".replace("DOCKER_HOST ", "DOCKER_HOST=")))
     )
 
 
 _SUDO = lazy_re(r"(?:^|[\s;&|(])sudo\s")
-# (Every name it finds starts with `apt`, `apk`, `yum` or `dnf`: see read_traits.)
-_PACKAGE_RE = lazy_re(r"(?:^|[\s;&|(])(apt-get|apt|apk|yum|dnf)\s+\S")
+# A package manager's name and the start of its arguments. A call is such a name at the
+# start of the text or after a blank or one of `;&|(` that no call found before it took
+# (see _package_managers: every name starts with `apt`, `apk`, `yum` or `dnf`).
+_PACKAGE_NAME = lazy_re(r"(apt-get|apt|apk|yum|dnf)\s+\S")
+
+
+def _package_managers(text: str) -> tuple[str, ...]:
+    r"""Return the package managers `text` calls, in order: what
+    `re.findall(r"(?:^|[\s;&|(])(apt-get|apt|apk|yum|dnf)\s+\S", text)` returns.
+
+    That pattern starts with a choice (`^` or a class), so every position of the text was
+    tried; _PACKAGE_NAME starts with a name, whose first letters the engine skips to. A
+    name it finds counts only after a separator the call before did not take (that call
+    ends with a non-blank, which may be `;`); else the search goes on from the next
+    character, as the plain findall would.
+    """
+    found: list[str] = []
+    end = pos = 0
+    search = _PACKAGE_NAME.search
+    while (m := search(text, pos)) is not None:
+        at = m.start()
+        before = text[at - 1] if at else ""
+        if at == 0 or (at > end and (before in ";&|(" or before.isspace())):
+            found.append(m.group(1))
+            end = pos = m.end()
+        else:
+            pos = at + 1
+    return tuple(found)
+
+
 # Tools an entrypoint uses to start as root (to fix volume ownership, say) and then drop
 # to a user itself, as the official database images do.
 _DROPS_ROOT = lazy_re(r"\b(gosu|su-exec|s6-overlay)\b")
@@ -295,36 +420,38 @@ _RUNTIME_KINDS = frozenset({"CMD", "ENTRYPOINT", "WORKDIR", "ENV", "HEALTHCHECK"
 _ROOT_HOME = lazy_re(r"(?:^|[\s\"'=:])(?:/root|~)(?:/|\s|\"|'|$)")
 
 
-def _points_into_root_home(instr: Instruction) -> bool:
-    """Return whether a runtime instruction points into root's home, or a COPY, ADD or
-    VOLUME puts files there (for the app to read)."""
-    if instr.kind in _RUNTIME_KINDS and ("/root" in instr.args or "~" in instr.args):
-        return bool(_ROOT_HOME.search(instr.args))
-    if instr.kind in ("COPY", "ADD", "VOLUME") and instr.values:
-        dests = instr.values if instr.kind == "VOLUME" else instr.values[-1:]
+def _points_into_root_home(kind: str, values: tuple[str, ...], args: str) -> bool:
+    """Return whether a runtime instruction (its keyword, values and arguments) points into
+    root's home, or a COPY, ADD or VOLUME puts files there (for the app to read)."""
+    if kind in _RUNTIME_KINDS and ("/root" in args or "~" in args):
+        return bool(_ROOT_HOME.search(args))
+    if kind in ("COPY", "ADD", "VOLUME") and values:
+        dests = values if kind == "VOLUME" else values[-1:]
         return any(_ROOT_HOME.search(" " + d) for d in dests if "/root" in d or "~" in d)
     return False
 
 
 def chain_traits(chain: tuple[Stage, ...]) -> Traits:
-    """Return the traits of the chain's instructions, in order: whether any calls `sudo`,
-    the first of each other finding, every package manager called."""
+    """Return the traits of the chain's instructions, in order: whether any calls `sudo`
+    or uses /root, the first of each other finding."""
     sudo, root_home = False, False
-    dropper = socket = server = port = None
-    managers: list[str] = []
+    dropper = socket = port = None
+    cached = _cached_traits
     for stage in chain:
         for instr in stage.instructions:
-            found = traits(instr)
-            if found is _NO_TRAITS:
+            kind = instr.kind
+            # `traits(instr)`, inline: one Python call less per instruction and check.
+            if kind not in _TRAIT_KINDS:
+                continue
+            found = cached(kind, instr.values, instr.args, instr.line)
+            if found is _NO_TRAITS:  # most instructions: nothing to fold
                 continue
             sudo = sudo or found.sudo
             dropper = dropper or found.dropper
             socket = socket or found.socket
-            server = server or found.server
             port = port or found.low_port
             root_home = root_home or found.root_home
-            managers += found.managers
-    return Traits(sudo, dropper, socket, server, port, root_home, tuple(managers))
+    return Traits(sudo, dropper, socket, port, root_home)
 
 
 def uses_sudo(chain: tuple[Stage, ...]) -> bool:
@@ -337,26 +464,31 @@ def low_port(chain: tuple[Stage, ...]) -> str | None:
     return chain_traits(chain).low_port or bound_port(chain)
 
 
-def bound_port(chain: tuple[Stage, ...]) -> str | None:
-    """Return the bind argument below 1024 in the chain's CMD or ENTRYPOINT (`--port 80`), or None."""
-    for start in start_command(chain):
-        text = _text(start)
-        for pattern in (_BIND_ARG, _HOST_PORT):
-            for m in pattern.finditer(text):
-                if start is not None and 0 < int(m.group(1)) < 1024:
-                    return f"`{m.group(0).strip()}` in its {start.kind}"
+def bound_port(chain: tuple[Stage, ...], start: Start | None = None) -> str | None:
+    """Return the bind argument below 1024 in the chain's CMD or ENTRYPOINT (`--port 80`), or
+    None (`start`: the chain's `start_command`, when found already)."""
+    for instr in start or start_command(chain):
+        if instr is None:
+            continue
+        text = _text(instr)
+        # Every _BIND_ARG option spells `-`, every _HOST_PORT address `:`.
+        for pattern, literal in ((_BIND_ARG, "-"), (_HOST_PORT, ":")):
+            for m in pattern.finditer(text) if literal in text else ():
+                if 0 < int(m.group(1)) < 1024:
+                    return f"`{m.group(0).strip()}` in its {instr.kind}"
     return None
 
 
-def _declared_low_port(instr: Instruction) -> str | None:
-    """Return how an EXPOSE or ENV declares a port below 1024 (`EXPOSE 80`), or None."""
-    if instr.kind == "EXPOSE":
-        for word in instr.args.split():
+def _declared_low_port(kind: str, values: tuple[str, ...], args: str) -> str | None:
+    """Return how an EXPOSE or ENV (its keyword, values and arguments) declares a port below
+    1024 (`EXPOSE 80`), or None."""
+    if kind == "EXPOSE":
+        for word in args.split():
             m = _EXPOSED.match(word)
             if m and 0 < int(m.group(1)) < 1024:
                 return f"`EXPOSE {word}`"
-    elif instr.kind == "ENV":
-        for key, value in env_pairs(instr):
+    elif kind == "ENV":
+        for key, value in _pairs(values):
             # _PORT_ENV's keys end in PORT: most keys are ruled out without a match.
             if key.endswith("PORT") and _PORT_ENV.match(key) and value.isdigit() and 0 < int(value) < 1024:
                 return f"`ENV {key}={value}`"
@@ -368,7 +500,10 @@ _EXPOSED = lazy_re(r"(\d{1,5})(?:-\d+)?(?:/\w+)?$")
 
 def env_pairs(instr: Instruction) -> Iterator[tuple[str, str]]:
     """Yield the key/value pairs of an ENV (the parser gives them as key, value, key, ...)."""
-    words = instr.values
+    return _pairs(instr.values)
+
+
+def _pairs(words: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     for i in range(0, len(words) - 1, 2):
         yield words[i], _unquote(words[i + 1])
 
@@ -484,11 +619,17 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                         add(posixpath.dirname(value), f"`ENV {key}`")
     # Rails writes log/ and tmp/ (pids, cache) in the app's folder at start.
     start, args = start_command((stage,))
-    if _RAILS.search(f"{_text(start)} {_text(args)}"):
+    started = f"{_text(start)} {_text(args)}"
+    # Every _RAILS server spells one of these words.
+    if ("rails" in started or "puma" in started or "unicorn" in started or "passenger" in started) and (
+        _RAILS.search(started)
+    ):
         workdir = _final_workdir(stage)
         if workdir != "/":
             add(f"{workdir}/log", "Rails' log folder")
             add(f"{workdir}/tmp", "Rails' tmp folder")
+    if not found:
+        return []  # most stages: no folder to keep, and none to find the code's folders for
     code = code_destinations(stage)
     # The code's own folders stay root-owned (a VOLUME says otherwise); a folder inside
     # them the app writes to does not.
@@ -619,24 +760,26 @@ _SKIP_DIRS = frozenset({".git", "node_modules", "venv", ".venv", "__pycache__", 
 _SQLITE_USE = lazy_re(r"sqlite")
 
 
-def writes_next_to_code(chain: tuple[Stage, ...], context: BuildContext | None) -> str | None:
+def writes_next_to_code(
+    chain: tuple[Stage, ...], context: BuildContext | None, start: Start | None = None
+) -> str | None:
     """Return how the file (or the code it copies) shows the app writes a database file in
-    its own folder, or None.
+    its own folder, or None (`start`: the chain's `start_command`, when found already).
 
     `manage.py migrate` at start writes Django's database; a relative sqlite URL, a
     `.db`/`.sqlite3` file or code that opens sqlite in the context write next to the code.
     """
-    entrypoint, cmd = start_command(chain)
-    for instr in (entrypoint, cmd):
+    for instr in start or start_command(chain):
+        if instr is None:
+            continue
         text = _text(instr)
-        if _MIGRATES.search(text):
-            return f"its {instr.kind if instr else 'CMD'} migrates a database at start-up"
-        url = _SQLITE_URL.search(text)
+        # Every _MIGRATES command spells `manage.py` or `upgrade`.
+        if ("manage.py" in text or "upgrade" in text) and _MIGRATES.search(text):
+            return f"its {instr.kind} migrates a database at start-up"
+        url = _SQLITE_URL.search(text) if "sqlite" in text else None
         if url and not url.group(1):
-            return f"its {instr.kind if instr else 'CMD'} opens a sqlite database next to the code"
-    if context is None or not any(
-        i.kind in ("COPY", "ADD") and i.flag("from") is None for i in chain[0].instructions
-    ):
+            return f"its {instr.kind} opens a sqlite database next to the code"
+    if context is None or not _copies_context(chain[0]):
         return None
     return context.cached("runtime.context_writes", lambda: _context_writes(context))
 
@@ -686,11 +829,19 @@ def low_port_in_code(facts: Facts) -> str | None:
     """Return where the code the file copies from the context (in any stage: a build stage
     compiles it) binds a port below 1024 (`main.go`: `":80"`), or None."""
     context = facts.context
-    if context is None or not any(
-        i.kind in ("COPY", "ADD") and i.flag("from") is None for st in facts.stages for i in st.instructions
-    ):
+    if context is None or not any(_copies_context(stage) for stage in facts.stages):
         return None
     return context.cached("runtime.code_port", lambda: _code_port(context))
+
+
+def _copies_context(stage: Stage) -> bool:
+    """Return whether a COPY or ADD of the stage copies from the build context (no `--from`)."""
+    if "COPY" not in stage.kinds and "ADD" not in stage.kinds:
+        return False
+    for instr in stage.instructions:  # a loop, not any(): no generator step per instruction
+        if (instr.kind == "COPY" or instr.kind == "ADD") and (not instr.flags or instr.flag("from") is None):
+            return True
+    return False
 
 
 def _code_port(context: BuildContext) -> str | None:

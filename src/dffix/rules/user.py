@@ -10,6 +10,7 @@ from enum import Enum
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
+from dffix.memo import file_cache
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
@@ -18,12 +19,15 @@ from dffix.rules.runtime import (
     Writable,
     base_for_others,
     bound_port,
+    chain_managers,
     chain_traits,
     chown_target,
     dropping_image,
     image_path_tag,
     low_port_in_code,
     process_manager,
+    server_package,
+    start_command,
     traits,
     writable_folders,
     writes_next_to_code,
@@ -212,7 +216,7 @@ def _major(tag: str) -> int:
 
 
 def _package_family(managers: tuple[str, ...]) -> Family | str | None:
-    """Return the family the package managers the RUNs call (see `Traits.managers`) point to.
+    """Return the family the package managers the RUNs call (see `chain_managers`) point to.
 
     Returns None when no RUN names one, a message when they disagree.
     """
@@ -229,16 +233,13 @@ _NO_USERADD = lazy_re(
 )
 
 
-def _family(chain: tuple[Stage, ...], seen: Traits) -> Family | str:
-    """Return how the final stage adds users, or why we cannot tell (`seen`: the chain's traits)."""
+def _family(chain: tuple[Stage, ...]) -> Family | str:
+    """Return how the final stage adds users, or why we cannot tell."""
     ref = chain[-1].base
-    if "$" in ref:
-        return f"the base image `{ref}` is set by a variable"
-    if "%" in ref or ref != ref.lower():
-        return f"the base image `{ref}` is a placeholder, not an image name"
-    if _NO_USERADD.search(ref.lower()):
-        return f"`{ref}` has no `useradd` or `adduser`"
-    from_image, from_packages = image_family(ref), _package_family(seen.managers)
+    from_image = _ref_family(ref)
+    if isinstance(from_image, str):
+        return from_image
+    from_packages = _package_family(chain_managers(chain))
     if isinstance(from_packages, str):
         return from_packages
     if from_image and from_packages and from_image is not from_packages:
@@ -247,6 +248,41 @@ def _family(chain: tuple[Stage, ...], seen: Traits) -> Family | str:
     if family is None:
         return f"dffix does not know how to add a user on `{ref}`"
     return family
+
+
+@file_cache(64)
+def _ref_family(ref: str) -> Family | str | None:
+    """Return how the image `ref` adds users (None: unknown), or why it cannot add one."""
+    if "$" in ref:
+        return f"the base image `{ref}` is set by a variable"
+    if "%" in ref or ref != ref.lower():
+        return f"the base image `{ref}` is a placeholder, not an image name"
+    if _NO_USERADD.search(ref.lower()):
+        return f"`{ref}` has no `useradd` or `adduser`"
+    return image_family(ref)
+
+
+class _Image(NamedTuple):
+    """What DF301 asks of the final stage's base image reference on most checks."""
+
+    windows: bool  # is_windows_image
+    nonroot: bool  # its default user is not root (_NONROOT_BASE)
+    onbuild: bool  # an `*-onbuild` tag (_ONBUILD_TAG)
+    dropping: str | None  # dropping_image
+
+
+@file_cache(64)
+def _image(ref: str) -> _Image:
+    """Return what the reference `ref` says, read once per file: every check of every
+    pass asks about the same base (the rarer questions, `base_user` and `_ref_family`,
+    are asked on their own)."""
+    lower = ref.lower()
+    return _Image(
+        is_windows_image(ref),
+        bool(_NONROOT_BASE.search(lower)),
+        bool(_ONBUILD_TAG.search(lower)),
+        dropping_image(ref),
+    )
 
 
 def _user_part(value: str) -> str:
@@ -260,6 +296,8 @@ def _is_root(value: str) -> bool:
 def _last_user(chain: tuple[Stage, ...]) -> Instruction | None:
     """Return the USER in force at the end of the chain's first stage (None: the base image's)."""
     for stage in chain:
+        if "USER" not in stage.kinds:  # most stages: no walk
+            continue
         users = [i for i in stage.instructions if i.kind == "USER" and i.values]
         if users:
             return users[-1]
@@ -311,8 +349,11 @@ def _users_created(chain: tuple[Stage, ...]) -> list[_Created] | str:
         for instr in stage.instructions:
             if instr.kind != "RUN":
                 continue
-            text = " ".join(instr.values) + "".join(h.content for h in instr.heredocs)
-            if not _USER_TOOLS.search(text):
+            text = " ".join(instr.values)
+            if instr.heredocs:
+                text += "".join(h.content for h in instr.heredocs)
+            # Both tools spell `user`: most RUNs are ruled out without a search.
+            if "user" not in text or not _USER_TOOLS.search(text):
                 continue
             script = (
                 split_commands(text) if instr.values and not instr.is_json and not instr.heredocs else None
@@ -382,10 +423,10 @@ def existing_users(chain: tuple[Stage, ...]) -> tuple[str, ...] | str:
     return tuple(sorted(v for v in users.values() if not _is_root(v)))  # `useradd -o -u 0` is root
 
 
-def same_case_as_file(df: Dockerfile, keyword: str) -> str:
-    """Return `keyword` in the case most of the file's instructions use."""
+def _mostly_lower(df: Dockerfile) -> bool:
+    """Return whether most of the file's instructions spell their keyword in lower case."""
     lower = sum(1 for i in df.all_instructions if i.keyword.islower())
-    return keyword.lower() if lower * 2 > len(df.all_instructions) else keyword.upper()
+    return lower * 2 > len(df.all_instructions)
 
 
 class RootFinalUser(Rule):
@@ -542,9 +583,9 @@ class RootFinalUser(Rule):
         if stage is None or facts.is_referenced(stage):
             return
         chain = stage_chain(facts, stage)
-        ref = chain[-1].base
+        image = _image(chain[-1].base)
         # Windows users are ContainerUser/ContainerAdministrator, not root.
-        if df.escape == "`" or is_windows_image(ref):
+        if df.escape == "`" or image.windows:
             return
         last = _last_user(chain)
         value = last.values[0] if last else "root"
@@ -553,7 +594,7 @@ class RootFinalUser(Rule):
             return
         fix: Fix | str
         if last is None:
-            if _NONROOT_BASE.search(ref.lower()):
+            if image.nonroot:
                 return
             # What the chain's instructions say, read once for all the questions below.
             seen = chain_traits(chain)
@@ -578,7 +619,7 @@ class RootFinalUser(Rule):
         """Return the fix for the final stage `chain[0]`, where no `USER` is in force, or why
         there is none (`seen`: the chain's traits)."""
         stage = chain[0]
-        reason = self._refusal(chain, facts, seen)
+        reason = self._refusal(df, chain, facts, seen)
         if reason is not None:
             return reason
         existing = existing_users(chain)
@@ -596,7 +637,7 @@ class RootFinalUser(Rule):
         shipped = base_user(chain[-1].base)
         if shipped is not None:
             return self._place(df, facts, stage, shipped.user, shipped.owner, folders, None)
-        family = _family(chain, seen)
+        family = _family(chain)
         if isinstance(family, str):
             return family
         if family in (Family.DISTROLESS, Family.SCRATCH):
@@ -617,51 +658,57 @@ class RootFinalUser(Rule):
         }[family]
         return self._place(df, facts, stage, f"{uid}:{gid}", f"{uid}:{gid}", folders, create)
 
-    def _refusal(self, chain: tuple[Stage, ...], facts: Facts, seen: Traits) -> str | None:
+    def _refusal(self, df: Dockerfile, chain: tuple[Stage, ...], facts: Facts, seen: Traits) -> str | None:
         """Return why a non-root USER would break the image or its users, or None."""
         stage = chain[0]
         onbuild = _onbuild_refusal(stage)
         if onbuild is not None:
             return onbuild
-        if "LABEL" in stage.kinds and any(
-            i.kind == "LABEL" and "com.github.actions" in i.args for i in stage.instructions
+        # The file's text says whether any LABEL could name an action: most say none.
+        if (
+            "LABEL" in stage.kinds
+            and "com.github.actions" in df.text
+            and any(i.kind == "LABEL" and "com.github.actions" in i.args for i in stage.instructions)
         ):
             return "it is a GitHub Action (its `com.github.actions` labels), and GitHub runs actions as root"
+        image = _image(chain[-1].base)
         # `python:3-onbuild` and the like copy the code when `FROM` runs, before any line of
         # this file: a user's RUN would come after the code and re-run on every change.
-        if _ONBUILD_TAG.search(chain[-1].base.lower()):
+        if image.onbuild:
             return (
                 f"`{chain[-1].base}` copies the code with its ONBUILD triggers before this file's first "
                 "line, so the user's RUN would re-run on every code change"
             )
-        dropping = dropping_image(chain[-1].base)
-        if dropping is not None:
-            return f"`{chain[-1].base}` must start as root: {dropping}"
+        if image.dropping is not None:
+            return f"`{chain[-1].base}` must start as root: {image.dropping}"
         dropper = seen.dropper
         if dropper:
             return f"it installs `{dropper}`, so its entrypoint probably starts as root on purpose"
-        manager = process_manager(chain)
+        # The ENTRYPOINT and CMD, found once for the questions below.
+        start = start_command(chain)
+        manager = process_manager(chain, start)
         if manager:
             return f"it starts `{manager}`, which expects to start as root"
         socket = seen.socket
         if socket:
             return f"`{socket}` talks to the Docker socket, which only root may open"
-        server = seen.server
+        server = server_package(chain)
         if server:
             return f"it installs `{server}`, which expects to start as root (a wrapper script may start it)"
-        port = seen.low_port or bound_port(chain) or low_port_in_code(facts)
+        port = seen.low_port or bound_port(chain, start) or low_port_in_code(facts)
         if port:
             return f"the app binds a port below 1024 ({port}), which only root may do"
-        home = _uses_root_home(stage)
+        # The chain's traits say whether any of its instructions uses /root: most do not.
+        home = _uses_root_home(stage) if seen.root_home else None
         if home is not None:
             return f"`{home}` uses /root, which only root may enter: move those files first"
-        writes = writes_next_to_code(chain, facts.context)
+        writes = writes_next_to_code(chain, facts.context, start)
         if writes is not None:
             return (
                 f"{writes}, and the code's folder is root-owned: "
                 "give the user that folder and set `USER` yourself"
             )
-        base = base_for_others(chain)
+        base = base_for_others(chain, start)
         if base is not None:
             return f"{base}, so it looks like a base for other images, which install packages as root"
         return None
@@ -697,7 +744,8 @@ class RootFinalUser(Rule):
             paths = " ".join(f.path for f in premade)
             setup.append(f"mkdir -p {paths} && chown -R {owner} {paths}")
         edits: list[Edit] = []
-        user_line = f"{same_case_as_file(df, 'USER')} {value}"
+        lower = _mostly_lower(df)  # the file's keyword case, for both lines below
+        user_line = f"{'user' if lower else 'USER'} {value}"
         tail_lines = [user_line]
         # A name only works after the RUN that creates it; a number always does.
         named_owner = not owner.split(":", 1)[0].isdigit()
@@ -724,7 +772,7 @@ class RootFinalUser(Rule):
             shell = shell_in_force(facts, stage, anchor if anchor is not None else at_tail)
             if posix_shell(shell) is None:
                 return f"`SHELL {json_array(shell)}` is not a POSIX shell"
-            run = f"{same_case_as_file(df, 'RUN')} " + " && ".join(setup)
+            run = f"{'run' if lower else 'RUN'} " + " && ".join(setup)
             if anchor is None:
                 tail_lines.insert(0, run)
             else:

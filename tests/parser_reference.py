@@ -219,7 +219,7 @@ class _Parser:
         found: list[Heredoc] = []
         if not w.lexes(logical):
             return (), i  # BuildKit drops the words, and so the heredocs, of a line its lexer rejects
-        for word in w.shell_words(logical):
+        for word in shell_words(logical):
             m = w.HEREDOC_RE.match(word.value)
             if not m or not m.group(3):
                 continue
@@ -230,7 +230,7 @@ class _Parser:
             trailing = len(raw) - len(raw.rstrip("\\"))
             name = unquote(raw[:-1] if trailing % 2 else raw)
             # BuildKit takes the word only when it is still one word with its quotes read.
-            if not name or len(w.shell_words(rest)) != 1:
+            if not name or len(shell_words(rest)) != 1:
                 continue
             chomp = m.group(2) == "-"
             expand = not any(q in rest for q in "'\"")
@@ -492,3 +492,45 @@ def parse(text: str) -> Dockerfile | ParseError:
         return _Parser(text).parse()
     except _Fail as fail:
         return fail.error
+
+
+# -- the shell word split as it was ------------------------------------------
+
+
+def shell_words(line: str) -> list[w.Word]:
+    """Split line into shell words keeping quotes and backslashes raw: `words.shell_words`
+    as it was, a character loop (tests/test_words_fast.py holds the regex to it).
+
+    This is the part of BuildKit's shell lexer (RawQuotes, RawEscapes, escape `\\`)
+    that heredocsFromLine uses to find `<<WORD` tokens.
+    """
+    words: list[w.Word] = []
+    pos, n = 0, len(line)
+    while pos < n:
+        if w.is_space(line[pos]):
+            pos += 1
+            continue
+        start = pos
+        while pos < n and not w.is_space(line[pos]):
+            ch = line[pos]
+            if ch == "\\":
+                pos += 2
+                continue
+            if ch in "'\"":
+                close = line.find(ch, pos + 1)
+                while ch == '"' and close > 0 and _escaped(line, close):
+                    close = line.find(ch, close + 1)
+                pos = n if close < 0 else close + 1
+                continue
+            pos += 1
+        pos = min(pos, n)
+        words.append(w.Word(line[start:pos], start, pos))
+    return words
+
+
+def _escaped(text: str, index: int) -> bool:
+    """Return whether text[index] is preceded by an odd number of backslashes."""
+    count = 0
+    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1

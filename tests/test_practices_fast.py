@@ -21,6 +21,7 @@ from dffix.rules import buildable, practices, style
 from dffix.syntax import Dockerfile, parse, words as w
 from dffix.syntax.shell import Script, unquote
 from dffix.syntax.tree import Instruction, Span
+from tests import parser_reference
 from tests.test_fuzz import fuzz_settings
 from tests.test_rules_fast import corpus_texts, shifted, texts
 
@@ -150,22 +151,6 @@ def test_may_hold_is_false_only_when_no_command_word_holds_the_word(text: str) -
                 if not practices.may_hold(instr, word):
                     held = [x for c in practices.simple_commands(instr) for x in (*c.argv, c.raw_name)]
                     assert not any(word in x for x in held), (text, word)
-
-
-@given(words_of)
-@example("\\")
-@example('a"b\\"c" d')
-@example("'unclosed x")
-@example('"\\\\" x')
-def test_shell_words_regex_agrees_with_the_character_loop(line: str) -> None:
-    assert practices.shell_words(line) == w.shell_words(line)
-
-
-def test_shell_words_regex_agrees_with_the_character_loop_on_the_corpus() -> None:
-    for df in _files(corpus_texts()):
-        for instr in _nodes(df):
-            for line in (instr.args, instr.line, *instr.values):
-                assert practices.shell_words(line) == w.shell_words(line)
 
 
 tool_words = st.lists(
@@ -316,7 +301,7 @@ def test_count_problem_has_nothing_to_say_outside_the_counted_kinds_generated(te
                 assert buildable._count_problem(instr) is None
 
 
-# The reference: the cautious word scan as it was, over words.shell_words' character loop.
+# The reference: the cautious word scan as it was, over the shell word split's character loop.
 
 
 def reference_fallback_reads(line: str) -> list[tuple[tuple[str, ...], str, int, int, int]]:
@@ -333,7 +318,7 @@ def reference_fallback_reads(line: str) -> list[tuple[tuple[str, ...], str, int,
             )
             current.clear()
 
-    for word in w.shell_words(line):
+    for word in parser_reference.shell_words(line):
         text = word.value
         if text.startswith("#"):
             break

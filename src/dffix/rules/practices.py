@@ -233,22 +233,6 @@ def fallback_commands(
     return found
 
 
-# `words.shell_words` as one regular expression (its character loop took most of the
-# word scan's time): a run of what is not a Go space, where a backslash takes the next
-# character along and a quote runs to its closing quote (a double quote's escaped ones
-# skipped) or to the end of the line.
-_SHELL_WORD = lazy_re(
-    "(?:[^"
-    + re.escape(w.GO_SPACES)
-    + r"""\\'"]++|\\[\s\S]?|"(?:[^"\\]++|\\[\s\S]?)*+(?:"|\Z)|'[^']*+(?:'|\Z))++"""
-)
-
-
-def shell_words(line: str) -> list[w.Word]:
-    """Return `words.shell_words(line)` (tests/test_practices_fast.py holds it to that)."""
-    return [_tuple_new(w.Word, (m.group(), m.start(), m.end())) for m in _SHELL_WORD.finditer(line)]
-
-
 def _fallback_reads(line: str) -> list[_Read]:
     """Return the commands `fallback_commands` finds in `line`, with offsets in `line`."""
     found: list[_Read] = []
@@ -268,7 +252,7 @@ def _fallback_reads(line: str) -> list[_Read]:
                 found.append(_tuple_new(_Read, (argv, first, start, end, 0)))
             current.clear()
 
-    for m in _SHELL_WORD.finditer(line):
+    for m in w.SHELL_WORD_RE.finditer(line):
         text = m.group()
         if text[0] == "#":
             break

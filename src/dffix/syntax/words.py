@@ -7,6 +7,8 @@ does; `tests/test_buildkit_agreement.py` holds them to that over the whole corpu
 
 from __future__ import annotations
 
+import re
+
 from dffix.lazy import lazy_re
 from dffix.records import NamedTuple
 
@@ -20,6 +22,7 @@ _GO_SPACE = GO_SPACE_SET = frozenset(GO_SPACES)
 # reWhitespace in BuildKit: the separator between keyword and arguments.
 WHITESPACE_RE = lazy_re(r"[\t\v\f\r ]+")
 HEREDOC_RE = lazy_re(r"^(\d*)<<(-?)([^<]*)$")
+_tuple_new = tuple.__new__  # what Word() calls, without a Python frame per word
 
 
 def is_space(ch: str) -> bool:
@@ -210,34 +213,25 @@ def _parse_words_loop(rest: str, escape: str) -> list[str]:
     return words
 
 
+# A shell word: a run of what is not a Go space, where a backslash takes the next
+# character along and a quote runs to its closing quote (a double quote's escaped ones
+# skipped) or to the end of the line. One regular expression rather than a character
+# loop (the loop took most of the word scan's time); tests/parser_reference.py keeps the
+# loop and tests/test_words_fast.py holds the two equal.
+SHELL_WORD_RE = lazy_re(
+    "(?:[^"
+    + re.escape(GO_SPACES)
+    + r"""\\'"]++|\\[\s\S]?|"(?:[^"\\]++|\\[\s\S]?)*+(?:"|\Z)|'[^']*+(?:'|\Z))++"""
+)
+
+
 def shell_words(line: str) -> list[Word]:
     """Split line into shell words keeping quotes and backslashes raw.
 
     This is the part of BuildKit's shell lexer (RawQuotes, RawEscapes, escape `\\`)
     that heredocsFromLine uses to find `<<WORD` tokens.
     """
-    words: list[Word] = []
-    pos, n = 0, len(line)
-    while pos < n:
-        if is_space(line[pos]):
-            pos += 1
-            continue
-        start = pos
-        while pos < n and not is_space(line[pos]):
-            ch = line[pos]
-            if ch == "\\":
-                pos += 2
-                continue
-            if ch in "'\"":
-                close = line.find(ch, pos + 1)
-                while ch == '"' and close > 0 and _escaped(line, close):
-                    close = line.find(ch, close + 1)
-                pos = n if close < 0 else close + 1
-                continue
-            pos += 1
-        pos = min(pos, n)
-        words.append(Word(line[start:pos], start, pos))
-    return words
+    return [_tuple_new(Word, (m.group(), m.start(), m.end())) for m in SHELL_WORD_RE.finditer(line)]
 
 
 _SPECIAL_PARAMS = "@*#?-$!0"
@@ -342,11 +336,3 @@ def _name_end(line: str, i: int) -> int:
     while i < n and (line[i].isalpha() or line[i].isdecimal() or line[i] == "_"):
         i += 1
     return i
-
-
-def _escaped(text: str, index: int) -> bool:
-    """Return whether text[index] is preceded by an odd number of backslashes."""
-    count = 0
-    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
-        count += 1
-    return count % 2 == 1

@@ -1,0 +1,50 @@
+"""`words.shell_words`, one regular expression, splits every line the way its character
+loop did (kept in tests/parser_reference.py as the reference).
+
+The parser finds heredoc names with it and the practices rules' word scan reads the lines
+the shell reader gives up on, so the two must agree on every line: generated ones (quotes,
+backslashes, Go's spaces, unterminated quotes) and every line and value of the corpus.
+"""
+
+from __future__ import annotations
+
+from hypothesis import example, given, strategies as st
+
+from dffix.syntax import Dockerfile, parse, words as w
+from tests import parser_reference
+from tests.test_rules_fast import corpus_texts
+
+lines = st.text(st.sampled_from("ab dc<-;&|#'\"\\$\t\n\x85\xa0\u3000\u1680\x1c=\u212a"), max_size=40)
+
+
+@given(lines)
+@example("\\")
+@example('a"b\\"c" d')
+@example("'unclosed x")
+@example('"\\\\" x')
+@example('"a\\')
+@example("a\\\u3000b")
+@example('cat <<"EO F" x')
+def test_shell_words_agrees_with_the_character_loop(line: str) -> None:
+    assert w.shell_words(line) == parser_reference.shell_words(line)
+
+
+def test_shell_words_gives_words_with_their_offsets() -> None:
+    assert w.shell_words(" cat <<\"E O\" 'a b'\\ c ") == [
+        w.Word("cat", 1, 4),
+        w.Word('<<"E O"', 5, 12),
+        w.Word("'a b'\\ c", 13, 21),
+    ]
+
+
+def test_shell_words_agrees_with_the_character_loop_on_the_corpus() -> None:
+    seen = 0
+    for text in corpus_texts():
+        df = parse(text)
+        if not isinstance(df, Dockerfile):
+            continue
+        for instr in df.all_instructions:
+            for line in (instr.args, instr.line, *instr.values):
+                assert w.shell_words(line) == parser_reference.shell_words(line)
+                seen += 1
+    assert seen > 1000

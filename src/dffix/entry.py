@@ -485,36 +485,55 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
     Each worker handles one file at a time and keeps no state between files, so
     memory stays flat however many files there are.
     """
+    if not hasattr(os, "fork"):
+        _run_pool(work, opts, jobs, tally)
+        return
+    import gc
+
+    from dffix import workers
+
+    # The workers share the parent's pages (every module and rule table is loaded by
+    # now) until they write to them, and the collector's bookkeeping writes to every
+    # object it scans; frozen objects are never scanned, so those pages stay shared.
+    gc.freeze()
+    global _SHARED
+    # Forked workers already hold the work list: each is sent an index, not the file
+    # and its rule set (pickled per file, and rebuilt in the worker, rules and all).
+    _SHARED = (work, opts)
+
+    def merged(index: int, result: _Tally) -> None:
+        tally.merge(result)
+        if _progress is not None:
+            _progress.step()
+
+    def died(index: int) -> _Tally:
+        # Killed (out of memory, a signal): files are written atomically, so this one
+        # is fixed or as it was; the other files go on in another worker.
+        lost = _Tally(buffered=True)
+        lost.status = EXIT_ERROR
+        lost.err(
+            f"{work[index][0].shown}: error: a dffix worker process died (out of memory, or killed)"
+            " while working on this file; it is fixed or untouched, not half-written"
+        )
+        return lost
+
+    workers.run(len(work), jobs, _work_at, merged, died, _in_worker)
+
+
+def _run_pool(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, tally: _Tally) -> None:
+    """`_run_parallel` where there is no fork: a process pool, each file sent pickled."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # fork: the workers start with dffix already imported (Linux, macOS with fork).
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    if context.get_start_method() == "fork":
-        import gc
-
-        # The workers share the parent's pages (every module and rule table is loaded by
-        # now) until they write to them, and the collector's bookkeeping writes to every
-        # object it scans; frozen objects are never scanned, so those pages stay shared.
-        gc.freeze()
+    context = multiprocessing.get_context()
     chunk = max(1, len(work) // (jobs * 8))
     done = 0
-    global _SHARED
-    if context.get_start_method() == "fork":
-        # Forked workers already hold the work list: each is sent an index, not the file
-        # and its rule set (pickled per file, and rebuilt in the worker, rules and all).
-        _SHARED = (work, opts)
-        task: Callable[..., _Tally] = _work_at
-        items: tuple[Sequence[object], ...] = (range(len(work)),)
-    else:
-        task, items = _work_one, (work, [opts] * len(work))
     try:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_in_worker)
         interrupted = False
         try:
-            for result in pool.map(task, *items, chunksize=chunk):
+            for result in pool.map(_work_one, work, [opts] * len(work), chunksize=chunk):
                 tally.merge(result)
                 done += 1
                 if _progress is not None:

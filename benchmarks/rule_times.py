@@ -31,6 +31,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 sys.path.insert(0, str(ROOT / "src"))
 
 from dffix import api, fixer, memo  # noqa: E402
+from dffix.config import ConfigError  # noqa: E402
 
 
 def _jobs(corpus: Path, unsafe: bool, every: bool) -> list[tuple[str, api.RuleSet, str]]:
@@ -38,7 +39,7 @@ def _jobs(corpus: Path, unsafe: bool, every: bool) -> list[tuple[str, api.RuleSe
     select = ("ALL",) if every else None
     for path in sorted(p for p in corpus.rglob("Dockerfile") if p.is_file()):
         rule_set = api.rule_set_for(str(path), api.Overrides(select=select, unsafe_fixes=unsafe))
-        assert not isinstance(rule_set, api.ConfigError), rule_set
+        assert not isinstance(rule_set, ConfigError), rule_set
         jobs.append((path.read_bytes().decode("utf-8", "surrogateescape"), rule_set, str(path)))
     return jobs
 
@@ -62,18 +63,18 @@ def one_run(jobs: list[tuple[str, api.RuleSet, str]]) -> tuple[dict[str, float],
     for _, rule_set, _ in jobs:
         for rule in rule_set.rules:
             if "check" not in vars(rule):
-                rule.check = _timed_check(rule.check, spent[rule.code])  # type: ignore[method-assign]
+                rule.check = _timed_check(rule.check, spent[rule.code])  # type: ignore[method-assign, assignment]
                 patched.append(rule)
-    compute = fixer.compute_facts
+    compute: Callable[..., object] = fixer.compute_facts  # type: ignore[attr-defined]
 
     def facts(*args: object, **kwargs: object) -> object:
         start = time.process_time()
         try:
-            return compute(*args, **kwargs)  # type: ignore[arg-type]
+            return compute(*args, **kwargs)
         finally:
             spent["facts"][0] += time.process_time() - start
 
-    fixer.compute_facts = facts  # type: ignore[assignment]
+    fixer.compute_facts = facts  # type: ignore[attr-defined, assignment]
     start = time.process_time()
     try:
         for text, rule_set, path in jobs:
@@ -81,9 +82,9 @@ def one_run(jobs: list[tuple[str, api.RuleSet, str]]) -> tuple[dict[str, float],
             memo.forget()  # as the command line does after each file
     finally:
         total = time.process_time() - start
-        fixer.compute_facts = compute
+        fixer.compute_facts = compute  # type: ignore[attr-defined, assignment]
         for rule in patched:
-            del rule.check  # type: ignore[misc]
+            del rule.check
     return {code: t[0] for code, t in spent.items()}, total
 
 

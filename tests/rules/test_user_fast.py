@@ -26,7 +26,7 @@ from tests import user_reference
 from tests.corpus import corpus_files, decode
 from tests.test_fuzz import dockerfiles, fuzz_settings, mutated
 
-_OPTIONS = ({}, {"user": "svc", "uid": 2000, "gid": 3000})
+_OPTIONS: tuple[dict[str, object], ...] = ({}, {"user": "svc", "uid": 2000, "gid": 3000})
 
 
 @pytest.fixture(autouse=True)

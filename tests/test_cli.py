@@ -753,8 +753,13 @@ def test_python_dash_m(project: Path) -> None:
     assert (done.returncode, done.stdout) == (0, GOOD)
 
 
-def test_parallel_run_prints_what_a_serial_run_prints(project: Path, dffix: Run) -> None:
-    # Enough files to go parallel; one of them broken, so errors are ordered too.
+@pytest.mark.parametrize("can_fork", [True, False], ids=["forked workers", "process pool"])
+def test_parallel_run_prints_what_a_serial_run_prints(
+    project: Path, dffix: Run, monkeypatch: pytest.MonkeyPatch, can_fork: bool
+) -> None:
+    # Enough files to go parallel; one of them broken, so errors are ordered too. Without
+    # fork (Windows) the files go to a process pool instead of dffix's own workers.
+    monkeypatch.setattr(entry, "_CAN_FORK", can_fork)
     for i in range(12):
         put(project / f"s{i:02d}" / "Dockerfile", BAD if i % 3 else b"FROM a\nRUN <<EOF\n")
     serial = dffix("--jobs", "1", "--diff", ".")

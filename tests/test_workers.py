@@ -44,6 +44,19 @@ def test_a_worker_that_dies_loses_only_its_file() -> None:
     assert all(r == i for i, r in got if i not in (7, 30))
 
 
+@pytest.mark.parametrize("dies", [8, 9])
+def test_a_worker_that_dies_at_the_end_loses_only_its_file(dies: int) -> None:
+    # By then every index is handed out and the other worker has been told there are no
+    # more: the one that replaces the dead worker takes what it held.
+    def task(i: int) -> int:
+        if i == dies:
+            os._exit(9)
+        return i
+
+    got = dict(_collect(10, 2, task))
+    assert got == {i: ("dead", i) if i == dies else i for i in range(10)}
+
+
 def test_every_worker_dying_still_answers_every_index() -> None:
     got = _collect(6, 2, lambda i: os._exit(1))
     assert got == [(i, ("dead", i)) for i in range(6)]

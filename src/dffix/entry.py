@@ -485,7 +485,7 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
     Each worker handles one file at a time and keeps no state between files, so
     memory stays flat however many files there are.
     """
-    if not hasattr(os, "fork"):
+    if not _CAN_FORK:
         _run_pool(work, opts, jobs, tally)
         return
     import gc
@@ -518,6 +518,9 @@ def _run_parallel(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, 
         return lost
 
     workers.run(len(work), jobs, _work_at, merged, died, _in_worker)
+
+
+_CAN_FORK = hasattr(os, "fork")  # not on Windows
 
 
 def _run_pool(work: list[tuple[Target, RuleSet]], opts: Options, jobs: int, tally: _Tally) -> None:

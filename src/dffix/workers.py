@@ -108,8 +108,9 @@ def _start(
         try:
             os.close(task_w)
             os.close(result_r)
-            for other in workers.values():
-                os.close(other.tasks)
+            for other in workers.values():  # the parent's ends of the others' pipes
+                if other.tasks >= 0:  # (closed already when it was given its last index)
+                    os.close(other.tasks)
                 os.close(other.results)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             in_worker()

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
+from dffix.lazy import lazy_re
 from dffix.memo import Placed, file_cache
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell
@@ -714,7 +715,7 @@ class AptGetInstallRecommends(Rule):
 # apt's setting in any form a file can hold: `-o APT::Install-Recommends=0`, an apt.conf
 # line `APT::Install-Recommends "false";`, or `Install-Recommends "0";` inside `APT { }`;
 # not the command-line options `--no-install-recommends`/`--install-recommends`.
-_APT_RECOMMENDS_SETTING = re.compile(r"(?i)(?<![\w-])install-recommends")
+_APT_RECOMMENDS_SETTING = lazy_re(r"(?i)(?<![\w-])install-recommends")
 
 
 def _sets_recommends(text: str, lowered: str | None = None) -> bool:
@@ -746,7 +747,7 @@ def _sets_recommends(text: str, lowered: str | None = None) -> bool:
 _NEEDS_CA = frozenset({"curl", "wget", "git", "git-core"})
 # Meta-packages whose point is mostly what they recommend: a desktop without it is not one.
 _META = frozenset({"gnome", "gnome-core", "xorg", "xfce4", "lxde", "lxqt", "mate-core", "cinnamon"})
-_META_RE = re.compile(r"^(kde-.*|task-.*|.*-desktop|.*-desktop-environment)$")
+_META_RE = lazy_re(r"^(kde-.*|task-.*|.*-desktop|.*-desktop-environment)$")
 
 
 def _is_meta(name: str) -> bool:
@@ -1363,7 +1364,7 @@ class _PipTool(NamedTuple):
         )
 
 
-_PIP_WORD = re.compile(r"(.*/)?(?:pip|python|easy_install-?)([0-9.]*)")
+_PIP_WORD = lazy_re(r"(.*/)?(?:pip|python|easy_install-?)([0-9.]*)")
 
 
 def _pip_tool(word: str) -> _PipTool | None:
@@ -1470,7 +1471,7 @@ def _upgraded_pip(call: Call) -> _PipTool | None:
     return _call_pip_tool(call)
 
 
-_VERSION_SPEC = re.compile(r"(===?|~=|>=|<=|!=|<|>)\s*(\d+)")
+_VERSION_SPEC = lazy_re(r"(===?|~=|>=|<=|!=|<|>)\s*(\d+)")
 
 
 def _new_pip(word: str, *, upgrade: bool) -> bool:
@@ -1489,9 +1490,9 @@ def _new_pip(word: str, *, upgrade: bool) -> bool:
 
 # `python get-pip.py`, `curl .../get-pip.py | python3`, `easy_install pip`: the newest pip.
 _GETS_PIP = (
-    re.compile(r"(?<![\w/.-])(\S*python[0-9.]*)\s+(?:-\S+\s+)*\S*get-pip\.py"),
-    re.compile(r"get-pip\.py\S*\s*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(\S*python[0-9.]*)(?![\w.])"),
-    re.compile(r"(?<![\w/.-])(\S*easy_install(?:-[0-9.]+)?)\s+(?:-\S+\s+)*pip(?![\w.=<>-])"),
+    lazy_re(r"(?<![\w/.-])(\S*python[0-9.]*)\s+(?:-\S+\s+)*\S*get-pip\.py"),
+    lazy_re(r"get-pip\.py\S*\s*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(\S*python[0-9.]*)(?![\w.])"),
+    lazy_re(r"(?<![\w/.-])(\S*easy_install(?:-[0-9.]+)?)\s+(?:-\S+\s+)*pip(?![\w.=<>-])"),
 )
 
 

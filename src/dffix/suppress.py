@@ -13,6 +13,10 @@ from dffix.syntax.tree import Directive, Dockerfile, Instruction, LineKind, Triv
 _IGNORE_RE = lazy_re(r"#\s*(?:dffix:|hadolint)\s*ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
 _GLOBAL_RE = lazy_re(r"#\s*(?:dffix:|hadolint)\s*global\s+ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
 _SKIP_RE = lazy_re(r"#\s*dffix:\s*skip-file\b", re.IGNORECASE)
+# Each of those names dffix or hadolint, in any case as re.IGNORECASE reads it: where a
+# character of those names is matched by what str.lower() gives, and by two more, the
+# dotted and dotless capital/small I (tests/test_suppress_fast.py checks every code point).
+_FOLDS_TO_I = ("\u0130", "\u0131")
 
 
 class Suppressions(NamedTuple):
@@ -36,6 +40,9 @@ class Suppressions(NamedTuple):
         return self.file_wide
 
 
+_EMPTY = Suppressions(False, (), ())
+
+
 def _words(match: re.Match[str]) -> tuple[str, ...]:
     return tuple(w for w in re.split(r"[,\s]+", match.group(1)) if w)
 
@@ -46,6 +53,20 @@ def suppressions(df: Dockerfile) -> Suppressions:
     An ignore comment silences the rules it names for the instruction right after
     its run of comment lines; `global ignore` and `skip-file` apply to the file.
     """
+    # The usual file has none: no comment names dffix or hadolint, and no `check`
+    # directive (directives, when there are any, are the first items). Asked on every
+    # pass of the fixer; two searches of the text answer instead of reading each comment.
+    text = df.text
+    if not (df.items and type(df.items[0]) is Directive) and not any(c in text for c in _FOLDS_TO_I):
+        low = text.lower()
+        if "dffix" not in low and "hadolint" not in low:
+            return _EMPTY
+    return _read(df)
+
+
+def _read(df: Dockerfile) -> Suppressions:
+    """Return `suppressions(df)`, every item read (tests/test_suppress_fast.py holds the
+    shortcut to it)."""
     skip = False
     file_wide: list[str] = []
     by_instr: list[tuple[int, int, tuple[str, ...]]] = []

@@ -66,3 +66,35 @@ def test_no_worker_is_left_behind() -> None:
     _collect(30, 3, lambda i: i)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_when_no_worker_can_be_forked_the_parent_does_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    got = _collect(5, 2, lambda i: (i, os.getpid()))
+    assert got == [(i, (i, os.getpid())) for i in range(5)]
+
+
+def test_when_a_dead_worker_cannot_be_replaced_the_parent_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
+    fork, forks = os.fork, list[int]()
+
+    def once() -> int:
+        if forks:
+            raise OSError(12, "Cannot allocate memory")
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", once)
+
+    def task(i: int) -> tuple[int, int]:
+        if i == 3 and os.getpid() != parent:
+            os._exit(9)
+        return i, os.getpid()
+
+    parent = os.getpid()
+    got = dict(_collect(8, 1, task))
+    assert got[3] == ("dead", 3)
+    assert [got[i][0] for i in range(8) if i != 3] == [0, 1, 2, 4, 5, 6, 7]  # type: ignore[index]
+    assert got[7][1] == parent  # type: ignore[index]

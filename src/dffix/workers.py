@@ -70,7 +70,11 @@ def run(
         for worker in list(workers.values()):
             _feed(worker, pending)
         while following < count:
-            for fd in poll.ready():
+            if not workers:  # none could be forked (out of processes, of memory): here, then
+                while pending:
+                    index = pending.popleft()
+                    done[index] = task(index)
+            for fd in poll.ready() if workers else ():
                 worker = workers[fd]
                 chunk = os.read(fd, 1 << 16)
                 if chunk:
@@ -84,8 +88,8 @@ def run(
                     done[dead] = on_death(dead)
                     pending.extendleft(reversed(worker.todo))
                 _close(worker, poll, workers)
-                if pending:  # what it held goes to a new worker (the others may have ended)
-                    _feed(_start(workers, poll, task, in_worker), pending)
+                if pending and (new := _start(workers, poll, task, in_worker)) is not None:
+                    _feed(new, pending)  # what it held (the others may have ended)
             while following in done:
                 on_result(following, done.pop(following))
                 following += 1
@@ -96,13 +100,22 @@ def run(
 
 def _start(
     workers: dict[int, _Worker], poll: _Poll, task: Callable[[int], object], in_worker: Callable[[], None]
-) -> _Worker:
-    """Fork one worker and register it."""
-    task_r, task_w = os.pipe()
-    result_r, result_w = os.pipe()
+) -> _Worker | None:
+    """Fork one worker and register it; None when the system refuses (the others, or the
+    parent itself, do the work)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    try:
+        task_r, task_w = os.pipe()
+        result_r, result_w = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (task_r, task_w, result_r, result_w):
+            os.close(fd)
+        return None
     if pid == 0:  # the worker: never returns
         code = 70
         try:

@@ -98,3 +98,19 @@ def test_when_a_dead_worker_cannot_be_replaced_the_parent_finishes(monkeypatch: 
     assert got[3] == ("dead", 3)
     assert [got[i][0] for i in range(8) if i != 3] == [0, 1, 2, 4, 5, 6, 7]  # type: ignore[index]
     assert got[7][1] == parent  # type: ignore[index]
+
+
+def test_a_refused_pipe_leaves_no_descriptor_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipe, made = os.pipe, list[int]()
+
+    def every_other() -> tuple[int, int]:
+        made.append(1)
+        if len(made) % 2 == 0:
+            raise OSError(24, "Too many open files")
+        return pipe()
+
+    monkeypatch.setattr(os, "pipe", every_other)
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    assert _collect(4, 2, lambda i: i) == [(i, i) for i in range(4)]  # done in the parent
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) == before

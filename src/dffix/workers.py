@@ -105,17 +105,16 @@ def _start(
     parent itself, do the work)."""
     sys.stdout.flush()
     sys.stderr.flush()
+    fds: list[int] = []
     try:
-        task_r, task_w = os.pipe()
-        result_r, result_w = os.pipe()
-    except OSError:
-        return None
-    try:
+        fds += os.pipe()
+        fds += os.pipe()
         pid = os.fork()
     except OSError:
-        for fd in (task_r, task_w, result_r, result_w):
+        for fd in fds:
             os.close(fd)
         return None
+    task_r, task_w, result_r, result_w = fds
     if pid == 0:  # the worker: never returns
         code = 70
         try:

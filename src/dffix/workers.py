@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import sys
 from collections import deque
@@ -34,6 +35,7 @@ T = TypeVar("T")
 _IN_FLIGHT = 2  # indices sent ahead to each worker
 _INDEX = 4  # bytes of an index on a task pipe (one write each: never split)
 _SIZE = 8  # bytes of a result's length on a result pipe
+_READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
 
 
 class _Worker:
@@ -63,7 +65,7 @@ def run(
     workers: dict[int, _Worker] = {}  # by the parent's end of its result pipe
     done: dict[int, T] = {}
     following = 0  # the next index to hand to on_result
-    poll = _Poll()
+    poll = select.poll()  # the result pipes (poll(2): no limit on descriptor numbers)
     try:
         for _ in range(min(jobs, count)):
             _start(workers, poll, task, in_worker)
@@ -74,7 +76,7 @@ def run(
                 while pending:
                     index = pending.popleft()
                     done[index] = task(index)
-            for fd in poll.ready() if workers else ():
+            for fd, _ in poll.poll() if workers else ():
                 worker = workers[fd]
                 chunk = os.read(fd, 1 << 16)
                 if chunk:
@@ -99,7 +101,10 @@ def run(
 
 
 def _start(
-    workers: dict[int, _Worker], poll: _Poll, task: Callable[[int], object], in_worker: Callable[[], None]
+    workers: dict[int, _Worker],
+    poll: select.poll,
+    task: Callable[[int], object],
+    in_worker: Callable[[], None],
 ) -> _Worker | None:
     """Fork one worker and register it; None when the system refuses (the others, or the
     parent itself, do the work)."""
@@ -133,7 +138,7 @@ def _start(
     os.close(task_r)
     os.close(result_w)
     worker = workers[result_r] = _Worker(pid, task_w, result_r)
-    poll.add(result_r)
+    poll.register(result_r, _READABLE)
     return worker
 
 
@@ -188,10 +193,10 @@ def _end_tasks(worker: _Worker) -> None:
         worker.tasks = -1
 
 
-def _close(worker: _Worker, poll: _Poll, workers: dict[int, _Worker], kill: bool = False) -> None:
+def _close(worker: _Worker, poll: select.poll, workers: dict[int, _Worker], kill: bool = False) -> None:
     """Forget a worker: close its pipes and reap it (killed first when `kill`)."""
     _end_tasks(worker)
-    poll.remove(worker.results)
+    poll.unregister(worker.results)
     os.close(worker.results)
     del workers[worker.results]
     if kill:
@@ -199,22 +204,3 @@ def _close(worker: _Worker, poll: _Poll, workers: dict[int, _Worker], kill: bool
             os.kill(worker.pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(worker.pid, 0)
-
-
-class _Poll:
-    """The result pipes to wait on (poll(2): no limit on descriptor numbers)."""
-
-    def __init__(self) -> None:
-        import select
-
-        self._poll = select.poll()
-        self._mask = select.POLLIN | select.POLLHUP | select.POLLERR
-
-    def add(self, fd: int) -> None:
-        self._poll.register(fd, self._mask)
-
-    def remove(self, fd: int) -> None:
-        self._poll.unregister(fd)
-
-    def ready(self) -> list[int]:
-        return [fd for fd, _ in self._poll.poll()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from dffix.edits import Applicability, Edit, apply_edits
-from dffix.facts import BuildContext, compute_facts
+from dffix.facts import BuildContext, Facts, compute_facts
 from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.suppress import Suppressions, suppressions
@@ -61,14 +61,19 @@ def _check(
     """Return `check(df, rules, context)`, with `sup` the suppressions of `df` (already read)."""
     if sup.skip_file:
         return []
-    facts = compute_facts(df, context)
+    return _run(df, rules, compute_facts(df, context), sup)
+
+
+def _run(df: Dockerfile, rules: Sequence[Rule], facts: Facts, sup: Suppressions) -> list[Violation]:
+    """Return the unsuppressed violations of `rules` in `df` (whose facts are `facts`), in
+    file order: by offset, then code; one rule's at one offset in the order it gave them."""
     found: list[Violation] = []
     for rule in rules:
         for v in rule.check(df, facts):
             silenced = sup.selectors_for(v.span.start)
             if not silenced or not any(rule.matches(word) for word in silenced):
                 found.append(v)
-    found.sort(key=lambda v: (v.span.start, v.code))
+    found.sort(key=_file_order)
     return found
 
 
@@ -167,11 +172,29 @@ def fix(
     applied: list[Violation] = []
     bugs: list[FixerBug] = []
     banned: set[object] = set()
-    found = _check(df, rules, context, sup) if checked is None else checked[1]
-    first_found = found
+    # A pass chooses among the fixes it can apply: the rules whose fixes all fall below
+    # `level` (or that have none) only report, so they run once, on the text the passes
+    # end with (`reporting`; `found` holds their violations too once `whole`).
+    fixing, reporting = _split(rules, level)
+    first = df
+    facts: Facts | None = None
+    if checked is not None:
+        found, whole = checked[1], True
+    else:
+        facts = compute_facts(df, context)
+        found, whole = _run(df, fixing, facts, sup), not reporting
+    first_found = found if whole else None
     recent: list[set[str]] = []  # codes applied in each pass, to name rules that never settle
     for _ in range(MAX_PASSES):
         chosen = select_fixes(found, level, banned, df.text)
+        if not chosen and not whole:
+            assert facts is not None  # computed for `df` whenever `found` is partial
+            found = sorted([*found, *_run(df, reporting, facts, sup)], key=_file_order)
+            whole = True
+            # Nothing to choose, unless a rule offers a surer fix than its `best_fix`
+            # says: then every rule takes part in the passes from here on.
+            if chosen := select_fixes(found, level, banned, df.text):
+                fixing, reporting = rules, ()
         if not chosen:
             break
         _, new_df = _apply(df.text, chosen)
@@ -182,16 +205,38 @@ def fix(
         applied.extend(chosen)
         recent.append({v.code for v in chosen})
         df = new_df
-        found = check(df, rules, context)
+        sup = suppressions(df)
+        facts = None if sup.skip_file else compute_facts(df, context)
+        found = [] if facts is None else _run(df, fixing, facts, sup)
+        whole = not reporting or facts is None
     else:
         if pending := select_fixes(found, level, banned, df.text):
             codes = set().union(*recent[-2:], (v.code for v in pending))
             bugs.append(FixerBug(tuple(sorted(codes)), f"fixes did not settle after {MAX_PASSES} passes"))
     if bugs:
         # A bug leaves the input as it was: no half-fixed file, no half-fixed buffer.
+        if first_found is None:
+            first_found = _check(first, rules, context, suppressions(first))
         return FixResult(text, (), tuple(first_found), tuple(bugs), partial=df.text)
+    if not whole:  # the passes ran out, the last with nothing left to choose
+        found = _check(df, rules, context, sup)
     # `found` is the check of the final text: what is left to report.
     return FixResult(df.text, tuple(applied), tuple(found), tuple(bugs))
+
+
+def _file_order(v: Violation) -> tuple[int, str]:
+    return (v.span.start, v.code)
+
+
+def _split(rules: Sequence[Rule], level: Applicability) -> tuple[Sequence[Rule], Sequence[Rule]]:
+    """Return the rules whose fixes a pass at `level` may apply, and the others."""
+    floor = max(level, Applicability.UNSAFE)  # display-only fixes are never applied
+    fixing: list[Rule] = []
+    reporting: list[Rule] = []
+    for rule in rules:
+        best = rule.surest_fix()
+        (fixing if best is not None and best >= floor else reporting).append(rule)
+    return (fixing, reporting) if reporting else (rules, ())
 
 
 def _drop_breaking(

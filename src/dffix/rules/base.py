@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from enum import Enum
 
-from dffix.edits import Fix
+from dffix.edits import Applicability, Fix
 from dffix.facts import Facts
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.syntax.tree import Dockerfile, Span
@@ -50,6 +50,10 @@ class Rule:
     message: ClassVar[str]
     fix_title: ClassVar[str | None] = None
     fixability: ClassVar[Fixability] = Fixability.NEVER
+    # The surest fix the rule can offer, None when it offers none to apply (see
+    # `surest_fix`). While fixing at a level above it, the rule runs only on the text the
+    # passes end with, to report what is left: it cannot change what they do.
+    best_fix: ClassVar[Applicability | None] = Applicability.SAFE
     aliases: ClassVar[tuple[str, ...]] = ()  # hadolint code, BuildKit check name
     default_enabled: ClassVar[bool] = True
     # "warning", or "error" for what BuildKit refuses to build (the DF0xx rules).
@@ -82,6 +86,11 @@ class Rule:
             fix_title=(fix_title or self.fix_title) if fix else None,
             isolation=isolation,
         )
+
+    @classmethod
+    def surest_fix(cls) -> Applicability | None:
+        """Return the surest fix the rule can offer, None for none (Fixability.NEVER)."""
+        return None if cls.fixability is Fixability.NEVER else cls.best_fix
 
     @classmethod
     def matches(cls, selector: str) -> bool:

@@ -346,6 +346,7 @@ class MissingDockerignore(Rule):
     message = "The whole build context is copied and there is no `.dockerignore`"
     fix_title = "Write a `.dockerignore` next to the Dockerfile"
     fixability = Fixability.SOMETIMES
+    best_fix = None  # its fix is a new file (--write-dockerignore), never an edit
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         context = facts.context

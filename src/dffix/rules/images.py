@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 
-from dffix.edits import Edit, Fix
+from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.records import NamedTuple
@@ -445,6 +445,7 @@ class FullBaseImage(Rule):
     message = "The final stage runs on a full image"
     fix_title = "Switch to the smaller image variant"
     fixability = Fixability.SOMETIMES
+    best_fix = Applicability.UNSAFE  # the smaller image may lack what the app uses
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         final = facts.final_stage

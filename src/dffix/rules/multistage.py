@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 
-from dffix.edits import Edit, Fix
+from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.records import NamedTuple
@@ -1080,6 +1080,7 @@ class SingleStageBuild(Rule):
     message = "The final stage builds the program it ships: the build tools stay in the image"
     fix_title = "Move the build to a `build` stage and ship only its output"
     fixability = Fixability.SOMETIMES
+    best_fix = Applicability.UNSAFE  # the final stage loses what the build left
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
         stage = facts.final_stage

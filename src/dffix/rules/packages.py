@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from dffix.edits import Edit, Fix
+from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import Placed, file_cache
@@ -668,6 +668,7 @@ class AptGetInstallRecommends(Rule):
     message = "`apt-get install` without `--no-install-recommends`"
     fix_title = "Add `--no-install-recommends` after `install`"
     fixability = Fixability.SOMETIMES
+    best_fix = Applicability.UNSAFE  # what a recommended package brings may be needed
     aliases = ("DL3015",)
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
 
-from dffix.edits import Edit, Fix
+from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
@@ -574,6 +574,7 @@ class RootFinalUser(Rule):
     message = "The final stage runs as root"
     fix_title = "Add a non-root user and switch to it with `USER`"
     fixability = Fixability.SOMETIMES
+    best_fix = Applicability.UNSAFE  # the app may write where the user cannot, or bind a low port
     aliases = ("DL3002",)
     option_defaults: ClassVar[Mapping[str, object]] = {"user": "app", "uid": 10001, "gid": None}
 

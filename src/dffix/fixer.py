@@ -86,8 +86,7 @@ def select_fixes(
     edits begin at or after the end of the last accepted edit (so no offset ever
     shifts), and only one fix per isolation key. The rest wait for the next pass.
     """
-    # Display-only fixes are never applied, whatever level is asked for.
-    floor = max(level, Applicability.UNSAFE)
+    floor = _floor(level)  # display-only fixes are never applied, whatever the level
     candidates = [
         v
         for v in violations
@@ -189,8 +188,7 @@ def fix(
         chosen = select_fixes(found, level, banned, df.text)
         if not chosen and not whole:
             assert facts is not None  # computed for `df` whenever `found` is partial
-            found = sorted([*found, *_run(df, reporting, facts, sup)], key=_file_order)
-            whole = True
+            found, whole = _completed(found, df, reporting, facts, sup), True
             # Nothing to choose, unless a rule offers a surer fix than its `best_fix`
             # says: then every rule takes part in the passes from here on.
             if chosen := select_fixes(found, level, banned, df.text):
@@ -219,7 +217,8 @@ def fix(
             first_found = _check(first, rules, context, suppressions(first))
         return FixResult(text, (), tuple(first_found), tuple(bugs), partial=df.text)
     if not whole:  # the passes ran out, the last with nothing left to choose
-        found = _check(df, rules, context, sup)
+        assert facts is not None
+        found = _completed(found, df, reporting, facts, sup)
     # `found` is the check of the final text: what is left to report.
     return FixResult(df.text, tuple(applied), tuple(found), tuple(bugs))
 
@@ -228,9 +227,21 @@ def _file_order(v: Violation) -> tuple[int, str]:
     return (v.span.start, v.code)
 
 
+def _completed(
+    found: list[Violation], df: Dockerfile, reporting: Sequence[Rule], facts: Facts, sup: Suppressions
+) -> list[Violation]:
+    """Return `found` (the fixing rules' violations in `df`) with those of `reporting`."""
+    return sorted([*found, *_run(df, reporting, facts, sup)], key=_file_order)
+
+
+def _floor(level: Applicability) -> Applicability:
+    """Return the least applicability a fix needs to be applied at `level`."""
+    return max(level, Applicability.UNSAFE)  # display-only fixes are never applied
+
+
 def _split(rules: Sequence[Rule], level: Applicability) -> tuple[Sequence[Rule], Sequence[Rule]]:
     """Return the rules whose fixes a pass at `level` may apply, and the others."""
-    floor = max(level, Applicability.UNSAFE)  # display-only fixes are never applied
+    floor = _floor(level)
     fixing: list[Rule] = []
     reporting: list[Rule] = []
     for rule in rules:

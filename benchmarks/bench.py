@@ -96,30 +96,44 @@ def answers(exe: str | None, *args: str) -> str | None:
     return exe if done.returncode == 0 else None
 
 
+def once(
+    cmd: Sequence[str], stdin: Path | None = None, sampled: bool = False
+) -> tuple[float, float, float, float]:
+    """Run `cmd` once in a fresh measuring process: wall and CPU seconds, the peak RSS of
+    its largest process and, when `sampled`, the peak PSS of its process tree (MiB).
+
+    PYTHONDONTWRITEBYTECODE is dropped so an installed package writes its .pyc files on
+    the first (warm-up) run, as an install does: stale bytecode cost 15 ms a call.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    args = [str(stdin or "-"), "tree" if sampled else "one", *cmd]
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *args], capture_output=True, text=True, env=env)
+    seconds, cpu, kib, tree_kib = out.stdout.split()
+    return float(seconds), float(cpu), int(kib) / 1024, int(tree_kib) / 1024
+
+
 def measure(cmd: Sequence[str], runs: int, stdin: Path | None = None, tree: bool = False) -> Timing:
     """Median wall and CPU seconds and peak memory of `runs` runs, after a warm-up run.
 
     `tree`: also take the memory of the whole process tree, in one more run of its own:
     sampling /proc every 2 ms takes a core's share on this 2-core machine, so the
     timed runs must not have the sampler beside them (it made a corpus call 15-20%
-    slower). The warm-up run writes the .pyc files an installed package has, even
-    where PYTHONDONTWRITEBYTECODE is set: stale bytecode cost 15 ms a call.
+    slower).
     """
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    times, cpus, peaks, trees = [], [], [], []
-    for n in range(runs + 1 + tree):
-        sampled = tree and n == runs + 1
-        args = [str(stdin or "-"), "tree" if sampled else "one", *cmd]
-        out = subprocess.run([sys.executable, "-c", _MEASURE, *args], capture_output=True, text=True, env=env)
-        if n == 0:
-            continue  # warms the page cache and .pyc files
-        seconds, cpu, kib, tree_kib = out.stdout.split()
-        peaks.append(int(kib) / 1024)
-        trees.append(int(tree_kib) / 1024)
-        if not sampled:
-            times.append(float(seconds))
-            cpus.append(float(cpu))
-    return Timing(statistics.median(times), statistics.median(cpus), max(peaks), max(trees))
+    once(cmd, stdin)  # warms the page cache and .pyc files
+    timed = [once(cmd, stdin) for _ in range(runs)]
+    peaks = [rss for _, _, rss, _ in timed]
+    trees = [0.0]
+    if tree:
+        _, _, rss, tree_mib = once(cmd, stdin, sampled=True)
+        peaks.append(rss)
+        trees.append(tree_mib)
+    return Timing(
+        statistics.median(t for t, _, _, _ in timed),
+        statistics.median(c for _, c, _, _ in timed),
+        max(peaks),
+        max(trees),
+    )
 
 
 def ms(seconds: float) -> str:
@@ -230,37 +244,92 @@ def bench_instructions(path: Path, tools: Tools) -> None:
 # -- the corpus in one call -----------------------------------------------------
 
 
-def bench_batch(corpus: Path, files: list[Path], tools: Tools, runs: int, hadolint_runs: int) -> None:
-    print(f"the corpus in one call ({len(files)} files), median of {runs} (hadolint: {hadolint_runs})")
-    head = f"{'wall':>12} {'CPU':>12}   {'hadolint/x wall, CPU':>20}"
-    print(f"    {'':30} {head}   {'RSS max':>8}   {'PSS tree':>8}")
-    base = None
-    if tools.hadolint:
-        base = measure([tools.hadolint, "--no-fail", *map(str, files)], hadolint_runs, tree=True)
-    results: list[tuple[str, Timing]] = []
-    if base:
-        results.append(("hadolint --no-fail FILE...", base))
+def bench_batch(corpus: Path, files: list[Path], tools: Tools, runs: int, rounds: int) -> None:
+    """Time the corpus in one call, interleaved: `rounds` rounds, each one hadolint run in
+    the middle of `runs // rounds` runs of every dffix command (alternating commands).
+
+    A ratio is taken within each round and the median of the rounds' ratios printed with
+    their range: on this machine speed drifts over minutes, and timing each tool in a
+    block of its own once turned a 1.0x change into 0.8x.
+    """
+    per_round = max(1, runs // max(1, rounds))
+    print(
+        f"the corpus in one call ({len(files)} files), interleaved: {rounds} round(s) of one hadolint run"
+        f" amid {per_round} run(s) of each dffix command"
+    )
+    print("    wall and CPU: medians of all runs; hadolint/x: median of the per-round ratios [range]")
+    print(
+        f"    {'':30} {'wall':>12} {'CPU':>12}   {'hadolint/x wall':>24} {'hadolint/x CPU':>24}"
+        f"   {'RSS max':>8}   {'PSS tree':>8}"
+    )
+    hadolint = [tools.hadolint, "--no-fail", *map(str, files)] if tools.hadolint else None
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "corpus"
         shutil.copytree(corpus, copy, symlinks=True)
-        if tools.tally:
-            results.append(
-                (
-                    "tally lint DIR",
-                    measure([tools.tally, "lint", "--fail-level", "none", str(copy)], 1, tree=True),
-                )
-            )
+        commands: list[tuple[str, list[str]]] = []
         for name, exe in tools.dffixes():
-            results.append((f"{name} --diff DIR", measure([exe, "--diff", str(copy)], runs, tree=True)))
-            results.append(
-                (
-                    f"{name} --diff --jobs 1 DIR",
-                    measure([exe, "--diff", "--jobs", "1", str(copy)], runs, tree=True),
-                )
-            )
-    for label, t in results:
-        ratio = f"{base.seconds / t.seconds:8.1f}x {base.cpu / t.cpu:8.1f}x  " if base else " " * 20
-        print(f"    {label:30} {ms(t.seconds)} {ms(t.cpu)}   {ratio}   {t.rss:5.1f} MiB   {t.tree:5.1f} MiB")
+            commands.append((f"{name} --diff DIR", [exe, "--diff", str(copy)]))
+            commands.append((f"{name} --diff --jobs 1 DIR", [exe, "--diff", "--jobs", "1", str(copy)]))
+        everything = ([("hadolint --no-fail FILE...", hadolint)] if hadolint else []) + commands
+        for _, cmd in everything:
+            once(cmd)  # warms the page cache and .pyc files
+        runs_of: dict[str, list[tuple[float, float, float, float]]] = {label: [] for label, _ in everything}
+        ratios: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in commands}
+        for _ in range(max(1, rounds)):
+            this_round: dict[str, list[tuple[float, float, float, float]]] = {
+                label: [] for label, _ in commands
+            }
+            base = None
+            for sweep in range(per_round):
+                if hadolint and sweep == per_round // 2:
+                    base = once(hadolint)
+                    runs_of["hadolint --no-fail FILE..."].append(base)
+                for label, cmd in commands:
+                    this_round[label].append(once(cmd))
+            if hadolint and base is None:
+                base = once(hadolint)
+                runs_of["hadolint --no-fail FILE..."].append(base)
+            for label, timed in this_round.items():
+                runs_of[label].extend(timed)
+                if base:
+                    wall = statistics.median(t for t, _, _, _ in timed)
+                    cpu = statistics.median(c for _, c, _, _ in timed)
+                    ratios[label].append((base[0] / wall, base[1] / cpu))
+        trees = {label: once(cmd, sampled=True) for label, cmd in everything}
+        tally = (
+            measure([tools.tally, "lint", "--fail-level", "none", str(copy)], 1, tree=True)
+            if tools.tally
+            else None
+        )
+    theirs = runs_of.get("hadolint --no-fail FILE...") or [(0.0, 0.0, 0.0, 0.0)]
+    hadolint_wall = statistics.median(t for t, _, _, _ in theirs)
+    hadolint_cpu = statistics.median(c for _, c, _, _ in theirs)
+
+    def spread(values: list[float]) -> str:
+        if not values:
+            return " " * 24
+        return f"{statistics.median(values):6.1f}x [{min(values):5.1f}-{max(values):5.1f}]"
+
+    for label, timed in runs_of.items():
+        wall = statistics.median(t for t, _, _, _ in timed)
+        cpu = statistics.median(c for _, c, _, _ in timed)
+        rss = max([r for _, _, r, _ in timed] + [trees[label][2]])
+        walls = [w for w, _ in ratios.get(label, [])]
+        cpus = [c for _, c in ratios.get(label, [])]
+        print(
+            f"    {label:30} {ms(wall)} {ms(cpu)}   {spread(walls):>24} {spread(cpus):>24}"
+            f"   {rss:5.1f} MiB   {trees[label][3]:5.1f} MiB"
+        )
+    if tally:
+        ratio = (
+            f"{hadolint_wall / tally.seconds:6.1f}x {'':17}{hadolint_cpu / tally.cpu:6.1f}x"
+            if hadolint
+            else ""
+        )
+        memory = f"{tally.rss:5.1f} MiB   {tally.tree:5.1f} MiB"
+        print(
+            f"    {'tally lint DIR (1 run)':30} {ms(tally.seconds)} {ms(tally.cpu)}   {ratio:>49}   {memory}"
+        )
 
 
 # -- in-process: where the time goes ----------------------------------------------
@@ -386,7 +455,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20, help="runs per whole-process timing (default 20)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of Dockerfiles")
     parser.add_argument(
-        "--hadolint-runs", type=int, default=1, help="hadolint corpus runs (default 1: ~13 s)"
+        "--hadolint-runs",
+        type=int,
+        default=1,
+        help="rounds of the interleaved corpus part, one hadolint run each (default 1: ~20 s)",
     )
     parser.add_argument("--before", help="another dffix executable to measure beside this one")
     parser.add_argument("--tally", help="the tally executable (default: `tally` next to Python or on PATH)")

@@ -35,6 +35,15 @@ def test_insertion_at_the_start_and_deletion_to_nothing() -> None:
     )
 
 
+def test_only_a_newline_ends_a_line() -> None:
+    # BuildKit ends lines at \n alone: \r, form feed, U+0085 and U+2028 stay inside a line.
+    text = "FROM a\r\nRUN b\rc\x0bd\x0ce\x1cf\x85g\u2028h\n\nCMD i"
+    assert split_lines(text) == ["FROM a\r\n", "RUN b\rc\x0bd\x0ce\x1cf\x85g\u2028h\n", "\n", "CMD i"]
+    assert split_lines("") == []
+    assert split_lines("\n\n") == ["\n", "\n"]
+    assert "".join(split_lines(text)) == text
+
+
 def test_equal_texts_give_no_diff() -> None:
     assert unified_diff("FROM a\n", "FROM a\n", "Df") == ""
 

@@ -8,7 +8,7 @@ import pytest
 
 from dffix.syntax import Dockerfile, parse
 from dffix.syntax.shell import Kind, split_commands, unquote
-from tests.corpus import corpus_params, decode
+from tests.corpus import corpus_files, corpus_params, decode
 
 
 def names(line: str) -> list[str | None]:
@@ -140,3 +140,41 @@ def test_commands_agree_with_tree_sitter(path: Path, ts_parser: object) -> None:
         if expected is None:
             continue  # tree-sitter cannot read it either
         assert sorted(c.start for c in script.commands) == expected, line
+
+
+def test_the_plain_word_shortcut_reads_what_the_full_pattern_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tokenizer's first alternative only takes a shortcut for plain ASCII words: with
+    # it made to never match (the group kept, so the numbering stays), every line of the
+    # corpus and of a random sample over the characters that matter reads the same.
+    import random
+    import re
+
+    from dffix.syntax import shell
+
+    assert shell._PLAIN_WORD in shell._TOKEN.pattern
+    without = re.compile(shell._TOKEN.pattern.replace(shell._PLAIN_WORD, "((?!))", 1))
+
+    def tokens(line: str) -> object:
+        try:
+            return shell.tokenize(line)
+        except shell._Unsure:
+            return "unsure"
+
+    rnd = random.Random(7)
+    alphabet = "ab09 \t\n;&|()<>\\'\"`$#{}=-_./~!*?[]%é\u3000\x85"
+    lines = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12))) for _ in range(20_000)]
+    lines += [
+        "apt-get install -y curl>/dev/null 2>&1",
+        "a#b #c",
+        "x=1 y=$z 2>err 9<in",
+        "12é ab",
+        "echo a>b",
+        "cat <(ls)",
+    ]
+    for path in corpus_files():  # none without ../shared/corpus: the sample still runs
+        df = parse(decode(path.read_bytes()))
+        if isinstance(df, Dockerfile):
+            lines += [i.args for i in df.instructions("RUN")]
+    fast = [tokens(line) for line in lines]
+    monkeypatch.setattr(shell, "_TOKEN", without)
+    assert [tokens(line) for line in lines] == fast

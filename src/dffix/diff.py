@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import io
 from collections.abc import Iterator
 
 NO_NEWLINE = "\\ No newline at end of file\n"
@@ -17,9 +18,8 @@ def split_lines(text: str) -> list[str]:
     Only `\\n` ends a line, as for BuildKit: a lone `\\r`, form feed or U+2028 is an
     ordinary character, and `\\r\\n` stays on the line it ends.
     """
-    lines = text.split("\n")
-    last = lines.pop()
-    return [line + "\n" for line in lines] + ([last] if last else [])
+    # A StringIO with newline="\n" ends lines at \n alone and keeps each ending, in C.
+    return io.StringIO(text, newline="\n").readlines()
 
 
 def unified_diff(old: str, new: str, path: str, *, color: bool = False) -> str:

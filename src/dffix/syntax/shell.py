@@ -239,14 +239,22 @@ _WORD_RE = (
 # What may follow a word: the loops end it at an ASCII space or an operator character,
 # and give up at `<(`/`>(` (process substitution).
 _AFTER_WORD = r"(?=[ \t\n\r\v\f;&|()]|[<>](?!\()|\Z)"
+# Most tokens are plain ASCII words (`apt-get`, `-y`, `/usr/bin`, `x=1`) followed by a
+# space, an operator or the end: the first alternative reads those and nothing else, as
+# the others would read them (no quote, `$`, backslash, `<`, `>` or non-ASCII character
+# in it, no `#` first), without trying the comment, the operators and the redirections.
+# The characters: printable ASCII but ; & | ( ) < > \ ' " ` $ (and # first).
+_PLAIN_FIRST = r"!%*-:=?-\[\]-_a-{}~"
+_PLAIN_WORD = "([" + _PLAIN_FIRST + "][#" + _PLAIN_FIRST + "]*+)"
 _TOKEN = lazy_re(
     "".join(
         (
             r"[ \t\n\r\v\f]*+(?:",
-            r"(#[\s\S]*+)",  # 1: a comment, to the end of the line
-            r"|(&&|\|\||;;|\|&|[;|&()])",  # 2: an operator: && || ;; |& ; | & ( ), the longest first
-            # 3: a word, or a redirection and its target (one copy of the word's expression
-            # for both). 4: the redirection's operator: the first that matches, as in
+            _PLAIN_WORD + r"(?=[ \t\n\r\v\f;&|()]|\Z)",  # 1: a plain word
+            r"|(#[\s\S]*+)",  # 2: a comment, to the end of the line
+            r"|(&&|\|\||;;|\|&|[;|&()])",  # 3: an operator: && || ;; |& ; | & ( ), the longest first
+            # 4: a word, or a redirection and its target (one copy of the word's expression
+            # for both). 5: the redirection's operator: the first that matches, as in
             # _redirect_len (atomic: `<&` never backs off to `<`), after ASCII digits only
             # (_redirect_len takes any str.isdigit); `<<` is left to the loops. A word does
             # not start with digits before `<`, `>` or a non-ASCII character, which may be a
@@ -254,15 +262,15 @@ _TOKEN = lazy_re(
             # 2 ms to compile).
             r"|((?>([0-9]*+(?>>>|>&|<&|<>|>\||>|<(?!<)))[ \t]*+|(?![0-9]++[^\x00-\x3b=\x3f-\x7f]))",
             r"(?:" + _WORD_RE + ")?+)",
-            # 5: it is a redirection, and something follows its operator (else the loops
-            # give up; a target that ends in an escaped `<>&|` goes to them too); 6: a word
+            # 6: it is a redirection, and something follows its operator (else the loops
+            # give up; a target that ends in an escaped `<>&|` goes to them too); 7: a word
             # (or nothing, at the end of the line or before what is left to the loops)
-            r"(?(4)(?<![<>&|])()|())" + _AFTER_WORD,
-            r"|())",  # 7: anything else
+            r"(?(5)(?<![<>&|])()|())" + _AFTER_WORD,
+            r"|())",  # 8: anything else
         )
     )
 )
-_COMMENT_GROUP, _OPERATOR_GROUP, _TEXT_GROUP, _REDIRECT_GROUP, _WORD_GROUP = 1, 2, 3, 5, 6
+_PLAIN_GROUP, _COMMENT_GROUP, _OPERATOR_GROUP, _TEXT_GROUP, _REDIRECT_GROUP, _WORD_GROUP = 1, 2, 3, 4, 6, 7
 
 
 def tokenize(line: str) -> list[Token]:
@@ -276,6 +284,10 @@ def tokenize(line: str) -> list[Token]:
         assert m is not None  # its last alternative matches the empty string
         pos = m.end()
         group = m.lastindex
+        if group == _PLAIN_GROUP:
+            text = m[group]
+            append(_tuple_new(Token, (_WORD, text, pos - len(text), pos)))
+            continue
         if group == _WORD_GROUP:
             text = m[_TEXT_GROUP]
             if text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import stat
 from collections.abc import Callable
 
 from dffix.records import NamedTuple, TypeVar
@@ -129,6 +130,15 @@ class BuildContext:
         return self.cached(("read", relative, limit), lambda: self._read(relative, limit))
 
     def _read(self, relative: str, limit: int) -> bytes | None:
+        plain = self._plain_file(relative)
+        if plain is not False:
+            if plain is None:
+                return None
+            try:
+                with open(plain, "rb") as handle:
+                    return handle.read(limit)
+            except (OSError, ValueError):
+                return None
         try:
             root = self.cached("realpath", lambda: os.path.realpath(self.root))
             path = os.path.realpath(self._path(relative))
@@ -138,6 +148,30 @@ class BuildContext:
                 return handle.read(limit)
         except (OSError, ValueError):
             return None
+
+    def _plain_file(self, relative: str) -> str | bool | None:
+        """Answer `_read`'s question without realpath when no symlink is on the way.
+
+        Returns the path of a regular file reached through `relative` (its names below
+        the root, none `..`) with no symlink among them: inside the context, whatever
+        the root is. None when there is nothing to read there (absent, not a regular
+        file). False when a symlink or `..` is on the way: then only realpath can tell.
+        One lstat per name of `relative`, where realpath takes one per name of the
+        whole path (realpath took over half of DF201's time on the corpus).
+        """
+        names = [name for name in relative.split("/") if name and name != "."]
+        if not names or ".." in names:
+            return False
+        path = os.fspath(self.root)
+        try:
+            for name in names:
+                path = os.path.join(path, name)
+                mode = os.lstat(path).st_mode
+                if stat.S_ISLNK(mode):
+                    return False
+        except (OSError, ValueError):
+            return None
+        return path if stat.S_ISREG(mode) else None
 
     def exists(self, relative: str) -> bool:
         """Return whether a path exists in the context."""

@@ -89,9 +89,9 @@ def fix_texts() -> list[str]:
     seen: dict[str, None] = {}
     real = parser.parse
 
-    def record(text: str) -> object:
+    def record(text: str, *earlier: object) -> object:
         seen.setdefault(text, None)
-        return real(text)
+        return real(text, *earlier)  # type: ignore[arg-type]
 
     with patch.object(fixer, "parse", record), patch.object(api, "parse", record):
         for unsafe in (False, True):

@@ -142,9 +142,11 @@ def _edits_of(chosen: Iterable[Violation]) -> list[Edit]:
     return sorted(edits, key=lambda e: (e.start, e.end))
 
 
-def _apply(text: str, chosen: list[Violation]) -> tuple[str, Dockerfile | ParseError]:
-    new_text = apply_edits(text, _edits_of(chosen))
-    return new_text, parse(new_text)
+def _apply(df: Dockerfile, chosen: list[Violation]) -> tuple[str, Dockerfile | ParseError]:
+    edits = _edits_of(chosen)
+    new_text = apply_edits(df.text, edits)
+    # The text before the first edit is as it was: its items are not read again.
+    return new_text, parse(new_text, df, edits[0].start if edits else len(df.text))
 
 
 def fix(
@@ -195,7 +197,7 @@ def fix(
                 fixing, reporting = rules, ()
         if not chosen:
             break
-        _, new_df = _apply(df.text, chosen)
+        _, new_df = _apply(df, chosen)
         if isinstance(new_df, ParseError):
             chosen, _, new_df = _drop_breaking(df, chosen, banned, bugs)
             if not chosen or isinstance(new_df, ParseError):
@@ -256,7 +258,7 @@ def _drop_breaking(
     """Find the fixes whose output does not parse, ban them, and apply the others."""
     good: list[Violation] = []
     for v in chosen:
-        _, result = _apply(df.text, [v])
+        _, result = _apply(df, [v])
         if isinstance(result, ParseError):
             banned.add(_key(v, df.text))
             msg = f"fix for {v.code} ({v.name}) made the file unparsable: {result.message}"
@@ -265,7 +267,7 @@ def _drop_breaking(
             good.append(v)
     if not good:
         return [], df.text, df
-    new_text, new_df = _apply(df.text, good)
+    new_text, new_df = _apply(df, good)
     if isinstance(new_df, ParseError):
         # Each fix alone parses but not together: keep the first only.
         for v in good[1:]:
@@ -273,5 +275,5 @@ def _drop_breaking(
             msg = f"fix for {v.code} ({v.name}) made the file unparsable together with another fix"
             bugs.append(FixerBug((v.code,), msg))
         good = good[:1]
-        new_text, new_df = _apply(df.text, good)
+        new_text, new_df = _apply(df, good)
     return good, new_text, new_df

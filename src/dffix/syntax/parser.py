@@ -9,6 +9,7 @@ a `ParseError` naming the line, never raise.
 
 from __future__ import annotations
 
+import bisect
 import json
 from itertools import accumulate, repeat
 from operator import add, sub
@@ -155,12 +156,18 @@ class _Parser:
 
     # -- the main loop ------------------------------------------------------
 
-    def parse(self) -> Dockerfile:
-        items: list[Item] = []
-        instructions: list[Instruction] = []
+    def parse(self, kept: tuple[Item, ...] = (), escape: str = "\\") -> Dockerfile:
+        """Read the text; `kept` are the first items of an earlier parse of a text this one
+        begins with (see `_unchanged_items`), read with `escape`: reading goes on after them."""
+        items: list[Item] = list(kept)
+        instructions = [item for item in kept if isinstance(item, Instruction)]
         text, starts, ends, eols, lefts = self.text, self.starts, self.ends, self.eols, self.lefts
         count = len(starts)
         i = 0
+        if kept:
+            # The kept items hold a line that is not a directive: directives are over.
+            self.directives_done, self.escape = True, escape
+            i = bisect.bisect_left(starts, kept[-1].span.end)
         while i < count:
             left, end = lefts[i], ends[i]
             if not self.directives_done:
@@ -528,14 +535,47 @@ def _finish(
     )
 
 
-def parse(text: str) -> Dockerfile | ParseError:
+def parse(text: str, before: Dockerfile | None = None, same_until: int = 0) -> Dockerfile | ParseError:
     """Parse Dockerfile text into a lossless tree.
 
     Returns the `Dockerfile`, or a `ParseError` (1-based line) for input BuildKit
     rejects: unterminated heredoc, a bad directive, ENV/LABEL without `=`, a JSON
     array of non-strings, or a file with no instructions.
+
+    `before` is the parse of an earlier text equal to `text` up to offset `same_until`
+    (the fixer's last pass, and where its first edit is): the items that end before
+    then are taken as they are, not read again. The tree is the same either way.
     """
+    kept = _unchanged_items(before, same_until) if before is not None else ()
     try:
-        return _Parser(text).parse()
+        return _Parser(text).parse(kept, before.escape if before is not None else "\\")
     except _Fail as fail:
         return fail.error
+
+
+def _unchanged_items(before: Dockerfile, same_until: int) -> tuple[Item, ...]:
+    """Return the first items of `before` that a text equal to its text up to `same_until`
+    reads the same: each ends with a newline by then, and the last instruction among them
+    does not continue (only the end of the file ended it). At least one item that is not
+    a directive is among them, else none are (the parser's state after them is then
+    known: directives over, the same escape)."""
+    items, text = before.items, before.text
+    n = bisect.bisect_right(items, same_until, key=_item_end)
+    while n and (text[items[n - 1].span.end - 1] != "\n" or _continues(items[n - 1])):
+        n -= 1
+    while n and isinstance(items[n - 1], Directive):
+        n -= 1
+    return items[:n]
+
+
+def _item_end(item: Item) -> int:
+    return item.span.end
+
+
+def _continues(item: Item) -> bool:
+    # An instruction ends at a code line that does not continue, or at the end of the
+    # file: then its last line continues, or is a blank or comment line inside it.
+    if not isinstance(item, Instruction):
+        return False
+    last = item.lines[-1]
+    return last.kind is not _CODE or last.cont is not None

@@ -170,3 +170,17 @@ def test_a_file_with_nothing_to_fix_is_checked_once_by_every_rule() -> None:
     result = fixer.fix("FROM alpine\nRUN true\n", [_Understated(), Counting()], Applicability.SAFE)
     assert not isinstance(result, ParseError)
     assert calls == ["reporter"] and [v.code for v in result.remaining] == ["DF991"]
+
+
+def test_a_rule_sets_split_is_kept_for_its_tuple_only() -> None:
+    rules = tuple(cls() for cls in ALL_RULES)
+    safe = fixer._split(rules, Applicability.SAFE)
+    assert fixer._split(rules, Applicability.SAFE) is safe  # asked again: the same answer, kept
+    unsafe = fixer._split(rules, Applicability.UNSAFE)
+    assert [r.code for r in safe[0]] == [r.code for r in rules if r.surest_fix() == Applicability.SAFE]
+    assert {r.code for r in unsafe[0]} - {r.code for r in safe[0]} >= {"DF105", "DF301"}
+    # A list may change between two files: it is split again each time.
+    listed = list(rules)
+    first = fixer._split(listed, Applicability.SAFE)
+    listed[:] = [r for r in listed if r.code != first[0][0].code]
+    assert first[0][0] not in fixer._split(listed, Applicability.SAFE)[0]

@@ -241,8 +241,28 @@ def _floor(level: Applicability) -> Applicability:
     return max(level, Applicability.UNSAFE)  # display-only fixes are never applied
 
 
+# _split's answers for a tuple of rules, by its identity and the level: every file of a
+# run is fixed with the same rule set (one per config file); each of ~40 rules was asked
+# again for every file.
+_SPLITS: dict[tuple[int, Applicability], tuple[Sequence[Rule], tuple[Sequence[Rule], Sequence[Rule]]]] = {}
+
+
 def _split(rules: Sequence[Rule], level: Applicability) -> tuple[Sequence[Rule], Sequence[Rule]]:
     """Return the rules whose fixes a pass at `level` may apply, and the others."""
+    if not isinstance(rules, tuple):  # a list may change between calls: not kept
+        return _split_rules(rules, level)
+    key = (id(rules), level)
+    hit = _SPLITS.get(key)
+    if hit is not None and hit[0] is rules:  # the entry holds `rules`: its id is not reused
+        return hit[1]
+    if len(_SPLITS) >= 64:
+        _SPLITS.clear()
+    split = _split_rules(rules, level)
+    _SPLITS[key] = (rules, split)
+    return split
+
+
+def _split_rules(rules: Sequence[Rule], level: Applicability) -> tuple[Sequence[Rule], Sequence[Rule]]:
     floor = _floor(level)
     fixing: list[Rule] = []
     reporting: list[Rule] = []

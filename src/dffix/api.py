@@ -12,7 +12,7 @@ cheaper to define on every start of the command.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from dffix.config import (
     ConfigError,
@@ -90,15 +90,17 @@ def config_files(
     folder: str,
     config: str | None = None,
     seen: tuple[dict[str, str | None], dict[str, str | None]] | None = None,
+    listed: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[str | None, str | None]:
     """Return the dffix config file and the `.hadolint.yaml` that apply to files in `folder`.
 
     `config` (a path given by the user) wins over searching; either may be None. `seen`
     is one run's memory of the folders looked at (dffix's, hadolint's): files found in
-    many folders share the searches of the folders above them.
+    many folders share the searches of the folders above them. `listed` is what a folder
+    search saw of the config names in each folder it read (files.Listing.found).
     """
     ours, hadolint = ({}, {}) if seen is None else seen
-    return (config or find_config(folder, ours), find_hadolint_config(folder, hadolint))
+    return (config or find_config(folder, ours, listed), find_hadolint_config(folder, hadolint, listed))
 
 
 def load_rule_set(

@@ -23,6 +23,8 @@ CONFIG_NAMES = (DFFIX_TOML, PYPROJECT)
 TOP_LEVEL_KEYS = ("select", "ignore", "unsafe-fixes", "hadolint-config", "rules")
 # hadolint's own config files, nearest folder first, then the user-level ones it reads.
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
+# Every file name the searches for config files look for in a folder.
+SEARCHED_NAMES = frozenset((*CONFIG_NAMES, *HADOLINT_NAMES))
 HADOLINT_USER_FILES = (
     ("XDG_CONFIG_HOME", "hadolint.yaml"),
     ("HOME", ".config/hadolint.yaml"),
@@ -157,13 +159,19 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 # -- finding and reading config files -------------------------------------------
 
 
-def find_config(start: str | os.PathLike[str], seen: dict[str, str | None] | None = None) -> str | None:
+def find_config(
+    start: str | os.PathLike[str],
+    seen: dict[str, str | None] | None = None,
+    listed: Mapping[str, frozenset[str]] | None = None,
+) -> str | None:
     """Return the nearest config file in `start` or a folder above it, or None.
 
     A pyproject.toml counts only when it has a `[tool.dffix]` table. `seen` keeps what
     each folder looked at gave (one dict per run: folders share the ones above them).
+    `listed` holds, for folders a search has read (by absolute path), which of
+    SEARCHED_NAMES each has: only those are looked at on disk there.
     """
-    return _nearest(os.path.abspath(start), CONFIG_NAMES, _is_config, {} if seen is None else seen)
+    return _nearest(os.path.abspath(start), CONFIG_NAMES, _is_config, {} if seen is None else seen, listed)
 
 
 def _is_config(path: str, name: str) -> bool:
@@ -171,9 +179,16 @@ def _is_config(path: str, name: str) -> bool:
 
 
 def _nearest(
-    folder: str, names: tuple[str, ...], accept: Callable[[str, str], bool], seen: dict[str, str | None]
+    folder: str,
+    names: tuple[str, ...],
+    accept: Callable[[str, str], bool],
+    seen: dict[str, str | None],
+    listed: Mapping[str, frozenset[str]] | None = None,
 ) -> str | None:
-    """Return the first of `names` that `accept` takes in `folder` or a folder above it."""
+    """Return the first of `names` that `accept` takes in `folder` or a folder above it.
+
+    In a folder of `listed`, a name it does not hold is not looked for on disk.
+    """
     walked: list[str] = []
     found: str | None = None
     while True:
@@ -181,7 +196,15 @@ def _nearest(
             found = seen[folder]
             break
         walked.append(folder)
-        found = next((path for name in names if accept(path := os.path.join(folder, name), name)), None)
+        held = listed.get(folder) if listed is not None else None
+        found = next(
+            (
+                path
+                for name in names
+                if (held is None or name in held) and accept(path := os.path.join(folder, name), name)
+            ),
+            None,
+        )
         parent = os.path.dirname(folder)
         if found is not None or parent == folder:
             break
@@ -417,15 +440,18 @@ def _kind(value: object) -> str:
 
 
 def find_hadolint_config(
-    start: str | os.PathLike[str], seen: dict[str, str | None] | None = None
+    start: str | os.PathLike[str],
+    seen: dict[str, str | None] | None = None,
+    listed: Mapping[str, frozenset[str]] | None = None,
 ) -> str | None:
     """Return hadolint's config file for Dockerfiles in `start`, or None.
 
     The nearest `.hadolint.yaml` (or `.yml`) in `start` or a folder above it, else the
-    first of hadolint's user-level files that exists. `seen` as for find_config.
+    first of hadolint's user-level files that exists. `seen` and `listed` as for
+    find_config.
     """
     seen = {} if seen is None else seen
-    near = _nearest(os.path.abspath(start), HADOLINT_NAMES, _is_file, seen)
+    near = _nearest(os.path.abspath(start), HADOLINT_NAMES, _is_file, seen, listed)
     if near is not None:
         return near
     # The user-level answer is the same for every folder: one run looks once (five

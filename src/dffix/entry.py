@@ -42,9 +42,19 @@ from dffix.api import (
     marker as marker,
     severities,
 )
-from dffix.config import ConfigError, selector_error, selector_note
+from dffix.config import SEARCHED_NAMES, ConfigError, selector_error, selector_note
 from dffix.facts import BuildContext, compute_facts
-from dffix.files import MAX_BYTES, FileError, Target, decode, discover, encode, read_source, write_atomic
+from dffix.files import (
+    MAX_BYTES,
+    FileError,
+    Listing,
+    Target,
+    decode,
+    discover,
+    encode,
+    read_source,
+    write_atomic,
+)
 from dffix.options import (
     BY_FLAG as _BY_FLAG,
     COLOR_CHOICES as COLOR_CHOICES,
@@ -333,11 +343,14 @@ class _Configs:
         self.by_folder: dict[str, tuple[str | None, str | None]] = {}
         self.by_file: dict[tuple[str | None, str | None], RuleSet | ConfigError] = {}
         self.seen: tuple[dict[str, str | None], dict[str, str | None]] = ({}, {})  # folders searched
+        # The config names in each folder the Dockerfile search read: a monorepo's
+        # config search then costs no stat call in those folders (five each before).
+        self.listing = Listing(SEARCHED_NAMES, {})
 
     def for_folder(self, folder: str) -> RuleSet | None:
         """Return the rules for files in `folder`, or None (reported) when the config is bad."""
         if folder not in self.by_folder:
-            self.by_folder[folder] = config_files(folder, self.opts.config, self.seen)
+            self.by_folder[folder] = config_files(folder, self.opts.config, self.seen, self.listing.found)
         key = self.by_folder[folder]
         if key not in self.by_file:
             self.by_file[key] = self._load(*key)
@@ -447,7 +460,7 @@ def path_error(paths: Sequence[str]) -> str | None:
 
 
 def _run_files(opts: Options, configs: _Configs, tally: _Tally) -> None:
-    targets, errors = discover(opts.paths)
+    targets, errors = discover(opts.paths, configs.listing)
     for error in errors:
         tally.error(str(error))
     # Settings are read here, once per config file, so their errors are reported once.

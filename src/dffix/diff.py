@@ -89,12 +89,67 @@ class _Matcher(difflib.SequenceMatcher[str]):
     def get_matching_blocks(self) -> list[difflib.Match]:
         a, b = self._lines
         if len(a) * len(b) <= _WHOLE:
-            return super().get_matching_blocks()
+            return super().get_matching_blocks()  # which calls find_longest_match below
         if self._blocks is None:
             blocks: list[tuple[int, int, int]] = []
             _matching_blocks(a, b, 0, len(a), 0, len(b), blocks)
             self._blocks = _joined(blocks, len(a), len(b))
         return self._blocks
+
+    def find_longest_match(
+        self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None
+    ) -> difflib.Match:
+        """Return difflib's answer: the longest run of equal lines in a[alo:ahi] and
+        b[blo:bhi], the first in `a` among the longest, then the first in `b`.
+
+        difflib reads every pair of equal lines in the ranges, and a fixed Dockerfile is
+        mostly its original: this was nearly all the time of a diff. A run as long as the
+        common head or tail of the ranges is found without that: any run of at least L
+        lines covers one of every L-th line of `a`, so only those lines' pairs are read,
+        each run taken whole along its diagonal, and the longest (first in `a`, then in
+        `b`) of them is difflib's. With no junk (autojunk off) difflib's run is whole
+        along its diagonal too, as tests/test_diff_fast.py checks against difflib.
+        """
+        a, b = self._lines
+        ahi = len(a) if ahi is None else ahi
+        bhi = len(b) if bhi is None else bhi
+        head = 0
+        while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+            head += 1
+        tail = 0
+        while alo < ahi - tail and blo < bhi - tail and a[ahi - tail - 1] == b[bhi - tail - 1]:
+            tail += 1
+        least = max(head, tail)
+        if least < _SAMPLED_FROM:
+            return super().find_longest_match(alo, ahi, blo, bhi)
+        size, besti, bestj = 0, alo, blo
+        ends: dict[int, int] = {}  # diagonal (j - i) -> where the last run read on it ends
+        # difflib's own index of `b` (line -> its indices, ascending), not in its stubs.
+        b2j: dict[str, list[int]] = self.b2j  # type: ignore[attr-defined]
+        for row in range(alo + least - 1, ahi, least):
+            for j in b2j.get(a[row], ()):  # ascending
+                if j < blo:
+                    continue
+                if j >= bhi:
+                    break
+                diagonal = j - row
+                if ends.get(diagonal, -1) > row:
+                    continue  # inside the run read from an earlier row
+                start = row
+                while start > alo and start + diagonal > blo and a[start - 1] == b[start - 1 + diagonal]:
+                    start -= 1
+                end = row + 1
+                while end < ahi and end + diagonal < bhi and a[end] == b[end + diagonal]:
+                    end += 1
+                ends[diagonal] = end
+                if end - start > size or (end - start == size and (start, start + diagonal) < (besti, bestj)):
+                    size, besti, bestj = end - start, start, start + diagonal
+        return difflib.Match(besti, bestj, size)
+
+
+# From a common head or tail this long, find_longest_match reads one line in this many
+# or fewer; below, difflib's own reading costs less.
+_SAMPLED_FROM = 4
 
 
 def _matching_blocks(

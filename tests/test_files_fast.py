@@ -108,6 +108,13 @@ def locked_scandir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "scandir", scandir)
 
 
+def _random_tree_in(tmp_path: Path, seed: int) -> Path:
+    root = tmp_path / "tree"
+    root.mkdir()
+    _random_tree(root, random.Random(seed))
+    return root
+
+
 def _spellings(root: Path) -> list[str]:
     spellings = [str(root), str(root) + "/", os.path.relpath(root)]
     return [*spellings, str(root / "a" / "..")] if (root / "a").is_dir() else spellings
@@ -116,10 +123,7 @@ def _spellings(root: Path) -> list[str]:
 @pytest.mark.usefixtures("locked_scandir")
 @pytest.mark.parametrize("seed", range(60))
 def test_walk_agrees_with_the_os_walk_search(tmp_path: Path, seed: int) -> None:
-    rng = random.Random(seed)
-    root = tmp_path / "tree"
-    root.mkdir()
-    _random_tree(root, rng)
+    root = _random_tree_in(tmp_path, seed)
     for top in _spellings(root):
         errors: list[files.FileError] = []
         expected_errors: list[files.FileError] = []
@@ -136,16 +140,16 @@ def test_walk_agrees_with_the_os_walk_search(tmp_path: Path, seed: int) -> None:
 @pytest.mark.usefixtures("locked_scandir")
 @pytest.mark.parametrize("seed", range(60))
 def test_config_search_finds_the_same_files_with_the_listing(tmp_path: Path, seed: int) -> None:
-    rng = random.Random(seed)
-    root = tmp_path / "tree"
-    root.mkdir()
-    _random_tree(root, rng)
+    root = _random_tree_in(tmp_path, seed)
     (tmp_path / ".hadolint.yaml").write_text("ignored: []\n")  # above the tree: looked up on disk
     listing = files.Listing(SEARCHED_NAMES, {})
     targets, _ = files.discover([str(root)], listing)
     seen: list[tuple[dict[str, str | None], dict[str, str | None]]] = [({}, {}), ({}, {})]
     for target in targets:
         folder = folder_of(target.path)
+        # The search read the folder of every file it found, under the name the config
+        # search asks for (else the listing would never be used).
+        assert os.path.abspath(folder) in listing.found, folder
         assert config_files(folder, None, seen[0], listing.found) == config_files(folder, None, seen[1])
         assert config_files(folder, None, None, listing.found) == config_files(folder)
 

@@ -100,6 +100,10 @@ class AptAction(NamedTuple):
 # -- reading apt calls ---------------------------------------------------------
 
 
+# A word that may be a package manager's subcommand (`install`, `dist-upgrade`).
+SUBCOMMAND_WORD = lazy_re(r"[a-z][a-z-]*")
+
+
 def _subcommand(words: list[str]) -> str:
     """Return the first word that is not an option (or an option's value)."""
     skip = False
@@ -110,7 +114,7 @@ def _subcommand(words: list[str]) -> str:
         elif word.startswith("-"):
             skip = word in _OPTS_WITH_VALUE
         else:
-            return word if re.fullmatch(r"[a-z][a-z-]*", word) else ""
+            return word if SUBCOMMAND_WORD.fullmatch(word) else ""
     return ""
 
 

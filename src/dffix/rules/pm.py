@@ -18,7 +18,15 @@ from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
 from dffix.records import Generic, NamedTuple, TypeVar
-from dffix.rules.apt import ListUse, comments_above, list_use, logical_lines, mount_target, unwrap
+from dffix.rules.apt import (
+    SUBCOMMAND_WORD,
+    ListUse,
+    comments_above,
+    list_use,
+    logical_lines,
+    mount_target,
+    unwrap,
+)
 from dffix.rules.user import base_image, is_official_image
 from dffix.syntax.shell import Command, Script, Token, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, Span
@@ -352,7 +360,7 @@ def _subcommand_index(argv: tuple[str, ...], start: int, spec: Options, *, any_w
         elif word.startswith("-"):
             skip = _takes_value(word, spec) is True
         else:
-            return i if any_word or re.fullmatch(r"[a-z][a-z-]*", word) else -1
+            return i if any_word or SUBCOMMAND_WORD.fullmatch(word) else -1
     return -1
 
 

@@ -113,13 +113,7 @@ class _Matcher(difflib.SequenceMatcher[str]):
         a, b = self._lines
         ahi = len(a) if ahi is None else ahi
         bhi = len(b) if bhi is None else bhi
-        head = 0
-        while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
-            head += 1
-        tail = 0
-        while alo < ahi - tail and blo < bhi - tail and a[ahi - tail - 1] == b[bhi - tail - 1]:
-            tail += 1
-        least = max(head, tail)
+        least = max(_common_ends(a, b, alo, ahi, blo, bhi))
         if least < _SAMPLED_FROM:
             return super().find_longest_match(alo, ahi, blo, bhi)
         size, besti, bestj = 0, alo, blo
@@ -163,15 +157,10 @@ def _matching_blocks(
     that occur once), and the longest run of pairs in order on both sides splits the
     middle into gaps, each matched the same way.
     """
-    head = 0
-    while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
-        head += 1
+    head, tail = _common_ends(a, b, alo, ahi, blo, bhi)
     if head:
         out.append((alo, blo, head))
         alo, blo = alo + head, blo + head
-    tail = 0
-    while alo < ahi - tail and blo < bhi - tail and a[ahi - tail - 1] == b[bhi - tail - 1]:
-        tail += 1
     ahi, bhi = ahi - tail, bhi - tail
     if alo < ahi and blo < bhi:
         if (ahi - alo) * (bhi - blo) <= _WHOLE:
@@ -192,6 +181,19 @@ def _matching_blocks(
                 _matching_blocks(a, b, i0, ahi, j0, bhi, out)
     if tail:
         out.append((ahi, bhi, tail))
+
+
+def _common_ends(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int]:
+    """Return how many lines a[alo:ahi] and b[blo:bhi] share at their start, and then
+    how many of the rest at their end (the two never overlap)."""
+    head = 0
+    while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+        head += 1
+    alo, blo = alo + head, blo + head
+    tail = 0
+    while alo < ahi - tail and blo < bhi - tail and a[ahi - tail - 1] == b[bhi - tail - 1]:
+        tail += 1
+    return head, tail
 
 
 def _anchors(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:

@@ -215,10 +215,11 @@ def _walk(top: str, errors: list[FileError], listing: Listing | None = None) -> 
     # os.walk's spelling of a folder below `top`: `top`, a separator (unless `top` ends
     # with one) and its path relative to `top`.
     head = len(os.path.join(top, ""))
-    # (folder, its real path, its absolute path, whether a pyvenv.cfg makes it skipped)
-    stack = [(top, os.path.realpath(top), os.path.abspath(top), False)]
+    # (folder, its real path, its absolute path); below `top`, a pyvenv.cfg skips a folder
+    stack = [(top, os.path.realpath(top), os.path.abspath(top))]
     while stack:
-        folder, real, absolute, may_be_venv = stack.pop()
+        folder, real, absolute = stack.pop()
+        may_be_venv = folder != top
         try:
             with os.scandir(folder) as listed:
                 entries = list(listed)
@@ -251,7 +252,7 @@ def _walk(top: str, errors: list[FileError], listing: Listing | None = None) -> 
         for entry in sorted(dirs, key=_name, reverse=True):  # popped in name order
             if entry.name not in SKIPPED_DIRS:
                 below = os.path.join(folder, entry.name)
-                stack.append((below, _real_of(real, entry), os.path.join(absolute, entry.name), True))
+                stack.append((below, _real_of(real, entry), os.path.join(absolute, entry.name)))
 
 
 def _name(entry: os.DirEntry[str]) -> str:

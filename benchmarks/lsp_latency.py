@@ -13,6 +13,11 @@ p50/p95/max per request, the same for one typical file opened 100 times, then th
 server's resident memory before and after `--cycles` open/close cycles of that file.
 The client is pygls' own; every server gets the same client and the same files
 (`--no-resolve`: a client that takes every edit at once, as Emacs 29's eglot does).
+`--client raw` sends the same requests as bare JSON and reads the answers with
+`json.loads` only, as an editor's own JSON parser would: pygls' client also turns each
+answer into lsprotocol objects (cattrs, with validators), which costs it about as much
+as the server spends on some requests, and that time is in its numbers too.
+`--client both` runs the two clients one after the other.
 Prints numbers and asserts nothing.
 """
 
@@ -21,12 +26,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import json
 import shlex
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
@@ -143,19 +150,168 @@ class Bench:
     def rss_mib(self) -> float:
         """Return the server process's resident memory (Linux /proc), in MiB."""
         server = self.client._server
-        if server is None:
-            return float("nan")
-        try:
-            status = Path(f"/proc/{server.pid}/status").read_text()
-        except OSError:
-            return float("nan")
-        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-        return kib / 1024
+        return _rss_mib(server.pid if server is not None else None)
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
         self.client.exit(None)
         await self.client.stop()  # type: ignore[no-untyped-call]
+
+
+class RawBench:
+    """The requests of `Bench` as bare JSON-RPC over the server's stdio.
+
+    Each message is written with `json.dumps` and each answer read with `json.loads`:
+    nothing else happens in this process between a request and its answer. A request
+    from the server gets an empty answer (`workspace/configuration` one None per item).
+    """
+
+    def __init__(self, command: str, resolve: bool = True) -> None:
+        self.command = shlex.split(command)
+        self.resolve = resolve
+        self.pull = False
+        self.last_id = 0
+        self.waiting: dict[int, asyncio.Future[object]] = {}
+        self.pushed: dict[str, asyncio.Future[None]] = {}
+        self.process: asyncio.subprocess.Process | None = None
+        self.reading: asyncio.Task[None] | None = None
+
+    async def start(self, root: Path) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+        )
+        self.reading = asyncio.get_running_loop().create_task(self._read())
+        caps = lsp_converter().unstructure(capabilities(self.resolve))
+        params = {"processId": None, "rootUri": root.as_uri(), "capabilities": caps}
+        result = await self.request("initialize", params)
+        assert isinstance(result, dict)
+        self.pull = result.get("capabilities", {}).get("diagnosticProvider") is not None
+        self.notify("initialized", {})
+
+    def _send(self, message: dict[str, object]) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        body = json.dumps(message).encode()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    async def request(self, method: str, params: object) -> object:
+        self.last_id += 1
+        answer = self.waiting[self.last_id] = asyncio.get_running_loop().create_future()
+        self._send({"jsonrpc": "2.0", "id": self.last_id, "method": method, "params": params})
+        return await answer
+
+    def notify(self, method: str, params: object) -> None:
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    async def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        out = self.process.stdout
+        while True:
+            length = 0
+            while True:
+                line = await out.readline()
+                if not line:
+                    return
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+                elif not line.strip():
+                    break
+            self._received(json.loads(await out.readexactly(length)))
+
+    def _received(self, message: dict[str, Any]) -> None:
+        method = message.get("method")
+        if method is not None:
+            if "id" in message:  # a request from the server
+                items = (message.get("params") or {}).get("items", [])
+                result = [None for _ in items] if method == "workspace/configuration" else None
+                self._send({"jsonrpc": "2.0", "id": message["id"], "result": result})
+            elif method == "textDocument/publishDiagnostics":
+                waiter = self.pushed.pop(message["params"]["uri"], None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+            return
+        answer = self.waiting.pop(message.get("id", -1), None)
+        if answer is not None:
+            if "error" in message:
+                answer.set_exception(RuntimeError(f"the server answered {message['error']}"))
+            else:
+                answer.set_result(message.get("result"))
+
+    async def open(self, uri: str, text: str) -> float:
+        """Open a document; return the seconds until its diagnostics are in."""
+        start = time.perf_counter()
+        if not self.pull:
+            self.pushed[uri] = asyncio.get_running_loop().create_future()
+        document = {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}
+        self.notify("textDocument/didOpen", {"textDocument": document})
+        if self.pull:
+            await self.request("textDocument/diagnostic", {"textDocument": {"uri": uri}})
+        else:
+            await asyncio.wait_for(self.pushed[uri], 30)
+        return time.perf_counter() - start
+
+    async def code_action(self, uri: str, text: str) -> tuple[float, float | None]:
+        """As `Bench.code_action`."""
+        lines = text.count("\n") + 1
+        whole = {"start": {"line": 0, "character": 0}, "end": {"line": lines, "character": 0}}
+        start = time.perf_counter()
+        got = await self.request(
+            "textDocument/codeAction",
+            {"textDocument": {"uri": uri}, "range": whole, "context": {"diagnostics": []}},
+        )
+        took = time.perf_counter() - start
+        unresolved = [
+            a
+            for a in got or []  # type: ignore[attr-defined]
+            if isinstance(a, dict)
+            and isinstance(a.get("kind"), str)
+            and a["kind"].startswith("source.fixAll")
+            and a.get("edit") is None
+            and a.get("command") is None  # run by workspace/executeCommand, not resolved
+        ]
+        if not unresolved:
+            return took, None
+        start = time.perf_counter()
+        await self.request("codeAction/resolve", unresolved[0])
+        return took, time.perf_counter() - start
+
+    async def formatting(self, uri: str) -> float:
+        start = time.perf_counter()
+        options = {"tabSize": 4, "insertSpaces": True}
+        await self.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": options})
+        return time.perf_counter() - start
+
+    def close(self, uri: str) -> None:
+        self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+
+    def rss_mib(self) -> float:
+        return _rss_mib(self.process.pid if self.process is not None else None)
+
+    async def stop(self) -> None:
+        await self.request("shutdown", None)
+        self.notify("exit", None)
+        assert self.process is not None
+        await asyncio.wait_for(self.process.wait(), 30)
+        if self.reading is not None:
+            self.reading.cancel()
+
+
+def lsp_converter() -> Any:
+    """lsprotocol's converter: only to write the client capabilities once, at the start."""
+    from pygls.protocol import default_converter
+
+    return default_converter()  # type: ignore[no-untyped-call]
+
+
+def _rss_mib(pid: int | None) -> float:
+    """Return a process's resident memory (Linux /proc), in MiB."""
+    if pid is None:
+        return float("nan")
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    return kib / 1024
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -166,7 +322,7 @@ def percentile(values: list[float], p: float) -> float:
 REQUESTS = ("diagnostics after open", "codeAction", "codeAction/resolve", "formatting")
 
 
-async def one_file(bench: Bench, uri: str, text: str, times: dict[str, list[float]]) -> None:
+async def one_file(bench: Bench | RawBench, uri: str, text: str, times: dict[str, list[float]]) -> None:
     """Open, ask what an editor asks of a fresh file (resolving fix-all as a save would), close."""
     times["diagnostics after open"].append(await bench.open(uri, text))
     took, resolved = await bench.code_action(uri, text)
@@ -187,8 +343,10 @@ def table(times: dict[str, list[float]]) -> None:
             )
 
 
-async def measure(command: str, files: list[Path], corpus: Path, cycles: int, resolve: bool = True) -> None:
-    bench = Bench(command, resolve)
+async def measure(
+    command: str, files: list[Path], corpus: Path, cycles: int, resolve: bool = True, client: str = "pygls"
+) -> None:
+    bench = RawBench(command, resolve) if client == "raw" else Bench(command, resolve)
     start = time.perf_counter()
     await bench.start(corpus)
     started = time.perf_counter() - start
@@ -196,9 +354,10 @@ async def measure(command: str, files: list[Path], corpus: Path, cycles: int, re
     for path in files:
         await one_file(bench, path.resolve().as_uri(), path.read_bytes().decode("utf-8", "replace"), times)
     mode = "pull" if bench.pull else "push"
-    client = "resolves code action edits" if resolve else "takes every edit at once"
+    takes = "resolves code action edits" if resolve else "takes every edit at once"
     print(f"\n{command}\n  {len(files)} files, initialize {started * 1000:.0f} ms, diagnostics by {mode}")
-    print(f"  a client that {client}")
+    reads = "bare JSON (json.loads only)" if client == "raw" else "pygls' client (lsprotocol objects)"
+    print(f"  a client that {takes}; answers read as {reads}")
     print(f"  {'request':<24} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     table(times)
     typical = corpus / TYPICAL
@@ -221,7 +380,8 @@ async def measure(command: str, files: list[Path], corpus: Path, cycles: int, re
 
 
 def work_per_request(corpus: Path, resolve: bool, opens: int = 200) -> None:
-    """Run dffix's handlers in this process on the typical file, fresh on each open, and
+    """Run dffix's handlers in this process on the typical file, fresh on each open (the
+    rules' caches emptied after each close, as the server's didClose does), and
     print per request the Python function calls (cProfile's count: the same on a busy
     machine) and the median CPU time, serialization to JSON included. With PYTHONPATH
     set to another checkout's src, it measures that one (resolve only where it exists)."""
@@ -231,7 +391,7 @@ def work_per_request(corpus: Path, resolve: bool, opens: int = 200) -> None:
 
     from pygls.workspace import Workspace
 
-    from dffix import server
+    from dffix import memo, server
 
     path = corpus / TYPICAL
     text, uri = path.read_text(encoding="utf-8"), path.resolve().as_uri()
@@ -285,6 +445,7 @@ def work_per_request(corpus: Path, resolve: bool, opens: int = 200) -> None:
         timed("formatting", formatting, count)
         ls.workspace.remove_text_document(uri)
         ls.analyses.pop(uri, None)
+        memo.forget()  # as the server's didClose: the next open starts from empty caches
     print(f"\n{server.__file__}: handlers in-process, the typical file opened {opens} times")
     print(f"  {'request':<24} {'calls':>8} {'CPU p50 ms':>11}")
     for name, values in cpu.items():
@@ -302,6 +463,12 @@ def main() -> None:
         "--no-resolve", action="store_true", help="a client without codeAction/resolve (Emacs 29's eglot)"
     )
     parser.add_argument(
+        "--client",
+        choices=("pygls", "raw", "both"),
+        default="pygls",
+        help="pygls' LSP client, a bare JSON client, or both (one after the other)",
+    )
+    parser.add_argument(
         "--work",
         action="store_true",
         help="dffix's handlers in-process: function calls and CPU time per request",
@@ -315,8 +482,10 @@ def main() -> None:
         files = files[: args.limit]
     if not files:
         sys.exit(f"no Dockerfile under {args.corpus}")
+    clients = ("pygls", "raw") if args.client == "both" else (args.client,)
     for command in (args.server, *args.peer):
-        asyncio.run(measure(command, files, args.corpus, args.cycles, not args.no_resolve))
+        for client in clients:
+            asyncio.run(measure(command, files, args.corpus, args.cycles, not args.no_resolve, client))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
+from pygls.protocol import default_converter
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -181,7 +182,8 @@ class RawBench:
             *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
         )
         self.reading = asyncio.get_running_loop().create_task(self._read())
-        caps = lsp_converter().unstructure(capabilities(self.resolve))
+        # lsprotocol's converter writes the capabilities once, outside every timed request.
+        caps = default_converter().unstructure(capabilities(self.resolve))  # type: ignore[no-untyped-call]
         params = {"processId": None, "rootUri": root.as_uri(), "capabilities": caps}
         result = await self.request("initialize", params)
         assert isinstance(result, dict)
@@ -293,13 +295,6 @@ class RawBench:
         await asyncio.wait_for(self.process.wait(), 30)
         if self.reading is not None:
             self.reading.cancel()
-
-
-def lsp_converter() -> Any:
-    """lsprotocol's converter: only to write the client capabilities once, at the start."""
-    from pygls.protocol import default_converter
-
-    return default_converter()  # type: ignore[no-untyped-call]
 
 
 def _rss_mib(pid: int | None) -> float:

@@ -188,3 +188,24 @@ def test_the_stdin_reader_reads_what_pygls_reads_in_one_hop_a_message() -> None:
     assert [m["method"] for m in ours] == ["a", "b", "c"]  # type: ignore[index]
     assert ours == theirs
     assert our_hops == 5 < their_hops  # three messages, the cut-off one, the end
+
+
+def test_loading_the_rules_puts_the_servers_start_up_objects_out_of_the_collectors_reach() -> None:
+    """A full collection in the server scans only what requests made since start-up."""
+    import gc
+
+    from dffix.server import _load_rules
+
+    if gc.get_freeze_count():
+        pytest.skip("something in this process froze objects already")
+    try:
+        _load_rules()
+        from dffix.rules import ALL_RULES
+
+        scanned = {id(o) for o in gc.get_objects()}
+        made_since: list[object] = []
+        assert gc.get_freeze_count() > 10_000  # the rules, lsprotocol's types...
+        assert id(ALL_RULES) not in scanned
+        assert id(made_since) in {id(o) for o in gc.get_objects()}  # what a request makes is collected
+    finally:
+        gc.unfreeze()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import gc
 import os
 import re
 import sys
@@ -752,6 +753,12 @@ def make_server() -> DffixServer:
 
 def _load_rules() -> None:
     import dffix.fixer  # noqa: F401 (imports every rule module)
+
+    # Everything loaded so far (pygls, lsprotocol, the rules: ~55,000 objects) lives as
+    # long as the server: out of the collector's reach, a full collection scans only what
+    # requests made since. Each full one took ~20 ms before (3 in 400 opens of a typical
+    # file, each landing on one request: the max and the p95 of the server's latency).
+    gc.freeze()
 
 
 async def read_configuration(ls: DffixServer) -> None:

@@ -27,8 +27,11 @@ import argparse
 import asyncio
 import functools
 import json
+import os
 import shlex
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -447,6 +450,31 @@ def work_per_request(corpus: Path, resolve: bool, opens: int = 200) -> None:
         print(f"  {name:<24} {calls.get(name, 0):>8} {statistics.median(values) * 1000:>11.2f}")
 
 
+def gauge(typical: Path, runs: int = 10) -> None:
+    """Print how fast this machine is now: the same-run medians of `python -c pass` and of
+    `hadolint FILE` on the typical file (when hadolint is installed). The latencies are
+    absolute times, and this machine's speed moves up to 2.7x within a session: read
+    them against these."""
+
+    def median_ms(command: list[str]) -> float:
+        subprocess.run(command, capture_output=True, check=False)  # warm the page cache
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=False)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) * 1000
+
+    bare = median_ms([sys.executable, "-c", "pass"])
+    line = f"machine gauge, median of {runs}: python -c pass {bare:.1f} ms"
+    here = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    hadolint = shutil.which("hadolint", path=here)
+    if hadolint:
+        took = median_ms([hadolint, "--no-fail", str(typical)])
+        line += f", hadolint FILE {took:.1f} ms (the typical file)"
+    print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -477,6 +505,7 @@ def main() -> None:
         files = files[: args.limit]
     if not files:
         sys.exit(f"no Dockerfile under {args.corpus}")
+    gauge(args.corpus / TYPICAL if (args.corpus / TYPICAL).is_file() else files[0])
     clients = ("pygls", "raw") if args.client == "both" else (args.client,)
     for command in (args.server, *args.peer):
         for client in clients:

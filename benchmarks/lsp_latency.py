@@ -497,6 +497,10 @@ def main() -> None:
         help="dffix's handlers in-process: function calls and CPU time per request",
     )
     args = parser.parse_args()
+    # As benchmarks/bench.py: a server from an installed package has its .pyc files, so
+    # it must be able to write them here (else every start compiles dffix's modules anew,
+    # and the first request of a run waits for that).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.work:
         work_per_request(args.corpus, not args.no_resolve)
         return

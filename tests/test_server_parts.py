@@ -190,6 +190,73 @@ def test_the_stdin_reader_reads_what_pygls_reads_in_one_hop_a_message() -> None:
     assert our_hops == 5 < their_hops  # three messages, the cut-off one, the end
 
 
+def test_a_pipe_is_read_in_the_event_loop_as_pygls_reads_it() -> None:
+    """An editor's pipe: the same messages as pygls' own reader, however the writes are
+    cut, read by the loop itself; a regular file or a buffer keeps `_MessageReader`."""
+    import asyncio
+    import io
+    import os
+    import tempfile
+    import threading
+
+    from pygls.io_ import StdinAsyncReader, run_async
+
+    from dffix.server import _PipeReader
+
+    def message(body: bytes) -> bytes:
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    big = b'{"jsonrpc": "2.0", "method": "big", "params": {"text": "%s"}}' % (b"x" * 200_000)
+    data = (
+        message(b'{"jsonrpc": "2.0", "method": "a"}')
+        + b"\r\n"
+        + message(big)
+        + message(b'{"jsonrpc": "2.0", "id": 1, "method": "b"}')
+        + b"Content-Length: 99\r\n\r\n{"  # cut off: the end of input
+    )
+    theirs, _ = _read_all(StdinAsyncReader, data)
+    assert [m["method"] for m in theirs] == ["a", "big", "b"]  # type: ignore[index]
+
+    class Protocol:
+        def __init__(self) -> None:
+            self.got: list[object] = []
+
+        def structure_message(self, data: object) -> object:
+            return data
+
+        def handle_message(self, message: object) -> None:
+            self.got.append(message)
+
+    for chunk in (1, 7, 4096, len(data)):
+        read_end, write_end = os.pipe()
+
+        def feed(size: int = chunk, fd: int = write_end) -> None:
+            for at in range(0, len(data), size):
+                os.write(fd, data[at : at + size])
+            os.close(fd)
+
+        protocol = Protocol()
+
+        async def serve(fd: int = read_end, into: Protocol = protocol) -> None:
+            with open(fd, "rb", buffering=0) as source:
+                reader = await _PipeReader.open(source)
+                assert reader is not None
+                await run_async(threading.Event(), reader, into)  # type: ignore[arg-type]
+
+        writer = threading.Thread(target=feed)
+        writer.start()
+        asyncio.run(serve())
+        writer.join()
+        assert protocol.got == theirs, chunk
+
+    async def refused(source: object) -> object:
+        return await _PipeReader.open(source)  # type: ignore[arg-type]
+
+    with tempfile.TemporaryFile() as regular:
+        assert asyncio.run(refused(regular)) is None
+    assert asyncio.run(refused(io.BufferedReader(io.BytesIO(data)))) is None
+
+
 def test_loading_the_rules_puts_the_servers_start_up_objects_out_of_the_collectors_reach() -> None:
     """A full collection in the server scans only what requests made since start-up."""
     import gc

@@ -24,6 +24,7 @@ import bisect
 import gc
 import os
 import re
+import stat
 import sys
 import threading
 import traceback
@@ -267,6 +268,53 @@ class _MessageReader:
         return self._next()  # the body, which _message read with the header's length
 
 
+class _PipeReader:
+    """Stdin for pygls' message loop when it is a pipe or a socket (as editors start a
+    server): read by the event loop itself when data arrives, with no thread between.
+
+    `_MessageReader` hands each message from a thread to the loop: one more process wake-up
+    per message, and on a busy machine each wake-up may wait for a core. A file or a
+    terminal cannot be waited on this way (epoll refuses them): those keep `_MessageReader`.
+    """
+
+    # StreamReader.readline raises ValueError past its limit (64 KiB by default). A header
+    # line is short and a body is read with readexactly, which has none; set this high, a
+    # long line of garbage is read as pygls' own reader reads it, not raised.
+    _LIMIT = 1 << 30
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self.stream = stream
+
+    @classmethod
+    async def open(cls, source: BinaryIO) -> _PipeReader | None:
+        """Return a reader of `source` in the running loop, or None when it is not a pipe
+        or socket."""
+        if os.name != "posix":  # Windows' console and pipe handles are not waited on this way
+            return None
+        try:
+            mode = os.fstat(source.fileno()).st_mode
+        except (AttributeError, OSError, ValueError):  # no descriptor (a BytesIO in tests)
+            return None
+        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+            return None
+        loop = asyncio.get_running_loop()
+        stream = asyncio.StreamReader(limit=cls._LIMIT, loop=loop)
+        try:
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream, loop=loop), source)
+        except (OSError, ValueError):
+            return None
+        return cls(stream)
+
+    async def readline(self) -> bytes:
+        return await self.stream.readline()
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self.stream.readexactly(n)
+        except asyncio.IncompleteReadError as cut:  # the end of input: what there was, as a file read
+            return cut.partial
+
+
 class DffixServer(LanguageServer):
     """The language server, with settings, a rule-set cache and per-document analyses."""
 
@@ -288,19 +336,23 @@ class DffixServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
 
     def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        """pygls' stdio loop, reading through `_MessageReader`."""
-        self._stop_event = threading.Event()
-        reader = _MessageReader(stdin or sys.stdin.buffer, self.thread_pool)
+        """pygls' stdio loop, reading in the event loop from a pipe or socket (`_PipeReader`),
+        else through `_MessageReader`."""
+        self._stop_event = stop = threading.Event()
+        source = stdin or sys.stdin.buffer
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        try:
-            asyncio.run(
-                run_async(
-                    stop_event=self._stop_event,
-                    reader=reader,
-                    protocol=self.protocol,
-                    error_handler=self.report_server_error,
-                )
+
+        async def serve() -> None:
+            reader = await _PipeReader.open(source) or _MessageReader(source, self.thread_pool)
+            await run_async(
+                stop_event=stop,
+                reader=reader,
+                protocol=self.protocol,
+                error_handler=self.report_server_error,
             )
+
+        try:
+            asyncio.run(serve())
         except BrokenPipeError:
             pass  # the client is gone
         except (KeyboardInterrupt, SystemExit):

@@ -701,6 +701,36 @@ def test_apt_get_install_recommends_exec_form_has_no_fix() -> None:
             "`python3-pip` recommends `build-essential` and `python3-dev`",
             id="pip's build tools (shipwright 007ce2c)",
         ),
+        pytest.param(
+            "FROM ubuntu:16.04\nRUN apt-get install -y gcc ca-certificates git",
+            "`gcc` only recommends `libc6-dev`, and nothing installs it before: without the C library",
+            id="gcc links nothing without libc6-dev (shipwright 5ae7e04e)",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y gcc-12 make",
+            "`gcc-12` only recommends `libc6-dev`",
+            id="a versioned gcc",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install --no-install-recommends -y libc6-dev\n"
+            "FROM debian\nRUN apt-get install -y gcc",
+            "`gcc` only recommends `libc6-dev`",
+            id="libc6-dev in an unrelated stage",
+        ),
+        pytest.param("FROM python:3.12-slim\nRUN apt-get install -y gcc", "`gcc` only", id="python slim"),
+        pytest.param(
+            "FROM buildpack-deps:bookworm-curl\nRUN apt-get install -y gcc",
+            "`gcc` only",
+            id="buildpack-deps curl",
+        ),
+        pytest.param(
+            "FROM mypython:3.12\nRUN apt-get install -y gcc", "`gcc` only", id="not the official image"
+        ),
+        pytest.param(
+            "FROM ubuntu:16.04\nRUN apt-get install -y python3 xvfb",
+            "`xvfb` only recommends `xauth`, and nothing installs it before: the package's own `xvfb-run`",
+            id="xvfb-run needs xauth (shipwright 371f69de, 0b4a729f)",
+        ),
     ],
 )
 def test_apt_get_install_recommends_no_fix_when_recommends_are_needed(source: str, why: str) -> None:
@@ -727,6 +757,31 @@ def test_apt_get_install_recommends_no_fix_when_recommends_are_needed(source: st
     ],
 )
 def test_apt_get_install_recommends_fixes_when_ca_certificates_is_there(source: str) -> None:
+    assert fixed(AptGetInstallRecommends(), source, unsafe=True).text != source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("FROM debian\nRUN apt-get install -y gcc libc6-dev", id="libc6-dev in the same list"),
+        pytest.param("FROM debian\nRUN apt-get install -y build-essential gcc", id="build-essential"),
+        pytest.param(
+            "FROM debian AS base\nRUN apt-get install -y --no-install-recommends libc-dev\n"
+            "FROM base\nRUN apt-get install -y gcc-10",
+            id="libc-dev in the stage it is built on",
+        ),
+        pytest.param(
+            "FROM debian\nRUN apt-get install -y --no-install-recommends xauth\nRUN apt-get install -y xvfb",
+            id="xauth installed by an earlier RUN",
+        ),
+        pytest.param("FROM debian\nRUN apt-get install -y gcc-doc xvfb-dbg", id="names that only look alike"),
+        pytest.param("FROM python:3.8.0b3-buster\nRUN apt install -y gcc", id="python's full tag (e999cbe7)"),
+        pytest.param("FROM node\nRUN apt-get install -y gcc", id="node without a tag"),
+        pytest.param("FROM docker.io/library/golang:1.22\nRUN apt-get install -y gcc", id="golang"),
+        pytest.param("FROM buildpack-deps:bookworm\nRUN apt-get install -y gcc", id="buildpack-deps"),
+    ],
+)
+def test_apt_get_install_recommends_fixes_when_what_gcc_and_xvfb_need_is_there(source: str) -> None:
     assert fixed(AptGetInstallRecommends(), source, unsafe=True).text != source
 
 
@@ -992,25 +1047,15 @@ def test_pip_cache_kept_unchanged(source: str) -> None:
     assert_unchanged(PipCacheKept(), _head(source, "python:3.12"))
 
 
-OLD_PIP = "the fix is unsafe: the pip of `{}` predates `--no-cache-dir` (pip 6)"
+OLD_PIP = "no fix: the pip of `{}` predates `--no-cache-dir` (pip 6), which would fail the build"
 UNKNOWN_PIP = "the fix is unsafe: `{}` is not known to ship pip 6 or later"
 UPGRADE_FIRST = "; upgrade pip first (`pip install -U pip`) to make it safe"
+UPGRADE_THEN = "; upgrade pip first (`pip install -U pip`) then the fix is safe"
 
 
 @pytest.mark.parametrize(
     ("head", "why"),
     [
-        pytest.param("FROM ubuntu:14.04", OLD_PIP.format("ubuntu:14.04"), id="Ubuntu 14.04"),
-        pytest.param("FROM buildpack-deps:trusty", OLD_PIP.format("buildpack-deps:trusty"), id="trusty tag"),
-        pytest.param(
-            "FROM nvidia/cuda:7.5-devel-ubuntu14.04",
-            OLD_PIP.format("nvidia/cuda:7.5-devel-ubuntu14.04"),
-            id="ubuntu14.04 in a derived tag",
-        ),
-        pytest.param(
-            "FROM resin/rpi-raspbian:jessie", OLD_PIP.format("resin/rpi-raspbian:jessie"), id="jessie tag"
-        ),
-        pytest.param("FROM debian:8.11-slim", OLD_PIP.format("debian:8.11-slim"), id="Debian 8 by number"),
         pytest.param("FROM centos:centos6", UNKNOWN_PIP.format("centos:centos6"), id="CentOS 6"),
         pytest.param("FROM node:20", UNKNOWN_PIP.format("node:20"), id="unknown base"),
         pytest.param(
@@ -1027,34 +1072,6 @@ UPGRADE_FIRST = "; upgrade pip first (`pip install -U pip`) to make it safe"
             "the fix is unsafe: the base image `${BASE}` is a build argument",
             id="ARG base with a new default",
         ),
-        pytest.param(
-            "FROM ubuntu:14.04 AS base\nFROM base", OLD_PIP.format("ubuntu:14.04"), id="FROM a stage on it"
-        ),
-        pytest.param(
-            "FROM ubuntu:14.04\nRUN pip3 install six",
-            OLD_PIP.format("ubuntu:14.04"),
-            id="an earlier install of something else",
-        ),
-        pytest.param(
-            "FROM ubuntu:14.04\nRUN pip install -U pip",
-            OLD_PIP.format("ubuntu:14.04"),
-            id="pip upgrades the pip of Python 2, not pip3",
-        ),
-        pytest.param(
-            "FROM ubuntu:14.04\nRUN pip3 install pip==1.5.6",
-            OLD_PIP.format("ubuntu:14.04"),
-            id="old pip pinned",
-        ),
-        pytest.param(
-            "FROM ubuntu:14.04\nRUN pip3 install --target /opt/lib -U pip",
-            OLD_PIP.format("ubuntu:14.04"),
-            id="an upgrade into another folder",
-        ),
-        pytest.param(
-            "FROM ubuntu:14.04\nRUN /venv/bin/pip install -U pip",
-            OLD_PIP.format("ubuntu:14.04"),
-            id="upgrade of a venv's pip",
-        ),
     ],
 )
 def test_pip_cache_kept_pip_that_may_predate_no_cache_dir_is_unsafe(head: str, why: str) -> None:
@@ -1065,6 +1082,53 @@ def test_pip_cache_kept_pip_that_may_predate_no_cache_dir_is_unsafe(head: str, w
     messages = assert_reports(PipCacheKept(), source, fixable=True)
     assert messages[-1].startswith("`pip3 install` keeps its cache in the layer; " + why)
     assert messages[-1].endswith(UPGRADE_FIRST)
+
+
+@pytest.mark.parametrize(
+    ("head", "base"),
+    [
+        pytest.param("FROM ubuntu:14.04", "ubuntu:14.04", id="Ubuntu 14.04"),
+        pytest.param("FROM buildpack-deps:trusty", "buildpack-deps:trusty", id="trusty tag"),
+        pytest.param(
+            "FROM nvidia/cuda:7.5-devel-ubuntu14.04",
+            "nvidia/cuda:7.5-devel-ubuntu14.04",
+            id="ubuntu14.04 in a derived tag",
+        ),
+        pytest.param("FROM resin/rpi-raspbian:jessie", "resin/rpi-raspbian:jessie", id="jessie tag"),
+        pytest.param("FROM debian:8.11-slim", "debian:8.11-slim", id="Debian 8 by number"),
+        pytest.param("FROM ubuntu:14.04 AS base\nFROM base", "ubuntu:14.04", id="FROM a stage on it"),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN pip3 install six",
+            "ubuntu:14.04",
+            id="an earlier install of something else",
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN pip install -U pip",
+            "ubuntu:14.04",
+            id="pip upgrades the pip of Python 2, not pip3",
+        ),
+        pytest.param("FROM ubuntu:14.04\nRUN pip3 install pip==1.5.6", "ubuntu:14.04", id="old pip pinned"),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN pip3 install --target /opt/lib -U pip",
+            "ubuntu:14.04",
+            id="an upgrade into another folder",
+        ),
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN /venv/bin/pip install -U pip",
+            "ubuntu:14.04",
+            id="upgrade of a venv's pip",
+        ),
+    ],
+)
+def test_pip_cache_kept_no_fix_when_the_pip_predates_no_cache_dir(head: str, base: str) -> None:
+    """pip 1.5 stops at `--no-cache-dir` ("no such option"): even an unsafe fix would
+    fail the build (shipwright a85b60b0, 4d5994f0, 9518e700 on trusty and jessie)."""
+    source = f"{head}\nRUN pip3 install flask"
+    assert_unchanged(PipCacheKept(), source, unsafe=True)
+    messages = assert_reports(PipCacheKept(), source, fixable=False)
+    assert (
+        messages[-1] == f"`pip3 install` keeps its cache in the layer; {OLD_PIP.format(base)}{UPGRADE_THEN}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ hostile cases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
@@ -60,6 +61,13 @@ def recommends_reference(rule: Rule, df: Dockerfile, facts: Facts) -> list[Viola
         s.index: facts.stage_index("ca-certificates", packages._ca_certificates_at(facts), s)
         for s in facts.stages
     }
+    needed_at = {
+        n.needed: {
+            s.index: facts.stage_index(f"installs-{n.needed}", packages._installed_at(n.brought_by), s)
+            for s in facts.stages
+        }
+        for n in packages._NEEDED.values()
+    }
     found = []
     for run in runs:
         if run.instr.span.start > configured[run.stage.index]:
@@ -78,9 +86,22 @@ def recommends_reference(rule: Rule, df: Dockerfile, facts: Facts) -> list[Viola
             has_ca = run.instr.span.start > ca_at[run.stage.index] or packages._official_with_ca(
                 facts, run.stage
             )
-            why, https = packages._recommends_needed(packages._named_packages(call))
+            names = packages._named_packages(call)
+            why, https = packages._recommends_needed(names)
             if why is None and https is not None and not has_ca:
                 why = packages._https_needs_ca(https)
+            for name in sorted(names) if why is None else ():
+                needed = packages._NEEDED.get("gcc" if re.fullmatch(r"gcc-[0-9]+", name) else name)
+                if needed is None or names & needed.brought_by:
+                    continue
+                if run.instr.span.start <= needed_at[needed.needed][run.stage.index] and not (
+                    needed.bases and packages._full_official(facts, run.stage, needed.bases)
+                ):
+                    why = (
+                        f"`{name}` only recommends `{needed.needed}`, and nothing installs it before:"
+                        f" {needed.why}; add `{needed.needed}` to the list, then the option"
+                    )
+                    break
             span = packages._call_span(run.instr, call)
             if why is not None:
                 found.append(rule.violation(span, message=f"{message}; no fix: {why}"))

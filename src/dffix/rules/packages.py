@@ -641,9 +641,15 @@ class AptGetInstallRecommends(Rule):
     its official base image (`buildpack-deps`, `python`, `golang`, `ruby`, `php`, `rust`,
     `eclipse-temurin`) installs `ca-certificates`; `python3-pip` or `python-pip`
     (`build-essential` and `python3-dev`, and on older releases `python3-setuptools` and
-    `python3-wheel`, which a `pip install` that builds from source needs); or a desktop
-    meta-package (`gnome-core`, `xorg`, `*-desktop`, `kde-*`, `task-*`...), whose
-    recommended packages are most of what it installs. The message names the package.
+    `python3-wheel`, which a `pip install` that builds from source needs); `gcc` or
+    `gcc-<N>` (`libc6-dev`: without it gcc links nothing) or `xvfb` (`xauth`, which its
+    `xvfb-run` needs) while neither the list nor an earlier install of the stage or of a
+    stage it is built on installs that (`libc6-dev`, `libc-dev` or `build-essential` for
+    gcc), nor, for gcc, a full tag of the official `buildpack-deps`, `python`, `node`,
+    `ruby`, `golang` or `rust` image (not `-slim`, `-alpine`, Windows, `-curl` or `-scm`);
+    or a desktop meta-package (`gnome-core`, `xorg`, `*-desktop`, `kde-*`,
+    `task-*`...), whose recommended packages are most of what it installs. The message
+    names the package.
     dffix does not add `ca-certificates` itself: the fix only ever adds the option.
 
     Not reported when the command already says `--no-install-recommends` or
@@ -698,9 +704,12 @@ class AptGetInstallRecommends(Rule):
                 ):
                     continue
                 message = f"`{call.label}` without `--no-install-recommends`"
-                why, https = _recommends_needed(_named_packages(call))
+                names = _named_packages(call)
+                why, https = _recommends_needed(names)
                 if why is None and https is not None and not _has_ca(facts, run):
                     why = _https_needs_ca(https)
+                if why is None:
+                    why = _needs_recommended(facts, run, names)
                 token = call.sub_token()
                 # The span of `_call_span`, from the token already found.
                 span = token_span(run.instr, token) if token is not None else run.instr.keyword_span
@@ -812,6 +821,12 @@ def _has_ca(facts: Facts, run: Run) -> bool:
 def _ca_certificates_at(facts: Facts) -> Callable[[Stage, float | None], float]:
     """Return a function giving where the first install of `ca-certificates` of a stage
     starts (`-inf` when a stage it is built on has one, `inf` when none does)."""
+    return _installed_at(frozenset({"ca-certificates"}))
+
+
+def _installed_at(packages: frozenset[str]) -> Callable[[Stage, float | None], float]:
+    """Return a function giving where the first install of one of `packages` of a stage
+    starts (`-inf` when a stage it is built on has one, `inf` when none does)."""
 
     def at(stage: Stage, parent: float | None) -> float:
         if parent is not None and parent < math.inf:
@@ -821,11 +836,65 @@ def _ca_certificates_at(facts: Facts) -> Callable[[Stage, float | None], float]:
             if found is None:
                 continue
             for call in found.calls:
-                if call.subcommand in ("install", "add") and "ca-certificates" in _named_packages(call):
+                if call.subcommand in ("install", "add") and not packages.isdisjoint(_named_packages(call)):
                     return instr.span.start
         return math.inf
 
     return at
+
+
+class _Needed(NamedTuple):
+    """A package that only recommends another it cannot work without (Debian, Ubuntu)."""
+
+    needed: str  # the recommended package
+    brought_by: frozenset[str]  # the names that install it (any one)
+    why: str  # what fails without it
+    bases: frozenset[str]  # official images whose full tags have it (not -slim, -alpine...)
+
+
+# By the package that recommends it (a versioned `gcc-12` as `gcc`). The full Debian tags
+# of these official images are built on buildpack-deps (or install gcc and libc6-dev, as
+# golang's and rust's do); slim, Alpine, Windows and buildpack-deps' curl and scm tags are not.
+_NEEDED = {
+    "gcc": _Needed(
+        "libc6-dev",
+        frozenset({"libc6-dev", "libc-dev", "build-essential"}),
+        "without the C library's headers and start files gcc compiles and links nothing",
+        frozenset({"buildpack-deps", "python", "node", "ruby", "golang", "rust"}),
+    ),
+    "xvfb": _Needed(
+        "xauth", frozenset({"xauth"}), "the package's own `xvfb-run` stops without it", frozenset()
+    ),
+}
+_VERSIONED_GCC = lazy_re(r"gcc-\d+")
+_LEAN_TAG = lazy_re(r"slim|alpine|curl|scm|windows|servercore|nanoserver")
+
+
+def _needs_recommended(facts: Facts, run: Run, names: frozenset[str]) -> str | None:
+    """Return why a package of `names` needs what it only recommends (`_NEEDED`), when
+    neither the list, an earlier install of the stage or of a stage it is built on, nor a
+    full tag of an official image that has it, brings that; else None."""
+    for name in sorted(names):
+        key = "gcc" if _VERSIONED_GCC.fullmatch(name) else name
+        needed = _NEEDED.get(key)
+        if needed is None or not needed.brought_by.isdisjoint(names):
+            continue
+        at = facts.stage_index(f"installs-{needed.needed}", _installed_at(needed.brought_by), run.stage)
+        if run.instr.span.start > at or (needed.bases and _full_official(facts, run.stage, needed.bases)):
+            continue
+        return (
+            f"`{name}` only recommends `{needed.needed}`, and nothing installs it before:"
+            f" {needed.why}; add `{needed.needed}` to the list, then the option"
+        )
+    return None
+
+
+def _full_official(facts: Facts, stage: Stage, names: frozenset[str]) -> bool:
+    """Return whether the stage starts from a full tag (not slim, Alpine, Windows, curl or
+    scm) of one of the official images `names`."""
+    ref = base_image(facts, stage).split("@", 1)[0].lower()
+    path, tag = ref.rsplit(":", 1) if ":" in ref.rsplit("/", 1)[-1] else (ref, "")
+    return is_official_image(path) and path.rsplit("/", 1)[-1] in names and not _LEAN_TAG.search(tag)
 
 
 def _official_with_ca(facts: Facts, stage: Stage) -> bool:
@@ -1197,7 +1266,7 @@ class PipCacheKept(CacheRule):
     | Ubuntu 16.04 (xenial) and later | 8.1.1 and later | safe |
     | Alpine 3.5 and later | 9 and later | safe |
     | CentOS 7 and later, Fedora 24 and later | 8.1 and later | safe |
-    | Debian 8 (jessie) and older, Ubuntu 14.10 (utopic) and older | 1.5.6 and older | unsafe |
+    | Debian 8 (jessie) and older, Ubuntu 14.10 (utopic) and older | 1.5.6 and older | none (it fails) |
     | anything else, and `FROM $BASE` (a build argument, whatever its default) | unknown | unsafe |
 
     The release is read from the distro image itself (`debian:9`, `debian:bookworm-slim`,
@@ -1217,8 +1286,8 @@ class PipCacheKept(CacheRule):
     installs all three scripts), but not the other way round, and a pip by its path
     (`/venv/bin/pip`) is covered only by an upgrade through the same folder; an upgrade
     into another folder (`--target`, `--prefix`, `--root`) does not count. The upgrade
-    command itself still runs the old pip: its fix stays unsafe. The message of an unsafe
-    fix says why.
+    command itself still runs the old pip: it gets no fix (unsafe on an unknown base). The
+    message of an unsafe fix, or of a problem without one, says why.
 
     With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/root/.cache/pip`
     (`/root/.cache/uv` for uv) to the `RUN` instead. That needs the install to run as root
@@ -1324,16 +1393,23 @@ class PipCacheKept(CacheRule):
             return self.violation(span, message=f"{message}; no fix: {why}")
         edit = insert_after(run.instr, token, flag)
         risk = _old_pip_risk(facts, run, call, known) if pip else None
+        if risk is not None and risk[1]:
+            # The pip known to run has no such option: the fix would fail the build.
+            return self.violation(span, message=f"{message}; no fix: {risk[0]}")
         if risk is not None:
-            message = f"{message}; the fix is unsafe: {risk}"
+            message = f"{message}; the fix is unsafe: {risk[0]}"
         fix = Fix.unsafe(edit) if risk is not None else Fix.safe(edit)
         return self.violation(span, fix, message=message, fix_title=f"Add `{flag.strip()}` after `install`")
 
 
-def _old_pip_risk(facts: Facts, run: Run, call: Call, known: Mapping[int, RunCalls]) -> str | None:
-    """Return why the pip that `call` runs may predate `--no-cache-dir` (pip 6), or None
+def _old_pip_risk(
+    facts: Facts, run: Run, call: Call, known: Mapping[int, RunCalls]
+) -> tuple[str, bool] | None:
+    """Return why the pip that `call` runs may predate `--no-cache-dir` (pip 6), and
+    whether it is known to (a base image with an older pip, not upgraded since); None
     when the base ships pip 6 or later or an earlier command upgrades that pip."""
     base = base_image(facts, run.stage)
+    old = False
     if "$" in base:
         why = f"the base image `{base}` is a build argument, and its pip may predate `--no-cache-dir` (pip 6)"
     else:
@@ -1341,12 +1417,14 @@ def _old_pip_risk(facts: Facts, run: Run, call: Call, known: Mapping[int, RunCal
         if age is PipAge.NEW:
             return None
         if age is PipAge.OLD:
-            why = f"the pip of `{base}` predates `--no-cache-dir` (pip 6)"
+            old = True
+            why = f"the pip of `{base}` predates `--no-cache-dir` (pip 6), which would fail the build"
         else:
             why = f"`{base}` is not known to ship pip 6 or later, and older pip has no `--no-cache-dir`"
     if _pip_upgraded_before(facts, run, call, known):
         return None
-    return why + "; upgrade pip first (`pip install -U pip`) to make it safe"
+    then = "then the fix is safe" if old else "to make it safe"
+    return f"{why}; upgrade pip first (`pip install -U pip`) {then}", old
 
 
 class _PipTool(NamedTuple):

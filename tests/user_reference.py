@@ -1228,6 +1228,16 @@ class RootFinalUser(Rule):
         base = base_for_others(chain)
         if base is not None:
             return f"{base}, so it looks like a base for other images, which install packages as root"
+        # Not a shortcut of issue 14: the rule's own refusal, the same function.
+        from dffix.rules.runtime import unseen_code
+
+        unseen = unseen_code(chain, facts.context)
+        if unseen is not None:
+            return (
+                f"the folder beside the Dockerfile holds none of the code {unseen} copies (the"
+                " build context is elsewhere), so the code cannot be checked for files the app"
+                " writes or ports it binds: check them and set `USER` yourself"
+            )
         return None
 
     def _place(

@@ -648,6 +648,53 @@ def test_a_context_without_a_database_gets_the_fix(tmp_path: Path) -> None:
     assert result.text == f"FROM python:3.12\nWORKDIR /app\n{DEBIAN}\nCOPY . .\nCMD python app.py\n"
 
 
+@pytest.mark.parametrize(
+    ("beside", "copy"),
+    [
+        pytest.param(("Dockerfile",), "COPY . /app", id="only the Dockerfile"),
+        pytest.param(
+            ("Dockerfile", ".dockerignore", "Dockerfile.dev", "api.Dockerfile", "Containerfile"),
+            "COPY . /app",
+            id="Dockerfiles and hidden files",
+        ),
+        pytest.param(("Dockerfile",), "ADD app.tar.gz config/ /app/", id="named sources"),
+    ],
+)
+def test_no_fix_when_the_folder_beside_the_dockerfile_holds_no_code(
+    tmp_path: Path, beside: tuple[str, ...], copy: str
+) -> None:
+    """The corpus' case, and a Dockerfile built with another folder as its context: what
+    the app writes and binds cannot be read (shipwright c537f961 writes its sqlite file next
+    to the code, which only the repository shows)."""
+    for name in beside:
+        (tmp_path / name).write_text("FROM x\n")
+    source = f"FROM python:3.12\nWORKDIR /app\n{copy}\nCMD python app.py\n"
+    result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path, "Dockerfile"))
+    assert not isinstance(result, ParseError)
+    assert result.text == source
+    [found] = result.remaining
+    assert found.fix is None
+    assert f"the folder beside the Dockerfile holds none of the code `{copy.split(' /app')[0]}` copies" in (
+        found.message
+    )
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        pytest.param("COPY --from=build /out /app", id="a copy from a stage"),
+        pytest.param("ADD https://example.com/app.tar.gz /app/", id="a URL"),
+        pytest.param("", id="nothing copied"),
+    ],
+)
+def test_a_folder_without_code_keeps_the_fix_when_nothing_comes_from_it(tmp_path: Path, copy: str) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM x\n")
+    source = f"FROM debian:12 AS build\nFROM debian:12\nWORKDIR /app\n{copy}\nCMD ./app\n"
+    result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path, "Dockerfile"))
+    assert not isinstance(result, ParseError)
+    assert "USER 10001:10001" in result.text
+
+
 def test_a_later_mkdir_without_p_of_a_volume_keeps_working() -> None:
     # `mkdir /data` fails once the folder exists: the fix owns it where the RUN makes it.
     before = "FROM debian:12\nVOLUME /data\nCOPY . /app\nRUN mkdir /data\nCMD run\n"

@@ -784,6 +784,47 @@ def writes_next_to_code(
     return context.cached("runtime.context_writes", lambda: _context_writes(context))
 
 
+def unseen_code(chain: tuple[Stage, ...], context: BuildContext | None) -> str | None:
+    """Return the first COPY/ADD from the build context of the chain when the folder beside
+    the Dockerfile holds nothing but Dockerfiles (and hidden files), or None.
+
+    What the app writes and binds is read from its code in that folder (`writes_next_to_code`,
+    `low_port_in_code`). When the folder holds no code (the Dockerfile is built with
+    another folder as its context, or kept apart from its code), nothing can be read, and
+    the absence of a finding says nothing. No context given (a buffer without a path) is
+    not such a folder: None. A URL, a `--from` or heredoc copy is not from the context.
+    """
+    if context is None:
+        return None
+    for stage in chain:
+        if "COPY" not in stage.kinds and "ADD" not in stage.kinds:
+            continue
+        for instr in stage.instructions:
+            if instr.kind not in ("COPY", "ADD") or instr.heredocs or instr.flag("from") is not None:
+                continue
+            sources = [s for s in instr.values[:-1] if "://" not in s and not s.startswith("git@")]
+            if sources:
+                if _holds_more_than_dockerfiles(context):
+                    return None
+                return f"`{instr.kind} {' '.join(sources)}`"
+    return None
+
+
+def _holds_more_than_dockerfiles(context: BuildContext) -> bool:
+    """Return whether the context's top holds a file or folder other than Dockerfiles and
+    hidden ones (`.dockerignore`, `.git`)."""
+    for name in context.names():
+        lower = name.lower()
+        if name.startswith(".") or name == context.dockerfile:
+            continue
+        if lower in ("dockerfile", "containerfile") or lower.endswith((".dockerfile", ".containerfile")):
+            continue
+        if lower.startswith(("dockerfile.", "containerfile.")):
+            continue
+        return True
+    return False
+
+
 def _context_writes(context: BuildContext) -> str | None:
     """Return how the context's files show the app writes next to its code, or None (the
     folder alone decides: read once per context, not on every fixer pass)."""

@@ -860,8 +860,29 @@ def test_apt_get_without_yes_unchanged(source: str) -> None:
         pytest.param("RUN apk --update add curl", "RUN apk --update add --no-cache curl", id="option first"),
         pytest.param(
             "RUN apk update && apk add curl",
-            "RUN apk update && apk add --no-cache curl",
-            id="after apk update",
+            "RUN apk update && apk add curl && rm -rf /var/cache/apk/*",
+            id="after apk update, whose index --no-cache would leave (shipwright 345f7514)",
+        ),
+        pytest.param(
+            "RUN apk update && \\\n    apk add \\\n        curl \\\n        git",
+            "RUN apk update && \\\n    apk add \\\n        curl \\\n        git && \\\n"
+            "    rm -rf /var/cache/apk/*",
+            id="after apk update, one command a line",
+        ),
+        pytest.param(
+            "RUN sudo apk update && sudo apk add curl",
+            "RUN sudo apk update && sudo apk add curl && sudo rm -rf /var/cache/apk/*",
+            id="through sudo",
+        ),
+        pytest.param(
+            "RUN apk update && apk add curl && apk add git",
+            "RUN apk update && apk add curl && apk add git && rm -rf /var/cache/apk/*",
+            id="two installs, one removal",
+        ),
+        pytest.param(
+            "RUN apk add curl && apk update",
+            "RUN apk add --no-cache curl && apk update",
+            id="apk update after the install",
         ),
         pytest.param(
             "RUN rm -rf /var/cache/apk/* && apk add curl",
@@ -905,10 +926,20 @@ def test_apk_cache_kept_unchanged(source: str) -> None:
     assert_unchanged(ApkCacheKept(), _head(source, "alpine:3.20"))
 
 
-def test_apk_cache_kept_old_alpine_is_unsafe() -> None:
+def test_apk_cache_kept_old_alpine_gets_the_removal() -> None:
+    """apk of Alpine 3.2 and older stops at `--no-cache`: the cache is removed instead."""
     source = "FROM alpine:3.2\nRUN apk add curl"
-    assert_unchanged(ApkCacheKept(), source, unsafe=False)
-    assert_fixes(ApkCacheKept(), source, "FROM alpine:3.2\nRUN apk add --no-cache curl", unsafe=True)
+    assert_fixes(ApkCacheKept(), source, "FROM alpine:3.2\nRUN apk add curl && rm -rf /var/cache/apk/*")
+
+
+def test_apk_cache_kept_old_alpine_no_fix_when_the_run_cannot_end_in_the_removal() -> None:
+    source = "FROM alpine:3.2\nRUN apk add curl && exec run"
+    assert_unchanged(ApkCacheKept(), source, unsafe=True)
+    [message] = assert_reports(ApkCacheKept(), source, fixable=False)
+    assert message.endswith(
+        "; no fix: this apk predates `--no-cache` (Alpine 3.2 and older),"
+        " and the `RUN` cannot end in a removal"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1124,8 +1124,13 @@ class ApkCacheKept(CacheRule):
     ## Fix safety
     Safe: the fix inserts `--no-cache` right after `add`. The same packages get installed,
     from an index fetched right then (as `apk update` would). A command that would have
-    failed for lack of an index now works. On Alpine 3.2 and older (`alpine:3.2`), whose
-    apk predates `--no-cache`, the fix is unsafe: the option would fail the build.
+    failed for lack of an index now works. When the `RUN` runs `apk update` before the
+    install, that index would stay in the layer whatever `add` does: the fix appends
+    `rm -rf /var/cache/apk/*` to the `RUN` instead (safe too: it runs only once the
+    install succeeded, with `sudo` when the install has it). So it does on Alpine 3.2 and
+    older (`alpine:3.2`), whose apk predates `--no-cache` (the option would fail the
+    build); there, no fix when the `RUN` cannot end in the removal (a trailing `&`, an
+    `exit`, a non-POSIX `SHELL`).
 
     With `cache-style = "mount"` the fix adds `--mount=type=cache,target=/var/cache/apk` to
     the `RUN` instead, and `--update-cache` after `add` unless the `RUN` already runs
@@ -1180,11 +1185,34 @@ class ApkCacheKept(CacheRule):
             elif token is not None:
                 fix = self.mount_fix(df, run.instr, plan, insert_after(run.instr, token, " --update-cache"))
             return self.mount_violation(df, span, fix, message, plan.target)
-        fix = None
-        if token is not None and self.style():
-            edit = insert_after(run.instr, token, " --no-cache")
-            fix = Fix.unsafe(edit) if old_base(facts, run.stage, OLD_APK_BASE) else Fix.safe(edit)
-        return self.violation(span, fix, message=message)
+        if token is None or not self.style():
+            return self.violation(span, message=message)
+        old = old_base(facts, run.stage, OLD_APK_BASE)
+        if old or _apk_updated_before(run, call):
+            # `apk update` stored an index that `--no-cache` would leave in the layer, or this
+            # apk predates the option: remove the cache at the end of the RUN instead.
+            fix = _apk_cache_removal(df, run, call)
+            if fix is not None:
+                title = "Remove `/var/cache/apk/*` at the end of the `RUN`"
+                return self.violation(span, fix, message=message, fix_title=title)
+            if old:
+                why = (
+                    "this apk predates `--no-cache` (Alpine 3.2 and older),"
+                    " and the `RUN` cannot end in a removal"
+                )
+                return self.violation(span, message=f"{message}; no fix: {why}")
+        return self.violation(span, Fix.safe(insert_after(run.instr, token, " --no-cache")), message=message)
+
+
+def _apk_cache_removal(df: Dockerfile, run: Run, call: Call) -> Fix | None:
+    """Return the fix appending `rm -rf /var/cache/apk/*` to the RUN (with `sudo` when the
+    call has it), or None where a command appended might not run (see `append_cleanup`)."""
+    script = run.found.script
+    if script is None or not is_posix_shell(run.stage.shell_at(run.instr)):
+        return None
+    sudo = any(w.rsplit("/", 1)[-1] == "sudo" for w in call.argv[: call.tool])
+    cleanup = f"{'sudo ' if sudo else ''}rm -rf {_APK_CACHE[0]}/*"
+    return append_cleanup(df, run.instr, script, lambda _: cleanup)
 
 
 def _apk_refreshes(run: Run, call: Call) -> bool:
@@ -1193,6 +1221,11 @@ def _apk_refreshes(run: Run, call: Call) -> bool:
         "U" in w for w in call.option_words() if w[1:2] != "-"
     ):
         return True
+    return _apk_updated_before(run, call)
+
+
+def _apk_updated_before(run: Run, call: Call) -> bool:
+    """Return whether an `apk update` of the RUN runs before the call (it stores the index)."""
     script = run.found.script
     for cmd in script.commands if script is not None else ():
         # By position, never by identity: the call and the script may come from caches

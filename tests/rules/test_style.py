@@ -310,8 +310,13 @@ def test_mixed_instruction_case_ignores_unknown_words() -> None:
         ),
         pytest.param(
             "ENV URLS \\\n  a \\\n# not all mirrors\n  b",
-            '# not all mirrors\nENV URLS="a \\\n  b"',
-            id="a comment line inside the value moves above (tomcat's ASC_URLS)",
+            'ENV URLS="a \\\n# not all mirrors\n  b"',
+            id="a comment line inside the value stays by its line (tomcat's ASC_URLS)",
+        ),
+        pytest.param(
+            "ENV KEYS \\\n# Gerald\n  B215 \\\n# Mark\n  B3C4",
+            '# Gerald\nENV KEYS="B215 \\\n# Mark\n  B3C4"',
+            id="only the one before the first value line moves (gcc's GPG_KEYS, binnacle b043f7)",
         ),
         pytest.param(
             "  ENV A \\\n    # the value\n  b",

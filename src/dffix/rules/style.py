@@ -433,9 +433,10 @@ class LegacyKeyValueFormat(Rule):
     treats only `"`, `'` and the escape character differently, none of which is there.
 
     When the value starts on the next line (`ENV DEPS \\` then the value), `=` replaces
-    the line break too, so the value's first line joins the key's. Comment lines inside
-    the continuation move above the instruction: BuildKit drops them anyway, but inside
-    `KEY="..."` they would read as part of the value.
+    the line break too, so the value's first line joins the key's; comment lines between
+    the two move above the instruction. Comment lines further down stay next to the value
+    lines they explain: BuildKit drops a comment line inside a continuation before it
+    reads quotes, so inside `KEY="..."` it is no part of the value either.
 
     No fix when a value with spaces also holds quotes or escapes (their meaning would
     change inside new quotes) or when the key is not a plain name. BuildKit warns as long
@@ -508,19 +509,20 @@ _ONBUILD_REASON = "dffix leaves `ONBUILD` triggers as they are"
 
 
 def _moved_comments(df: Dockerfile, instr: Instruction, gap: Span) -> list[Edit]:
-    """Return edits moving the comment lines inside `instr`'s continuation above it.
+    """Return the edit moving the comment lines inside `gap` (between the key and the
+    value's first line, which `=` joins) above `instr`; the gap's own replacement deletes
+    them there.
 
-    BuildKit drops them, quoted value or not, but inside `KEY="..."` they would read as
-    part of the value. Those inside `gap` go with the gap's own replacement.
+    The comment lines further down stay where they are, next to the value lines they
+    explain: BuildKit drops a comment line inside a continuation before it reads quotes,
+    so inside `KEY="..."` it is no part of the value either (moved, six key owners'
+    comments above a `GPG_KEYS` list no longer said whose key was whose).
     """
-    comments = [ln for ln in instr.lines if ln.kind is LineKind.COMMENT]
+    comments = [ln for ln in instr.lines if ln.kind is LineKind.COMMENT and gap.start <= ln.start < gap.end]
     if not comments:
         return []
     nl = df.newline
     indent = df.indent(instr)
     text = "".join(f"{indent}{df.text[ln.start : ln.end].strip()}{nl}" for ln in comments)
     line_start = df.text.rfind("\n", 0, instr.keyword_span.start) + 1
-    moved = [Edit.insert(max(line_start, instr.span.start), text)]
-    return moved + [
-        Edit.delete(Span(ln.start, ln.eol)) for ln in comments if not gap.start <= ln.start < gap.end
-    ]
+    return [Edit.insert(max(line_start, instr.span.start), text)]

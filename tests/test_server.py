@@ -316,6 +316,7 @@ async def test_a_changed_text_or_setting_is_never_answered_from_the_cache(tmp_pa
 
 
 async def test_unsafe_fixes_are_marked_and_never_preferred(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("print('hi')\n")  # DF301 reads the code it adds
     uri = open_doc(client, tmp_path / "Dockerfile", BAD)
     await diagnostics_of(client, uri)
     got = await actions(client, uri, line_range(0))

@@ -1231,7 +1231,7 @@ class RootFinalUser(Rule):
         # Not a shortcut of issue 14: the rule's own refusal, the same function.
         from dffix.rules.runtime import unseen_code
 
-        unseen = unseen_code(chain, facts.context)
+        unseen = unseen_code(chain, facts)
         if unseen is not None:
             return (
                 f"the folder beside the Dockerfile holds none of the code {unseen} copies (the"

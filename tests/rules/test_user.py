@@ -658,6 +658,7 @@ def test_a_context_without_a_database_gets_the_fix(tmp_path: Path) -> None:
             id="Dockerfiles and hidden files",
         ),
         pytest.param(("Dockerfile",), "ADD app.tar.gz config/ /app/", id="named sources"),
+        pytest.param(("Dockerfile", "result"), "ADD conf /app", id="a file without an extension"),
     ],
 )
 def test_no_fix_when_the_folder_beside_the_dockerfile_holds_no_code(
@@ -677,6 +678,37 @@ def test_no_fix_when_the_folder_beside_the_dockerfile_holds_no_code(
     assert f"the folder beside the Dockerfile holds none of the code `{copy.split(' /app')[0]}` copies" in (
         found.message
     )
+
+
+def test_no_fix_when_the_code_comes_through_another_stage_and_the_folder_holds_none(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM x\n")
+    source = (
+        "FROM golang:1.22 AS build\nCOPY . /src\nRUN go build -o /out/app /src\n"
+        "FROM debian:12\nCOPY --from=build /out/app /app\nCMD /app\n"
+    )
+    result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path, "Dockerfile"))
+    assert not isinstance(result, ParseError)
+    assert result.text == source
+    [found] = result.remaining
+    assert found.fix is None and "holds none of the code `COPY .` copies" in found.message
+
+
+@pytest.mark.parametrize(
+    "beside",
+    [
+        pytest.param({"app.py": "print(1)\n"}, id="a source file"),
+        pytest.param({"src/main.rs": "fn main() {}\n"}, id="a folder"),
+        pytest.param({"pom.xml": "<project/>\n"}, id="a manifest"),
+    ],
+)
+def test_a_folder_with_code_keeps_the_fix(tmp_path: Path, beside: dict[str, str]) -> None:
+    for name, text in beside.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    source = "FROM debian:12\nWORKDIR /app\nCOPY target/app /app/\nCMD ./app\n"
+    result = fix(source, [RootFinalUser()], Applicability.UNSAFE, BuildContext(tmp_path, "Dockerfile"))
+    assert not isinstance(result, ParseError)
+    assert "USER 10001:10001" in result.text
 
 
 @pytest.mark.parametrize(

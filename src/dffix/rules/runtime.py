@@ -784,19 +784,24 @@ def writes_next_to_code(
     return context.cached("runtime.context_writes", lambda: _context_writes(context))
 
 
-def unseen_code(chain: tuple[Stage, ...], context: BuildContext | None) -> str | None:
-    """Return the first COPY/ADD from the build context of the chain when the folder beside
-    the Dockerfile holds nothing but Dockerfiles (and hidden files), or None.
+def unseen_code(chain: tuple[Stage, ...], facts: Facts) -> str | None:
+    """Return the first COPY/ADD from the build context of the image (the chain's stages
+    and the stages they copy from) when the folder beside the Dockerfile holds no code, or
+    None.
 
     What the app writes and binds is read from its code in that folder (`writes_next_to_code`,
     `low_port_in_code`). When the folder holds no code (the Dockerfile is built with
     another folder as its context, or kept apart from its code), nothing can be read, and
-    the absence of a finding says nothing. No context given (a buffer without a path) is
-    not such a folder: None. A URL, a `--from` or heredoc copy is not from the context.
+    the absence of a finding says nothing. The folder holds code when it has a folder or a
+    file with an extension besides Dockerfiles and hidden files (a source, a manifest, a
+    config: the things a COPY names). No context given (a buffer without a path) is not
+    such a folder: None. A URL, a `--from` or heredoc copy is not from the context.
     """
+    context = facts.context
     if context is None:
         return None
-    for stage in chain:
+    first = None
+    for stage in _image_stages(chain, facts):
         if "COPY" not in stage.kinds and "ADD" not in stage.kinds:
             continue
         for instr in stage.instructions:
@@ -804,15 +809,38 @@ def unseen_code(chain: tuple[Stage, ...], context: BuildContext | None) -> str |
                 continue
             sources = [s for s in instr.values[:-1] if "://" not in s and not s.startswith("git@")]
             if sources:
-                if _holds_more_than_dockerfiles(context):
-                    return None
-                return f"`{instr.kind} {' '.join(sources)}`"
-    return None
+                first = first or f"`{instr.kind} {' '.join(sources)}`"
+                break
+        if first is not None:
+            break
+    if first is None or context.cached("runtime.holds_code", lambda: _holds_code(context)):
+        return None
+    return first
 
 
-def _holds_more_than_dockerfiles(context: BuildContext) -> bool:
-    """Return whether the context's top holds a file or folder other than Dockerfiles and
-    hidden ones (`.dockerignore`, `.git`)."""
+def _image_stages(chain: tuple[Stage, ...], facts: Facts) -> list[Stage]:
+    """Return the chain's stages and those its `COPY --from` name (with the stages they
+    are built on), each once: the stages the image's files come from."""
+    found: list[Stage] = []
+    todo = list(chain)
+    while todo:
+        stage = todo.pop(0)
+        if any(stage.index == s.index for s in found):
+            continue
+        found.append(stage)
+        for instr in stage.instructions if "COPY" in stage.kinds else ():
+            flag = instr.flag("from") if instr.kind == "COPY" else None
+            ref = flag.value.lower() if flag is not None and flag.value else None
+            named = next((s for s in facts.stages if ref in (s.name, str(s.index))), None) if ref else None
+            if named is not None and named.index < stage.index:
+                todo.extend(facts.chain(named))
+    return found
+
+
+def _holds_code(context: BuildContext) -> bool:
+    """Return whether the context's top holds a folder, or a file with an extension, besides
+    Dockerfiles and hidden files (`.dockerignore`, `.git`)."""
+    root = os.fspath(context.root)
     for name in context.names():
         lower = name.lower()
         if name.startswith(".") or name == context.dockerfile:
@@ -821,7 +849,8 @@ def _holds_more_than_dockerfiles(context: BuildContext) -> bool:
             continue
         if lower.startswith(("dockerfile.", "containerfile.")):
             continue
-        return True
+        if "." in name.strip(".") or os.path.isdir(os.path.join(root, name)):
+            return True
     return False
 
 

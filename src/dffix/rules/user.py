@@ -549,9 +549,10 @@ class RootFinalUser(Rule):
       `open("out.log", "a")`) by a relative path;
     - `CMD`/`ENTRYPOINT`/`WORKDIR`/`ENV`/`HEALTHCHECK` points into `/root` (mode 700),
       or a `COPY`/`ADD`/`VOLUME` puts files there;
-    - the image copies from the build context, but the folder beside the Dockerfile holds
-      nothing but Dockerfiles (and hidden files): the context is elsewhere (`docker build
-      -f docker/Dockerfile .`), so the checks of the code above cannot be made;
+    - the image (its stages, or a stage it copies from) copies from the build context,
+      but the folder beside the Dockerfile holds no folder and no file with an extension
+      besides Dockerfiles and hidden files: the context is elsewhere (`docker build -f
+      docker/Dockerfile .`), so the checks of the code above cannot be made;
     - a base without `useradd` (Amazon Linux, `ubi-minimal`/`ubi-micro`, `-slim` and
       `-minimal` Red Hat family tags), an unknown base image, a base set by a variable
       or a placeholder (`%%TAG%%`, upper case), several users to choose from, or a
@@ -716,7 +717,7 @@ class RootFinalUser(Rule):
         base = base_for_others(chain, start)
         if base is not None:
             return f"{base}, so it looks like a base for other images, which install packages as root"
-        unseen = unseen_code(chain, facts.context)
+        unseen = unseen_code(chain, facts)
         if unseen is not None:
             return (
                 f"the folder beside the Dockerfile holds none of the code {unseen} copies (the"

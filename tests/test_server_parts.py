@@ -135,6 +135,19 @@ def test_fixing_from_the_servers_check_gives_what_fixing_from_scratch_gives(unsa
     assert compared > 150
 
 
+class _Collecting:
+    """pygls' protocol, as its message loop sees it: keeps every message it is handed."""
+
+    def __init__(self) -> None:
+        self.got: list[object] = []
+
+    def structure_message(self, data: object) -> object:
+        return data
+
+    def handle_message(self, message: object) -> None:
+        self.got.append(message)
+
+
 def _read_all(make_reader: object, data: bytes) -> tuple[list[object], int]:
     """Run pygls' message loop over `data` with a reader; return the messages and the hops."""
     import asyncio
@@ -151,17 +164,7 @@ def _read_all(make_reader: object, data: bytes) -> tuple[list[object], int]:
             Counting.hops += 1
             return super().submit(*args, **kwargs)  # type: ignore[arg-type]
 
-    class Protocol:
-        def __init__(self) -> None:
-            self.got: list[object] = []
-
-        def structure_message(self, data: object) -> object:
-            return data
-
-        def handle_message(self, message: object) -> None:
-            self.got.append(message)
-
-    protocol = Protocol()
+    protocol = _Collecting()
     with Counting(1) as pool:
         reader = make_reader(io.BufferedReader(io.BytesIO(data)), pool)  # type: ignore[operator]
         asyncio.run(run_async(threading.Event(), reader, protocol))  # type: ignore[arg-type]
@@ -217,16 +220,6 @@ def test_a_pipe_is_read_in_the_event_loop_as_pygls_reads_it() -> None:
     theirs, _ = _read_all(StdinAsyncReader, data)
     assert [m["method"] for m in theirs] == ["a", "big", "b"]  # type: ignore[index]
 
-    class Protocol:
-        def __init__(self) -> None:
-            self.got: list[object] = []
-
-        def structure_message(self, data: object) -> object:
-            return data
-
-        def handle_message(self, message: object) -> None:
-            self.got.append(message)
-
     for chunk in (1, 7, 4096, len(data)):
         read_end, write_end = os.pipe()
 
@@ -235,9 +228,9 @@ def test_a_pipe_is_read_in_the_event_loop_as_pygls_reads_it() -> None:
                 os.write(fd, data[at : at + size])
             os.close(fd)
 
-        protocol = Protocol()
+        protocol = _Collecting()
 
-        async def serve(fd: int = read_end, into: Protocol = protocol) -> None:
+        async def serve(fd: int = read_end, into: _Collecting = protocol) -> None:
             with open(fd, "rb", buffering=0) as source:
                 reader = await _PipeReader.open(source)
                 assert reader is not None

@@ -806,10 +806,10 @@ def make_server() -> DffixServer:
 def _load_rules() -> None:
     import dffix.fixer  # noqa: F401 (imports every rule module)
 
-    # Everything loaded so far (pygls, lsprotocol, the rules: ~55,000 objects) lives as
-    # long as the server: out of the collector's reach, a full collection scans only what
-    # requests made since. Each full one took ~20 ms before (3 in 400 opens of a typical
-    # file, each landing on one request: the max and the p95 of the server's latency).
+    # Everything loaded so far (pygls, lsprotocol, the rules: ~55,000 objects, no garbage
+    # among them) lives as long as the server: out of the collector's reach, a full
+    # collection scans only what requests made since. In-process, 400 opens of a typical
+    # file ran 3 full collections of ~20 ms each, each on one request; frozen, 0.7 ms.
     gc.freeze()
 
 

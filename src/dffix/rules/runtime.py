@@ -800,22 +800,23 @@ def unseen_code(chain: tuple[Stage, ...], facts: Facts) -> str | None:
     context = facts.context
     if context is None:
         return None
-    first = None
-    for stage in _image_stages(chain, facts):
-        if "COPY" not in stage.kinds and "ADD" not in stage.kinds:
-            continue
-        for instr in stage.instructions:
-            if instr.kind not in ("COPY", "ADD") or instr.heredocs or instr.flag("from") is not None:
-                continue
-            sources = [s for s in instr.values[:-1] if "://" not in s and not s.startswith("git@")]
-            if sources:
-                first = first or f"`{instr.kind} {' '.join(sources)}`"
-                break
-        if first is not None:
-            break
+    first = next((copy for stage in _image_stages(chain, facts) for copy in _context_copies(stage)), None)
     if first is None or context.cached("runtime.holds_code", lambda: _holds_code(context)):
         return None
     return first
+
+
+def _context_copies(stage: Stage) -> Iterator[str]:
+    """Yield each COPY/ADD of the stage that copies from the build context, as `ADD a b`
+    (its sources)."""
+    if "COPY" not in stage.kinds and "ADD" not in stage.kinds:
+        return
+    for instr in stage.instructions:
+        if instr.kind not in ("COPY", "ADD") or instr.heredocs or instr.flag("from") is not None:
+            continue
+        sources = [s for s in instr.values[:-1] if "://" not in s and not s.startswith("git@")]
+        if sources:
+            yield f"`{instr.kind} {' '.join(sources)}`"
 
 
 def _image_stages(chain: tuple[Stage, ...], facts: Facts) -> list[Stage]:

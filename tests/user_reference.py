@@ -1142,7 +1142,7 @@ class RootFinalUser(Rule):
         """Return the fix for the final stage `chain[0]`, where no `USER` is in force, or why
         there is none (`seen`: the chain's traits)."""
         stage = chain[0]
-        reason = self._refusal(chain, facts, seen)
+        reason = self._refusal(df, chain, facts, seen)
         if reason is not None:
             return reason
         existing = existing_users(chain)
@@ -1181,7 +1181,7 @@ class RootFinalUser(Rule):
         }[family]
         return self._place(df, facts, stage, f"{uid}:{gid}", f"{uid}:{gid}", folders, create)
 
-    def _refusal(self, chain: tuple[Stage, ...], facts: Facts, seen: Traits) -> str | None:
+    def _refusal(self, df: Dockerfile, chain: tuple[Stage, ...], facts: Facts, seen: Traits) -> str | None:
         """Return why a non-root USER would break the image or its users, or None."""
         stage = chain[0]
         onbuild = _onbuild_refusal(stage)
@@ -1210,6 +1210,12 @@ class RootFinalUser(Rule):
         socket = seen.socket
         if socket:
             return f"`{socket}` talks to the Docker socket, which only root may open"
+        # Not a shortcut of issue 14: the rule's own refusal, the same function.
+        from dffix.rules.runtime import root_only_hint, start_command
+
+        hint = root_only_hint(df, start_command(chain))
+        if hint is not None:
+            return hint
         server = seen.server
         if server:
             return f"it installs `{server}`, which expects to start as root (a wrapper script may start it)"

@@ -727,6 +727,46 @@ def test_a_folder_without_code_keeps_the_fix_when_nothing_comes_from_it(tmp_path
     assert "USER 10001:10001" in result.text
 
 
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        pytest.param(
+            "FROM ubuntu:14.04\nRUN apt-get install -y tsdb\n"
+            'CMD ["/usr/bin/tsdb", "--pidfile", "/var/run/tsdb.pid"]\n',
+            "its CMD writes a pid file into `/var/run` (`--pidfile /var/run/tsdb.pid`)",
+            id="a pid file in /var/run (buildkit-parser influxdb)",
+        ),
+        pytest.param(
+            "FROM debian:12\nENTRYPOINT /usr/sbin/agentd --pid-file=/run/agentd.pid\n",
+            "its ENTRYPOINT writes a pid file into `/run`",
+            id="in /run, with =",
+        ),
+        pytest.param(
+            "# TORUN -v /var/run/docker.sock:/var/run/docker.sock\nFROM debian:12\nCMD ./watch\n",
+            "a comment says it runs with the Docker socket (`# TORUN -v /var/run/docker.sock",
+            id="the Docker socket in a comment (buildkit-parser brimstone-consuldock)",
+        ),
+    ],
+)
+def test_no_fix_when_the_file_shows_the_app_needs_root_elsewhere(source: str, words: str) -> None:
+    [message] = assert_reports(RootFinalUser(), source, fixable=False)
+    assert words in message, message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "FROM debian:12\nCMD ./server --pidfile /var/run/app/server.pid\n", id="a folder of its own"
+        ),
+        pytest.param("FROM debian:12\nCMD ./server --pidfile /tmp/server.pid\n", id="in /tmp"),
+        pytest.param('FROM debian:12\nLABEL notes="not docker.sock"\nCMD ./watch\n', id="not in a comment"),
+    ],
+)
+def test_other_pid_files_and_mentions_keep_the_fix(source: str) -> None:
+    assert "USER 10001:10001" in fixed(RootFinalUser(), source, unsafe=True).text
+
+
 def test_a_later_mkdir_without_p_of_a_volume_keeps_working() -> None:
     # `mkdir /data` fails once the folder exists: the fix owns it where the RUN makes it.
     before = "FROM debian:12\nVOLUME /data\nCOPY . /app\nRUN mkdir /data\nCMD run\n"

@@ -19,7 +19,7 @@ from dffix.lazy import lazy_re
 from dffix.memo import file_cache
 from dffix.records import NamedTuple
 from dffix.syntax.shell import Command, split_commands
-from dffix.syntax.tree import Instruction
+from dffix.syntax.tree import Dockerfile, Instruction, Trivia
 
 # Official images whose entrypoint starts as root on purpose and then drops to the
 # image's own user (gosu, su-exec, setpriv, chroot), or that start a server which does
@@ -853,6 +853,30 @@ def _holds_code(context: BuildContext) -> bool:
         if "." in name.strip(".") or os.path.isdir(os.path.join(root, name)):
             return True
     return False
+
+
+# A pid file straight in /run or /var/run, which only root may write: `--pidfile /var/run/x.pid`.
+_RUN_PIDFILE = lazy_re(r"--?pid-?file[= ]\s*[\"']?((?:/var)?/run/[^/\s\"']+)(?=[\s\"']|$)")
+
+
+def root_only_hint(df: Dockerfile, start: Start) -> str | None:
+    """Return what else shows the app needs root, or None: its ENTRYPOINT or CMD writes a
+    pid file straight into `/run` or `/var/run`, or a comment line of the file names the
+    Docker socket (`# run with -v /var/run/docker.sock:/var/run/docker.sock`), which the
+    instructions themselves may never mention."""
+    for instr in start:
+        text = _text(instr)
+        m = _RUN_PIDFILE.search(text) if "pid" in text else None
+        if m and instr is not None:
+            folder = posixpath.dirname(m.group(1))
+            pid = m.group(0)
+            return f"its {instr.kind} writes a pid file into `{folder}` (`{pid}`), which only root may write"
+    if "docker.sock" in df.text:
+        for item in df.items:
+            line = df.text[item.span.start : item.span.end].strip()
+            if isinstance(item, Trivia) and item.is_comment and "docker.sock" in line:
+                return f"a comment says it runs with the Docker socket (`{line}`), which only root may open"
+    return None
 
 
 def _context_writes(context: BuildContext) -> str | None:

@@ -26,6 +26,7 @@ from dffix.rules.runtime import (
     image_path_tag,
     low_port_in_code,
     process_manager,
+    root_only_hint,
     server_package,
     start_command,
     traits,
@@ -520,7 +521,10 @@ class RootFinalUser(Rule):
       its only `ENTRYPOINT` is one (`["/bin/bash"]`);
     - it is a GitHub Action (`com.github.actions` labels): GitHub runs those as root;
     - the app talks to the Docker socket (`docker.sock`, `DOCKER_HOST=unix://`, the
-      `docker` client installed, the `docker` Python client), which only root may open;
+      `docker` client installed, the `docker` Python client, or a comment line of the
+      file that names `docker.sock`), which only root may open;
+    - `CMD`/`ENTRYPOINT` writes a pid file straight into `/run` or `/var/run`
+      (`--pidfile /var/run/influxdb.pid`), which only root may write;
     - the last `USER` is an explicit `USER root` (or `0`) the author wrote;
     - the base is an `*-onbuild` image: its triggers copy the code before the file's first
       line, so the user's `RUN` would re-run on every code change;
@@ -698,6 +702,9 @@ class RootFinalUser(Rule):
         socket = seen.socket
         if socket:
             return f"`{socket}` talks to the Docker socket, which only root may open"
+        hint = root_only_hint(df, start)
+        if hint is not None:
+            return hint
         server = server_package(chain)
         if server:
             return f"it installs `{server}`, which expects to start as root (a wrapper script may start it)"

@@ -293,3 +293,55 @@ def test_no_config_anywhere_gives_defaults(tmp_path: Path) -> None:
     # tmp_path's parents could hold a config on a developer machine; the dotfile stops the search.
     write(tmp_path / ".dffix.toml", "")
     assert load_settings(tmp_path / "sub") == Settings(path=str(tmp_path / ".dffix.toml"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("[tool.dffix]\nselect = ['DF1']\n", id="a table"),
+        pytest.param("[tool.dffix.rules.root-final-user]\nuid = 2000\n", id="a sub-table"),
+        pytest.param("[ tool . dffix ]\nunsafe-fixes = true\n", id="spaces around the dot"),
+        pytest.param('["tool"."dffix"]\nunsafe-fixes = true\n', id="quoted keys"),
+        pytest.param("[tool.'dffix']\nunsafe-fixes = true\n", id="a literal key"),
+        pytest.param("tool.dffix.select = ['DF1']\n", id="a dotted key"),
+        pytest.param("[tool]\ndffix = { select = ['DF1'] }\n", id="under [tool]"),
+        pytest.param("[tool]\n  dffix.unsafe-fixes = true\n", id="indented, dotted under [tool]"),
+        pytest.param("tool = { ruff = {}, dffix = { select = ['DF1'] } }\n", id="an inline table"),
+    ],
+)
+def test_pyproject_dffix_tables_in_every_spelling_are_found(tmp_path: Path, text: str) -> None:
+    import tomllib
+
+    assert "dffix" in tomllib.loads(text)["tool"]
+    path = write(tmp_path / "pyproject.toml", text)
+    assert find_config(tmp_path) == str(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            '[project]\nname = "app"\n[project.optional-dependencies]\ndev = ["dffix>=0.1"]\n',
+            id="a dependency",
+        ),
+        pytest.param('[dependency-groups]\nlint = ["ruff", "dffix"]\n', id="in a list"),
+        pytest.param("[project]\ndescription = 'uses dffix.'\n", id="in a string"),
+        pytest.param("[tool.ruff]\n# dffix = {} lives in its own file\n", id="in a comment"),
+    ],
+)
+def test_a_pyproject_that_only_names_dffix_is_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """The parse imports tomllib and typing: ~9 ms of a `dffix -` run from such a project."""
+    import tomllib
+
+    from dffix import config
+
+    assert "dffix" not in tomllib.loads(text).get("tool", {})
+    write(tmp_path / "pyproject.toml", text)
+
+    def refuse(text: str) -> object:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(config, "_toml", refuse)
+    assert find_config(tmp_path) is None

@@ -214,14 +214,26 @@ def _nearest(
     return found
 
 
+# Where TOML can spell the key `dffix` of a `tool.dffix` table: after a dot (`[tool.dffix]`,
+# `tool.dffix.select = ...`, `["tool"."dffix"]`), or first on a line or in an inline table
+# and followed by `=` or a dot (`dffix = {...}` under `[tool]`, `tool = { dffix = {...} }`).
+# Not as a string: `dev = ["dffix>=0.1"]`, `["ruff", "dffix"]`.
+_DFFIX_KEY = lazy_re(
+    r"(?m)\.[ \t]*(?:dffix|\"dffix\"|'dffix')[ \t]*[.\]=]"
+    r"|(?:^|[{,])[ \t]*(?:dffix|\"dffix\"|'dffix')[ \t]*[.=]"
+)
+
+
 def _mentions_dffix(path: str) -> bool:
-    # A cheap text test first, so most pyproject.toml files are never TOML-parsed.
+    # A cheap text test first, so most pyproject.toml files are never TOML-parsed: the
+    # parse imports tomllib and typing, a quarter of a `dffix -` run in a project whose
+    # pyproject.toml names dffix as a dependency.
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read()
     except OSError:
         return False
-    if "dffix" not in text:
+    if "dffix" not in text or not _DFFIX_KEY.search(text):
         return False
     document = _toml(text)
     tool = document.get("tool") if isinstance(document, dict) else None

@@ -97,35 +97,40 @@ def answers(exe: str | None, *args: str) -> str | None:
 
 
 def once(
-    cmd: Sequence[str], stdin: Path | None = None, sampled: bool = False
+    cmd: Sequence[str], stdin: Path | None = None, sampled: bool = False, cwd: Path | None = None
 ) -> tuple[float, float, float, float]:
     """Run `cmd` once in a fresh measuring process: wall and CPU seconds, the peak RSS of
     its largest process and, when `sampled`, the peak PSS of its process tree (MiB).
 
     PYTHONDONTWRITEBYTECODE is dropped so an installed package writes its .pyc files on
     the first (warm-up) run, as an install does: stale bytecode cost 15 ms a call.
+    `cwd`: the folder it runs in (default: this one).
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     args = [str(stdin or "-"), "tree" if sampled else "one", *cmd]
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *args], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *args], capture_output=True, text=True, env=env, cwd=cwd
+    )
     seconds, cpu, kib, tree_kib = out.stdout.split()
     return float(seconds), float(cpu), int(kib) / 1024, int(tree_kib) / 1024
 
 
-def measure(cmd: Sequence[str], runs: int, stdin: Path | None = None, tree: bool = False) -> Timing:
+def measure(
+    cmd: Sequence[str], runs: int, stdin: Path | None = None, tree: bool = False, cwd: Path | None = None
+) -> Timing:
     """Median wall and CPU seconds and peak memory of `runs` runs, after a warm-up run.
 
     `tree`: also take the memory of the whole process tree, in one more run of its own:
     sampling /proc every 2 ms takes a core's share on this 2-core machine, so the
     timed runs must not have the sampler beside them (it made a corpus call 15-20%
-    slower).
+    slower). `cwd`: the folder the command runs in.
     """
-    once(cmd, stdin)  # warms the page cache and .pyc files
-    timed = [once(cmd, stdin) for _ in range(runs)]
+    once(cmd, stdin, cwd=cwd)  # warms the page cache and .pyc files
+    timed = [once(cmd, stdin, cwd=cwd) for _ in range(runs)]
     peaks = [rss for _, _, rss, _ in timed]
     trees = [0.0]
     if tree:
-        _, _, rss, tree_mib = once(cmd, stdin, sampled=True)
+        _, _, rss, tree_mib = once(cmd, stdin, sampled=True, cwd=cwd)
         peaks.append(rss)
         trees.append(tree_mib)
     return Timing(
@@ -183,20 +188,29 @@ def bench_start(tools: Tools, runs: int) -> None:
 def bench_one_file(path: Path, tools: Tools, runs: int) -> None:
     lines = read(path).count("\n")
     print(f"one typical file, whole process, median of {runs}: {TYPICAL} ({lines} lines)")
-    print("    wall, CPU, ratios (wall, CPU) to hadolint")
-    row("python -c pass", measure([sys.executable, "-c", "pass"], runs))
-    base = measure([tools.hadolint, "--no-fail", str(path)], runs) if tools.hadolint else None
-    if base:
-        row("hadolint FILE", base)
-    if tools.tally:
-        row("tally lint FILE", measure([tools.tally, "lint", str(path)], runs), base, "hadolint")
+    print("    wall, CPU, ratios (wall, CPU) to hadolint; every command in a folder holding only the file")
     with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "Dockerfile"
+        # Each tool in the copy's folder, as in a project's: each looks for its config from
+        # the folder it runs in (`dffix -` from there alone), and this repository's
+        # pyproject.toml names dffix (`[project.scripts]`), so here it would be TOML-parsed
+        # on every `dffix -` (tomllib, and typing with it: ~4 ms a call).
+        here = Path(folder)
+        copy = here / "Dockerfile"
         shutil.copyfile(path, copy)
+
+        def timed(cmd: list[str], stdin: Path | None = None) -> Timing:
+            return measure(cmd, runs, stdin=stdin, cwd=here)
+
+        row("python -c pass", timed([sys.executable, "-c", "pass"]))
+        base = timed([tools.hadolint, "--no-fail", str(copy)]) if tools.hadolint else None
+        if base:
+            row("hadolint FILE", base)
+        if tools.tally:
+            row("tally lint FILE", timed([tools.tally, "lint", str(copy)]), base, "hadolint")
         for name, exe in tools.dffixes():
-            row(f"{name} --diff FILE", measure([exe, "--diff", str(copy)], runs), base, "hadolint")
-            row(f"{name} - < FILE", measure([exe, "-"], runs, stdin=copy), base, "hadolint")
-            row(f"{name} --check FILE", measure([exe, "--check", str(copy)], runs), base, "hadolint")
+            row(f"{name} --diff FILE", timed([exe, "--diff", str(copy)]), base, "hadolint")
+            row(f"{name} - < FILE", timed([exe, "-"], stdin=copy), base, "hadolint")
+            row(f"{name} --check FILE", timed([exe, "--check", str(copy)]), base, "hadolint")
 
 
 def instructions(cmd: Sequence[str], stdin: Path | None = None) -> int:

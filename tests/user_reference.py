@@ -1239,11 +1239,7 @@ class RootFinalUser(Rule):
 
         unseen = unseen_code(chain, facts)
         if unseen is not None:
-            return (
-                f"the folder beside the Dockerfile holds none of the code {unseen} copies (the"
-                " build context is elsewhere), so the code cannot be checked for files the app"
-                " writes or ports it binds: check them and set `USER` yourself"
-            )
+            return unseen
         return None
 
     def _place(

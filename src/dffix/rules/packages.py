@@ -47,6 +47,7 @@ from dffix.rules.pm import (
     sub_args,
     token_span,
 )
+from dffix.rules.runtime import image_path_tag
 from dffix.rules.user import base_image, is_official_image, shell_in_force
 from dffix.syntax.shell import Command, Kind, Token
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
@@ -892,8 +893,7 @@ def _needs_recommended(facts: Facts, run: Run, names: frozenset[str]) -> str | N
 def _full_official(facts: Facts, stage: Stage, names: frozenset[str]) -> bool:
     """Return whether the stage starts from a full tag (not slim, Alpine, Windows, curl or
     scm) of one of the official images `names`."""
-    ref = base_image(facts, stage).split("@", 1)[0].lower()
-    path, tag = ref.rsplit(":", 1) if ":" in ref.rsplit("/", 1)[-1] else (ref, "")
+    path, tag = image_path_tag(base_image(facts, stage))
     return is_official_image(path) and path.rsplit("/", 1)[-1] in names and not _LEAN_TAG.search(tag)
 
 

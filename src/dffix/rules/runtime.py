@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections import deque
 from collections.abc import Iterator
 
 from dffix.facts import BuildContext, Facts, Stage
+from dffix.files import is_dockerfile_name
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
 from dffix.records import NamedTuple
@@ -785,9 +787,9 @@ def writes_next_to_code(
 
 
 def unseen_code(chain: tuple[Stage, ...], facts: Facts) -> str | None:
-    """Return the first COPY/ADD from the build context of the image (the chain's stages
-    and the stages they copy from) when the folder beside the Dockerfile holds no code, or
-    None.
+    """Return why the app's code cannot be checked, or None: the image (the chain's stages
+    and the stages they copy from) copies from the build context, but the folder beside
+    the Dockerfile holds no code.
 
     What the app writes and binds is read from its code in that folder (`writes_next_to_code`,
     `low_port_in_code`). When the folder holds no code (the Dockerfile is built with
@@ -803,7 +805,11 @@ def unseen_code(chain: tuple[Stage, ...], facts: Facts) -> str | None:
     first = next((copy for stage in _image_stages(chain, facts) for copy in _context_copies(stage)), None)
     if first is None or context.cached("runtime.holds_code", lambda: _holds_code(context)):
         return None
-    return first
+    return (
+        f"the folder beside the Dockerfile holds none of the code {first} copies (the"
+        " build context is elsewhere), so the code cannot be checked for files the app"
+        " writes or ports it binds: check them and set `USER` yourself"
+    )
 
 
 def _context_copies(stage: Stage) -> Iterator[str]:
@@ -822,33 +828,28 @@ def _context_copies(stage: Stage) -> Iterator[str]:
 def _image_stages(chain: tuple[Stage, ...], facts: Facts) -> list[Stage]:
     """Return the chain's stages and those its `COPY --from` name (with the stages they
     are built on), each once: the stages the image's files come from."""
-    found: list[Stage] = []
-    todo = list(chain)
+    by_ref = {ref: s for s in facts.stages for ref in (s.name, str(s.index)) if ref is not None}
+    found: dict[int, Stage] = {}  # in the order found: the chain first
+    todo = deque(chain)
     while todo:
-        stage = todo.pop(0)
-        if any(stage.index == s.index for s in found):
+        stage = todo.popleft()
+        if stage.index in found:
             continue
-        found.append(stage)
+        found[stage.index] = stage
         for instr in stage.instructions if "COPY" in stage.kinds else ():
             flag = instr.flag("from") if instr.kind == "COPY" else None
-            ref = flag.value.lower() if flag is not None and flag.value else None
-            named = next((s for s in facts.stages if ref in (s.name, str(s.index))), None) if ref else None
+            named = by_ref.get(flag.value.lower()) if flag is not None and flag.value else None
             if named is not None and named.index < stage.index:
                 todo.extend(facts.chain(named))
-    return found
+    return list(found.values())
 
 
 def _holds_code(context: BuildContext) -> bool:
     """Return whether the context's top holds a folder, or a file with an extension, besides
-    Dockerfiles and hidden files (`.dockerignore`, `.git`)."""
+    Dockerfiles (`files.is_dockerfile_name`) and hidden files (`.dockerignore`, `.git`)."""
     root = os.fspath(context.root)
     for name in context.names():
-        lower = name.lower()
-        if name.startswith(".") or name == context.dockerfile:
-            continue
-        if lower in ("dockerfile", "containerfile") or lower.endswith((".dockerfile", ".containerfile")):
-            continue
-        if lower.startswith(("dockerfile.", "containerfile.")):
+        if name.startswith(".") or name == context.dockerfile or is_dockerfile_name(name):
             continue
         if "." in name.strip(".") or os.path.isdir(os.path.join(root, name)):
             return True
@@ -873,9 +874,12 @@ def root_only_hint(df: Dockerfile, start: Start) -> str | None:
             return f"its {instr.kind} writes a pid file into `{folder}` (`{pid}`), which only root may write"
     if "docker.sock" in df.text:
         for item in df.items:
-            line = df.text[item.span.start : item.span.end].strip()
-            if isinstance(item, Trivia) and item.is_comment and "docker.sock" in line:
-                return f"a comment says it runs with the Docker socket (`{line}`), which only root may open"
+            if isinstance(item, Trivia) and item.is_comment:
+                line = df.text[item.span.start : item.span.end].strip()
+                if "docker.sock" in line:
+                    return (
+                        f"a comment says it runs with the Docker socket (`{line}`), which only root may open"
+                    )
     return None
 
 

@@ -726,11 +726,7 @@ class RootFinalUser(Rule):
             return f"{base}, so it looks like a base for other images, which install packages as root"
         unseen = unseen_code(chain, facts)
         if unseen is not None:
-            return (
-                f"the folder beside the Dockerfile holds none of the code {unseen} copies (the"
-                " build context is elsewhere), so the code cannot be checked for files the app"
-                " writes or ports it binds: check them and set `USER` yourself"
-            )
+            return unseen
         return None
 
     def _place(

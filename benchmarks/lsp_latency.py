@@ -29,9 +29,7 @@ import functools
 import json
 import os
 import shlex
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -452,25 +450,16 @@ def work_per_request(corpus: Path, resolve: bool, opens: int = 200) -> None:
 
 def gauge(typical: Path, runs: int = 10) -> None:
     """Print how fast this machine is now: the same-run medians of `python -c pass` and of
-    `hadolint FILE` on the typical file (when hadolint is installed). The latencies are
-    absolute times, and this machine's speed moves up to 2.7x within a session: read
-    them against these."""
+    `hadolint FILE` on the typical file (when hadolint is installed), timed as bench.py
+    times them. The latencies are absolute times, and this machine's speed moves up to
+    2.7x within a session: read them against these."""
+    from bench import measure, tool  # this script's folder: run from the repository root
 
-    def median_ms(command: list[str]) -> float:
-        subprocess.run(command, capture_output=True, check=False)  # warm the page cache
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            subprocess.run(command, capture_output=True, check=False)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times) * 1000
-
-    bare = median_ms([sys.executable, "-c", "pass"])
+    bare = measure([sys.executable, "-c", "pass"], runs).seconds * 1000
     line = f"machine gauge, median of {runs}: python -c pass {bare:.1f} ms"
-    here = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    hadolint = shutil.which("hadolint", path=here)
+    hadolint = tool("hadolint")
     if hadolint:
-        took = median_ms([hadolint, "--no-fail", str(typical)])
+        took = measure([hadolint, "--no-fail", str(typical)], runs).seconds * 1000
         line += f", hadolint FILE {took:.1f} ms (the typical file)"
     print(line)
 

@@ -18,6 +18,7 @@ from dffix.edits import Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage, json_array
 from dffix.lazy import lazy_re
 from dffix.records import TYPE_CHECKING, NamedTuple
+from dffix.rules import runtime
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, split_commands
@@ -445,6 +446,11 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                     # Only folders named for what an app writes: the others hold code or tools.
                     if _WRITE_NAME.search(path):
                         add(path, f"`mkdir {path}`", instr)
+                    # Not a shortcut of issue 14: the rule's own test of an empty folder.
+                    elif (folder := _literal_dir(path)) is not None and runtime.left_empty(
+                        stage, instr, folder
+                    ):
+                        add(path, f"`mkdir {path}`", [i for i in stage.instructions if i.kind == "RUN"][-1])
         elif instr.kind == "VOLUME":
             for path in instr.values if instr.is_json else instr.args.split():
                 resolved = _expand(path, env)
@@ -1240,7 +1246,7 @@ class RootFinalUser(Rule):
         unseen = unseen_code(chain, facts)
         if unseen is not None:
             return unseen
-        return None
+        return runtime.empty_workdir(chain)
 
     def _place(
         self,

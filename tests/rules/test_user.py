@@ -461,6 +461,19 @@ def test_rootless_paths_that_only_look_alike_still_get_a_fix() -> None:
             f"{USER}\nCMD /app/run",
             id="system and code folders stay root-owned",
         ),
+        pytest.param(
+            # shipwright 7f0a6642: `php -l` fills the opcache as root, and PHP writes its
+            # cache files 0600: only an owner after that RUN can read them at run time.
+            "FROM php:7-alpine\nRUN mkdir /opcache\n"
+            "RUN echo 'opcache.file_cache=\"/opcache\"' >> /usr/local/etc/php/conf.d/opcache.ini\n"
+            "COPY . /srv\nRUN php -l /srv/index.php\nCMD php /srv/index.php",
+            "FROM php:7-alpine\nRUN mkdir /opcache\n"
+            "RUN echo 'opcache.file_cache=\"/opcache\"' >> /usr/local/etc/php/conf.d/opcache.ini\n"
+            "RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G app app\n"
+            f"COPY . /srv\nRUN php -l /srv/index.php && chown -R 10001:10001 /opcache\n{USER}\n"
+            "CMD php /srv/index.php",
+            id="a folder a RUN makes and nothing fills is given to the user after the last RUN",
+        ),
     ],
 )
 def test_a_user_that_works(before: str, after: str) -> None:
@@ -640,6 +653,57 @@ def test_no_fix_when_the_code_writes_a_database_next_to_it(
     assert found.fix is None and words in found.message, found.message
 
 
+@pytest.mark.parametrize(
+    "fill",
+    [
+        pytest.param("RUN curl -o /srv/index.php https://example.com/x", id="a download into it"),
+        pytest.param("RUN cd /srv && make", id="a command run in it"),
+        pytest.param("RUN ./configure --prefix=/srv && make install", id="an option's value"),
+        pytest.param("RUN tar -xzf /x.tgz -C/srv", id="a short option's value"),
+        pytest.param("RUN echo hi > /srv/x", id="a redirection"),
+        pytest.param("COPY site/ /srv/", id="a copy into it"),
+        pytest.param("COPY rootfs/ /", id="a copy above it"),
+        pytest.param("WORKDIR /srv\nRUN make", id="a WORKDIR there"),
+        pytest.param("COPY x $DEST", id="a copy dffix cannot place"),
+        pytest.param('RUN ["sh", "-c", "cp -r /x /srv"]', id="a RUN dffix cannot split"),
+    ],
+)
+def test_a_folder_something_fills_stays_root_owned(fill: str) -> None:
+    source = f"FROM debian:12\nRUN mkdir /srv/site\n{fill.replace('/srv', '/srv/site')}\nCMD /app/run"
+    result = fixed(RootFinalUser(), source, unsafe=True)
+    assert result.changed and "chown" not in result.text, result.text
+
+
+def test_an_empty_workdir_gets_no_user() -> None:
+    """shipwright 5b138ac5: a command-line tool run on files mounted at its WORKDIR
+    (`docker run -v "$PWD:/app"`); as uid 10001 it could not write them."""
+    source = (
+        'FROM python:alpine\nRUN pip3 install policykit\nWORKDIR /app\nENTRYPOINT ["/usr/local/bin/pk"]\n'
+        'CMD ["--help"]'
+    )
+    [message] = assert_reports(RootFinalUser(), source, fixable=False)
+    assert "no fix: `WORKDIR /app` is empty in the image" in message, message
+
+
+@pytest.mark.parametrize(
+    "filled",
+    [
+        pytest.param("WORKDIR /app\nCOPY tool.py .", id="a copy into it"),
+        pytest.param("COPY tool.py /app/tool.py\nWORKDIR /app", id="a copy before the WORKDIR"),
+        pytest.param("WORKDIR /app\nRUN pip3 install -e .", id="a RUN in it"),
+        pytest.param("RUN git clone https://example.com/x /app\nWORKDIR /app", id="a RUN that names it"),
+        pytest.param("WORKDIR /app\nVOLUME /app", id="a VOLUME: the fix owns it"),
+        pytest.param("WORKDIR /", id="the root folder"),
+    ],
+)
+def test_a_workdir_the_image_fills_gets_the_user(filled: str) -> None:
+    source = (
+        f'FROM python:3.12-alpine\nRUN pip3 install policykit\n{filled}\nENTRYPOINT ["/usr/local/bin/pk"]'
+    )
+    [message] = assert_reports(RootFinalUser(), source, fixable=True)
+    assert "no fix" not in message
+
+
 def test_a_context_without_a_database_gets_the_fix(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import psycopg\nconn = psycopg.connect('postgresql://db/app')\n")
     source = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD python app.py\n"
@@ -716,7 +780,7 @@ def test_a_folder_with_code_keeps_the_fix(tmp_path: Path, beside: dict[str, str]
     [
         pytest.param("COPY --from=build /out /app", id="a copy from a stage"),
         pytest.param("ADD https://example.com/app.tar.gz /app/", id="a URL"),
-        pytest.param("", id="nothing copied"),
+        pytest.param("RUN curl -fsSLo app https://example.com/app", id="nothing copied"),
     ],
 )
 def test_a_folder_without_code_keeps_the_fix_when_nothing_comes_from_it(tmp_path: Path, copy: str) -> None:

@@ -20,7 +20,7 @@ from dffix.files import is_dockerfile_name
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
 from dffix.records import NamedTuple
-from dffix.syntax.shell import Command, split_commands
+from dffix.syntax.shell import Command, Kind, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, Trivia
 
 # Official images whose entrypoint starts as root on purpose and then drops to the
@@ -592,9 +592,15 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
             for cmd in script.commands if script else ():
                 owned.update(chown_paths(cmd))
                 for path in _mkdir_paths(cmd):
-                    # Only folders named for what an app writes: the others hold code or tools.
+                    # Only folders named for what an app writes, or that nothing fills: the
+                    # others hold code or tools.
                     if _WRITE_NAME.search(path):
                         add(path, f"`mkdir {path}`", instr)
+                    elif (folder := _literal_dir(path)) is not None and left_empty(stage, instr, folder):
+                        # A build step may still write there unseen (`php -l` fills an
+                        # opcache folder): the user gets it after the stage's last RUN.
+                        last = [i for i in stage.instructions if i.kind == "RUN"][-1]
+                        add(path, f"`mkdir {path}`", last)
         elif instr.kind == "VOLUME":
             for path in instr.values if instr.is_json else instr.args.split():
                 resolved = _expand(path, env)
@@ -649,6 +655,118 @@ _WRITE_NAME = lazy_re(
     r"(?:^|/|[_.-])(?:logs?|data|uploads?|media|cache|storage|state|db|database|sessions?|output|instance"
     r"|spool|tmp|temp|files|userdata)(?:$|/|[_.-])",
 )
+
+
+def left_empty(stage: Stage, made_by: Instruction, folder: str) -> bool:
+    """Return whether `folder`, which a `mkdir` in `made_by` makes, stays empty in the image:
+    then it is there for the app to fill when it runs (`RUN mkdir /opcache` for PHP's
+    opcache file cache), and the user must own it.
+
+    Nothing after that `mkdir` may put a file there: no COPY or ADD to it, into it or to a
+    folder above it; no WORKDIR there or inside it (later RUNs and COPYs write there); no
+    command of that RUN (but `mkdir`, `chown`, `chmod`) or of a later one that names it or a
+    path in it, as a word (`cd /srv`, `--prefix=/srv`, `-C/srv`) or a redirection (`curl -o
+    /srv/index.php`, `> /srv/x`). A word that only mentions it inside a setting
+    (`echo 'opcache.file_cache="/opcache"' >> php.ini`) fills nothing. What dffix cannot
+    read (a destination set by a variable, a RUN it cannot split) may fill it.
+    """
+    after = False
+    workdir = "/"
+    for instr in stage.instructions:
+        kind = instr.kind
+        if kind == "WORKDIR" and instr.args.strip():
+            workdir = posixpath.normpath(posixpath.join(workdir, instr.args.strip()))
+            if after and _within(workdir, folder):
+                return False
+        after = after or instr is made_by
+        if not after:
+            continue
+        if kind in ("COPY", "ADD"):
+            words = list(instr.values) if instr.values else instr.args.split()
+            if len(words) < 2 or "$" in words[-1]:
+                return False
+            dest = posixpath.normpath(posixpath.join(workdir, words[-1]))
+            if _within(dest, folder) or _within(folder, dest):
+                return False
+        elif kind == "RUN":
+            if folder not in instr.args and not any(folder in h.content for h in instr.heredocs):
+                continue
+            script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
+            if script is None:
+                return False
+            for cmd in script.commands:
+                if instr is made_by and (cmd.name or "").rsplit("/", 1)[-1] in ("mkdir", "chown", "chmod"):
+                    continue
+                if any(_names_path(token.text, token.kind is Kind.REDIRECT, folder) for token in cmd.tokens):
+                    return False
+    return True
+
+
+def _within(path: str, folder: str) -> bool:
+    """Return whether `path` is `folder` or inside it (every absolute path is inside `/`)."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _names_path(text: str, redirect: bool, folder: str) -> bool:
+    """Return whether a shell token names `folder` or a path in it: the whole word, or the
+    value of an option (`--prefix=/srv`, `-C/srv`) or of `name=` or `name:`; a redirection
+    by its target."""
+    word = unquote(text.lstrip("0123456789<>&| \t") if redirect else text)
+    at = word.find(folder)
+    while at >= 0:
+        before, end = word[:at], at + len(folder)
+        if word[end : end + 1] in ("", "/") and (
+            not before or before[-1] in "=:" or (len(before) == 2 and before[0] == "-")
+        ):
+            return True
+        at = word.find(folder, at + 1)
+    return False
+
+
+def empty_workdir(chain: tuple[Stage, ...]) -> str | None:
+    """Return why the app's WORKDIR cannot be given to a non-root user, or None: the image
+    leaves its final WORKDIR empty (`docker run -v "$PWD:/app" tool` mounts the files a
+    command-line tool works on there; a server makes its files there when it starts).
+
+    A user could not write mounted files a host user owns, nor a root-owned folder. Empty:
+    no COPY or ADD to it, into it or to a folder above it, no RUN while it (or a folder in
+    it) is the WORKDIR, and no RUN that names it; not a VOLUME (the fix owns those). `/` and
+    a WORKDIR set by a variable are not read.
+    """
+    workdir, chosen = "/", None
+    for stage in reversed(chain):  # the base stage first: a stage built FROM it keeps its WORKDIR
+        for instr in stage.instructions:
+            if instr.kind == "WORKDIR" and instr.args.strip():
+                workdir = posixpath.normpath(posixpath.join(workdir, instr.args.strip()))
+                chosen = instr
+    if chosen is None or workdir == "/" or "$" in workdir:
+        return None
+    current = "/"
+    for stage in reversed(chain):
+        for instr in stage.instructions:
+            kind = instr.kind
+            if kind == "WORKDIR" and instr.args.strip():
+                current = posixpath.normpath(posixpath.join(current, instr.args.strip()))
+            elif kind in ("COPY", "ADD"):
+                words = list(instr.values) if instr.values else instr.args.split()
+                if len(words) < 2 or "$" in words[-1]:
+                    return None
+                dest = posixpath.normpath(posixpath.join(current, words[-1]))
+                if _within(dest, workdir) or _within(workdir, dest):
+                    return None
+            elif kind == "RUN":
+                named = workdir in instr.args or any(workdir in h.content for h in instr.heredocs)
+                if named or _within(current, workdir):
+                    return None
+            elif kind == "VOLUME" and workdir in (
+                posixpath.normpath(v) for v in (instr.values if instr.is_json else instr.args.split())
+            ):
+                return None
+    return (
+        f"`{chosen.line.strip()}` is empty in the image, so the files the app works on are"
+        " mounted there or made there when it runs, and a non-root user can write neither"
+        " mounted files a host user owns nor a root-owned folder: set `USER` yourself"
+    )
 
 
 def chown_target(cmd: Command) -> str | None:

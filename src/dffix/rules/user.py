@@ -23,6 +23,7 @@ from dffix.rules.runtime import (
     chain_traits,
     chown_target,
     dropping_image,
+    empty_workdir,
     image_path_tag,
     low_port_in_code,
     process_manager,
@@ -501,7 +502,11 @@ class RootFinalUser(Rule):
     - **What the app writes stays writable.** Folders the stage makes for the app to
       write to are given to the user: a `mkdir` of a folder named for it (`logs`, `data`,
       `uploads`, `media`, `cache`, `tmp`, `storage`, `db`, `sessions`, ...) gets a
-      `chown -R` at the end of the same `RUN`; a `VOLUME`, or a folder named in `ENV`
+      `chown -R` at the end of the same `RUN`; a folder a `mkdir` makes outside the system
+      folders and nothing visibly fills (no `COPY`, `WORKDIR` or command names it or a
+      path in it: `RUN mkdir /opcache`) gets one at the end of the stage's last `RUN`,
+      after any build step that writes there unseen (`php -l` filling PHP's opcache); a
+      `VOLUME`, or a folder named in `ENV`
       (`LOG_DIR=/logs`, `DATA_PATH`, `UPLOAD_FOLDER`, `DATABASE_URL=sqlite:////data/app.db`)
       is made and owned in the user's `RUN`, and so are `$HOME` when `ENV` sets it, a
       folder given to a data or log option in `CMD`/`ENTRYPOINT` (`-data-dir=/consul`,
@@ -557,6 +562,10 @@ class RootFinalUser(Rule):
       but the folder beside the Dockerfile holds no folder and no file with an extension
       besides Dockerfiles and hidden files: the context is elsewhere (`docker build -f
       docker/Dockerfile .`), so the checks of the code above cannot be made;
+    - the final `WORKDIR` is empty in the image (no `COPY`/`ADD` fills it, no `RUN` runs
+      in it or names it, and it is not a `VOLUME`): the files the app works on are
+      mounted there (`docker run -v "$PWD:/app" tool`) or made there at start, and a
+      non-root user can write neither files a host user owns nor a root-owned folder;
     - a base without `useradd` (Amazon Linux, `ubi-minimal`/`ubi-micro`, `-slim` and
       `-minimal` Red Hat family tags), an unknown base image, a base set by a variable
       or a placeholder (`%%TAG%%`, upper case), several users to choose from, or a
@@ -727,7 +736,7 @@ class RootFinalUser(Rule):
         unseen = unseen_code(chain, facts)
         if unseen is not None:
             return unseen
-        return None
+        return empty_workdir(chain)
 
     def _place(
         self,

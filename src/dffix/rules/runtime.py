@@ -682,14 +682,10 @@ def left_empty(stage: Stage, made_by: Instruction, folder: str) -> bool:
         if not after:
             continue
         if kind in ("COPY", "ADD"):
-            words = list(instr.values) if instr.values else instr.args.split()
-            if len(words) < 2 or "$" in words[-1]:
-                return False
-            dest = posixpath.normpath(posixpath.join(workdir, words[-1]))
-            if _within(dest, folder) or _within(folder, dest):
+            if _may_fill(instr, workdir, folder):
                 return False
         elif kind == "RUN":
-            if folder not in instr.args and not any(folder in h.content for h in instr.heredocs):
+            if not _spells(instr, folder):
                 continue
             script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
             if script is None:
@@ -700,6 +696,21 @@ def left_empty(stage: Stage, made_by: Instruction, folder: str) -> bool:
                 if any(_names_path(token.text, token.kind is Kind.REDIRECT, folder) for token in cmd.tokens):
                     return False
     return True
+
+
+def _may_fill(instr: Instruction, workdir: str, folder: str) -> bool:
+    """Return whether a COPY or ADD, run in `workdir`, may put files in `folder`: its
+    destination is the folder, a path in it or a folder above it, or is set by a variable."""
+    words = list(instr.values) if instr.values else instr.args.split()
+    if len(words) < 2 or "$" in words[-1]:
+        return True
+    dest = posixpath.normpath(posixpath.join(workdir, words[-1]))
+    return _within(dest, folder) or _within(folder, dest)
+
+
+def _spells(instr: Instruction, path: str) -> bool:
+    """Return whether `path` is anywhere in a RUN's text or its heredocs."""
+    return path in instr.args or any(path in h.content for h in instr.heredocs)
 
 
 def _within(path: str, folder: str) -> bool:
@@ -748,15 +759,10 @@ def empty_workdir(chain: tuple[Stage, ...]) -> str | None:
             if kind == "WORKDIR" and instr.args.strip():
                 current = posixpath.normpath(posixpath.join(current, instr.args.strip()))
             elif kind in ("COPY", "ADD"):
-                words = list(instr.values) if instr.values else instr.args.split()
-                if len(words) < 2 or "$" in words[-1]:
-                    return None
-                dest = posixpath.normpath(posixpath.join(current, words[-1]))
-                if _within(dest, workdir) or _within(workdir, dest):
+                if _may_fill(instr, current, workdir):
                     return None
             elif kind == "RUN":
-                named = workdir in instr.args or any(workdir in h.content for h in instr.heredocs)
-                if named or _within(current, workdir):
+                if _spells(instr, workdir) or _within(current, workdir):
                     return None
             elif kind == "VOLUME" and workdir in (
                 posixpath.normpath(v) for v in (instr.values if instr.is_json else instr.args.split())

@@ -3,11 +3,13 @@
 Run from the repository root with the project's virtualenv:
 
     .venv/bin/python benchmarks/bench.py [--runs N] [--corpus DIR]
-        [--before OTHER_DFFIX] [--tally TALLY] [--parts start,file,batch,process,scale]
+        [--before OTHER_DFFIX [--before-label TEXT]] [--tally TALLY]
+        [--parts start,file,batch,process,scale]
 
 Standard library only. Prints numbers and ratios and asserts nothing;
 benchmarks/README.md has the targets to compare them with. `--before` names another
-dffix executable (say, a virtualenv of the previous release) measured beside this one.
+dffix executable (say, a virtualenv of the previous release, or the same code installed
+with another Python) measured beside this one; `--before-label` names its rows.
 """
 
 from __future__ import annotations
@@ -163,12 +165,13 @@ class Tools:
     def __init__(self, args: argparse.Namespace) -> None:
         self.dffix = answers(tool("dffix"), "--version")
         self.before = answers(args.before, "--version") if args.before else None
+        self.before_label = args.before_label
         self.hadolint = answers(tool("hadolint"), "--version")
         self.tally = answers(args.tally or tool("tally"), "version")
 
     def dffixes(self) -> list[tuple[str, str]]:
         out = [("dffix", self.dffix)] if self.dffix else []
-        return out + ([("dffix (before)", self.before)] if self.before else [])
+        return out + ([(self.before_label, self.before)] if self.before else [])
 
 
 # -- start-up and one file, whole process -------------------------------------
@@ -475,6 +478,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="rounds of the interleaved corpus part, one hadolint run each (default 1: ~20 s)",
     )
     parser.add_argument("--before", help="another dffix executable to measure beside this one")
+    parser.add_argument(
+        "--before-label", default="dffix (before)", help="the name of its rows (default: dffix (before))"
+    )
     parser.add_argument("--tally", help="the tally executable (default: `tally` next to Python or on PATH)")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     args = parser.parse_args(argv)

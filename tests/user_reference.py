@@ -408,7 +408,7 @@ def _literal_dir(path: str) -> str | None:
     """Return `path` normalised when it is a plain absolute folder path, else None."""
     if not path.startswith("/") or any(c in path for c in "$*?[]{}`\\~"):
         return None
-    path = posixpath.normpath(path)
+    path = posixpath.normpath("/" + path.lstrip("/"))  # POSIX keeps a leading `//`
     return None if is_system_path(path) else path
 
 
@@ -450,7 +450,7 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                     elif (folder := _literal_dir(path)) is not None and runtime.left_empty(
                         stage, instr, folder
                     ):
-                        add(path, f"`mkdir {path}`", [i for i in stage.instructions if i.kind == "RUN"][-1])
+                        add(path, f"`mkdir {path}`", runtime.late_run(stage, instr, folder))
         elif instr.kind == "VOLUME":
             for path in instr.values if instr.is_json else instr.args.split():
                 resolved = _expand(path, env)
@@ -1316,7 +1316,7 @@ class RootFinalUser(Rule):
                 edits.append(edit)
         for made_by in dict.fromkeys(f.made_by for f in made if f.made_by is not None):
             where = made_by.line.strip()
-            if named_owner and create is None and not _created_before(stage, made_by, owner):
+            if named_owner and create is None and not _created_by(stage, made_by, owner):
                 return f"`{where}` makes a folder before the user `{owner}` exists"
             shell = shell_in_force(facts, stage, made_by)
             if posix_shell(shell) is None:
@@ -1411,6 +1411,12 @@ def _creates(instr: Instruction, name: str) -> bool:
         and bool(_USER_TOOLS.search(instr.args))
         and bool(re.search(rf"\b{re.escape(name)}\b", instr.args))
     )
+
+
+def _created_by(stage: Stage, instr: Instruction, owner: str) -> bool:
+    """Return whether the user `owner` names exists at the end of `instr`: created before
+    it, or by it (a `chown` appended to that RUN comes after its `useradd`)."""
+    return _created_before(stage, instr, owner) or _creates(instr, owner.split(":", 1)[0])
 
 
 def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:

@@ -674,6 +674,55 @@ def test_a_folder_something_fills_stays_root_owned(fill: str) -> None:
     assert result.changed and "chown" not in result.text, result.text
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "WORKDIR /app\nCOPY package.json .\nRUN mkdir /app/node_modules && npm install",
+            id="a RUN in a folder above it (npm install fills node_modules)",
+        ),
+        pytest.param(
+            "WORKDIR /app\nCOPY . .\nRUN mkdir /app/build && cd build && make", id="cd by a relative path"
+        ),
+        pytest.param("COPY . /app\nRUN mkdir -p /app/config", id="a copy before the mkdir"),
+        pytest.param('RUN mkdir /x && sh -c "cp /etc/hosts /x/"', id="a command in a string"),
+        pytest.param("ENV D=/x\nRUN mkdir /x && cp /etc/hosts $D/", id="a path made of a variable"),
+        pytest.param("ENV D=/x\nRUN mkdir /x\nWORKDIR $D\nRUN touch built", id="a WORKDIR set by a variable"),
+        pytest.param('RUN mkdir /x\nWORKDIR "/x"\nRUN touch built', id="a quoted WORKDIR"),
+        pytest.param("RUN mkdir /x\nWORKDIR /x/sub\nRUN touch built", id="a WORKDIR inside it"),
+        pytest.param("RUN mkdir -p //usr/local/share/x", id="a system folder written with //"),
+    ],
+)
+def test_a_folder_the_stage_may_fill_stays_root_owned(source: str) -> None:
+    result = fixed(RootFinalUser(), f"FROM debian:12\n{source}\nCMD /app/run", unsafe=True)
+    assert result.changed and "chown" not in result.text, result.text
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            'FROM debian:12\nRUN mkdir /x\nRUN ["echo", "hi"]\nCMD run',
+            f'FROM debian:12\nRUN mkdir /x && chown -R 10001:10001 /x\nRUN ["echo", "hi"]\n{DEBIAN}\nCMD run',
+            id="the last RUN in exec form: the mkdir's own RUN",
+        ),
+        pytest.param(
+            "FROM debian:12\nRUN mkdir /x\nRUN --mount=type=cache,target=/x make\nCMD run",
+            "FROM debian:12\nRUN mkdir /x && chown -R 10001:10001 /x\n"
+            f"RUN --mount=type=cache,target=/x make\n{DEBIAN}\nCMD run",
+            id="the last RUN mounts a cache over it: the chown would change the cache",
+        ),
+        pytest.param(
+            "FROM debian:12\nRUN mkdir /x\nRUN useradd -m web\nCMD run",
+            "FROM debian:12\nRUN mkdir /x\nRUN useradd -m web && chown -R web /x\nUSER web\nCMD run",
+            id="the last RUN creates the user the fix uses",
+        ),
+    ],
+)
+def test_where_an_empty_folder_is_given_to_the_user(before: str, after: str) -> None:
+    assert_fixes(RootFinalUser(), before, after, unsafe=True)
+
+
 def test_an_empty_workdir_gets_no_user() -> None:
     """shipwright 5b138ac5: a command-line tool run on files mounted at its WORKDIR
     (`docker run -v "$PWD:/app"`); as uid 10001 it could not write them."""
@@ -694,11 +743,31 @@ def test_an_empty_workdir_gets_no_user() -> None:
         pytest.param("RUN git clone https://example.com/x /app\nWORKDIR /app", id="a RUN that names it"),
         pytest.param("WORKDIR /app\nVOLUME /app", id="a VOLUME: the fix owns it"),
         pytest.param("WORKDIR /", id="the root folder"),
+        pytest.param(
+            "RUN curl -fsSL https://example.com/t.tgz | tar xz -C /opt\nWORKDIR /opt/tool",
+            id="a RUN that names a folder above it",
+        ),
+        pytest.param(
+            "WORKDIR /srv\nRUN git clone https://example.com/x.git app\nWORKDIR /srv/app",
+            id="a RUN in a folder above it",
+        ),
+        pytest.param('WORKDIR "/app"\nCOPY tool.py /app/', id="a quoted WORKDIR"),
+        pytest.param("WORKDIR /usr/local/lib/python3.12", id="a system folder: the base image fills it"),
+        pytest.param("RUN tar -xf /t.tgz -C $DEST\nWORKDIR /app", id="a path made of a variable"),
     ],
 )
 def test_a_workdir_the_image_fills_gets_the_user(filled: str) -> None:
     source = (
         f'FROM python:3.12-alpine\nRUN pip3 install policykit\n{filled}\nENTRYPOINT ["/usr/local/bin/pk"]'
+    )
+    [message] = assert_reports(RootFinalUser(), source, fixable=True)
+    assert "no fix" not in message
+
+
+def test_a_workdir_a_parent_stage_fills_gets_the_user() -> None:
+    source = (
+        "FROM python:3.12-alpine AS base\nWORKDIR /app\nCOPY tool.py .\n"
+        'FROM base\nENTRYPOINT ["python", "tool.py"]'
     )
     [message] = assert_reports(RootFinalUser(), source, fixable=True)
     assert "no fix" not in message

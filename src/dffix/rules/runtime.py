@@ -20,6 +20,7 @@ from dffix.files import is_dockerfile_name
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
 from dffix.records import NamedTuple
+from dffix.rules.apt import mount_target
 from dffix.syntax.shell import Command, Kind, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, Trivia
 
@@ -557,7 +558,7 @@ def _literal_dir(path: str) -> str | None:
     """Return `path` normalised when it is a plain absolute folder path, else None."""
     if not path.startswith("/") or any(c in path for c in "$*?[]{}`\\~"):
         return None
-    path = posixpath.normpath(path)
+    path = posixpath.normpath("/" + path.lstrip("/"))  # POSIX keeps a leading `//`
     return None if is_system_path(path) else path
 
 
@@ -599,8 +600,7 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                     elif (folder := _literal_dir(path)) is not None and left_empty(stage, instr, folder):
                         # A build step may still write there unseen (`php -l` fills an
                         # opcache folder): the user gets it after the stage's last RUN.
-                        last = [i for i in stage.instructions if i.kind == "RUN"][-1]
-                        add(path, f"`mkdir {path}`", last)
+                        add(path, f"`mkdir {path}`", late_run(stage, instr, folder))
         elif instr.kind == "VOLUME":
             for path in instr.values if instr.is_json else instr.args.split():
                 resolved = _expand(path, env)
@@ -662,30 +662,33 @@ def left_empty(stage: Stage, made_by: Instruction, folder: str) -> bool:
     then it is there for the app to fill when it runs (`RUN mkdir /opcache` for PHP's
     opcache file cache), and the user must own it.
 
-    Nothing after that `mkdir` may put a file there: no COPY or ADD to it, into it or to a
-    folder above it; no WORKDIR there or inside it (later RUNs and COPYs write there); no
-    command of that RUN (but `mkdir`, `chown`, `chmod`) or of a later one that names it or a
-    path in it, as a word (`cd /srv`, `--prefix=/srv`, `-C/srv`) or a redirection (`curl -o
-    /srv/index.php`, `> /srv/x`). A word that only mentions it inside a setting
-    (`echo 'opcache.file_cache="/opcache"' >> php.ini`) fills nothing. What dffix cannot
-    read (a destination set by a variable, a RUN it cannot split) may fill it.
+    Nothing in the stage, before or after that `mkdir`, may put a file there: no COPY or
+    ADD to it, into it or to a folder above it; no WORKDIR there or inside it; no RUN whose
+    WORKDIR is it, inside it or above it (but `/`: a relative path may reach it, as `npm
+    install` fills `node_modules`); no command (but that RUN's `mkdir`, `chown`, `chmod`)
+    that names it or a path in it, as a word (`cd /srv`, `--prefix=/srv`, `-C/srv`, `sh -c
+    "cp x /srv/"`) or a redirection (`curl -o /srv/index.php`, `> /srv/x`). A word that only
+    mentions it inside a setting (`echo 'opcache.file_cache="/opcache"' >> php.ini`) fills
+    nothing. What dffix cannot read may fill it: a path made of a variable (`$D/x`), a
+    WORKDIR or destination set by one, a RUN it cannot split.
     """
-    after = False
     workdir = "/"
     for instr in stage.instructions:
         kind = instr.kind
-        if kind == "WORKDIR" and instr.args.strip():
-            workdir = posixpath.normpath(posixpath.join(workdir, instr.args.strip()))
-            if after and _within(workdir, folder):
+        if kind == "WORKDIR":
+            path = _workdir_path(instr)
+            if path is None:
                 return False
-        after = after or instr is made_by
-        if not after:
-            continue
-        if kind in ("COPY", "ADD"):
+            workdir = posixpath.normpath(posixpath.join(workdir, path))
+            if _within(workdir, folder):
+                return False
+        elif kind in ("COPY", "ADD"):
             if _may_fill(instr, workdir, folder):
                 return False
         elif kind == "RUN":
-            if not _spells(instr, folder):
+            if workdir != "/" and (_within(workdir, folder) or _within(folder, workdir)):
+                return False
+            if not _spells(instr, folder) and "$" not in instr.args:
                 continue
             script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
             if script is None:
@@ -693,9 +696,38 @@ def left_empty(stage: Stage, made_by: Instruction, folder: str) -> bool:
             for cmd in script.commands:
                 if instr is made_by and (cmd.name or "").rsplit("/", 1)[-1] in ("mkdir", "chown", "chmod"):
                     continue
-                if any(_names_path(token.text, token.kind is Kind.REDIRECT, folder) for token in cmd.tokens):
+                if any(_may_name(token.text, token.kind is Kind.REDIRECT, folder) for token in cmd.tokens):
                     return False
     return True
+
+
+def late_run(stage: Stage, made_by: Instruction, folder: str) -> Instruction:
+    """Return the last RUN of the stage, from `made_by` on, that can take a command at its
+    end (shell form, no heredoc, a script dffix can split) and mounts nothing over `folder`
+    (a `chown` there would change the mount, not the image): where a folder that a build
+    step may fill unseen is given to the user. `made_by` itself when no later one can."""
+    found, after = made_by, False
+    for instr in stage.instructions:
+        after = after or instr is made_by
+        runs = after and instr.kind == "RUN" and not instr.is_json and not instr.heredocs
+        if runs and split_commands(instr.args) is not None and not _mounts_over(instr, folder):
+            found = instr
+    return found
+
+
+def _mounts_over(instr: Instruction, folder: str) -> bool:
+    """Return whether a `--mount` of the RUN has `folder`, a folder in it or above it as its target."""
+    for flag in instr.flags_named("mount") if instr.flags else ():
+        target = mount_target(flag.value or "")
+        if target is None or _within(target, folder) or _within(folder, target):
+            return True
+    return False
+
+
+def _workdir_path(instr: Instruction) -> str | None:
+    """Return the path a WORKDIR names (quotes removed), None when a variable sets it."""
+    path = unquote(instr.args.strip())
+    return None if "$" in path else path
 
 
 def _may_fill(instr: Instruction, workdir: str, folder: str) -> bool:
@@ -718,16 +750,22 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def _names_path(text: str, redirect: bool, folder: str) -> bool:
-    """Return whether a shell token names `folder` or a path in it: the whole word, or the
-    value of an option (`--prefix=/srv`, `-C/srv`) or of `name=` or `name:`; a redirection
-    by its target."""
+_BARE_VARIABLE = lazy_re(r"\$(?:\w+|\{[^}]*\})")
+
+
+def _may_name(text: str, redirect: bool, folder: str) -> bool:
+    """Return whether a shell token may name `folder` or a path in it: the whole word, the
+    value of an option (`--prefix=/srv`, `-C/srv`) or of `name=` or `name:`, a word of a
+    command in a string (`sh -c "cp x /srv/"`); a redirection by its target. A path made of
+    a variable (`$D/x`, `/opt/$NAME`, `$D`) may name anything."""
     word = unquote(text.lstrip("0123456789<>&| \t") if redirect else text)
+    if "$" in word and ("/" in word or _BARE_VARIABLE.fullmatch(word)):
+        return True
     at = word.find(folder)
     while at >= 0:
         before, end = word[:at], at + len(folder)
         if word[end : end + 1] in ("", "/") and (
-            not before or before[-1] in "=:" or (len(before) == 2 and before[0] == "-")
+            not before or before[-1] in "=: \t" or (len(before) == 2 and before[0] == "-")
         ):
             return True
         at = word.find(folder, at + 1)
@@ -740,29 +778,38 @@ def empty_workdir(chain: tuple[Stage, ...]) -> str | None:
     command-line tool works on there; a server makes its files there when it starts).
 
     A user could not write mounted files a host user owns, nor a root-owned folder. Empty:
-    no COPY or ADD to it, into it or to a folder above it, no RUN while it (or a folder in
-    it) is the WORKDIR, and no RUN that names it; not a VOLUME (the fix owns those). `/` and
-    a WORKDIR set by a variable are not read.
+    no COPY or ADD to it, into it or to a folder above it; no RUN whose WORKDIR is it,
+    inside it or above it (but `/`); no RUN that names it or a folder above it, or a path
+    made of a variable; not a VOLUME (the fix owns those). Not read: `/`, a system folder
+    (the base image fills `/usr/local/lib/python3.12`), a WORKDIR set by a variable.
     """
     workdir, chosen = "/", None
     for stage in reversed(chain):  # the base stage first: a stage built FROM it keeps its WORKDIR
         for instr in stage.instructions:
-            if instr.kind == "WORKDIR" and instr.args.strip():
-                workdir = posixpath.normpath(posixpath.join(workdir, instr.args.strip()))
+            if instr.kind == "WORKDIR":
+                path = _workdir_path(instr)
+                if path is None:
+                    return None
+                workdir = posixpath.normpath(posixpath.join(workdir, path))
                 chosen = instr
-    if chosen is None or workdir == "/" or "$" in workdir:
+    if chosen is None or is_system_path(workdir):
         return None
+    above = [workdir]
+    while posixpath.dirname(above[-1]) != "/":
+        above.append(posixpath.dirname(above[-1]))
     current = "/"
     for stage in reversed(chain):
         for instr in stage.instructions:
             kind = instr.kind
-            if kind == "WORKDIR" and instr.args.strip():
-                current = posixpath.normpath(posixpath.join(current, instr.args.strip()))
+            if kind == "WORKDIR":
+                current = posixpath.normpath(posixpath.join(current, _workdir_path(instr) or "/"))
             elif kind in ("COPY", "ADD"):
                 if _may_fill(instr, current, workdir):
                     return None
             elif kind == "RUN":
-                if _spells(instr, workdir) or _within(current, workdir):
+                if current != "/" and (_within(current, workdir) or _within(workdir, current)):
+                    return None
+                if any(_spells(instr, path) for path in above) or _variable_path(instr):
                     return None
             elif kind == "VOLUME" and workdir in (
                 posixpath.normpath(v) for v in (instr.values if instr.is_json else instr.args.split())
@@ -772,6 +819,21 @@ def empty_workdir(chain: tuple[Stage, ...]) -> str | None:
         f"`{chosen.line.strip()}` is empty in the image, so the files the app works on are"
         " mounted there or made there when it runs, and a non-root user can write neither"
         " mounted files a host user owns nor a root-owned folder: set `USER` yourself"
+    )
+
+
+def _variable_path(instr: Instruction) -> bool:
+    """Return whether a RUN holds a path made of a variable (`$D/x`, `-C $D`), or cannot be
+    split to tell."""
+    if "$" not in instr.args and not any("$" in h.content for h in instr.heredocs):
+        return False
+    script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
+    if script is None:
+        return True
+    return any(
+        "$" in (word := unquote(token.text)) and ("/" in word or _BARE_VARIABLE.fullmatch(word))
+        for cmd in script.commands
+        for token in cmd.tokens
     )
 
 

@@ -503,10 +503,10 @@ class RootFinalUser(Rule):
       write to are given to the user: a `mkdir` of a folder named for it (`logs`, `data`,
       `uploads`, `media`, `cache`, `tmp`, `storage`, `db`, `sessions`, ...) gets a
       `chown -R` at the end of the same `RUN`; a folder a `mkdir` makes outside the system
-      folders and nothing visibly fills (no `COPY`, `WORKDIR` or command names it or a
-      path in it: `RUN mkdir /opcache`) gets one at the end of the stage's last `RUN`,
-      after any build step that writes there unseen (`php -l` filling PHP's opcache); a
-      `VOLUME`, or a folder named in `ENV`
+      folders and nothing visibly fills (no `COPY` or `WORKDIR` reaches it, no command
+      names it or a path in it, no `RUN` runs in a folder above it: `RUN mkdir /opcache`)
+      gets one at the end of the stage's last `RUN` that can take it, after any build step
+      that writes there unseen (`php -l` filling PHP's opcache); a `VOLUME`, or a folder named in `ENV`
       (`LOG_DIR=/logs`, `DATA_PATH`, `UPLOAD_FOLDER`, `DATABASE_URL=sqlite:////data/app.db`)
       is made and owned in the user's `RUN`, and so are `$HOME` when `ENV` sets it, a
       folder given to a data or log option in `CMD`/`ENTRYPOINT` (`-data-dir=/consul`,
@@ -563,9 +563,10 @@ class RootFinalUser(Rule):
       besides Dockerfiles and hidden files: the context is elsewhere (`docker build -f
       docker/Dockerfile .`), so the checks of the code above cannot be made;
     - the final `WORKDIR` is empty in the image (no `COPY`/`ADD` fills it, no `RUN` runs
-      in it or names it, and it is not a `VOLUME`): the files the app works on are
-      mounted there (`docker run -v "$PWD:/app" tool`) or made there at start, and a
-      non-root user can write neither files a host user owns nor a root-owned folder;
+      in it or above it or names it, it is not a `VOLUME` nor a system folder): the files
+      the app works on are mounted there (`docker run -v "$PWD:/app" tool`) or made there
+      at start, and a non-root user can write neither files a host user owns nor a
+      root-owned folder;
     - a base without `useradd` (Amazon Linux, `ubi-minimal`/`ubi-micro`, `-slim` and
       `-minimal` Red Hat family tags), an unknown base image, a base set by a variable
       or a placeholder (`%%TAG%%`, upper case), several users to choose from, or a
@@ -807,7 +808,7 @@ class RootFinalUser(Rule):
                 edits.append(edit)
         for made_by in dict.fromkeys(f.made_by for f in made if f.made_by is not None):
             where = made_by.line.strip()
-            if named_owner and create is None and not _created_before(stage, made_by, owner):
+            if named_owner and create is None and not _created_by(stage, made_by, owner):
                 return f"`{where}` makes a folder before the user `{owner}` exists"
             shell = shell_in_force(facts, stage, made_by)
             if posix_shell(shell) is None:
@@ -902,6 +903,12 @@ def _creates(instr: Instruction, name: str) -> bool:
         and bool(_USER_TOOLS.search(instr.args))
         and bool(re.search(rf"\b{re.escape(name)}\b", instr.args))
     )
+
+
+def _created_by(stage: Stage, instr: Instruction, owner: str) -> bool:
+    """Return whether the user `owner` names exists at the end of `instr`: created before
+    it, or by it (a `chown` appended to that RUN comes after its `useradd`)."""
+    return _created_before(stage, instr, owner) or _creates(instr, owner.split(":", 1)[0])
 
 
 def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:

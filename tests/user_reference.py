@@ -448,7 +448,7 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                         add(path, f"`mkdir {path}`", instr)
                     # Not a shortcut of issue 14: the rule's own test of an empty folder.
                     elif (folder := _literal_dir(path)) is not None and runtime.left_empty(
-                        stage, instr, folder
+                        facts.chain(stage), instr, folder
                     ):
                         add(path, f"`mkdir {path}`", runtime.late_run(stage, instr, folder))
         elif instr.kind == "VOLUME":
@@ -1246,7 +1246,7 @@ class RootFinalUser(Rule):
         unseen = unseen_code(chain, facts)
         if unseen is not None:
             return unseen
-        return runtime.empty_workdir(chain)
+        return runtime.empty_workdir(chain, start_command(chain))
 
     def _place(
         self,
@@ -1415,8 +1415,12 @@ def _creates(instr: Instruction, name: str) -> bool:
 
 def _created_by(stage: Stage, instr: Instruction, owner: str) -> bool:
     """Return whether the user `owner` names exists at the end of `instr`: created before
-    it, or by it (a `chown` appended to that RUN comes after its `useradd`)."""
-    return _created_before(stage, instr, owner) or _creates(instr, owner.split(":", 1)[0])
+    it, or by it (a `chown` appended to that RUN comes after its `useradd`), or by no RUN
+    of the stage (a stage it is built on, or the base image, has it)."""
+    name = owner.split(":", 1)[0]
+    if not any(_creates(other, name) for other in stage.instructions):
+        return True
+    return _created_before(stage, instr, owner) or _creates(instr, name)
 
 
 def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:

@@ -691,6 +691,22 @@ def test_a_folder_something_fills_stays_root_owned(fill: str) -> None:
         pytest.param('RUN mkdir /x\nWORKDIR "/x"\nRUN touch built', id="a quoted WORKDIR"),
         pytest.param("RUN mkdir /x\nWORKDIR /x/sub\nRUN touch built", id="a WORKDIR inside it"),
         pytest.param("RUN mkdir -p //usr/local/share/x", id="a system folder written with //"),
+        pytest.param(
+            "RUN mkdir -p /venv/lib\nRUN python3 -m venv /venv && /venv/bin/pip install flask",
+            id="a command that names a folder above it",
+        ),
+        pytest.param(
+            "RUN mkdir -p /opt/app/node_modules && npm install --prefix /opt/app express",
+            id="an option naming a folder above it",
+        ),
+        pytest.param("RUN mkdir -p /app/plugins\nRUN tar -xzf /tmp/a.tgz -C /", id="`/` alone"),
+        pytest.param(
+            "RUN mkdir -p /opt/tool && cd /opt && git clone https://x/tool.git tool", id="cd above it"
+        ),
+        pytest.param(
+            "ENV D=/deps\nRUN mkdir /deps\nRUN pip install --target=$D flask", id="an option's variable"
+        ),
+        pytest.param("WORKDIR /app\nCOPY app.py .\nRUN mkdir /x\nRUN cp -r . ../x", id="a path that climbs"),
     ],
 )
 def test_a_folder_the_stage_may_fill_stays_root_owned(source: str) -> None:
@@ -698,13 +714,35 @@ def test_a_folder_the_stage_may_fill_stays_root_owned(source: str) -> None:
     assert result.changed and "chown" not in result.text, result.text
 
 
+def test_a_folder_a_parent_stage_fills_stays_root_owned() -> None:
+    source = (
+        "FROM debian:12 AS base\nCOPY app.py /srv2/\nFROM base\nRUN mkdir -p /srv2\nCMD python3 /srv2/app.py"
+    )
+    result = fixed(RootFinalUser(), source, unsafe=True)
+    assert result.changed and "chown" not in result.text, result.text
+
+
 @pytest.mark.parametrize(
     ("before", "after"),
     [
         pytest.param(
-            'FROM debian:12\nRUN mkdir /x\nRUN ["echo", "hi"]\nCMD run',
-            f'FROM debian:12\nRUN mkdir /x && chown -R 10001:10001 /x\nRUN ["echo", "hi"]\n{DEBIAN}\nCMD run',
-            id="the last RUN in exec form: the mkdir's own RUN",
+            "FROM debian:12 AS base\nRUN useradd -m web\nFROM base\nRUN mkdir /x\n"
+            "RUN apt-get update\nCMD run",
+            "FROM debian:12 AS base\nRUN useradd -m web\nFROM base\nRUN mkdir /x\n"
+            "RUN apt-get update && chown -R web /x\nUSER web\nCMD run",
+            id="the user comes from the stage it is built on",
+        ),
+        pytest.param(
+            "FROM debian:12\nRUN mkdir /x\nVOLUME /x\nRUN apt-get update\nCMD run",
+            f"FROM debian:12\nRUN mkdir /x && chown -R 10001:10001 /x\nVOLUME /x\nRUN apt-get update\n"
+            f"{DEBIAN}\nCMD run",
+            id="above the VOLUME of it: the legacy builder drops what a later RUN changes there",
+        ),
+        pytest.param(
+            "FROM debian:12\nRUN mkdir /x\nRUN apt-get update && exit 0\nCMD run",
+            "FROM debian:12\nRUN mkdir /x && chown -R 10001:10001 /x\nRUN apt-get update && exit 0\n"
+            f"{DEBIAN}\nCMD run",
+            id="the last RUN ends in exit: the mkdir's own RUN",
         ),
         pytest.param(
             "FROM debian:12\nRUN mkdir /x\nRUN --mount=type=cache,target=/x make\nCMD run",
@@ -731,7 +769,8 @@ def test_an_empty_workdir_gets_no_user() -> None:
         'CMD ["--help"]'
     )
     [message] = assert_reports(RootFinalUser(), source, fixable=False)
-    assert "no fix: `WORKDIR /app` is empty in the image" in message, message
+    assert "no fix: it looks like a command-line tool" in message, message
+    assert "`WORKDIR /app` is empty in the image" in message, message
 
 
 @pytest.mark.parametrize(
@@ -759,7 +798,23 @@ def test_an_empty_workdir_gets_no_user() -> None:
 def test_a_workdir_the_image_fills_gets_the_user(filled: str) -> None:
     source = (
         f'FROM python:3.12-alpine\nRUN pip3 install policykit\n{filled}\nENTRYPOINT ["/usr/local/bin/pk"]'
+        '\nCMD ["--help"]'
     )
+    [message] = assert_reports(RootFinalUser(), source, fixable=True)
+    assert "no fix" not in message
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param('CMD ["serve"]', id="a CMD alone: a server may make its files there"),
+        pytest.param('ENTRYPOINT ["/usr/local/bin/pk"]', id="no CMD"),
+        pytest.param('ENTRYPOINT ["/usr/local/bin/pk"]\nCMD ["run"]', id="a CMD that is no option"),
+        pytest.param('ENTRYPOINT /usr/local/bin/pk\nCMD ["--help"]', id="a shell-form ENTRYPOINT"),
+    ],
+)
+def test_an_empty_workdir_of_what_is_not_a_tool_keeps_the_fix(start: str) -> None:
+    source = f"FROM python:3.12-alpine\nRUN pip3 install policykit\nWORKDIR /app\n{start}"
     [message] = assert_reports(RootFinalUser(), source, fixable=True)
     assert "no fix" not in message
 
@@ -767,7 +822,7 @@ def test_a_workdir_the_image_fills_gets_the_user(filled: str) -> None:
 def test_a_workdir_a_parent_stage_fills_gets_the_user() -> None:
     source = (
         "FROM python:3.12-alpine AS base\nWORKDIR /app\nCOPY tool.py .\n"
-        'FROM base\nENTRYPOINT ["python", "tool.py"]'
+        'FROM base\nENTRYPOINT ["python", "tool.py"]\nCMD ["--help"]'
     )
     [message] = assert_reports(RootFinalUser(), source, fixable=True)
     assert "no fix" not in message

@@ -1165,6 +1165,14 @@ def continuation_style(df: Dockerfile, instr: Instruction, script: Script) -> La
     return False, _indent(df, leading[-1] if leading else fresh[0])
 
 
+def can_append(script: Script) -> bool:
+    """Return whether a command appended to the script runs when the script succeeds: it
+    has commands, does not end in `&` (that would background it) and does not exit or
+    exec unconditionally (that makes it dead text)."""
+    trailing = script.trailing is not None and script.trailing.text == "&"
+    return bool(script.commands) and not trailing and not _unguarded_exit(script)
+
+
 def append_cleanup(
     df: Dockerfile, instr: Instruction, script: Script, cleanup_for: Cleanup | None = None
 ) -> Fix | None:
@@ -1174,10 +1182,7 @@ def append_cleanup(
     package managers' cleanups). None when the appended command might not run or would
     change the exit status.
     """
-    # `a &` would background the cleanup; an unconditional exit/exec makes it dead text.
-    if (script.trailing is not None and script.trailing.text == "&") or _unguarded_exit(script):
-        return None
-    if not script.commands:
+    if not can_append(script):
         return None
     at = instr.offsets.end_to_source(instr.args_start + script.top_end)
     code = [line for line in instr.lines if line.kind is LineKind.CODE]

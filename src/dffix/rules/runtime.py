@@ -20,7 +20,7 @@ from dffix.files import is_dockerfile_name
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
 from dffix.records import NamedTuple
-from dffix.rules.apt import mount_target
+from dffix.rules.apt import can_append, mount_target
 from dffix.syntax.shell import Command, Kind, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, Trivia
 
@@ -597,7 +597,9 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                     # others hold code or tools.
                     if _WRITE_NAME.search(path):
                         add(path, f"`mkdir {path}`", instr)
-                    elif (folder := _literal_dir(path)) is not None and left_empty(stage, instr, folder):
+                    elif (folder := _literal_dir(path)) is not None and left_empty(
+                        facts.chain(stage), instr, folder
+                    ):
                         # A build step may still write there unseen (`php -l` fills an
                         # opcache folder): the user gets it after the stage's last RUN.
                         add(path, f"`mkdir {path}`", late_run(stage, instr, folder))
@@ -657,62 +659,84 @@ _WRITE_NAME = lazy_re(
 )
 
 
-def left_empty(stage: Stage, made_by: Instruction, folder: str) -> bool:
-    """Return whether `folder`, which a `mkdir` in `made_by` makes, stays empty in the image:
-    then it is there for the app to fill when it runs (`RUN mkdir /opcache` for PHP's
-    opcache file cache), and the user must own it.
+def left_empty(chain: tuple[Stage, ...], made_by: Instruction, folder: str) -> bool:
+    """Return whether `folder`, which a `mkdir` in `made_by` (in the chain's first stage)
+    makes, stays empty in the image: then it is there for the app to fill when it runs
+    (`RUN mkdir /opcache` for PHP's opcache file cache), and the user must own it.
 
-    Nothing in the stage, before or after that `mkdir`, may put a file there: no COPY or
-    ADD to it, into it or to a folder above it; no WORKDIR there or inside it; no RUN whose
-    WORKDIR is it, inside it or above it (but `/`: a relative path may reach it, as `npm
-    install` fills `node_modules`); no command (but that RUN's `mkdir`, `chown`, `chmod`)
-    that names it or a path in it, as a word (`cd /srv`, `--prefix=/srv`, `-C/srv`, `sh -c
-    "cp x /srv/"`) or a redirection (`curl -o /srv/index.php`, `> /srv/x`). A word that only
-    mentions it inside a setting (`echo 'opcache.file_cache="/opcache"' >> php.ini`) fills
-    nothing. What dffix cannot read may fill it: a path made of a variable (`$D/x`), a
-    WORKDIR or destination set by one, a RUN it cannot split.
+    Nothing in the chain's stages (the final one and those it is built `FROM`), before or
+    after that `mkdir`, may put a file there: no COPY or ADD to it, into it or to a folder
+    above it; no WORKDIR there or inside it; no RUN whose WORKDIR is it, inside it or above
+    it (but `/`: a relative path may reach it, as `npm install` fills `node_modules`); no
+    command (but that RUN's `mkdir`, `chown`, `chmod`) that names it, a path in it or a
+    folder above it (`python -m venv /venv` fills `/venv/lib`, `tar -C /opt/app`), or `/`
+    alone, as a word, an option's value (`--prefix=/srv`, `-C/srv`), a word of a command in
+    a string (`sh -c "cp x /srv/"`) or a redirection (`curl -o /srv/index.php`). A word that
+    only mentions it inside a setting (`echo 'opcache.file_cache="/opcache"' >> php.ini`)
+    fills nothing. What dffix cannot read may fill it: a word with a variable, a WORKDIR or
+    destination set by one, a RUN it cannot split.
     """
-    workdir = "/"
-    for instr in stage.instructions:
-        kind = instr.kind
-        if kind == "WORKDIR":
-            path = _workdir_path(instr)
-            if path is None:
-                return False
-            workdir = posixpath.normpath(posixpath.join(workdir, path))
-            if _within(workdir, folder):
-                return False
-        elif kind in ("COPY", "ADD"):
-            if _may_fill(instr, workdir, folder):
-                return False
-        elif kind == "RUN":
-            if workdir != "/" and (_within(workdir, folder) or _within(folder, workdir)):
-                return False
-            if not _spells(instr, folder) and "$" not in instr.args:
-                continue
-            script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
-            if script is None:
-                return False
-            for cmd in script.commands:
-                if instr is made_by and (cmd.name or "").rsplit("/", 1)[-1] in ("mkdir", "chown", "chmod"):
-                    continue
-                if any(_may_name(token.text, token.kind is Kind.REDIRECT, folder) for token in cmd.tokens):
+    paths = _and_above(folder)
+    for stage in reversed(chain):  # the base stage first
+        workdir = "/"
+        for instr in stage.instructions:
+            kind = instr.kind
+            if kind == "WORKDIR":
+                path = _workdir_path(instr)
+                if path is None:
                     return False
+                workdir = posixpath.normpath(posixpath.join(workdir, path))
+                if _within(workdir, folder):
+                    return False
+            elif kind in ("COPY", "ADD"):
+                if _may_fill(instr, workdir, folder):
+                    return False
+            elif kind == "RUN":
+                if workdir != "/" and (_within(workdir, folder) or _within(folder, workdir)):
+                    return False
+                script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
+                if script is None:
+                    return False
+                for cmd in script.commands:
+                    own = instr is made_by and (cmd.name or "").rsplit("/", 1)[-1] in _MAKES_ONLY
+                    if not own and any(_may_name(t.text, t.kind is Kind.REDIRECT, paths) for t in cmd.tokens):
+                        return False
     return True
+
+
+_MAKES_ONLY = ("mkdir", "chown", "chmod")  # commands of the mkdir's RUN that put no file there
+
+
+def _and_above(folder: str) -> list[str]:
+    """Return `folder` and the folders above it, but `/` (`/a/b`: `/a/b`, `/a`)."""
+    found = [folder]
+    while posixpath.dirname(found[-1]) not in ("/", found[-1]):
+        found.append(posixpath.dirname(found[-1]))
+    return found
 
 
 def late_run(stage: Stage, made_by: Instruction, folder: str) -> Instruction:
     """Return the last RUN of the stage, from `made_by` on, that can take a command at its
-    end (shell form, no heredoc, a script dffix can split) and mounts nothing over `folder`
-    (a `chown` there would change the mount, not the image): where a folder that a build
-    step may fill unseen is given to the user. `made_by` itself when no later one can."""
+    end (shell form, no heredoc, a script dffix can split that does not end in `&` or an
+    `exit`: `can_append`) and mounts nothing over `folder`
+    (a `chown` there would change the mount, not the image), above any VOLUME of it: where
+    a folder that a build step may fill unseen is given to the user. `made_by` itself when
+    no later one can."""
     found, after = made_by, False
     for instr in stage.instructions:
         after = after or instr is made_by
+        if after and instr.kind == "VOLUME" and any(_within(folder, v) for v in _volumes(instr)):
+            break  # the legacy builder drops what a RUN below a VOLUME changes in it
         runs = after and instr.kind == "RUN" and not instr.is_json and not instr.heredocs
-        if runs and split_commands(instr.args) is not None and not _mounts_over(instr, folder):
+        script = split_commands(instr.args) if runs else None
+        if script is not None and can_append(script) and not _mounts_over(instr, folder):
             found = instr
     return found
+
+
+def _volumes(instr: Instruction) -> list[str]:
+    """Return the folders a VOLUME names, normalised."""
+    return [posixpath.normpath(v) for v in (instr.values if instr.is_json else instr.args.split())]
 
 
 def _mounts_over(instr: Instruction, folder: str) -> bool:
@@ -753,36 +777,57 @@ def _within(path: str, folder: str) -> bool:
 _BARE_VARIABLE = lazy_re(r"\$(?:\w+|\{[^}]*\})")
 
 
-def _may_name(text: str, redirect: bool, folder: str) -> bool:
-    """Return whether a shell token may name `folder` or a path in it: the whole word, the
-    value of an option (`--prefix=/srv`, `-C/srv`) or of `name=` or `name:`, a word of a
-    command in a string (`sh -c "cp x /srv/"`); a redirection by its target. A path made of
-    a variable (`$D/x`, `/opt/$NAME`, `$D`) may name anything."""
+def _may_name(text: str, redirect: bool, paths: list[str]) -> bool:
+    """Return whether a shell token may name one of `paths` or a path in one, or `/` alone:
+    the whole word, the value of an option (`--prefix=/srv`, `-C/srv`) or of `name=` or
+    `name:`, a word of a command in a string (`sh -c "cp x /srv/"`); a redirection by its
+    target. A word with a variable or `..` in it may name anything."""
     word = unquote(text.lstrip("0123456789<>&| \t") if redirect else text)
-    if "$" in word and ("/" in word or _BARE_VARIABLE.fullmatch(word)):
+    if "$" in word or ".." in word:  # a variable, or a path that climbs (`../x`, `/z/../w`)
         return True
-    at = word.find(folder)
-    while at >= 0:
-        before, end = word[:at], at + len(folder)
-        if word[end : end + 1] in ("", "/") and (
-            not before or before[-1] in "=: \t" or (len(before) == 2 and before[0] == "-")
-        ):
+    return _names_root(word) or any(_names(word, path) for path in paths)
+
+
+def _names_root(word: str) -> bool:
+    """Return whether `word` (or a word of a command in it) is `/`, or an option's `/`."""
+    for part in word.split():
+        value = part.rpartition("=")[2]
+        if value == "/" or (len(value) == 3 and value[0] == "-" and value[2] == "/"):
             return True
-        at = word.find(folder, at + 1)
     return False
 
 
-def empty_workdir(chain: tuple[Stage, ...]) -> str | None:
-    """Return why the app's WORKDIR cannot be given to a non-root user, or None: the image
-    leaves its final WORKDIR empty (`docker run -v "$PWD:/app" tool` mounts the files a
-    command-line tool works on there; a server makes its files there when it starts).
+def _names(word: str, path: str) -> bool:
+    """Return whether `word` names `path` (or a path in it) where a command reads a path."""
+    at = word.find(path)
+    while at >= 0:
+        before, end = word[:at], at + len(path)
+        if word[end : end + 1] in ("", "/", " ", "\t") and (
+            not before or before[-1] in "=: \t" or (len(before) == 2 and before[0] == "-")
+        ):
+            return True
+        at = word.find(path, at + 1)
+    return False
 
-    A user could not write mounted files a host user owns, nor a root-owned folder. Empty:
-    no COPY or ADD to it, into it or to a folder above it; no RUN whose WORKDIR is it,
-    inside it or above it (but `/`); no RUN that names it or a folder above it, or a path
-    made of a variable; not a VOLUME (the fix owns those). Not read: `/`, a system folder
-    (the base image fills `/usr/local/lib/python3.12`), a WORKDIR set by a variable.
+
+def empty_workdir(
+    chain: tuple[Stage, ...], start: tuple[Instruction | None, Instruction | None]
+) -> str | None:
+    """Return why a command-line tool's image gets no non-root user, or None: it runs on
+    files mounted at its WORKDIR (`docker run -v "$PWD:/app" tool`), which a user could
+    not write when a host user owns them.
+
+    A tool: an exec-form ENTRYPOINT whose exec-form CMD starts with an option (`["--help"]`,
+    `start`). Its WORKDIR, the final one, is empty in the image: no COPY or ADD to it, into
+    it or to a folder above it; no RUN whose WORKDIR is it, inside it or above it (but `/`);
+    no RUN that names it or a folder above it, or a path made of a variable; not a VOLUME.
+    Not read: `/`, a system folder, a WORKDIR set by a variable.
     """
+    entrypoint, cmd = start
+    if entrypoint is None or cmd is None or not entrypoint.is_json or not cmd.is_json:
+        return None
+    if not cmd.values or not cmd.values[0].startswith("-"):
+        return None
     workdir, chosen = "/", None
     for stage in reversed(chain):  # the base stage first: a stage built FROM it keeps its WORKDIR
         for instr in stage.instructions:
@@ -794,9 +839,7 @@ def empty_workdir(chain: tuple[Stage, ...]) -> str | None:
                 chosen = instr
     if chosen is None or is_system_path(workdir):
         return None
-    above = [workdir]
-    while posixpath.dirname(above[-1]) != "/":
-        above.append(posixpath.dirname(above[-1]))
+    above = _and_above(workdir)
     current = "/"
     for stage in reversed(chain):
         for instr in stage.instructions:
@@ -811,14 +854,13 @@ def empty_workdir(chain: tuple[Stage, ...]) -> str | None:
                     return None
                 if any(_spells(instr, path) for path in above) or _variable_path(instr):
                     return None
-            elif kind == "VOLUME" and workdir in (
-                posixpath.normpath(v) for v in (instr.values if instr.is_json else instr.args.split())
-            ):
+            elif kind == "VOLUME" and workdir in _volumes(instr):
                 return None
     return (
-        f"`{chosen.line.strip()}` is empty in the image, so the files the app works on are"
-        " mounted there or made there when it runs, and a non-root user can write neither"
-        " mounted files a host user owns nor a root-owned folder: set `USER` yourself"
+        f"it looks like a command-line tool (`{entrypoint.line.strip()}` with `{cmd.line.strip()}`)"
+        f" run on files mounted at its WORKDIR, and `{chosen.line.strip()}` is empty in the image:"
+        " a non-root user could not write mounted files a host user owns; run it with"
+        " `docker run --user` instead"
     )
 
 

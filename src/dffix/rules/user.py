@@ -504,8 +504,9 @@ class RootFinalUser(Rule):
       `uploads`, `media`, `cache`, `tmp`, `storage`, `db`, `sessions`, ...) gets a
       `chown -R` at the end of the same `RUN`; a folder a `mkdir` makes outside the system
       folders and nothing visibly fills (no `COPY` or `WORKDIR` reaches it, no command
-      names it or a path in it, no `RUN` runs in a folder above it: `RUN mkdir /opcache`)
-      gets one at the end of the stage's last `RUN` that can take it, after any build step
+      names it, a path in it or a folder above it, no `RUN` runs in a folder above it, in
+      this stage or one it is built on: `RUN mkdir /opcache`) gets one at the end of the
+      stage's last `RUN` that can take it (above a `VOLUME` of it), after any build step
       that writes there unseen (`php -l` filling PHP's opcache); a `VOLUME`, or a folder named in `ENV`
       (`LOG_DIR=/logs`, `DATA_PATH`, `UPLOAD_FOLDER`, `DATABASE_URL=sqlite:////data/app.db`)
       is made and owned in the user's `RUN`, and so are `$HOME` when `ENV` sets it, a
@@ -562,11 +563,11 @@ class RootFinalUser(Rule):
       but the folder beside the Dockerfile holds no folder and no file with an extension
       besides Dockerfiles and hidden files: the context is elsewhere (`docker build -f
       docker/Dockerfile .`), so the checks of the code above cannot be made;
-    - the final `WORKDIR` is empty in the image (no `COPY`/`ADD` fills it, no `RUN` runs
-      in it or above it or names it, it is not a `VOLUME` nor a system folder): the files
-      the app works on are mounted there (`docker run -v "$PWD:/app" tool`) or made there
-      at start, and a non-root user can write neither files a host user owns nor a
-      root-owned folder;
+    - it looks like a command-line tool run on files mounted at its `WORKDIR` (`docker run
+      -v "$PWD:/app" tool`), which a non-root user could not write when a host user owns
+      them: an exec-form `ENTRYPOINT` whose exec-form `CMD` starts with an option
+      (`["--help"]`), and a final `WORKDIR` the image leaves empty (no `COPY`/`ADD` fills
+      it, no `RUN` runs in it or above it or names it; not a `VOLUME`, not a system folder);
     - a base without `useradd` (Amazon Linux, `ubi-minimal`/`ubi-micro`, `-slim` and
       `-minimal` Red Hat family tags), an unknown base image, a base set by a variable
       or a placeholder (`%%TAG%%`, upper case), several users to choose from, or a
@@ -737,7 +738,7 @@ class RootFinalUser(Rule):
         unseen = unseen_code(chain, facts)
         if unseen is not None:
             return unseen
-        return empty_workdir(chain)
+        return empty_workdir(chain, start)
 
     def _place(
         self,
@@ -907,8 +908,12 @@ def _creates(instr: Instruction, name: str) -> bool:
 
 def _created_by(stage: Stage, instr: Instruction, owner: str) -> bool:
     """Return whether the user `owner` names exists at the end of `instr`: created before
-    it, or by it (a `chown` appended to that RUN comes after its `useradd`)."""
-    return _created_before(stage, instr, owner) or _creates(instr, owner.split(":", 1)[0])
+    it, or by it (a `chown` appended to that RUN comes after its `useradd`), or by no RUN
+    of the stage (a stage it is built on, or the base image, has it)."""
+    name = owner.split(":", 1)[0]
+    if not any(_creates(other, name) for other in stage.instructions):
+        return True
+    return _created_before(stage, instr, owner) or _creates(instr, name)
 
 
 def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:

@@ -406,7 +406,7 @@ def is_system_path(path: str) -> bool:
 
 def _literal_dir(path: str) -> str | None:
     """Return `path` normalised when it is a plain absolute folder path, else None."""
-    if not path.startswith("/") or any(c in path for c in "$*?[]{}`\\~"):
+    if not path.startswith("/") or any(c in path for c in "$*?[]{}`\\~ \t&;|<>()'\"#!"):
         return None
     path = posixpath.normpath("/" + path.lstrip("/"))  # POSIX keeps a leading `//`
     return None if is_system_path(path) else path
@@ -447,8 +447,11 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                     if _WRITE_NAME.search(path):
                         add(path, f"`mkdir {path}`", instr)
                     # Not a shortcut of issue 14: the rule's own test of an empty folder.
-                    elif (folder := _literal_dir(path)) is not None and runtime.left_empty(
-                        facts.chain(stage), instr, folder
+                    elif (
+                        (folder := _literal_dir(path)) is not None
+                        and runtime.unconditional(script, cmd)
+                        and runtime.configured(facts.chain(stage), folder)
+                        and runtime.left_empty(facts.chain(stage), instr, folder)
                     ):
                         add(path, f"`mkdir {path}`", runtime.late_run(stage, instr, folder))
         elif instr.kind == "VOLUME":

@@ -18,6 +18,11 @@ USER = "USER 10001:10001"
 DEBIAN = "RUN groupadd -r -g 10001 app && useradd --no-log-init -r -m -u 10001 -g app app\nUSER 10001:10001"
 RHEL = "RUN groupadd -r -g 10001 app && useradd -r -m -u 10001 -g app app\nUSER 10001:10001"
 ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G app app\nUSER 10001:10001"
+# A folder a setting names (the app is told to use it) and nothing fills gets a chown.
+MKDIR = "RUN mkdir /x && echo 'cache_dir=\"/x\"' >> /etc/app.conf"
+_SET = ("/x", "/srv/site", "/app/node_modules", "/app/build", "/app/config", "/venv/lib")
+_SET2 = ("/opt/app/node_modules", "/app/plugins", "/opt/tool", "/deps", "/srv2")
+SETTINGS = "RUN printf '%s\\n' " + " ".join(f"'dir=\"{p}\"'" for p in _SET + _SET2) + " > /etc/app.conf"
 
 
 @pytest.mark.parametrize(
@@ -669,7 +674,8 @@ def test_no_fix_when_the_code_writes_a_database_next_to_it(
     ],
 )
 def test_a_folder_something_fills_stays_root_owned(fill: str) -> None:
-    source = f"FROM debian:12\nRUN mkdir /srv/site\n{fill.replace('/srv', '/srv/site')}\nCMD /app/run"
+    fill = fill.replace("/srv", "/srv/site")
+    source = f"FROM debian:12\n{SETTINGS}\nRUN mkdir /srv/site\n{fill}\nCMD /app/run"
     result = fixed(RootFinalUser(), source, unsafe=True)
     assert result.changed and "chown" not in result.text, result.text
 
@@ -710,13 +716,33 @@ def test_a_folder_something_fills_stays_root_owned(fill: str) -> None:
     ],
 )
 def test_a_folder_the_stage_may_fill_stays_root_owned(source: str) -> None:
-    result = fixed(RootFinalUser(), f"FROM debian:12\n{source}\nCMD /app/run", unsafe=True)
+    result = fixed(RootFinalUser(), f"FROM debian:12\n{SETTINGS}\n{source}\nCMD /app/run", unsafe=True)
+    assert result.changed and "chown" not in result.text, result.text
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("RUN mkdir /x", id="no setting names it: nothing says the app writes there"),
+        pytest.param(
+            MKDIR.replace("mkdir /x", "[ -f /etc/x ] && mkdir /x || true"), id="a mkdir that may not run"
+        ),
+        pytest.param(
+            "RUN mkdir -p '/srv/my files' && echo 'dir=\"/srv/my files\"' >> /etc/app.conf",
+            id="a path the shell would split",
+        ),
+    ],
+)
+def test_an_empty_folder_is_not_given_away_without_a_sure_sign(source: str) -> None:
+    result = fixed(RootFinalUser(), f"FROM debian:12\n{source}\nCMD run", unsafe=True)
     assert result.changed and "chown" not in result.text, result.text
 
 
 def test_a_folder_a_parent_stage_fills_stays_root_owned() -> None:
     source = (
-        "FROM debian:12 AS base\nCOPY app.py /srv2/\nFROM base\nRUN mkdir -p /srv2\nCMD python3 /srv2/app.py"
+        "FROM debian:12 AS base\nCOPY app.py /srv2/\nFROM base\n"
+        + SETTINGS
+        + "\nRUN mkdir -p /srv2\nCMD python3 /srv2/app.py"
     )
     result = fixed(RootFinalUser(), source, unsafe=True)
     assert result.changed and "chown" not in result.text, result.text
@@ -726,33 +752,39 @@ def test_a_folder_a_parent_stage_fills_stays_root_owned() -> None:
     ("before", "after"),
     [
         pytest.param(
-            "FROM debian:12 AS base\nRUN useradd -m web\nFROM base\nRUN mkdir /x\n"
+            "FROM debian:12 AS base\nRUN useradd -m web\nFROM base\n" + MKDIR + "\n"
             "RUN apt-get update\nCMD run",
-            "FROM debian:12 AS base\nRUN useradd -m web\nFROM base\nRUN mkdir /x\n"
+            "FROM debian:12 AS base\nRUN useradd -m web\nFROM base\n" + MKDIR + "\n"
             "RUN apt-get update && chown -R web /x\nUSER web\nCMD run",
             id="the user comes from the stage it is built on",
         ),
         pytest.param(
-            "FROM debian:12\nRUN mkdir /x\nVOLUME /x\nRUN apt-get update\nCMD run",
-            f"FROM debian:12\nRUN mkdir /x && chown -R 10001:10001 /x\nVOLUME /x\nRUN apt-get update\n"
+            "FROM debian:12\n" + MKDIR + "\nVOLUME /x\nRUN apt-get update\nCMD run",
+            "FROM debian:12\n" + MKDIR + " && chown -R 10001:10001 /x\nVOLUME /x\nRUN apt-get update\n"
             f"{DEBIAN}\nCMD run",
             id="above the VOLUME of it: the legacy builder drops what a later RUN changes there",
         ),
         pytest.param(
-            "FROM debian:12\nRUN mkdir /x\nRUN apt-get update && exit 0\nCMD run",
-            "FROM debian:12\nRUN mkdir /x && chown -R 10001:10001 /x\nRUN apt-get update && exit 0\n"
+            "FROM debian:12\n" + MKDIR + "\nRUN php -l /x.php || exit 0\nCMD run",
+            "FROM debian:12\n" + MKDIR + " && chown -R 10001:10001 /x\nRUN php -l /x.php || exit 0\n"
+            f"{DEBIAN}\nCMD run",
+            id="the last RUN may stop at `|| exit 0`: the mkdir's own RUN",
+        ),
+        pytest.param(
+            "FROM debian:12\n" + MKDIR + "\nRUN apt-get update && exit 0\nCMD run",
+            "FROM debian:12\n" + MKDIR + " && chown -R 10001:10001 /x\nRUN apt-get update && exit 0\n"
             f"{DEBIAN}\nCMD run",
             id="the last RUN ends in exit: the mkdir's own RUN",
         ),
         pytest.param(
-            "FROM debian:12\nRUN mkdir /x\nRUN --mount=type=cache,target=/x make\nCMD run",
-            "FROM debian:12\nRUN mkdir /x && chown -R 10001:10001 /x\n"
+            "FROM debian:12\n" + MKDIR + "\nRUN --mount=type=cache,target=/x make\nCMD run",
+            "FROM debian:12\n" + MKDIR + " && chown -R 10001:10001 /x\n"
             f"RUN --mount=type=cache,target=/x make\n{DEBIAN}\nCMD run",
             id="the last RUN mounts a cache over it: the chown would change the cache",
         ),
         pytest.param(
-            "FROM debian:12\nRUN mkdir /x\nRUN useradd -m web\nCMD run",
-            "FROM debian:12\nRUN mkdir /x\nRUN useradd -m web && chown -R web /x\nUSER web\nCMD run",
+            "FROM debian:12\n" + MKDIR + "\nRUN useradd -m web\nCMD run",
+            "FROM debian:12\n" + MKDIR + "\nRUN useradd -m web && chown -R web /x\nUSER web\nCMD run",
             id="the last RUN creates the user the fix uses",
         ),
     ],
@@ -793,6 +825,10 @@ def test_an_empty_workdir_gets_no_user() -> None:
         pytest.param('WORKDIR "/app"\nCOPY tool.py /app/', id="a quoted WORKDIR"),
         pytest.param("WORKDIR /usr/local/lib/python3.12", id="a system folder: the base image fills it"),
         pytest.param("RUN tar -xf /t.tgz -C $DEST\nWORKDIR /app", id="a path made of a variable"),
+        pytest.param("RUN git clone https://x/tool.git app\nWORKDIR /app", id="a relative path from /"),
+        pytest.param(
+            "RUN curl -fsSL https://x/t.tgz | tar -xz\nWORKDIR /app", id="tar unpacks where it runs"
+        ),
     ],
 )
 def test_a_workdir_the_image_fills_gets_the_user(filled: str) -> None:
@@ -811,6 +847,8 @@ def test_a_workdir_the_image_fills_gets_the_user(filled: str) -> None:
         pytest.param('ENTRYPOINT ["/usr/local/bin/pk"]', id="no CMD"),
         pytest.param('ENTRYPOINT ["/usr/local/bin/pk"]\nCMD ["run"]', id="a CMD that is no option"),
         pytest.param('ENTRYPOINT /usr/local/bin/pk\nCMD ["--help"]', id="a shell-form ENTRYPOINT"),
+        pytest.param('ENTRYPOINT ["python", "/srv/app.py"]\nCMD ["--port", "8000"]', id="a server's options"),
+        pytest.param('ENTRYPOINT ["./pk"]\nCMD ["--help"]', id="a tool in its WORKDIR"),
     ],
 )
 def test_an_empty_workdir_of_what_is_not_a_tool_keeps_the_fix(start: str) -> None:

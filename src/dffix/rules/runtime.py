@@ -21,7 +21,7 @@ from dffix.lazy import lazy_re
 from dffix.memo import file_cache
 from dffix.records import NamedTuple
 from dffix.rules.apt import can_append, mount_target
-from dffix.syntax.shell import Command, Kind, split_commands, unquote
+from dffix.syntax.shell import Command, Kind, Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, Trivia
 
 # Official images whose entrypoint starts as root on purpose and then drops to the
@@ -555,8 +555,9 @@ def is_system_path(path: str) -> bool:
 
 
 def _literal_dir(path: str) -> str | None:
-    """Return `path` normalised when it is a plain absolute folder path, else None."""
-    if not path.startswith("/") or any(c in path for c in "$*?[]{}`\\~"):
+    """Return `path` normalised when it is a plain absolute folder path (nothing in it the
+    shell would read: it goes into a `chown` as written), else None."""
+    if not path.startswith("/") or any(c in path for c in "$*?[]{}`\\~ \t&;|<>()'\"#!"):
         return None
     path = posixpath.normpath("/" + path.lstrip("/"))  # POSIX keeps a leading `//`
     return None if is_system_path(path) else path
@@ -593,12 +594,15 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
             for cmd in script.commands if script else ():
                 owned.update(chown_paths(cmd))
                 for path in _mkdir_paths(cmd):
-                    # Only folders named for what an app writes, or that nothing fills: the
-                    # others hold code or tools.
+                    # Only folders named for what an app writes, or that a setting the file
+                    # writes names and nothing fills: the others hold code or tools.
                     if _WRITE_NAME.search(path):
                         add(path, f"`mkdir {path}`", instr)
-                    elif (folder := _literal_dir(path)) is not None and left_empty(
-                        facts.chain(stage), instr, folder
+                    elif (
+                        (folder := _literal_dir(path)) is not None
+                        and unconditional(script, cmd)
+                        and configured(facts.chain(stage), folder)
+                        and left_empty(facts.chain(stage), instr, folder)
                     ):
                         # A build step may still write there unseen (`php -l` fills an
                         # opcache folder): the user gets it after the stage's last RUN.
@@ -657,6 +661,33 @@ _WRITE_NAME = lazy_re(
     r"(?:^|/|[_.-])(?:logs?|data|uploads?|media|cache|storage|state|db|database|sessions?|output|instance"
     r"|spool|tmp|temp|files|userdata)(?:$|/|[_.-])",
 )
+
+
+def unconditional(script: Script | None, cmd: Command) -> bool:
+    """Return whether `cmd` of `script` runs whenever its RUN succeeds: at the top level of
+    a script with no `||` (`[ -f x ] && mkdir /x || true` may leave no folder to give away)."""
+    return script is not None and cmd.depth == 0 and not any(op.text == "||" for op in script.operators)
+
+
+def configured(chain: tuple[Stage, ...], folder: str) -> bool:
+    """Return whether a setting the file writes names `folder`: a word `key=FOLDER` (quoted
+    or not) or `FOLDER` of an `echo` or `printf` whose output goes to a file
+    (`echo 'opcache.file_cache="/opcache"' >> php.ini`). The app is told to use it."""
+    for stage in chain:
+        for instr in stage.instructions:
+            if instr.kind != "RUN" or folder not in instr.args or instr.is_json or instr.heredocs:
+                continue
+            script = split_commands(instr.args)
+            for cmd in script.commands if script is not None else ():
+                if (cmd.name or "") not in ("echo", "printf") or not any(
+                    t.kind is Kind.REDIRECT and ">" in t.text for t in cmd.tokens
+                ):
+                    continue
+                for word in cmd.argv[1:]:
+                    value = word.rpartition("=")[2].strip("\"' ")
+                    if value.rstrip("/") == folder:
+                        return True
+    return False
 
 
 def left_empty(chain: tuple[Stage, ...], made_by: Instruction, folder: str) -> bool:
@@ -729,7 +760,9 @@ def late_run(stage: Stage, made_by: Instruction, folder: str) -> Instruction:
             break  # the legacy builder drops what a RUN below a VOLUME changes in it
         runs = after and instr.kind == "RUN" and not instr.is_json and not instr.heredocs
         script = split_commands(instr.args) if runs else None
-        if script is not None and can_append(script) and not _mounts_over(instr, folder):
+        if script is None or any(op.text == "||" for op in script.operators):
+            continue  # after `a || exit 0` the chown would not run when `a` fails
+        if can_append(script) and not _mounts_over(instr, folder):
             found = instr
     return found
 
@@ -817,17 +850,21 @@ def empty_workdir(
     files mounted at its WORKDIR (`docker run -v "$PWD:/app" tool`), which a user could
     not write when a host user owns them.
 
-    A tool: an exec-form ENTRYPOINT whose exec-form CMD starts with an option (`["--help"]`,
-    `start`). Its WORKDIR, the final one, is empty in the image: no COPY or ADD to it, into
-    it or to a folder above it; no RUN whose WORKDIR is it, inside it or above it (but `/`);
-    no RUN that names it or a folder above it, or a path made of a variable; not a VOLUME.
-    Not read: `/`, a system folder, a WORKDIR set by a variable.
+    A tool: an exec-form ENTRYPOINT (not a path relative to the WORKDIR, `./tool`) whose
+    exec-form CMD asks for its help or version (`["--help"]`). Its WORKDIR, the final one,
+    is empty in the image: no COPY or ADD to it, into it or to a folder above it; no RUN
+    whose WORKDIR is it or inside it, or above it and that may make it (`git clone URL work`,
+    `tar -x`); no RUN that names it or a folder above it, or a path made of a variable; not
+    a VOLUME. Not read: `/`, a system folder, a WORKDIR set by a variable.
     """
     entrypoint, cmd = start
     if entrypoint is None or cmd is None or not entrypoint.is_json or not cmd.is_json:
         return None
-    if not cmd.values or not cmd.values[0].startswith("-"):
+    if not cmd.values or cmd.values[0] not in _HELP or not entrypoint.values:
         return None
+    program = entrypoint.values[0]
+    if "/" in program and not program.startswith("/"):
+        return None  # `./tool`: the tool is in its WORKDIR
     workdir, chosen = "/", None
     for stage in reversed(chain):  # the base stage first: a stage built FROM it keeps its WORKDIR
         for instr in stage.instructions:
@@ -854,14 +891,37 @@ def empty_workdir(
                     return None
                 if any(_spells(instr, path) for path in above) or _variable_path(instr):
                     return None
+                if _within(workdir, current) and _fills_cwd(instr, workdir, current):
+                    return None
             elif kind == "VOLUME" and workdir in _volumes(instr):
                 return None
+    said = " ".join(entrypoint.line.split()), " ".join(cmd.line.split())
     return (
-        f"it looks like a command-line tool (`{entrypoint.line.strip()}` with `{cmd.line.strip()}`)"
+        f"it looks like a command-line tool (`{said[0]}` with `{said[1]}`)"
         f" run on files mounted at its WORKDIR, and `{chosen.line.strip()}` is empty in the image:"
         " a non-root user could not write mounted files a host user owns; run it with"
         " `docker run --user` instead"
     )
+
+
+# A CMD that asks a tool for its help or version: run without arguments, the tool says how to use it.
+_HELP = frozenset({"--help", "-h", "-help", "help", "--version", "-V", "version"})
+# Commands that write into the folder they run in, unless told otherwise.
+_WRITES_CWD = frozenset({"tar", "bsdtar", "unzip", "git", "wget", "curl", "7z", "cpio", "npm", "yarn"})
+
+
+def _fills_cwd(instr: Instruction, workdir: str, current: str) -> bool:
+    """Return whether a RUN in `current` (a folder above `workdir`) may make `workdir` by a
+    relative path: it names the first folder on the way (`git clone URL work` for /work),
+    runs a command that writes where it runs (`tar -x`, `unzip`, `git clone`), or cannot be
+    split to tell."""
+    first = posixpath.relpath(workdir, current).split("/", 1)[0]
+    if first in instr.args or any(first in h.content for h in instr.heredocs):
+        return True
+    script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
+    if script is None:
+        return True
+    return any((c.name or "").rsplit("/", 1)[-1] in _WRITES_CWD for c in script.commands)
 
 
 def _variable_path(instr: Instruction) -> bool:

@@ -500,22 +500,24 @@ class RootFinalUser(Rule):
       within the file, and from the package manager the RUNs use (`apt-get`, `apk`,
       `yum`/`dnf`).
     - **What the app writes stays writable.** Folders the stage makes for the app to
-      write to are given to the user: a `mkdir` of a folder named for it (`logs`, `data`,
-      `uploads`, `media`, `cache`, `tmp`, `storage`, `db`, `sessions`, ...) gets a
-      `chown -R` at the end of the same `RUN`; a folder a `mkdir` makes outside the system
-      folders and nothing visibly fills (no `COPY` or `WORKDIR` reaches it, no command
-      names it, a path in it or a folder above it, no `RUN` runs in a folder above it, in
-      this stage or one it is built on: `RUN mkdir /opcache`) gets one at the end of the
-      stage's last `RUN` that can take it (above a `VOLUME` of it), after any build step
-      that writes there unseen (`php -l` filling PHP's opcache); a `VOLUME`, or a folder named in `ENV`
-      (`LOG_DIR=/logs`, `DATA_PATH`, `UPLOAD_FOLDER`, `DATABASE_URL=sqlite:////data/app.db`)
-      is made and owned in the user's `RUN`, and so are `$HOME` when `ENV` sets it, a
-      folder given to a data or log option in `CMD`/`ENTRYPOINT` (`-data-dir=/consul`,
-      `--log-dir /logs`) and Rails' `log/` and `tmp/`; a `COPY` into one of them gets
-      `--chown`. A `VOLUME` named by a variable is read from the stage's `ENV` (no fix
-      when it cannot be); a `VOLUME`'s folder is owned above the `VOLUME` line (the
-      legacy builder drops what a later `RUN` changes in it), and a folder that a later
-      `RUN` fills gets its `chown -R` at the end of that `RUN`.
+      write to are given to the user: a `mkdir` of a folder named for it (`logs`,
+      `data`, `uploads`, `media`, `cache`, `tmp`, `storage`, `db`, `sessions`, ...) gets
+      a `chown -R` at the end of the same `RUN`; a folder a `mkdir` always makes
+      (outside the system folders) that a setting the file writes names (`echo
+      'opcache.file_cache="/opcache"' >> php.ini`) and that nothing may fill (no `COPY`
+      or `WORKDIR` reaches it, no command names it, a path in it or a folder above it,
+      no `RUN` runs in a folder above it, in this stage or one it is built on) gets one
+      at the end of the stage's last `RUN` that can take it (above a `VOLUME` of it),
+      after any build step that writes there unseen (`php -l` filling PHP's opcache); a
+      `VOLUME`, or a folder named in `ENV` (`LOG_DIR=/logs`, `DATA_PATH`,
+      `UPLOAD_FOLDER`, `DATABASE_URL=sqlite:////data/app.db`) is made and owned in the
+      user's `RUN`, and so are `$HOME` when `ENV` sets it, a folder given to a data or
+      log option in `CMD`/`ENTRYPOINT` (`-data-dir=/consul`, `--log-dir /logs`) and
+      Rails' `log/` and `tmp/`; a `COPY` into one of them gets `--chown`. A `VOLUME`
+      named by a variable is read from the stage's `ENV` (no fix when it cannot be); a
+      `VOLUME`'s folder is owned above the `VOLUME` line (the legacy builder drops what
+      a later `RUN` changes in it), and a folder that a later `RUN` fills gets its
+      `chown -R` at the end of that `RUN`.
       The code, system folders and folders the file already `chown`s stay as they are.
 
     No fix, with the reason in the message, when a non-root `USER` would break the
@@ -565,9 +567,10 @@ class RootFinalUser(Rule):
       docker/Dockerfile .`), so the checks of the code above cannot be made;
     - it looks like a command-line tool run on files mounted at its `WORKDIR` (`docker run
       -v "$PWD:/app" tool`), which a non-root user could not write when a host user owns
-      them: an exec-form `ENTRYPOINT` whose exec-form `CMD` starts with an option
-      (`["--help"]`), and a final `WORKDIR` the image leaves empty (no `COPY`/`ADD` fills
-      it, no `RUN` runs in it or above it or names it; not a `VOLUME`, not a system folder);
+      them: an exec-form `ENTRYPOINT` (not `./tool`) whose exec-form `CMD` asks for its
+      help or version (`["--help"]`), and a final `WORKDIR` the image leaves empty (no
+      `COPY`/`ADD` fills it, no `RUN` runs in it, names it or may make it from above; not a
+      `VOLUME`, not a system folder);
     - a base without `useradd` (Amazon Linux, `ubi-minimal`/`ubi-micro`, `-slim` and
       `-minimal` Red Hat family tags), an unknown base image, a base set by a variable
       or a placeholder (`%%TAG%%`, upper case), several users to choose from, or a

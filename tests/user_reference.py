@@ -444,12 +444,13 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                 owned.update(chown_paths(cmd))
                 for path in _mkdir_paths(cmd):
                     # Only folders named for what an app writes: the others hold code or tools.
+                    if not runtime.unconditional(script, cmd):
+                        continue
                     if _WRITE_NAME.search(path):
                         add(path, f"`mkdir {path}`", instr)
                     # Not a shortcut of issue 14: the rule's own test of an empty folder.
                     elif (
                         (folder := _literal_dir(path)) is not None
-                        and runtime.unconditional(script, cmd)
                         and runtime.configured(facts.chain(stage), folder)
                         and runtime.left_empty(facts.chain(stage), instr, folder)
                     ):

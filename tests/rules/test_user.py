@@ -738,6 +738,19 @@ def test_an_empty_folder_is_not_given_away_without_a_sure_sign(source: str) -> N
     assert result.changed and "chown" not in result.text, result.text
 
 
+@pytest.mark.parametrize(
+    ("run", "owned"),
+    [
+        pytest.param("RUN [ -f /etc/x ] && mkdir /logs || true", False, id="a mkdir that may not run"),
+        pytest.param("RUN apt-get update || true; mkdir /logs", True, id="a || in another list"),
+        pytest.param("RUN if [ -f /etc/x ]; then mkdir /logs; fi", False, id="a mkdir inside an if"),
+    ],
+)
+def test_a_log_folder_is_given_away_only_when_its_mkdir_always_runs(run: str, owned: bool) -> None:
+    result = fixed(RootFinalUser(), f"FROM debian:12\n{run}\nCMD run", unsafe=True)
+    assert result.changed and ("chown -R 10001:10001 /logs" in result.text) == owned, result.text
+
+
 def test_a_folder_a_parent_stage_fills_stays_root_owned() -> None:
     source = (
         "FROM debian:12 AS base\nCOPY app.py /srv2/\nFROM base\n"

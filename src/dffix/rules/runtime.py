@@ -596,11 +596,12 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                 for path in _mkdir_paths(cmd):
                     # Only folders named for what an app writes, or that a setting the file
                     # writes names and nothing fills: the others hold code or tools.
+                    if not unconditional(script, cmd):
+                        continue  # `[ -f x ] && mkdir /logs || true`: a chown after it may fail
                     if _WRITE_NAME.search(path):
                         add(path, f"`mkdir {path}`", instr)
                     elif (
                         (folder := _literal_dir(path)) is not None
-                        and unconditional(script, cmd)
                         and configured(facts.chain(stage), folder)
                         and left_empty(facts.chain(stage), instr, folder)
                     ):
@@ -664,9 +665,17 @@ _WRITE_NAME = lazy_re(
 
 
 def unconditional(script: Script | None, cmd: Command) -> bool:
-    """Return whether `cmd` of `script` runs whenever its RUN succeeds: at the top level of
-    a script with no `||` (`[ -f x ] && mkdir /x || true` may leave no folder to give away)."""
-    return script is not None and cmd.depth == 0 and not any(op.text == "||" for op in script.operators)
+    """Return whether `cmd` of `script` runs whenever its RUN succeeds: at the top level,
+    in an and-or list with no `||` (`[ -f x ] && mkdir /x || true` may leave no folder to
+    give away, and a `chown` appended after it then fails the build)."""
+    if script is None or cmd.depth != 0:
+        return False
+    lists = [op for op in script.operators if op.text in (";", "&")]  # they end and-or lists
+    start = max((op.end for op in lists if op.end <= cmd.start), default=0)
+    end = min((op.start for op in lists if op.start >= cmd.end), default=None)
+    return not any(
+        op.text == "||" and start <= op.start and (end is None or op.start < end) for op in script.operators
+    )
 
 
 def configured(chain: tuple[Stage, ...], folder: str) -> bool:

@@ -1321,7 +1321,7 @@ class RootFinalUser(Rule):
         for made_by in dict.fromkeys(f.made_by for f in made if f.made_by is not None):
             where = made_by.line.strip()
             if named_owner and create is None and not _created_by(stage, made_by, owner):
-                return f"`{where}` makes a folder before the user `{owner}` exists"
+                return f"the user `{owner}` does not exist yet at `{where}`, where its folders would go to it"
             shell = shell_in_force(facts, stage, made_by)
             if posix_shell(shell) is None:
                 return f"`SHELL {json_array(shell)}` is not a POSIX shell, so `{where}` cannot get a `chown`"

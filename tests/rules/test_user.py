@@ -731,6 +731,8 @@ def test_a_folder_the_stage_may_fill_stays_root_owned(source: str) -> None:
             "RUN mkdir -p '/srv/my files' && echo 'dir=\"/srv/my files\"' >> /etc/app.conf",
             id="a path the shell would split",
         ),
+        pytest.param("RUN mkdir /x && echo 'dir=\"/x\"' 2>/dev/null", id="a setting written to no file"),
+        pytest.param(MKDIR + "\nRUN cp -r /usr/share/php x", id="a relative path from / fills it"),
     ],
 )
 def test_an_empty_folder_is_not_given_away_without_a_sure_sign(source: str) -> None:
@@ -744,6 +746,9 @@ def test_an_empty_folder_is_not_given_away_without_a_sure_sign(source: str) -> N
         pytest.param("RUN [ -f /etc/x ] && mkdir /logs || true", False, id="a mkdir that may not run"),
         pytest.param("RUN apt-get update || true; mkdir /logs", True, id="a || in another list"),
         pytest.param("RUN if [ -f /etc/x ]; then mkdir /logs; fi", False, id="a mkdir inside an if"),
+        pytest.param("RUN test -d /y && mkdir /logs; echo done", False, id="after && in a list not last"),
+        pytest.param("RUN test -d /y && mkdir /logs", True, id="after && in the last list: the RUN fails"),
+        pytest.param("RUN mkdir -p /logs & true", False, id="a mkdir in the background"),
     ],
 )
 def test_a_log_folder_is_given_away_only_when_its_mkdir_always_runs(run: str, owned: bool) -> None:
@@ -776,6 +781,17 @@ def test_a_folder_a_parent_stage_fills_stays_root_owned() -> None:
             "FROM debian:12\n" + MKDIR + " && chown -R 10001:10001 /x\nVOLUME /x\nRUN apt-get update\n"
             f"{DEBIAN}\nCMD run",
             id="above the VOLUME of it: the legacy builder drops what a later RUN changes there",
+        ),
+        pytest.param(
+            "FROM debian:12\nRUN mkdir /x && echo opcache.file_cache=/x >> /etc/php.ini\nRUN make\nCMD run",
+            "FROM debian:12\nRUN mkdir /x && echo opcache.file_cache=/x >> /etc/php.ini\n"
+            f"RUN make && chown -R 10001:10001 /x\n{DEBIAN}\nCMD run",
+            id="an unquoted setting",
+        ),
+        pytest.param(
+            "FROM debian:12\n" + MKDIR + "\nRUN php -m & true\nCMD run",
+            "FROM debian:12\n" + MKDIR + f" && chown -R 10001:10001 /x\nRUN php -m & true\n{DEBIAN}\nCMD run",
+            id="the last RUN runs something in the background: the mkdir's own RUN",
         ),
         pytest.param(
             "FROM debian:12\n" + MKDIR + "\nRUN php -l /x.php || exit 0\nCMD run",

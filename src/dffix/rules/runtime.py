@@ -665,38 +665,59 @@ _WRITE_NAME = lazy_re(
 
 
 def unconditional(script: Script | None, cmd: Command) -> bool:
-    """Return whether `cmd` of `script` runs whenever its RUN succeeds: at the top level,
-    in an and-or list with no `||` (`[ -f x ] && mkdir /x || true` may leave no folder to
-    give away, and a `chown` appended after it then fails the build)."""
+    """Return whether `cmd` of `script` runs whenever its RUN succeeds, so that a `chown`
+    appended to the RUN finds what it made: at the top level, in an and-or list with no
+    `||` (`[ -f x ] && mkdir /x || true`), not run in the background (`mkdir /x & true`),
+    and first in its list unless that list is the script's last (`test -d y && mkdir /x;
+    echo done` succeeds without it; `test -d y && mkdir /x` as the last list does not)."""
     if script is None or cmd.depth != 0:
         return False
-    lists = [op for op in script.operators if op.text in (";", "&")]  # they end and-or lists
-    start = max((op.end for op in lists if op.end <= cmd.start), default=0)
-    end = min((op.start for op in lists if op.start >= cmd.end), default=None)
-    return not any(
-        op.text == "||" and start <= op.start and (end is None or op.start < end) for op in script.operators
-    )
+    ops = script.operators
+    ends = [op for op in ops if op.text in (";", "&")]  # what ends an and-or list
+    start = max((op.end for op in ends if op.end <= cmd.start), default=0)
+    after = [op for op in ends if op.start >= cmd.end]
+    end = after[0].start if after else None
+    inside = [op for op in ops if start <= op.start and (end is None or op.start < end)]
+    if any(op.text == "||" for op in inside) or (after and after[0].text == "&"):
+        return False
+    last = not after or all(op is script.trailing for op in after)
+    return last or not any(op.text == "&&" and op.start < cmd.start for op in inside)
 
 
 def configured(chain: tuple[Stage, ...], folder: str) -> bool:
     """Return whether a setting the file writes names `folder`: a word `key=FOLDER` (quoted
-    or not) or `FOLDER` of an `echo` or `printf` whose output goes to a file
-    (`echo 'opcache.file_cache="/opcache"' >> php.ini`). The app is told to use it."""
+    or not) or `FOLDER` of an `echo` or `printf` whose output goes to a file (`>` or `>>`,
+    not `2>` or `>&2`): `echo 'opcache.file_cache="/opcache"' >> php.ini`. The app is told
+    to use it."""
     for stage in chain:
         for instr in stage.instructions:
             if instr.kind != "RUN" or folder not in instr.args or instr.is_json or instr.heredocs:
                 continue
             script = split_commands(instr.args)
             for cmd in script.commands if script is not None else ():
-                if (cmd.name or "") not in ("echo", "printf") or not any(
-                    t.kind is Kind.REDIRECT and ">" in t.text for t in cmd.tokens
-                ):
+                redirects = [t.text for t in cmd.tokens if t.kind is Kind.REDIRECT]
+                if not _is_echo(cmd) or not any(_writes_file(r) for r in redirects):
                     continue
                 for word in cmd.argv[1:]:
                     value = word.rpartition("=")[2].strip("\"' ")
                     if value.rstrip("/") == folder:
                         return True
     return False
+
+
+def _is_echo(cmd: Command) -> bool:
+    """Return whether the command is `echo` or `printf`: its words are text, not paths."""
+    return (cmd.name or "").rsplit("/", 1)[-1] in ("echo", "printf")
+
+
+def _writes_file(redirect: str) -> bool:
+    """Return whether a redirection sends standard output to a file (`> f`, `>> f`, `1>f`),
+    not another stream (`2> f`, `>&2`) or a device (`> /dev/null`)."""
+    m = _STDOUT_TO.match(redirect)
+    return m is not None and not m.group(1).startswith(("&", "/dev/"))
+
+
+_STDOUT_TO = lazy_re(r"1?>>?\s*(\S.*)")
 
 
 def left_empty(chain: tuple[Stage, ...], made_by: Instruction, folder: str) -> bool:
@@ -717,10 +738,12 @@ def left_empty(chain: tuple[Stage, ...], made_by: Instruction, folder: str) -> b
     destination set by one, a RUN it cannot split.
     """
     paths = _and_above(folder)
+    seen = False  # the mkdir's RUN reached: a relative path from then on may fill the folder
     for stage in reversed(chain):  # the base stage first
         workdir = "/"
         for instr in stage.instructions:
             kind = instr.kind
+            seen = seen or instr is made_by
             if kind == "WORKDIR":
                 path = _workdir_path(instr)
                 if path is None:
@@ -737,14 +760,29 @@ def left_empty(chain: tuple[Stage, ...], made_by: Instruction, folder: str) -> b
                 script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
                 if script is None:
                     return False
+                relative = posixpath.relpath(folder, workdir).split("/", 1)[0] if seen else None
                 for cmd in script.commands:
-                    own = instr is made_by and (cmd.name or "").rsplit("/", 1)[-1] in _MAKES_ONLY
-                    if not own and any(_may_name(t.text, t.kind is Kind.REDIRECT, paths) for t in cmd.tokens):
+                    if instr is made_by and (cmd.name or "").rsplit("/", 1)[-1] in _MAKES_ONLY:
+                        continue
+                    # An echo's words are text: only where its output goes can fill a folder.
+                    tokens = cmd.tokens
+                    if _is_echo(cmd):
+                        tokens = tuple(t for t in tokens if t.kind is Kind.REDIRECT)
+                    if any(_may_name(t.text, t.kind is Kind.REDIRECT, paths) for t in tokens):
                         return False
+                    if relative and any(_relative_to(t.text, relative) for t in tokens):
+                        return False  # `cp -r x opcache` in `/`
     return True
 
 
 _MAKES_ONLY = ("mkdir", "chown", "chmod")  # commands of the mkdir's RUN that put no file there
+
+
+def _relative_to(text: str, first: str) -> bool:
+    """Return whether a token is a relative path starting at folder `first` (`opcache`,
+    `opcache/x`, `./opcache`), or such a path as an option's value."""
+    word = unquote(text.lstrip("0123456789<>&| \t")).rpartition("=")[2].removeprefix("./")
+    return word == first or word.startswith(first + "/")
 
 
 def _and_above(folder: str) -> list[str]:
@@ -769,8 +807,8 @@ def late_run(stage: Stage, made_by: Instruction, folder: str) -> Instruction:
             break  # the legacy builder drops what a RUN below a VOLUME changes in it
         runs = after and instr.kind == "RUN" and not instr.is_json and not instr.heredocs
         script = split_commands(instr.args) if runs else None
-        if script is None or any(op.text == "||" for op in script.operators):
-            continue  # after `a || exit 0` the chown would not run when `a` fails
+        if script is None or any(op.text in ("||", "&") for op in script.operators):
+            continue  # after `a || exit 0` the chown would not run; after `a &` it races `a`
         if can_append(script) and not _mounts_over(instr, folder):
             found = instr
     return found

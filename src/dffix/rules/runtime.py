@@ -21,7 +21,7 @@ from dffix.lazy import lazy_re
 from dffix.memo import file_cache
 from dffix.records import NamedTuple
 from dffix.rules.apt import can_append, mount_target
-from dffix.syntax.shell import Command, Kind, Script, split_commands, unquote
+from dffix.syntax.shell import Command, Kind, Script, Token, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, Trivia
 
 # Official images whose entrypoint starts as root on purpose and then drops to the
@@ -666,22 +666,36 @@ _WRITE_NAME = lazy_re(
 
 def unconditional(script: Script | None, cmd: Command) -> bool:
     """Return whether `cmd` of `script` runs whenever its RUN succeeds, so that a `chown`
-    appended to the RUN finds what it made: at the top level, in an and-or list with no
-    `||` (`[ -f x ] && mkdir /x || true`), not run in the background (`mkdir /x & true`),
-    and first in its list unless that list is the script's last (`test -d y && mkdir /x;
-    echo done` succeeds without it; `test -d y && mkdir /x` as the last list does not)."""
-    if script is None or cmd.depth != 0:
+    appended to the RUN finds what it made. Only in a plain script: no compound command
+    (`if`, `for`, `{ }`, `( )`) and nothing in the background (`mkdir /x & true` races the
+    chown). Then `cmd` is not in a pipeline, its and-or list has no `||` (`[ -f x ] &&
+    mkdir /x || true`), and it is first in its list unless that list is the script's last
+    (`test -d y && mkdir /x; echo done` succeeds without it; as the last list, the RUN
+    fails instead)."""
+    if script is None or any(c.depth for c in script.commands):
         return False
     ops = script.operators
-    ends = [op for op in ops if op.text in (";", "&")]  # what ends an and-or list
+    if any(op.text in ("&", "(", ")") for op in ops):
+        return False
+    ends = [op for op in ops if op.text == ";"]  # what ends an and-or list, here
     start = max((op.end for op in ends if op.end <= cmd.start), default=0)
     after = [op for op in ends if op.start >= cmd.end]
     end = after[0].start if after else None
     inside = [op for op in ops if start <= op.start and (end is None or op.start < end)]
-    if any(op.text == "||" for op in inside) or (after and after[0].text == "&"):
+    if any(op.text == "||" for op in inside):
+        return False
+    if _piped(inside, cmd):
         return False
     last = not after or all(op is script.trailing for op in after)
     return last or not any(op.text == "&&" and op.start < cmd.start for op in inside)
+
+
+def _piped(inside: list[Token], cmd: Command) -> bool:
+    """Return whether `cmd` is in a pipeline: a `|` or `|&` right before or after it."""
+    before = [op for op in inside if op.end <= cmd.start]
+    following = [op for op in inside if op.start >= cmd.end]
+    near = ([before[-1]] if before else []) + ([following[0]] if following else [])
+    return any(op.text in ("|", "|&") for op in near)
 
 
 def configured(chain: tuple[Stage, ...], folder: str) -> bool:

@@ -21,6 +21,7 @@ from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules import runtime
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.user import _created_by as created_by
 from dffix.syntax.shell import Command, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction
 
@@ -1320,7 +1321,8 @@ class RootFinalUser(Rule):
                 edits.append(edit)
         for made_by in dict.fromkeys(f.made_by for f in made if f.made_by is not None):
             where = made_by.line.strip()
-            if named_owner and create is None and not _created_by(stage, made_by, owner):
+            # Not a shortcut of issue 14: the rule's own test, the same function.
+            if named_owner and create is None and not created_by(stage, made_by, owner):
                 return f"the user `{owner}` does not exist yet at `{where}`, where its folders would go to it"
             shell = shell_in_force(facts, stage, made_by)
             if posix_shell(shell) is None:
@@ -1415,27 +1417,6 @@ def _creates(instr: Instruction, name: str) -> bool:
         and bool(_USER_TOOLS.search(instr.args))
         and bool(re.search(rf"\b{re.escape(name)}\b", instr.args))
     )
-
-
-def _created_by(stage: Stage, instr: Instruction, owner: str) -> bool:
-    """Return whether the user `owner` names exists at the end of `instr`: created before
-    it, or by it (a `chown` appended to that RUN comes after its `useradd`), or by no RUN
-    of the stage (a stage it is built on, or the base image, has it)."""
-    name = owner.split(":", 1)[0]
-    if not any(_creates(other, name) for other in stage.instructions):
-        return True
-    return _created_before(stage, instr, owner) or _creates(instr, name)
-
-
-def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:
-    """Return whether a RUN of the stage before `instr` creates the user `owner` names."""
-    name = owner.split(":", 1)[0]
-    for other in stage.instructions:
-        if other is instr:
-            return False
-        if _creates(other, name):
-            return True
-    return True  # `instr` is in a stage this one is built on
 
 
 def _created_from(stage: Stage, instr: Instruction, owner: str) -> bool:

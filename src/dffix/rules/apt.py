@@ -726,11 +726,14 @@ def cleanup_command(commands: Iterable[Command]) -> str:
     """
     for cmd in commands:
         action = command_action(cmd)
-        if action is not None and action.installs:
-            wrappers = unwrap(cmd.argv)[0]
-            if any(w.rsplit("/", 1)[-1] == "sudo" for w in wrappers):
-                return f"sudo {CLEANUP}"
+        if action is not None and action.installs and sudo_wrapped(cmd.argv):
+            return f"sudo {CLEANUP}"
     return CLEANUP
+
+
+def sudo_wrapped(argv: tuple[str, ...]) -> bool:
+    """Return whether a command runs through `sudo` (among its `env`/`sudo` wrappers)."""
+    return any(w.rsplit("/", 1)[-1] == "sudo" for w in unwrap(argv)[0])
 
 
 def mount_target(value: str) -> str | None:

@@ -16,7 +16,7 @@ from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import Placed, file_cache
 from dffix.records import TYPE_CHECKING, NamedTuple
-from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell
+from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell, sudo_wrapped
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.pm import (
     OLD_APK_BASE,
@@ -1210,8 +1210,7 @@ def _apk_cache_removal(df: Dockerfile, run: Run, call: Call) -> Fix | None:
     script = run.found.script
     if script is None or not is_posix_shell(run.stage.shell_at(run.instr)):
         return None
-    sudo = any(w.rsplit("/", 1)[-1] == "sudo" for w in call.argv[: call.tool])
-    cleanup = f"{'sudo ' if sudo else ''}rm -rf {_APK_CACHE[0]}/*"
+    cleanup = f"{'sudo ' if sudo_wrapped(call.argv) else ''}rm -rf {_APK_CACHE[0]}/*"
     return append_cleanup(df, run.instr, script, lambda _: cleanup)
 
 

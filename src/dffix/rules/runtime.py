@@ -588,6 +588,7 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
 
     owned: set[str] = set()
     env: dict[str, str] = {}
+    chain = facts.chain(stage)
     for instr in stage.instructions:
         if instr.kind == "RUN" and ("mkdir" in instr.args or "chown" in instr.args):
             script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
@@ -602,8 +603,8 @@ def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:
                         add(path, f"`mkdir {path}`", instr)
                     elif (
                         (folder := _literal_dir(path)) is not None
-                        and configured(facts.chain(stage), folder)
-                        and left_empty(facts.chain(stage), instr, folder)
+                        and configured(chain, folder)
+                        and left_empty(chain, instr, folder)
                     ):
                         # A build step may still write there unseen (`php -l` fills an
                         # opcache folder): the user gets it after the stage's last RUN.
@@ -719,9 +720,19 @@ def configured(chain: tuple[Stage, ...], folder: str) -> bool:
     return False
 
 
+def _program(cmd: Command) -> str:
+    """Return the name of what a command runs, without its folder (`/bin/mkdir`: `mkdir`)."""
+    return (cmd.name or "").rsplit("/", 1)[-1]
+
+
+def _redirect_target(text: str) -> str:
+    """Return a token without a redirection's operator and descriptor (`2>> /x`: `/x`)."""
+    return text.lstrip("0123456789<>&| \t")
+
+
 def _is_echo(cmd: Command) -> bool:
     """Return whether the command is `echo` or `printf`: its words are text, not paths."""
-    return (cmd.name or "").rsplit("/", 1)[-1] in ("echo", "printf")
+    return _program(cmd) in ("echo", "printf")
 
 
 def _writes_file(redirect: str) -> bool:
@@ -776,7 +787,7 @@ def left_empty(chain: tuple[Stage, ...], made_by: Instruction, folder: str) -> b
                     return False
                 relative = posixpath.relpath(folder, workdir).split("/", 1)[0] if seen else None
                 for cmd in script.commands:
-                    if instr is made_by and (cmd.name or "").rsplit("/", 1)[-1] in _MAKES_ONLY:
+                    if instr is made_by and _program(cmd) in _MAKES_ONLY:
                         continue
                     # An echo's words are text: only where its output goes can fill a folder.
                     tokens = cmd.tokens
@@ -795,7 +806,7 @@ _MAKES_ONLY = ("mkdir", "chown", "chmod")  # commands of the mkdir's RUN that pu
 def _relative_to(text: str, first: str) -> bool:
     """Return whether a token is a relative path starting at folder `first` (`opcache`,
     `opcache/x`, `./opcache`), or such a path as an option's value."""
-    word = unquote(text.lstrip("0123456789<>&| \t")).rpartition("=")[2].removeprefix("./")
+    word = unquote(_redirect_target(text)).rpartition("=")[2].removeprefix("./")
     return word == first or word.startswith(first + "/")
 
 
@@ -876,7 +887,7 @@ def _may_name(text: str, redirect: bool, paths: list[str]) -> bool:
     the whole word, the value of an option (`--prefix=/srv`, `-C/srv`) or of `name=` or
     `name:`, a word of a command in a string (`sh -c "cp x /srv/"`); a redirection by its
     target. A word with a variable or `..` in it may name anything."""
-    word = unquote(text.lstrip("0123456789<>&| \t") if redirect else text)
+    word = unquote(_redirect_target(text) if redirect else text)
     if "$" in word or ".." in word:  # a variable, or a path that climbs (`../x`, `/z/../w`)
         return True
     return _names_root(word) or any(_names(word, path) for path in paths)
@@ -982,7 +993,7 @@ def _fills_cwd(instr: Instruction, workdir: str, current: str) -> bool:
     script = split_commands(instr.args) if not instr.is_json and not instr.heredocs else None
     if script is None:
         return True
-    return any((c.name or "").rsplit("/", 1)[-1] in _WRITES_CWD for c in script.commands)
+    return any(_program(c) in _WRITES_CWD for c in script.commands)
 
 
 def _variable_path(instr: Instruction) -> bool:
@@ -1002,7 +1013,7 @@ def _variable_path(instr: Instruction) -> bool:
 
 def chown_target(cmd: Command) -> str | None:
     """Return the `user[:group]` a `chown` command gives, or None for another command."""
-    if (cmd.name or "").rsplit("/", 1)[-1] != "chown":
+    if _program(cmd) != "chown":
         return None
     words = [a for a in cmd.argv[1:] if not a.startswith("-")]
     return words[0] if len(words) >= 2 else None
@@ -1042,7 +1053,7 @@ def _expand(word: str, env: dict[str, str]) -> str | None:
 
 
 def _mkdir_paths(cmd: Command) -> list[str]:
-    if (cmd.name or "").rsplit("/", 1)[-1] != "mkdir":
+    if _program(cmd) != "mkdir":
         return []
     paths, args = [], list(cmd.argv[1:])
     while args:

@@ -916,17 +916,11 @@ def _created_by(stage: Stage, instr: Instruction, owner: str) -> bool:
     name = owner.split(":", 1)[0]
     if not any(_creates(other, name) for other in stage.instructions):
         return True
-    return _created_before(stage, instr, owner) or _creates(instr, name)
-
-
-def _created_before(stage: Stage, instr: Instruction, owner: str) -> bool:
-    """Return whether a RUN of the stage before `instr` creates the user `owner` names."""
-    name = owner.split(":", 1)[0]
     for other in stage.instructions:
-        if other is instr:
-            return False
         if _creates(other, name):
             return True
+        if other is instr:
+            return False
     return True  # `instr` is in a stage this one is built on
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from collections.abc import Callable
+from functools import partial
 
 from dffix.records import NamedTuple, TypeVar
 from dffix.syntax.tree import Dockerfile, Instruction
@@ -260,15 +261,9 @@ class Facts(NamedTuple):
 
     def children(self, stage: Stage) -> tuple[Stage, ...]:
         """Return the stages built `FROM` this one, in file order."""
-
-        def by_parent() -> dict[int, list[Stage]]:
-            found: dict[int, list[Stage]] = {}
-            for s in self.stages:
-                if s.parent is not None:
-                    found.setdefault(s.parent, []).append(s)
-            return found
-
-        return tuple(self.cached("children", by_parent).get(stage.index, ()))
+        # A module function, not one nested here: mypyc cannot compile a function nested
+        # in a NamedTuple's method.
+        return tuple(self.cached("children", partial(_by_parent, self.stages)).get(stage.index, ()))
 
     def chain(self, stage: Stage) -> tuple[Stage, ...]:
         """Return `stage` and the stages of this file it is built FROM, nearest first."""
@@ -282,6 +277,15 @@ class Facts(NamedTuple):
         return str(stage.index) in self.referenced or (
             stage.name is not None and stage.name in self.referenced
         )
+
+
+def _by_parent(stages: tuple[Stage, ...]) -> dict[int, list[Stage]]:
+    """Return the stages of a file by the index of the stage each is built `FROM`."""
+    found: dict[int, list[Stage]] = {}
+    for s in stages:
+        if s.parent is not None:
+            found.setdefault(s.parent, []).append(s)
+    return found
 
 
 def _from_parts(instr: Instruction) -> tuple[str, str | None]:

@@ -163,9 +163,13 @@ def plain_words(command: str) -> tuple[Word, ...] | None:
     return tuple(words)
 
 
+_SURROGATES = (chr(0xD800), chr(0xDFFF))  # chr(): mypyc cannot compile a lone surrogate literal
+
+
 def _has_surrogates(text: str) -> bool:
     # Undecodable bytes kept as lone surrogates: JSON cannot carry them back.
-    return any("\ud800" <= c <= "\udfff" for c in text)
+    low, high = _SURROGATES
+    return any(low <= c <= high for c in text)
 
 
 class ShellFormCmd(Rule):

@@ -355,7 +355,7 @@ class MissingDockerignore(Rule):
         instr = whole_context_copy(df)
         if instr is None or has_ignore_file(context):
             return
-        notable = [n for n in context.names() if n in (*_VCS, "node_modules", ".venv", "venv", ".env")]
+        notable = [n for n in context.names() if n in _VCS or n in ("node_modules", ".venv", "venv", ".env")]
         holds = f" (the folder holds {', '.join(f'`{n}`' for n in notable)})" if notable else ""
         msg = (
             f"`{instr.kind}` copies the whole build context and there is no `.dockerignore`{holds};"

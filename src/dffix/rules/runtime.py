@@ -551,7 +551,7 @@ _SYSTEM = (
 
 def is_system_path(path: str) -> bool:
     """Return whether `path` is in a folder the system owns (`/usr`, `/etc`, `/tmp`, ...)."""
-    return path in ("/", *_SYSTEM_TOP) or any(path == p or path.startswith(p + "/") for p in _SYSTEM)
+    return path == "/" or path in _SYSTEM_TOP or any(path == p or path.startswith(p + "/") for p in _SYSTEM)
 
 
 def _literal_dir(path: str) -> str | None:

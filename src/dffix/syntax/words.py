@@ -58,8 +58,9 @@ class Word(NamedTuple):
 # What extractBuilderFlags takes for a space. It reads the line byte by byte, each byte
 # as a rune: ASCII spaces, and the bytes 0x85 and 0xA0, which are spaces as runes. A
 # character that is not ASCII starts with a byte that is none of these; a lone 0x85 or
-# 0xA0 byte (not UTF-8) is a surrogate here.
-_FLAG_SPACE = FLAG_SPACE_SET = frozenset("\t\n\v\f\r \udc85\udca0")
+# 0xA0 byte (not UTF-8) is a surrogate here. (Spelled with chr(): mypyc cannot compile
+# a string literal that holds a lone surrogate.)
+_FLAG_SPACE = FLAG_SPACE_SET = frozenset("\t\n\v\f\r " + chr(0xDC85) + chr(0xDCA0))
 
 
 def _cut_flag_word(ch: str) -> str | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dffix import cli, entry, rules as registry
+from dffix import cli, entry, rules as registry, version_line
 from dffix.docs import rule_markdown
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts
@@ -175,13 +175,14 @@ def test_quiet_prints_no_summary(project: Path, dffix: Run) -> None:
 
 
 def test_version(dffix: Run) -> None:
-    assert dffix("--version") == Ran(0, f"dffix {dffix_version()}\n".encode(), "")
+    assert dffix("--version") == Ran(0, version_line().encode(), "")
 
 
-def dffix_version() -> str:
-    from dffix import __version__
+def test_version_says_whether_the_build_is_compiled() -> None:
+    from dffix import __version__, fixer
 
-    return __version__
+    compiled = not fixer.__file__.endswith(".py")  # setup.py's mypyc build: an extension module
+    assert version_line() == f"dffix {__version__}{' (compiled)' if compiled else ''}\n"
 
 
 # -- folders --------------------------------------------------------------------

@@ -46,6 +46,7 @@ from dffix.syntax import Dockerfile, Form, Instruction, ParseError, Span, parse,
 from dffix.syntax.parser import _DIRECTIVE_RE, _directive_value
 from dffix.syntax.shell import split_commands
 from tests.corpus import corpus_files
+from tests.helpers import COMPILED
 
 buildkit: ModuleType | None
 try:
@@ -648,7 +649,9 @@ def assert_fix_is_sound(text: str, level: Applicability, options: dict[str, obje
     assert all(v.fix is not None and v.fix.applicability >= level for v in result.applied)
     out = result.text
     applied = {e for v in result.applied if v.fix for e in v.fix.edits}
-    chain = passes(text, out, steps)
+    # The compiled build calls apply_edits directly, so its passes are not recorded: the
+    # pure build checks each pass (CI runs both).
+    chain = [] if COMPILED else passes(text, out, steps)
     count(f"{level.name.lower()}: {min(len(chain), 3)} passes, {min(len(result.applied), 5)} fixes (capped)")
     for step in chain:
         assert_step_keeps_the_rest(step, applied)

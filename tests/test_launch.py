@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from dffix import __version__, cli, entry
+from dffix import cli, entry, version_line
 from dffix.launch import help_text, help_width
 from dffix.options import COMMAND_HELP, EXPLAIN, LIST_RULES, OPTIONS, TYPER_HELP_ROWS
 
@@ -70,7 +70,7 @@ def run(
 @pytest.mark.parametrize("module", [False, True], ids=["script", "python -m"])
 def test_script_and_module_print_the_same_version_and_help(module: bool) -> None:
     version = run("--version", module=module)
-    assert (version.returncode, version.stdout, version.stderr) == (0, f"dffix {__version__}\n", "")
+    assert (version.returncode, version.stdout, version.stderr) == (0, version_line(), "")
     for flag in ("--help", "-h"):
         helped = run(flag, env={"COLUMNS": "72"}, module=module)
         assert (helped.returncode, helped.stdout, helped.stderr) == (0, typer_help(70), "")
@@ -121,7 +121,7 @@ def test_prove_help_and_completion_still_answer() -> None:
 
 def test_the_entry_still_answers_version_and_help_itself(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert entry.main(["--version"]) == 0
-    assert capsysbinary.readouterr().out == f"dffix {__version__}\n".encode()
+    assert capsysbinary.readouterr().out == version_line().encode()
 
 
 def test_exiting_without_teardown_loses_no_output_and_keeps_the_code(tmp_path: Path) -> None:

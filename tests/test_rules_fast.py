@@ -24,7 +24,7 @@ from dffix.facts import Facts, Stage, compute_facts
 from dffix.rules import apt, practices, runtime, user
 from dffix.rules.deps import run as deps_run
 from dffix.syntax import Dockerfile, ParseError, parse
-from dffix.syntax.shell import Script, split_commands
+from dffix.syntax.shell import Command, Script, split_commands
 from dffix.syntax.tree import Directive, Instruction, Span, Trivia
 from tests.corpus import corpus_files, decode
 from tests.test_fuzz import dockerfiles, fuzz_settings, mutated
@@ -466,14 +466,7 @@ apt_words = st.lists(
 def test_apt_unwrap_and_command_action_shortcuts_agree_with_the_plain_loop(argv: list[str]) -> None:
     words = tuple(argv)
     assert apt.unwrap(words) == reference_apt_unwrap(words)
-    assert apt.command_action(_Cmd(words)) == reference_command_action(words)  # type: ignore[arg-type]
-
-
-class _Cmd:
-    """The one field `apt.command_action` reads of a command."""
-
-    def __init__(self, argv: tuple[str, ...]) -> None:
-        self.argv = argv
+    assert apt.command_action(Command((), 0, words)) == reference_command_action(words)
 
 
 def test_apt_command_actions_agree_with_the_plain_loop_on_the_corpus() -> None:

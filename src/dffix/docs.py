@@ -7,8 +7,10 @@ text out.
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from collections.abc import Sequence
+from functools import cache
 
 from dffix.rules.base import Fixability, Rule
 
@@ -40,10 +42,47 @@ def doc_filename(rule: type[Rule]) -> str:
 
 def docstring_markdown(rule: type[Rule]) -> str:
     """Return the rule's docstring with its indentation removed, ending in one newline."""
-    doc = rule.__doc__ or ""
+    doc = rule_doc(rule)
     first, _, rest = doc.partition("\n")
     body = (first.strip() + "\n" + textwrap.dedent(rest)).strip("\n")
     return "\n".join(line.rstrip() for line in body.split("\n")) + "\n"
+
+
+def rule_doc(rule: type[Rule]) -> str:
+    """Return the rule's docstring as written.
+
+    A build compiled with mypyc (setup.py) drops the docstrings of the classes it compiles:
+    then the docstring is read from the module's source, which the build ships beside the
+    compiled module.
+    """
+    if rule.__doc__:
+        return rule.__doc__
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    path = getattr(sys.modules.get(rule.__module__), "__file__", None) or ""
+    for suffix in EXTENSION_SUFFIXES:  # a compiled module: its source is beside it
+        if path.endswith(suffix):
+            return _class_docs(path[: -len(suffix)] + ".py").get(rule.__qualname__, "")
+    return ""  # pure: the class has no docstring
+
+
+@cache
+def _class_docs(path: str) -> dict[str, str]:
+    """Return the docstrings of the classes a Python source file defines, by qualified name."""
+    import ast
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+    except OSError:
+        return {}
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            doc = ast.get_docstring(node, clean=False)
+            if doc is not None:
+                found[node.name] = doc
+    return found
 
 
 def summary(rule: type[Rule]) -> str:

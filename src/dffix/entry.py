@@ -380,9 +380,9 @@ def _relative(path: str) -> str:
 def run(opts: Options) -> int:
     """Run one parsed command line; return the exit code."""
     if opts.version:
-        from dffix import __version__
+        from dffix import version_line
 
-        out(f"dffix {__version__}\n".encode())
+        out(version_line().encode())
         return EXIT_OK
     for word in (*(opts.select or ()), *opts.ignore):
         problem = selector_error(word)

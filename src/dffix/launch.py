@@ -28,9 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Shell completion (typer's `_DFFIX_COMPLETE`) always goes to typer.
     if len(args) == 1 and args[0] in ("--version", "--help", "-h") and "_DFFIX_COMPLETE" not in os.environ:
         if args[0] == "--version":
-            from dffix import __version__
+            from dffix import version_line
 
-            text = f"dffix {__version__}\n"
+            text = version_line()
         else:
             text = help_text(help_width())
         try:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from dffix.docs import rule_doc
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.fixer import FixResult, check, fix
@@ -470,7 +471,7 @@ def test_copies_with_and_without_shebang_get_no_fix(tmp_path: Path) -> None:
 
 
 def test_the_entrypoint_table_in_the_docs_is_the_one_the_rule_uses() -> None:
-    doc = ShellFormCmd.__doc__ or ""
+    doc = rule_doc(ShellFormCmd)
     for image, branch in ENTRYPOINT_BRANCHES.items():
         row = f"| `{image}` | " + ", ".join(f"`{p}`" for p in branch.firsts) + f" | {branch.does} |"
         assert row in doc, row
@@ -524,6 +525,6 @@ def test_a_shell_form_entrypoint_on_an_unknown_image_is_still_safe() -> None:
 
 
 def test_the_images_without_entrypoint_are_in_the_docs() -> None:
-    doc = " ".join((ShellFormCmd.__doc__ or "").split())
+    doc = " ".join(rule_doc(ShellFormCmd).split())
     for image in NO_ENTRYPOINT:
         assert f"`{image}`" in doc, image

@@ -94,7 +94,10 @@ def answers(exe: str | None, *args: str) -> str | None:
     """Return `exe` when it runs `exe ARGS` with exit code 0, else None."""
     if exe is None:
         return None
-    done = subprocess.run([exe, *args], capture_output=True, check=False)
+    try:
+        done = subprocess.run([exe, *args], capture_output=True, check=False)
+    except OSError:
+        return None
     return exe if done.returncode == 0 else None
 
 
@@ -168,6 +171,12 @@ class Tools:
         self.before_label = args.before_label
         self.hadolint = answers(tool("hadolint"), "--version")
         self.tally = answers(args.tally or tool("tally"), "version")
+        given = (("--before", args.before, self.before), ("--tally", args.tally, self.tally))
+        for option, path, found in given:
+            if path and not found:
+                why = "does not run (missing, or its version call failed)"
+                print(f"bench.py: {option} {path}: {why}", file=sys.stderr)
+                raise SystemExit(2)
 
     def dffixes(self) -> list[tuple[str, str]]:
         out = [("dffix", self.dffix)] if self.dffix else []

@@ -30,6 +30,7 @@ buildah 1.28 and the base images of bases.sh.
     sudo python3 scripts/image_trials/run.py [--dffix PATH] [--apps a,b]
         [--run-seconds 25] [--keep]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,11 @@ STEP_LINE = re.compile(r"^(\[\d+/\d+\] )?STEP \d+/\d+: ")
 # lookup fails the build ("layer not known"); that build is tried again
 STORE_RACE = re.compile(r"layer not known|image not known.*cache|identifier is not an image")
 # lines that mean trouble even when the app came up (shown, not used for "starts")
-TROUBLE = re.compile(r"PermissionError|Permission denied|EACCES|unable to open database|"
-                     r"OperationalError|read-only file system|Traceback", re.I)
+TROUBLE = re.compile(
+    r"PermissionError|Permission denied|EACCES|unable to open database|"
+    r"OperationalError|read-only file system|Traceback",
+    re.I,
+)
 
 
 @dataclass
@@ -180,20 +184,43 @@ class Trial:
         return b, steps, cached
 
     def _build(self, ctx: Path, tag: str, log: Path, cold: bool) -> tuple[Build, int, int]:
-        cmd = ["buildah", "bud", "--isolation", "chroot", "--pull=never", "--layers",
-               "--format", "docker", "--force-rm", "-f", str(ctx / "Dockerfile"), "-t", tag]
+        cmd = [
+            "buildah",
+            "bud",
+            "--isolation",
+            "chroot",
+            "--pull=never",
+            "--layers",
+            "--format",
+            "docker",
+            "--force-rm",
+            "-f",
+            str(ctx / "Dockerfile"),
+            "-t",
+            tag,
+        ]
         if cold:
             cmd.append("--no-cache")
         cmd.append(str(ctx))
         t0 = time.monotonic()
         try:
-            p = subprocess.run(cmd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=self.args.build_timeout, cwd=ctx, errors="replace")
+            p = subprocess.run(
+                cmd,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                timeout=self.args.build_timeout,
+                cwd=ctx,
+                errors="replace",
+            )
             rc, text = p.returncode, p.stdout
         except subprocess.TimeoutExpired as exc:
             rc = -1
-            text = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) \
+            text = (
+                (exc.stdout or b"").decode(errors="replace")
+                if isinstance(exc.stdout, bytes)
                 else (exc.stdout or "")
+            )
             text += f"\n[image-trials] build timed out after {self.args.build_timeout}s\n"
         secs = time.monotonic() - t0
         log.write_text(" ".join(shlex.quote(c) for c in cmd) + "\n" + text)
@@ -259,9 +286,16 @@ class Trial:
         ready_at: list[float] = []
         rx = re.compile(app.ready) if app.ready else None
         t0 = time.monotonic()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                text=True, errors="replace", bufsize=1)
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            text=True,
+            errors="replace",
+            bufsize=1,
+        )
 
         def reader() -> None:
             assert proc.stdout is not None
@@ -290,9 +324,14 @@ class Trial:
         th.join(timeout=5)
         st.ready = bool(ready_at)
         st.starts = (st.ready and (st.alive_at_end or st.exit_code == 0)) or st.alive_at_end
-        log.write_text(" ".join(shlex.quote(a) for a in argv) + "\n" + "\n".join(lines) + "\n"
-                       + f"[image-trials] ready={st.ready} alive_at_end={st.alive_at_end} "
-                       f"exit={st.exit_code} after {st.seconds}s\n")
+        log.write_text(
+            " ".join(shlex.quote(a) for a in argv)
+            + "\n"
+            + "\n".join(lines)
+            + "\n"
+            + f"[image-trials] ready={st.ready} alive_at_end={st.alive_at_end} "
+            f"exit={st.exit_code} after {st.seconds}s\n"
+        )
         # the most telling line: a specific error before a bare "Traceback"
         hits = [ln.strip() for ln in lines if TROUBLE.search(ln)]
         st.trouble = next((h for h in hits if not h.startswith("Traceback")), hits[0] if hits else "")[:160]
@@ -324,8 +363,10 @@ class Trial:
             had_ignore = (ctxs["fixed"] / ".dockerignore").exists()
             chk = sh([self.args.dffix, "--check", "--jobs", "1", str(ctxs["orig"] / "Dockerfile")])
             (adir / "dffix-check.out").write_text(chk.stdout + chk.stderr)
-            res.df301 = next((ln.split(" DF301 ", 1)[1] for ln in chk.stdout.splitlines()
-                              if " DF301 " in ln), "not reported")
+            res.df301 = next(
+                (ln.split(" DF301 ", 1)[1] for ln in chk.stdout.splitlines() if " DF301 " in ln),
+                "not reported",
+            )
             p = sh([self.args.dffix, "--unsafe-fixes", "--jobs", "1", str(ctxs["fixed"] / "Dockerfile")])
             res.dffix_exit = p.returncode
             res.dffix_output = (p.stdout + p.stderr).splitlines()
@@ -355,9 +396,12 @@ class Trial:
                         # the second rebuild take the first one's layers from the cache
                         fh.write(f"\n{mark} image-trials: one-line change ({v})\n")
                 var.rebuild, var.steps, var.cached_steps = self.build(
-                    ctx, tag, adir / f"rebuild-{v}.log", cold=False)
-                log_progress(f"{app.name}/{v}: rebuild ok={var.rebuild.ok} {var.rebuild.seconds}s "
-                             f"cached {var.cached_steps}/{var.steps}")
+                    ctx, tag, adir / f"rebuild-{v}.log", cold=False
+                )
+                log_progress(
+                    f"{app.name}/{v}: rebuild ok={var.rebuild.ok} {var.rebuild.seconds}s "
+                    f"cached {var.cached_steps}/{var.steps}"
+                )
                 if var.rebuild.ok:
                     var.start = self.start(app, tag, adir / f"start-{v}.log")
                     log_progress(f"{app.name}/{v}: starts={var.start.starts} uid={var.start.uid}")
@@ -394,15 +438,20 @@ def copy_missing(apps: list[App], apps_dir: Path, mirrors: Path) -> None:
         dest.mkdir(parents=True, exist_ok=True)
         tree = f"{app.commit}:{app.path}" if app.path else app.commit
         # files of 4 MiB and more are not in the snapshots: leave out what cannot be read
-        missing = [ln.split("\t", 1)[1] for ln in sh(
-            ["git", "-C", str(git), "ls-tree", "-r", tree]).stdout.splitlines()
-            if sh(["git", "-C", str(git), "cat-file", "-e", ln.split()[2]]).returncode != 0]
+        missing = [
+            ln.split("\t", 1)[1]
+            for ln in sh(["git", "-C", str(git), "ls-tree", "-r", tree]).stdout.splitlines()
+            if sh(["git", "-C", str(git), "cat-file", "-e", ln.split()[2]]).returncode != 0
+        ]
         archive = subprocess.run(
-            ["git", "-C", str(git), "archive", "--format=tar", tree, "--", ".",
-             *(f":!{m}" for m in missing)], capture_output=True, check=False)
+            ["git", "-C", str(git), "archive", "--format=tar", tree, "--", ".", *(f":!{m}" for m in missing)],
+            capture_output=True,
+            check=False,
+        )
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=False)
-        log_progress(f"{app.name}: copied from {git} {tree}"
-                     + (f" without {', '.join(missing)}" if missing else ""))
+        log_progress(
+            f"{app.name}: copied from {git} {tree}" + (f" without {', '.join(missing)}" if missing else "")
+        )
 
 
 def stop(proc: subprocess.Popen[str], mnt: str) -> None:
@@ -457,12 +506,16 @@ def yes(b: bool) -> str:
 
 
 def report_md(results: list[Result], args: argparse.Namespace, dffix_version: str) -> str:
-    out = [f"# image trials {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-           "", f"dffix: `{args.dffix}` ({dffix_version}), `--unsafe-fixes`; run up to "
-           f"{args.run_seconds}s, network off", "",
-           "| app | variant | builds | cold s | size | rebuild s (touch) | cached steps | uid | starts |"
-           " trouble in output |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        f"# image trials {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"dffix: `{args.dffix}` ({dffix_version}), `--unsafe-fixes`; run up to "
+        f"{args.run_seconds}s, network off",
+        "",
+        "| app | variant | builds | cold s | size | rebuild s (touch) | cached steps | uid | starts |"
+        " trouble in output |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     fails = []
     for r in results:
         if r.error and not r.variants:
@@ -474,14 +527,18 @@ def report_md(results: list[Result], args: argparse.Namespace, dffix_version: st
                 label += "" if r.dffix_changed else " (unchanged)"
             s = v.start
             starts = "" if not v.rebuild.ok else (yes(s.starts) + (" (ready)" if s.ready else ""))
-            rebuild = "" if not v.cold.ok else (
-                f"{v.rebuild.seconds}" if v.rebuild.ok else f"**failed** {v.rebuild.seconds}")
+            rebuild = (
+                ""
+                if not v.cold.ok
+                else (f"{v.rebuild.seconds}" if v.rebuild.ok else f"**failed** {v.rebuild.seconds}")
+            )
             retried = v.cold.retries + v.rebuild.retries
             out.append(
                 f"| {r.app} | {label} | {yes(v.cold.ok)} | {v.cold.seconds} | {v.cold.size} | "
                 f"{rebuild}{f' ({retried} retried)' if retried else ''} | "
                 f"{f'{v.cached_steps}/{v.steps}' if v.cold.ok else ''} | {s.uid} | {starts} | "
-                f"{s.trouble.replace('|', '/')} |")
+                f"{s.trouble.replace('|', '/')} |"
+            )
             if not v.cold.ok:
                 fails.append((f"{r.app}/{v.variant} build", v.cold.error_tail))
             elif not v.rebuild.ok:
@@ -510,9 +567,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-seconds", type=float, default=25)
     ap.add_argument("--build-timeout", type=float, default=900)
     ap.add_argument("--keep", action="store_true", help="keep the temp copies of the apps")
-    ap.add_argument("--copy-missing", action="store_true",
-                    help="first copy apps missing from --apps-dir out of the fetched snapshots "
-                    "under --mirrors (git archive of repo@commit:path)")
+    ap.add_argument(
+        "--copy-missing",
+        action="store_true",
+        help="first copy apps missing from --apps-dir out of the fetched snapshots "
+        "under --mirrors (git archive of repo@commit:path)",
+    )
     ap.add_argument("--mirrors", default="/work/.mirror")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
@@ -546,9 +606,17 @@ def main(argv: list[str] | None = None) -> int:
     for app in apps:
         log_progress(f"{app.name}: start")
         results.append(trial.trial(app))
-        (out / "report.json").write_text(json.dumps(
-            {"dffix": args.dffix, "dffix_version": version, "run_seconds": args.run_seconds,
-             "results": [asdict(r) for r in results]}, indent=1))
+        (out / "report.json").write_text(
+            json.dumps(
+                {
+                    "dffix": args.dffix,
+                    "dffix_version": version,
+                    "run_seconds": args.run_seconds,
+                    "results": [asdict(r) for r in results],
+                },
+                indent=1,
+            )
+        )
         (out / "report.md").write_text(report_md(results, args, version))
     print((out / "report.md").read_text())
     print(f"written: {out}/report.md, {out}/report.json", file=sys.stderr)

@@ -4,7 +4,7 @@ Run from the repository root with the project's virtualenv:
 
     .venv/bin/python benchmarks/bench.py [--runs N] [--corpus DIR]
         [--before OTHER_DFFIX [--before-label TEXT]] [--tally TALLY]
-        [--parts start,file,batch,process,scale]
+        [--parts start,file,sizes,batch,process,scale]
 
 Standard library only. Prints numbers and ratios and asserts nothing;
 benchmarks/README.md has the targets to compare them with. `--before` names another
@@ -31,7 +31,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 # 40 lines: apt-get split over several RUNs, a long continued RUN, ONBUILD ADD, CMD.
 TYPICAL = Path("shipwright/0b4a729fc9437a3f057304d8f8d0407fabc8330a/Dockerfile")
 BIN = Path(sys.executable).parent
-PARTS = ("start", "file", "batch", "process", "scale", "instructions")
+PARTS = ("start", "file", "sizes", "batch", "process", "scale", "instructions")
 
 # Runs a command (stdin from argv[1], "-" for none); prints its wall time (s), its CPU
 # time (user + system, s), the peak RSS (KiB) of the largest process in it and, when
@@ -164,13 +164,18 @@ def read(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "surrogateescape")
 
 
+def absolute(exe: str | None) -> str | None:
+    """`exe` with a folder in it made absolute: the one-file commands run elsewhere."""
+    return os.path.abspath(exe) if exe and os.sep in exe else exe
+
+
 class Tools:
     def __init__(self, args: argparse.Namespace) -> None:
         self.dffix = answers(tool("dffix"), "--version")
-        self.before = answers(args.before, "--version") if args.before else None
+        self.before = answers(absolute(args.before), "--version") if args.before else None
         self.before_label = args.before_label
         self.hadolint = answers(tool("hadolint"), "--version")
-        self.tally = answers(args.tally or tool("tally"), "version")
+        self.tally = answers(absolute(args.tally) or tool("tally"), "version")
         given = (("--before", args.before, self.before), ("--tally", args.tally, self.tally))
         for option, path, found in given:
             if path and not found:
@@ -223,6 +228,54 @@ def bench_one_file(path: Path, tools: Tools, runs: int) -> None:
             row(f"{name} --diff FILE", timed([exe, "--diff", str(copy)]), base, "hadolint")
             row(f"{name} - < FILE", timed([exe, "-"], stdin=copy), base, "hadolint")
             row(f"{name} --check FILE", timed([exe, "--check", str(copy)]), base, "hadolint")
+
+
+def typical_sized(files: list[Path], typical: Path) -> list[Path]:
+    """The corpus files within 0.8-1.25x of the typical file's size in bytes (54 files)."""
+    size = typical.stat().st_size
+    return [p for p in files if 0.8 * size <= p.stat().st_size <= 1.25 * size]
+
+
+def bench_sizes(files: list[Path], tools: Tools, runs: int) -> None:
+    """Each file of the typical file's size, whole process: dffix --diff against hadolint.
+
+    How long hadolint takes depends on the file much more than dffix's time does (most of
+    it is ShellCheck on the RUNs: ~0 ms for `FROM alpine`, 26-90 ms for files of about
+    1 KB), so one file's ratio says little about the next one's. Per file, every command
+    runs `runs` times, alternating, each in a folder holding only the file; the ratio is
+    of the medians. Printed: the spread of the per-file ratios.
+    """
+    if not tools.hadolint:
+        return
+    print(f"files of the typical file's size ({len(files)}), whole process, {runs} runs each, alternating")
+    print("    per file: median wall time / hadolint's; the spread of those ratios over the files")
+    ratios: dict[str, list[float]] = {name: [] for name, _ in tools.dffixes()}
+    hadolint_ms: list[float] = []
+    for path in files:
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / "Dockerfile"
+            shutil.copyfile(path, copy)
+            cmds = {"hadolint": [tools.hadolint, "--no-fail", str(copy)]}
+            cmds.update((name, [exe, "--diff", str(copy)]) for name, exe in tools.dffixes())
+            for cmd in cmds.values():
+                once(cmd, cwd=copy.parent)  # warm-up
+            walls: dict[str, list[float]] = {name: [] for name in cmds}
+            for _ in range(runs):
+                for name, cmd in cmds.items():
+                    walls[name].append(once(cmd, cwd=copy.parent)[0])
+        base = statistics.median(walls["hadolint"])
+        hadolint_ms.append(base * 1000)
+        for name in ratios:
+            ratios[name].append(statistics.median(walls[name]) / base)
+    low, high = min(hadolint_ms), max(hadolint_ms)
+    print(f"    hadolint FILE: median {statistics.median(hadolint_ms):.1f} ms, {low:.1f}-{high:.1f} ms")
+    for name, found in ratios.items():
+        q1, q2, q3 = statistics.quantiles(found, n=4) if len(found) > 1 else (found * 3)
+        over = sum(r > 1.0 for r in found)
+        print(
+            f"    {name + ' --diff FILE':30} median {q2:5.2f}x hadolint, quartiles {q1:.2f}-{q3:.2f}x,"
+            f" {min(found):.2f}-{max(found):.2f}x; above 1.0x: {over} of {len(found)}"
+        )
 
 
 def instructions(cmd: Sequence[str], stdin: Path | None = None) -> int:
@@ -510,6 +563,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
     if "file" in parts and tools.dffix and typical.is_file():
         bench_one_file(typical, tools, args.runs)
+        print()
+    if "sizes" in parts and tools.dffix and typical.is_file():
+        bench_sizes(typical_sized(files, typical), tools, max(5, args.runs // 4))
         print()
     if "batch" in parts and tools.dffix and files:
         bench_batch(corpus, files, tools, max(1, args.runs // 5), args.hadolint_runs)

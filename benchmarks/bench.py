@@ -240,8 +240,8 @@ def bench_sizes(files: list[Path], tools: Tools, runs: int) -> None:
     """Each file of the typical file's size, whole process: dffix --diff against hadolint.
 
     How long hadolint takes depends on the file much more than dffix's time does (most of
-    it is ShellCheck on the RUNs: ~0 ms for `FROM alpine`, 26-90 ms for files of about
-    1 KB), so one file's ratio says little about the next one's. Per file, every command
+    it is ShellCheck on the RUNs: ~0 ms for `FROM alpine`, 5.9-92 ms over these files on
+    2026-12-04), so one file's ratio says little about the next one's. Per file, every command
     runs `runs` times, alternating, each in a folder holding only the file; the ratio is
     of the medians. Printed: the spread of the per-file ratios.
     """

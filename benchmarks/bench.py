@@ -172,7 +172,7 @@ def absolute(exe: str | None) -> str | None:
 class Tools:
     def __init__(self, args: argparse.Namespace) -> None:
         self.dffix = answers(tool("dffix"), "--version")
-        self.before = answers(absolute(args.before), "--version") if args.before else None
+        self.before = answers(absolute(args.before), "--version")
         self.before_label = args.before_label
         self.hadolint = answers(tool("hadolint"), "--version")
         self.tally = answers(absolute(args.tally) or tool("tally"), "version")

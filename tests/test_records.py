@@ -77,6 +77,36 @@ def test_the_same_classes_as_typing() -> None:
         a.a = 2
 
 
+def test_the_shared_methods_answer_as_namedtuples_own() -> None:
+    """Every record shares one _make, _replace, __repr__ and _asdict: same answers, same errors."""
+    theirs, mine = _build(typing.NamedTuple), _build(records.NamedTuple)
+    for name in ("Plain", "WithDefaults"):
+        values = [1, ("x",), "z"][: len(theirs[name]._fields)]
+        a, b = mine[name]._make(values), theirs[name]._make(values)
+        assert (type(a), a) == (mine[name], b)
+        assert repr(a) == repr(b) and a._asdict() == b._asdict()
+        assert mine[name].__match_args__ == theirs[name].__match_args__ == mine[name]._fields
+        for field in mine[name]._fields:
+            assert getattr(mine[name], field).__doc__ == getattr(theirs[name], field).__doc__
+
+        def too_long(record: Any) -> None:
+            record._make([1, 2, 3, 4])
+
+        def unknown_field(record: Any) -> None:
+            record._make([1, ("x",), "z"][: len(record._fields)])._replace(zz=1)
+
+        for call in (too_long, unknown_field):
+            with pytest.raises((TypeError, ValueError)) as mine_error:
+                call(mine[name])
+            with pytest.raises((TypeError, ValueError)) as their_error:
+                call(theirs[name])
+            assert (mine_error.type, str(mine_error.value)) == (their_error.type, str(their_error.value))
+    with pytest.raises(ValueError, match="Field names cannot start with an underscore: '_a'"):
+
+        class Hidden(records.NamedTuple):
+            _a: int  # type: ignore[misc]
+
+
 def test_refuses_what_typing_refuses() -> None:
     for base in (typing.NamedTuple, records.NamedTuple):
         with pytest.raises(TypeError, match="Non-default namedtuple field b cannot follow default field a"):

@@ -5,9 +5,12 @@ again. `typing.NamedTuple` checks each field's annotation: with postponed annota
 (`from __future__ import annotations`) every one is a string it compiles into a
 ForwardRef, which made the records cost more to define than fixing a typical file
 (cProfile of `dffix --diff FILE`: 80 classes, 57 ms of 166 ms profiled). This one builds
-the same `collections.namedtuple` class from the same class statement (fields in order,
-defaults, docstring, methods and properties, `__module__` and `__qualname__`) and keeps
-the annotations as the strings they are; type checkers see `typing.NamedTuple`.
+the class `collections.namedtuple` builds from the same class statement (fields in order,
+defaults, docstring, methods and properties, `__module__` and `__qualname__`), in one
+`type()` call, and keeps the annotations as the strings they are; type checkers see
+`typing.NamedTuple`. namedtuple's `_make`, `_replace`, `__repr__`, `_asdict` and
+`__getnewargs__` are closures made afresh for each class; here every record shares one of
+each, which reads the fields from the record (their docstrings name no class).
 
 Only the class form is supported; the one other base allowed is Generic, as in typing.
 tests/test_records.py builds classes both ways and compares them.
@@ -20,13 +23,12 @@ only: at run time a TypeVar is its name and `Generic[T]` adds nothing to a recor
 
 from __future__ import annotations
 
-import collections
-from collections import namedtuple
-
 TYPE_CHECKING = False  # mypy takes the branch below as true; nothing imports typing here
 if TYPE_CHECKING:
     from typing import Generic as Generic, NamedTuple as NamedTuple, TypeVar as TypeVar
 else:
+    import sys
+    from collections import _tuplegetter
 
     def TypeVar(name, *constraints, **options):
         """Stands in for typing.TypeVar in annotations (postponed: never evaluated)."""
@@ -45,6 +47,62 @@ else:
     )
     _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
 
+    def _make(cls, iterable):
+        result = tuple.__new__(cls, iterable)
+        if len(result) != len(cls._fields):
+            raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(result)}")
+        return result
+
+    def _replace(self, /, **kwds):
+        result = self._make(map(kwds.pop, self._fields, self))
+        if kwds:
+            raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+        return result
+
+    def __repr__(self):
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self, strict=True))
+        return f"{self.__class__.__name__}({shown})"
+
+    def _asdict(self):
+        return dict(zip(self._fields, self, strict=True))
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+    _make.__doc__ = "Make a new record from a sequence or iterable"
+    _replace.__doc__ = "Return a new record replacing specified fields with new values"
+    __repr__.__doc__ = "Return a nicely formatted representation string"
+    _asdict.__doc__ = "Return a new dict which maps field names to their values."
+    __getnewargs__.__doc__ = "Return self as a plain tuple.  Used by copy and pickle."
+    # namedtuple's methods, once for every record: they read the fields from the class
+    _METHODS = {
+        "_make": classmethod(_make),
+        "_replace": _replace,
+        "__repr__": __repr__,
+        "_asdict": _asdict,
+        "__getnewargs__": __getnewargs__,
+    }
+    _GETTERS = []  # field index -> namedtuple's getter for it (it holds no class)
+    _TEMPLATES = {}  # field count -> the code of namedtuple's `__new__` lambda, fields renamed
+    _HEAD = "lambda _cls, "
+
+    def _new(typename, names, defaults):
+        """namedtuple's `lambda _cls, a, b: _tuple_new(_cls, (a, b))`, from one compiled
+        template per field count (namedtuple compiles one per class with eval)."""
+        code = _TEMPLATES.get(len(names))
+        if code is None:
+            params = "".join(f"_{i}, " for i in range(len(names)))
+            template = f"{_HEAD}{params}: _tuple_new(_cls, ({params}))"
+            code = _TEMPLATES[len(names)] = eval(template, {"__builtins__": {}}).__code__
+        namespace = {"_tuple_new": tuple.__new__, "__builtins__": {}, "__name__": f"namedtuple_{typename}"}
+        new = type(_new)(code.replace(co_varnames=("_cls", *names)), namespace)
+        arg_list = ", ".join(names) + ("," if len(names) == 1 else "")
+        new.__name__ = "__new__"
+        new.__qualname__ = f"{typename}.__new__"
+        new.__doc__ = f"Create new instance of {typename}({arg_list})"
+        new.__defaults__ = defaults
+        return new, arg_list
+
     class _RecordMeta(type):
         def __new__(cls, typename, bases, ns):
             others = tuple(base for base in bases if base is not _Record and base is not Generic)
@@ -55,8 +113,9 @@ else:
                 if others != (generic,):
                     raise TypeError("can only inherit from a NamedTuple type and Generic")
             types = ns.get("__annotations__", {})
+            names = tuple(map(sys.intern, types))
             default_names = []
-            for name in types:
+            for name in names:
                 if name in ns:
                     default_names.append(name)
                 elif default_names:
@@ -64,47 +123,41 @@ else:
                         f"Non-default namedtuple field {name} cannot follow default field"
                         f"{'s' if len(default_names) > 1 else ''} {', '.join(default_names)}"
                     )
-            # namedtuple() compiles one `lambda` per class with eval (81 classes: 8.7% of a
-            # typical `dffix --diff FILE`); _lambda_eval hands it the same function built
-            # from one compiled template per field count.
-            collections.eval = _lambda_eval
-            try:
-                record = namedtuple(
-                    typename, list(types), defaults=[ns[n] for n in default_names], module=ns["__module__"]
-                )
-            finally:
-                del collections.eval
-            record.__annotations__ = record.__new__.__annotations__ = dict(types)
-            if generic is not None:
-                record.__bases__ = tuple(tuple if base is _Record else base for base in bases)
-                record.__class_getitem__ = classmethod(generic.__class_getitem__.__func__)
+                if name.startswith("_"):
+                    raise ValueError(f"Field names cannot start with an underscore: {name!r}")
+            # The class namedtuple() makes, in one type() call: namedtuple makes the class
+            # and its methods afresh (a closure each, one eval), then the class statement's
+            # names are set on it one by one, which cost 60 us a record, 5 ms a start.
+            typename = sys.intern(typename)
+            new, arg_list = _new(typename, names, tuple(ns[n] for n in default_names))
+            body = {
+                "__doc__": f"{typename}({arg_list})",
+                "__slots__": (),
+                "_fields": names,
+                "_field_defaults": {n: ns[n] for n in default_names},
+                "__new__": new,
+                **_METHODS,
+                "__match_args__": names,
+            }
+            while len(_GETTERS) < len(names):
+                index = len(_GETTERS)
+                _GETTERS.append(_tuplegetter(index, sys.intern(f"Alias for field number {index}")))
+            body.update(zip(names, _GETTERS, strict=False))  # _GETTERS may be longer
             for key, value in ns.items():
                 if key in _PROHIBITED:
                     raise AttributeError("Cannot overwrite NamedTuple attribute " + key)
-                if key not in _SPECIAL and key not in record._fields:
-                    setattr(record, key, value)
+                if key not in _SPECIAL and key not in names:
+                    body[key] = value
+            body["__module__"] = ns["__module__"]
+            body["__annotations__"] = new.__annotations__ = dict(types)
+            record = type.__new__(type, typename, (tuple,), body)
             if generic is not None:
+                record.__bases__ = tuple(tuple if base is _Record else base for base in bases)
+                record.__class_getitem__ = classmethod(generic.__class_getitem__.__func__)
                 record.__init_subclass__()
             return record
 
     _Record = type.__new__(_RecordMeta, "NamedTuple", (), {})
-
-    _TEMPLATES = {}  # field count -> the code of namedtuple's __new__ lambda, fields renamed
-    _HEAD = "lambda _cls, "
-
-    def _lambda_eval(source, namespace):
-        """Evaluate namedtuple's `lambda _cls, a, b: _tuple_new(_cls, (a, b))`, or anything
-        else with eval: the function is the template's code with the fields' names."""
-        arg_list = source[len(_HEAD) : source.find(":")]
-        if source != f"{_HEAD}{arg_list}: _tuple_new(_cls, ({arg_list}))":
-            return eval(source, namespace)
-        names = tuple(name.strip() for name in arg_list.split(",") if name.strip())
-        code = _TEMPLATES.get(len(names))
-        if code is None:
-            params = "".join(f"_{i}, " for i in range(len(names)))
-            template = f"{_HEAD}{params}: _tuple_new(_cls, ({params}))"
-            code = _TEMPLATES[len(names)] = eval(template, {"__builtins__": {}}).__code__
-        return type(_lambda_eval)(code.replace(co_varnames=("_cls", *names)), namespace)
 
     def NamedTuple(typename, fields=None, /, **kwargs):
         """Stands in for typing.NamedTuple in class statements only."""

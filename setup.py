@@ -39,6 +39,8 @@ COMPILED = [
     "src/dffix/rules/user.py",
     "src/dffix/rules/deps/commands.py",
     "src/dffix/rules/deps/context.py",
+    "src/dffix/rules/deps/findings.py",
+    "src/dffix/rules/deps/installers.py",
     "src/dffix/rules/deps/copies.py",
     "src/dffix/rules/deps/layout.py",
     "src/dffix/rules/deps/model.py",

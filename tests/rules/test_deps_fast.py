@@ -18,15 +18,16 @@ from hypothesis import given, strategies as st
 
 from dffix import memo
 from dffix.facts import BuildContext, Stage, compute_facts
-from dffix.rules import deps, dockerignore
-from dffix.rules.deps import commands, run
+from dffix.rules import dockerignore
+from dffix.rules.deps import commands, findings, installers, run
 from dffix.rules.deps.context import Presence, View, ignore_rules
 from dffix.rules.deps.copies import Mapping
+from dffix.rules.deps.installers import may_install
 from dffix.rules.deps.layout import Lines
-from dffix.rules.deps.model import Tool
+from dffix.rules.deps.model import Cd, Tool
 from dffix.rules.deps.paths import ABS, WORKDIR, Loc, has_glob
 from dffix.rules.deps.planner import Clash, _glob_prefix, mapping_clash, stage_view, workdirs
-from dffix.rules.deps.run import may_install, run_plan
+from dffix.rules.deps.run import run_plan
 from dffix.syntax import Dockerfile, parse
 from dffix.syntax.shell import Kind, split_commands
 from dffix.syntax.tree import Instruction
@@ -42,7 +43,7 @@ def _forget() -> Iterator[None]:
 
 
 def reference_installs(stage: Stage) -> bool:
-    """`deps._installs` as it was: every RUN's plan read until one has a tool."""
+    """`findings._installs` as it was: every RUN's plan read until one has a tool."""
     if "RUN" not in stage.kinds:
         return False
     wds = workdirs(stage)
@@ -122,7 +123,7 @@ def test_may_install_misses_no_tool_on_the_corpus() -> None:
 def test_installs_is_the_plain_reading_on_the_corpus() -> None:
     for _df, facts in parsed(corpus_texts()):
         for stage in facts.stages:
-            assert (deps._installs(stage) is not None) == reference_installs(stage)
+            assert (findings._installs(stage) is not None) == reference_installs(stage)
         memo.forget()
 
 
@@ -241,7 +242,7 @@ def test_may_install_misses_no_tool_in_generated_runs(line: str) -> None:
     assert isinstance(df, Dockerfile)
     facts = compute_facts(df)
     for stage in facts.stages:
-        assert (deps._installs(stage) is not None) == reference_installs(stage)
+        assert (findings._installs(stage) is not None) == reference_installs(stage)
     for instr in df.all_instructions:
         assert run._run_commands(instr, SH) == reference_run_commands(instr, SH)
         if instr.kind == "RUN" and not may_install(instr):
@@ -259,15 +260,23 @@ _WORDS = (
 @fuzz_settings(400)
 @given(st.lists(st.sampled_from(_WORDS), max_size=6).map(tuple))
 def test_is_installer_misses_no_tool(argv: tuple[str, ...]) -> None:
-    assert commands.is_installer(argv) == reference_is_installer(argv)
-    if not commands.is_installer(argv):
+    assert installers.is_installer(argv) == reference_is_installer(argv)
+    if not installers.is_installer(argv):
         assert not isinstance(commands.command_effect(argv), Tool)
 
 
 def reference_is_installer(argv: tuple[str, ...]) -> bool:
-    """`commands.is_installer` read the plain way: the tool name command_effect reads."""
-    argv = commands._unwrap(argv)
-    return bool(argv) and commands._tool_name(argv)[0] in commands._INSTALLERS
+    """`installers.is_installer` read the plain way: the tool name command_effect reads."""
+    argv = installers.unwrap(argv)
+    return bool(argv) and installers.tool_name(argv)[0] in installers.INSTALLERS
+
+
+def test_the_installers_are_the_commands_with_a_reader_that_may_return_a_tool() -> None:
+    """installers.py names them without importing the readers; commands.py maps them."""
+    assert frozenset(commands._HANDLERS) - {"cd"} == installers.INSTALLERS
+    for name in commands._HANDLERS:
+        effect = commands.command_effect((name, "install"))
+        assert (name in installers.INSTALLERS) == (not isinstance(effect, Cd)), name
 
 
 def test_is_installer_is_the_plain_reading_on_the_corpus() -> None:
@@ -275,7 +284,7 @@ def test_is_installer_is_the_plain_reading_on_the_corpus() -> None:
         for instr in df.all_instructions:
             script = split_commands(instr.args) if instr.kind == "RUN" else None
             for cmd in script.commands if script else ():
-                assert commands.is_installer(cmd.argv) == reference_is_installer(cmd.argv)
+                assert installers.is_installer(cmd.argv) == reference_is_installer(cmd.argv)
 
 
 @pytest.mark.parametrize(
@@ -383,3 +392,24 @@ def test_whole_context_copy_is_the_plain_reading(lines: list[str]) -> None:
 def test_whole_context_copy_is_the_plain_reading_on_the_corpus() -> None:
     for df, _ in parsed(corpus_texts()):
         assert dockerignore.whole_context_copy(df) is reference_whole_context_copy(df)
+
+
+@pytest.mark.parametrize(
+    ("run", "loaded"), [("RUN apt-get install -y gcc", False), ("RUN pip install -r r.txt", True)]
+)
+def test_the_planner_loads_only_for_a_file_that_may_install(tmp_path: Path, run: str, loaded: bool) -> None:
+    """A whole `--diff` run: without a RUN that may install, DF202's model never loads."""
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text(f"FROM python:3.12\nCOPY . /app\n{run}\nCMD python /app/main.py\n")
+    heavy = ("dffix.rules.deps.findings", "dffix.rules.deps.planner", "dffix.rules.deps.commands")
+    code = (
+        "import sys; from dffix.launch import main; main(sys.argv[1:]); "
+        f"print(sorted(m for m in sys.modules if m in {heavy!r}), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--diff", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.stdout.startswith("---"), done.stderr
+    assert done.stderr.splitlines()[-1] == (repr(sorted(heavy)) if loaded else "[]"), done.stderr

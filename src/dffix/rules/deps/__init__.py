@@ -25,14 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dffix.edits import Fix
-from dffix.facts import Facts, Stage
+from dffix.facts import Facts
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.rules.deps.context import View
-from dffix.rules.deps.layout import Lines
-from dffix.rules.deps.paths import Loc
-from dffix.rules.deps.planner import Finding, install_findings, short, stage_view, workdirs
-from dffix.rules.deps.run import may_install, run_plan
+from dffix.rules.deps.installers import may_install
 from dffix.syntax.tree import Dockerfile
 
 
@@ -148,51 +143,9 @@ class CopyAllBeforeInstall(Rule):
     fixability = Fixability.SOMETIMES
 
     def check(self, df: Dockerfile, facts: Facts) -> Iterator[Violation]:
-        view: View | None = None
-        lines: Lines | None = None
-        for stage in facts.stages:
-            wds = _installs(stage)
-            if wds is None:
-                continue  # every finding starts from an install: the copies need no reading
-            if view is None or lines is None:
-                view, lines = View.of(facts.context), Lines(df)
-            sv = stage_view(df, stage, view, lines, wds)
-            reported: set[int] = set()
-            claimed: set[int] = set()  # copies an earlier install in the stage reports
-            for k in range(len(sv.steps)):
-                for found in install_findings(sv, k, frozenset(claimed)):
-                    claimed.update(found.indexes)
-                    if found.copy.span.start not in reported:
-                        reported.add(found.copy.span.start)
-                        yield self._violation(found, stage)
+        # Every finding starts from an install, and most files run none: the rest of the
+        # rule (4 ms of a start) loads only when a RUN may install.
+        if any(may_install(instr) for instr in df.instructions("RUN")):
+            from dffix.rules.deps.findings import violations
 
-    def _violation(self, found: Finding, stage: Stage) -> Violation:
-        more = f" and {found.others} more {'copy' if found.others == 1 else 'copies'}" if found.others else ""
-        base = (
-            f"`{short(found.copy.line)}`{more} {'come' if more else 'comes'} before "
-            f"`{short(found.install.words)}`, so a change to any copied file re-runs the install"
-        )
-        span = found.copy.keyword_span
-        if found.edits is None:
-            return self.violation(span, message=f"{base}; not fixed: {found.problem}")
-        if found.unsure is None:
-            fix = Fix.safe(*found.edits)
-            return self.violation(span, fix, message=base, isolation=f"stage:{stage.index}")
-        fix = Fix.unsafe(*found.edits)
-        return self.violation(span, fix, message=f"{base}; {found.unsure}", isolation=f"stage:{stage.index}")
-
-
-def _installs(stage: Stage) -> list[Loc] | None:
-    """Return the stage's `workdirs` when a RUN of it runs an install tool (as `stage_view`
-    reads it), None when none does."""
-    if "RUN" not in stage.kinds:
-        return None
-    wds: list[Loc] | None = None
-    for n, instr in enumerate(stage.instructions):
-        if instr.kind != "RUN" or not may_install(instr):
-            continue  # no install tool in its text: its plan has none
-        wds = wds or workdirs(stage)
-        plan = run_plan(instr, stage.shell_at(instr), wds[n])
-        if plan is not None and plan.tools:
-            return wds
-    return None
+            yield from violations(self, df, facts)

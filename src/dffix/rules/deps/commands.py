@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from dffix.lazy import lazy_re
 from dffix.rules.deps.golang import go_command, go_mod_content
+from dffix.rules.deps.installers import tool_name, unwrap
 from dffix.rules.deps.model import SYSTEM_WRITES, USERS, Cd, Effect, Tool, Writes
 from dffix.rules.deps.node import node_content, npm_command, pnpm_command, yarn_command
 from dffix.rules.deps.php import composer_content, composer_effect
@@ -75,10 +76,10 @@ def fetch_effect(name: str, args: tuple[str, ...]) -> Effect | None:
 
 def command_effect(argv: tuple[str, ...]) -> Effect | None:
     """Return what a simple command does to the project folder; None when unknown."""
-    argv = _unwrap(argv)
+    argv = unwrap(argv)
     if not argv:
         return None
-    name, args = _tool_name(argv)
+    name, args = tool_name(argv)
     if name is None:
         return None
     if args in _VERSION_ARGS:
@@ -101,39 +102,6 @@ def command_effect(argv: tuple[str, ...]) -> Effect | None:
     return None
 
 
-def _unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
-    """Drop `NAME=value` prefixes and a plain `sudo`."""
-    i = 0
-    while i < len(argv) and "=" in argv[i] and _ASSIGNMENT.match(argv[i]):
-        i += 1
-    argv = argv[i:]
-    if argv[:1] == ("sudo",) and len(argv) > 1 and not argv[1].startswith("-"):
-        argv = argv[1:]
-    return argv
-
-
-_ASSIGNMENT = lazy_re(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_PYTHON = lazy_re(r"python[0-9.]*")
-_PIP = lazy_re(r"pip[0-9.]*")
-
-
-def _tool_name(argv: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
-    """Return the tool a command runs (`pip` for `python3 -m pip`) and its arguments."""
-    name = argv[0].rsplit("/", 1)[-1]
-    args = argv[1:]
-    if name.startswith("python") and _PYTHON.fullmatch(name):
-        if args[:1] == ("-m",) and len(args) > 1:
-            return _tool_name(args[1:])
-        return None, args
-    if name.startswith("pip") and _PIP.fullmatch(name):
-        return "pip", args
-    if name == "bundler":
-        return "bundle", args
-    if "$" in name:
-        return None, args
-    return name, args
-
-
 def _cd(args: tuple[str, ...], words: str) -> Effect | None:
     return Cd(args[0]) if len(args) == 1 and args[0] not in ("-", "~") else None
 
@@ -153,30 +121,6 @@ _HANDLERS: dict[str, Callable[[tuple[str, ...], str], Effect | None]] = {
     "gem": gem_command,
     "composer": composer_effect,
 }
-
-
-# The commands whose readers may return a Tool (`cd` gives a Cd).
-_INSTALLERS = frozenset(_HANDLERS) - {"cd"}
-
-
-def is_installer(argv: tuple[str, ...]) -> bool:
-    """Return whether `command_effect(argv)` may be an install Tool (False: it is not).
-
-    Asked of every command of every RUN: a bare first word is not unwrapped, and only a
-    name `_tool_name` may read as another (`python3 -m pip`, `pip3.11`, `bundler`) goes
-    to it; any other name is its own."""
-    if not argv:
-        return False
-    first = argv[0]
-    if "=" in first or first == "sudo":
-        argv = _unwrap(argv)
-        if not argv:
-            return False
-        first = argv[0]
-    name = first[first.rfind("/") + 1 :]
-    if name in _INSTALLERS:
-        return True
-    return name.startswith(("p", "b")) and _tool_name(argv)[0] in _INSTALLERS
 
 
 def project_content(tool: Tool, text: str) -> str | None:

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import NamedTuple
-from dffix.rules.deps.commands import command_effect, is_installer
+from dffix.rules.deps.commands import command_effect
 from dffix.rules.deps.model import Cd, Tool
 from dffix.rules.deps.paths import ABS, Loc, resolve
 from dffix.syntax.shell import Kind, split_commands
@@ -71,30 +71,6 @@ def _shaped_plan(shape: Shape, shell: tuple[str, ...], workdir: Loc) -> RunPlan 
         else:
             writes.extend(_locs(effect.paths))
     return RunPlan(tuple(tools), tuple(writes))
-
-
-def may_install(instr: Instruction) -> bool:
-    """Return False when no command of the RUN is an install tool (its plan has no `tools`,
-    whatever the shell and folder); True when one may be.
-
-    Nine RUNs in ten run no package manager DF202 knows, and a stage without an install
-    needs no plan at all: this look at the commands' names spares their reading (`run_plan`).
-    """
-    if instr.is_json:
-        return is_installer(instr.values)
-    return not instr.heredocs and _may_install(instr.args)
-
-
-@file_cache(4096)
-def _may_install(text: str) -> bool:
-    # split_commands is cached, and the apt rules before this one split every RUN already
-    # (a RUN's plan reads the script too): only the names are read here.
-    script = split_commands(text)
-    if script is not None:
-        for cmd in script.commands:
-            if is_installer(cmd.argv):
-                return True
-    return False
 
 
 @lru_cache(maxsize=256)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import bisect
-import json
 import os
 import stat
 from collections.abc import Callable
 from functools import partial
 
+from dffix.jsontext import quoted
 from dffix.records import NamedTuple, TypeVar
 from dffix.syntax.tree import Dockerfile, Instruction
 
@@ -363,4 +363,4 @@ def compute_facts(df: Dockerfile, context: BuildContext | None = None) -> Facts:
 
 def json_array(values: tuple[str, ...] | list[str]) -> str:
     """Return values as a Dockerfile JSON array, `["a", "b"]`, non-ASCII kept as is."""
-    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+    return "[" + ", ".join(map(quoted, values)) + "]"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import itertools
-import json
 import posixpath
 from collections.abc import Iterator
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
+from dffix.jsontext import quoted
 from dffix.records import NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.user import (
@@ -596,9 +596,9 @@ def _word_edits(
     lines = list(groups.values())
     edits = []
     for k, group in enumerate(lines):
-        text = ", ".join(json.dumps(w.value, ensure_ascii=False) for w in group)
+        text = ", ".join(quoted(w.value) for w in group)
         if k == 0:
-            text = "[" + "".join(json.dumps(p, ensure_ascii=False) + ", " for p in prefix) + text
+            text = "[" + "".join(quoted(p) + ", " for p in prefix) + text
         text += "]" if k == len(lines) - 1 else ","
         span = instr.offsets.span(base + (start if k == 0 else group[0].start), base + group[-1].end)
         edits.append(Edit.replace(span, text))
@@ -606,7 +606,7 @@ def _word_edits(
 
 
 def _escaped(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1]
+    return quoted(text)[1:-1]
 
 
 def _string_edits(instr: Instruction, shell: tuple[str, ...], exec_at: int) -> list[Edit]:
@@ -616,7 +616,7 @@ def _string_edits(instr: Instruction, shell: tuple[str, ...], exec_at: int) -> l
     joins continuation lines before reading the JSON), so comment lines survive.
     `exec_at` < 0 means the command already starts with `exec`.
     """
-    head = "[" + "".join(json.dumps(s, ensure_ascii=False) + ", " for s in shell) + '"'
+    head = "[" + "".join(quoted(s) + ", " for s in shell) + '"'
     command, base, offsets = instr.values[0], instr.args_start, instr.offsets
     cuts = sorted({0, len(command), *(s - base for s in offsets.starts if base < s < base + len(command))})
     edits = []

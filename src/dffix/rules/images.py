@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 
@@ -234,6 +233,8 @@ def _node_native(args: tuple[str, ...], context: BuildContext | None) -> str | N
     if named is not None:
         return f"`{named}`"
     text = context.read_text("package.json") if context is not None else None
+    import json  # only for a context file: json costs 1.3-2.1 ms of a start
+
     try:
         data = json.loads(text) if text else {}
     except ValueError:

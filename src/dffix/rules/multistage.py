@@ -8,7 +8,6 @@ reported with the reason and no fix.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
@@ -898,6 +897,8 @@ def build_output(facts: Facts, stage: Stage) -> str | tuple[str] | None:
 def _start_script(context: BuildContext | None) -> str | None:
     if context is None:
         return None
+    import json  # only for a context file: json costs 1.3-2.1 ms of a start
+
     try:
         data = json.loads(context.read_text("package.json") or "null")
     except ValueError:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_left
 
 from dffix.edits import Edit
+from dffix.facts import json_array
 from dffix.records import TYPE_CHECKING, NamedTuple
 from dffix.rules.copy import same_case
 from dffix.rules.deps.copies import CopyInfo
@@ -140,10 +140,8 @@ def narrow_copy(sv: StageView, copies: dict[int, CopyInfo], install: Instruction
         # A wildcard may match several files: the destination must then end in `/`.
         count = len(sources) + any(has_glob(s) for s in sources)
         words = [*sources, dest_text(c, folder, count)]
-        if any(ch in w for w in words for ch in " \t\"'[]"):
-            args = json.dumps(words, ensure_ascii=False).replace('","', '", "')
-        else:
-            args = " ".join(words)
+        plain = not any(ch in w for w in words for ch in " \t\"'[]")
+        args = " ".join(words) if plain else json_array(words)
         lines.append(indent + " ".join([keyword, *flags, args]) + sv.df.newline)
     return "".join(lines)
 

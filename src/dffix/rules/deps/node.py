@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 
@@ -101,6 +100,8 @@ _NODE_LOCAL = lazy_re(r"^(?:file:|link:|portal:|workspace:|patch:|\.{1,2}/|/|~/)
 
 def node_content(text: str, tool: Tool) -> str | None:
     """Return why a package.json makes the install read more than manifests, or None."""
+    import json  # only for a context file: json costs 1.3-2.1 ms of a start
+
     try:
         data = json.loads(text)
     except ValueError:

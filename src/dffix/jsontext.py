@@ -1,0 +1,52 @@
+"""JSON strings for the exec form, without the json package on the start-up path.
+
+Importing `json` costs 1.3-2.1 ms of every start (its decoder, encoder and scanner, six
+patterns compiled at import), and a Dockerfile needs only strings: quoting one, and
+reading an array of them. Both are json's own C functions (`_json`), so the text is the
+same: `quoted(s)` is `json.dumps(s, ensure_ascii=False)`, and `string_array` answers
+what `json.JSONDecoder().raw_decode` answers for an array of strings. Anything else
+(`[1]`, `["a", {}]`, broken JSON) it leaves to the caller's json, which loads only then.
+"""
+
+from __future__ import annotations
+
+from _json import encode_basestring as _quote, scanstring as _scan  # what json itself calls
+
+_SPACE = " \t\n\r"  # JSON's whitespace
+
+
+def quoted(text: str) -> str:
+    """`json.dumps(text, ensure_ascii=False)`: the string in double quotes, escaped."""
+    return _quote(text)
+
+
+def string_array(text: str) -> tuple[tuple[str, ...], int] | None:
+    """Read the JSON array of strings `text` starts with: its strings and where it ends.
+
+    None when `text` does not start with `[`, `]`, or a string, spaces aside: whether
+    it is JSON at all is then json's answer to give.
+    """
+    if not text.startswith("["):
+        return None
+    n, i = len(text), 1
+    while i < n and text[i] in _SPACE:
+        i += 1
+    values: list[str] = []
+    if i < n and text[i] == "]":
+        return (), i + 1
+    while i < n and text[i] == '"':
+        try:
+            value, i = _scan(text, i + 1, True)
+        except ValueError:
+            return None
+        values.append(value)
+        while i < n and text[i] in _SPACE:
+            i += 1
+        if i < n and text[i] == "]":
+            return tuple(values), i + 1
+        if i >= n or text[i] != ",":
+            return None
+        i += 1
+        while i < n and text[i] in _SPACE:
+            i += 1
+    return None

@@ -15,8 +15,8 @@ from setuptools import setup
 # The modules a fixing run spends its time in: the syntax layer, the fixer and the rules.
 # Left pure: the command line, the server and prove (start-up and I/O, not compute), the
 # records and lazy-import shims, rules/base.py (rules in pure modules subclass its Rule),
-# rules/multistage.py (it rewrites a rule's docstring at import) and the small deps
-# readers (golang, php, ruby, paths: little time).
+# rules/multistage.py (it rewrites a rule's docstring at import), rules/split.py (its
+# patterns, rarely run) and the small deps readers (golang, php, ruby, paths: little time).
 COMPILED = [
     "src/dffix/edits.py",
     "src/dffix/facts.py",

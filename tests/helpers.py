@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 import dffix.fixer
@@ -76,3 +80,18 @@ class Ran(NamedTuple):
 
 
 Run = Callable[..., Ran]
+
+
+def loaded_by_a_diff(folder: Path, dockerfile: str, names: tuple[str, ...]) -> list[str]:
+    """Run `dffix --diff Dockerfile` in a process of its own, on `dockerfile` written in
+    `folder`, and return which of the modules `names` it loaded (sorted)."""
+    (folder / "Dockerfile").write_text(dockerfile)
+    code = (
+        "import sys; from dffix.launch import main; main(sys.argv[1:]); "
+        f"print(sorted(m for m in sys.modules if m in {names!r}), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--diff", "Dockerfile"], cwd=folder, capture_output=True, text=True
+    )
+    assert done.stdout.startswith("---"), done.stderr
+    return ast.literal_eval(done.stderr.splitlines()[-1])  # type: ignore[no-any-return]

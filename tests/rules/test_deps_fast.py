@@ -31,6 +31,7 @@ from dffix.rules.deps.run import run_plan
 from dffix.syntax import Dockerfile, parse
 from dffix.syntax.shell import Kind, split_commands
 from dffix.syntax.tree import Instruction
+from tests.helpers import loaded_by_a_diff
 from tests.test_fuzz import fuzz_settings
 from tests.test_rules_fast import corpus_texts, parsed
 
@@ -399,17 +400,6 @@ def test_whole_context_copy_is_the_plain_reading_on_the_corpus() -> None:
 )
 def test_the_planner_loads_only_for_a_file_that_may_install(tmp_path: Path, run: str, loaded: bool) -> None:
     """A whole `--diff` run: without a RUN that may install, DF202's model never loads."""
-    import subprocess
-    import sys
-
-    (tmp_path / "Dockerfile").write_text(f"FROM python:3.12\nCOPY . /app\n{run}\nCMD python /app/main.py\n")
-    heavy = ("dffix.rules.deps.findings", "dffix.rules.deps.planner", "dffix.rules.deps.commands")
-    code = (
-        "import sys; from dffix.launch import main; main(sys.argv[1:]); "
-        f"print(sorted(m for m in sys.modules if m in {heavy!r}), file=sys.stderr)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, "--diff", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert done.stdout.startswith("---"), done.stderr
-    assert done.stderr.splitlines()[-1] == (repr(sorted(heavy)) if loaded else "[]"), done.stderr
+    heavy = ("dffix.rules.deps.commands", "dffix.rules.deps.findings", "dffix.rules.deps.planner")
+    text = f"FROM python:3.12\nCOPY . /app\n{run}\nCMD python /app/main.py\n"
+    assert loaded_by_a_diff(tmp_path, text, heavy) == (list(heavy) if loaded else [])

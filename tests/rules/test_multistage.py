@@ -10,7 +10,7 @@ from dffix.fixer import check, fix
 from dffix.rules import ALL_RULES
 from dffix.rules.multistage import RUNTIME_LIBRARIES, SingleStageBuild, runtime_library
 from dffix.syntax import ParseError, parse
-from tests.helpers import snippet
+from tests.helpers import loaded_by_a_diff, snippet
 
 RULE = SingleStageBuild()
 
@@ -734,4 +734,17 @@ def test_runtime_library_table() -> None:
     assert all(
         name.endswith("-dev") or name.endswith("-compat") or name == "python-dev-is-python3"
         for name in RUNTIME_LIBRARIES
+    )
+
+
+@pytest.mark.parametrize(
+    ("base", "loaded"), [("debian:12", False), ("python:3.12", True), ("golang:1.22", True)]
+)
+def test_the_patterns_load_only_for_a_build_on_golang_python_or_node(
+    tmp_path: Path, base: str, loaded: bool
+) -> None:
+    """A whole `--diff` run: DF502's patterns read only those images, so load only for them."""
+    text = f"FROM {base}\nRUN apt-get update && apt-get install -y gcc\nCMD python /app/main.py\n"
+    assert loaded_by_a_diff(tmp_path, text, ("dffix.rules.split",)) == (
+        ["dffix.rules.split"] if loaded else []
     )

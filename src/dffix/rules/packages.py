@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -50,6 +49,8 @@ from dffix.rules.runtime import image_path_tag
 from dffix.rules.user import base_image, is_official_image, shell_in_force
 from dffix.syntax.shell import Command, Kind, Token
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
+
+_INF = float("inf")  # math.inf, without importing math (0.2 ms of a start)
 
 if TYPE_CHECKING:
     from typing import ClassVar
@@ -829,8 +830,8 @@ def _installed_at(packages: frozenset[str]) -> Callable[[Stage, float | None], f
     starts (`-inf` when a stage it is built on has one, `inf` when none does)."""
 
     def at(stage: Stage, parent: float | None) -> float:
-        if parent is not None and parent < math.inf:
-            return -math.inf
+        if parent is not None and parent < _INF:
+            return -_INF
         for instr in stage.instructions:
             found = run_calls(instr) if instr.kind == "RUN" else None
             if found is None:
@@ -838,7 +839,7 @@ def _installed_at(packages: frozenset[str]) -> Callable[[Stage, float | None], f
             for call in found.calls:
                 if call.subcommand in ("install", "add") and not packages.isdisjoint(_named_packages(call)):
                     return instr.span.start
-        return math.inf
+        return _INF
 
     return at
 
@@ -923,12 +924,12 @@ def _apt_configured_at(stage: Stage, parent: float | None) -> float:
     """Return where the first COPY/ADD of the stage into /etc/apt (apt settings) starts:
     a RUN after it may install without recommends already. `-inf` when a stage it is built
     on has one (the settings are there from its start), `inf` when there is none."""
-    if parent is not None and parent < math.inf:
-        return -math.inf
+    if parent is not None and parent < _INF:
+        return -_INF
     for i in stage.instructions:
         if i.kind in ("COPY", "ADD") and i.values and covers("/etc/apt", i.values[-1]):
             return i.span.start
-    return math.inf
+    return _INF
 
 
 _NEEDS_YES = frozenset(

@@ -28,6 +28,7 @@ COMPILED = [
     "src/dffix/rules/buildable.py",
     "src/dffix/rules/cmd.py",
     "src/dffix/rules/copy.py",
+    "src/dffix/rules/execform.py",
     "src/dffix/rules/dockerignore.py",
     "src/dffix/rules/images.py",
     "src/dffix/rules/layers.py",

@@ -8,10 +8,11 @@ from dffix.docs import rule_doc
 from dffix.edits import Applicability
 from dffix.facts import BuildContext
 from dffix.fixer import FixResult, check, fix
-from dffix.rules.cmd import ENTRYPOINT_BRANCHES, NO_ENTRYPOINT, ShellFormCmd, plain_words
+from dffix.rules.cmd import ShellFormCmd
+from dffix.rules.execform import ENTRYPOINT_BRANCHES, NO_ENTRYPOINT, plain_words
 from dffix.rules.user import posix_shell
 from dffix.syntax import ParseError, parse
-from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, snippet
+from tests.helpers import assert_fixes, assert_reports, assert_unchanged, fixed, loaded_by_a_diff, snippet
 
 FROM = "FROM python:3.12-slim\n"
 
@@ -528,3 +529,15 @@ def test_the_images_without_entrypoint_are_in_the_docs() -> None:
     doc = " ".join(rule_doc(ShellFormCmd).split())
     for image in NO_ENTRYPOINT:
         assert f"`{image}`" in doc, image
+
+
+@pytest.mark.parametrize(
+    ("cmd", "loaded"), [('CMD ["python", "app.py"]', False), ("CMD python app.py", True)]
+)
+def test_the_rewrite_loads_only_for_a_file_with_a_shell_form_command(
+    tmp_path: Path, cmd: str, loaded: bool
+) -> None:
+    """A whole `--diff` run: without a shell-form CMD or ENTRYPOINT, execform never loads."""
+    text = f"FROM python:3.12\nRUN apt-get update && apt-get install -y gcc\n{cmd}\n"
+    execform = "dffix.rules.execform"
+    assert loaded_by_a_diff(tmp_path, text, (execform,)) == ([execform] if loaded else [])

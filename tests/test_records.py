@@ -247,3 +247,71 @@ def test_every_records_new_is_the_function_namedtuples_eval_makes() -> None:
         assert list(inspect.signature(mine).parameters) == ["_cls", *fields], record
         assert mine.__defaults__ == tuple(record._field_defaults.values()), record
     assert not hasattr(__import__("collections"), "eval")  # namedtuple's own eval is back
+
+
+def _enums(enum_base: Any, int_base: Any) -> tuple[Any, Any]:
+    """The same two enums on enum's classes or on dffix's stand-ins."""
+
+    class Color(enum_base):  # type: ignore[misc]
+        """A plain enum, with an alias, a method and a property."""
+
+        RED = "red"
+        GREEN = "green"
+        CRIMSON = "red"  # an alias of RED
+
+        def shout(self) -> str:
+            return self.value.upper()  # type: ignore[no-any-return]
+
+        @property
+        def first(self) -> str:
+            return self.name[0]  # type: ignore[no-any-return]
+
+    class Level(int_base):  # type: ignore[misc]
+        LOW = 0
+        HIGH = 2
+
+    return Color, Level
+
+
+def test_the_enum_stand_ins_behave_as_enums_own() -> None:
+    import copy
+    import enum
+
+    theirs, mine = _enums(enum.Enum, enum.IntEnum), _enums(records.Enum, records.IntEnum)
+    for their, my in zip(theirs, mine, strict=True):
+        assert [m.name for m in my] == [m.name for m in their] and len(my) == len(their)
+        assert [m.value for m in my] == [m.value for m in their]
+        assert list(my.__members__) == list(their.__members__)
+        for a, b in zip(my, their, strict=True):
+            assert (repr(a), str(a), f"{a}", f"{a:>12}") == (repr(b), str(b), f"{b}", f"{b:>12}")
+            assert my(a.value) is a and my(a) is a and my[a.name] is a and a in my
+            assert copy.copy(a) is a and copy.deepcopy(a) is a
+            assert hash(a) == hash(b) and bool(a) == bool(b)
+        with pytest.raises(ValueError) as mine_error:
+            my("no such value")
+        with pytest.raises(ValueError) as their_error:
+            their("no such value")
+        assert str(mine_error.value).replace("._enums.<locals>", "") == str(their_error.value).replace(
+            "._enums.<locals>", ""
+        )
+    from dffix.edits import Applicability
+    from dffix.syntax.tree import Form
+
+    for member in (*Applicability, *Form):  # results cross processes (--jobs) pickled
+        assert pickle.loads(pickle.dumps(member)) is member
+    color, level = mine
+    assert color.CRIMSON is color.RED and color("red") is color.RED and color.GREEN.shout() == "GREEN"
+    assert color.GREEN.first == "G" and color.RED is not color.GREEN and color.RED != "red"
+    assert level.HIGH == 2 and level.LOW < level.HIGH and max(level) is level.HIGH and not level.LOW
+    assert level(2) is level.HIGH and isinstance(level.HIGH, int) and level.HIGH + 1 == 3
+
+
+def test_no_module_of_the_command_defines_an_enum_with_enums_own_class() -> None:
+    import enum
+
+    for module in _modules():
+        if compiled(module):
+            continue  # mypyc builds a compiled module's enums on enum.Enum
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                assert not issubclass(value, enum.Enum), value

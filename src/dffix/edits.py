@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 
-from dffix.records import NamedTuple
+from dffix.records import IntEnum, NamedTuple
 from dffix.syntax.tree import Span
 
 

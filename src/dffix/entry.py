@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from enum import Enum
 
 from dffix import memo
 from dffix.api import (
@@ -65,7 +64,7 @@ from dffix.options import (
     Takes as Takes,
     option as option,
 )
-from dffix.records import TYPE_CHECKING, NamedTuple
+from dffix.records import TYPE_CHECKING, Enum, NamedTuple
 from dffix.syntax import ParseError, parse
 
 if TYPE_CHECKING:

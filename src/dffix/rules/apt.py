@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import bisect
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from enum import Enum
 
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import Shape, file_cache, per_instruction
-from dffix.records import TYPE_CHECKING, NamedTuple
+from dffix.records import TYPE_CHECKING, Enum, NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.syntax.shell import Command, Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia

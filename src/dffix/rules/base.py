@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from enum import Enum
 
 from dffix.edits import Applicability, Fix
 from dffix.facts import Facts
-from dffix.records import TYPE_CHECKING, NamedTuple
+from dffix.records import TYPE_CHECKING, Enum, NamedTuple
 from dffix.syntax.tree import Dockerfile, Span
 
 if TYPE_CHECKING:

@@ -8,16 +8,16 @@ the words after it unknowable (it may take a value), and callers then do nothing
 from __future__ import annotations
 
 import bisect
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import re
 from collections.abc import Iterable, Iterator
-from enum import Enum
 from functools import lru_cache
 
 from dffix.edits import Edit
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.records import Generic, NamedTuple, TypeVar
+from dffix.records import Enum, Generic, NamedTuple, TypeVar
 from dffix.rules.apt import (
     SUBCOMMAND_WORD,
     ListUse,

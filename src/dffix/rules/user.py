@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from enum import Enum
 
 from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.records import TYPE_CHECKING, NamedTuple
+from dffix.records import TYPE_CHECKING, Enum, NamedTuple
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.runtime import (

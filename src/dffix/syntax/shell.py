@@ -9,11 +9,11 @@ does nothing. `tests/test_shell.py` holds it to tree-sitter-bash over the corpus
 
 from __future__ import annotations
 
-from enum import Enum
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.records import NamedTuple
+from dffix.records import Enum, NamedTuple
 
 
 class Kind(Enum):

@@ -8,10 +8,10 @@ The tree never copies the text it describes. Every node holds half-open offsets 
 from __future__ import annotations
 
 import bisect
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 from collections.abc import Iterator
-from enum import Enum
 
-from dffix.records import NamedTuple
+from dffix.records import Enum, NamedTuple
 
 # What a NamedTuple's __new__ calls, without its Python frame.
 _tuple_new = tuple.__new__

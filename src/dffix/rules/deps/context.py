@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import os
 import posixpath
 import re
-from enum import Enum
 
 from dffix.facts import BuildContext
+from dffix.records import Enum
 from dffix.rules.copy import looks_like_archive
 
 

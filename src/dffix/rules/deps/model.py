@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import fnmatch
-from enum import IntEnum
 
-from dffix.records import NamedTuple
+from dffix.records import IntEnum, NamedTuple
 from dffix.rules.deps.paths import ABS, WORKDIR, Loc
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import fnmatch
-from enum import IntEnum
 
 from dffix.edits import Edit
 from dffix.facts import Stage
-from dffix.records import NamedTuple
+from dffix.records import IntEnum, NamedTuple
 from dffix.rules.deps.commands import project_content
 from dffix.rules.deps.context import Presence, View
 from dffix.rules.deps.copies import CopyInfo, Mapping, copy_info

@@ -48,3 +48,15 @@ def test_shell_words_agrees_with_the_character_loop_on_the_corpus() -> None:
                 assert w.shell_words(line) == parser_reference.shell_words(line)
                 seen += 1
     assert seen > 1000
+
+
+@given(st.text(alphabet=w.GO_SPACES + "\x1c\x1d\x1e\x1fab=\u3000\u200b", max_size=12))
+def test_go_split_is_the_split_on_runs_of_go_spaces(text: str) -> None:
+    import re
+
+    assert w.go_split(text) == [p for p in re.split(f"[{re.escape(w.GO_SPACES)}]+", text) if p]
+
+
+def test_go_split_keeps_the_characters_only_python_calls_spaces() -> None:
+    assert w.go_split(" a\x1cb \u3000c\x85") == ["a\x1cb", "c"]
+    assert "\x1c".isspace() and not w.is_space("\x1c")

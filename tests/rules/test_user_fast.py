@@ -274,3 +274,49 @@ def test_server_package_agrees_with_the_plain_reading_on_the_corpus() -> None:
             for instr in df.all_instructions if isinstance(df, Dockerfile) else ():
                 joined = " ".join(instr.values) or instr.args
                 assert runtime._server_package_in(joined) == user_reference._server_package_in(joined)
+
+
+_IMAGE_PIECES = st.sampled_from(
+    [
+        *(
+            "docker.io/",
+            "index.docker.io/",
+            "library/",
+            "quay.io/",
+            "cgr.dev/",
+            "arm64v8/",
+            "s390x/",
+            "ppc64le/",
+        ),
+        *("bitnami/", "jupyter/", "jenkins/jenkins", "grafana/grafana", "sonarqube", "memcached", "kibana"),
+        *("docker.elastic.co/", "logstash", "/", ":", "@", "\n", "python", "nonroot", "rootless", "chiseled"),
+        *("windows", "servercore", "dotnet/framework", "microsoft/iis", "microsoft/aspnet", "a", "-", "1"),
+    ]
+)
+
+
+@fuzz_settings(600)
+@given(st.lists(_IMAGE_PIECES, max_size=6).map("".join))
+def test_the_image_name_tests_answer_as_the_patterns_they_were(ref: str) -> None:
+    from dffix.rules import user
+
+    assert user.is_windows_image(ref) == user_reference.is_windows_image(ref)
+    assert user.is_official_image(ref) == user_reference.is_official_image(ref)
+    assert user._nonroot_base(ref.lower()) == bool(user_reference._NONROOT_BASE.search(ref.lower()))
+    mine, theirs = user.image_family(ref), user_reference.image_family(ref)
+    assert (mine and mine.name) == (theirs and theirs.name)
+
+
+def test_the_image_name_tests_answer_as_the_patterns_they_were_on_the_corpus() -> None:
+    from dffix.rules import user
+
+    parsed = [parse(decode(path.read_bytes())) for path in corpus_files()]
+    dfs = [df for df in parsed if isinstance(df, Dockerfile)]
+    refs = {instr.values[0] for df in dfs for instr in df.instructions("FROM") if instr.values}
+    assert len(refs) > 250
+    for ref in refs:
+        assert user._nonroot_base(ref.lower()) == bool(user_reference._NONROOT_BASE.search(ref.lower())), ref
+        assert user.is_official_image(ref.split(":")[0]) == user_reference.is_official_image(
+            ref.split(":")[0]
+        )
+        assert user.is_windows_image(ref) == user_reference.is_windows_image(ref), ref

@@ -376,9 +376,6 @@ class MixedInstructionCase(Rule):
         return self.violation(instr.keyword_span, fix, message=msg)
 
 
-_GO_SPACE_RE = lazy_re(f"[{w.GO_SPACES}]")
-
-
 @lru_cache(maxsize=4096)
 def _legacy_words(args: str, escape: str) -> bool:
     """Return whether BuildKit reads `ENV`/`LABEL` arguments in the legacy `key value`
@@ -394,7 +391,7 @@ def _legacy_words(args: str, escape: str) -> bool:
         return args.lstrip(w.GO_SPACES) not in ("", escape)
     before = args[:at]
     if escape not in before and "'" not in before and '"' not in before:
-        return _GO_SPACE_RE.search(before.lstrip(w.GO_SPACES)) is not None
+        return not w.GO_SPACE_SET.isdisjoint(before.lstrip(w.GO_SPACES))
     words = w.parse_words(args, escape)
     return bool(words) and "=" not in words[0]
 

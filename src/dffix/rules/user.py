@@ -69,21 +69,62 @@ _OTHER_OS_TAG = lazy_re(
 )
 _DEBIAN_TAG = lazy_re(r"slim|jessie|stretch|buster|bullseye|bookworm|trixie|bionic|focal|jammy|noble")
 # Namespaces of Docker Hub's official images (`library/`) and their per-architecture copies.
-_OFFICIAL = lazy_re(
-    r"^(?:(?:docker\.io/|index\.docker\.io/)?library/|docker\.io/"
-    r"|(?:amd64|arm32v5|arm32v6|arm32v7|arm64v8|i386|ppc64le|s390x)/)?[^/]+$"
+# The image-name tests below are str methods: as patterns they were compiled on every
+# start (0.6 ms together); tests/test_user_fast.py holds them to the patterns they were
+# (kept in tests/user_reference.py).
+_OFFICIAL_PREFIXES = (
+    *("", "library/", "docker.io/library/", "index.docker.io/library/", "docker.io/"),
+    *("amd64/", "arm32v5/", "arm32v6/", "arm32v7/", "arm64v8/", "i386/", "ppc64le/", "s390x/"),
 )
 _UBI = lazy_re(r"^(?:registry\.access\.redhat\.com/|registry\.redhat\.io/|redhat/)ubi\d*(?:/ubi)?$")
-_WINDOWS = lazy_re(
-    r"windows|servercore|nanoserver|dotnet/framework|dotnet-framework|microsoft/(?:iis|aspnet)"
+_WINDOWS_WORDS = (
+    *("windows", "servercore", "nanoserver", "dotnet/framework", "dotnet-framework"),
+    *("microsoft/iis", "microsoft/aspnet"),
 )
-# Bases whose default user is not root.
-_NONROOT_BASE = lazy_re(
-    r"nonroot|rootless|unprivileged|chiseled|^cgr\.dev/|^(?:docker\.io/)?bitnami/"
-    r"|^(?:docker\.io/|quay\.io/)?jupyter/|^(?:docker\.io/)?(?:jenkins/jenkins|grafana/grafana|sonarqube)(?:[:@]|$)"
-    r"|^(?:docker\.io/(?:library/)?)?(?:memcached|solr|odoo|kibana|logstash)(?:[:@]|$)"
-    r"|^docker\.elastic\.co/(?:kibana|logstash)/"
+# Bases whose default user is not root: a word anywhere, a registry or namespace, or an
+# image name (then a tag, a digest or nothing).
+_NONROOT_WORDS = ("nonroot", "rootless", "unprivileged", "chiseled")
+_NONROOT_STARTS = (
+    *("cgr.dev/", "bitnami/", "docker.io/bitnami/", "jupyter/", "docker.io/jupyter/", "quay.io/jupyter/"),
+    *("docker.elastic.co/kibana/", "docker.elastic.co/logstash/"),
 )
+_NONROOT_NAMES = (
+    *(
+        prefix + name
+        for prefix in ("", "docker.io/")
+        for name in ("jenkins/jenkins", "grafana/grafana", "sonarqube")
+    ),
+    *(
+        prefix + name
+        for prefix in ("", "docker.io/", "docker.io/library/")
+        for name in ("memcached", "solr", "odoo", "kibana", "logstash")
+    ),
+)
+
+
+def _official_path(path: str) -> bool:
+    """Whether `path` is one name after an official image's prefix (or none)."""
+    for prefix in _OFFICIAL_PREFIXES:
+        if path.startswith(prefix):
+            rest = path[len(prefix) :]
+            if rest and "/" not in rest:
+                return True
+    return False
+
+
+def _nonroot_base(lower: str) -> bool:
+    """Whether the lower-cased reference names a base whose default user is not root."""
+    if any(word in lower for word in _NONROOT_WORDS) or lower.startswith(_NONROOT_STARTS):
+        return True
+    for name in _NONROOT_NAMES:
+        # the name, then a tag, a digest or the end (`$`: before a final newline too)
+        if lower.startswith(name) and (
+            lower[len(name) : len(name) + 1] in (":", "@") or lower[len(name) :] in ("", "\n")
+        ):
+            return True
+    return False
+
+
 _ONBUILD_TAG = lazy_re(r":[^@/]*onbuild")
 _PACKAGE_MANAGERS = {
     "apt-get": Family.DEBIAN,
@@ -174,13 +215,14 @@ def base_image(facts: Facts, stage: Stage) -> str:
 
 def is_windows_image(ref: str) -> bool:
     """Return whether an image reference names a Windows image (servercore, nanoserver, ...)."""
-    return bool(_WINDOWS.search(ref.lower()))
+    lower = ref.lower()
+    return any(word in lower for word in _WINDOWS_WORDS)
 
 
 def is_official_image(path: str) -> bool:
     """Return whether an image path without tag or digest (`python`, `docker.io/library/python`,
     `arm64v8/python`) names one of Docker Hub's official images."""
-    return bool(_OFFICIAL.match(path.lower()))
+    return _official_path(path.lower())
 
 
 def image_family(ref: str) -> Family | None:
@@ -196,7 +238,7 @@ def image_family(ref: str) -> Family | None:
         return Family.DISTROLESS
     if _UBI.match(path):
         return Family.RHEL
-    if not _OFFICIAL.match(path):
+    if not _official_path(path):
         return None
     if name in _ALPINE_IMAGES:
         return Family.ALPINE
@@ -269,7 +311,7 @@ class _Image(NamedTuple):
     """What DF301 asks of the final stage's base image reference on most checks."""
 
     windows: bool  # is_windows_image
-    nonroot: bool  # its default user is not root (_NONROOT_BASE)
+    nonroot: bool  # its default user is not root (_nonroot_base)
     onbuild: bool  # an `*-onbuild` tag (_ONBUILD_TAG)
     dropping: str | None  # dropping_image
 
@@ -282,7 +324,7 @@ def _image(ref: str) -> _Image:
     lower = ref.lower()
     return _Image(
         is_windows_image(ref),
-        bool(_NONROOT_BASE.search(lower)),
+        _nonroot_base(lower),
         bool(_ONBUILD_TAG.search(lower)),
         dropping_image(ref),
     )

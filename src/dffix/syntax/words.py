@@ -150,13 +150,24 @@ def _flag_word(line: str, pos: int) -> tuple[str, int]:
 
 
 _GO_SPACE_RUN = lazy_re(f"[{GO_SPACES}]+")
+# The characters str.isspace counts and Go does not.
+_PYTHON_ONLY_SPACES = ("\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def go_split(text: str) -> list[str]:
+    """The runs of text between Go spaces: `str.split()`, unless text holds one of the four
+    characters only Python counts (compiling the Go class costs 0.25 ms of a start)."""
+    for ch in _PYTHON_ONLY_SPACES:
+        if ch in text:
+            return [word for word in _GO_SPACE_RUN.split(text) if word]
+    return text.split()
 
 
 def parse_words(rest: str, escape: str) -> list[str]:
     """Split rest into words keeping quotes and escapes, as BuildKit's parseWords."""
     if escape not in rest and "'" not in rest and '"' not in rest:
         # Without quotes or escapes the words are the runs between spaces.
-        return [word for word in _GO_SPACE_RUN.split(rest) if word]
+        return go_split(rest)
     return _parse_words_loop(rest, escape)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,36 @@ def test_a_diff_of_an_exec_form_file_never_imports_json(tmp_path: Path) -> None:
         'CMD python /app/main.py\nENTRYPOINT ["python", "-m", "app"]\n'
     )
     assert loaded_by_a_diff(tmp_path, text, ("json",)) == []
+
+
+@pytest.mark.parametrize("text", ['["a\\q"]', '["a\tb"]', '["abc', '["C:\\app\\x.exe"]', '["\\ud800\\u12"]'])
+def test_a_string_json_refuses_is_left_to_json_in_a_process_without_json(text: str) -> None:
+    """_json raises json's own error class, which it finds only once json is loaded."""
+    code = (
+        "import sys; from dffix.jsontext import string_array; "
+        "assert 'json' not in sys.modules; print(string_array(sys.argv[1]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, "None\n"), done.stderr
+
+
+def test_a_file_with_a_broken_json_string_is_read_as_shell_form(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text('FROM alpine:3.20\nENTRYPOINT ["C:\\app\\x.exe"]\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "dffix", "--check", "--select", "DF401", "Dockerfile"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "bug" not in done.stderr, done.stderr
+    assert "it starts with `[` but is not a valid JSON array" in done.stdout
+
+
+@fuzz_settings(300)
+@given(st.lists(st.text(max_size=6), max_size=5))
+def test_json_array_reads_back_as_its_strings(values: list[str]) -> None:
+    """What the fixes write (facts.json_array): JSON that holds exactly the words, whatever they hold."""
+    from dffix.facts import json_array
+
+    assert json.loads(json_array(values)) == values
+    assert json_array(values) == json.dumps(values, ensure_ascii=False)

@@ -101,6 +101,13 @@ def test_the_shared_methods_answer_as_namedtuples_own() -> None:
             with pytest.raises((TypeError, ValueError)) as their_error:
                 call(theirs[name])
             assert (mine_error.type, str(mine_error.value)) == (their_error.type, str(their_error.value))
+    for base in (typing.NamedTuple, records.NamedTuple):  # the order typing checks in
+        with pytest.raises(TypeError, match="Non-default namedtuple field b cannot follow default field _a"):
+
+            class Both(base):  # type: ignore[misc, valid-type]
+                _a: int = 0
+                b: int
+
     with pytest.raises(ValueError, match="Field names cannot start with an underscore: '_a'"):
 
         class Hidden(records.NamedTuple):
@@ -282,6 +289,8 @@ def test_the_enum_stand_ins_behave_as_enums_own() -> None:
         assert [m.name for m in my] == [m.name for m in their] and len(my) == len(their)
         assert [m.value for m in my] == [m.value for m in their]
         assert list(my.__members__) == list(their.__members__)
+        assert type(my.__members__) is type(their.__members__)
+        assert [m.name for m in reversed(my)] == [m.name for m in reversed(their)]
         for a, b in zip(my, their, strict=True):
             assert (repr(a), str(a), f"{a}", f"{a:>12}") == (repr(b), str(b), f"{b}", f"{b:>12}")
             assert my(a.value) is a and my(a) is a and my[a.name] is a and a in my

@@ -23,8 +23,10 @@ def quoted(text: str) -> str:
 def string_array(text: str) -> tuple[tuple[str, ...], int] | None:
     """Read the JSON array of strings `text` starts with: its strings and where it ends.
 
-    None when `text` does not start with `[`, `]`, or a string, spaces aside: whether
-    it is JSON at all is then json's answer to give.
+    None for anything else: text that does not start with `[`; an array holding anything
+    but strings (`[1]`, `[[]]`, `["a", {}]`); a broken one (`["a",]`, `["a" "b"]`, `["`);
+    a string json refuses (a bad escape, a raw control character). Whether that is JSON
+    at all is then json's answer to give.
     """
     if not text.startswith("["):
         return None
@@ -37,7 +39,9 @@ def string_array(text: str) -> tuple[tuple[str, ...], int] | None:
     while i < n and text[i] == '"':
         try:
             value, i = _scan(text, i + 1, True)
-        except ValueError:
+        except (ValueError, SystemError):
+            # A string json refuses. _json raises json.decoder's JSONDecodeError, and
+            # only finds it when json is loaded: else it fails with a SystemError.
             return None
         values.append(value)
         while i < n and text[i] in _SPACE:

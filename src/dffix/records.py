@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 else:
     import sys
     from collections import _tuplegetter
+    from types import MappingProxyType
 
     def TypeVar(name, *constraints, **options):
         """Stands in for typing.TypeVar in annotations (postponed: never evaluated)."""
@@ -68,11 +69,11 @@ else:
         return result
 
     def __repr__(self):
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self, strict=True))
-        return f"{self.__class__.__name__}({shown})"
+        shown = "(" + ", ".join(f"{name}=%r" for name in self._fields) + ")"
+        return self.__class__.__name__ + shown % self
 
     def _asdict(self):
-        return dict(zip(self._fields, self, strict=True))
+        return dict(zip(self._fields, self, strict=False))  # as namedtuple's: no check
 
     def __getnewargs__(self):
         return tuple(self)
@@ -131,6 +132,7 @@ else:
                         f"Non-default namedtuple field {name} cannot follow default field"
                         f"{'s' if len(default_names) > 1 else ''} {', '.join(default_names)}"
                     )
+            for name in names:  # typing checks the defaults first, then namedtuple the names
                 if name.startswith("_"):
                     raise ValueError(f"Field names cannot start with an underscore: {name!r}")
             # The class namedtuple() makes, in one type() call: namedtuple makes the class
@@ -212,6 +214,9 @@ else:
         def __iter__(cls):
             return (cls._member_map_[name] for name in cls._member_names_)
 
+        def __reversed__(cls):
+            return (cls._member_map_[name] for name in reversed(cls._member_names_))
+
         def __len__(cls):
             return len(cls._member_names_)
 
@@ -223,7 +228,7 @@ else:
 
         @property
         def __members__(cls):
-            return dict(cls._member_map_)
+            return MappingProxyType(cls._member_map_)
 
         def __repr__(cls):
             return f"<enum {cls.__name__!r}>"

@@ -70,7 +70,7 @@ _OTHER_OS_TAG = lazy_re(
 _DEBIAN_TAG = lazy_re(r"slim|jessie|stretch|buster|bullseye|bookworm|trixie|bionic|focal|jammy|noble")
 # Namespaces of Docker Hub's official images (`library/`) and their per-architecture copies.
 # The image-name tests below are str methods: as patterns they were compiled on every
-# start (0.6 ms together); tests/test_user_fast.py holds them to the patterns they were
+# start (0.6 ms together); tests/rules/test_user_fast.py holds them to the patterns they were
 # (kept in tests/user_reference.py).
 _OFFICIAL_PREFIXES = (
     *("", "library/", "docker.io/library/", "index.docker.io/library/", "docker.io/"),

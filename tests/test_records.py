@@ -15,7 +15,7 @@ import pytest
 
 import dffix
 from dffix import records
-from tests.helpers import COMPILED, compiled
+from tests.helpers import COMPILED, compiled, loaded_by_a_diff
 
 
 def _build(base: Any) -> dict[str, Any]:
@@ -205,20 +205,11 @@ def test_the_stand_ins_for_typevar_and_generic_add_nothing_at_run_time() -> None
 @pytest.mark.skipif(COMPILED, reason="the compiled build: mypyc makes its NamedTuple classes with typing")
 def test_the_command_never_imports_typing(tmp_path: Path) -> None:
     """A whole `--diff` run over a file using every rule module, without a config file."""
-    import subprocess
-
-    (tmp_path / "Dockerfile").write_text(
+    text = (
         "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc\nCOPY . /app\n"
         "RUN pip install -r /app/requirements.txt\nCMD python /app/main.py\n"
     )
-    code = (
-        "import sys; from dffix.launch import main; main(sys.argv[1:]); "
-        "print(sorted(m for m in sys.modules if m in ('typing', 'dataclasses')), file=sys.stderr)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, "--diff", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert done.stdout.startswith("---") and done.stderr.splitlines()[-1] == "[]", done.stderr
+    assert loaded_by_a_diff(tmp_path, text, ("typing", "dataclasses")) == []
 
 
 def test_every_records_new_is_the_function_namedtuples_eval_makes() -> None:

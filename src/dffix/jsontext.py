@@ -5,7 +5,8 @@ patterns compiled at import), and a Dockerfile needs only strings: quoting one, 
 reading an array of them. Both are json's own C functions (`_json`), so the text is the
 same: `quoted(s)` is `json.dumps(s, ensure_ascii=False)`, and `string_array` answers
 what `json.JSONDecoder().raw_decode` answers for an array of strings. Anything else
-(`[1]`, `["a", {}]`, broken JSON) it leaves to the caller's json, which loads only then.
+(`[1]`, `["a", {}]`, broken JSON) it leaves to the caller's json, which loads only then;
+`loads` is `json.loads`, for the files a rule reads from the build context.
 """
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ from __future__ import annotations
 from _json import encode_basestring as _quote, scanstring as _scan  # what json itself calls
 
 _SPACE = " \t\n\r"  # JSON's whitespace
+
+
+def loads(text: str) -> object:
+    """`json.loads(text)`, importing json at the first call (a package.json, a composer.json)."""
+    import json
+
+    return json.loads(text)
 
 
 def quoted(text: str) -> str:
@@ -30,13 +38,11 @@ def string_array(text: str) -> tuple[tuple[str, ...], int] | None:
     """
     if not text.startswith("["):
         return None
-    n, i = len(text), 1
-    while i < n and text[i] in _SPACE:
-        i += 1
+    i = _after_space(text, 1)
     values: list[str] = []
-    if i < n and text[i] == "]":
+    if text[i : i + 1] == "]":
         return (), i + 1
-    while i < n and text[i] == '"':
+    while text[i : i + 1] == '"':
         try:
             value, i = _scan(text, i + 1, True)
         except (ValueError, SystemError):
@@ -44,13 +50,18 @@ def string_array(text: str) -> tuple[tuple[str, ...], int] | None:
             # only finds it when json is loaded: else it fails with a SystemError.
             return None
         values.append(value)
-        while i < n and text[i] in _SPACE:
-            i += 1
-        if i < n and text[i] == "]":
+        i = _after_space(text, i)
+        if text[i : i + 1] == "]":
             return tuple(values), i + 1
-        if i >= n or text[i] != ",":
+        if text[i : i + 1] != ",":
             return None
-        i += 1
-        while i < n and text[i] in _SPACE:
-            i += 1
+        i = _after_space(text, i + 1)
     return None
+
+
+def _after_space(text: str, i: int) -> int:
+    """The index of the first character at or after `i` that is not JSON whitespace."""
+    n = len(text)
+    while i < n and text[i] in _SPACE:
+        i += 1
+    return i

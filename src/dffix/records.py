@@ -180,8 +180,12 @@ else:
         class of plain members (about 80 us a class at import; this, about 15)."""
 
         def __new__(cls, typename, bases, ns):
-            members = [(k, v) for k, v in ns.items() if k[0] != "_" and not hasattr(v, "__get__")]
-            body = {k: v for k, v in ns.items() if k[0] == "_" or hasattr(v, "__get__")}
+            members, body = [], {}  # members: plain names, not descriptors (methods, properties)
+            for key, value in ns.items():
+                if key[0] == "_" or hasattr(value, "__get__"):
+                    body[key] = value
+                else:
+                    members.append((key, value))
             enum_class = type.__new__(cls, typename, bases, body)
             if not members:  # Enum and IntEnum themselves
                 return enum_class

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts, Stage
+from dffix.jsontext import loads
 from dffix.lazy import lazy_re
 from dffix.memo import Placed, file_cache
 from dffix.records import TYPE_CHECKING, NamedTuple
@@ -2122,10 +2123,8 @@ def _yarn_classic(facts: Facts) -> bool:
     text = context.read_text("package.json")
     if text is None:
         return context.exists("yarn.lock")
-    import json  # only for a context file: json costs 1.3-2.1 ms of a start
-
     try:
-        manifest = json.loads(text)
+        manifest = loads(text)
     except ValueError:
         return False
     manager = manifest.get("packageManager") if isinstance(manifest, dict) else None

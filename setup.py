@@ -13,16 +13,17 @@ import os
 from setuptools import setup
 
 # The modules a fixing run spends its time in: the syntax layer, the fixer and the rules.
+# They define no records or enums (mypyc would build those with typing's and enum's
+# classes: dffix/rules/records.py), so the modules that are mostly records stay pure:
+# syntax/tree.py, edits.py, facts.py, suppress.py, rules/pm.py (its option tables are
+# records), rules/deps/model.py and rules/deps/copies.py.
 # Left pure: the command line, the server and prove (start-up and I/O, not compute), the
 # records and lazy-import shims, rules/base.py (rules in pure modules subclass its Rule),
 # rules/multistage.py (it rewrites a rule's docstring at import), rules/split.py (its
 # patterns, rarely run) and the small deps readers (golang, php, ruby, paths: little time).
 COMPILED = [
-    "src/dffix/edits.py",
-    "src/dffix/facts.py",
     "src/dffix/fixer.py",
     "src/dffix/memo.py",
-    "src/dffix/suppress.py",
     "src/dffix/diff.py",
     "src/dffix/rules/apt.py",
     "src/dffix/rules/buildable.py",
@@ -33,7 +34,6 @@ COMPILED = [
     "src/dffix/rules/images.py",
     "src/dffix/rules/layers.py",
     "src/dffix/rules/packages.py",
-    "src/dffix/rules/pm.py",
     "src/dffix/rules/practices.py",
     "src/dffix/rules/runtime.py",
     "src/dffix/rules/style.py",
@@ -42,9 +42,7 @@ COMPILED = [
     "src/dffix/rules/deps/context.py",
     "src/dffix/rules/deps/findings.py",
     "src/dffix/rules/deps/installers.py",
-    "src/dffix/rules/deps/copies.py",
     "src/dffix/rules/deps/layout.py",
-    "src/dffix/rules/deps/model.py",
     "src/dffix/rules/deps/node.py",
     "src/dffix/rules/deps/pip.py",
     "src/dffix/rules/deps/planner.py",
@@ -52,7 +50,6 @@ COMPILED = [
     "src/dffix/rules/deps/run.py",
     "src/dffix/syntax/parser.py",
     "src/dffix/syntax/shell.py",
-    "src/dffix/syntax/tree.py",
     "src/dffix/syntax/words.py",
 ]
 MYPY = "mypy==2.4.1"  # mypyc's output changes with its version: the compiled build is pinned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pickle
 import pkgutil
@@ -15,7 +16,7 @@ import pytest
 
 import dffix
 from dffix import records
-from tests.helpers import COMPILED, compiled, loaded_by_a_diff
+from tests.helpers import compiled, loaded_by_a_diff
 
 
 def _build(base: Any) -> dict[str, Any]:
@@ -177,6 +178,46 @@ def test_every_dffix_record_uses_the_cheap_base_and_pickles() -> None:
         assert getattr(sys.modules[record.__module__], record.__name__) is record
 
 
+def _compiled_sources() -> list[Path]:
+    """The modules setup.py compiles with mypyc (read from setup.py, not imported)."""
+    root = Path(__file__).resolve().parents[1]
+    tree = ast.parse((root / "setup.py").read_text())
+    listed = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["COMPILED"]
+    )
+    return [root / path for path in ast.literal_eval(listed)]
+
+
+def test_no_compiled_module_defines_a_record_or_an_enum() -> None:
+    """mypyc would build them with typing's NamedTupleMeta and enum's EnumType (about 90
+    and 80 us a class, and an import of typing): a compiled module imports its records
+    from a pure one (dffix/rules/records.py says why)."""
+    sources = _compiled_sources()
+    assert len(sources) > 20 and all(path.is_file() for path in sources)
+    offenders = [
+        f"{path.name}: {node.name}"
+        for path in sources
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.ClassDef)
+        and any(ast.unparse(base).split("[")[0] in ("NamedTuple", "Enum", "IntEnum") for base in node.bases)
+    ]
+    assert offenders == []
+
+
+def test_a_compiled_module_hands_out_the_same_records_under_its_own_names() -> None:
+    from dffix.rules import apt, packages, records as rule_records
+    from dffix.syntax import parser, shell, tree
+
+    assert shell.Command is tree.Command and parser.ParseError is tree.ParseError
+    assert apt.AptAction is rule_records.AptAction and packages.MountPlan is rule_records.MountPlan
+    for record in (tree.Command, rule_records.AptAction):  # made by dffix.records, in a pure module
+        assert vars(record)["__repr__"] is vars(records)["_METHODS"]["__repr__"]
+        assert not compiled(sys.modules[record.__module__])
+    assert type(shell.Kind) is type(records.Enum)
+
+
 def test_no_record_on_the_hot_path_pays_for_typing_namedtuple() -> None:
     """Every module the command loads defines its records with dffix.records."""
     offenders: list[str] = []
@@ -202,7 +243,6 @@ def test_the_stand_ins_for_typevar_and_generic_add_nothing_at_run_time() -> None
     assert pm._Index._fields == ("starts", "values", "inherited", "final")
 
 
-@pytest.mark.skipif(COMPILED, reason="the compiled build: mypyc makes its NamedTuple classes with typing")
 def test_the_command_never_imports_typing(tmp_path: Path) -> None:
     """A whole `--diff` run over a file using every rule module, without a config file."""
     text = (
@@ -219,11 +259,7 @@ def test_every_records_new_is_the_function_namedtuples_eval_makes() -> None:
         value
         for module in _modules()
         for value in vars(module).values()
-        if isinstance(value, type)
-        and value.__bases__ == (tuple,)
-        and hasattr(value, "_fields")
-        # mypyc builds the records of a compiled module itself
-        and not compiled(sys.modules[value.__module__])
+        if isinstance(value, type) and value.__bases__ == (tuple,) and hasattr(value, "_fields")
     ]
     for record in (*records_found, *_build(records.NamedTuple).values()):
         fields = record._fields
@@ -310,8 +346,6 @@ def test_no_module_of_the_command_defines_an_enum_with_enums_own_class() -> None
     import enum
 
     for module in _modules():
-        if compiled(module):
-            continue  # mypyc builds a compiled module's enums on enum.Enum
         for value in vars(module).values():
             if isinstance(value, type) and value.__module__ == module.__name__:
                 assert not issubclass(value, enum.Enum), value

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
-
-from dffix.records import IntEnum, NamedTuple
+from dffix.records import TYPE_CHECKING, IntEnum, NamedTuple
 from dffix.syntax.tree import Span
+
+if TYPE_CHECKING:
+    from dffix.rules.base import Violation
 
 
 class Applicability(IntEnum):
@@ -94,3 +95,38 @@ def apply_edits(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
+
+
+# dffix.fixer's records (a compiled module defines none: see dffix/rules/records.py).
+
+
+class FixerBug(NamedTuple):
+    """A fix that produced a file BuildKit would not parse, or fixes that never settle.
+
+    Either is a bug in dffix. The result then holds the input unchanged: a half-fixed
+    text must never reach a file or an editor buffer.
+    """
+
+    codes: tuple[str, ...]
+    message: str
+
+
+class FixResult(NamedTuple):
+    """The fixed text, the fixes applied, what is left to report, and any dffix bug.
+
+    With a bug, `text` is the input, nothing counts as applied, `remaining` is what the
+    input has, and `partial` the last good text the passes got to (for tests and bug
+    reports only: never write it).
+    """
+
+    text: str
+    applied: tuple[Violation, ...]
+    remaining: tuple[Violation, ...]
+    bugs: tuple[FixerBug, ...]
+    skipped: bool = False  # `# dffix: skip-file`
+    partial: str | None = None  # with bugs: the half-fixed text that was not returned
+
+    @property
+    def changed(self) -> bool:
+        """Return whether any fix was applied."""
+        return bool(self.applied)

@@ -4,47 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from dffix.edits import Applicability, Edit, apply_edits
+from dffix.edits import Applicability, Edit, FixerBug as FixerBug, FixResult as FixResult, apply_edits
 from dffix.facts import BuildContext, Facts, compute_facts
-from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
 from dffix.suppress import Suppressions, suppressions
 from dffix.syntax.parser import ParseError, parse
 from dffix.syntax.tree import Dockerfile
 
 MAX_PASSES = 10
-
-
-class FixerBug(NamedTuple):
-    """A fix that produced a file BuildKit would not parse, or fixes that never settle.
-
-    Either is a bug in dffix. The result then holds the input unchanged: a half-fixed
-    text must never reach a file or an editor buffer.
-    """
-
-    codes: tuple[str, ...]
-    message: str
-
-
-class FixResult(NamedTuple):
-    """The fixed text, the fixes applied, what is left to report, and any dffix bug.
-
-    With a bug, `text` is the input, nothing counts as applied, `remaining` is what the
-    input has, and `partial` the last good text the passes got to (for tests and bug
-    reports only: never write it).
-    """
-
-    text: str
-    applied: tuple[Violation, ...]
-    remaining: tuple[Violation, ...]
-    bugs: tuple[FixerBug, ...]
-    skipped: bool = False  # `# dffix: skip-file`
-    partial: str | None = None  # with bugs: the half-fixed text that was not returned
-
-    @property
-    def changed(self) -> bool:
-        """Return whether any fix was applied."""
-        return bool(self.applied)
 
 
 def check(df: Dockerfile, rules: Sequence[Rule], context: BuildContext | None = None) -> list[Violation]:

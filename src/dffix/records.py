@@ -17,10 +17,10 @@ tests/test_records.py builds classes both ways and compares them.
 
 `Enum` and `IntEnum` stand in for enum's the same way, for classes of plain members
 (names and values, methods, no `auto()` or `_missing_`): enum.EnumType made each class in
-about 80 us, and a start defines a dozen; type checkers see enum's classes. In the
-compiled build (setup.py) mypyc makes a compiled module's records and enums itself, on
-typing's and enum's classes (the names mypy gives the bases), so it needs `enum` imported
-there; tests/test_records.py holds the stand-ins to enum's behaviour.
+about 80 us, and a start defines a dozen; type checkers see enum's classes.
+tests/test_records.py holds the stand-ins to enum's behaviour. mypyc would make a record
+or an enum of a compiled module itself, on typing's and enum's classes (the names mypy
+gives the bases), so the modules setup.py compiles define none (dffix/rules/records.py).
 
 The few other typing names dffix needs at run time come from here too, so the command
 never imports typing (about 5% of `dffix --diff FILE`'s instructions): TYPE_CHECKING

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -11,8 +10,15 @@ from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import Shape, file_cache, per_instruction
-from dffix.records import TYPE_CHECKING, Enum, NamedTuple
+from dffix.records import TYPE_CHECKING
 from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.records import (
+    _INSTALLS as _INSTALLS,
+    _READS_LISTS as _READS_LISTS,
+    AptAction as AptAction,
+    LaterUse as LaterUse,
+    ListUse as ListUse,
+)
 from dffix.syntax.shell import Command, Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia
 
@@ -29,12 +35,6 @@ _TOOLS = frozenset({"apt-get", "apt", "apt-cache", "aptitude"})
 _WRAPPERS = frozenset({"sudo", "env", "command", "builtin", "nice", "nohup", "time", "eatmydata", "xargs"})
 # apt options whose value is the next word (`-o Acquire::Retries=3`).
 _OPTS_WITH_VALUE = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
-# Subcommands that install or upgrade packages: they leave the lists in the layer.
-_INSTALLS = frozenset({"install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade", "build-dep"})
-# Subcommands that read the package lists (and fail or go stale without `update`).
-_READS_LISTS = _INSTALLS | frozenset(
-    {"source", "download", "changelog", "show", "showsrc", "search", "policy", "list", "satisfy"}
-)
 # An apt tool named in free text: after a separator, optionally by a `.../bin/` path.
 _TOOL_RE = lazy_re(
     r"(?<![^\s;&|(){}`'\"])(?:[\w./-]*bin/)?(apt-get|apt-cache|aptitude|apt)(?=[\s;&|)`'\"]|$)"
@@ -65,36 +65,6 @@ _METADATA = frozenset(
     {"LABEL", "EXPOSE", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "ONBUILD"}
 )
 _OPERATOR_STARTS = ("&&", "||", ";", "|")
-
-
-class ListUse(Enum):
-    """How one RUN uses the apt lists, judged by its first apt action."""
-
-    REFRESHES = "refreshes"  # runs `apt-get update` before reading the lists
-    READS = "reads"  # reads the lists it did not refresh itself
-    MAY_READ = "may read"  # runs a script dffix cannot see, which may read them
-
-
-class AptAction(NamedTuple):
-    """One apt call: the tool (`apt-get`) and its subcommand (`install`, or '' if none)."""
-
-    tool: str
-    sub: str
-
-    @property
-    def is_update(self) -> bool:
-        """Return whether this call refreshes the package lists."""
-        return self.tool != "apt-cache" and self.sub == "update"
-
-    @property
-    def reads_lists(self) -> bool:
-        """Return whether this call needs the package lists."""
-        return self.tool == "apt-cache" or self.sub in _READS_LISTS or self.sub == "safe-upgrade"
-
-    @property
-    def installs(self) -> bool:
-        """Return whether this call installs packages (what leaves the lists behind)."""
-        return self.tool in ("apt-get", "apt") and self.sub in _INSTALLS
 
 
 # -- reading apt calls ---------------------------------------------------------
@@ -776,13 +746,6 @@ def in_image(facts: Facts, stage: Stage) -> bool:
 
 
 # -- later users of the lists (DF102) -------------------------------------------------
-
-
-class LaterUse(NamedTuple):
-    """What a later RUN does with the lists, and the command that does it (for messages)."""
-
-    use: ListUse
-    what: str
 
 
 # apt front ends that take apt-get's subcommands: `update` refreshes, installs read.

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from dffix.facts import BuildContext, Facts
 from dffix.lazy import lazy_re
-from dffix.records import NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.records import _Uses as _Uses
 from dffix.syntax.tree import Dockerfile, Instruction
 
 IGNORE_FILE = ".dockerignore"
@@ -107,22 +107,6 @@ def has_ignore_file(context: BuildContext) -> bool:
     counts: a false silence rather than a false report.
     """
     return any(name == IGNORE_FILE or name.endswith(IGNORE_FILE) for name in context.names())
-
-
-class _Uses(NamedTuple):
-    """What the Dockerfile takes from the context or names, which must not be ignored."""
-
-    sources: tuple[str, ...] = ()
-    text: str = ""
-    installs_node: bool = True
-    runs_git: bool = True
-
-    def keeps(self, path: str) -> bool:
-        """Return whether `path` (relative, `/`-separated) is copied or named by the Dockerfile."""
-        if any(s == path or s.startswith(path + "/") for s in self.sources):
-            return True
-        name = path.rsplit("/", 1)[-1]
-        return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", self.text) is not None
 
 
 def _uses(df: Dockerfile | None) -> _Uses:

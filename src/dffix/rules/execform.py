@@ -14,8 +14,8 @@ import posixpath
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.jsontext import quoted
-from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
+from dffix.rules.records import Branch as Branch, ScriptRisk as ScriptRisk, Word as Word
 from dffix.rules.user import (
     PosixShell,
     base_image,
@@ -48,13 +48,6 @@ _SHELL_ONLY = frozenset(
 # Builtins that also exist as programs: exec form runs the program, which may read
 # options differently (`echo -e` is an option to /bin/echo, text to dash's echo).
 _TWIN_BUILTINS = frozenset({"echo", "printf", "test", "true", "false", "pwd", "kill"})
-
-
-class Branch(NamedTuple):
-    """What an official image's ENTRYPOINT script does when its first argument matches."""
-
-    firsts: tuple[str, ...]  # glob patterns for the first argument (`-*`: any option)
-    does: str
 
 
 # Official images whose ENTRYPOINT script looks at its first argument. With a shell-form
@@ -108,14 +101,6 @@ NO_ENTRYPOINT = frozenset(
         *("perl", "erlang", "httpd", "tomcat"),
     }
 )
-
-
-class Word(NamedTuple):
-    """A word of a command: its value after the shell's unquoting, and [start, end) in the command."""
-
-    value: str
-    start: int
-    end: int
 
 
 def _plain_char(ch: str) -> bool:
@@ -273,13 +258,6 @@ def _plain_risks(
     if not posix.quiet:
         reasons.append(f"the options of `SHELL {json_array(posix.argv)}` no longer apply")
     return reasons
-
-
-class ScriptRisk(NamedTuple):
-    """Why the program may be a script without a `#!` line, and what to run it with."""
-
-    reason: str
-    prefix: tuple[str, ...] | None  # () keep the words, (shell,) run it with the shell, None no fix
 
 
 def _script_risk(facts: Facts, stage: Stage, program: str, shell: str) -> ScriptRisk | None:

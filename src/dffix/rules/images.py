@@ -9,9 +9,9 @@ from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import BuildContext, Facts, Stage
 from dffix.jsontext import loads
 from dffix.lazy import lazy_re
-from dffix.records import NamedTuple
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.practices import installed_packages, is_build_tool, simple_reads
+from dffix.rules.records import ImageRef as ImageRef
 from dffix.rules.user import is_official_image, is_windows_image
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
@@ -76,26 +76,6 @@ _JAR_ONLY_KINDS = frozenset(
 _JAR_ONLY_KINDS |= {"STOPSIGNAL", "MAINTAINER"}
 _SLIM_LACKS = "compilers, `git`, `curl`, `wget` or the `-dev` libraries of the full image"
 _JRE_LACKS = "`javac`, `jcmd` or other JDK tools, and it is Ubuntu-based"
-
-
-class ImageRef(NamedTuple):
-    """An image reference split for rewriting: `docker.io/library/python` and `3.12`."""
-
-    path: str
-    tag: str | None
-
-    @property
-    def name(self) -> str:
-        """Return the last part of the path, lower-cased (`python`)."""
-        return self.path.rsplit("/", 1)[-1].lower()
-
-    def with_tag(self, tag: str, name: str | None = None) -> str:
-        """Return the reference with another tag (and last path part, when given)."""
-        path = self.path if name is None else self.path[: len(self.path) - len(self.name)] + name
-        return f"{path}:{tag}"
-
-    def __str__(self) -> str:
-        return self.path if self.tag is None else f"{self.path}:{self.tag}"
 
 
 def image_ref(ref: str) -> ImageRef | None:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
-from dffix.records import NamedTuple
 from dffix.rules.apt import (
     Layout,
     comment_lines,
@@ -18,6 +17,7 @@ from dffix.rules.apt import (
     state_change,
 )
 from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.records import _Joint as _Joint
 from dffix.rules.user import base_image, is_windows_image, posix_shell, shell_in_force
 from dffix.syntax.shell import Script, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span
@@ -30,15 +30,6 @@ _PRAGMA = lazy_re(
     re.IGNORECASE,
 )
 _DEFAULT_INDENT = "    "
-
-
-class _Joint(NamedTuple):
-    """Two adjacent RUNs of a stage: the edit that merges them, or why there is none."""
-
-    first: Instruction
-    second: Instruction
-    edit: Edit | None
-    reason: str | None
 
 
 def _first_reason(script: Script | None, text: str) -> str | None:

@@ -14,7 +14,7 @@ from dffix.facts import Facts, Stage
 from dffix.jsontext import loads
 from dffix.lazy import lazy_re
 from dffix.memo import Placed, file_cache
-from dffix.records import TYPE_CHECKING, NamedTuple
+from dffix.records import TYPE_CHECKING
 from dffix.rules.apt import append_cleanup, append_cleanup_heredoc, in_image, is_posix_shell, sudo_wrapped
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.pm import (
@@ -46,6 +46,19 @@ from dffix.rules.pm import (
     sub_args,
     token_span,
 )
+from dffix.rules.records import (
+    CleanSpec as CleanSpec,
+    MountPlan as MountPlan,
+    Run as Run,
+    _ArgAt as _ArgAt,
+    _Found as _Found,
+    _Item as _Item,
+    _Layout as _Layout,
+    _Needed as _Needed,
+    _PipTool as _PipTool,
+    _PipUpgradeIndex as _PipUpgradeIndex,
+    _RunPipUpgrades as _RunPipUpgrades,
+)
 from dffix.rules.runtime import image_path_tag
 from dffix.rules.user import base_image, is_official_image, shell_in_force
 from dffix.syntax.shell import Command, Kind, Token
@@ -57,14 +70,6 @@ if TYPE_CHECKING:
     from typing import ClassVar
 
 CACHE_STYLES = ("clean", "mount")
-
-
-class Run(NamedTuple):
-    """A RUN with package-manager calls, in a POSIX shell, and its stage."""
-
-    stage: Stage
-    instr: Instruction
-    found: RunCalls
 
 
 def package_runs(facts: Facts, *, image_only: bool) -> Iterator[Run]:
@@ -128,14 +133,6 @@ _SORTED = {
 }
 # Python resolvers may pick another solution when requirements come in another order.
 _ORDER_SENSITIVE = frozenset({Manager.PIP, Manager.UV})
-
-
-class _Item(NamedTuple):
-    """An option or package of the list, with its source span and text."""
-
-    arg: Arg
-    span: Span
-    text: str
 
 
 class UnsortedPackageList(Rule):
@@ -218,14 +215,6 @@ class UnsortedPackageList(Rule):
             for span, fix, message in _unsorted_lists(Placed(df, run.instr)):
                 moved = fix.shifted(at) if fix is not None else None
                 yield self.violation(Span(span.start + at, span.end + at), moved, message=message)
-
-
-class _Found(NamedTuple):
-    """A problem found in one RUN, at offsets from the RUN's start (see `_unsorted_lists`)."""
-
-    span: Span
-    fix: Fix | None
-    message: str
 
 
 @file_cache(4096)
@@ -372,22 +361,6 @@ def _fix(
         if item.arg != want
     ]
     return Fix.unsafe(*edits) if call.manager in _ORDER_SENSITIVE else Fix.safe(*edits)
-
-
-class _Layout(NamedTuple):
-    """How a list laid out one word per line writes each line."""
-
-    indent: str
-    gap: str  # between the word and the continuation escape
-    newline: str
-    column: int | None = None  # where the escapes line up, when the author aligned them
-
-    def joint(self, escape: str, word: str) -> str:
-        """Return the text from the end of `word` to the start of the next line's word."""
-        gap = self.gap
-        if self.column is not None:
-            gap = " " * max(1, self.column - len(self.indent) - len(word))
-        return f"{gap}{escape}{self.newline}{self.indent}"
 
 
 def _one_per_line_layout(
@@ -548,16 +521,6 @@ def _items(df: Dockerfile, call: Call, at: Mapping[int, _ArgAt], region: Sequenc
             return None
         items.append(_Item(arg, span, text))
     return items
-
-
-class _ArgAt(NamedTuple):
-    """Where an option (with its value) or a package of a list is in the source: from the
-    start of its first word to the end of its last, and the indexes of their lines."""
-
-    start: int
-    end: int
-    row: int  # the line of `start`
-    end_row: int  # the line of the last character
 
 
 def _places(instr: Instruction, words: Sequence[Token], region: Sequence[Arg]) -> dict[int, _ArgAt]:
@@ -845,15 +808,6 @@ def _installed_at(packages: frozenset[str]) -> Callable[[Stage, float | None], f
     return at
 
 
-class _Needed(NamedTuple):
-    """A package that only recommends another it cannot work without (Debian, Ubuntu)."""
-
-    needed: str  # the recommended package
-    brought_by: frozenset[str]  # the names that install it (any one)
-    why: str  # what fails without it
-    bases: frozenset[str]  # official images whose full tags have it (not -slim, -alpine...)
-
-
 # By the package that recommends it (a versioned `gcc-12` as `gcc`). The full Debian tags
 # of these official images are built on buildpack-deps (or install gcc and libc6-dev, as
 # golang's and rust's do); slim, Alpine, Windows and buildpack-deps' curl and scm tags are not.
@@ -1033,18 +987,6 @@ class AptGetWithoutYes(Rule):
 
 
 # -- cache rules: shared ---------------------------------------------------------------
-
-
-class MountPlan(NamedTuple):
-    """A BuildKit cache mount that replaces a cleanup: the target, and whether it needs
-    `sharing=locked` (managers that lock their own cache dir)."""
-
-    target: str
-    locked: bool = False
-
-    def flag(self) -> str:
-        """Return the RUN flag text, with a leading space."""
-        return f" --mount=type=cache,target={self.target}" + (",sharing=locked" if self.locked else "")
 
 
 class CacheRule(Rule):
@@ -1460,22 +1402,6 @@ def _old_pip_risk(
     return f"{why}; upgrade pip first (`pip install -U pip`) {then}", old
 
 
-class _PipTool(NamedTuple):
-    """Which pip a command runs: the directory of its word, and the Python version
-    (`3` of `pip3` or `python3 -m pip`, '' for plain `pip`)."""
-
-    folder: str
-    version: str
-
-    def covers(self, other: _PipTool) -> bool:
-        """Return whether upgrading this pip also upgrades the one `other` runs: pip's
-        wheel installs `pip`, `pip3` and `pip3.12` for Python 3.12, beside each other."""
-        same = self.folder == other.folder
-        return same and (
-            not other.version or self.version == other.version or self.version.startswith(other.version + ".")
-        )
-
-
 _PIP_WORD = lazy_re(r"(.*/)?(?:pip|python|easy_install-?)([0-9.]*)")
 
 
@@ -1512,14 +1438,6 @@ def _pip_upgraded_before(facts: Facts, run: Run, call: Call, known: Mapping[int,
     return any(tool.covers(want) for tool in upgraded)
 
 
-class _RunPipUpgrades(NamedTuple):
-    """Where each call of a RUN is, and where each pip is first upgraded in it: by offset
-    in a shell-form line, by call order in exec form and heredocs (no get-pip there)."""
-
-    position: dict[int, int]  # id(call) -> position
-    upgrades: dict[_PipTool, int]  # pip -> position of its first upgrade
-
-
 def _run_pip_upgrades(run: Run) -> _RunPipUpgrades:
     position: dict[int, int] = {}
     upgrades: dict[_PipTool, int] = {}
@@ -1534,15 +1452,6 @@ def _run_pip_upgrades(run: Run) -> _RunPipUpgrades:
         for at, tool in _bootstrapped_pips(run.instr.args):
             upgrades.setdefault(tool, at)
     return _RunPipUpgrades(position, upgrades)
-
-
-class _PipUpgradeIndex(NamedTuple):
-    """The pips upgraded up to each RUN of a stage that upgrades one, by where it starts."""
-
-    starts: tuple[int, ...]
-    values: tuple[frozenset[_PipTool], ...]
-    inherited: frozenset[_PipTool]  # upgraded in the stages it is built on
-    final: frozenset[_PipTool]
 
 
 def _pip_upgrade_index(
@@ -1620,13 +1529,6 @@ def _bootstrapped_pips(text: str) -> Iterator[tuple[int, _PipTool]]:
 
 
 # -- DF109-DF112: a cleanup command in the same RUN ------------------------------------
-
-
-class CleanSpec(NamedTuple):
-    """One package manager family with its own cache: its managers and cache dirs."""
-
-    managers: frozenset[Manager]
-    cache_dirs: tuple[str, ...]
 
 
 class CleanupRule(CacheRule):

@@ -8,7 +8,6 @@ the words after it unknowable (it may take a value), and callers then do nothing
 from __future__ import annotations
 
 import bisect
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import Shape, file_cache, per_instruction
-from dffix.records import NamedTuple
 from dffix.rules.base import Rule, Violation
+from dffix.rules.records import RunCommand as RunCommand, _Read as _Read
 from dffix.syntax import words as w
 from dffix.syntax.shell import Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Form, Instruction, Span
@@ -23,21 +23,6 @@ _WORD_RE = lazy_re(r"[^\t\v\f\r ]+")
 _POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
 _WINDOWS_IMAGE_RE = lazy_re(r"windows|servercore|nanoserver|powershell", re.IGNORECASE)
 _WINDOWS_PATH_RE = lazy_re(r"^([A-Za-z]:([\\/]|$)|\\\\)")
-
-
-class RunCommand(NamedTuple):
-    """A simple command of a RUN, CMD or ENTRYPOINT: its words and where it is.
-
-    `argv` has quotes removed and any `NAME=value` prefix and `sudo`/`env` wrapper
-    dropped; its first word is the program's base name (`apt-get`, not `/usr/bin/apt-get`).
-    `span` is the command in the source, or the instruction's arguments when the
-    command comes from inside a JSON array.
-    """
-
-    argv: tuple[str, ...]
-    raw_name: str  # the command word before wrappers are dropped (`sudo`)
-    span: Span
-    depth: int
 
 
 def basename(word: str) -> str:
@@ -87,18 +72,6 @@ def _shell_c_script(argv: tuple[str, ...]) -> str | None:
     if len(argv) >= 3 and basename(argv[0]) in _POSIX_SHELLS and argv[1] == "-c":
         return argv[2]
     return None
-
-
-class _Read(NamedTuple):
-    """A simple command as read from a text, before it is placed in the source: `start`
-    and `end` are offsets in the text read (an instruction's arguments, or a script
-    inside its JSON array)."""
-
-    argv: tuple[str, ...]
-    raw_name: str
-    start: int
-    end: int
-    depth: int
 
 
 def _script_reads(script: Script) -> tuple[_Read, ...]:

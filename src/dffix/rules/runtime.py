@@ -19,8 +19,8 @@ from dffix.facts import BuildContext, Facts, Stage
 from dffix.files import is_dockerfile_name
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.records import NamedTuple
 from dffix.rules.apt import can_append, mount_target
+from dffix.rules.records import Traits as Traits, Writable as Writable
 from dffix.syntax.shell import Command, Kind, Script, Token, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, Trivia
 
@@ -277,15 +277,6 @@ def docker_socket(chain: tuple[Stage, ...]) -> str | None:
     """Return the instruction that shows the app talks to the Docker socket, or None."""
     return chain_traits(chain).socket
 
-
-class Traits(NamedTuple):
-    """What one instruction's text says about how the app must start (see `traits`)."""
-
-    sudo: bool  # a RUN that calls `sudo`
-    dropper: str | None  # the privilege-dropping tool a RUN, COPY or ADD names (gosu, su-exec)
-    socket: str | None  # the instruction's line, stripped, when it shows the Docker socket
-    low_port: str | None  # how an EXPOSE or ENV declares a port below 1024
-    root_home: bool  # a runtime instruction that points into /root, or files put there
     # (The server packages and package managers RUNs name are read apart, only when asked:
     # see `server_package` and `chain_managers`.)
 
@@ -561,14 +552,6 @@ def _literal_dir(path: str) -> str | None:
         return None
     path = posixpath.normpath("/" + path.lstrip("/"))  # POSIX keeps a leading `//`
     return None if is_system_path(path) else path
-
-
-class Writable(NamedTuple):
-    """A folder the app writes to, and what shows it (for messages and tests)."""
-
-    path: str
-    why: str
-    made_by: Instruction | None  # the RUN whose `mkdir` creates it, when one does
 
 
 def writable_folders(stage: Stage, facts: Facts) -> list[Writable] | str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -11,9 +10,16 @@ from dffix.edits import Applicability, Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.records import TYPE_CHECKING, Enum, NamedTuple
+from dffix.records import TYPE_CHECKING
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
+from dffix.rules.records import (
+    BaseUser as BaseUser,
+    Family as Family,
+    PosixShell as PosixShell,
+    _Created as _Created,
+    _Image as _Image,
+)
 from dffix.rules.runtime import (
     Traits,
     Writable,
@@ -40,16 +46,6 @@ from dffix.syntax.tree import Dockerfile, Instruction
 
 if TYPE_CHECKING:
     from typing import ClassVar
-
-
-class Family(Enum):
-    """How a base image adds users."""
-
-    DEBIAN = "debian"  # shadow's groupadd/useradd (Debian, Ubuntu)
-    RHEL = "rhel"  # shadow's groupadd/useradd (Fedora, CentOS, Rocky, Alma, UBI)
-    ALPINE = "alpine"  # BusyBox addgroup/adduser (Alpine, BusyBox)
-    DISTROLESS = "distroless"  # no shell; the image has `nonroot` (65532)
-    SCRATCH = "scratch"  # nothing at all: only a numeric user works
 
 
 # Official images that are Debian or Ubuntu unless the tag says otherwise.
@@ -167,13 +163,6 @@ _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})
 # Shell options that cannot change what one command made of plain words does.
 _QUIET_FLAGS = frozenset("euc")
 _QUIET_OPTIONS = frozenset({"pipefail", "errexit", "nounset"})
-
-
-class PosixShell(NamedTuple):
-    """A SHELL that is a POSIX shell run with `-c`; `quiet` when its options change nothing."""
-
-    argv: tuple[str, ...]
-    quiet: bool
 
 
 def posix_shell(shell: tuple[str, ...]) -> PosixShell | None:
@@ -307,15 +296,6 @@ def _ref_family(ref: str) -> Family | str | None:
     return image_family(ref)
 
 
-class _Image(NamedTuple):
-    """What DF301 asks of the final stage's base image reference on most checks."""
-
-    windows: bool  # is_windows_image
-    nonroot: bool  # its default user is not root (_nonroot_base)
-    onbuild: bool  # an `*-onbuild` tag (_ONBUILD_TAG)
-    dropping: str | None  # dropping_image
-
-
 @file_cache(64)
 def _image(ref: str) -> _Image:
     """Return what the reference `ref` says, read once per file: every check of every
@@ -347,13 +327,6 @@ def _last_user(chain: tuple[Stage, ...]) -> Instruction | None:
         if users:
             return users[-1]
     return None
-
-
-class _Created(NamedTuple):
-    """A user created by useradd/adduser: its name and the UID given, if any."""
-
-    name: str
-    uid: str | None
 
 
 def _created_user(cmd: Command) -> _Created | str | None:
@@ -915,13 +888,6 @@ def _filled_by(stage: Stage, folder: Writable, early: Instruction | None) -> Wri
 
 def _whys(folders: list[Writable]) -> str:
     return ", ".join(f.why for f in folders)
-
-
-class BaseUser(NamedTuple):
-    """A non-root user an image ships: what `USER` names and what `chown` gives."""
-
-    user: str
-    owner: str
 
 
 # Images that ship a non-root user of their own (but run as root by default).

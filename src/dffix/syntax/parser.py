@@ -16,7 +16,6 @@ from operator import add, sub
 from dffix.jsontext import string_array
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.records import NamedTuple
 from dffix.syntax import words as w
 from dffix.syntax.shell import unquote
 from dffix.syntax.tree import (
@@ -29,9 +28,12 @@ from dffix.syntax.tree import (
     Item,
     LineKind,
     OffsetMap,
+    ParseError as ParseError,
     PhysLine,
     Span,
     Trivia,
+    _Lines as _Lines,
+    _Node as _Node,
 )
 
 # BuildKit's `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` less the lazy `(.+?)\s*$`,
@@ -54,29 +56,12 @@ def _raise_value_error(token: str) -> object:
     raise ValueError(f"not JSON: {token}")
 
 
-class ParseError(NamedTuple):
-    """Why a text is not a Dockerfile BuildKit would accept, and where (1-based)."""
-
-    line: int
-    col: int
-    message: str
-
-
 class _Fail(Exception):
     """Internal: carries a ParseError out of nested helpers."""
 
     def __init__(self, error: ParseError) -> None:
         super().__init__(error.message)
         self.error = error
-
-
-class _Lines(NamedTuple):
-    """The physical lines of a text, as parallel lists (one object per line is slower)."""
-
-    starts: list[int]  # first character (after a BOM on line 1)
-    ends: list[int]  # end of content, trailing \r and \n removed
-    eols: list[int]  # after the newline
-    lefts: list[int]  # first character that is not a Go space (`end` when none is)
 
 
 def _split_lines(text: str, first: int) -> _Lines:
@@ -303,19 +288,7 @@ def _directive_value(rest: str) -> str:
 # -- one logical line -> keyword, flags, arguments ----------------------------
 
 
-class _Node(NamedTuple):
-    keyword: str
-    keyword_start: int
-    keyword_end: int
-    flags: tuple[w.Word, ...]
-    args_start: int
-    args_end: int
-    form: Form
-    values: tuple[str, ...]
-    inner: _Node | None
-    args: str  # line[args_start:args_end]
-    kind: str  # the keyword upper-cased
-    # (the two Instruction fields made of the line alone: kept with the cached node)
+# (the two Instruction fields made of the line alone: kept with the cached node)
 
 
 def _node(line: str, start: int, escape: str, depth: int = 0) -> _Node:

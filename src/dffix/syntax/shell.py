@@ -9,94 +9,15 @@ does nothing. `tests/test_shell.py` holds it to tree-sitter-bash over the corpus
 
 from __future__ import annotations
 
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
-
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.records import Enum, NamedTuple
-
-
-class Kind(Enum):
-    """What a token is."""
-
-    WORD = "word"
-    OPERATOR = "operator"  # && || ; | |& & ( ) and ;; (never accepted)
-    REDIRECT = "redirect"  # `>`, `2>&1`, `>>file` ... with its target word
-    COMMENT = "comment"
-
-
-class Token(NamedTuple):
-    """A token of the command line and its [start, end) in that line."""
-
-    kind: Kind
-    text: str
-    start: int
-    end: int
-
-
-class Command(NamedTuple):
-    """A simple command: its words and redirections, and how deep it is nested.
-
-    `depth` is 0 for a command at the top level of the script and more inside
-    `if`/`for`/`while`/`{ }`/`( )` bodies.
-    """
-
-    tokens: tuple[Token, ...]
-    depth: int
-    argv: tuple[str, ...] = ()  # the words with plain quoting removed
-
-    @property
-    def start(self) -> int:
-        """Return the offset of the first token."""
-        return self.tokens[0].start
-
-    @property
-    def end(self) -> int:
-        """Return the offset after the last token."""
-        return self.tokens[-1].end
-
-    @property
-    def words(self) -> tuple[Token, ...]:
-        """Return the word tokens (no redirections)."""
-        return tuple(t for t in self.tokens if t.kind is Kind.WORD)
-
-    @property
-    def name(self) -> str | None:
-        """Return the command name: the first word that is not a `NAME=value` prefix."""
-        for word in self.argv:
-            if not _is_assignment(word):
-                return word
-        return None
-
-    @property
-    def args(self) -> tuple[str, ...]:
-        """Return the words after the command name."""
-        argv = self.argv
-        for i, word in enumerate(argv):
-            if not _is_assignment(word):
-                return argv[i + 1 :]
-        return ()
-
-
-class Script(NamedTuple):
-    """A command line read into commands, the operators between them and a comment.
-
-    `items` keeps everything in order (commands, operator tokens, keywords as WORD
-    tokens of depth changes are folded into commands' depth). `top_end` is the end of
-    the last top-level command or compound (before a trailing `;`, `&` or comment).
-    """
-
-    commands: tuple[Command, ...]
-    operators: tuple[Token, ...]
-    comment: Token | None
-    top_end: int
-    trailing: Token | None  # a `;` or `&` after the last command, if any
-
-    @property
-    def is_flat(self) -> bool:
-        """Return whether every command is at the top level (no if/for/while/subshell)."""
-        return all(c.depth == 0 for c in self.commands)
-
+from dffix.syntax.tree import (
+    Command as Command,
+    Kind as Kind,
+    Script as Script,
+    Token as Token,
+    _is_assignment as _is_assignment,
+)
 
 _OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "select": "done", "{": "}"}
 _MIDDLE = frozenset({"then", "elif", "else", "do"})
@@ -108,11 +29,6 @@ _MAX_NESTING = 50  # `$(`, `${` and `$((` inside each other
 
 class _Unsure(Exception):
     """Internal: the line holds something this reader does not handle."""
-
-
-def _is_assignment(word: str) -> bool:
-    name, eq, _ = word.partition("=")
-    return bool(eq) and name.replace("_", "a").isalnum() and not name[0].isdigit()
 
 
 def unquote(word: str) -> str:

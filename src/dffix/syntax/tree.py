@@ -8,10 +8,12 @@ The tree never copies the text it describes. Every node holds half-open offsets 
 from __future__ import annotations
 
 import bisect
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 from collections.abc import Iterator
 
-from dffix.records import Enum, NamedTuple
+from dffix.records import TYPE_CHECKING, Enum, NamedTuple
+
+if TYPE_CHECKING:
+    from dffix.syntax import words as w
 
 # What a NamedTuple's __new__ calls, without its Python frame.
 _tuple_new = tuple.__new__
@@ -270,3 +272,138 @@ def render(df: Dockerfile) -> str:
         return df.text
     first = df.items[0].span.start
     return df.text[:first] + "".join(df.text[i.span.start : i.span.end] for i in df.items)
+
+
+# dffix.syntax.parser's records (a compiled module defines none: see dffix/rules/records.py).
+
+
+class ParseError(NamedTuple):
+    """Why a text is not a Dockerfile BuildKit would accept, and where (1-based)."""
+
+    line: int
+    col: int
+    message: str
+
+
+class _Lines(NamedTuple):
+    """The physical lines of a text, as parallel lists (one object per line is slower)."""
+
+    starts: list[int]  # first character (after a BOM on line 1)
+    ends: list[int]  # end of content, trailing \r and \n removed
+    eols: list[int]  # after the newline
+    lefts: list[int]  # first character that is not a Go space (`end` when none is)
+
+
+class _Node(NamedTuple):
+    keyword: str
+    keyword_start: int
+    keyword_end: int
+    flags: tuple[w.Word, ...]
+    args_start: int
+    args_end: int
+    form: Form
+    values: tuple[str, ...]
+    inner: _Node | None
+    args: str  # line[args_start:args_end]
+    kind: str  # the keyword upper-cased
+
+
+# dffix.syntax.shell's records (a compiled module defines none: see dffix/rules/records.py).
+
+
+class Kind(Enum):
+    """What a token is."""
+
+    WORD = "word"
+    OPERATOR = "operator"  # && || ; | |& & ( ) and ;; (never accepted)
+    REDIRECT = "redirect"  # `>`, `2>&1`, `>>file` ... with its target word
+    COMMENT = "comment"
+
+
+class Token(NamedTuple):
+    """A token of the command line and its [start, end) in that line."""
+
+    kind: Kind
+    text: str
+    start: int
+    end: int
+
+
+class Command(NamedTuple):
+    """A simple command: its words and redirections, and how deep it is nested.
+
+    `depth` is 0 for a command at the top level of the script and more inside
+    `if`/`for`/`while`/`{ }`/`( )` bodies.
+    """
+
+    tokens: tuple[Token, ...]
+    depth: int
+    argv: tuple[str, ...] = ()  # the words with plain quoting removed
+
+    @property
+    def start(self) -> int:
+        """Return the offset of the first token."""
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        """Return the offset after the last token."""
+        return self.tokens[-1].end
+
+    @property
+    def words(self) -> tuple[Token, ...]:
+        """Return the word tokens (no redirections)."""
+        return tuple(t for t in self.tokens if t.kind is Kind.WORD)
+
+    @property
+    def name(self) -> str | None:
+        """Return the command name: the first word that is not a `NAME=value` prefix."""
+        for word in self.argv:
+            if not _is_assignment(word):
+                return word
+        return None
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """Return the words after the command name."""
+        argv = self.argv
+        for i, word in enumerate(argv):
+            if not _is_assignment(word):
+                return argv[i + 1 :]
+        return ()
+
+
+class Script(NamedTuple):
+    """A command line read into commands, the operators between them and a comment.
+
+    `items` keeps everything in order (commands, operator tokens, keywords as WORD
+    tokens of depth changes are folded into commands' depth). `top_end` is the end of
+    the last top-level command or compound (before a trailing `;`, `&` or comment).
+    """
+
+    commands: tuple[Command, ...]
+    operators: tuple[Token, ...]
+    comment: Token | None
+    top_end: int
+    trailing: Token | None  # a `;` or `&` after the last command, if any
+
+    @property
+    def is_flat(self) -> bool:
+        """Return whether every command is at the top level (no if/for/while/subshell)."""
+        return all(c.depth == 0 for c in self.commands)
+
+
+def _is_assignment(word: str) -> bool:
+    name, eq, _ = word.partition("=")
+    return bool(eq) and name.replace("_", "a").isalnum() and not name[0].isdigit()
+
+
+# dffix.syntax.words's records (a compiled module defines none: see dffix/rules/records.py).
+
+
+class Word(NamedTuple):
+    """A word of a logical line: its value as BuildKit reads it and its [start, end)."""
+
+    value: str
+    start: int
+    end: int

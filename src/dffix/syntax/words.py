@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from dffix.lazy import lazy_re
-from dffix.records import NamedTuple
+from dffix.syntax.tree import Word as Word
 
 # Go's unicode.IsSpace: what BuildKit trims and splits on. Python's str.isspace also
 # counts \x1c-\x1f, which Go does not, so the set is spelled out.
@@ -45,14 +45,6 @@ def rstrip_len(text: str, start: int = 0, end: int | None = None) -> int:
     while i > start and text[i - 1] in _GO_SPACE:
         i -= 1
     return i
-
-
-class Word(NamedTuple):
-    """A word of a logical line: its value as BuildKit reads it and its [start, end)."""
-
-    value: str
-    start: int
-    end: int
 
 
 # What extractBuilderFlags takes for a space. It reads the line byte by byte, each byte

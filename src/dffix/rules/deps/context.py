@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import os
 import posixpath
 import re
 
 from dffix.facts import BuildContext
-from dffix.records import Enum
 from dffix.rules.copy import looks_like_archive
-
-
-class Presence(Enum):
-    """What the build context holds at a path."""
-
-    UNKNOWN = "unknown"  # the context is not visible
-    ABSENT = "absent"  # missing, or left out by .dockerignore
-    FILE = "file"
-    DIR = "dir"
+from dffix.rules.deps.model import Presence as Presence
 
 
 def ignore_regex(pattern: str) -> re.Pattern[str]:

@@ -6,30 +6,15 @@ from bisect import bisect_left
 
 from dffix.edits import Edit
 from dffix.facts import json_array
-from dffix.records import TYPE_CHECKING, NamedTuple
+from dffix.records import TYPE_CHECKING
 from dffix.rules.copy import same_case
 from dffix.rules.deps.copies import CopyInfo
+from dffix.rules.deps.model import Layout as Layout
 from dffix.rules.deps.paths import ABS, Loc, has_glob
 from dffix.syntax.tree import Dockerfile, Instruction, Span, Trivia
 
 if TYPE_CHECKING:
     from dffix.rules.deps.planner import Review, StageView
-
-
-class Layout(NamedTuple):
-    """Where each instruction's block (its comment lines above) starts, and what is where.
-
-    `marks` are the starts of the file's top-level items and `kinds` says what each is:
-    `i` an instruction (or directive), `c` a comment line, `b` a blank line.
-    """
-
-    starts: dict[int, int]
-    marks: tuple[int, ...] = ()
-    kinds: str = ""
-
-    def between(self, start: int, end: int) -> str:
-        """Return the kinds of the top-level items that start in [start, end)."""
-        return self.kinds[bisect_left(self.marks, start) : bisect_left(self.marks, end)]
 
 
 def layout(df: Dockerfile) -> Layout:

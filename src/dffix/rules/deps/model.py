@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import fnmatch
+from bisect import bisect_left
 
-from dffix.records import IntEnum, NamedTuple
+from dffix.records import TYPE_CHECKING, Enum, IntEnum, NamedTuple
 from dffix.rules.deps.paths import ABS, WORKDIR, Loc
+
+if TYPE_CHECKING:
+    from dffix.edits import Edit
+    from dffix.facts import Stage
+    from dffix.rules.deps.context import View
+    from dffix.rules.deps.copies import CopyInfo
+    from dffix.rules.deps.layout import Lines
+    from dffix.syntax.tree import Dockerfile, Instruction
 
 
 class Role(IntEnum):
@@ -167,3 +175,93 @@ def abs_paths(paths: tuple[str, ...]) -> Writes | None:
     if not all(p.startswith("/") or p.startswith("~/") for p in paths):
         return None
     return Writes(tuple(p for p in paths if p.startswith("/")) + SYSTEM)
+
+
+# dffix.rules.deps.planner's records (a compiled module defines none: see dffix/rules/records.py).
+
+
+class Step(NamedTuple):
+    """An instruction that code copies may be moved across, analysed."""
+
+    instr: Instruction
+    copy: CopyInfo | None = None
+    plan: RunPlan | None = None
+
+
+class Clash(IntEnum):
+    """Whether a code copy and a write meet."""
+
+    NONE = 0
+    POSSIBLE = 1  # only if the hidden build context holds the path
+    SURE = 2
+
+
+class StageView(NamedTuple):
+    """One stage, its steps (None for barriers) and what every check needs."""
+
+    df: Dockerfile
+    stage: Stage
+    steps: tuple[Step | None, ...]
+    view: View
+    lines: Lines
+
+
+class Finding(NamedTuple):
+    """A code copy before an install: moved with others by `edits`, or kept, and why."""
+
+    copy: Instruction
+    install: Tool
+    edits: tuple[Edit, ...] | None
+    unsure: str | None  # why the fix is unsafe
+    problem: str | None  # why there is no fix
+    others: int = 0  # how many more copies the same edits move
+    indexes: tuple[int, ...] = ()  # the copies it is about, by index in the stage
+
+
+class Candidate(NamedTuple):
+    """A code copy before an install, and why it stays where it is (None: it moves)."""
+
+    at: int
+    kept: str | None
+    unsure: str | None = None
+
+
+# dffix.rules.deps.run's records (a compiled module defines none: see dffix/rules/records.py).
+
+
+class RunPlan(NamedTuple):
+    """A RUN read as install tools (each with its folder) and the paths its commands write."""
+
+    tools: tuple[Tool, ...]
+    writes: tuple[Loc, ...]
+
+
+# dffix.rules.deps.layout's records (a compiled module defines none: see dffix/rules/records.py).
+
+
+class Layout(NamedTuple):
+    """Where each instruction's block (its comment lines above) starts, and what is where.
+
+    `marks` are the starts of the file's top-level items and `kinds` says what each is:
+    `i` an instruction (or directive), `c` a comment line, `b` a blank line.
+    """
+
+    starts: dict[int, int]
+    marks: tuple[int, ...] = ()
+    kinds: str = ""
+
+    def between(self, start: int, end: int) -> str:
+        """Return the kinds of the top-level items that start in [start, end)."""
+        return self.kinds[bisect_left(self.marks, start) : bisect_left(self.marks, end)]
+
+
+# dffix.rules.deps.context's records (a compiled module defines none: see dffix/rules/records.py).
+
+
+class Presence(Enum):
+    """What the build context holds at a path."""
+
+    UNKNOWN = "unknown"  # the context is not visible
+    ABSENT = "absent"  # missing, or left out by .dockerignore
+    FILE = "file"
+    DIR = "dir"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import enum  # noqa: F401 (mypyc builds this module's Enums on enum.Enum and needs it imported)
 import fnmatch
 
-from dffix.edits import Edit
 from dffix.facts import Stage
-from dffix.records import IntEnum, NamedTuple
 from dffix.rules.deps.commands import project_content
 from dffix.rules.deps.context import Presence, View
 from dffix.rules.deps.copies import CopyInfo, Mapping, copy_info
 from dffix.rules.deps.layout import Lines, move_edits, narrow_copy
-from dffix.rules.deps.model import Read, Role, Tool, is_manifest_name
+from dffix.rules.deps.model import (
+    Candidate as Candidate,
+    Clash as Clash,
+    Finding as Finding,
+    Read,
+    Role,
+    StageView as StageView,
+    Step as Step,
+    Tool,
+    is_manifest_name,
+)
 from dffix.rules.deps.paths import WORKDIR, Loc, has_glob, resolve, split_path
 from dffix.rules.deps.pip import pip_content
 from dffix.rules.deps.run import RunPlan, run_plan
@@ -32,14 +39,6 @@ _METADATA = frozenset(
         "ONBUILD",
     }
 )
-
-
-class Step(NamedTuple):
-    """An instruction that code copies may be moved across, analysed."""
-
-    instr: Instruction
-    copy: CopyInfo | None = None
-    plan: RunPlan | None = None
 
 
 def workdirs(stage: Stage) -> list[Loc]:
@@ -65,14 +64,6 @@ def analyse(instr: Instruction, stage: Stage, workdir: Loc, view: View) -> Step 
     if instr.kind == "WORKDIR":
         return Step(instr)  # only copies to absolute paths move across it (see install_finding)
     return Step(instr) if instr.kind in _METADATA else None
-
-
-class Clash(IntEnum):
-    """Whether a code copy and a write meet."""
-
-    NONE = 0
-    POSSIBLE = 1  # only if the hidden build context holds the path
-    SURE = 2
 
 
 def _glob_prefix(outer: Loc, inner: Loc) -> bool:
@@ -131,28 +122,6 @@ def agree(a: Mapping, b: Mapping) -> bool:
     if b.target.contains(a.target):
         return b.source + b.target.below(a.target) == a.source
     return False
-
-
-class StageView(NamedTuple):
-    """One stage, its steps (None for barriers) and what every check needs."""
-
-    df: Dockerfile
-    stage: Stage
-    steps: tuple[Step | None, ...]
-    view: View
-    lines: Lines
-
-
-class Finding(NamedTuple):
-    """A code copy before an install: moved with others by `edits`, or kept, and why."""
-
-    copy: Instruction
-    install: Tool
-    edits: tuple[Edit, ...] | None
-    unsure: str | None  # why the fix is unsafe
-    problem: str | None  # why there is no fix
-    others: int = 0  # how many more copies the same edits move
-    indexes: tuple[int, ...] = ()  # the copies it is about, by index in the stage
 
 
 class Review:
@@ -526,14 +495,6 @@ def review_copy(sv: StageView, j: int, k: int, paths: list[Loc], moving: frozens
     check_writes(c, install_step.plan, None, sv.view, review)
     check_own_reads(sv, j, k, paths, moving, review)
     return review
-
-
-class Candidate(NamedTuple):
-    """A code copy before an install, and why it stays where it is (None: it moves)."""
-
-    at: int
-    kept: str | None
-    unsure: str | None = None
 
 
 def candidates(sv: StageView, k: int, lo: int, claimed: frozenset[int]) -> list[Candidate]:

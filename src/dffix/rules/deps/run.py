@@ -6,20 +6,11 @@ import re
 from functools import lru_cache
 
 from dffix.memo import Shape, file_cache, per_instruction
-from dffix.records import NamedTuple
 from dffix.rules.deps.commands import command_effect
-from dffix.rules.deps.model import Cd, Tool
+from dffix.rules.deps.model import Cd, RunPlan as RunPlan, Tool
 from dffix.rules.deps.paths import ABS, Loc, resolve
 from dffix.syntax.shell import Kind, split_commands
 from dffix.syntax.tree import Instruction
-
-
-class RunPlan(NamedTuple):
-    """A RUN read as install tools (each with its folder) and the paths its commands write."""
-
-    tools: tuple[Tool, ...]
-    writes: tuple[Loc, ...]
-
 
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _RUN_FLAGS = frozenset({"mount", "network", "security"})

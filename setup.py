@@ -15,8 +15,7 @@ from setuptools import setup
 # The modules a fixing run spends its time in: the syntax layer, the fixer and the rules.
 # They define no records or enums (mypyc would build those with typing's and enum's
 # classes: dffix/rules/records.py), so the modules that are mostly records stay pure:
-# syntax/tree.py, edits.py, facts.py, suppress.py, rules/pm.py (its option tables are
-# records), rules/deps/model.py and rules/deps/copies.py.
+# syntax/tree.py, edits.py, facts.py, suppress.py, rules/deps/model.py and copies.py.
 # Left pure: the command line, the server and prove (start-up and I/O, not compute), the
 # records and lazy-import shims, rules/base.py (rules in pure modules subclass its Rule),
 # rules/multistage.py (it rewrites a rule's docstring at import), rules/split.py (its
@@ -34,6 +33,7 @@ COMPILED = [
     "src/dffix/rules/images.py",
     "src/dffix/rules/layers.py",
     "src/dffix/rules/packages.py",
+    "src/dffix/rules/pm.py",
     "src/dffix/rules/practices.py",
     "src/dffix/rules/runtime.py",
     "src/dffix/rules/style.py",

@@ -16,7 +16,6 @@ from dffix.edits import Edit
 from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.records import Enum, Generic, NamedTuple, TypeVar
 from dffix.rules.apt import (
     SUBCOMMAND_WORD,
     ListUse,
@@ -26,187 +25,33 @@ from dffix.rules.apt import (
     mount_target,
     unwrap,
 )
+from dffix.rules.records import (
+    _APK_OPTIONS as _APK_OPTIONS,
+    _APT_OPTIONS as _APT_OPTIONS,
+    _NODE_OPTIONS as _NODE_OPTIONS,
+    _PIP_OPTIONS as _PIP_OPTIONS,
+    _SPECS as _SPECS,
+    _UV_OPTIONS as _UV_OPTIONS,
+    _YARN_PRINTS as _YARN_PRINTS,
+    _YUM_OPTIONS as _YUM_OPTIONS,
+    _ZYPPER_OPTIONS as _ZYPPER_OPTIONS,
+    INSTALLS as INSTALLS,
+    Arg as Arg,
+    ArgKind as ArgKind,
+    Call as Call,
+    Manager as Manager,
+    Options as Options,
+    PipAge as PipAge,
+    RunCalls as RunCalls,
+    V as V,
+    _abbreviated as _abbreviated,
+    _Index as _Index,
+    _options as _options,
+)
 from dffix.rules.user import base_image, is_official_image
 from dffix.syntax.shell import Command, Script, Token, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 
-
-class Manager(Enum):
-    """A package manager, by the name of its command."""
-
-    APT = "apt-get"
-    APK = "apk"
-    YUM = "yum"
-    DNF = "dnf"
-    MICRODNF = "microdnf"
-    ZYPPER = "zypper"
-    PIP = "pip"
-    UV = "uv"
-    NPM = "npm"
-    YARN = "yarn"
-
-    # Enum's own __hash__ is Python code (hash of the name), paid on every lookup of the
-    # per-manager tables (`_SPECS`, `INSTALLS`, the package rules' sets). Members are
-    # singletons that compare by identity, so the identity hash agrees with ==.
-    __hash__ = object.__hash__
-
-
-class Options(NamedTuple):
-    """What a manager's options look like: which take a value, which do not.
-
-    `values`/`flags` hold long and short spellings (`--virtual`, `-t`); the short letters
-    are repeated in `short_values`/`short_flags` for clusters such as `-qy`.
-    """
-
-    values: frozenset[str]
-    flags: frozenset[str]
-    short_values: str
-    short_flags: str
-    # Every long option of a tool that takes an abbreviation (`--no-cache` for
-    # `--no-cache-dir`, as optparse does for pip); empty for tools that do not.
-    longs: frozenset[str] = frozenset()
-    # Whether long option names are matched case-insensitively (apt: `--No-Install-Recommends`).
-    nocase: bool = False
-
-    def long_name(self, name: str) -> str:
-        """Return the long option `name` stands for: lower-cased when the tool ignores case,
-        the option it abbreviates, else itself (exact, unknown or ambiguous)."""
-        if self.nocase and name.startswith("--"):
-            name = name.lower()
-        if not self.longs or name in self.longs:
-            return name
-        return _abbreviated(self.longs, name)
-
-
-@lru_cache(maxsize=1024)
-def _abbreviated(longs: frozenset[str], name: str) -> str:
-    """Return the one option of `longs` that starts with `name`, else `name` (cached:
-    the same words come back on every RUN and every fixer pass)."""
-    found = [o for o in longs if o.startswith(name)]
-    return found[0] if len(found) == 1 else name
-
-
-def _options(values: str, flags: str, short_values: str, short_flags: str, longs: str = "") -> Options:
-    split = frozenset(values.split()), frozenset(flags.split())
-    return Options(*split, short_values, short_flags, frozenset(longs.split()))
-
-
-# apt matches long options without regard to case, and takes no abbreviations
-# (apt 2.6: `--No-Install-Recommends` works, `--no-install-rec` is an error).
-_APT_OPTIONS = _options(
-    "-o --option -c --config-file -t --target-release --default-release -a --host-architecture"
-    " -P --build-profiles --with-source --solver --planner",
-    "-y --yes --assume-yes --assume-no -q --quiet -d --download-only -f --fix-broken -m"
-    " --ignore-missing --fix-missing --no-download -s --simulate --just-print --dry-run --recon"
-    " --no-act -b --compile --build --ignore-hold --no-upgrade --only-upgrade --allow-downgrades"
-    " --allow-remove-essential --allow-change-held-packages --force-yes --print-uris --purge"
-    " --reinstall --list-cleanup --trivial-only --no-remove --auto-remove --autoremove --only-source"
-    " --allow-unauthenticated --allow-insecure-repositories --allow-releaseinfo-change"
-    " --show-progress -V --verbose-versions --install-recommends --install-suggests -u"
-    " --show-upgraded --fix-policy --with-new-pkgs --mark-auto --arch-only --indep-only",
-    "octaP",
-    "yqdfmsbuV",
-)._replace(nocase=True)
-_APK_OPTIONS = _options(
-    "-X --repository -t --virtual -p --root --arch --cache-dir --keys-dir --repositories-file"
-    " --wait --timeout --cache-max-age --progress-fd",
-    "--no-cache -U --update-cache --update -u --upgrade -l --latest --initdb --no-network --no-progress"
-    " --progress -q --quiet -v --verbose -i --interactive --no-interactive --allow-untrusted"
-    " --force --force-overwrite --force-broken-world --force-non-repository --force-old-apk"
-    " --force-refresh --force-missing-repositories --force-no-chroot --no-scripts"
-    " --no-commit-hooks --purge --clean-protected --no-chown --usermode -s --simulate"
-    " --no-check-certificate",
-    "Xtp",
-    "Uulqvis",
-)
-_YUM_OPTIONS = _options(
-    "-c --config --installroot --releasever --setopt --enablerepo --disablerepo --repo --repoid"
-    " -x --exclude -d --debuglevel -e --errorlevel --rpmverbosity --color --downloaddir --destdir"
-    " --forcearch --repofrompath --enableplugin --disableplugin --disableexcludes --advisory"
-    " --advisories --bz --bzs --cve --cves --sec-severity --secseverity --comment -R --randomwait",
-    "-y --assumeyes --assumeno -q --quiet -v --verbose --nogpgcheck --nodocs --skip-broken --best"
-    " --nobest --allowerasing --refresh -C --cacheonly --noplugins --downloadonly --security"
-    " --bugfix --enhancement --newpackage --obsoletes --noautoremove --skip-unavailable -b",
-    "cxdeR",
-    "yqvCb",
-)
-_ZYPPER_OPTIONS = _options(
-    "-R --root -c --config -D --reposd-dir --cache-dir --raw-cache-dir --solv-cache-dir"
-    " --pkg-cache-dir --installroot -r --repo --from -t --type -p --plus-repo --plus-content"
-    " --download",
-    "-n --non-interactive -q --quiet -v --verbose -y --no-confirm --no-recommends --recommends -l"
-    " --auto-agree-with-licenses --auto-agree-with-product-licenses -f --force --oldpackage -d"
-    " --download-only --download-in-advance --download-as-needed --dry-run --no-gpg-checks"
-    " --gpg-auto-import-keys --no-refresh --allow-vendor-change --no-allow-vendor-change"
-    " --force-resolution --no-force-resolution --replacefiles --details --allow-unsigned-rpm",
-    "RcDrtp",
-    "nqvylfd",
-)
-_PIP_OPTIONS = _options(
-    "-r --requirement -c --constraint -e --editable -t --target --platform --python-version"
-    " --implementation --abi --root --prefix --src --upgrade-strategy -i --index-url"
-    " --extra-index-url -f --find-links --trusted-host --cache-dir --log --log-file --proxy"
-    " --retries --timeout --exists-action --cert --client-cert --global-option --install-option"
-    " -C --config-settings --progress-bar --no-binary --only-binary --report --python"
-    " --keyring-provider --use-feature --use-deprecated --root-user-action -b --build",
-    "-U --upgrade --force-reinstall -I --ignore-installed --ignore-requires-python --no-deps --pre"
-    " --user --no-build-isolation --use-pep517 --no-use-pep517 --check-build-dependencies"
-    " --break-system-packages --compile --no-compile --no-warn-script-location"
-    " --no-warn-conflicts --prefer-binary --require-hashes --no-clean --no-index --no-cache-dir"
-    " --disable-pip-version-check -q --quiet -v --verbose --isolated --no-input --no-color"
-    " --dry-run --require-virtualenv",
-    "rcetifCb",
-    "UIqv",
-    # pip install's long options, general ones included (pip 23.2 and 26.3, both printed by
-    # `pip install --help`): optparse takes any prefix that matches just one of them, so
-    # `--no-cache` and `--no-ca` are `--no-cache-dir`, while `--no-c` is an error.
-    "--abi --all-releases --break-system-packages --build-constraint --cache-dir --cert"
-    " --check-build-dependencies --client-cert --compile --config-settings --constraint --debug"
-    " --default-timeout --disable-pip-version-check --dry-run --editable --exists-action"
-    " --extra-index-url --find-links --force-reinstall --global-option --group --help"
-    " --ignore-installed --ignore-requires-python --implementation --index-url --isolated"
-    " --keyring-provider --local-log --log --log-file --no-binary --no-build-isolation"
-    " --no-cache-dir --no-clean --no-color --no-compile --no-dependencies --no-deps --no-index"
-    " --no-input --no-proxy-env --no-python-version-warning --no-require-hashes --no-use-pep517"
-    " --no-user --no-warn-conflicts --no-warn-script-location --only-binary --only-dependencies"
-    " --only-deps --only-final --platform --pre --prefer-binary --prefix --progress-bar --proxy"
-    " --pypi-url --python --python-version --quiet --refresh-package --report --require-hashes"
-    " --require-venv --require-virtualenv --requirement --requirements-from-script"
-    " --resume-retries --retries --root --root-user-action --source --source-dir"
-    " --source-directory --src --target --timeout --trusted-host --upgrade --upgrade-strategy"
-    " --uploaded-prior-to --use-deprecated --use-feature --use-pep517 --user --verbose --version",
-)
-_UV_OPTIONS = _options(
-    "-r --requirement -c --constraint -e --editable --override -i --index-url --extra-index-url"
-    " --index -f --find-links -p --python --target --prefix -P --upgrade-package"
-    " --reinstall-package --no-binary --only-binary --index-strategy --keyring-provider"
-    " --resolution --prerelease --exclude-newer --cache-dir -C --config-settings"
-    " --python-platform --python-version --link-mode",
-    "--system --break-system-packages -U --upgrade --reinstall --no-deps --no-cache -n"
-    " --no-build-isolation --compile-bytecode --strict --dry-run -q --quiet -v --verbose"
-    " --no-index --offline --native-tls --require-hashes --no-build",
-    "rceifpPC",
-    "Uqvn",
-)
-_NODE_OPTIONS = _options(
-    "--prefix --cache --registry --userconfig --loglevel -w --workspace --cwd --modules-folder"
-    " --cache-folder --network-timeout --mutex",
-    "",
-    "w",
-    "",
-)
-_SPECS = {
-    Manager.APT: _APT_OPTIONS,
-    Manager.APK: _APK_OPTIONS,
-    Manager.YUM: _YUM_OPTIONS,
-    Manager.DNF: _YUM_OPTIONS,
-    Manager.MICRODNF: _YUM_OPTIONS,
-    Manager.ZYPPER: _ZYPPER_OPTIONS,
-    Manager.PIP: _PIP_OPTIONS,
-    Manager.UV: _UV_OPTIONS,
-    Manager.NPM: _NODE_OPTIONS,
-    Manager.YARN: _NODE_OPTIONS,
-}
 _BY_NAME = {
     "apt-get": Manager.APT,
     "apt": Manager.APT,
@@ -221,98 +66,9 @@ _BY_NAME = {
 }
 _PIP_RE = lazy_re(r"pip[0-9.]*")
 _PYTHON_RE = lazy_re(r"python[0-9.]*")
-# Subcommands that install packages (and so fill the manager's cache).
-INSTALLS = {
-    Manager.APT: frozenset({"install"}),
-    Manager.APK: frozenset({"add"}),
-    Manager.YUM: frozenset({"install", "groupinstall", "localinstall", "reinstall", "update", "upgrade"}),
-    Manager.DNF: frozenset({"install", "groupinstall", "localinstall", "reinstall", "update", "upgrade"}),
-    Manager.MICRODNF: frozenset({"install", "reinstall", "update", "upgrade"}),
-    Manager.ZYPPER: frozenset({"install", "in", "update", "up", "dist-upgrade", "dup", "patch"}),
-    Manager.PIP: frozenset({"install"}),
-    Manager.UV: frozenset({"install"}),
-    Manager.NPM: frozenset({"install", "i", "in", "ins", "isntall", "add", "ci", "install-clean", "ic"}),
-    Manager.YARN: frozenset({"", "install", "add"}),
-}
-_YARN_PRINTS = frozenset({"-v", "--version", "-h", "--help"})
 # A package word we may move: a literal name, maybe with a version, arch or release.
 _PLAIN_PACKAGE = lazy_re(r"[A-Za-z0-9][A-Za-z0-9._+:=~@/,-]*")
 _NAME_END = lazy_re(r"[=<>~!:@/\[,]")
-
-
-class Call(NamedTuple):
-    """One package-manager command: its words, which word is the tool, which the subcommand.
-
-    `tool` is the index in `argv` of the manager's own word (`pip` in `python -m pip`,
-    after `start` wrapper words);
-    `sub` that of the subcommand (-1 when there is none, as in a bare `yarn`).
-    `command` is the shell command when its tokens have offsets in the RUN's line, so
-    edits can be made; None for exec form and heredoc bodies.
-    """
-
-    manager: Manager
-    argv: tuple[str, ...]
-    start: int  # where the command starts after its wrappers (`sudo`, `env X=1`)
-    tool: int
-    sub: int
-    command: Command | None
-
-    @property
-    def subcommand(self) -> str:
-        """Return the subcommand word (`install`), or '' when there is none."""
-        return self.argv[self.sub] if self.sub >= 0 else ""
-
-    @property
-    def installs(self) -> bool:
-        """Return whether this call installs packages (and fills the cache)."""
-        if self.manager is Manager.YARN and self.sub < 0:
-            # A bare `yarn` installs, but `yarn --version` or `yarn -h` only prints.
-            return not any(w in _YARN_PRINTS for w in self.argv[self.tool + 1 :])
-        return self.subcommand in INSTALLS[self.manager]
-
-    @property
-    def wrappers(self) -> tuple[str, ...]:
-        """Return the words before the command (`sudo`, `-E`, `DEBIAN_FRONTEND=x`)."""
-        return self.argv[: self.start]
-
-    @property
-    def label(self) -> str:
-        """Return how the call reads in a message: `apt-get install`, `pip3 install`."""
-        name = self.argv[self.tool].rsplit("/", 1)[-1]
-        if self.manager is Manager.UV:
-            name = "uv pip"
-        return f"{name} {self.subcommand}".strip()
-
-    def option_words(self) -> tuple[str, ...]:
-        """Return every word after the tool that looks like an option."""
-        return tuple(w for w in self.argv[self.tool + 1 :] if w.startswith("-"))
-
-    def has_option(self, *names: str) -> bool:
-        """Return whether an option is given (`--no-cache`, or `--no-cache=...`), also by an
-        abbreviation the tool accepts (pip's `--no-cache` for `--no-cache-dir`)."""
-        spec = _SPECS[self.manager]
-        return any(spec.long_name(w.split("=", 1)[0]) in names for w in self.option_words())
-
-    def short_flags(self, word: str) -> str:
-        """Return the flag letters of a short-option cluster (`-qy` -> `qy`), stopping at
-        the first letter that takes a value: in `-tyakkety` (apt's `-t yakkety`) only `t`
-        is an option. Empty for a word that is not a cluster."""
-        cluster = word[1:]
-        if not word.startswith("-") or not (cluster.isascii() and cluster.isalpha()):
-            return ""  # also `--long` options: `-` is not a letter
-        takes_value = _SPECS[self.manager].short_values
-        letters = ""
-        for letter in cluster:
-            letters += letter
-            if letter in takes_value:
-                break
-        return letters
-
-    def sub_token(self) -> Token | None:
-        """Return the token of the subcommand word, when the call can be edited."""
-        if self.command is None or self.sub < 0:
-            return None
-        return self.command.words[self.sub]
 
 
 def basename(word: str) -> str:
@@ -412,17 +168,6 @@ _HEREDOC_ONLY_RE = lazy_re(r"^<<-?(?:'[^']+'|\"[^\"]+\"|[^\s'\"<]+)$")
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"})
 
 
-class RunCalls(NamedTuple):
-    """The package-manager calls of one RUN and how they were read.
-
-    `script` is the shell reading of a shell-form RUN line (None for exec form and
-    heredoc scripts, whose calls are found but cannot be edited in place).
-    """
-
-    calls: tuple[Call, ...]
-    script: Script | None
-
-
 def run_calls(instr: Instruction) -> RunCalls | None:
     """Return the package-manager calls of a RUN, or None when there are none or it is unreadable."""
     if instr.kind != "RUN":
@@ -483,21 +228,6 @@ def insert_after(instr: Instruction, token: Token, text: str) -> Edit:
 
 
 # -- package words -------------------------------------------------------------------
-
-
-class ArgKind(Enum):
-    """What a word after the subcommand is."""
-
-    OPTION = "option"
-    PACKAGE = "package"
-
-
-class Arg(NamedTuple):
-    """An option (with its value word, if any) or a package: `argv[first:last + 1]`."""
-
-    kind: ArgKind
-    first: int
-    last: int
 
 
 def sub_args(call: Call) -> tuple[Arg, ...] | None:
@@ -586,24 +316,12 @@ def removes(cmd: Command, cache_dirs: Iterable[str]) -> bool:
     return any(covers(p, d) for p in paths for d in cache_dirs)
 
 
-V = TypeVar("V")
-
-
 def env_names(facts: Facts, stage: Stage, before: Instruction) -> frozenset[str]:
     """Return the names set by ENV and ARG in the stage (and the stages it is built on)
     before `before`."""
     index = facts.stage_index("env", _env_index, stage)
     i = bisect.bisect_left(index.starts, before.span.start) - 1
     return index.values[i] if i >= 0 else index.inherited
-
-
-class _Index(NamedTuple, Generic[V]):
-    """What is in force after each ENV/ARG (or USER) of a stage, by where it starts."""
-
-    starts: tuple[int, ...]
-    values: tuple[V, ...]
-    inherited: V  # in force at the stage's FROM (from the stage it is built on)
-    final: V  # in force at the stage's end
 
 
 def _env_index(stage: Stage, parent: _Index[frozenset[str]] | None) -> _Index[frozenset[str]]:
@@ -659,14 +377,6 @@ def requires_buildkit(df: Dockerfile) -> bool:
     return any(
         instr.heredocs or any(f.name in buildkit_flags for f in instr.flags) for instr in df.all_instructions
     )
-
-
-class PipAge(Enum):
-    """Whether a base image ships pip 6 or later, the first pip with `--no-cache-dir`."""
-
-    NEW = "new"  # pip 6 or later
-    OLD = "old"  # an older pip
-    UNKNOWN = "unknown"
 
 
 # Debian and Ubuntu releases by the codename a tag names (`buildpack-deps:trusty`,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from dffix.syntax.tree import Instruction, Span
 
 
-# dffix.rules.apt's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.apt's records.
 
 
 # Subcommands that install or upgrade packages: they leave the lists in the layer.
@@ -73,7 +73,7 @@ class LaterUse(NamedTuple):
     what: str
 
 
-# dffix.rules.packages's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.packages's records.
 
 
 class Run(NamedTuple):
@@ -187,7 +187,7 @@ class CleanSpec(NamedTuple):
     cache_dirs: tuple[str, ...]
 
 
-# dffix.rules.practices's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.practices's records.
 
 
 class RunCommand(NamedTuple):
@@ -217,7 +217,7 @@ class _Read(NamedTuple):
     depth: int
 
 
-# dffix.rules.runtime's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.runtime's records.
 
 
 class Traits(NamedTuple):
@@ -238,7 +238,7 @@ class Writable(NamedTuple):
     made_by: Instruction | None  # the RUN whose `mkdir` creates it, when one does
 
 
-# dffix.rules.user's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.user's records.
 
 
 class Family(Enum):
@@ -281,7 +281,7 @@ class BaseUser(NamedTuple):
     owner: str
 
 
-# dffix.rules.images's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.images's records.
 
 
 class ImageRef(NamedTuple):
@@ -304,7 +304,7 @@ class ImageRef(NamedTuple):
         return self.path if self.tag is None else f"{self.path}:{self.tag}"
 
 
-# dffix.rules.layers's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.layers's records.
 
 
 class _Joint(NamedTuple):
@@ -316,7 +316,7 @@ class _Joint(NamedTuple):
     reason: str | None
 
 
-# dffix.rules.dockerignore's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.dockerignore's records.
 
 
 class _Uses(NamedTuple):
@@ -335,7 +335,7 @@ class _Uses(NamedTuple):
         return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", self.text) is not None
 
 
-# dffix.rules.execform's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.execform's records.
 
 
 class Branch(NamedTuple):
@@ -360,7 +360,7 @@ class ScriptRisk(NamedTuple):
     prefix: tuple[str, ...] | None  # () keep the words, (shell,) run it with the shell, None no fix
 
 
-# dffix.rules.pm's records, and its option tables made of them (a compiled module defines none).
+# dffix.rules.pm's records, and its option tables, made of them.
 
 
 class Manager(Enum):

@@ -14,8 +14,9 @@ from setuptools import setup
 
 # The modules a fixing run spends its time in: the syntax layer, the fixer and the rules.
 # They define no records or enums (mypyc would build those with typing's and enum's
-# classes: dffix/rules/records.py), so the modules that are mostly records stay pure:
-# syntax/tree.py, edits.py, facts.py, suppress.py, rules/deps/model.py and copies.py.
+# classes: dffix/rules/records.py says why). So these stay pure: syntax/tree.py,
+# edits.py, facts.py and rules/deps/model.py, which are mostly records, and suppress.py
+# and rules/deps/copies.py, whose few functions take little time.
 # Left pure: the command line, the server and prove (start-up and I/O, not compute), the
 # records and lazy-import shims, rules/base.py (rules in pure modules subclass its Rule),
 # rules/multistage.py (it rewrites a rule's docstring at import), rules/split.py (its

@@ -23,7 +23,7 @@ def compiled(module: object) -> bool:
 
 
 # A few tests look inside the pure build (they patch a function one module calls, or read a
-# record's bytecode); in the compiled build those calls are direct and the records mypyc's.
+# record's bytecode); in the compiled build those calls are direct.
 # The pure build runs them in CI too (.ci/run).
 COMPILED = compiled(dffix.fixer)
 

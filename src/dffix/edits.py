@@ -1,4 +1,5 @@
-"""Edits and fixes: text replacements on offsets of the original text."""
+"""Edits and fixes: text replacements on offsets of the original text; and what the fixer
+returns (fixer.py is compiled and defines no records: dffix/rules/records.py says why)."""
 
 from __future__ import annotations
 

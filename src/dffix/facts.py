@@ -261,8 +261,6 @@ class Facts(NamedTuple):
 
     def children(self, stage: Stage) -> tuple[Stage, ...]:
         """Return the stages built `FROM` this one, in file order."""
-        # A module function, not one nested here: mypyc cannot compile a function nested
-        # in a NamedTuple's method.
         return tuple(self.cached("children", partial(_by_parent, self.stages)).get(stage.index, ()))
 
     def chain(self, stage: Stage) -> tuple[Stage, ...]:

@@ -12,13 +12,7 @@ from dffix.lazy import lazy_re
 from dffix.memo import Shape, file_cache, per_instruction
 from dffix.records import TYPE_CHECKING
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.rules.records import (
-    _INSTALLS as _INSTALLS,
-    _READS_LISTS as _READS_LISTS,
-    AptAction as AptAction,
-    LaterUse as LaterUse,
-    ListUse as ListUse,
-)
+from dffix.rules.records import AptAction as AptAction, LaterUse, ListUse as ListUse
 from dffix.syntax.shell import Command, Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span, Trivia
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dffix.facts import BuildContext, Facts
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.rules.records import _Uses as _Uses
+from dffix.rules.records import _Uses
 from dffix.syntax.tree import Dockerfile, Instruction
 
 IGNORE_FILE = ".dockerignore"

@@ -15,7 +15,7 @@ from dffix.edits import Edit, Fix
 from dffix.facts import Facts, Stage, json_array
 from dffix.jsontext import quoted
 from dffix.rules.base import Rule, Violation
-from dffix.rules.records import Branch as Branch, ScriptRisk as ScriptRisk, Word as Word
+from dffix.rules.records import Branch, ScriptRisk, Word
 from dffix.rules.user import (
     PosixShell,
     base_image,

@@ -11,7 +11,7 @@ from dffix.jsontext import loads
 from dffix.lazy import lazy_re
 from dffix.rules.base import Fixability, Rule, Violation
 from dffix.rules.practices import installed_packages, is_build_tool, simple_reads
-from dffix.rules.records import ImageRef as ImageRef
+from dffix.rules.records import ImageRef
 from dffix.rules.user import is_official_image, is_windows_image
 from dffix.syntax.tree import Dockerfile, Instruction, Span
 

@@ -17,7 +17,7 @@ from dffix.rules.apt import (
     state_change,
 )
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.rules.records import _Joint as _Joint
+from dffix.rules.records import _Joint
 from dffix.rules.user import base_image, is_windows_image, posix_shell, shell_in_force
 from dffix.syntax.shell import Script, split_commands
 from dffix.syntax.tree import Dockerfile, Instruction, LineKind, PhysLine, Span

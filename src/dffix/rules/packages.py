@@ -47,17 +47,17 @@ from dffix.rules.pm import (
     token_span,
 )
 from dffix.rules.records import (
-    CleanSpec as CleanSpec,
+    CleanSpec,
     MountPlan as MountPlan,
     Run as Run,
     _ArgAt as _ArgAt,
-    _Found as _Found,
-    _Item as _Item,
-    _Layout as _Layout,
-    _Needed as _Needed,
-    _PipTool as _PipTool,
-    _PipUpgradeIndex as _PipUpgradeIndex,
-    _RunPipUpgrades as _RunPipUpgrades,
+    _Found,
+    _Item,
+    _Layout,
+    _Needed,
+    _PipTool,
+    _PipUpgradeIndex,
+    _RunPipUpgrades,
 )
 from dffix.rules.runtime import image_path_tag
 from dffix.rules.user import base_image, is_official_image, shell_in_force

@@ -26,27 +26,15 @@ from dffix.rules.apt import (
     unwrap,
 )
 from dffix.rules.records import (
-    _APK_OPTIONS as _APK_OPTIONS,
-    _APT_OPTIONS as _APT_OPTIONS,
-    _NODE_OPTIONS as _NODE_OPTIONS,
-    _PIP_OPTIONS as _PIP_OPTIONS,
-    _SPECS as _SPECS,
-    _UV_OPTIONS as _UV_OPTIONS,
-    _YARN_PRINTS as _YARN_PRINTS,
-    _YUM_OPTIONS as _YUM_OPTIONS,
-    _ZYPPER_OPTIONS as _ZYPPER_OPTIONS,
-    INSTALLS as INSTALLS,
+    _SPECS,
     Arg as Arg,
     ArgKind as ArgKind,
     Call as Call,
     Manager as Manager,
-    Options as Options,
+    Options,
     PipAge as PipAge,
     RunCalls as RunCalls,
-    V as V,
-    _abbreviated as _abbreviated,
     _Index as _Index,
-    _options as _options,
 )
 from dffix.rules.user import base_image, is_official_image
 from dffix.syntax.shell import Command, Script, Token, split_commands

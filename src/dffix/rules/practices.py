@@ -10,7 +10,7 @@ from dffix.facts import Facts, Stage
 from dffix.lazy import lazy_re
 from dffix.memo import Shape, file_cache, per_instruction
 from dffix.rules.base import Rule, Violation
-from dffix.rules.records import RunCommand as RunCommand, _Read as _Read
+from dffix.rules.records import RunCommand as RunCommand, _Read
 from dffix.syntax import words as w
 from dffix.syntax.shell import Script, split_commands, unquote
 from dffix.syntax.tree import Dockerfile, Form, Instruction, Span

@@ -1,12 +1,16 @@
-"""The records and enums of the compiled rule modules, defined in this pure module.
+"""The records and enums of the compiled rule modules, defined in this pure module, with
+pm's option tables (records too) and the few constants their methods read.
 
 mypyc builds a NamedTuple class it compiles with typing's NamedTupleMeta (about 90 us a
 class, and an import of typing) and an Enum with enum's EnumType, where dffix.records
 builds either in a fraction of that. So the compiled modules (setup.py) define none: their
 records live here, or in the pure module of their layer (syntax/tree.py, edits.py,
-rules/deps/model.py), and each compiled module imports its own back under the same names.
+rules/deps/model.py); a compiled module imports back the ones it uses or exports.
 Compiled code reads a record's fields by index all the same (mypyc knows the record's
-type); only the records' few methods run as Python.
+type); the records' methods run as Python (Call's and Options' among them). That, and
+the modules setup.py now leaves pure, cost 3% of a corpus run with `--jobs 1`. A record's
+`__module__` is the module that defines it, here, so it pickles from here (--jobs); the
+compiled module still exports it under its old name.
 """
 
 from __future__ import annotations
@@ -19,8 +23,7 @@ from dffix.records import TYPE_CHECKING, Enum, Generic, NamedTuple, TypeVar
 if TYPE_CHECKING:
     from dffix.edits import Edit, Fix
     from dffix.facts import Stage
-    from dffix.syntax.shell import Command, Script, Token
-    from dffix.syntax.tree import Instruction, Span
+    from dffix.syntax.tree import Command, Instruction, Script, Span, Token
 
 
 # dffix.rules.apt's records.
@@ -228,6 +231,8 @@ class Traits(NamedTuple):
     socket: str | None  # the instruction's line, stripped, when it shows the Docker socket
     low_port: str | None  # how an EXPOSE or ENV declares a port below 1024
     root_home: bool  # a runtime instruction that points into /root, or files put there
+    # (The server packages and package managers RUNs name are read apart, only when asked:
+    # see `server_package` and `chain_managers`.)
 
 
 class Writable(NamedTuple):
@@ -345,7 +350,7 @@ class Branch(NamedTuple):
     does: str
 
 
-class Word(NamedTuple):
+class Word(NamedTuple):  # execform's, not syntax.tree.Word (a word of an instruction's value)
     """A word of a command: its value after the shell's unquoting, and [start, end) in the command."""
 
     value: str

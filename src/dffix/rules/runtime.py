@@ -277,9 +277,6 @@ def docker_socket(chain: tuple[Stage, ...]) -> str | None:
     """Return the instruction that shows the app talks to the Docker socket, or None."""
     return chain_traits(chain).socket
 
-    # (The server packages and package managers RUNs name are read apart, only when asked:
-    # see `server_package` and `chain_managers`.)
-
 
 _NO_TRAITS = Traits(False, None, None, None, False)
 # The instructions `traits` reads anything of: any other one has none.

@@ -13,13 +13,7 @@ from dffix.memo import file_cache
 from dffix.records import TYPE_CHECKING
 from dffix.rules.apt import append_cleanup, comments_above, last_code_line
 from dffix.rules.base import Fixability, Rule, Violation
-from dffix.rules.records import (
-    BaseUser as BaseUser,
-    Family as Family,
-    PosixShell as PosixShell,
-    _Created as _Created,
-    _Image as _Image,
-)
+from dffix.rules.records import BaseUser, Family as Family, PosixShell as PosixShell, _Created, _Image
 from dffix.rules.runtime import (
     Traits,
     Writable,

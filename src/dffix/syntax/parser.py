@@ -32,8 +32,8 @@ from dffix.syntax.tree import (
     PhysLine,
     Span,
     Trivia,
-    _Lines as _Lines,
-    _Node as _Node,
+    _Lines,
+    _Node,
 )
 
 # BuildKit's `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` less the lazy `(.+?)\s*$`,
@@ -286,9 +286,6 @@ def _directive_value(rest: str) -> str:
 
 
 # -- one logical line -> keyword, flags, arguments ----------------------------
-
-
-# (the two Instruction fields made of the line alone: kept with the cached node)
 
 
 def _node(line: str, start: int, escape: str, depth: int = 0) -> _Node:

@@ -11,13 +11,7 @@ from __future__ import annotations
 
 from dffix.lazy import lazy_re
 from dffix.memo import file_cache
-from dffix.syntax.tree import (
-    Command as Command,
-    Kind as Kind,
-    Script as Script,
-    Token as Token,
-    _is_assignment as _is_assignment,
-)
+from dffix.syntax.tree import Command as Command, Kind as Kind, Script as Script, Token as Token
 
 _OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "select": "done", "{": "}"}
 _MIDDLE = frozenset({"then", "elif", "else", "do"})

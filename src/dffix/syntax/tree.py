@@ -3,6 +3,9 @@
 The tree never copies the text it describes. Every node holds half-open offsets into
 `Dockerfile.text`, and the top-level items cover the text exactly, end to end, so
 `render()` is a concatenation of slices and is byte-for-byte the input.
+
+The records of the compiled modules of the syntax layer live here too (parser's, shell's
+and words'): a compiled module defines none (dffix/rules/records.py says why).
 """
 
 from __future__ import annotations
@@ -10,10 +13,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 
-from dffix.records import TYPE_CHECKING, Enum, NamedTuple
-
-if TYPE_CHECKING:
-    from dffix.syntax import words as w
+from dffix.records import Enum, NamedTuple
 
 # What a NamedTuple's __new__ calls, without its Python frame.
 _tuple_new = tuple.__new__
@@ -298,7 +298,7 @@ class _Node(NamedTuple):
     keyword: str
     keyword_start: int
     keyword_end: int
-    flags: tuple[w.Word, ...]
+    flags: tuple[Word, ...]
     args_start: int
     args_end: int
     form: Form
@@ -306,6 +306,7 @@ class _Node(NamedTuple):
     inner: _Node | None
     args: str  # line[args_start:args_end]
     kind: str  # the keyword upper-cased
+    # (the two Instruction fields made of the line alone: kept with the cached node)
 
 
 # dffix.syntax.shell's records (a compiled module defines none: see dffix/rules/records.py).

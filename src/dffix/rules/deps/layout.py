@@ -9,7 +9,7 @@ from dffix.facts import json_array
 from dffix.records import TYPE_CHECKING
 from dffix.rules.copy import same_case
 from dffix.rules.deps.copies import CopyInfo
-from dffix.rules.deps.model import Layout as Layout
+from dffix.rules.deps.model import Layout
 from dffix.rules.deps.paths import ABS, Loc, has_glob
 from dffix.syntax.tree import Dockerfile, Instruction, Span, Trivia
 

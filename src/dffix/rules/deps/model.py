@@ -1,4 +1,8 @@
-"""What one command does to the project folder: the install `Tool`s, their reads, other writes."""
+"""What one command does to the project folder: the install `Tool`s, their reads, other writes.
+
+The records of DF202's compiled modules live here too (planner's, run's, layout's and
+context's): a compiled module defines none (dffix/rules/records.py says why).
+"""
 
 from __future__ import annotations
 

@@ -10,13 +10,13 @@ from dffix.rules.deps.context import Presence, View
 from dffix.rules.deps.copies import CopyInfo, Mapping, copy_info
 from dffix.rules.deps.layout import Lines, move_edits, narrow_copy
 from dffix.rules.deps.model import (
-    Candidate as Candidate,
+    Candidate,
     Clash as Clash,
     Finding as Finding,
     Read,
     Role,
     StageView as StageView,
-    Step as Step,
+    Step,
     Tool,
     is_manifest_name,
 )

@@ -13,14 +13,14 @@ import os
 from setuptools import setup
 
 # The modules a fixing run spends its time in: the syntax layer, the fixer and the rules.
-# They define no records or enums (mypyc would build those with typing's and enum's
-# classes: dffix/rules/records.py says why). So these stay pure: syntax/tree.py,
-# edits.py, facts.py and rules/deps/model.py, which are mostly records, and suppress.py
-# and rules/deps/copies.py, whose few functions take little time.
-# Left pure: the command line, the server and prove (start-up and I/O, not compute), the
-# records and lazy-import shims, rules/base.py (rules in pure modules subclass its Rule),
+# They define no records or enums: mypyc would build those with typing's and enum's
+# classes (dffix/rules/records.py says why). Left pure: the command line, the server and
+# prove (start-up and I/O, not compute), the records and lazy-import shims, the modules
+# that are mostly records (syntax/tree.py, edits.py, facts.py, rules/records.py,
+# rules/deps/model.py), rules/base.py (rules in pure modules subclass its Rule),
 # rules/multistage.py (it rewrites a rule's docstring at import), rules/split.py (its
-# patterns, rarely run) and the small deps readers (golang, php, ruby, paths: little time).
+# patterns, rarely run) and the small modules that take little time (suppress.py, and the
+# deps readers copies, golang, php, ruby and paths).
 COMPILED = [
     "src/dffix/fixer.py",
     "src/dffix/memo.py",

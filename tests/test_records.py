@@ -178,16 +178,18 @@ def test_every_dffix_record_uses_the_cheap_base_and_pickles() -> None:
         assert getattr(sys.modules[record.__module__], record.__name__) is record
 
 
-def _compiled_sources() -> list[Path]:
-    """The modules setup.py compiles with mypyc (read from setup.py, not imported)."""
-    root = Path(__file__).resolve().parents[1]
-    tree = ast.parse((root / "setup.py").read_text())
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _compiled() -> list[str]:
+    """The files setup.py compiles with mypyc (`src/dffix/...py`, read, not imported)."""
+    tree = ast.parse((_ROOT / "setup.py").read_text())
     listed = next(
         node.value
         for node in tree.body
         if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["COMPILED"]
     )
-    return [root / path for path in ast.literal_eval(listed)]
+    return list(ast.literal_eval(listed))
 
 
 _RECORD_BASES = frozenset({"NamedTuple", "Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
@@ -198,7 +200,7 @@ def test_no_compiled_module_defines_a_record_or_an_enum() -> None:
     and 80 us a class, and an import of typing): a compiled module imports its records
     from a pure one (dffix/rules/records.py says why). Any class statement counts, nested
     or under a branch, whatever the base is spelled (`records.NamedTuple`, `enum.Flag`)."""
-    sources = _compiled_sources()
+    sources = [_ROOT / path for path in _compiled()]
     assert len(sources) > 20 and all(path.is_file() for path in sources)
     offenders = [
         f"{path.name}:{node.lineno}: {node.name}"
@@ -223,8 +225,8 @@ def test_the_records_of_a_compiled_module_are_made_by_dffix_records_in_a_pure_on
     """What the compiled modules define, and what they hand out under their own names."""
     own: list[str] = []
     handed_out = 0
-    for path in _compiled_sources():
-        module = importlib.import_module(".".join(path.with_suffix("").parts[path.parts.index("src") + 1 :]))
+    for path in _compiled():
+        module = importlib.import_module(path.removeprefix("src/").removesuffix(".py").replace("/", "."))
         for value in vars(module).values():
             if not _is_record_or_enum(value):
                 continue

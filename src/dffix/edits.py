@@ -98,7 +98,7 @@ def apply_edits(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
     return "".join(out)
 
 
-# dffix.fixer's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.fixer's records.
 
 
 class FixerBug(NamedTuple):

@@ -274,7 +274,7 @@ def render(df: Dockerfile) -> str:
     return df.text[:first] + "".join(df.text[i.span.start : i.span.end] for i in df.items)
 
 
-# dffix.syntax.parser's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.syntax.parser's records.
 
 
 class ParseError(NamedTuple):
@@ -309,7 +309,7 @@ class _Node(NamedTuple):
     # (the two Instruction fields made of the line alone: kept with the cached node)
 
 
-# dffix.syntax.shell's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.syntax.shell's records.
 
 
 class Kind(Enum):
@@ -399,7 +399,7 @@ def _is_assignment(word: str) -> bool:
     return bool(eq) and name.replace("_", "a").isalnum() and not name[0].isdigit()
 
 
-# dffix.syntax.words's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.syntax.words's records.
 
 
 class Word(NamedTuple):

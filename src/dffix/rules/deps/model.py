@@ -181,7 +181,7 @@ def abs_paths(paths: tuple[str, ...]) -> Writes | None:
     return Writes(tuple(p for p in paths if p.startswith("/")) + SYSTEM)
 
 
-# dffix.rules.deps.planner's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.deps.planner's records.
 
 
 class Step(NamedTuple):
@@ -230,7 +230,7 @@ class Candidate(NamedTuple):
     unsure: str | None = None
 
 
-# dffix.rules.deps.run's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.deps.run's records.
 
 
 class RunPlan(NamedTuple):
@@ -240,7 +240,7 @@ class RunPlan(NamedTuple):
     writes: tuple[Loc, ...]
 
 
-# dffix.rules.deps.layout's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.deps.layout's records.
 
 
 class Layout(NamedTuple):
@@ -259,7 +259,7 @@ class Layout(NamedTuple):
         return self.kinds[bisect_left(self.marks, start) : bisect_left(self.marks, end)]
 
 
-# dffix.rules.deps.context's records (a compiled module defines none: see dffix/rules/records.py).
+# dffix.rules.deps.context's records.
 
 
 class Presence(Enum):
